@@ -1,0 +1,24 @@
+import type { Metadata } from "next";
+import { redirect } from "next/navigation";
+import { githubEnabled } from "@/lib/auth/next-auth";
+import { getCurrentUser } from "@/lib/auth/session";
+import { SignInForm } from "./sign-in-form";
+
+export const metadata: Metadata = { title: "Sign in" };
+
+export default async function SignInPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string; error?: string }> }) {
+  const { callbackUrl, error } = await searchParams;
+  if (await getCurrentUser()) redirect(callbackUrl?.startsWith("/") && !callbackUrl.startsWith("//") ? callbackUrl : "/");
+  return (
+    <main className="flex min-h-screen items-center justify-center px-4">
+      <div className="w-full max-w-sm space-y-6 rounded-xl border border-slate-200 bg-white p-8 shadow-sm">
+        <div className="space-y-1">
+          <p className="text-lg font-semibold tracking-tight">🔑 Keyward</p>
+          <h1 className="text-2xl font-semibold">Sign in</h1>
+          <p className="text-sm text-slate-600">Manage your organization&apos;s API tokens.</p>
+        </div>
+        <SignInForm callbackUrl={callbackUrl ?? "/"} githubEnabled={githubEnabled} initialError={error ? "Sign-in failed. Please try again." : undefined} />
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,42 @@
+import Link from "next/link";
+import { listUserOrgs, requireOrgPage } from "@/lib/auth/org-access";
+import { can } from "@/lib/auth/permissions";
+import { NavLinks } from "@/components/shell/nav-links";
+import { OrgSwitcher } from "@/components/shell/org-switcher";
+import { SignOutButton } from "@/components/shell/sign-out-button";
+
+export default async function OrgLayout({ children, params }: { children: React.ReactNode; params: Promise<{ orgSlug: string }> }) {
+  const { orgSlug } = await params;
+  const access = await requireOrgPage(orgSlug);
+  const orgs = await listUserOrgs(access.user.id);
+  const base = `/${access.org.slug}`;
+  const links = [
+    { href: `${base}/tokens`, label: "Tokens" },
+    { href: `${base}/members`, label: "Members" },
+    { href: `${base}/usage`, label: "Usage" },
+    ...(can(access.role, "audit:view") ? [{ href: `${base}/audit`, label: "Audit log" }] : []),
+  ];
+  return (
+    <div className="min-h-screen">
+      <header className="border-b border-slate-200 bg-white">
+        <div className="mx-auto flex max-w-7xl flex-wrap items-center gap-4 px-4 py-3">
+          <Link href="/" className="text-base font-semibold tracking-tight">
+            🔑 Keyward
+          </Link>
+          <OrgSwitcher current={access.org.slug} orgs={orgs} />
+          <NavLinks links={links} />
+          <div className="ml-auto flex items-center gap-3">
+            <span className="text-sm text-slate-600" data-testid="signed-in-user">
+              {access.user.name ?? access.user.email}{" "}
+              <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs font-medium text-slate-600">
+                {access.role === "ADMIN" ? "Admin" : "Member"}
+              </span>
+            </span>
+            <SignOutButton />
+          </div>
+        </div>
+      </header>
+      <main className="mx-auto max-w-7xl px-4 py-6">{children}</main>
+    </div>
+  );
+}

@@ -1,0 +1,42 @@
+"use server";
+
+import { AuthError, CredentialsSignin } from "next-auth";
+import { fieldErrors, inputToObject, type ActionInput, type ActionState } from "@/lib/auth/action";
+import { signIn, signInSchema, signOut } from "@/lib/auth/next-auth";
+import { endSession, getCurrentUser } from "@/lib/auth/session";
+
+/** Only same-site paths, so a crafted link cannot bounce a fresh session to another site. */
+function safeCallbackPath(value: unknown): string {
+  return typeof value === "string" && /^\/(?![/\\])/.test(value) ? value : "/";
+}
+
+export async function signInWithPassword(_prev: ActionState | undefined, formData: ActionInput): Promise<ActionState> {
+  const input = inputToObject(formData);
+  const parsed = signInSchema.safeParse({ email: input.email, password: input.password });
+  if (!parsed.success) return fieldErrors(parsed.error);
+  try {
+    await signIn("credentials", { ...parsed.data, redirectTo: safeCallbackPath(input.callbackUrl) });
+  } catch (error) {
+    if (error instanceof CredentialsSignin) {
+      const throttled = /^throttled:(\d+)$/.exec(error.code);
+      if (throttled) {
+        const minutes = Number(throttled[1]);
+        return { ok: false, message: `Too many failed attempts. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.` };
+      }
+      return { ok: false, message: "Incorrect email or password." };
+    }
+    if (error instanceof AuthError) return { ok: false, message: "Sign-in failed. Please try again." };
+    throw error; // Next's redirect after a successful sign-in
+  }
+  return { ok: true };
+}
+
+export async function signOutAction(): Promise<void> {
+  const user = await getCurrentUser();
+  if (user) await endSession(user.sessionId);
+  await signOut({ redirectTo: "/sign-in" });
+}
+
+export async function signInWithGithub(formData: FormData): Promise<void> {
+  await signIn("github", { redirectTo: safeCallbackPath(formData.get("callbackUrl")) });
+}

@@ -1,0 +1,104 @@
+import "server-only";
+import { z } from "zod";
+import { db } from "../db/client";
+import type { OrgRole } from "./permissions";
+import { getRequestContext } from "./request-context";
+import { getCurrentUser, type CurrentUser } from "./session";
+
+/** What every server action returns; forms render `errors` beside fields and `message` in an aria-live region. */
+export type ActionState<T = undefined> = {
+  ok: boolean;
+  /** Why a refused call was refused, for callers and tests; the UI shows `message`. */
+  code?: "UNAUTHENTICATED" | "NOT_FOUND" | "FORBIDDEN" | "INVALID" | "CONFLICT";
+  errors?: Record<string, string[]>;
+  message?: string;
+  data?: T;
+};
+
+export type ActionContext = {
+  user: CurrentUser;
+  org: { id: string; slug: string; name: string };
+  role: OrgRole;
+  ip: string;
+  userAgent: string | null;
+};
+
+export type ActionInput = FormData | Record<string, unknown> | undefined;
+
+const orgSlugSchema = z.string().trim().min(1).max(64);
+
+/** FormData → plain object; repeated keys become arrays; Next's own `$ACTION_*` fields are dropped. */
+export function inputToObject(input: ActionInput): Record<string, unknown> {
+  if (!input) return {};
+  if (!(input instanceof FormData)) return { ...input };
+  const out: Record<string, unknown> = {};
+  for (const key of new Set(input.keys())) {
+    if (key.startsWith("$ACTION")) continue;
+    const values = input.getAll(key).filter((v): v is string => typeof v === "string");
+    out[key] = values.length === 1 ? values[0] : values;
+  }
+  return out;
+}
+
+export function fieldErrors(error: z.ZodError): ActionState<never> {
+  const errors: Record<string, string[]> = {};
+  for (const issue of error.issues) {
+    if (issue.code === "unrecognized_keys") {
+      for (const key of issue.keys) (errors[key] ??= []).push("This field cannot be set.");
+      continue;
+    }
+    const path = issue.path.length ? issue.path.join(".") : "form";
+    (errors[path] ??= []).push(issue.message);
+  }
+  return { ok: false, code: "INVALID", errors, message: "Please correct the highlighted fields." };
+}
+
+/**
+ * Declares who may call a server action and parses its input. The org comes from `orgSlug` in
+ * the input and is checked against the caller's membership on every call; the handler only
+ * runs for an authorized caller with valid input (unknown fields are refused, not ignored).
+ */
+function orgAction<S extends z.ZodObject, T>(
+  roles: readonly OrgRole[],
+  schema: S,
+  handler: (input: z.infer<S>, ctx: ActionContext) => Promise<ActionState<T>>,
+) {
+  const strictSchema = schema.extend({ orgSlug: orgSlugSchema }).strict();
+  return async function action(_prev: ActionState<T> | undefined, rawInput: ActionInput): Promise<ActionState<T>> {
+    const user = await getCurrentUser();
+    if (!user) return { ok: false, code: "UNAUTHENTICATED", message: "Your session has ended. Sign in again." };
+    const input = inputToObject(rawInput);
+    const slug = orgSlugSchema.safeParse(input.orgSlug);
+    const membership = slug.success
+      ? await db.membership.findFirst({
+          where: { userId: user.id, org: { slug: slug.data } },
+          select: { role: true, org: { select: { id: true, slug: true, name: true } } },
+        })
+      : null;
+    if (!membership) return { ok: false, code: "NOT_FOUND", message: "Not found." };
+    if (!roles.includes(membership.role)) {
+      return { ok: false, code: "FORBIDDEN", message: "Only organization admins can do this." };
+    }
+    const parsed = strictSchema.safeParse(input);
+    if (!parsed.success) return fieldErrors(parsed.error);
+    const { orgSlug: _orgSlug, ...rest } = parsed.data as z.infer<S> & { orgSlug: string };
+    const { ip, userAgent } = await getRequestContext();
+    return handler(rest as z.infer<S>, { user, org: membership.org, role: membership.role, ip, userAgent });
+  };
+}
+
+/** Only org admins. */
+export function adminAction<S extends z.ZodObject, T = undefined>(
+  schema: S,
+  handler: (input: z.infer<S>, ctx: ActionContext) => Promise<ActionState<T>>,
+) {
+  return orgAction(["ADMIN"], schema, handler);
+}
+
+/** Any member of the org (handlers must still apply per-object rules such as token visibility). */
+export function memberAction<S extends z.ZodObject, T = undefined>(
+  schema: S,
+  handler: (input: z.infer<S>, ctx: ActionContext) => Promise<ActionState<T>>,
+) {
+  return orgAction(["ADMIN", "MEMBER"], schema, handler);
+}

@@ -1,0 +1,79 @@
+import NextAuth, { CredentialsSignin } from "next-auth";
+import Credentials from "next-auth/providers/credentials";
+import GitHub from "next-auth/providers/github";
+import { z } from "zod";
+import { db } from "../db/client";
+import { clearFailedSignIns, recordFailedSignIn, signInLockedFor } from "./login-throttle";
+import { verifyPassword } from "./password";
+import { clientIpFrom } from "./request-context";
+
+const SESSION_MAX_AGE_SECONDS = 30 * 24 * 60 * 60;
+
+export const signInSchema = z.object({
+  email: z.string().trim().toLowerCase().email("Enter a valid email address").max(320),
+  password: z.string().min(1, "Enter your password").max(1024),
+});
+
+class InvalidCredentials extends CredentialsSignin {
+  code = "invalid";
+}
+class ThrottledSignIn extends CredentialsSignin {
+  constructor(minutes: number) {
+    super();
+    this.code = `throttled:${minutes}`;
+  }
+}
+
+export const githubEnabled = Boolean(process.env.AUTH_GITHUB_ID && process.env.AUTH_GITHUB_SECRET);
+
+export const { handlers, auth, signIn, signOut } = NextAuth({
+  trustHost: true,
+  secret: process.env.AUTH_SECRET,
+  session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_SECONDS },
+  pages: { signIn: "/sign-in", error: "/sign-in" },
+  providers: [
+    Credentials({
+      credentials: { email: {}, password: {} },
+      async authorize(raw, request) {
+        const parsed = signInSchema.safeParse(raw);
+        if (!parsed.success) throw new InvalidCredentials();
+        const { email, password } = parsed.data;
+        const ip = clientIpFrom(request.headers);
+        const lockedMinutes = await signInLockedFor(email, ip);
+        if (lockedMinutes > 0) throw new ThrottledSignIn(lockedMinutes);
+        const user = await db.user.findUnique({
+          where: { email },
+          select: { id: true, email: true, name: true, passwordHash: true },
+        });
+        if (!(await verifyPassword(user?.passwordHash, password)) || !user) {
+          await recordFailedSignIn(email, ip);
+          throw new InvalidCredentials();
+        }
+        await clearFailedSignIns(email, ip);
+        return { id: user.id, email: user.email, name: user.name };
+      },
+    }),
+    ...(githubEnabled ? [GitHub] : []),
+  ],
+  callbacks: {
+    async jwt({ token, user }) {
+      // Only present at sign-in: every sign-in starts a new server-side session.
+      if (user?.id) {
+        const session = await db.session.create({
+          data: { userId: user.id, expiresAt: new Date(Date.now() + SESSION_MAX_AGE_SECONDS * 1000) },
+        });
+        token.sid = session.id;
+      }
+      return token;
+    },
+    session({ session, token }) {
+      return { ...session, sid: typeof token.sid === "string" ? token.sid : undefined };
+    },
+  },
+});
+
+declare module "next-auth" {
+  interface Session {
+    sid?: string;
+  }
+}

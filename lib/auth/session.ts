@@ -1,0 +1,26 @@
+import "server-only";
+import { cache } from "react";
+import { db } from "../db/client";
+import { auth } from "./next-auth";
+
+export type CurrentUser = { id: string; email: string; name: string | null; sessionId: string };
+
+/**
+ * The signed-in user, or null. The cookie alone is not enough: its server-side session row
+ * must still exist, so signing out (or an admin ending sessions) takes effect at once.
+ */
+export const getCurrentUser = cache(async (): Promise<CurrentUser | null> => {
+  const session = await auth();
+  const sessionId = session?.sid;
+  if (!sessionId) return null;
+  const row = await db.session.findUnique({
+    where: { id: sessionId },
+    select: { expiresAt: true, user: { select: { id: true, email: true, name: true } } },
+  });
+  if (!row || row.expiresAt <= new Date()) return null;
+  return { ...row.user, sessionId };
+});
+
+export async function endSession(sessionId: string): Promise<void> {
+  await db.session.deleteMany({ where: { id: sessionId } });
+}

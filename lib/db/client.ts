@@ -1,0 +1,31 @@
+import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaClient } from "./generated/sqlite/client";
+import { PrismaClient as PostgresPrismaClient } from "./generated/postgres/client";
+import { resolveDatabaseTarget, type DatabaseTarget } from "./database-url";
+
+// Secrets never leave the database layer unless a query asks for them by name.
+const omit = { user: { passwordHash: true }, apiTokenValue: { ciphertext: true } } as const;
+
+/** A new client; the app uses `db`, scripts that must close their connection create their own. */
+export function createDb(target: DatabaseTarget) {
+  if (target.provider === "postgresql") {
+    const client = new PostgresPrismaClient({ adapter: new PrismaPg({ connectionString: target.url }), omit });
+    // Both clients are generated from one schema; only the provider differs.
+    return client as unknown as PrismaClient<never, typeof omit>;
+  }
+  const adapter = new PrismaBetterSqlite3(
+    { url: target.file, timeout: 5_000 },
+    { timestampFormat: "unixepoch-ms" },
+  );
+  return new PrismaClient({ adapter, omit });
+}
+
+export type Db = ReturnType<typeof createDb>;
+
+const globalForDb = globalThis as unknown as { keywardDb?: Db };
+
+/** The one Prisma client of the process, for the database DATABASE_URL names. */
+export const db: Db = (globalForDb.keywardDb ??= createDb(resolveDatabaseTarget(process.env.DATABASE_URL)));
+
+export const databaseProvider = resolveDatabaseTarget(process.env.DATABASE_URL).provider;

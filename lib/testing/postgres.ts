@@ -1,0 +1,221 @@
+// Throw-away PostgreSQL clusters for tests and for generating PostgreSQL migrations.
+// Uses the server binaries of the local PostgreSQL packages; no Docker, no network.
+import { spawn, execFileSync, type ChildProcess } from "node:child_process";
+import { chownSync, existsSync, mkdtempSync, openSync, closeSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+
+export type TempPostgres = { url: string; stop(): Promise<void> };
+
+const PG_ROOT = "/usr/lib/postgresql";
+const DB_USER = "keyward";
+const DB_NAME = "keyward";
+const START_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 15_000;
+
+/** The bin directory with initdb and postgres: $PG_BIN, else the highest installed version. */
+export function findPostgresBin(): string | null {
+  const override = process.env.PG_BIN?.trim();
+  if (override) return existsSync(join(override, "initdb")) ? override : null;
+  if (!existsSync(PG_ROOT)) return null;
+  const versions = readdirSync(PG_ROOT)
+    .filter((v) => existsSync(join(PG_ROOT, v, "bin", "initdb")))
+    .sort((a, b) => Number.parseFloat(b) - Number.parseFloat(a));
+  return versions.length > 0 ? join(PG_ROOT, versions[0], "bin") : null;
+}
+
+/**
+ * Starts a private cluster on a free local port and returns its URL, or null when no
+ * PostgreSQL server binaries are installed (the caller reports the skip).
+ */
+export async function startTempPostgres(): Promise<TempPostgres | null> {
+  const bin = findPostgresBin();
+  if (!bin) return null;
+
+  const root = mkdtempSync(join(tmpdir(), "keyward-pg-"));
+  const dataDir = join(root, "data");
+  const asPostgres = runAsPostgres();
+  if (asPostgres.owner) chownSync(root, asPostgres.owner.uid, asPostgres.owner.gid);
+
+  const cluster: Cluster = { root, dataDir };
+  live.add(cluster);
+  installExitHandlers();
+  try {
+    initCluster(bin, dataDir, asPostgres.prefix);
+    const port = await freePort();
+    cluster.child = startPostmaster(bin, root, dataDir, port, asPostgres.prefix);
+    const adminUrl = `postgresql://${DB_USER}@127.0.0.1:${port}/postgres`;
+    await waitUntilAccepting(adminUrl, cluster.child, root);
+    await runSql(adminUrl, `CREATE DATABASE "${DB_NAME}"`);
+    return { url: `postgresql://${DB_USER}@127.0.0.1:${port}/${DB_NAME}`, stop: () => stopCluster(cluster) };
+  } catch (error) {
+    await stopCluster(cluster);
+    throw error;
+  }
+}
+
+type Cluster = { root: string; dataDir: string; child?: ChildProcess };
+const live = new Set<Cluster>();
+
+// PostgreSQL refuses to run as root, so as root the cluster belongs to the `postgres` user.
+function runAsPostgres(): { prefix: string[]; owner?: { uid: number; gid: number } } {
+  if (process.getuid?.() !== 0) return { prefix: [] };
+  const uid = Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }).trim());
+  const gid = Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" }).trim());
+  return { prefix: ["runuser", "-u", "postgres", "--"], owner: { uid, gid } };
+}
+
+function command(prefix: string[], program: string, args: string[]): [string, string[]] {
+  return prefix.length > 0 ? [prefix[0], [...prefix.slice(1), program, ...args]] : [program, args];
+}
+
+function initCluster(bin: string, dataDir: string, prefix: string[]): void {
+  const [cmd, args] = command(prefix, join(bin, "initdb"), [
+    "-D", dataDir, "-A", "trust", "-U", DB_USER, "-E", "UTF8", "--locale=C", "--no-sync",
+  ]);
+  try {
+    execFileSync(cmd, args, { stdio: ["ignore", "ignore", "pipe"], cwd: tmpdir() });
+  } catch (error) {
+    const stderr = String((error as { stderr?: Buffer }).stderr ?? "").trim();
+    throw new Error(`initdb failed: ${stderr.split("\n").at(-1) || (error as Error).message}`);
+  }
+}
+
+function startPostmaster(bin: string, root: string, dataDir: string, port: number, prefix: string[]): ChildProcess {
+  const [cmd, args] = command(prefix, join(bin, "postgres"), [
+    "-D", dataDir, "-p", String(port), "-k", root,
+    "-c", "listen_addresses=127.0.0.1",
+    "-c", "fsync=off", "-c", "full_page_writes=off", "-c", "synchronous_commit=off",
+  ]);
+  // Log to a file rather than a pipe nobody drains (a full pipe would stall the server).
+  const log = openSync(join(root, "postgres.log"), "a");
+  try {
+    return spawn(cmd, args, { stdio: ["ignore", log, log], cwd: tmpdir() });
+  } finally {
+    closeSync(log);
+  }
+}
+
+async function waitUntilAccepting(url: string, child: ChildProcess, root: string): Promise<void> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`temporary PostgreSQL exited during start-up: ${lastLogLine(root)}`);
+    }
+    try {
+      await runSql(url, "SELECT 1");
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) {
+        throw new Error(`temporary PostgreSQL did not accept connections: ${(error as Error).message}`);
+      }
+      await sleep(50);
+    }
+  }
+}
+
+function lastLogLine(root: string): string {
+  try {
+    return readFileSync(join(root, "postgres.log"), "utf8").trim().split("\n").at(-1) ?? "";
+  } catch {
+    return "(no log)";
+  }
+}
+
+async function runSql(url: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  // Without a listener, a connection error during start-up would be an uncaught 'error' event.
+  client.on("error", () => {});
+  try {
+    await client.connect();
+    await client.query(sql);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+// The first line of postmaster.pid is the postmaster's pid. As root the spawned process is
+// runuser, which would turn our signal into a slower "smart" shutdown, so signal postgres itself.
+function postmasterPid(dataDir: string): number | null {
+  try {
+    const pid = Number(readFileSync(join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+function signal(pid: number | null, sig: NodeJS.Signals): void {
+  if (!pid) return;
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // Already gone.
+  }
+}
+
+async function stopCluster(cluster: Cluster): Promise<void> {
+  if (!live.delete(cluster)) return;
+  const child = cluster.child;
+  if (child && child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    signal(postmasterPid(cluster.dataDir) ?? child.pid ?? null, "SIGINT"); // fast shutdown
+    const timedOut = await Promise.race([exited.then(() => false), sleep(STOP_TIMEOUT_MS).then(() => true)]);
+    if (timedOut) {
+      signal(postmasterPid(cluster.dataDir), "SIGQUIT"); // immediate shutdown
+      await Promise.race([exited, sleep(2000)]);
+    }
+  }
+  rmSync(cluster.root, { recursive: true, force: true, maxRetries: 5 });
+  if (live.size === 0) removeExitHandlers();
+}
+
+// No cluster may outlive the process: on a signal, stop cleanly and then let the signal
+// take its usual effect; on a plain exit (no chance to wait), shut down immediately.
+const SIGNALS: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+
+function onSignal(sig: NodeJS.Signals): void {
+  removeExitHandlers();
+  void Promise.allSettled([...live].map(stopCluster)).then(() => process.kill(process.pid, sig));
+}
+
+function onExit(): void {
+  for (const cluster of live) {
+    signal(postmasterPid(cluster.dataDir), "SIGQUIT");
+    rmSync(cluster.root, { recursive: true, force: true, maxRetries: 5 });
+  }
+  live.clear();
+}
+
+let handlersInstalled = false;
+
+function installExitHandlers(): void {
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  for (const sig of SIGNALS) process.on(sig, onSignal);
+  process.on("exit", onExit);
+}
+
+function removeExitHandlers(): void {
+  if (!handlersInstalled) return;
+  handlersInstalled = false;
+  for (const sig of SIGNALS) process.off(sig, onSignal);
+  process.off("exit", onExit);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

@@ -1,0 +1,4 @@
+export * from "./format";
+export * from "./encryption";
+export * from "./scopes";
+export * from "./quota";

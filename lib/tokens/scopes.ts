@@ -1,0 +1,111 @@
+/** Display order is canonical order: parsing, storage and UI all follow it. */
+export const SCOPE_NAMES = [
+  "report",
+  "report:list",
+  "report:read",
+  "report:write",
+  "repo",
+  "repo:list",
+  "api-tokens",
+  "api-tokens:list",
+  "api-tokens:create",
+  "api-tokens:update",
+  "api-tokens:rotate",
+  "api-tokens:revoke",
+  "audit-log",
+  "audit-log:list",
+] as const;
+
+export type Scope = (typeof SCOPE_NAMES)[number];
+export type ScopeDefinition = { name: Scope; description: string; parent: Scope | null };
+export type ScopeTreeNode = ScopeDefinition & { children: readonly ScopeDefinition[] };
+export type ScopeListResult = { ok: true; scopes: Scope[] } | { ok: false; unknown: string[] };
+
+const DESCRIPTIONS: Record<Scope, string> = {
+  report: "Grants all permissions provided by report:* scopes",
+  "report:list": "List all reports the token has access to",
+  "report:read": "Read the results of reports it has access to",
+  "report:write": "Create reports",
+  repo: "Grants all permissions provided by repo:* scopes",
+  "repo:list": "List the git repositories associated with it",
+  "api-tokens": "Grants all api-tokens:* scopes: manage tokens through the API",
+  "api-tokens:list": "List the organization's API tokens (metadata only, never token values)",
+  "api-tokens:create": "Create API tokens with at most the scopes this token holds",
+  "api-tokens:update": "Change the name, description, scopes and quotas of API tokens",
+  "api-tokens:rotate": "Replace an API token's value with a newly generated one",
+  "api-tokens:revoke": "Revoke API tokens so they can no longer be used",
+  "audit-log": "Grants all audit-log:* scopes",
+  "audit-log:list": "List the organization's audit log",
+};
+
+const SCOPE_SET: ReadonlySet<string> = new Set(SCOPE_NAMES);
+
+export function isScope(value: unknown): value is Scope {
+  return typeof value === "string" && SCOPE_SET.has(value);
+}
+
+function parentOf(name: Scope): Scope | null {
+  const separator = name.indexOf(":");
+  if (separator === -1) return null;
+  const parent = name.slice(0, separator);
+  return isScope(parent) ? parent : null;
+}
+
+export const SCOPES: readonly ScopeDefinition[] = SCOPE_NAMES.map((name) => ({
+  name,
+  description: DESCRIPTIONS[name],
+  parent: parentOf(name),
+}));
+
+export const SCOPE_TREE: readonly ScopeTreeNode[] = SCOPES.filter((scope) => scope.parent === null).map((root) => ({
+  ...root,
+  children: SCOPES.filter((scope) => scope.parent === root.name),
+}));
+
+const CHILDREN = new Map<Scope, readonly Scope[]>(
+  SCOPE_TREE.map((node) => [node.name, node.children.map((child) => child.name)]),
+);
+
+/** Accepts "a b", "a,b", "a, b" or an array; trims, dedupes and returns canonical order. */
+export function parseScopeList(input: string | readonly string[]): ScopeListResult {
+  const parts = typeof input === "string" ? input.split(/[\s,]+/) : input.map((part) => String(part).trim());
+  const names = new Set(parts.filter((part) => part !== ""));
+  const unknown = [...names].filter((name) => !isScope(name));
+  if (unknown.length > 0) return { ok: false, unknown };
+  return { ok: true, scopes: canonical(names) };
+}
+
+export function serializeScopes(scopes: readonly Scope[]): string {
+  return canonical(new Set(scopes)).join(" ");
+}
+
+/** Unknown names (e.g. a scope removed in a later release) are dropped rather than trusted. */
+export function deserializeScopes(stored: string): Scope[] {
+  return canonical(new Set((stored ?? "").split(/[\s,]+/)));
+}
+
+/** Exact match, or a granted parent covers its own children; never child→parent or sibling→sibling. */
+export function scopeGrants(granted: readonly string[], required: Scope): boolean {
+  if (granted.includes(required)) return true;
+  const parent = parentOf(required);
+  return parent !== null && granted.includes(parent);
+}
+
+export function expandScopes(granted: readonly string[]): Scope[] {
+  return SCOPE_NAMES.filter((scope) => scopeGrants(granted, scope));
+}
+
+/** Used so a token can never mint or grant a token with more power than itself. */
+export function scopesCovered(granted: readonly string[], requested: readonly Scope[]): boolean {
+  return requested.every((scope) => scopeGrants(granted, scope) || holdsEveryChild(granted, scope));
+}
+
+// A parent is exactly the union of its children, so holding every child covers requesting the parent.
+function holdsEveryChild(granted: readonly string[], parent: Scope): boolean {
+  const children = CHILDREN.get(parent) ?? [];
+  return children.length > 0 && children.every((child) => scopeGrants(granted, child));
+}
+
+function canonical(names: ReadonlySet<string>): Scope[] {
+  return SCOPE_NAMES.filter((scope) => names.has(scope));
+}

@@ -1,0 +1,71 @@
+// `npm start`: configure, migrate, seed the demo on first run, build when needed, serve.
+import { resolve } from "node:path";
+import { parseStartupEnv } from "../lib/config/env";
+import { ConfigError, loadOrCreateSecrets } from "../lib/config/secrets";
+import { DatabaseUrlError, resolveDatabaseTarget } from "../lib/db/database-url";
+import { applyMigrations, MigrationError } from "../lib/db/migrate";
+import { BuildError, buildIfNeeded } from "../lib/server/build";
+import { assertPortFree, PortInUseError, startHttpServer } from "../lib/server/http-server";
+
+const log = (line: string) => console.log(`keyward: ${line}`);
+const ROOT = resolve(import.meta.dirname, "..");
+
+async function main() {
+  const dev = process.env.KEYWARD_DEV === "1";
+  // An operator who says NODE_ENV=production must configure secrets explicitly.
+  const explicitProduction = process.env.NODE_ENV === "production";
+  const env = parseStartupEnv(process.env);
+  const target = resolveDatabaseTarget(env.DATABASE_URL, ROOT);
+  const secrets = loadOrCreateSecrets({ env: process.env, dataDir: resolve(ROOT, env.KEYWARD_DATA_DIR), production: explicitProduction, log });
+  Object.assign(process.env, secrets, { DATABASE_URL: target.url, NEXT_TELEMETRY_DISABLED: "1" });
+
+  await assertPortFree(env.PORT, env.HOST);
+
+  const applied = await applyMigrations(target);
+  if (applied.length > 0) log(`applied ${applied.length} migration(s) to ${target.provider === "sqlite" ? target.file : "PostgreSQL"}`);
+
+  if (env.KEYWARD_DEMO) await seedDemo(target);
+
+  if (!dev) buildIfNeeded(ROOT, log);
+  Object.assign(process.env, { NODE_ENV: dev ? "development" : "production" });
+  const server = await startHttpServer({ port: env.PORT, host: env.HOST, dev, dir: ROOT, trustProxy: env.TRUST_PROXY });
+  const shownHost = env.HOST === "0.0.0.0" || env.HOST === "::" ? "localhost" : env.HOST;
+  log(`ready on http://${shownHost}:${env.PORT} (${target.provider === "sqlite" ? `SQLite ${target.file}` : "PostgreSQL"})`);
+
+  const shutdown = (signal: string) => {
+    log(`${signal} received, shutting down`);
+    server.close(() => process.exit(0));
+    server.closeAllConnections();
+    setTimeout(() => process.exit(0), 5_000).unref();
+  };
+  process.once("SIGTERM", () => shutdown("SIGTERM"));
+  process.once("SIGINT", () => shutdown("SIGINT"));
+}
+
+async function seedDemo(target: ReturnType<typeof resolveDatabaseTarget>) {
+  const [{ createDb }, { seedDemoData, DEMO_PASSWORD, DEMO_USERS }, { getKeyring }] = await Promise.all([
+    import("../lib/db/client"),
+    import("../lib/db/seed"),
+    import("../lib/config/keyring"),
+  ]);
+  const db = createDb(target);
+  try {
+    if (await seedDemoData(db, getKeyring())) {
+      log("seeded demo data (set KEYWARD_DEMO=0 to start empty). Sign in with password " + `"${DEMO_PASSWORD}" as:`);
+      for (const user of DEMO_USERS) log(`  ${user.email.padEnd(20)} ${user.role.toLowerCase()} of ${user.org}`);
+    }
+  } finally {
+    await db.$disconnect();
+  }
+}
+
+const KNOWN_ERRORS = [ConfigError, DatabaseUrlError, MigrationError, PortInUseError, BuildError];
+
+main().catch((error: unknown) => {
+  if (KNOWN_ERRORS.some((type) => error instanceof type)) {
+    console.error(`keyward: ${(error as Error).message}`);
+  } else {
+    console.error("keyward: failed to start:", error);
+  }
+  process.exit(1);
+});
