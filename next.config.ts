@@ -22,6 +22,8 @@ const securityHeaders = [
 ];
 
 const nextConfig: NextConfig = {
+  // Lets test runs build into their own folder instead of the one `npm start` serves.
+  distDir: process.env.KEYWARD_DIST_DIR || ".next",
   poweredByHeader: false,
   reactStrictMode: true,
   // Native modules and database drivers load from node_modules at run time, not from the bundle.

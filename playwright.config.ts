@@ -1,7 +1,9 @@
 import { defineConfig } from "@playwright/test";
 
 const PORT = Number(process.env.E2E_PORT ?? 3100);
-const DATA_DIR = "data/e2e";
+// Per-port data and build folders, so parallel runs on one machine do not collide.
+const DATA_DIR = `data/e2e-${PORT}`;
+const DIST_DIR = `.next-e2e-${PORT}`;
 
 export default defineConfig({
   testDir: "e2e",
@@ -43,6 +45,7 @@ export default defineConfig({
       KEYWARD_DATA_DIR: DATA_DIR,
       KEYWARD_DEMO: "1",
       NEXT_TELEMETRY_DISABLED: "1",
+      KEYWARD_DIST_DIR: DIST_DIR,
     },
   },
 });

@@ -5,8 +5,7 @@ import { join, relative } from "node:path";
 
 // Everything a production build depends on; a change to any of these triggers a rebuild.
 const BUILD_INPUTS = ["app", "components", "lib", "public", "package.json", "next.config.ts", "tsconfig.json", "postcss.config.mjs", "prisma/schema.prisma"];
-const SKIP = new Set(["node_modules", ".next", "generated"]);
-const FINGERPRINT_FILE = ".next/keyward-build-fingerprint";
+const SKIP = new Set(["node_modules", "generated"]);
 
 function* files(path: string): Generator<string> {
   if (!existsSync(path)) return;
@@ -33,8 +32,9 @@ export function sourceFingerprint(dir: string): string {
 /** Runs `next build` unless the last build was made from the same sources. */
 export function buildIfNeeded(dir: string, log: (line: string) => void): void {
   const fingerprint = sourceFingerprint(dir);
-  const fingerprintPath = join(dir, FINGERPRINT_FILE);
-  if (existsSync(fingerprintPath) && readFileSync(fingerprintPath, "utf8") === fingerprint && existsSync(join(dir, ".next/BUILD_ID"))) {
+  const distDir = join(dir, process.env.KEYWARD_DIST_DIR || ".next");
+  const fingerprintPath = join(distDir, "keyward-build-fingerprint");
+  if (existsSync(fingerprintPath) && readFileSync(fingerprintPath, "utf8") === fingerprint && existsSync(join(distDir, "BUILD_ID"))) {
     return;
   }
   log("Building the dashboard (first start or changed sources; takes a minute or two)…");

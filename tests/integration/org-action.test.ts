@@ -1,0 +1,78 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { adminAction, memberAction } from "@/lib/auth/action";
+import { db } from "@/lib/db/client";
+import { actAs, createTestOrg } from "../support/request-as";
+
+// A throwaway action per wrapper: records that it ran, so refusals can be shown to change nothing.
+const calls: string[] = [];
+const renameSchema = z.object({ name: z.string().min(1).max(10) });
+const adminOnly = adminAction(renameSchema, async (input, ctx) => {
+  calls.push(`${ctx.org.slug}:${input.name}:${ctx.user.email}:${ctx.ip}`);
+  return { ok: true };
+});
+const anyMember = memberAction(z.object({}), async (_input, ctx) => ({ ok: true, data: ctx.role }));
+
+describe("adminAction / memberAction", () => {
+  let acme: Awaited<ReturnType<typeof createTestOrg>>;
+  let other: Awaited<ReturnType<typeof createTestOrg>>;
+  beforeAll(async () => {
+    acme = await createTestOrg("acme");
+    other = await createTestOrg("other");
+  });
+
+  it.each([
+    ["signed out", null, "UNAUTHENTICATED"],
+    ["a member", "member", "FORBIDDEN"],
+    ["another org's admin", "otherAdmin", "NOT_FOUND"],
+  ] as const)("refuses %s without running the action", async (_label, who, code) => {
+    const user = who === null ? null : who === "member" ? acme.member : other.admin;
+    await actAs(user);
+    const before = calls.length;
+    const result = await adminOnly(undefined, { orgSlug: acme.org.slug, name: "x" });
+    expect(result).toMatchObject({ ok: false, code });
+    expect(calls.length).toBe(before);
+  });
+
+  it("runs for the org's admin with the caller's identity and IP", async () => {
+    await actAs(acme.admin, { ip: "203.0.113.5" });
+    const result = await adminOnly(undefined, { orgSlug: acme.org.slug, name: "ok" });
+    expect(result.ok).toBe(true);
+    expect(calls.at(-1)).toBe(`${acme.org.slug}:ok:${acme.admin.email}:203.0.113.5`);
+  });
+
+  it("accepts FormData, as forms submit it", async () => {
+    await actAs(acme.admin);
+    const form = new FormData();
+    form.set("orgSlug", acme.org.slug);
+    form.set("name", "form");
+    form.set("$ACTION_ID_abc", "");
+    expect((await adminOnly(undefined, form)).ok).toBe(true);
+  });
+
+  it("turns bad input and unexpected fields into field errors", async () => {
+    await actAs(acme.admin);
+    const before = calls.length;
+    const tooLong = await adminOnly(undefined, { orgSlug: acme.org.slug, name: "x".repeat(300) });
+    expect(tooLong).toMatchObject({ ok: false, code: "INVALID" });
+    expect(tooLong.errors?.name?.[0]).toBeTruthy();
+    const extra = await adminOnly(undefined, { orgSlug: acme.org.slug, name: "x", orgId: other.org.id });
+    expect(extra.errors?.orgId).toEqual(["This field cannot be set."]);
+    expect(calls.length).toBe(before);
+  });
+
+  it("refuses a session that has ended", async () => {
+    await actAs(acme.admin);
+    await db.session.deleteMany({ where: { userId: acme.admin.id } });
+    expect(await adminOnly(undefined, { orgSlug: acme.org.slug, name: "x" })).toMatchObject({ code: "UNAUTHENTICATED" });
+  });
+
+  it("memberAction lets members and admins in, and nobody else", async () => {
+    await actAs(acme.member);
+    expect(await anyMember(undefined, { orgSlug: acme.org.slug })).toMatchObject({ ok: true, data: "MEMBER" });
+    await actAs(other.admin);
+    expect(await anyMember(undefined, { orgSlug: acme.org.slug })).toMatchObject({ ok: false, code: "NOT_FOUND" });
+    await actAs(acme.admin);
+    expect(await anyMember(undefined, { orgSlug: "no-such-org" })).toMatchObject({ ok: false, code: "NOT_FOUND" });
+  });
+});
