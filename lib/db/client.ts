@@ -1,8 +1,8 @@
-import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "./generated/sqlite/client";
 import { PrismaClient as PostgresPrismaClient } from "./generated/postgres/client";
 import { resolveDatabaseTarget, type DatabaseTarget } from "./database-url";
+import { SerializedSqliteAdapterFactory } from "./sqlite-adapter";
 
 // Secrets never leave the database layer unless a query asks for them by name.
 const omit = { user: { passwordHash: true }, apiTokenValue: { ciphertext: true } } as const;
@@ -14,11 +14,7 @@ export function createDb(target: DatabaseTarget) {
     // Both clients are generated from one schema; only the provider differs.
     return client as unknown as PrismaClient<never, typeof omit>;
   }
-  const adapter = new PrismaBetterSqlite3(
-    { url: target.file, timeout: 5_000 },
-    { timestampFormat: "unixepoch-ms" },
-  );
-  return new PrismaClient({ adapter, omit });
+  return new PrismaClient({ adapter: new SerializedSqliteAdapterFactory(target.file), omit });
 }
 
 export type Db = ReturnType<typeof createDb>;
