@@ -15,8 +15,8 @@ async function main() {
   // An operator who says NODE_ENV=production must configure secrets explicitly.
   const explicitProduction = process.env.NODE_ENV === "production";
   const env = parseStartupEnv(process.env);
-  const target = resolveDatabaseTarget(env.DATABASE_URL, ROOT);
   const secrets = loadOrCreateSecrets({ env: process.env, dataDir: resolve(ROOT, env.KEYWARD_DATA_DIR), production: explicitProduction, log });
+  const target = resolveDatabaseTarget(env.DATABASE_URL, ROOT);
   Object.assign(process.env, secrets, { DATABASE_URL: target.url, NEXT_TELEMETRY_DISABLED: "1" });
 
   await assertPortFree(env.PORT, env.HOST);

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
+import { Logo } from "@/components/shell/logo";
 import { githubEnabled } from "@/lib/auth/next-auth";
 import { getCurrentUser } from "@/lib/auth/session";
 import { SignInForm } from "./sign-in-form";
@@ -13,7 +14,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
     <main className="flex min-h-screen items-center justify-center px-4">
       <div className="w-full max-w-sm space-y-6 rounded-xl border border-slate-200 bg-white p-8 shadow-sm">
         <div className="space-y-1">
-          <p className="text-lg font-semibold tracking-tight">🔑 Keyward</p>
+          <Logo className="text-lg" />
           <h1 className="text-2xl font-semibold">Sign in</h1>
           <p className="text-sm text-slate-600">Manage your organization&apos;s API tokens.</p>
         </div>

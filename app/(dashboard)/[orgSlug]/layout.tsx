@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { listUserOrgs, requireOrgPage } from "@/lib/auth/org-access";
 import { can } from "@/lib/auth/permissions";
+import { Logo } from "@/components/shell/logo";
 import { NavLinks } from "@/components/shell/nav-links";
 import { OrgSwitcher } from "@/components/shell/org-switcher";
 import { SignOutButton } from "@/components/shell/sign-out-button";
@@ -20,8 +21,8 @@ export default async function OrgLayout({ children, params }: { children: React.
     <div className="min-h-screen">
       <header className="border-b border-slate-200 bg-white">
         <div className="mx-auto flex max-w-7xl flex-wrap items-center gap-4 px-4 py-3">
-          <Link href="/" className="text-base font-semibold tracking-tight">
-            🔑 Keyward
+          <Link href="/" className="text-base">
+            <Logo />
           </Link>
           <OrgSwitcher current={access.org.slug} orgs={orgs} />
           <NavLinks links={links} />
