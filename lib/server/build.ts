@@ -38,11 +38,15 @@ export function buildIfNeeded(dir: string, log: (line: string) => void): void {
     return;
   }
   log("Building the dashboard (first start or changed sources; takes a minute or two)…");
+  // next build adds its distDir's types to tsconfig.json; test builds use other distDirs, so put it back.
+  const tsconfigPath = join(dir, "tsconfig.json");
+  const tsconfig = readFileSync(tsconfigPath, "utf8");
   const result = spawnSync(process.execPath, [join(dir, "node_modules/next/dist/bin/next"), "build"], {
     cwd: dir,
     stdio: "inherit",
     env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" },
   });
+  writeFileSync(tsconfigPath, tsconfig);
   if (result.status !== 0) throw new BuildError("next build failed (see the output above)");
   writeFileSync(fingerprintPath, fingerprint);
 }
