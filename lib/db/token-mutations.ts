@@ -1,0 +1,370 @@
+import { getKeyring } from "../config/keyring";
+import { decryptTokenValue, nextQuotaReset, serializeScopes, type QuotaWindow, type Scope } from "../tokens";
+import { auditRow, type AuditActor, type AuditEntry } from "./audit";
+import { db, type Db } from "./client";
+import type { Prisma } from "./generated/sqlite/client";
+import { tokenDetailSelect, toTokenDetail, type TokenDetail, type TokenVisibility } from "./token-dto";
+import { mintTokenValue, newTokenRows } from "./token-store";
+
+// The one implementation of token changes, shared by the dashboard's server actions and the
+// REST API (which runs outside Next.js, so nothing here may import "server-only" or Next).
+// Callers authorize and validate (lib/auth, lib/validations/token.ts); every function here is
+// still scoped by org (`where: { id, orgId }`), writes its audit row in the same transaction as
+// the change, and bumps `version` on every change so API servers drop what they cached.
+
+export type TokenActor =
+  | { kind: "user"; userId: string; label: string; ip: string | null; userAgent: string | null }
+  | { kind: "token"; tokenId: string; label: string; ip: string | null; userAgent: string | null };
+
+export type NewTokenInput = {
+  name: string;
+  scopes: readonly Scope[];
+  visibility: TokenVisibility;
+  quotaMax: number;
+  quotaWindow: QuotaWindow;
+  expiresAt: Date | null;
+};
+
+export type TokenPatch = Partial<NewTokenInput>;
+
+export type RotateOptions = {
+  /** How long the replaced value keeps working: 0 ends it at once; at most 7 days. */
+  graceSeconds: number;
+  /** "Make admin-only, then rotate": hide an organization-visible token in the same step. */
+  makeAdminOnly?: boolean;
+  /** The version the caller saw; if the token changed since, nothing happens and a conflict is thrown. */
+  expectedVersion?: number;
+};
+
+export const MAX_GRACE_SECONDS = 7 * 24 * 3600;
+
+export type TokenConflictReason = "version" | "revoked";
+
+/**
+ * The token is there but cannot take this change: someone else changed it first (another
+ * rotation won, or the caller's `expectedVersion` is stale), or it has been revoked.
+ * The API maps this to 409; the dashboard asks the user to reload.
+ */
+export class TokenConflictError extends Error {
+  override name = "TokenConflictError";
+  constructor(readonly reason: TokenConflictReason) {
+    super(reason === "revoked" ? "This token has been revoked." : "This token was changed by someone else. Reload and try again.");
+  }
+}
+
+export function isTokenConflict(error: unknown): error is TokenConflictError {
+  return error instanceof TokenConflictError;
+}
+
+/** A newer version was written between our read and our guarded write (PostgreSQL only: SQLite transactions hold the write lock from BEGIN). */
+class StaleReadError extends Error {}
+
+type Tx = Omit<Db, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends">;
+
+const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 15_000 } as const;
+const STALE_READ_ATTEMPTS = 3;
+
+export async function createToken(
+  actor: TokenActor,
+  orgId: string,
+  input: NewTokenInput,
+): Promise<{ token: TokenDetail; plaintext: string }> {
+  const now = new Date();
+  const rows = newTokenRows(
+    getKeyring(),
+    {
+      orgId,
+      ...input,
+      createdById: actor.kind === "user" ? actor.userId : null,
+      createdByTokenId: actor.kind === "token" ? actor.tokenId : null,
+    },
+    now,
+  );
+  const token = await db.$transaction(async (tx) => {
+    await tx.apiToken.create({ data: rows.token });
+    await tx.apiTokenValue.create({ data: rows.value });
+    await tx.auditEvent.create({
+      data: audit(actor, orgId, "token.created", rows.token.id, {
+        name: input.name,
+        scopes: [...input.scopes],
+        visibility: input.visibility,
+        quotaMax: input.quotaMax,
+        quotaWindow: input.quotaWindow,
+        expiresAt: input.expiresAt?.toISOString() ?? null,
+        lastFour: rows.value.lastFour,
+      }),
+    });
+    return readDetail(tx, orgId, rows.token.id, now);
+  }, TRANSACTION_OPTIONS);
+  return { token: token!, plaintext: rows.plaintext };
+}
+
+/** Changes settings; records before/after of each changed field. A patch that changes nothing writes nothing. */
+export async function updateToken(
+  actor: TokenActor,
+  orgId: string,
+  tokenId: string,
+  patch: TokenPatch,
+  options: { expectedVersion?: number } = {},
+): Promise<TokenDetail | null> {
+  return retryStaleReads(options.expectedVersion === undefined, () =>
+    db.$transaction(async (tx) => {
+      const now = new Date();
+      const before = await tx.apiToken.findFirst({
+        where: { id: tokenId, orgId },
+        select: { name: true, scopes: true, visibility: true, quotaMax: true, quotaWindow: true, expiresAt: true, status: true, version: true },
+      });
+      if (!before) return null;
+      assertChangeable(before, options.expectedVersion);
+
+      const changes: Record<string, { before: unknown; after: unknown }> = {};
+      const data: Prisma.ApiTokenUpdateManyMutationInput = {};
+      if (patch.name !== undefined && patch.name !== before.name) {
+        changes.name = { before: before.name, after: patch.name };
+        data.name = patch.name;
+      }
+      if (patch.scopes !== undefined) {
+        const scopes = serializeScopes(patch.scopes);
+        if (scopes !== before.scopes) {
+          changes.scopes = { before: splitScopes(before.scopes), after: splitScopes(scopes) };
+          data.scopes = scopes;
+        }
+      }
+      if (patch.visibility !== undefined && patch.visibility !== before.visibility) {
+        changes.visibility = { before: before.visibility, after: patch.visibility };
+        data.visibility = patch.visibility;
+      }
+      const quotaMax = patch.quotaMax ?? before.quotaMax;
+      if (quotaMax !== before.quotaMax) {
+        changes.quotaMax = { before: before.quotaMax, after: quotaMax };
+        data.quotaMax = quotaMax;
+      }
+      if (patch.quotaWindow !== undefined && patch.quotaWindow !== before.quotaWindow) {
+        changes.quotaWindow = { before: before.quotaWindow, after: patch.quotaWindow };
+        data.quotaWindow = patch.quotaWindow;
+        // A new window length starts a fresh window with the full allowance.
+        data.quotaResetAt = nextQuotaReset(patch.quotaWindow, now);
+        data.quotaRemaining = quotaMax;
+      } else if (quotaMax !== before.quotaMax) {
+        // Keep what was used in this window: remaining moves by the change in the maximum. An
+        // increment (not a computed value) so concurrent API charges are not overwritten.
+        data.quotaRemaining = { increment: quotaMax - before.quotaMax };
+      }
+      if (patch.expiresAt !== undefined && (patch.expiresAt?.getTime() ?? null) !== (before.expiresAt?.getTime() ?? null)) {
+        changes.expiresAt = { before: before.expiresAt?.toISOString() ?? null, after: patch.expiresAt?.toISOString() ?? null };
+        data.expiresAt = patch.expiresAt;
+      }
+      if (Object.keys(changes).length === 0) return readDetail(tx, orgId, tokenId, now);
+
+      const updated = await tx.apiToken.updateMany({
+        where: { id: tokenId, orgId, version: before.version },
+        data: { ...data, version: { increment: 1 } },
+      });
+      if (updated.count === 0) throw new StaleReadError();
+      if (typeof data.quotaRemaining === "object") {
+        await tx.apiToken.updateMany({ where: { id: tokenId, orgId, quotaRemaining: { lt: 0 } }, data: { quotaRemaining: 0 } });
+      }
+      await tx.auditEvent.create({ data: audit(actor, orgId, "token.updated", tokenId, { changes }) });
+      return readDetail(tx, orgId, tokenId, now);
+    }, TRANSACTION_OPTIONS),
+  );
+}
+
+/**
+ * A new value for the same token (same id, name, scopes, visibility and quota). Every earlier
+ * value stops working now, or at the end of the grace period — never later than it was already
+ * due to. The write is guarded by `version`, so of two concurrent rotations one wins and the
+ * other gets a TokenConflictError: there are never two live values without a grace period.
+ */
+export async function rotateToken(
+  actor: TokenActor,
+  orgId: string,
+  tokenId: string,
+  options: RotateOptions,
+): Promise<{ token: TokenDetail; plaintext: string } | null> {
+  const { graceSeconds } = options;
+  if (!Number.isInteger(graceSeconds) || graceSeconds < 0 || graceSeconds > MAX_GRACE_SECONDS) {
+    throw new RangeError(`graceSeconds must be a whole number from 0 to ${MAX_GRACE_SECONDS}`);
+  }
+  const keyring = getKeyring();
+  return db.$transaction(async (tx) => {
+    const now = new Date();
+    const before = await tx.apiToken.findFirst({
+      where: { id: tokenId, orgId },
+      select: { status: true, version: true, visibility: true, lastFour: true },
+    });
+    if (!before) return null;
+    assertChangeable(before, options.expectedVersion);
+
+    const oldValuesEnd = new Date(now.getTime() + graceSeconds * 1000);
+    const hide = options.makeAdminOnly === true && before.visibility !== "ADMIN_ONLY";
+    const value = mintTokenValue(keyring, tokenId, orgId, actor.kind === "user" ? actor.userId : null);
+    const updated = await tx.apiToken.updateMany({
+      where: { id: tokenId, orgId, version: before.version },
+      data: {
+        lastFour: value.row.lastFour,
+        rotatedAt: now,
+        version: { increment: 1 },
+        ...(hide ? { visibility: "ADMIN_ONLY" as const } : {}),
+      },
+    });
+    // Another rotation (or change) committed first: it won.
+    if (updated.count === 0) throw new TokenConflictError("version");
+
+    await tx.apiTokenValue.updateMany({
+      where: { tokenId, orgId, OR: [{ validUntil: null }, { validUntil: { gt: oldValuesEnd } }] },
+      data: { validUntil: oldValuesEnd },
+    });
+    await tx.apiTokenValue.updateMany({ where: { tokenId, orgId, replacedAt: null }, data: { replacedAt: now } });
+    // Only the current value can be revealed, so replaced values keep just their hash.
+    await tx.apiTokenValue.updateMany({ where: { tokenId, orgId, ciphertext: { not: null } }, data: { ciphertext: null } });
+    await tx.apiTokenValue.create({ data: { ...value.row, createdAt: now } });
+
+    if (hide) {
+      await tx.auditEvent.create({
+        data: audit(actor, orgId, "token.updated", tokenId, {
+          changes: { visibility: { before: before.visibility, after: "ADMIN_ONLY" } },
+          reason: "made admin-only before rotating",
+        }),
+      });
+    }
+    await tx.auditEvent.create({
+      data: audit(actor, orgId, "token.rotated", tokenId, {
+        graceSeconds,
+        previousValueValidUntil: oldValuesEnd.toISOString(),
+        lastFour: { before: before.lastFour, after: value.row.lastFour },
+      }),
+    });
+    const token = await readDetail(tx, orgId, tokenId, now);
+    return { token: token!, plaintext: value.plaintext };
+  }, TRANSACTION_OPTIONS);
+}
+
+/** Disable or re-enable. Asking for the state the token is already in changes and records nothing. */
+export async function setTokenEnabled(
+  actor: TokenActor,
+  orgId: string,
+  tokenId: string,
+  enabled: boolean,
+): Promise<TokenDetail | null> {
+  return retryStaleReads(true, () =>
+    db.$transaction(async (tx) => {
+      const now = new Date();
+      const before = await tx.apiToken.findFirst({ where: { id: tokenId, orgId }, select: { status: true, version: true } });
+      if (!before) return null;
+      assertChangeable(before);
+      const status = enabled ? ("ACTIVE" as const) : ("DISABLED" as const);
+      if (before.status === status) return readDetail(tx, orgId, tokenId, now);
+      const updated = await tx.apiToken.updateMany({
+        where: { id: tokenId, orgId, version: before.version },
+        data: { status, disabledAt: enabled ? null : now, version: { increment: 1 } },
+      });
+      if (updated.count === 0) throw new StaleReadError();
+      await tx.auditEvent.create({ data: audit(actor, orgId, enabled ? "token.enabled" : "token.disabled", tokenId, {}) });
+      return readDetail(tx, orgId, tokenId, now);
+    }, TRANSACTION_OPTIONS),
+  );
+}
+
+/** Permanent: every value stops working and its ciphertext is destroyed; the row stays for the audit log. */
+export async function revokeToken(actor: TokenActor, orgId: string, tokenId: string): Promise<TokenDetail | null> {
+  return retryStaleReads(true, () =>
+    db.$transaction(async (tx) => {
+      const now = new Date();
+      const before = await tx.apiToken.findFirst({ where: { id: tokenId, orgId }, select: { status: true, version: true, name: true } });
+      if (!before) return null;
+      if (before.status === "REVOKED") return readDetail(tx, orgId, tokenId, now);
+      const updated = await tx.apiToken.updateMany({
+        where: { id: tokenId, orgId, version: before.version },
+        data: { status: "REVOKED", revokedAt: now, version: { increment: 1 } },
+      });
+      if (updated.count === 0) throw new StaleReadError();
+      await tx.apiTokenValue.updateMany({
+        where: { tokenId, orgId, OR: [{ validUntil: null }, { validUntil: { gt: now } }] },
+        data: { validUntil: now },
+      });
+      await tx.apiTokenValue.updateMany({ where: { tokenId, orgId }, data: { ciphertext: null } });
+      await tx.auditEvent.create({ data: audit(actor, orgId, "token.revoked", tokenId, { name: before.name }) });
+      return readDetail(tx, orgId, tokenId, now);
+    }, TRANSACTION_OPTIONS),
+  );
+}
+
+/**
+ * The current value, for a viewer allowed to see the token (admins: all tokens; members: the
+ * organization-visible ones); null when the token does not exist for this viewer. The reveal is
+ * audited before the value is returned; a value that fails to decrypt throws TokenDecryptionError
+ * (fail closed, nothing recorded).
+ */
+export async function revealToken(
+  actor: TokenActor,
+  orgId: string,
+  tokenId: string,
+  viewerRole: "ADMIN" | "MEMBER",
+): Promise<string | null> {
+  const keyring = getKeyring();
+  return db.$transaction(async (tx) => {
+    const token = await tx.apiToken.findFirst({
+      where: { id: tokenId, orgId, ...(viewerRole === "ADMIN" ? {} : { visibility: "ORGANIZATION" as const }) },
+      select: {
+        status: true,
+        lastFour: true,
+        values: {
+          where: { validUntil: null },
+          orderBy: { createdAt: "desc" },
+          take: 1,
+          select: { id: true, ciphertext: true, keyVersion: true },
+        },
+      },
+    });
+    if (!token) return null;
+    const current = token.values[0];
+    if (token.status === "REVOKED" || !current?.ciphertext) throw new TokenConflictError("revoked");
+    const plaintext = decryptTokenValue(keyring, current.ciphertext, current.keyVersion, current.id);
+    await tx.auditEvent.create({ data: audit(actor, orgId, "token.revealed", tokenId, { lastFour: token.lastFour, viewerRole }) });
+    return plaintext;
+  }, TRANSACTION_OPTIONS);
+}
+
+async function readDetail(tx: Tx, orgId: string, tokenId: string, now: Date): Promise<TokenDetail | null> {
+  const row = await tx.apiToken.findFirst({ where: { id: tokenId, orgId }, select: tokenDetailSelect(now) });
+  return row ? toTokenDetail(row) : null;
+}
+
+function assertChangeable(token: { status: string; version: number }, expectedVersion?: number): void {
+  if (token.status === "REVOKED") throw new TokenConflictError("revoked");
+  if (expectedVersion !== undefined && token.version !== expectedVersion) throw new TokenConflictError("version");
+}
+
+/** Re-runs a read-then-guarded-write transaction that lost a race; without retries (an expected version was given) it is a conflict. */
+async function retryStaleReads<T>(retry: boolean, run: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      if (!(error instanceof StaleReadError)) throw error;
+      if (!retry || attempt >= STALE_READ_ATTEMPTS) throw new TokenConflictError("version");
+    }
+  }
+}
+
+function splitScopes(stored: string): string[] {
+  return stored.split(" ").filter(Boolean);
+}
+
+function audit(actor: TokenActor, orgId: string, action: string, tokenId: string, metadata: Record<string, unknown>) {
+  const auditActor: AuditActor =
+    actor.kind === "user"
+      ? { type: "user", userId: actor.userId, label: actor.label }
+      : { type: "token", tokenId: actor.tokenId, label: actor.label };
+  const entry: AuditEntry = {
+    orgId,
+    actor: auditActor,
+    action,
+    target: { type: "token", id: tokenId },
+    metadata,
+    ip: actor.ip,
+    userAgent: actor.userAgent,
+  };
+  return auditRow(entry);
+}

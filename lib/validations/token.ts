@@ -1,0 +1,149 @@
+import { z } from "zod";
+import { parseScopeList, QUOTA_WINDOWS, SCOPES, type Scope } from "@/lib/tokens";
+
+// Shared by the dashboard's server actions and the REST API. Inputs arrive as FormData strings
+// or JSON values, so numbers and booleans accept both.
+
+export const TOKEN_NAME_MAX_LENGTH = 100;
+/** Fits a 32-bit integer column on PostgreSQL with room to spare. */
+export const QUOTA_MAX_LIMIT = 1_000_000_000;
+export const MAX_GRACE_HOURS = 7 * 24;
+/** Far enough for any real expiry; stops typos like year 20250. */
+const MAX_EXPIRY_YEARS = 10;
+
+const PARENT_OF = new Map<Scope, Scope | null>(SCOPES.map((scope) => [scope.name, scope.parent]));
+
+/** Canonical order, and a child is dropped when its parent is present (the parent already grants it). */
+export function normalizeScopes(scopes: readonly Scope[]): Scope[] {
+  const present = new Set(scopes);
+  return scopes.filter((scope) => {
+    const parent = PARENT_OF.get(scope);
+    return !parent || !present.has(parent);
+  });
+}
+
+/** Empty form fields mean "not given", so a required number reports "required" rather than becoming 0. */
+const emptyToUndefined = (value: unknown) => (typeof value === "string" && value.trim() === "" ? undefined : value);
+
+const wholeNumber = (what: string) =>
+  z.preprocess(
+    emptyToUndefined,
+    z.coerce.number({ error: `Enter ${what}.` }).refine(Number.isFinite, `Enter ${what}.`).pipe(z.number().int("Use a whole number.")),
+  );
+
+const formBoolean = z.preprocess((value) => {
+  if (value === undefined || value === null || value === "") return false;
+  if (value === "on" || value === "true" || value === "1") return true;
+  if (value === "false" || value === "0") return false;
+  return value;
+}, z.boolean({ error: "Expected yes or no." }));
+
+export const tokenNameSchema = z
+  .string({ error: "Enter a name." })
+  .trim()
+  .min(1, "Enter a name.")
+  .max(TOKEN_NAME_MAX_LENGTH, `Use at most ${TOKEN_NAME_MAX_LENGTH} characters.`)
+  .regex(/^[^\p{Cc}]*$/u, "Remove line breaks and control characters.");
+
+/** A list of scope names (array, or one string separated by spaces or commas); unknown names are refused by name. */
+export const scopeListSchema = z
+  .union([z.string(), z.array(z.string())], { error: "Choose scopes from the list." })
+  .optional()
+  .transform((value, ctx): Scope[] => {
+    if (value === undefined) return [];
+    const parsed = parseScopeList(value);
+    if (!parsed.ok) {
+      const shown = parsed.unknown.slice(0, 5).map((name) => `"${name.slice(0, 40)}"`).join(", ");
+      ctx.addIssue({ code: "custom", message: `Unknown scope${parsed.unknown.length === 1 ? "" : "s"}: ${shown}.` });
+      return z.NEVER;
+    }
+    return normalizeScopes(parsed.scopes);
+  });
+
+export const visibilitySchema = z.enum(["ADMIN_ONLY", "ORGANIZATION"], { error: "Choose Admin only or Organization members." });
+
+export const quotaMaxSchema = wholeNumber("the maximum number of requests per window")
+  .pipe(z.number().min(0, "The quota cannot be negative.").max(QUOTA_MAX_LIMIT, `The quota is at most ${QUOTA_MAX_LIMIT.toLocaleString("en")}.`));
+
+export const quotaWindowSchema = z.enum(QUOTA_WINDOWS, { error: "Choose hourly, daily or monthly." });
+
+/**
+ * Optional expiry: empty means never. A bare date (from a date picker) means the end of that
+ * day in UTC; a full timestamp is taken as given. Must be in the future.
+ */
+export const expiresAtSchema = z
+  .union([z.string(), z.date(), z.null()], { error: "Enter a date." })
+  .optional()
+  .transform((value, ctx): Date | null => {
+    if (value === undefined || value === null || (typeof value === "string" && value.trim() === "")) return null;
+    const date = typeof value === "string" ? parseExpiry(value.trim()) : value;
+    if (!date || Number.isNaN(date.getTime())) {
+      ctx.addIssue({ code: "custom", message: "Enter a date such as 2030-01-31." });
+      return z.NEVER;
+    }
+    const now = Date.now();
+    if (date.getTime() <= now) {
+      ctx.addIssue({ code: "custom", message: "The expiry must be in the future." });
+      return z.NEVER;
+    }
+    if (date.getTime() > now + MAX_EXPIRY_YEARS * 366 * 24 * 3600_000) {
+      ctx.addIssue({ code: "custom", message: `The expiry is at most ${MAX_EXPIRY_YEARS} years away.` });
+      return z.NEVER;
+    }
+    return date;
+  });
+
+function parseExpiry(value: string): Date | null {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
+    const date = new Date(`${value}T23:59:59.999Z`);
+    // Rejects dates that do not exist (2030-02-31 would roll over).
+    return date.toISOString().startsWith(value) ? date : null;
+  }
+  if (/^\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-]\d{2}:\d{2})$/.test(value)) return new Date(value);
+  return null;
+}
+
+/** The token entity: every field a caller may send about a token. Variants pick from it. */
+export const tokenSchema = z.object({
+  tokenId: z.uuid("Unknown token."),
+  name: tokenNameSchema,
+  scopes: scopeListSchema,
+  visibility: visibilitySchema,
+  quotaMax: quotaMaxSchema,
+  quotaWindow: quotaWindowSchema,
+  expiresAt: expiresAtSchema,
+  /** The version the form was opened with: a change made meanwhile by someone else is a conflict, not overwritten. */
+  expectedVersion: wholeNumber("the token version").pipe(z.number().min(1)).optional(),
+  /** Hours the replaced value keeps working after a rotation (0 = stops at once). */
+  graceHours: wholeNumber("a grace period in hours")
+    .pipe(z.number().min(0, "The grace period cannot be negative.").max(MAX_GRACE_HOURS, "The grace period is at most 7 days (168 hours)."))
+    .default(0),
+  makeAdminOnly: formBoolean.default(false),
+});
+
+export const createTokenSchema = tokenSchema.pick({
+  name: true,
+  scopes: true,
+  visibility: true,
+  quotaMax: true,
+  quotaWindow: true,
+  expiresAt: true,
+});
+
+export const updateTokenSchema = tokenSchema.pick({
+  tokenId: true,
+  name: true,
+  scopes: true,
+  visibility: true,
+  quotaMax: true,
+  quotaWindow: true,
+  expiresAt: true,
+  expectedVersion: true,
+});
+
+export const rotateTokenSchema = tokenSchema.pick({ tokenId: true, graceHours: true, makeAdminOnly: true, expectedVersion: true });
+
+export const tokenTargetSchema = tokenSchema.pick({ tokenId: true });
+
+export type CreateTokenInput = z.infer<typeof createTokenSchema>;
+export type UpdateTokenInput = z.infer<typeof updateTokenSchema>;
