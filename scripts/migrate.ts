@@ -12,6 +12,7 @@ import {
   migrationTimestamp,
   schemaPathFor,
 } from "../lib/db/migrate";
+import { findPostgresBin } from "../lib/testing/postgres";
 import { postgresSchemaFrom } from "./lib/schema-variants";
 
 const USAGE = "usage: tsx scripts/migrate.ts deploy | create <name> | diff";
@@ -24,6 +25,10 @@ async function deploy(): Promise<void> {
 
 async function create(name: string | undefined): Promise<void> {
   if (!name) throw new Error(`missing migration name; ${USAGE}`);
+  // Check before writing anything, so SQLite never gets a migration PostgreSQL lacks.
+  if (!findPostgresBin()) {
+    throw new Error("no PostgreSQL server binaries found (install postgresql or set PG_BIN); both providers need the migration");
+  }
   regeneratePostgresSchema();
   // One timestamp for both providers, so their migration directories pair up by name.
   const timestamp = migrationTimestamp();

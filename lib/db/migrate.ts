@@ -47,6 +47,7 @@ export function migrationsDirFor(provider: Provider): string {
 const NO_FILTERS: SchemaFilter = { externalTables: [], externalEnums: [] };
 const EMPTY_MIGRATION_MARKER = "-- This is an empty migration";
 const LOCKFILE = "migration_lock.toml";
+const SQLITE_BUSY_TIMEOUT_MS = 10_000;
 
 // ---------------------------------------------------------------------------------------
 // Public API
@@ -102,6 +103,16 @@ export function migrationTimestamp(date = new Date()): string {
   return date.toISOString().replace(/\D/g, "").slice(0, 14);
 }
 
+/** The migration directories of a provider, in the order they apply. */
+export function migrationNames(provider: Provider): string[] {
+  const baseDir = migrationsDirFor(provider);
+  if (!existsSync(baseDir)) return [];
+  return readdirSync(baseDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(join(baseDir, entry.name, "migration.sql")))
+    .map((entry) => entry.name)
+    .sort();
+}
+
 // ---------------------------------------------------------------------------------------
 // Engine operations
 
@@ -134,12 +145,7 @@ function schemaFile(provider: Provider): { path: string; content: string } {
 function readMigrationList(provider: Provider): MigrationList {
   const baseDir = migrationsDirFor(provider);
   const lockPath = join(baseDir, LOCKFILE);
-  const names = existsSync(baseDir)
-    ? readdirSync(baseDir, { withFileTypes: true })
-        .filter((entry) => entry.isDirectory() && existsSync(join(baseDir, entry.name, "migration.sql")))
-        .map((entry) => entry.name)
-        .sort()
-    : [];
+  const names = migrationNames(provider);
   return {
     baseDir,
     lockfile: { path: LOCKFILE, content: existsSync(lockPath) ? readFileSync(lockPath, "utf8") : null },
@@ -188,13 +194,41 @@ function loadEngineModule(): Promise<EngineModule> {
     // Imported by absolute URL: a bare specifier fails when tsx loads this file from an ESM caller.
     const gluePath = createRequire(join(REPO_ROOT, "package.json")).resolve("@prisma/schema-engine-wasm/schema_engine_bg");
     const glue = (await import(pathToFileURL(gluePath).href)) as EngineModule;
-    const module = new WebAssembly.Module(readFileSync(join(dirname(gluePath), "schema_engine_bg.wasm")));
-    const instance = new WebAssembly.Instance(module, { "./schema_engine_bg.js": glue as unknown as WebAssembly.ModuleImports });
+    const compiled = new WebAssembly.Module(readFileSync(join(dirname(gluePath), "schema_engine_bg.wasm")));
+    const imports = withTrackedTimers(glue as unknown as Record<string, unknown>);
+    const instance = new WebAssembly.Instance(compiled, { "./schema_engine_bg.js": imports as WebAssembly.ModuleImports });
     glue.__wbg_set_wasm(instance.exports);
     (instance.exports.__wbindgen_start as (() => void) | undefined)?.();
     return glue;
   })();
   return engineModule;
+}
+
+// The engine arms timeouts (10 s) it never clears (the glue has no clearTimeout), and they
+// would keep the process alive after the work is done. Track them and clear the leftovers
+// once no engine is running.
+const engineTimers = new Set<ReturnType<typeof setTimeout>>();
+let runningEngines = 0;
+
+function withTrackedTimers(glue: Record<string, unknown>): Record<string, unknown> {
+  const imports = { ...glue };
+  for (const name of Object.keys(glue).filter((key) => key.startsWith("__wbg_setTimeout_"))) {
+    imports[name] = (callback: () => void, ms: number) => {
+      const timer = setTimeout(() => {
+        engineTimers.delete(timer);
+        callback();
+      }, ms >>> 0);
+      engineTimers.add(timer);
+      return timer;
+    };
+  }
+  return imports;
+}
+
+function clearEngineTimersWhenIdle(): void {
+  if (runningEngines > 0) return;
+  for (const timer of engineTimers) clearTimeout(timer);
+  engineTimers.clear();
 }
 
 // The engine reports Rust panics through this global.
@@ -203,6 +237,7 @@ const panicRegistry = { message: "", set_message(message: string) { panicRegistr
 async function withEngine<T>(target: DatabaseTarget, action: string, run: (engine: SchemaEngine) => Promise<T>): Promise<T> {
   const connection = await openConnection(target);
   let engine: SchemaEngine | undefined;
+  runningEngines += 1;
   try {
     const { SchemaEngine } = await loadEngineModule();
     (globalThis as { PRISMA_WASM_PANIC_REGISTRY?: unknown }).PRISMA_WASM_PANIC_REGISTRY = panicRegistry;
@@ -214,56 +249,73 @@ async function withEngine<T>(target: DatabaseTarget, action: string, run: (engin
     );
     return await run(engine);
   } catch (error) {
-    throw asMigrationError(error, action, target);
+    throw asMigrationError(error, action, target, connection.failures);
   } finally {
     engine?.free();
+    runningEngines -= 1;
+    clearEngineTimersWhenIdle();
     await connection.close();
   }
 }
 
-type Connection = { factory: SqlMigrationAwareDriverAdapterFactory; close(): Promise<void> };
+type Connection = { factory: SqlMigrationAwareDriverAdapterFactory; failures: FailureLog; close(): Promise<void> };
 
 async function openConnection(target: DatabaseTarget): Promise<Connection> {
+  const failures: FailureLog = {};
   if (target.provider === "sqlite") {
-    return { factory: new PrismaBetterSqlite3({ url: target.url }), close: async () => {} };
+    // Wait for a running app's write lock rather than failing with SQLITE_BUSY.
+    const adapters = new PrismaBetterSqlite3({ url: target.url, timeout: SQLITE_BUSY_TIMEOUT_MS });
+    const factory = observedFactory(adapters, failures);
+    return { factory, failures, close: () => factory.disposeAll() };
   }
-  const { pool, schema } = openPool(target.url);
+  const pool = openPool(target.url);
   try {
     await pool.query("SELECT 1"); // fail with a clear line before the engine buries the cause
   } catch (error) {
     await pool.end();
     throw new MigrationError(`cannot connect to PostgreSQL at ${hostAndPort(target.url)}: ${errorSummary(error)}`);
   }
-  const factory = wholeScriptFactory(new PrismaPg(pool, schema ? { schema } : undefined), pool);
-  return { factory, close: () => pool.end() };
+  const factory = observedFactory(new PrismaPg(pool), failures, {
+    // adapter-pg's executeScript splits scripts on every ";", which breaks function bodies
+    // (the AuditEvent trigger's plpgsql). PostgreSQL runs a multi-statement script as one
+    // simple-protocol query, as Prisma's native engine does, so send it whole.
+    executeScript: async (script: string) => {
+      await pool.query(script);
+    },
+  });
+  return {
+    factory,
+    failures,
+    close: async () => {
+      await factory.disposeAll();
+      await pool.end();
+    },
+  };
 }
 
 function prepareSqliteFile(file: string): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const db = new Database(file);
   try {
-    // WAL is a property of the file: set here once, every later connection gets it.
-    db.pragma("journal_mode = WAL");
-  } finally {
-    db.close();
+    mkdirSync(dirname(file), { recursive: true });
+    const db = new Database(file, { timeout: SQLITE_BUSY_TIMEOUT_MS });
+    try {
+      // WAL is a property of the file: set once here, every later connection gets it.
+      if (db.pragma("journal_mode", { simple: true }) !== "wal") db.pragma("journal_mode = WAL");
+    } finally {
+      db.close();
+    }
+  } catch (error) {
+    throw new MigrationError(`cannot open SQLite database ${file}: ${errorSummary(error)}`);
   }
 }
 
 // ---------------------------------------------------------------------------------------
 // PostgreSQL specifics
 
-/** A pool whose connections report `"char"` columns as text; `?schema=` picks the schema. */
-function openPool(url: string): { pool: pg.Pool; schema?: string } {
-  const schema = new URL(url).searchParams.get("schema") ?? undefined;
-  const pool = new pg.Pool({
-    connectionString: url,
-    connectionTimeoutMillis: 10_000,
-    max: 2,
-    Client: CharAsTextClient,
-    ...(schema ? { options: `-c search_path="${schema.replace(/"/g, '""')}"` } : {}),
-  });
+/** A pool whose connections report `"char"` columns as text. */
+function openPool(url: string): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, connectionTimeoutMillis: 10_000, Client: CharAsTextClient });
   pool.on("error", () => {}); // an idle client dropped by the server must not crash the process
-  return { pool, schema };
+  return pool;
 }
 
 const PG_CHAR_OID = 18;
@@ -300,44 +352,91 @@ function charAsText<T>(result: T): T {
   return result;
 }
 
-/**
- * adapter-pg's executeScript splits scripts on every ";", which breaks function bodies
- * (the AuditEvent trigger's plpgsql). PostgreSQL runs a multi-statement script in one
- * simple-protocol query, as Prisma's native engine does, so send it whole.
- */
-function wholeScriptFactory(factory: PrismaPg, pool: pg.Pool): SqlMigrationAwareDriverAdapterFactory {
-  const wrap = (adapter: SqlDriverAdapter): SqlDriverAdapter =>
-    Object.assign(Object.create(adapter) as SqlDriverAdapter, {
-      executeScript: async (script: string) => {
-        await pool.query(script);
-      },
-    });
-  return {
-    provider: factory.provider,
-    adapterName: factory.adapterName,
-    connect: async () => wrap(await factory.connect()),
-    connectToShadowDb: async () => factory.connectToShadowDb(),
-  };
-}
-
 function hostAndPort(url: string): string {
   const parsed = new URL(url);
   return `${parsed.hostname}:${parsed.port || "5432"}`;
 }
 
 // ---------------------------------------------------------------------------------------
+// Adapter wrapping
+
+/** The engine reports adapter failures only as "external connector error"; keep the cause. */
+type FailureLog = { last?: unknown };
+type AdapterOverrides = Partial<Pick<SqlDriverAdapter, "executeScript">>;
+
+/**
+ * Hands the engine adapters that record failures, and remembers them: the engine does not
+ * dispose them when freed, and an open SQLite connection would keep the file locked.
+ */
+function observedFactory(
+  factory: SqlMigrationAwareDriverAdapterFactory,
+  failures: FailureLog,
+  overrides: AdapterOverrides = {},
+): SqlMigrationAwareDriverAdapterFactory & { disposeAll(): Promise<void> } {
+  const opened: SqlDriverAdapter[] = [];
+  const remember = (adapter: SqlDriverAdapter) => {
+    opened.push(adapter);
+    return adapter;
+  };
+  return {
+    provider: factory.provider,
+    adapterName: factory.adapterName,
+    connect: async () => observed(remember(await factory.connect()), failures, overrides),
+    connectToShadowDb: async () => observed(remember(await factory.connectToShadowDb()), failures),
+    disposeAll: async () => {
+      await Promise.allSettled(opened.splice(0).map((adapter) => adapter.dispose()));
+    },
+  };
+}
+
+/** Proxies an adapter (or its transactions) so every failing call is recorded in `failures`. */
+function observed<T extends object>(target: T, failures: FailureLog, overrides: object = {}): T {
+  return new Proxy(target, {
+    get(object, property) {
+      const overridden = Object.hasOwn(overrides, property);
+      const value: unknown = Reflect.get(overridden ? overrides : object, property);
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        const record = (error: unknown) => {
+          failures.last = error;
+          throw error;
+        };
+        const succeeded = <R>(result: R): R =>
+          property === "startTransaction" && result && typeof result === "object"
+            ? (observed(result, failures) as R)
+            : result;
+        try {
+          // Called on the real object: the adapters keep state in private (#) fields.
+          const result: unknown = value.apply(overridden ? overrides : object, args);
+          return result instanceof Promise ? result.then(succeeded, record) : succeeded(result);
+        } catch (error) {
+          return record(error);
+        }
+      };
+    },
+  });
+}
+
+// ---------------------------------------------------------------------------------------
 // Errors
 
-function asMigrationError(error: unknown, action: string, target: DatabaseTarget): MigrationError {
+function asMigrationError(error: unknown, action: string, target: DatabaseTarget, failures?: FailureLog): MigrationError {
   if (error instanceof MigrationError) return error;
   const where = target.provider === "sqlite" ? target.file : hostAndPort(target.url);
   const panic = panicRegistry.message;
   panicRegistry.message = "";
-  return new MigrationError(`cannot ${action} (${where}): ${panic ? `engine panic: ${firstLine(panic)}` : errorSummary(error)}`);
+  const cause = panic
+    ? `engine panic: ${firstLine(panic)}`
+    : isConnectorError(error) && failures?.last !== undefined
+      ? errorSummary(failures.last)
+      : errorSummary(error);
+  return new MigrationError(`cannot ${action} (${where}): ${cause}`);
 }
 
 function errorSummary(error: unknown): string {
   if (error instanceof AggregateError && error.errors.length > 0) return errorSummary(error.errors[0]);
+  const adapterCause = driverAdapterCause(error);
+  if (adapterCause) return adapterCause;
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
     const message = firstLine(error.message);
@@ -345,6 +444,20 @@ function errorSummary(error: unknown): string {
     return message || error.name;
   }
   return firstLine(String(error));
+}
+
+// How the engine reports any failure of the driver adapter, without its cause.
+function isConnectorError(error: unknown): boolean {
+  return (error as { name?: unknown } | null)?.name === "SchemaConnectorError";
+}
+
+/** A DriverAdapterError carries the database's own message in `cause`. */
+function driverAdapterCause(error: unknown): string | undefined {
+  const cause = (error as { cause?: Record<string, unknown> } | null)?.cause;
+  if (!cause || typeof cause !== "object" || typeof cause.kind !== "string") return undefined;
+  const message = [cause.originalMessage, cause.message, cause.reason, cause.cause].find((m) => typeof m === "string");
+  const code = cause.originalCode ?? cause.code;
+  return firstLine([code, message ?? cause.kind].filter((part) => typeof part === "string" && part).join(" "));
 }
 
 const MAX_LINE = 300;

@@ -34,15 +34,14 @@ export async function startTempPostgres(): Promise<TempPostgres | null> {
   const bin = findPostgresBin();
   if (!bin) return null;
 
+  const asPostgres = runAsPostgres();
   const root = mkdtempSync(join(tmpdir(), "keyward-pg-"));
   const dataDir = join(root, "data");
-  const asPostgres = runAsPostgres();
-  if (asPostgres.owner) chownSync(root, asPostgres.owner.uid, asPostgres.owner.gid);
-
   const cluster: Cluster = { root, dataDir };
   live.add(cluster);
   installExitHandlers();
   try {
+    if (asPostgres.owner) chownSync(root, asPostgres.owner.uid, asPostgres.owner.gid);
     initCluster(bin, dataDir, asPostgres.prefix);
     const port = await freePort();
     cluster.child = startPostmaster(bin, root, dataDir, port, asPostgres.prefix);
@@ -56,7 +55,7 @@ export async function startTempPostgres(): Promise<TempPostgres | null> {
   }
 }
 
-type Cluster = { root: string; dataDir: string; child?: ChildProcess };
+type Cluster = { root: string; dataDir: string; child?: ChildProcess; stopping?: Promise<void> };
 const live = new Set<Cluster>();
 
 // PostgreSQL refuses to run as root, so as root the cluster belongs to the `postgres` user.
@@ -101,7 +100,7 @@ function startPostmaster(bin: string, root: string, dataDir: string, port: numbe
 async function waitUntilAccepting(url: string, child: ChildProcess, root: string): Promise<void> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
+    if (!isRunning(child)) {
       throw new Error(`temporary PostgreSQL exited during start-up: ${lastLogLine(root)}`);
     }
     try {
@@ -167,19 +166,23 @@ function signal(pid: number | null, sig: NodeJS.Signals): void {
   }
 }
 
-async function stopCluster(cluster: Cluster): Promise<void> {
-  if (!live.delete(cluster)) return;
+// Idempotent: a signal handler and the owner may both stop a cluster; both wait for the end.
+function stopCluster(cluster: Cluster): Promise<void> {
+  cluster.stopping ??= shutDown(cluster);
+  return cluster.stopping;
+}
+
+async function shutDown(cluster: Cluster): Promise<void> {
   const child = cluster.child;
-  if (child && child.exitCode === null && child.signalCode === null) {
-    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  if (child && isRunning(child)) {
     signal(postmasterPid(cluster.dataDir) ?? child.pid ?? null, "SIGINT"); // fast shutdown
-    const timedOut = await Promise.race([exited.then(() => false), sleep(STOP_TIMEOUT_MS).then(() => true)]);
-    if (timedOut) {
+    if (!(await exitWithin(child, STOP_TIMEOUT_MS))) {
       signal(postmasterPid(cluster.dataDir), "SIGQUIT"); // immediate shutdown
-      await Promise.race([exited, sleep(2000)]);
+      await exitWithin(child, 2000);
     }
   }
   rmSync(cluster.root, { recursive: true, force: true, maxRetries: 5 });
+  live.delete(cluster);
   if (live.size === 0) removeExitHandlers();
 }
 
@@ -188,7 +191,7 @@ async function stopCluster(cluster: Cluster): Promise<void> {
 const SIGNALS: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 
 function onSignal(sig: NodeJS.Signals): void {
-  removeExitHandlers();
+  for (const each of SIGNALS) process.off(each, onSignal); // so the re-raised signal takes effect
   void Promise.allSettled([...live].map(stopCluster)).then(() => process.kill(process.pid, sig));
 }
 
@@ -200,22 +203,36 @@ function onExit(): void {
   live.clear();
 }
 
-let handlersInstalled = false;
-
 function installExitHandlers(): void {
-  if (handlersInstalled) return;
-  handlersInstalled = true;
+  if (process.listeners("exit").includes(onExit)) return;
   for (const sig of SIGNALS) process.on(sig, onSignal);
   process.on("exit", onExit);
 }
 
 function removeExitHandlers(): void {
-  if (!handlersInstalled) return;
-  handlersInstalled = false;
   for (const sig of SIGNALS) process.off(sig, onSignal);
   process.off("exit", onExit);
 }
 
+function isRunning(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null;
+}
+
+function exitWithin(child: ChildProcess, ms: number): Promise<boolean> {
+  if (!isRunning(child)) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      child.off("exit", onChildExit);
+      resolve(false);
+    }, ms);
+    const onChildExit = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    child.once("exit", onChildExit);
+  });
+}
+
 function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
