@@ -1,8 +1,9 @@
 import NextAuth, { CredentialsSignin } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
-import GitHub from "next-auth/providers/github";
+import { cookies } from "next/headers";
 import { z } from "zod";
 import { db } from "../db/client";
+import { completeGithubSignIn, githubEnabled, githubProvider, INVITE_COOKIE, type GithubProfile } from "./github";
 import { clearFailedSignIns, recordFailedSignIn, signInLockedFor } from "./login-throttle";
 import { verifyPassword } from "./password";
 import { clientIpFrom } from "./request-context";
@@ -24,7 +25,7 @@ class ThrottledSignIn extends CredentialsSignin {
   }
 }
 
-export const githubEnabled = Boolean(process.env.AUTH_GITHUB_ID && process.env.AUTH_GITHUB_SECRET);
+export { githubEnabled };
 
 export const { handlers, auth, signIn, signOut } = NextAuth({
   trustHost: true,
@@ -53,9 +54,22 @@ export const { handlers, auth, signIn, signOut } = NextAuth({
         return { id: user.id, email: user.email, name: user.name };
       },
     }),
-    ...(githubEnabled ? [GitHub] : []),
+    ...(githubEnabled ? [githubProvider()] : []),
   ],
   callbacks: {
+    async signIn({ user, account, profile }) {
+      if (account?.provider !== "github") return true;
+      const result = await completeGithubSignIn({
+        profile: profile as unknown as GithubProfile,
+        accessToken: account.access_token ?? "",
+        inviteSecret: (await cookies()).get(INVITE_COOKIE)?.value,
+      });
+      if (!result.ok) return "/sign-in?error=GitHubNoAccount";
+      // Without a database adapter this object becomes the `user` of the jwt callback below,
+      // which starts the server-side session for this id: make it the Keyward user's.
+      user.id = result.userId;
+      return true;
+    },
     async jwt({ token, user }) {
       // Only present at sign-in: every sign-in starts a new server-side session.
       if (user?.id) {

@@ -1,12 +1,15 @@
 import "server-only";
+import { hashInvitationSecret, isInvitationSecret } from "@/lib/auth/invitation-secret";
+import type { OrgRole } from "@/lib/auth/permissions";
 import { db } from "../client";
+import { invitationState, type InvitationState } from "../member-mutations";
 
 export type MemberRow = {
   userId: string;
   name: string | null;
   email: string;
   githubLogin: string | null;
-  role: "ADMIN" | "MEMBER";
+  role: OrgRole;
   joinedAt: Date;
   lastActiveAt: Date | null;
 };
@@ -30,4 +33,176 @@ export async function listMembers(orgId: string): Promise<MemberRow[]> {
     joinedAt: r.createdAt,
     lastActiveAt: r.user.lastActiveAt,
   }));
+}
+
+export type InvitationRow = {
+  id: string;
+  email: string | null;
+  githubLogin: string | null;
+  role: OrgRole;
+  sentAt: Date;
+  expiresAt: Date;
+  state: "pending" | "expired";
+  invitedBy: string | null;
+};
+
+// Expired invitations stay listed for a while so an admin can re-send them.
+const EXPIRED_LISTED_FOR_MS = 30 * 24 * 3600_000;
+
+/** Invitations not yet used or revoked: pending ones, and recently expired ones that can be re-sent. */
+export async function listOpenInvitations(orgId: string, now = new Date()): Promise<InvitationRow[]> {
+  const rows = await db.invitation.findMany({
+    where: { orgId, acceptedAt: null, revokedAt: null, expiresAt: { gt: new Date(now.getTime() - EXPIRED_LISTED_FOR_MS) } },
+    orderBy: { sentAt: "desc" },
+    take: 200,
+    select: { id: true, email: true, githubLogin: true, role: true, sentAt: true, expiresAt: true, invitedById: true },
+  });
+  const inviterIds = [...new Set(rows.map((r) => r.invitedById).filter((id): id is string => Boolean(id)))];
+  const inviters = await db.user.findMany({ where: { id: { in: inviterIds } }, select: { id: true, name: true, email: true } });
+  const inviterName = new Map(inviters.map((u) => [u.id, u.name ?? u.email]));
+  return rows.map(({ invitedById, ...r }) => ({
+    ...r,
+    state: r.expiresAt > now ? "pending" : "expired",
+    invitedBy: invitedById ? (inviterName.get(invitedById) ?? null) : null,
+  }));
+}
+
+export type InvitationLinkView = {
+  state: InvitationState | "invalid";
+  email: string | null;
+  githubLogin: string | null;
+  role: OrgRole;
+  org: { slug: string; name: string };
+  invitedBy: string | null;
+  expiresAt: Date;
+  acceptedById: string | null;
+  /** Whether a Keyward account exists for the invited address (it then signs in instead of signing up). */
+  accountExists: boolean;
+};
+
+/** What the invitation page shows for a link's secret; null for a secret that matches nothing. */
+export async function findInvitationByLink(secret: string, now = new Date()): Promise<InvitationLinkView | null> {
+  if (!isInvitationSecret(secret)) return null;
+  const row = await db.invitation.findUnique({
+    where: { secretHash: hashInvitationSecret(secret) },
+    select: {
+      email: true,
+      githubLogin: true,
+      role: true,
+      expiresAt: true,
+      acceptedAt: true,
+      acceptedById: true,
+      revokedAt: true,
+      invitedById: true,
+      org: { select: { slug: true, name: true } },
+    },
+  });
+  if (!row) return null;
+  const inviter = row.invitedById ? await db.user.findUnique({ where: { id: row.invitedById }, select: { name: true, email: true } }) : null;
+  const accountExists = row.email ? (await db.user.count({ where: { email: row.email } })) > 0 : false;
+  return {
+    state: invitationState(row, now),
+    email: row.email,
+    githubLogin: row.githubLogin,
+    role: row.role,
+    org: row.org,
+    invitedBy: inviter ? (inviter.name ?? inviter.email) : null,
+    expiresAt: row.expiresAt,
+    acceptedById: row.acceptedById,
+    accountExists,
+  };
+}
+
+// ——— Offboarding ———
+
+/** Audit actions after which the actor knows a token's current value. */
+const VALUE_SEEN_ACTIONS = ["token.revealed", "token.created", "token.rotated"] as const;
+const DEPARTURE_ACTIONS = ["member.removed", "member.left"] as const;
+const DEPARTURES_LISTED_FOR_MS = 90 * 24 * 3600_000;
+
+export type ExposedToken = {
+  id: string;
+  name: string;
+  visibility: "ADMIN_ONLY" | "ORGANIZATION";
+  /** When the departed person last saw (revealed, copied, created or rotated) the value. */
+  lastSeenAt: Date;
+  version: number;
+};
+
+/**
+ * Tokens whose current value `userId` has seen in this org: they revealed or copied it, or made
+ * it by creating or rotating the token, and nobody has rotated it since. Revoked tokens are done.
+ */
+export async function listTokensSeenBy(orgId: string, userId: string): Promise<ExposedToken[]> {
+  const events = await db.auditEvent.findMany({
+    where: { orgId, actorUserId: userId, action: { in: [...VALUE_SEEN_ACTIONS] }, targetId: { not: null } },
+    select: { targetId: true, at: true },
+    orderBy: { at: "desc" },
+    take: 5_000,
+  });
+  const lastSeen = new Map<string, Date>();
+  for (const e of events) if (!lastSeen.has(e.targetId!)) lastSeen.set(e.targetId!, e.at);
+  if (lastSeen.size === 0) return [];
+  const tokens = await db.apiToken.findMany({
+    where: { orgId, id: { in: [...lastSeen.keys()] }, status: { not: "REVOKED" } },
+    select: { id: true, name: true, visibility: true, rotatedAt: true, version: true },
+    orderBy: { name: "asc" },
+  });
+  return tokens
+    .filter((t) => !t.rotatedAt || t.rotatedAt <= lastSeen.get(t.id)!)
+    .map((t) => ({ id: t.id, name: t.name, visibility: t.visibility, lastSeenAt: lastSeen.get(t.id)!, version: t.version }));
+}
+
+export type Departure = {
+  userId: string;
+  email: string;
+  how: "removed" | "left";
+  at: Date;
+  tokens: ExposedToken[];
+};
+
+/** People who left or were removed recently and still know values of live tokens: the offboarding to-do list. */
+export async function listOpenOffboarding(orgId: string, now = new Date()): Promise<Departure[]> {
+  const events = await db.auditEvent.findMany({
+    where: { orgId, action: { in: [...DEPARTURE_ACTIONS] }, at: { gt: new Date(now.getTime() - DEPARTURES_LISTED_FOR_MS) } },
+    select: { targetId: true, action: true, at: true, metadata: true },
+    orderBy: { at: "desc" },
+    take: 200,
+  });
+  const latest = new Map<string, (typeof events)[number]>();
+  for (const e of events) if (e.targetId && !latest.has(e.targetId)) latest.set(e.targetId, e);
+  const rejoined = await db.membership.findMany({ where: { orgId, userId: { in: [...latest.keys()] } }, select: { userId: true } });
+  for (const m of rejoined) latest.delete(m.userId);
+
+  const departures: Departure[] = [];
+  for (const [userId, event] of latest) {
+    const tokens = await listTokensSeenBy(orgId, userId);
+    if (tokens.length === 0) continue;
+    departures.push({
+      userId,
+      email: emailFromMetadata(event.metadata) ?? "a former member",
+      how: event.action === "member.left" ? "left" : "removed",
+      at: event.at,
+      tokens,
+    });
+  }
+  return departures;
+}
+
+/** Whether `userId` left or was removed from the org and is not a member now. */
+export async function hasDeparted(orgId: string, userId: string): Promise<boolean> {
+  const [departed, member] = await Promise.all([
+    db.auditEvent.count({ where: { orgId, targetId: userId, action: { in: [...DEPARTURE_ACTIONS] } } }),
+    db.membership.count({ where: { orgId, userId } }),
+  ]);
+  return departed > 0 && member === 0;
+}
+
+function emailFromMetadata(metadata: string): string | null {
+  try {
+    const parsed = JSON.parse(metadata) as { email?: unknown };
+    return typeof parsed.email === "string" ? parsed.email : null;
+  } catch {
+    return null;
+  }
 }

@@ -1,0 +1,152 @@
+"use server";
+
+import { cookies } from "next/headers";
+import { redirect } from "next/navigation";
+import { revalidatePath } from "next/cache";
+import { adminAction, fieldErrors, inputToObject, type ActionInput, type ActionState } from "@/lib/auth/action";
+import { INVITE_COOKIE } from "@/lib/auth/github";
+import { signIn } from "@/lib/auth/next-auth";
+import { hashPassword } from "@/lib/auth/password";
+import { getCurrentUser } from "@/lib/auth/session";
+import { db } from "@/lib/db/client";
+import {
+  acceptInvitation as acceptInvitationForUser,
+  acceptInvitationAsNewUser,
+  createInvitations,
+  resendInvitation as resendInvitationLink,
+  revokeInvitation as revokeInvitationLink,
+  type AcceptResult,
+  type IssuedInvitation,
+  type MemberActor,
+} from "@/lib/db/member-mutations";
+import { deliverInvitation } from "@/lib/mail/invitation-mail";
+import { invitationLink } from "@/lib/mail/links";
+import {
+  acceptAsNewUserSchema,
+  acceptInvitationSchema,
+  invitationTargetSchema,
+  inviteSchema,
+  parseInvitees,
+} from "@/lib/validations/member";
+
+export type InviteOutcome = {
+  invitee: string;
+  /** "emailed": the invitee has the link in their inbox; "link": the admin must pass it on. */
+  delivery: "emailed" | "link";
+  /** Shown once to the admin when the invitation was not emailed. */
+  link?: string;
+};
+
+export type InviteResult = { outcomes: InviteOutcome[]; skipped: { invitee: string; reason: string }[] };
+
+function refusal(reason: "not_found" | "forbidden" | "last_admin", notFound = "Not found."): ActionState<never> {
+  if (reason === "forbidden") return { ok: false, code: "FORBIDDEN", message: "Only organization admins can do this." };
+  return { ok: false, code: "NOT_FOUND", message: notFound };
+}
+
+function actorOf(ctx: { user: { id: string; email: string }; ip: string; userAgent: string | null }): MemberActor {
+  return { userId: ctx.user.id, label: ctx.user.email, ip: ctx.ip, userAgent: ctx.userAgent };
+}
+
+async function deliver(invitation: IssuedInvitation, orgName: string, inviterName: string): Promise<InviteOutcome> {
+  const link = await invitationLink(invitation.secret);
+  if (!invitation.email) return { invitee: `@${invitation.githubLogin}`, delivery: "link", link };
+  const delivery = await deliverInvitation({
+    to: invitation.email,
+    orgName,
+    inviterName,
+    role: invitation.role,
+    link,
+    expiresAt: invitation.expiresAt,
+  });
+  return delivery === "sent" ? { invitee: invitation.email, delivery: "emailed" } : { invitee: invitation.email, delivery: "link", link };
+}
+
+const SKIP_REASONS = { already_member: "already a member", already_invited: "already invited (re-send it from the list below)" } as const;
+
+export const inviteMembers = adminAction(inviteSchema, async (input, ctx): Promise<ActionState<InviteResult>> => {
+  const parsed = parseInvitees(input.kind, input.invitees);
+  if (!parsed.ok) return { ok: false, code: "INVALID", errors: { invitees: parsed.errors }, message: "Please correct the highlighted fields." };
+  const result = await createInvitations(actorOf(ctx), ctx.org.id, parsed.invitees, input.role);
+  if (!result.ok) return refusal(result.reason);
+  // Mail goes out after the invitations are committed, never from inside the transaction.
+  const outcomes: InviteOutcome[] = [];
+  for (const invitation of result.created) outcomes.push(await deliver(invitation, ctx.org.name, ctx.user.name ?? ctx.user.email));
+  revalidatePath(`/${ctx.org.slug}/members`);
+  const skipped = result.skipped.map((s) => ({ invitee: s.invitee, reason: SKIP_REASONS[s.reason] }));
+  const message =
+    outcomes.length === 0
+      ? "Nobody new to invite."
+      : `Invited ${outcomes.length} ${outcomes.length === 1 ? "person" : "people"}.`;
+  return { ok: outcomes.length > 0, message, data: { outcomes, skipped } };
+});
+
+export const revokeInvitation = adminAction(invitationTargetSchema, async (input, ctx): Promise<ActionState> => {
+  const result = await revokeInvitationLink(actorOf(ctx), ctx.org.id, input.invitationId);
+  if (!result.ok) return refusal(result.reason, "That invitation is no longer open.");
+  revalidatePath(`/${ctx.org.slug}/members`);
+  return { ok: true, message: "Invitation revoked. Its link no longer works." };
+});
+
+export const resendInvitation = adminAction(invitationTargetSchema, async (input, ctx): Promise<ActionState<InviteOutcome>> => {
+  const result = await resendInvitationLink(actorOf(ctx), ctx.org.id, input.invitationId);
+  if (!result.ok) return refusal(result.reason, "That invitation is no longer open.");
+  const outcome = await deliver(result.invitation, ctx.org.name, ctx.user.name ?? ctx.user.email);
+  revalidatePath(`/${ctx.org.slug}/members`);
+  return {
+    ok: true,
+    message: outcome.delivery === "emailed" ? `Sent a new link to ${outcome.invitee}. The old link no longer works.` : "New link created. The old link no longer works.",
+    data: outcome,
+  };
+});
+
+// ——— Accepting (the invitee is not a member yet, so these are not org actions) ———
+
+const ACCEPT_MESSAGES: Record<Exclude<AcceptResult, { ok: true }>["reason"], string> = {
+  invalid: "This invitation link is not valid.",
+  expired: "This invitation has expired. Ask an admin to send a new one.",
+  revoked: "This invitation was revoked.",
+  used: "This invitation has already been used.",
+  wrong_user: "This invitation is for someone else.",
+  account_exists: "An account with this email address already exists. Sign in to accept the invitation.",
+};
+
+/** A signed-in user joins with the invitation in the link. */
+export async function acceptInvitation(_prev: ActionState | undefined, raw: ActionInput): Promise<ActionState> {
+  const user = await getCurrentUser();
+  if (!user) return { ok: false, code: "UNAUTHENTICATED", message: "Sign in to accept the invitation." };
+  const parsed = acceptInvitationSchema.strict().safeParse(inputToObject(raw));
+  if (!parsed.success) return fieldErrors(parsed.error);
+  const joiner = await db.user.findUniqueOrThrow({ where: { id: user.id }, select: { id: true, email: true, githubLogin: true } });
+  const result = await acceptInvitationForUser(parsed.data.secret, joiner);
+  if (!result.ok) return { ok: false, code: result.reason === "invalid" ? "NOT_FOUND" : "CONFLICT", message: ACCEPT_MESSAGES[result.reason] };
+  revalidatePath("/", "layout");
+  redirect(`/${result.org.slug}/tokens`);
+}
+
+/** Someone new: creates their account with the invited address, joins, and signs them in. */
+export async function acceptInvitationWithPassword(_prev: ActionState | undefined, raw: ActionInput): Promise<ActionState> {
+  const parsed = acceptAsNewUserSchema.safeParse(inputToObject(raw));
+  if (!parsed.success) return fieldErrors(parsed.error);
+  const { secret, name, password } = parsed.data;
+  const result = await acceptInvitationAsNewUser(secret, { name, passwordHash: await hashPassword(password) });
+  if (!result.ok) return { ok: false, code: result.reason === "invalid" ? "NOT_FOUND" : "CONFLICT", message: ACCEPT_MESSAGES[result.reason] };
+  // The ordinary password sign-in: a new server-side session, then Next's redirect into the org.
+  await signIn("credentials", { email: result.email, password, redirectTo: `/${result.org.slug}/tokens` });
+  return { ok: true };
+}
+
+/** "Continue with GitHub" from an invitation: remembers the link for the sign-in callback, then goes to GitHub. */
+export async function continueInvitationWithGithub(formData: FormData): Promise<void> {
+  const parsed = acceptInvitationSchema.safeParse({ secret: formData.get("secret") });
+  if (!parsed.success) redirect("/sign-in");
+  (await cookies()).set(INVITE_COOKIE, parsed.data.secret, {
+    httpOnly: true,
+    sameSite: "lax",
+    // Only the GitHub callback needs it, and only for the few minutes a sign-in takes.
+    path: "/api/auth",
+    maxAge: 15 * 60,
+    secure: process.env.KEYWARD_PUBLIC_URL?.startsWith("https://") ?? false,
+  });
+  await signIn("github", { redirectTo: `/invite/${parsed.data.secret}` });
+}

@@ -1,0 +1,53 @@
+import { mailFrom, mailTransport } from "./transport";
+
+export type InvitationMail = {
+  to: string;
+  orgName: string;
+  inviterName: string;
+  role: "ADMIN" | "MEMBER";
+  link: string;
+  expiresAt: Date;
+};
+
+export type Delivery = "sent" | "not_configured" | "failed";
+
+/**
+ * Sends an invitation by SMTP. Without SMTP_URL (or when the send fails) the caller shows the
+ * link to the admin instead; the link is also logged so an operator can pass it on.
+ */
+export async function deliverInvitation(mail: InvitationMail): Promise<Delivery> {
+  const transport = mailTransport();
+  if (!transport) {
+    console.log(`keyward: SMTP_URL is not set; invitation link for ${mail.to} to ${mail.orgName}: ${mail.link}`);
+    return "not_configured";
+  }
+  const { subject, text, html } = composeInvitation(mail);
+  try {
+    await transport.sendMail({ from: mailFrom(), to: mail.to, subject, text, html });
+    return "sent";
+  } catch (error) {
+    console.error(`keyward: could not send the invitation to ${mail.to}: ${(error as Error).message}`);
+    return "failed";
+  }
+}
+
+export function composeInvitation(mail: InvitationMail) {
+  const role = mail.role === "ADMIN" ? "an admin" : "a member";
+  const expires = mail.expiresAt.toUTCString();
+  const subject = `${mail.inviterName} invited you to ${mail.orgName} on Keyward`;
+  const text = [
+    `${mail.inviterName} invited you to join ${mail.orgName} on Keyward as ${role}.`,
+    "",
+    `Accept the invitation: ${mail.link}`,
+    "",
+    `The link works once and expires ${expires}. If you did not expect this invitation, ignore this email.`,
+  ].join("\n");
+  const html = `<p>${escapeHtml(mail.inviterName)} invited you to join <strong>${escapeHtml(mail.orgName)}</strong> on Keyward as ${role}.</p>
+<p><a href="${escapeHtml(mail.link)}">Accept the invitation</a></p>
+<p>The link works once and expires ${escapeHtml(expires)}. If you did not expect this invitation, ignore this email.</p>`;
+  return { subject, text, html };
+}
+
+function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+}
