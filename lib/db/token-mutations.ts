@@ -222,18 +222,25 @@ export async function rotateToken(
 
     if (hide) {
       await tx.auditEvent.create({
-        data: audit(actor, orgId, "token.updated", tokenId, {
-          changes: { visibility: { before: before.visibility, after: "ADMIN_ONLY" } },
-          reason: "made admin-only before rotating",
-        }),
+        data: {
+          ...audit(actor, orgId, "token.updated", tokenId, {
+            changes: { visibility: { before: before.visibility, after: "ADMIN_ONLY" } },
+            reason: "made admin-only before rotating",
+          }),
+          // A millisecond before the rotation, so the log (newest first) reads in the order it happened.
+          at: new Date(now.getTime() - 1),
+        },
       });
     }
     await tx.auditEvent.create({
-      data: audit(actor, orgId, "token.rotated", tokenId, {
-        graceSeconds,
-        previousValueValidUntil: oldValuesEnd.toISOString(),
-        lastFour: { before: before.lastFour, after: value.row.lastFour },
-      }),
+      data: {
+        ...audit(actor, orgId, "token.rotated", tokenId, {
+          graceSeconds,
+          previousValueValidUntil: oldValuesEnd.toISOString(),
+          lastFour: { before: before.lastFour, after: value.row.lastFour },
+        }),
+        at: now,
+      },
     });
     const token = await readDetail(tx, orgId, tokenId, now);
     return { token: token!, plaintext: value.plaintext };

@@ -45,12 +45,14 @@ export const tokenNameSchema = z
   .max(TOKEN_NAME_MAX_LENGTH, `Use at most ${TOKEN_NAME_MAX_LENGTH} characters.`)
   .regex(/^[^\p{Cc}]*$/u, "Remove line breaks and control characters.");
 
-/** A list of scope names (array, or one string separated by spaces or commas); unknown names are refused by name. */
+/**
+ * A list of scope names (array, or one string separated by spaces or commas); unknown names are
+ * refused by name. Absent means "not given" (an edit leaves scopes as they are); forms always
+ * send an empty `scopes` entry so that unchecking every box means "no scopes".
+ */
 export const scopeListSchema = z
   .union([z.string(), z.array(z.string())], { error: "Choose scopes from the list." })
-  .optional()
   .transform((value, ctx): Scope[] => {
-    if (value === undefined) return [];
     const parsed = parseScopeList(value);
     if (!parsed.ok) {
       const shown = parsed.unknown.slice(0, 5).map((name) => `"${name.slice(0, 40)}"`).join(", ");
@@ -58,7 +60,8 @@ export const scopeListSchema = z
       return z.NEVER;
     }
     return normalizeScopes(parsed.scopes);
-  });
+  })
+  .optional();
 
 export const visibilitySchema = z.enum(["ADMIN_ONLY", "ORGANIZATION"], { error: "Choose Admin only or Organization members." });
 
@@ -68,14 +71,14 @@ export const quotaMaxSchema = wholeNumber("the maximum number of requests per wi
 export const quotaWindowSchema = z.enum(QUOTA_WINDOWS, { error: "Choose hourly, daily or monthly." });
 
 /**
- * Optional expiry: empty means never. A bare date (from a date picker) means the end of that
- * day in UTC; a full timestamp is taken as given. Must be in the future.
+ * Expiry: empty means never (null); absent means "not given" (undefined: an edit leaves it as
+ * it is). A bare date (from a date picker) means the end of that day in UTC; a full timestamp is
+ * taken as given. Must be in the future.
  */
 export const expiresAtSchema = z
   .union([z.string(), z.date(), z.null()], { error: "Enter a date." })
-  .optional()
   .transform((value, ctx): Date | null => {
-    if (value === undefined || value === null || (typeof value === "string" && value.trim() === "")) return null;
+    if (value === null || (typeof value === "string" && value.trim() === "")) return null;
     const date = typeof value === "string" ? parseExpiry(value.trim()) : value;
     if (!date || Number.isNaN(date.getTime())) {
       ctx.addIssue({ code: "custom", message: "Enter a date such as 2030-01-31." });
@@ -91,7 +94,8 @@ export const expiresAtSchema = z
       return z.NEVER;
     }
     return date;
-  });
+  })
+  .optional();
 
 function parseExpiry(value: string): Date | null {
   if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
@@ -121,14 +125,12 @@ export const tokenSchema = z.object({
   makeAdminOnly: formBoolean.default(false),
 });
 
-export const createTokenSchema = tokenSchema.pick({
-  name: true,
-  scopes: true,
-  visibility: true,
-  quotaMax: true,
-  quotaWindow: true,
-  expiresAt: true,
-});
+export const createTokenSchema = tokenSchema
+  .pick({ name: true, visibility: true, quotaMax: true, quotaWindow: true })
+  .extend({
+    scopes: scopeListSchema.transform((value) => value ?? []),
+    expiresAt: expiresAtSchema.transform((value) => value ?? null),
+  });
 
 export const updateTokenSchema = tokenSchema.pick({
   tokenId: true,
@@ -147,3 +149,37 @@ export const tokenTargetSchema = tokenSchema.pick({ tokenId: true });
 
 export type CreateTokenInput = z.infer<typeof createTokenSchema>;
 export type UpdateTokenInput = z.infer<typeof updateTokenSchema>;
+
+// URL state of the tokens table. Bad or stale values fall back to defaults instead of failing the page.
+export const TOKEN_SORTS = ["name", "status", "quota", "lastUsed", "created", "expires"] as const;
+export const TOKEN_STATUS_FILTERS = ["active", "disabled", "expired", "revoked"] as const;
+export const TOKEN_VISIBILITY_FILTERS = ["admin_only", "organization"] as const;
+export const PAGE_SIZES = [10, 25, 50, 100] as const;
+export const DEFAULT_PAGE_SIZE = 25;
+
+export type TokenSort = (typeof TOKEN_SORTS)[number];
+export type TokenStatusFilter = (typeof TOKEN_STATUS_FILTERS)[number];
+
+export const pageSchema = z.coerce.number().int().min(1).max(1_000_000).catch(1);
+export const pageSizeSchema = z.coerce
+  .number()
+  .refine((n): n is (typeof PAGE_SIZES)[number] => (PAGE_SIZES as readonly number[]).includes(n))
+  .catch(DEFAULT_PAGE_SIZE);
+
+export const tokenListParamsSchema = z.object({
+  q: z.string().trim().max(200).catch(""),
+  status: z.enum(TOKEN_STATUS_FILTERS).optional().catch(undefined),
+  visibility: z.enum(TOKEN_VISIBILITY_FILTERS).optional().catch(undefined),
+  scope: z.enum(SCOPES.map((s) => s.name) as [Scope, ...Scope[]]).optional().catch(undefined),
+  sort: z.enum(TOKEN_SORTS).catch("created"),
+  dir: z.enum(["asc", "desc"]).catch("desc"),
+  page: pageSchema,
+  size: pageSizeSchema,
+});
+
+export type TokenListParams = z.infer<typeof tokenListParamsSchema>;
+
+/** Next's searchParams give a string, an array for repeated keys, or nothing; the first value wins. */
+export function firstValues(params: Record<string, string | string[] | undefined>): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(params).map(([key, value]) => [key, Array.isArray(value) ? value[0] : value]));
+}

@@ -1,33 +1,48 @@
 import "server-only";
 import type { OrgRole } from "@/lib/auth/permissions";
-import { deserializeScopes, maskToken } from "@/lib/tokens";
-import { db } from "../client";
+import { checkTokenFormat, deserializeScopes, hashTokenValue, maskToken, SCOPES, type QuotaWindow, type Scope } from "@/lib/tokens";
+import type { TokenListParams, TokenSort } from "@/lib/validations/token";
+import { databaseProvider, db } from "../client";
+import type { Prisma } from "../generated/sqlite/client";
+import { displayStatus, tokenDetailSelect, toTokenDetail, type TokenDetail, type TokenDisplayStatus, type TokenVisibility } from "../token-dto";
 
-/** What a token looks like to the dashboard: never its value or hash. */
+/** A row of the tokens table: never a value or hash. */
 export type TokenListItem = {
   id: string;
   name: string;
   maskedValue: string;
-  scopes: string[];
-  visibility: "ADMIN_ONLY" | "ORGANIZATION";
-  status: "ACTIVE" | "DISABLED" | "REVOKED";
+  scopes: Scope[];
+  visibility: TokenVisibility;
+  status: TokenDisplayStatus;
   quotaMax: number;
   quotaRemaining: number;
+  quotaWindow: QuotaWindow;
+  expiresAt: Date | null;
   lastUsedAt: Date | null;
   createdAt: Date;
   createdBy: string | null;
+  /** For edits and rotations: a change made meanwhile by someone else is refused, not overwritten. */
+  version: number;
 };
+
+export type TokenPage = { rows: TokenListItem[]; total: number; page: number; pageSize: number };
 
 /** Members see organization-visible tokens only; admins see all. */
 export function visibleTokensWhere(orgId: string, role: OrgRole) {
   return role === "ADMIN" ? { orgId } : { orgId, visibility: "ORGANIZATION" as const };
 }
 
-export async function listTokensForViewer(orgId: string, role: OrgRole): Promise<TokenListItem[]> {
+/** One page of the tokens the viewer may see, filtered and sorted in the database. */
+export async function listTokens(orgId: string, role: OrgRole, params: TokenListParams, now = new Date()): Promise<TokenPage> {
+  const where: Prisma.ApiTokenWhereInput = { AND: [visibleTokensWhere(orgId, role), ...(await filtersFor(params, now))] };
+  const total = await db.apiToken.count({ where });
+  const lastPage = Math.max(1, Math.ceil(total / params.size));
+  const page = Math.min(params.page, lastPage);
   const rows = await db.apiToken.findMany({
-    where: visibleTokensWhere(orgId, role),
-    orderBy: { createdAt: "desc" },
-    take: 100,
+    where,
+    orderBy: orderFor(params.sort, params.dir),
+    skip: (page - 1) * params.size,
+    take: params.size,
     select: {
       id: true,
       name: true,
@@ -37,22 +52,114 @@ export async function listTokensForViewer(orgId: string, role: OrgRole): Promise
       status: true,
       quotaMax: true,
       quotaRemaining: true,
+      quotaWindow: true,
+      expiresAt: true,
       lastUsedAt: true,
       createdAt: true,
+      createdByTokenId: true,
+      version: true,
       createdBy: { select: { email: true } },
     },
   });
-  return rows.map((r) => ({
-    id: r.id,
-    name: r.name,
-    maskedValue: maskToken(r.lastFour),
-    scopes: deserializeScopes(r.scopes),
-    visibility: r.visibility,
-    status: r.status,
-    quotaMax: r.quotaMax,
-    quotaRemaining: r.quotaRemaining,
-    lastUsedAt: r.lastUsedAt,
-    createdAt: r.createdAt,
-    createdBy: r.createdBy?.email ?? null,
-  }));
+  return {
+    total,
+    page,
+    pageSize: params.size,
+    rows: rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      maskedValue: maskToken(r.lastFour),
+      scopes: deserializeScopes(r.scopes),
+      visibility: r.visibility,
+      status: displayStatus(r, now),
+      quotaMax: r.quotaMax,
+      quotaRemaining: r.quotaRemaining,
+      quotaWindow: r.quotaWindow,
+      expiresAt: r.expiresAt,
+      lastUsedAt: r.lastUsedAt,
+      createdAt: r.createdAt,
+      createdBy: r.createdBy?.email ?? (r.createdByTokenId ? "an API token" : null),
+      version: r.version,
+    })),
+  };
+}
+
+/** One token for its detail page; null (→ 404) when it is not in this org or not visible to the viewer. */
+export async function getTokenForViewer(orgId: string, role: OrgRole, tokenId: string, now = new Date()): Promise<TokenDetail | null> {
+  const row = await db.apiToken.findFirst({ where: { ...visibleTokensWhere(orgId, role), id: tokenId }, select: tokenDetailSelect(now) });
+  return row ? toTokenDetail(row) : null;
+}
+
+async function filtersFor(params: TokenListParams, now: Date): Promise<Prisma.ApiTokenWhereInput[]> {
+  const filters: Prisma.ApiTokenWhereInput[] = [];
+  if (params.q) filters.push(await searchFilter(params.q));
+  switch (params.status) {
+    case "active":
+      filters.push({ status: "ACTIVE", OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] });
+      break;
+    case "expired":
+      filters.push({ status: "ACTIVE", expiresAt: { lte: now } });
+      break;
+    case "disabled":
+      filters.push({ status: "DISABLED" });
+      break;
+    case "revoked":
+      filters.push({ status: "REVOKED" });
+      break;
+  }
+  if (params.visibility) filters.push({ visibility: params.visibility === "organization" ? "ORGANIZATION" : "ADMIN_ONLY" });
+  if (params.scope) filters.push(grantsScopeFilter(params.scope));
+  return filters;
+}
+
+/**
+ * Name contains the text (case-insensitive), or the exact group id; a full pasted token value
+ * finds the token it belongs to (by hash), which is what an incident responder holding a leaked
+ * value needs.
+ */
+async function searchFilter(q: string): Promise<Prisma.ApiTokenWhereInput> {
+  const or: Prisma.ApiTokenWhereInput[] = [{ name: containsInsensitive(q) }, { id: q }];
+  if (checkTokenFormat(q).ok) {
+    const value = await db.apiTokenValue.findUnique({ where: { hash: hashTokenValue(q) }, select: { tokenId: true } });
+    if (value) or.push({ id: value.tokenId });
+  }
+  return { OR: or };
+}
+
+function containsInsensitive(text: string): Prisma.StringFilter {
+  // SQLite's LIKE already ignores ASCII case; PostgreSQL needs Prisma's insensitive mode, which
+  // the SQLite-typed client does not know about.
+  return (databaseProvider === "postgresql" ? { contains: text, mode: "insensitive" } : { contains: text }) as Prisma.StringFilter;
+}
+
+/** Tokens holding the scope itself or its parent (which grants it). Scopes are stored space-separated. */
+function grantsScopeFilter(scope: Scope): Prisma.ApiTokenWhereInput {
+  const parent = SCOPES.find((s) => s.name === scope)?.parent;
+  const names = parent ? [scope, parent] : [scope];
+  return {
+    OR: names.flatMap((name) => [
+      { scopes: name },
+      { scopes: { startsWith: `${name} ` } },
+      { scopes: { endsWith: ` ${name}` } },
+      { scopes: { contains: ` ${name} ` } },
+    ]),
+  };
+}
+
+function orderFor(sort: TokenSort, dir: "asc" | "desc"): Prisma.ApiTokenOrderByWithRelationInput[] {
+  const tieBreak = { id: dir } as const;
+  switch (sort) {
+    case "name":
+      return [{ name: dir }, tieBreak];
+    case "status":
+      return [{ status: dir }, { createdAt: "desc" }, tieBreak];
+    case "quota":
+      return [{ quotaRemaining: dir }, tieBreak];
+    case "lastUsed":
+      return [{ lastUsedAt: { sort: dir, nulls: "last" } }, tieBreak];
+    case "expires":
+      return [{ expiresAt: { sort: dir, nulls: "last" } }, tieBreak];
+    case "created":
+      return [{ createdAt: dir }, tieBreak];
+  }
 }

@@ -1,39 +1,37 @@
 import type { Metadata } from "next";
 import { requireOrgPage } from "@/lib/auth/org-access";
 import { can } from "@/lib/auth/permissions";
-import { db } from "@/lib/db/client";
-import { RelativeTime } from "@/components/format/relative-time";
-import { AdminsOnly, EmptyState, PageHeader } from "@/components/shell/page-header";
+import { auditFilterOptions, listAuditEvents, tokenNameInOrg } from "@/lib/db/queries/audit";
+import { auditListParamsSchema } from "@/lib/validations/audit";
+import { firstValues } from "@/lib/validations/token";
+import { AuditTable } from "@/components/audit/audit-table";
+import { AdminsOnly, PageHeader } from "@/components/shell/page-header";
 
 export const metadata: Metadata = { title: "Audit log" };
 
-export default async function AuditPage({ params }: { params: Promise<{ orgSlug: string }> }) {
+export default async function AuditPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ orgSlug: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const { orgSlug } = await params;
   const access = await requireOrgPage(orgSlug);
   if (!can(access.role, "audit:view")) return <AdminsOnly />;
-  const events = await db.auditEvent.findMany({
-    where: { orgId: access.org.id },
-    orderBy: { at: "desc" },
-    take: 50,
-    select: { id: true, at: true, actorLabel: true, action: true, targetType: true, targetId: true, ip: true },
-  });
+  const query = auditListParamsSchema.parse(firstValues(await searchParams));
+  const [page, options, tokenName] = await Promise.all([
+    listAuditEvents(access.org.id, query),
+    auditFilterOptions(access.org.id),
+    query.token ? tokenNameInOrg(access.org.id, query.token) : null,
+  ]);
   return (
     <>
-      <PageHeader title="Audit log" description="Every change to tokens and members, newest first." />
-      {events.length === 0 ? (
-        <EmptyState title="Nothing recorded yet." />
-      ) : (
-        <ol className="divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white text-sm">
-          {events.map((e) => (
-            <li key={e.id} className="flex flex-wrap gap-x-4 px-4 py-2">
-              <RelativeTime date={e.at} />
-              <span className="font-medium">{e.actorLabel}</span>
-              <span className="font-mono text-xs">{e.action}</span>
-              <span className="text-slate-500">{e.ip}</span>
-            </li>
-          ))}
-        </ol>
-      )}
+      <PageHeader
+        title="Audit log"
+        description="Every change to tokens and members, and every reveal of a token value: who, when and from where. Entries cannot be changed or deleted."
+      />
+      <AuditTable orgSlug={access.org.slug} page={page} params={query} options={options} tokenName={tokenName} />
     </>
   );
 }

@@ -1,0 +1,126 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { z } from "zod";
+import { requireOrgPage } from "@/lib/auth/org-access";
+import { can } from "@/lib/auth/permissions";
+import { recentTokenEvents } from "@/lib/db/queries/audit";
+import { getTokenForViewer } from "@/lib/db/queries/tokens";
+import { displayStatus } from "@/lib/db/token-dto";
+import { AuditEventList } from "@/components/audit/audit-event-list";
+import { RelativeTime } from "@/components/format/relative-time";
+import { PageHeader } from "@/components/shell/page-header";
+import { Badge } from "@/components/ui/badge";
+import { QUOTA_WINDOW_LABELS, STATUS_BADGES, VISIBILITY_LABELS } from "@/components/tokens/labels";
+import { QuotaBar } from "@/components/tokens/quota-bar";
+import { ScopeBadges } from "@/components/tokens/scope-badges";
+import { TokenDetailActions } from "@/components/tokens/token-detail-actions";
+
+export const metadata: Metadata = { title: "API token" };
+
+const tokenIdSchema = z.uuid();
+
+export default async function TokenPage({ params }: { params: Promise<{ orgSlug: string; id: string }> }) {
+  const { orgSlug, id } = await params;
+  const access = await requireOrgPage(orgSlug);
+  // A malformed id, another org's token and (for members) an admin-only token are the same 404.
+  if (!tokenIdSchema.safeParse(id).success) notFound();
+  const token = await getTokenForViewer(access.org.id, access.role, id);
+  if (!token) notFound();
+  const canManage = can(access.role, "tokens:manage");
+  const events = can(access.role, "audit:view") ? await recentTokenEvents(access.org.id, token.id) : null;
+  const status = displayStatus(token);
+  const base = `/${access.org.slug}`;
+  return (
+    <>
+      <nav aria-label="Breadcrumb" className="mb-2 text-sm">
+        <Link href={`${base}/tokens`} className="text-indigo-700 hover:underline">
+          ← API tokens
+        </Link>
+      </nav>
+      <PageHeader
+        title={token.name}
+        actions={
+          <TokenDetailActions
+            orgSlug={access.org.slug}
+            canManage={canManage}
+            // Only what the dialogs need crosses to the browser.
+            token={{
+              id: token.id,
+              name: token.name,
+              maskedValue: token.maskedValue,
+              scopes: token.scopes,
+              visibility: token.visibility,
+              status,
+              quotaMax: token.quotaMax,
+              quotaWindow: token.quotaWindow,
+              expiresAt: token.expiresAt,
+              version: token.version,
+            }}
+          />
+        }
+      />
+      <dl className="grid gap-x-6 gap-y-4 rounded-lg border border-slate-200 bg-white p-5 text-sm sm:grid-cols-2 lg:grid-cols-3">
+        <Detail label="Token">
+          <code className="font-mono">{token.maskedValue}</code>
+        </Detail>
+        <Detail label="Status">
+          <Badge tone={STATUS_BADGES[status].tone}>{STATUS_BADGES[status].label}</Badge>
+        </Detail>
+        <Detail label="Visibility">{VISIBILITY_LABELS[token.visibility]}</Detail>
+        <Detail label="Scopes">
+          <ScopeBadges scopes={token.scopes} />
+        </Detail>
+        <Detail label={`Quota (${QUOTA_WINDOW_LABELS[token.quotaWindow]})`}>
+          <QuotaBar remaining={token.quotaRemaining} max={token.quotaMax} window={token.quotaWindow} />
+          <p className="mt-1 text-xs text-slate-500">
+            Resets <RelativeTime date={token.quotaResetAt} />
+          </p>
+        </Detail>
+        <Detail label="Expires">
+          <RelativeTime date={token.expiresAt} fallback="Never" />
+        </Detail>
+        <Detail label="Last used">
+          <RelativeTime date={token.lastUsedAt} />
+          {token.lastUsedRoute && <p className="text-xs text-slate-500">{token.lastUsedRoute}</p>}
+          {canManage && token.lastUsedIp && <p className="text-xs text-slate-500">from {token.lastUsedIp}</p>}
+        </Detail>
+        <Detail label="Created">
+          <RelativeTime date={token.createdAt} />
+          {token.createdBy.email && <p className="text-xs text-slate-500">by {token.createdBy.email}</p>}
+        </Detail>
+        <Detail label="Last rotated">
+          <RelativeTime date={token.rotatedAt} fallback="Never" />
+          {token.previousValueValidUntil && (
+            <p className="text-xs text-amber-700">
+              Previous value works until <RelativeTime date={token.previousValueValidUntil} />
+            </p>
+          )}
+        </Detail>
+        <Detail label="Group id">
+          <code className="break-all font-mono text-xs">{token.id}</code>
+        </Detail>
+      </dl>
+      {events && (
+        <section className="mt-8">
+          <div className="mb-3 flex items-baseline justify-between">
+            <h2 className="text-lg font-semibold">Recent activity</h2>
+            <Link href={`${base}/audit?token=${token.id}`} className="text-sm text-indigo-700 hover:underline">
+              Full audit log for this token
+            </Link>
+          </div>
+          <AuditEventList events={events} />
+        </section>
+      )}
+    </>
+  );
+}
+
+function Detail({ label, children }: { label: string; children: React.ReactNode }) {
+  return (
+    <div>
+      <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">{label}</dt>
+      <dd className="mt-1">{children}</dd>
+    </div>
+  );
+}

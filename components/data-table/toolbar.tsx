@@ -1,0 +1,74 @@
+"use client";
+
+import { useEffect, useId, useRef, useState } from "react";
+
+const SEARCH_DELAY_MS = 300;
+
+/** A search box that reports its text after the user pauses typing (or presses Enter). */
+export function DataTableSearch({ label, value, onSearch, placeholder }: { label: string; value: string; onSearch: (text: string) => void; placeholder?: string }) {
+  const [text, setText] = useState(value);
+  const [shownValue, setShownValue] = useState(value);
+  // Filters cleared elsewhere (e.g. "Clear filters") empty the box too.
+  if (value !== shownValue) {
+    setShownValue(value);
+    if (value === "") setText("");
+  }
+  const latest = useRef(onSearch);
+  useEffect(() => {
+    latest.current = onSearch;
+  });
+  useEffect(() => {
+    if (text.trim() === value) return;
+    const timer = setTimeout(() => latest.current(text.trim()), SEARCH_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [text, value]);
+  return (
+    <input
+      type="search"
+      aria-label={label}
+      placeholder={placeholder ?? label}
+      value={text}
+      maxLength={200}
+      onChange={(e) => setText(e.target.value)}
+      onKeyDown={(e) => {
+        if (e.key === "Enter") latest.current(text.trim());
+      }}
+      className="w-64 rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-1 focus:ring-indigo-500"
+    />
+  );
+}
+
+/** A filter as a labelled select; the empty option means "any". */
+export function DataTableFilter({
+  label,
+  value,
+  options,
+  onChange,
+  anyLabel = "Any",
+}: {
+  label: string;
+  value: string;
+  options: readonly { value: string; label: string }[];
+  onChange: (value: string) => void;
+  anyLabel?: string;
+}) {
+  const id = useId();
+  return (
+    <div className="flex items-center gap-1.5 text-sm text-slate-600">
+      <label htmlFor={id}>{label}</label>
+      <select
+        id={id}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        className="rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm text-slate-900 shadow-sm"
+      >
+        <option value="">{anyLabel}</option>
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}

@@ -1,0 +1,76 @@
+"use client";
+
+import { useState } from "react";
+import { Button } from "@/components/ui/button";
+import { copyText } from "./clipboard";
+
+/** A token value on screen, with a copy button; when the clipboard is refused, the text is selected for copying by hand. */
+export function SecretValue({ value, label }: { value: string; label: string }) {
+  const [copied, setCopied] = useState<boolean | null>(null);
+  return (
+    <div className="space-y-1">
+      <div className="flex gap-2">
+        <input
+          readOnly
+          aria-label={label}
+          value={value}
+          onFocus={(e) => e.currentTarget.select()}
+          className="min-w-0 flex-1 rounded-md border border-slate-300 bg-slate-50 px-3 py-1.5 font-mono text-sm"
+          data-testid="secret-value"
+        />
+        <Button
+          type="button"
+          variant="secondary"
+          onClick={async (e) => {
+            const ok = await copyText(value);
+            setCopied(ok);
+            if (!ok) (e.currentTarget.previousElementSibling as HTMLInputElement | null)?.select();
+          }}
+        >
+          {copied ? "Copied" : "Copy"}
+        </Button>
+      </div>
+      <p aria-live="polite" className="text-xs text-slate-500">
+        {copied === true && "Copied to the clipboard."}
+        {copied === false && "The browser did not allow copying: the value is selected, copy it with Ctrl+C / ⌘C."}
+      </p>
+    </div>
+  );
+}
+
+/** The one-time display of a new or rotated value. */
+export function NewTokenValue({
+  name,
+  value,
+  previousValueValidUntil,
+  rotated,
+  onDone,
+}: {
+  name: string;
+  value: string;
+  previousValueValidUntil?: string | null;
+  rotated: boolean;
+  onDone: () => void;
+}) {
+  return (
+    <div className="space-y-4">
+      <p className="text-sm text-slate-700">
+        {rotated ? "The new value of " : "The value of "}
+        <strong>{name}</strong> is shown once here. Copy it now and store it somewhere safe.
+      </p>
+      <SecretValue value={value} label={`Value of ${name}`} />
+      {rotated && (
+        <p className="rounded-md bg-slate-50 p-2 text-sm text-slate-700" data-testid="previous-value-status">
+          {previousValueValidUntil && new Date(previousValueValidUntil) > new Date()
+            ? `The previous value keeps working until ${new Date(previousValueValidUntil).toISOString().replace("T", " ").slice(0, 16)} UTC.`
+            : "The previous value has stopped working."}
+        </p>
+      )}
+      <div className="flex justify-end">
+        <Button type="button" onClick={onDone}>
+          Done
+        </Button>
+      </div>
+    </div>
+  );
+}

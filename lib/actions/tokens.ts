@@ -1,0 +1,132 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { adminAction, memberAction, type ActionContext, type ActionState } from "@/lib/auth/action";
+import {
+  createToken,
+  isTokenConflict,
+  revealToken,
+  revokeToken,
+  rotateToken,
+  setTokenEnabled,
+  updateToken,
+  type TokenActor,
+} from "@/lib/db/token-mutations";
+import { TokenDecryptionError } from "@/lib/tokens";
+import { createTokenSchema, rotateTokenSchema, tokenTargetSchema, updateTokenSchema } from "@/lib/validations/token";
+
+// Every action here is a public POST endpoint: who may call it is declared by its wrapper
+// (adminAction / memberAction), which also scopes it to the org named by `orgSlug` and refuses
+// unknown fields. Responses to server actions carry `Cache-Control: no-store` (set by Next.js
+// for every action response; the e2e tests check it on reveal).
+
+/** The one-time display of a new or rotated value; the only action state that holds a secret. */
+export type NewTokenValue = { tokenId: string; name: string; value: string; previousValueValidUntil: string | null };
+
+const NOT_FOUND: ActionState<never> = { ok: false, code: "NOT_FOUND", message: "This token does not exist or you cannot see it." };
+
+function actorOf(ctx: ActionContext): TokenActor {
+  return { kind: "user", userId: ctx.user.id, label: ctx.user.email, ip: ctx.ip, userAgent: ctx.userAgent };
+}
+
+function refreshOrgPages(ctx: ActionContext) {
+  revalidatePath(`/${ctx.org.slug}`, "layout");
+}
+
+/** Typed refusals from the mutation layer become messages; anything else is a real failure. */
+async function guarded<T>(run: () => Promise<ActionState<T>>): Promise<ActionState<T>> {
+  try {
+    return await run();
+  } catch (error) {
+    if (isTokenConflict(error)) return { ok: false, code: "CONFLICT", message: error.message };
+    throw error;
+  }
+}
+
+export const createTokenAction = adminAction(createTokenSchema, async (input, ctx): Promise<ActionState<NewTokenValue>> => {
+  const { token, plaintext } = await createToken(actorOf(ctx), ctx.org.id, input);
+  refreshOrgPages(ctx);
+  return {
+    ok: true,
+    message: `Created “${token.name}”.`,
+    data: { tokenId: token.id, name: token.name, value: plaintext, previousValueValidUntil: null },
+  };
+});
+
+export const updateTokenAction = adminAction(updateTokenSchema, (input, ctx) =>
+  guarded(async () => {
+    const { tokenId, expectedVersion, ...patch } = input;
+    const token = await updateToken(actorOf(ctx), ctx.org.id, tokenId, patch, { expectedVersion });
+    if (!token) return NOT_FOUND;
+    refreshOrgPages(ctx);
+    return { ok: true, message: `Saved “${token.name}”.` };
+  }),
+);
+
+export const rotateTokenAction = adminAction(rotateTokenSchema, (input, ctx) =>
+  guarded(async (): Promise<ActionState<NewTokenValue>> => {
+    const rotated = await rotateToken(actorOf(ctx), ctx.org.id, input.tokenId, {
+      graceSeconds: input.graceHours * 3600,
+      makeAdminOnly: input.makeAdminOnly,
+      expectedVersion: input.expectedVersion,
+    });
+    if (!rotated) return NOT_FOUND;
+    refreshOrgPages(ctx);
+    const { token, plaintext } = rotated;
+    return {
+      ok: true,
+      message: `Rotated “${token.name}”.`,
+      data: {
+        tokenId: token.id,
+        name: token.name,
+        value: plaintext,
+        previousValueValidUntil: token.previousValueValidUntil?.toISOString() ?? null,
+      },
+    };
+  }),
+);
+
+export const disableTokenAction = adminAction(tokenTargetSchema, (input, ctx) =>
+  guarded(async () => {
+    const token = await setTokenEnabled(actorOf(ctx), ctx.org.id, input.tokenId, false);
+    if (!token) return NOT_FOUND;
+    refreshOrgPages(ctx);
+    return { ok: true, message: `Disabled “${token.name}”. API calls with it now fail.` };
+  }),
+);
+
+export const enableTokenAction = adminAction(tokenTargetSchema, (input, ctx) =>
+  guarded(async () => {
+    const token = await setTokenEnabled(actorOf(ctx), ctx.org.id, input.tokenId, true);
+    if (!token) return NOT_FOUND;
+    refreshOrgPages(ctx);
+    return { ok: true, message: `Enabled “${token.name}”.` };
+  }),
+);
+
+export const revokeTokenAction = adminAction(tokenTargetSchema, (input, ctx) =>
+  guarded(async () => {
+    const token = await revokeToken(actorOf(ctx), ctx.org.id, input.tokenId);
+    if (!token) return NOT_FOUND;
+    refreshOrgPages(ctx);
+    return { ok: true, message: `Revoked “${token.name}”. Its value is destroyed.` };
+  }),
+);
+
+/** Copy/reveal for members and admins: the token must be visible to the caller; every reveal is audited. */
+export const revealTokenAction = memberAction(tokenTargetSchema, (input, ctx) =>
+  guarded(async (): Promise<ActionState<{ value: string }>> => {
+    let value: string | null;
+    try {
+      value = await revealToken(actorOf(ctx), ctx.org.id, input.tokenId, ctx.role);
+    } catch (error) {
+      // Fail closed: a value that does not decrypt (tampered row, missing key) is never guessed at.
+      if (error instanceof TokenDecryptionError) {
+        return { ok: false, message: "This token's value cannot be decrypted with the configured keys. Rotate it to get a new one." };
+      }
+      throw error;
+    }
+    if (value === null) return NOT_FOUND;
+    return { ok: true, data: { value } };
+  }),
+);

@@ -1,0 +1,127 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { auditFilterOptions, listAuditEvents } from "@/lib/db/queries/audit";
+import { getTokenForViewer, listTokens } from "@/lib/db/queries/tokens";
+import { createToken, revokeToken, setTokenEnabled, type NewTokenInput, type TokenActor } from "@/lib/db/token-mutations";
+import { db } from "@/lib/db/client";
+import { auditListParamsSchema } from "@/lib/validations/audit";
+import { tokenListParamsSchema } from "@/lib/validations/token";
+import { createTestOrg } from "../support/request-as";
+
+type TestOrg = Awaited<ReturnType<typeof createTestOrg>>;
+
+const base: NewTokenInput = { name: "", scopes: [], visibility: "ADMIN_ONLY", quotaMax: 100, quotaWindow: "DAILY", expiresAt: null };
+const params = (input: Record<string, string> = {}) => tokenListParamsSchema.parse(input);
+
+describe("token list and audit queries", () => {
+  let org: TestOrg;
+  let actor: TokenActor;
+  const ids: Record<string, string> = {};
+  const values: Record<string, string> = {};
+
+  beforeAll(async () => {
+    org = await createTestOrg("query");
+    actor = { kind: "user", userId: org.admin.id, label: org.admin.email, ip: "192.0.2.1", userAgent: null };
+    const tokens: NewTokenInput[] = [
+      { ...base, name: "Alpha reports", scopes: ["report"], visibility: "ORGANIZATION" },
+      { ...base, name: "Beta repos", scopes: ["repo:list"] },
+      { ...base, name: "gamma reader", scopes: ["report:read"], visibility: "ORGANIZATION" },
+      { ...base, name: "Delta tokens", scopes: ["api-tokens:list", "audit-log"] },
+      { ...base, name: "Epsilon", scopes: [] },
+    ];
+    for (const token of tokens) {
+      const created = await createToken(actor, org.org.id, token);
+      ids[token.name] = created.token.id;
+      values[token.name] = created.plaintext;
+    }
+    await setTokenEnabled(actor, org.org.id, ids["Beta repos"]!, false);
+    await revokeToken(actor, org.org.id, ids["Epsilon"]!);
+    // Expired: an active token whose expiry has passed (set directly: the API refuses past expiries).
+    await db.apiToken.update({ where: { id: ids["Delta tokens"] }, data: { expiresAt: new Date(Date.now() - 60_000) } });
+    await db.apiToken.update({ where: { id: ids["gamma reader"] }, data: { lastUsedAt: new Date(), quotaRemaining: 7 } });
+  });
+
+  const names = (page: Awaited<ReturnType<typeof listTokens>>) => page.rows.map((r) => r.name);
+
+  it("members see organization-visible tokens only; admins see all", async () => {
+    expect(names(await listTokens(org.org.id, "MEMBER", params({ sort: "name", dir: "asc" })))).toEqual(["Alpha reports", "gamma reader"]);
+    expect((await listTokens(org.org.id, "ADMIN", params())).total).toBe(5);
+    expect(await getTokenForViewer(org.org.id, "MEMBER", ids["Beta repos"]!)).toBeNull();
+    expect(await getTokenForViewer(org.org.id, "MEMBER", ids["Alpha reports"]!)).toMatchObject({ name: "Alpha reports" });
+    const other = await createTestOrg("queryother");
+    expect(await getTokenForViewer(other.org.id, "ADMIN", ids["Alpha reports"]!)).toBeNull();
+    expect((await listTokens(other.org.id, "ADMIN", params())).total).toBe(0);
+  });
+
+  it("rows carry no values or hashes", async () => {
+    const page = await listTokens(org.org.id, "ADMIN", params());
+    const text = JSON.stringify(page);
+    for (const value of Object.values(values)) {
+      expect(text).not.toContain(value);
+      expect(text).not.toContain(value.slice(3, 20));
+    }
+    expect(Object.keys(page.rows[0]!)).not.toContain("hash");
+  });
+
+  it("filters by status (including derived expired), visibility and granted scope", async () => {
+    const admin = (input: Record<string, string>) => listTokens(org.org.id, "ADMIN", params({ sort: "name", dir: "asc", ...input })).then(names);
+    expect(await admin({ status: "active" })).toEqual(["Alpha reports", "gamma reader"]);
+    expect(await admin({ status: "expired" })).toEqual(["Delta tokens"]);
+    expect(await admin({ status: "disabled" })).toEqual(["Beta repos"]);
+    expect(await admin({ status: "revoked" })).toEqual(["Epsilon"]);
+    expect(await admin({ visibility: "organization" })).toEqual(["Alpha reports", "gamma reader"]);
+    // report:read is granted by "report" (Alpha) and directly (gamma); "report" itself only by Alpha.
+    expect(await admin({ scope: "report:read" })).toEqual(["Alpha reports", "gamma reader"]);
+    expect(await admin({ scope: "report" })).toEqual(["Alpha reports"]);
+    expect(await admin({ scope: "audit-log:list" })).toEqual(["Delta tokens"]);
+    expect(await admin({ scope: "api-tokens" })).toEqual([]);
+  });
+
+  it("searches names case-insensitively, by group id, and by a pasted full value", async () => {
+    const search = (q: string) => listTokens(org.org.id, "ADMIN", params({ q })).then(names);
+    expect(await search("GAMMA")).toEqual(["gamma reader"]);
+    expect(await search("repos")).toEqual(["Beta repos"]);
+    expect(await search(ids["Delta tokens"]!)).toEqual(["Delta tokens"]);
+    expect(await search(values["Alpha reports"]!)).toEqual(["Alpha reports"]);
+    // A member pasting an admin-only token's value learns nothing.
+    expect(await listTokens(org.org.id, "MEMBER", params({ q: values["Beta repos"]! })).then(names)).toEqual([]);
+  });
+
+  it("sorts on the server and pages with a total; out-of-range pages land on the last page", async () => {
+    expect(names(await listTokens(org.org.id, "ADMIN", params({ sort: "quota", dir: "asc" })))[0]).toBe("gamma reader");
+    expect(names(await listTokens(org.org.id, "ADMIN", params({ sort: "lastUsed", dir: "desc" })))[0]).toBe("gamma reader");
+    const first = await listTokens(org.org.id, "ADMIN", params({ sort: "name", dir: "asc", size: "10" }));
+    expect(first).toMatchObject({ total: 5, page: 1, pageSize: 10 });
+    const beyond = await listTokens(org.org.id, "ADMIN", params({ page: "99" }));
+    expect(beyond.page).toBe(1);
+    expect(beyond.rows).toHaveLength(5);
+  });
+
+  it("ignores junk URL parameters instead of failing", () => {
+    expect(params({ sort: "hash", dir: "sideways", page: "-3", size: "7", status: "mystery", scope: "admin" })).toEqual({
+      q: "",
+      sort: "created",
+      dir: "desc",
+      page: 1,
+      size: 25,
+      status: undefined,
+      visibility: undefined,
+      scope: undefined,
+    });
+  });
+
+  it("lists the org's audit events newest first, filtered by action, actor and token", async () => {
+    const all = await listAuditEvents(org.org.id, auditListParamsSchema.parse({}));
+    expect(all.total).toBe(7); // 5 created, 1 disabled, 1 revoked
+    expect(all.rows[0]!.action).toBe("token.revoked");
+    expect(all.rows[0]).toMatchObject({ actorLabel: org.admin.email, actorKind: "user", targetName: "Epsilon", ip: "192.0.2.1" });
+    const disabled = await listAuditEvents(org.org.id, auditListParamsSchema.parse({ action: "token.disabled" }));
+    expect(disabled.rows.map((r) => r.targetName)).toEqual(["Beta repos"]);
+    const byToken = await listAuditEvents(org.org.id, auditListParamsSchema.parse({ token: ids["Beta repos"] }));
+    expect(byToken.rows.map((r) => r.action)).toEqual(["token.disabled", "token.created"]);
+    const byActor = await listAuditEvents(org.org.id, auditListParamsSchema.parse({ actor: `user:${org.member.id}` }));
+    expect(byActor.total).toBe(0);
+    const options = await auditFilterOptions(org.org.id);
+    expect(options.actions).toEqual(["token.created", "token.disabled", "token.revoked"]);
+    expect(options.actors).toEqual([{ value: `user:${org.admin.id}`, label: org.admin.email }]);
+  });
+});
