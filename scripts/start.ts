@@ -5,7 +5,7 @@ import { ConfigError, loadOrCreateSecrets } from "../lib/config/secrets";
 import { DatabaseUrlError, resolveDatabaseTarget } from "../lib/db/database-url";
 import { applyMigrations, MigrationError } from "../lib/db/migrate";
 import { BuildError, buildIfNeeded } from "../lib/server/build";
-import { assertPortFree, PortInUseError, startHttpServer } from "../lib/server/http-server";
+import { assertPortFree, flushApiUsage, PortInUseError, startHttpServer } from "../lib/server/http-server";
 
 const log = (line: string) => console.log(`keyward: ${line}`);
 const ROOT = resolve(import.meta.dirname, "..");
@@ -34,7 +34,8 @@ async function main() {
 
   const shutdown = (signal: string) => {
     log(`${signal} received, shutting down`);
-    server.close(() => process.exit(0));
+    // API usage rows are written in batches: the last one goes out before the process ends.
+    server.close(() => void flushApiUsage().finally(() => process.exit(0)));
     server.closeAllConnections();
     setTimeout(() => process.exit(0), 5_000).unref();
   };

@@ -1,20 +1,34 @@
 import { createServer, type Server } from "node:http";
 import next from "next";
+import { resolveDatabaseTarget } from "../db/database-url";
 import { stampClientIp } from "./client-ip";
 
 export type HttpServerOptions = { port: number; host: string; dev: boolean; dir: string; trustProxy: boolean };
+
+let apiHandler: { flush(): Promise<void> } | null = null;
 
 /** One origin for the dashboard and the API: a plain Node server in front of Next.js. */
 export async function startHttpServer(options: HttpServerOptions): Promise<Server> {
   const app = next({ dev: options.dev, dir: options.dir, hostname: options.host, port: options.port });
   const handle = app.getRequestHandler();
   await app.prepare();
+  // The REST API takes /v0/ before Next sees it (lib/api: one database write per call). Imported
+  // here, not at the top, so its database connections open after start.ts has set DATABASE_URL.
+  const [{ createApiHandler }, { createApiStore }] = await Promise.all([import("../api/handler"), import("../api/create-store")]);
+  const api = createApiHandler({ store: createApiStore(resolveDatabaseTarget(process.env.DATABASE_URL)), trustProxy: options.trustProxy });
+  apiHandler = api;
   const server = createServer((req, res) => {
+    if (req.url?.startsWith("/v0/")) return api(req, res);
     stampClientIp(req, options.trustProxy);
     void handle(req, res);
   });
   await listen(server, options.port, options.host);
   return server;
+}
+
+/** Writes the API's buffered usage rows (after requests in progress finish); awaited on shutdown. */
+export async function flushApiUsage(): Promise<void> {
+  await apiHandler?.flush();
 }
 
 export class PortInUseError extends Error {}

@@ -1,0 +1,71 @@
+import { z } from "zod";
+
+// Every refusal the REST API gives goes through here, so each status has one body shape:
+// { "error": { "message": "...", "details": ... or null } }
+
+export class ApiError extends Error {
+  override name = "ApiError";
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly details: unknown = null,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+export const unauthorized = (message: string) => new ApiError(401, message);
+
+export const missingScope = (scope: string) =>
+  new ApiError(403, `This token lacks the scope this endpoint needs: ${scope}.`, { requiredScope: scope });
+
+export const forbidden = (message: string, details: unknown = null) => new ApiError(403, message, details);
+
+export const notFound = (message = "Not found.") => new ApiError(404, message);
+
+export const methodNotAllowed = (allowed: string[]) =>
+  new ApiError(405, "Method not allowed.", { allowed }, { Allow: allowed.join(", ") });
+
+export const badRequest = (message: string, details: unknown = null) => new ApiError(400, message, details);
+
+export const conflict = (message: string) => new ApiError(409, message);
+
+export const payloadTooLarge = (limitBytes: number) =>
+  new ApiError(413, `The request body is too large (at most ${limitBytes} bytes).`, { limitBytes }, { Connection: "close" });
+
+export const unsupportedMediaType = (expected: string) =>
+  new ApiError(415, `Send the request body as ${expected}.`, { expected });
+
+export const unprocessable = (message: string, details: unknown = null) => new ApiError(422, message, details);
+
+export function quotaExceeded(quota: { remaining: number; max: number; resetAt: number }, now: number): ApiError {
+  const retryAfter = Math.max(1, Math.ceil((quota.resetAt - now) / 1000));
+  return new ApiError(
+    429,
+    "Quota exceeded for this token: wait for the next window.",
+    { quota: quota.remaining, maxQuota: quota.max, nextWindowRefresh: new Date(quota.resetAt).toISOString() },
+    { "Retry-After": String(retryAfter) },
+  );
+}
+
+export const databaseBusy = () =>
+  new ApiError(503, "The database is busy; try again shortly.", null, { "Retry-After": "1" });
+
+export const internalError = () => new ApiError(500, "Internal server error.");
+
+/** Zod issues as details a client can act on: which field, what is wrong. */
+export function fromZodError(error: z.ZodError, where: "query" | "body" | "path"): ApiError {
+  const details = error.issues.slice(0, 20).map((issue) => ({ field: [where, ...issue.path.map(String)].join("."), message: issue.message }));
+  // A wrong type or a missing field is a malformed request; a well-formed value we refuse is 422.
+  const malformed = error.issues.some((issue) => issue.code === "invalid_type" || issue.code === "unrecognized_keys");
+  return new ApiError(malformed ? 400 : 422, `Invalid ${where === "path" ? "path parameter" : where}.`, details);
+}
+
+export function errorBody(error: ApiError) {
+  return { error: { message: error.message, details: error.details ?? null } };
+}
+
+export const errorResponseSchema = z
+  .object({ error: z.object({ message: z.string(), details: z.unknown().nullable() }) })
+  .meta({ id: "Error" });

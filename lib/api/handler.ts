@@ -1,0 +1,375 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { queryCarriesToken, TOKEN_REFUSAL_MESSAGES, tokenFromAuthorization } from "../auth/api-token";
+import { clientIpOf } from "../server/client-ip";
+import { hashTokenValue } from "../tokens/format";
+import { nextQuotaReset } from "../tokens/quota";
+import { scopeGrants } from "../tokens/scopes";
+import type { ApiContext, ApiResult, BodyOf, QueryOf } from "./context";
+import { ENDPOINTS, OPENAPI_PATH, type EndpointId, type EndpointSpec } from "./endpoints";
+import {
+  ApiError,
+  badRequest,
+  databaseBusy,
+  errorBody,
+  fromZodError,
+  internalError,
+  methodNotAllowed,
+  missingScope,
+  notFound,
+  payloadTooLarge,
+  quotaExceeded,
+  unauthorized,
+  unsupportedMediaType,
+} from "./errors";
+import { parseMultipartFiles } from "./multipart";
+import { nextRequestId } from "./request-id";
+import { buildOpenApiDocument } from "./openapi";
+import { matchRoute, type RouteMatch } from "./router";
+import { getOrganizations, getOrgTelemetryConfig, getQuota } from "./routes/account";
+import { getOrgRepoList } from "./routes/repos";
+import { createReport, getReport, getReportList } from "./routes/reports";
+import { createApiToken, listTokens, revokeApiToken, rotateApiToken, updateApiToken } from "./routes/tokens";
+import { reportUploadFiles } from "./schemas";
+import { StoreBusyError, type ApiStore, type QuotaState, type TokenRecord } from "./store";
+import { isUsable, TokenCache } from "./token-cache";
+import { UsageRecorder } from "./usage-recorder";
+
+// The REST API's request path, outside Next.js: lib/server/http-server.ts hands every /v0/
+// request here. Per call: the token is checked and hashed in memory, its metadata comes from
+// the cache, and the database sees one statement — the charge, which also re-validates what was
+// cached (see token-cache.ts). Usage rows are written in batches (usage-recorder.ts).
+
+type Endpoints = typeof ENDPOINTS;
+type ImplementationTable = {
+  [K in EndpointId]: (context: ApiContext<QueryOf<Endpoints[K]>, BodyOf<Endpoints[K]>>) => Promise<ApiResult> | ApiResult;
+};
+
+const IMPLEMENTATIONS: ImplementationTable = {
+  getQuota,
+  getOrganizations,
+  getOrgTelemetryConfig,
+  getOrgRepoList,
+  getReportList,
+  getReport,
+  createReport,
+  getAPITokens: listTokens,
+  postAPIToken: createApiToken,
+  postAPITokenUpdate: updateApiToken,
+  postAPITokensRotate: rotateApiToken,
+  postAPITokensRevoke: revokeApiToken,
+  getOrgApiTokens: listTokens,
+  postOrgApiToken: createApiToken,
+  postOrgApiTokenUpdate: updateApiToken,
+  postOrgApiTokenRotate: rotateApiToken,
+  postOrgApiTokenRevoke: revokeApiToken,
+};
+
+/** A reload that finds a newer version retries the charge; a token changing this often is refused as busy. */
+const MAX_CHARGE_ATTEMPTS = 4;
+const MAX_USER_AGENT_LENGTH = 512;
+const UNKNOWN_ROUTE = "(unknown)";
+
+export type ApiHandlerOptions = {
+  store: ApiStore;
+  /** Milliseconds since the epoch; tests move time. */
+  clock?: () => number;
+  /** Take the client IP from X-Forwarded-For (only behind a proxy that sets it). */
+  trustProxy: boolean;
+  recorder?: UsageRecorder;
+  log?: (message: string, error?: unknown) => void;
+};
+
+export type ApiHandler = ((req: IncomingMessage, res: ServerResponse) => void) & {
+  /** Waits (bounded) for requests in progress, then writes every buffered usage row. */
+  flush(): Promise<void>;
+  readonly cache: TokenCache;
+  readonly recorder: UsageRecorder;
+};
+
+type Parsed = { query: unknown; body: unknown };
+
+export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
+  const { store, trustProxy } = options;
+  const clock = options.clock ?? Date.now;
+  const log = options.log ?? ((message: string, error?: unknown) => console.error(`keyward api: ${message}`, error ?? ""));
+  const cache = new TokenCache(store);
+  const recorder = options.recorder ?? new UsageRecorder(store, (error) => log("writing usage failed", error));
+  let openApiJson: string | undefined;
+  let inFlight = 0;
+  let idle: (() => void) | null = null;
+
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const now = clock();
+    const method = req.method ?? "GET";
+    const url = req.url ?? "/";
+    const q = url.indexOf("?");
+    const pathname = q === -1 ? url : url.slice(0, q);
+    const search = q === -1 ? "" : url.slice(q + 1);
+
+    if (pathname === OPENAPI_PATH) {
+      if (method !== "GET") return sendError(res, methodNotAllowed(["GET"]));
+      openApiJson ??= JSON.stringify(buildOpenApiDocument());
+      return sendRaw(res, 200, openApiJson, { "Cache-Control": "public, max-age=300" });
+    }
+
+    // Refusals decided from the request alone: no database access.
+    if (queryCarriesToken(search)) return sendError(res, unauthorized(TOKEN_REFUSAL_MESSAGES["in-query"]));
+    const presented = tokenFromAuthorization(req.headers.authorization);
+    if (!presented.ok) return sendError(res, unauthorized(TOKEN_REFUSAL_MESSAGES[presented.reason]));
+
+    const hash = hashTokenValue(presented.token);
+    const match = matchRoute(method, pathname);
+    const spec: EndpointSpec | null = match.kind === "found" ? match.spec : null;
+    const route = spec ? spec.path : UNKNOWN_ROUTE;
+    const ip = clientIpOf(req, trustProxy);
+    const userAgentHeader = req.headers["user-agent"];
+    const userAgent = userAgentHeader ? userAgentHeader.slice(0, MAX_USER_AGENT_LENGTH) : null;
+
+    let token = await cache.get(hash);
+    const record = (status: number, cost: number) => {
+      if (!token) return;
+      recorder.record({
+        requestId: nextRequestId(now),
+        tokenId: token.tokenId,
+        valueId: token.valueId,
+        orgId: token.orgId,
+        at: now,
+        method,
+        route,
+        status,
+        ip,
+        userAgent,
+        cost,
+      });
+    };
+
+    let parsed: Parsed | undefined;
+    for (let attempt = 1; ; attempt++) {
+      if (!token || !isUsable(token, now)) {
+        // A cached "unusable" may be stale (re-enabled since): confirm before refusing.
+        if (token?.fromCache) {
+          token = await cache.reload(hash);
+          continue;
+        }
+        record(401, 0);
+        return sendError(res, unauthorized(TOKEN_REFUSAL_MESSAGES["bad-token"]));
+      }
+
+      let refusal: ApiError | null = refusalFor(match, token);
+      if (!refusal && spec && !parsed) {
+        try {
+          parsed = await parseInput(spec, search, req);
+        } catch (error) {
+          if (!(error instanceof ApiError)) throw error;
+          refusal = error;
+        }
+      }
+      // Refused and malformed calls cost nothing, but still go through the charge statement:
+      // it confirms the cached token is current and records the token's last use.
+      const cost = refusal || !spec ? 0 : spec.cost;
+      const quota = await store.charge({
+        tokenId: token.tokenId,
+        version: token.version,
+        cost,
+        now,
+        nextResetAt: nextQuotaReset(token.quotaWindow, new Date(now)).getTime(),
+        ip,
+        userAgent,
+        route: `${method} ${route}`,
+      });
+
+      if (quota) {
+        if (refusal) {
+          record(refusal.status, 0);
+          return sendError(res, refusal);
+        }
+        return await runEndpoint(res, match as Extract<RouteMatch, { kind: "found" }>, token, quota, parsed!, {
+          now,
+          ip,
+          userAgent,
+          origin: originOf(req, trustProxy),
+          record: (status) => record(status, cost),
+        });
+      }
+
+      // The charge matched no row: the token changed, or the quota is spent. Decide on a fresh read.
+      const fresh = await cache.reload(hash);
+      if (!fresh || !isUsable(fresh, now)) {
+        token = fresh;
+        record(401, 0);
+        return sendError(res, unauthorized(TOKEN_REFUSAL_MESSAGES["bad-token"]));
+      }
+      const changed = fresh.version !== token.version;
+      token = fresh;
+      if (changed || cost === 0) {
+        if (attempt < MAX_CHARGE_ATTEMPTS) continue;
+        record(503, 0);
+        return sendError(res, databaseBusy());
+      }
+      record(429, 0);
+      const resetAt = fresh.quotaResetAt > now ? fresh.quotaResetAt : nextQuotaReset(fresh.quotaWindow, new Date(now)).getTime();
+      return sendError(res, quotaExceeded({ remaining: fresh.quotaRemaining, max: fresh.quotaMax, resetAt }, now));
+    }
+  }
+
+  async function runEndpoint(
+    res: ServerResponse,
+    match: Extract<RouteMatch, { kind: "found" }>,
+    token: TokenRecord,
+    quota: QuotaState,
+    parsed: Parsed,
+    request: { now: number; ip: string; userAgent: string | null; origin: string; record: (status: number) => void },
+  ): Promise<void> {
+    const context: ApiContext = {
+      token,
+      quota,
+      params: match.params,
+      query: parsed.query as never,
+      body: parsed.body as never,
+      now: request.now,
+      ip: request.ip,
+      userAgent: request.userAgent,
+      store,
+      origin: request.origin,
+    };
+    try {
+      // The router matched this id, and parseInput parsed with this endpoint's schemas.
+      const implementation = IMPLEMENTATIONS[match.id] as unknown as (context: ApiContext) => Promise<ApiResult> | ApiResult;
+      const result = await implementation(context);
+      const status = result.status ?? 200;
+      request.record(status);
+      sendJson(res, status, result.body, result.headers);
+    } catch (error) {
+      const apiError = error instanceof ApiError ? error : toApiError(error, log);
+      request.record(apiError.status);
+      sendError(res, apiError);
+    }
+  }
+
+  const handler = ((req: IncomingMessage, res: ServerResponse) => {
+    inFlight++;
+    serve(req, res)
+      .catch((error: unknown) => {
+        if (!res.headersSent) sendError(res, toApiError(error, log));
+        else res.destroy();
+      })
+      .finally(() => {
+        inFlight--;
+        if (inFlight === 0 && idle) idle();
+      });
+  }) as ApiHandler;
+
+  handler.flush = async () => {
+    if (inFlight > 0) {
+      await Promise.race([
+        new Promise<void>((resolve) => (idle = resolve)),
+        new Promise<void>((resolve) => setTimeout(resolve, 3_000).unref()),
+      ]);
+      idle = null;
+    }
+    await recorder.flush();
+  };
+  Object.defineProperty(handler, "cache", { value: cache });
+  Object.defineProperty(handler, "recorder", { value: recorder });
+  return handler;
+}
+
+/** Why this call is refused before it runs (unknown route, wrong method, missing scope), or null. */
+function refusalFor(match: RouteMatch, token: TokenRecord): ApiError | null {
+  if (match.kind === "none") return notFound("No such endpoint.");
+  if (match.kind === "wrong-method") return methodNotAllowed(match.allowed);
+  const scope = match.spec.scope;
+  if (scope && !scopeGrants(token.scopes.split(" "), scope)) return missingScope(scope);
+  return null;
+}
+
+async function parseInput(spec: EndpointSpec, search: string, req: IncomingMessage): Promise<Parsed> {
+  let query: unknown;
+  if (spec.query) {
+    const raw = Object.fromEntries(new URLSearchParams(search));
+    const result = spec.query.safeParse(raw);
+    if (!result.success) throw fromZodError(result.error, "query");
+    query = result.data;
+  }
+  let body: unknown;
+  if (spec.body) {
+    const raw = await readBody(req, spec.body.maxBytes);
+    const contentType = req.headers["content-type"];
+    if (spec.body.kind === "multipart") {
+      const files = await parseMultipartFiles(raw, contentType);
+      const result = reportUploadFiles.safeParse(files);
+      if (!result.success) throw fromZodError(result.error, "body");
+      body = result.data;
+    } else {
+      const result = spec.body.schema.safeParse(parseJsonBody(raw, contentType));
+      if (!result.success) throw fromZodError(result.error, "body");
+      body = result.data;
+    }
+  }
+  return { query, body };
+}
+
+function parseJsonBody(raw: Buffer, contentType: string | undefined): unknown {
+  // Socket clients send `{}` for bodiless POSTs; an empty body means the same.
+  if (raw.length === 0) return {};
+  if (contentType && !/^application\/(.+\+)?json\b/i.test(contentType)) throw unsupportedMediaType("application/json");
+  try {
+    return JSON.parse(raw.toString("utf8"));
+  } catch {
+    throw badRequest("The request body is not valid JSON.");
+  }
+}
+
+function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const declared = Number(req.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > maxBytes) return Promise.reject(payloadTooLarge(maxBytes));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        req.off("data", onData);
+        req.off("end", onEnd);
+        reject(payloadTooLarge(maxBytes));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => resolve(Buffer.concat(chunks, size));
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("error", () => reject(badRequest("The request body could not be read.")));
+  });
+}
+
+function originOf(req: IncomingMessage, trustProxy: boolean): string {
+  const host = req.headers.host;
+  const safeHost = host && /^[A-Za-z0-9.\-:[\]]{1,255}$/.test(host) ? host : "localhost";
+  const forwardedProto = trustProxy ? req.headers["x-forwarded-proto"] : undefined;
+  const proto = forwardedProto === "https" ? "https" : "http";
+  return `${proto}://${safeHost}`;
+}
+
+function toApiError(error: unknown, log: (message: string, error?: unknown) => void): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof StoreBusyError) return databaseBusy();
+  log("request failed", error);
+  return internalError();
+}
+
+const JSON_HEADERS = { "Content-Type": "application/json; charset=utf-8" };
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  sendRaw(res, status, JSON.stringify(body), headers);
+}
+
+function sendRaw(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+  if (res.headersSent) return;
+  res.writeHead(status, { ...JSON_HEADERS, "Content-Length": Buffer.byteLength(text), "Cache-Control": "no-store", ...headers });
+  res.end(text);
+}
+
+function sendError(res: ServerResponse, error: ApiError): void {
+  sendJson(res, error.status, errorBody(error), error.headers);
+}

@@ -1,0 +1,48 @@
+import { ENDPOINTS, type EndpointId, type EndpointSpec } from "./endpoints";
+
+export type RouteMatch =
+  | { kind: "found"; id: EndpointId; spec: EndpointSpec; params: Record<string, string> }
+  | { kind: "wrong-method"; allowed: string[] }
+  | { kind: "none" };
+
+type CompiledRoute = { id: EndpointId; spec: EndpointSpec; segments: string[] };
+
+const ROUTES: CompiledRoute[] = (Object.entries(ENDPOINTS) as [EndpointId, EndpointSpec][]).map(([id, spec]) => ({
+  id,
+  spec,
+  segments: spec.path.split("/").slice(1),
+}));
+
+/** Matches a request path (already without the query string) against the endpoint table. */
+export function matchRoute(method: string, pathname: string): RouteMatch {
+  const segments = (pathname.length > 1 && pathname.endsWith("/") ? pathname.slice(0, -1) : pathname).split("/").slice(1);
+  const allowed: string[] = [];
+  for (const route of ROUTES) {
+    const params = matchSegments(route.segments, segments);
+    if (!params) continue;
+    if (route.spec.method === method) return { kind: "found", id: route.id, spec: route.spec, params };
+    allowed.push(route.spec.method);
+  }
+  return allowed.length > 0 ? { kind: "wrong-method", allowed: [...new Set(allowed)] } : { kind: "none" };
+}
+
+function matchSegments(pattern: string[], actual: string[]): Record<string, string> | null {
+  if (pattern.length !== actual.length) return null;
+  let params: Record<string, string> | null = null;
+  for (let i = 0; i < pattern.length; i++) {
+    const expected = pattern[i];
+    if (expected.startsWith("{")) {
+      let value: string;
+      try {
+        value = decodeURIComponent(actual[i]);
+      } catch {
+        return null;
+      }
+      if (value === "") return null;
+      (params ??= {})[expected.slice(1, -1)] = value;
+    } else if (expected !== actual[i]) {
+      return null;
+    }
+  }
+  return params ?? {};
+}

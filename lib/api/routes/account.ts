@@ -1,0 +1,21 @@
+import { ENDPOINTS } from "../endpoints";
+import { requireOwnOrg, type Implementation } from "../context";
+import { notFound } from "../errors";
+
+type E = typeof ENDPOINTS;
+
+export const getQuota: Implementation<E["getQuota"]> = ({ quota }) => ({
+  body: { quota: quota.remaining, maxQuota: quota.max, nextWindowRefresh: new Date(quota.resetAt).toISOString() },
+});
+
+export const getOrganizations: Implementation<E["getOrganizations"]> = async ({ store, token }) => {
+  const org = await store.findOrg(token.orgId);
+  if (!org) throw notFound("Organization not found.");
+  return { body: { organizations: { [org.id]: { id: org.id, name: org.name, image: null, plan: org.plan, slug: org.slug } } } };
+};
+
+export const getOrgTelemetryConfig: Implementation<E["getOrgTelemetryConfig"]> = async (context) => {
+  await requireOwnOrg(context);
+  // Keyward collects no client telemetry; Socket clients ask before sending any.
+  return { body: { telemetry: { enabled: false } } };
+};

@@ -1,0 +1,122 @@
+import pg from "pg";
+import {
+  REPO_SORT_COLUMNS,
+  type ApiStore,
+  type ChargeRequest,
+  type OrgRecord,
+  type QuotaState,
+  type RepoQuery,
+  type RepoRecord,
+  type TokenRecord,
+  type UsageRow,
+} from "./store";
+
+// The same statements as the SQLite store, on a pg pool. Prisma maps DateTime to
+// `timestamp(3)` (no time zone) holding UTC, so times go in as ISO strings cast to timestamp
+// (the "Z" is ignored, which keeps them UTC) and come out as epoch milliseconds (extract(epoch)
+// of a timestamp without zone reads it as UTC) — independent of the server's and our time zone.
+
+const ms = (column: string) => `(extract(epoch from ${column}) * 1000)::float8`;
+const ts = (param: string) => `${param}::timestamp(3)`;
+
+const TOKEN_BY_HASH = `
+  SELECT v."id" AS "valueId", ${ms('v."validUntil"')} AS "validUntil", t."id" AS "tokenId", t."orgId", t."name", t."scopes",
+         t."status", ${ms('t."expiresAt"')} AS "expiresAt", t."version", t."quotaWindow", t."quotaMax", t."quotaRemaining",
+         ${ms('t."quotaResetAt"')} AS "quotaResetAt"
+  FROM "ApiTokenValue" v JOIN "ApiToken" t ON t."id" = v."tokenId"
+  WHERE v."hash" = $1`;
+
+// $1 id, $2 version, $3 cost, $4 now, $5 next reset, $6 ip, $7 user agent, $8 route
+const CHARGE = `
+  UPDATE "ApiToken" SET
+    "quotaRemaining" = (CASE WHEN "quotaResetAt" <= ${ts("$4")} THEN "quotaMax" ELSE "quotaRemaining" END) - $3::int,
+    "quotaResetAt" = CASE WHEN "quotaResetAt" <= ${ts("$4")} THEN ${ts("$5")} ELSE "quotaResetAt" END,
+    "lastUsedAt" = ${ts("$4")}, "lastUsedIp" = $6, "lastUsedUserAgent" = $7, "lastUsedRoute" = $8
+  WHERE "id" = $1 AND "version" = $2 AND "status" = 'ACTIVE'
+    AND ("expiresAt" IS NULL OR "expiresAt" > ${ts("$4")})
+    AND (CASE WHEN "quotaResetAt" <= ${ts("$4")} THEN "quotaMax" ELSE "quotaRemaining" END) >= $3::int
+  RETURNING "quotaRemaining" AS "remaining", "quotaMax" AS "max", ${ms('"quotaResetAt"')} AS "resetAt"`;
+
+const ORG_BY_ID = `SELECT "id", "slug", "name", "plan" FROM "Org" WHERE "id" = $1`;
+
+const USAGE_COLUMNS = `"requestId", "tokenId", "valueId", "orgId", "at", "method", "route", "status", "ip", "userAgent", "cost"`;
+const USAGE_PARAMS_PER_ROW = 11;
+// PostgreSQL allows 65,535 parameters per statement.
+const USAGE_ROWS_PER_STATEMENT = 2_000;
+
+export class PostgresApiStore implements ApiStore {
+  readonly provider = "postgresql" as const;
+  readonly #pool: pg.Pool;
+
+  constructor(connectionString: string, options: { maxConnections?: number } = {}) {
+    this.#pool = new pg.Pool({ connectionString, max: options.maxConnections ?? 10 });
+    // An idle client losing its connection must not crash the process; the next query reconnects.
+    this.#pool.on("error", () => {});
+  }
+
+  async findTokenByHash(hash: string): Promise<TokenRecord | null> {
+    const result = await this.#pool.query<TokenRecord>({ name: "kw_token_by_hash", text: TOKEN_BY_HASH, values: [hash] });
+    return result.rows[0] ?? null;
+  }
+
+  async charge(request: ChargeRequest): Promise<QuotaState | null> {
+    const result = await this.#pool.query<QuotaState>({
+      name: "kw_charge",
+      text: CHARGE,
+      values: [
+        request.tokenId,
+        request.version,
+        request.cost,
+        new Date(request.now).toISOString(),
+        new Date(request.nextResetAt).toISOString(),
+        request.ip,
+        request.userAgent,
+        request.route,
+      ],
+    });
+    return result.rows[0] ?? null;
+  }
+
+  async findOrg(orgId: string): Promise<OrgRecord | null> {
+    const result = await this.#pool.query<OrgRecord>({ name: "kw_org_by_id", text: ORG_BY_ID, values: [orgId] });
+    return result.rows[0] ?? null;
+  }
+
+  async listRepos(query: RepoQuery): Promise<RepoRecord[]> {
+    const values: unknown[] = [query.orgId];
+    let where = `"orgId" = $1`;
+    if (!query.includeArchived) where += ` AND "archived" = false`;
+    if (query.workspace !== undefined) {
+      values.push(query.workspace);
+      where += ` AND "workspace" = $${values.length}`;
+    }
+    values.push(query.limit, query.offset);
+    // Column and direction come from fixed tables, never from the request text.
+    const order = `${REPO_SORT_COLUMNS[query.sort]} ${query.direction === "asc" ? "ASC" : "DESC"}, "id" ASC`;
+    const result = await this.#pool.query<RepoRecord>(
+      `SELECT "id", "slug", "name", "description", "homepage", "visibility", "archived", "defaultBranch", "headFullScanId",
+              "workspace", ${ms('"createdAt"')} AS "createdAt", ${ms('"updatedAt"')} AS "updatedAt"
+       FROM "Repo" WHERE ${where} ORDER BY ${order} LIMIT $${values.length - 1} OFFSET $${values.length}`,
+      values,
+    );
+    return result.rows;
+  }
+
+  async insertUsage(rows: readonly UsageRow[]): Promise<void> {
+    for (let start = 0; start < rows.length; start += USAGE_ROWS_PER_STATEMENT) {
+      const chunk = rows.slice(start, start + USAGE_ROWS_PER_STATEMENT);
+      const values: unknown[] = [];
+      const tuples = chunk.map((row, index) => {
+        const base = index * USAGE_PARAMS_PER_ROW;
+        values.push(row.requestId, row.tokenId, row.valueId, row.orgId, new Date(row.at).toISOString(), row.method, row.route, row.status, row.ip, row.userAgent, row.cost);
+        const p = (offset: number) => `$${base + offset}`;
+        return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${ts(p(5))}, ${p(6)}, ${p(7)}, ${p(8)}::int, ${p(9)}, ${p(10)}, ${p(11)}::int)`;
+      });
+      await this.#pool.query(`INSERT INTO "UsageEvent" (${USAGE_COLUMNS}) VALUES ${tuples.join(", ")}`, values);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.end();
+  }
+}

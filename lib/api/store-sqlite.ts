@@ -1,0 +1,175 @@
+import Database from "better-sqlite3";
+import { setTimeout as sleep } from "node:timers/promises";
+import {
+  REPO_SORT_COLUMNS,
+  StoreBusyError,
+  type ApiStore,
+  type ChargeRequest,
+  type OrgRecord,
+  type QuotaState,
+  type RepoQuery,
+  type RepoRecord,
+  type TokenRecord,
+  type UsageRow,
+} from "./store";
+
+// better-sqlite3 on a connection of its own. Prisma's SQLite adapter stores DateTime as unix
+// epoch milliseconds (timestampFormat "unixepoch-ms"), so these statements compare integers.
+//
+// The busy timeout is 0 and waiting happens here, asynchronously: better-sqlite3 waits for a lock
+// synchronously, which would freeze the event loop — and with it a Prisma transaction in this
+// same process that holds the lock and needs the event loop to commit (a stall of the whole
+// busy timeout, then SQLITE_BUSY). Each statement below is a single autocommit statement (or a
+// synchronous transaction), so this connection never holds the lock across an await.
+
+const BUSY_PATIENCE_MS = 5_000;
+const BUSY_BACKOFF_MS = [0, 1, 2, 5, 10, 10, 20, 20, 50];
+
+const TOKEN_BY_HASH = `
+  SELECT v."id" AS "valueId", v."validUntil", t."id" AS "tokenId", t."orgId", t."name", t."scopes", t."status",
+         t."expiresAt", t."version", t."quotaWindow", t."quotaMax", t."quotaRemaining", t."quotaResetAt"
+  FROM "ApiTokenValue" v JOIN "ApiToken" t ON t."id" = v."tokenId"
+  WHERE v."hash" = ?`;
+
+// A window that has ended is refilled in the same statement that charges, so the guard
+// `>= cost` sees the refilled amount; every SET expression reads the row as it was.
+const CHARGE = `
+  UPDATE "ApiToken" SET
+    "quotaRemaining" = (CASE WHEN "quotaResetAt" <= @now THEN "quotaMax" ELSE "quotaRemaining" END) - @cost,
+    "quotaResetAt" = CASE WHEN "quotaResetAt" <= @now THEN @nextResetAt ELSE "quotaResetAt" END,
+    "lastUsedAt" = @now, "lastUsedIp" = @ip, "lastUsedUserAgent" = @userAgent, "lastUsedRoute" = @route
+  WHERE "id" = @tokenId AND "version" = @version AND "status" = 'ACTIVE'
+    AND ("expiresAt" IS NULL OR "expiresAt" > @now)
+    AND (CASE WHEN "quotaResetAt" <= @now THEN "quotaMax" ELSE "quotaRemaining" END) >= @cost
+  RETURNING "quotaRemaining" AS "remaining", "quotaMax" AS "max", "quotaResetAt" AS "resetAt"`;
+
+const ORG_BY_ID = `SELECT "id", "slug", "name", "plan" FROM "Org" WHERE "id" = ?`;
+
+const INSERT_USAGE = `
+  INSERT INTO "UsageEvent" ("requestId", "tokenId", "valueId", "orgId", "at", "method", "route", "status", "ip", "userAgent", "cost")
+  VALUES (@requestId, @tokenId, @valueId, @orgId, @at, @method, @route, @status, @ip, @userAgent, @cost)`;
+
+type RepoRow = Omit<RepoRecord, "archived"> & { archived: number };
+type PendingCharge = { request: ChargeRequest; resolve: (quota: QuotaState | null) => void; reject: (error: unknown) => void };
+
+export type SqliteStoreOptions = {
+  /** "NORMAL" skips the fsync per commit (safe against a process crash, not against power loss). */
+  synchronous?: "FULL" | "NORMAL";
+};
+
+export class SqliteApiStore implements ApiStore {
+  readonly provider = "sqlite" as const;
+  readonly #db: Database.Database;
+  readonly #tokenByHash: Database.Statement<[string], TokenRecord>;
+  readonly #charge: Database.Statement<[ChargeRequest], QuotaState>;
+  readonly #orgById: Database.Statement<[string], OrgRecord>;
+  readonly #insertUsage: Database.Transaction<(rows: readonly UsageRow[]) => void>;
+  readonly #chargeBatch: Database.Transaction<(batch: readonly PendingCharge[]) => (QuotaState | undefined)[]>;
+  readonly #repoQueries = new Map<string, Database.Statement<unknown[], RepoRow>>();
+  #pendingCharges: PendingCharge[] = [];
+
+  constructor(file: string, options: SqliteStoreOptions = {}) {
+    this.#db = new Database(file, { fileMustExist: true, timeout: 0 });
+    // WAL is a property of the file (set by the migrations); readers never wait for writers.
+    if (this.#db.pragma("journal_mode", { simple: true }) !== "wal") this.#db.pragma("journal_mode = WAL");
+    this.#db.pragma(`synchronous = ${options.synchronous ?? "FULL"}`);
+    this.#tokenByHash = this.#db.prepare(TOKEN_BY_HASH);
+    this.#charge = this.#db.prepare(CHARGE);
+    this.#chargeBatch = this.#db.transaction((batch: readonly PendingCharge[]) => batch.map((entry) => this.#charge.get(entry.request)));
+    this.#orgById = this.#db.prepare(ORG_BY_ID);
+    const insertOne = this.#db.prepare<[UsageRow]>(INSERT_USAGE);
+    this.#insertUsage = this.#db.transaction((rows: readonly UsageRow[]) => {
+      for (const row of rows) insertOne.run(row);
+    });
+  }
+
+  async findTokenByHash(hash: string): Promise<TokenRecord | null> {
+    return (await whenUnlocked(() => this.#tokenByHash.get(hash))) ?? null;
+  }
+
+  /**
+   * Charges are group-committed: those issued in one turn of the event loop run together in one
+   * synchronous transaction at the end of the turn. A commit writes whole pages to the WAL, so
+   * sharing it is most of the cost saved; each caller still waits for the commit before it
+   * answers, and the lock is never held across an await.
+   */
+  charge(request: ChargeRequest): Promise<QuotaState | null> {
+    return new Promise((resolve, reject) => {
+      this.#pendingCharges.push({ request, resolve, reject });
+      if (this.#pendingCharges.length === 1) setImmediate(() => void this.#commitCharges());
+    });
+  }
+
+  async #commitCharges(): Promise<void> {
+    const batch = this.#pendingCharges;
+    this.#pendingCharges = [];
+    try {
+      const results = await whenUnlocked(() => this.#chargeBatch.immediate(batch));
+      batch.forEach((entry, index) => entry.resolve(results[index] ?? null));
+    } catch (error) {
+      for (const entry of batch) entry.reject(error);
+    }
+  }
+
+  async findOrg(orgId: string): Promise<OrgRecord | null> {
+    return (await whenUnlocked(() => this.#orgById.get(orgId))) ?? null;
+  }
+
+  async listRepos(query: RepoQuery): Promise<RepoRecord[]> {
+    const statement = this.#repoStatement(query);
+    const args: unknown[] = [query.orgId];
+    if (query.workspace !== undefined) args.push(query.workspace);
+    args.push(query.limit, query.offset);
+    const rows = await whenUnlocked(() => statement.all(...args));
+    return rows.map((row) => ({ ...row, archived: row.archived === 1 }));
+  }
+
+  async insertUsage(rows: readonly UsageRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    // BEGIN IMMEDIATE: take the write lock up front, so a busy database fails here (and is retried) rather than mid-batch.
+    await whenUnlocked(() => this.#insertUsage.immediate(rows));
+  }
+
+  async close(): Promise<void> {
+    this.#db.close();
+  }
+
+  #repoStatement(query: RepoQuery) {
+    const key = `${query.sort}:${query.direction}:${query.includeArchived}:${query.workspace !== undefined}`;
+    let statement = this.#repoQueries.get(key);
+    if (!statement) {
+      // Column and direction come from fixed tables, never from the request text. Sorts with an
+      // index ((orgId, createdAt), (orgId, updatedAt), (orgId, slug)) need no tie-breaker: ties come
+      // in the index's own stable order, and a second sort key would force a temporary sort.
+      const direction = query.direction === "asc" ? "ASC" : "DESC";
+      const order = `${REPO_SORT_COLUMNS[query.sort]} ${direction}${query.sort === "name" ? `, "id" ASC` : ""}`;
+      statement = this.#db.prepare(`
+        SELECT "id", "slug", "name", "description", "homepage", "visibility", "archived", "defaultBranch",
+               "headFullScanId", "workspace", "createdAt", "updatedAt"
+        FROM "Repo" WHERE "orgId" = ?${query.includeArchived ? "" : ` AND "archived" = 0`}${query.workspace !== undefined ? ` AND "workspace" = ?` : ""}
+        ORDER BY ${order} LIMIT ? OFFSET ?`);
+      this.#repoQueries.set(key, statement);
+    }
+    return statement;
+  }
+}
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"));
+}
+
+/** Runs a synchronous statement, retrying after short asynchronous pauses while the database is locked. */
+async function whenUnlocked<T>(run: () => T): Promise<T> {
+  const deadline = Date.now() + BUSY_PATIENCE_MS;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return run();
+    } catch (error) {
+      if (!isBusy(error)) throw error;
+      if (Date.now() >= deadline) throw new StoreBusyError("SQLite database is locked");
+      const pause = BUSY_BACKOFF_MS[Math.min(attempt, BUSY_BACKOFF_MS.length - 1)];
+      await (pause === 0 ? new Promise((resolve) => setImmediate(resolve)) : sleep(pause));
+    }
+  }
+}

@@ -1,0 +1,110 @@
+import type { QuotaWindow } from "../tokens/quota";
+
+// The REST API's hot path talks to the database through this small interface, with one
+// implementation per provider on the raw driver (a prepared better-sqlite3 statement, a pg pool).
+// Prisma owns the schema and migrations; these statements only read and update its tables.
+// All times cross this interface as unix epoch milliseconds.
+
+/** What authentication needs to know about a presented token value, keyed by the value's hash. */
+export type TokenRecord = {
+  tokenId: string;
+  valueId: string;
+  orgId: string;
+  name: string;
+  scopes: string;
+  status: "ACTIVE" | "DISABLED" | "REVOKED";
+  expiresAt: number | null;
+  /** When this value stops working (set at rotation); null while it is the current value. */
+  validUntil: number | null;
+  version: number;
+  quotaWindow: QuotaWindow;
+  quotaMax: number;
+  quotaRemaining: number;
+  quotaResetAt: number;
+};
+
+export type QuotaState = { remaining: number; max: number; resetAt: number };
+
+export type ChargeRequest = {
+  tokenId: string;
+  /** The version the caller's cached copy has: any change since makes the charge match no row. */
+  version: number;
+  cost: number;
+  now: number;
+  /** Where the window ends if this charge opens a new one. */
+  nextResetAt: number;
+  ip: string;
+  userAgent: string | null;
+  route: string;
+};
+
+export type OrgRecord = { id: string; slug: string; name: string; plan: string };
+
+export const REPO_SORTS = ["created_at", "updated_at", "name", "slug"] as const;
+export type RepoSort = (typeof REPO_SORTS)[number];
+
+export type RepoQuery = {
+  orgId: string;
+  sort: RepoSort;
+  direction: "asc" | "desc";
+  limit: number;
+  offset: number;
+  includeArchived: boolean;
+  workspace: string | undefined;
+};
+
+export type RepoRecord = {
+  id: string;
+  slug: string;
+  name: string;
+  description: string;
+  homepage: string;
+  visibility: string;
+  archived: boolean;
+  defaultBranch: string;
+  headFullScanId: string | null;
+  workspace: string;
+  createdAt: number;
+  updatedAt: number;
+};
+
+export type UsageRow = {
+  requestId: string;
+  tokenId: string;
+  valueId: string | null;
+  orgId: string;
+  at: number;
+  method: string;
+  route: string;
+  status: number;
+  ip: string | null;
+  userAgent: string | null;
+  cost: number;
+};
+
+export interface ApiStore {
+  readonly provider: "sqlite" | "postgresql";
+  findTokenByHash(hash: string): Promise<TokenRecord | null>;
+  /**
+   * The one write of a request: charges `cost` (opening a new window first when the current one
+   * has ended) and records last use — only if the token is still active, unexpired, at the
+   * caller's version and has the quota. Null when any of that fails.
+   */
+  charge(request: ChargeRequest): Promise<QuotaState | null>;
+  findOrg(orgId: string): Promise<OrgRecord | null>;
+  listRepos(query: RepoQuery): Promise<RepoRecord[]>;
+  insertUsage(rows: readonly UsageRow[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The database is locked by another writer for longer than we wait. */
+export class StoreBusyError extends Error {
+  override name = "StoreBusyError";
+}
+
+export const REPO_SORT_COLUMNS: Record<RepoSort, string> = {
+  created_at: '"createdAt"',
+  updated_at: '"updatedAt"',
+  name: '"name"',
+  slug: '"slug"',
+};

@@ -1,0 +1,54 @@
+import type { ApiStore, TokenRecord } from "./store";
+
+// Token metadata by value hash, so a request needs no read before its one write. The cache is
+// never trusted on its own: the request's charge statement matches only a row still at the
+// cached version, active and unexpired (every dashboard or API change bumps the version), and a
+// miss there reloads from the database. What the cache alone decides — that a rotated-out value's
+// grace has ended, that a token has expired — only gets stricter with time, and a cached
+// "unusable" is re-read before the caller is refused.
+
+const DEFAULT_MAX_ENTRIES = 10_000;
+
+export type CachedToken = TokenRecord & { fromCache: boolean };
+
+export class TokenCache {
+  readonly #entries = new Map<string, TokenRecord>();
+
+  constructor(
+    private readonly store: ApiStore,
+    private readonly maxEntries = DEFAULT_MAX_ENTRIES,
+  ) {}
+
+  async get(hash: string): Promise<CachedToken | null> {
+    const cached = this.#entries.get(hash);
+    if (cached) return { ...cached, fromCache: true };
+    return this.reload(hash);
+  }
+
+  /** Reads the token from the database and replaces (or drops) the cached copy. */
+  async reload(hash: string): Promise<CachedToken | null> {
+    const record = await this.store.findTokenByHash(hash);
+    this.#entries.delete(hash);
+    if (!record) return null;
+    if (this.#entries.size >= this.maxEntries) {
+      // Maps iterate in insertion order: drop the longest-cached entry.
+      const oldest = this.#entries.keys().next().value;
+      if (oldest !== undefined) this.#entries.delete(oldest);
+    }
+    this.#entries.set(hash, record);
+    return { ...record, fromCache: false };
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+}
+
+/** Whether this value of the token may be used at `now`, judged from the record alone. */
+export function isUsable(token: TokenRecord, now: number): boolean {
+  return (
+    token.status === "ACTIVE" &&
+    (token.expiresAt === null || token.expiresAt > now) &&
+    (token.validUntil === null || token.validUntil > now)
+  );
+}

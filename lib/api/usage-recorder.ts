@@ -1,0 +1,66 @@
+import type { ApiStore, UsageRow } from "./store";
+
+// Usage rows are buffered and written in one batch at most every 250 ms, so a request costs one
+// write (its quota charge) and not two. Quota stays exact regardless: it is charged by the
+// request's own statement, not here. A crash loses at most the rows of the last interval;
+// `flush()` (awaited on SIGTERM/SIGINT) loses none.
+
+export const USAGE_FLUSH_INTERVAL_MS = 250;
+/** Beyond this many unwritten rows (the database has been failing for a while) the oldest are dropped. */
+const MAX_BUFFERED_ROWS = 200_000;
+
+export class UsageRecorder {
+  #buffer: UsageRow[] = [];
+  #timer: NodeJS.Timeout | null = null;
+  #flushing: Promise<void> | null = null;
+  #dropped = 0;
+
+  constructor(
+    private readonly store: ApiStore,
+    private readonly onError: (error: unknown) => void = (error) => console.error("keyward: writing API usage failed:", error),
+    private readonly intervalMs = USAGE_FLUSH_INTERVAL_MS,
+  ) {}
+
+  record(row: UsageRow): void {
+    this.#buffer.push(row);
+    if (this.#buffer.length > MAX_BUFFERED_ROWS) {
+      this.#dropped += this.#buffer.length - MAX_BUFFERED_ROWS;
+      this.#buffer.splice(0, this.#buffer.length - MAX_BUFFERED_ROWS);
+    }
+    // Unref'd: a pending batch alone does not keep the process alive (shutdown flushes it).
+    this.#timer ??= setTimeout(() => void this.flush(), this.intervalMs).unref();
+  }
+
+  get pending(): number {
+    return this.#buffer.length;
+  }
+
+  /** Writes everything recorded so far; resolves once it is in the database (or the write failed). */
+  async flush(): Promise<void> {
+    // One batch at a time; a flush requested meanwhile writes what arrived after that batch.
+    while (this.#flushing) await this.#flushing;
+    if (this.#timer) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+    }
+    if (this.#buffer.length === 0) return;
+    const batch = this.#buffer;
+    this.#buffer = [];
+    this.#flushing = this.store
+      .insertUsage(batch)
+      .catch((error: unknown) => {
+        // Put the batch back so the next flush retries it.
+        this.#buffer = batch.concat(this.#buffer);
+        this.#timer ??= setTimeout(() => void this.flush(), this.intervalMs).unref();
+        this.onError(error);
+      })
+      .finally(() => {
+        this.#flushing = null;
+      });
+    await this.#flushing;
+    if (this.#dropped > 0) {
+      this.onError(new Error(`${this.#dropped} usage rows were dropped while the database could not be written`));
+      this.#dropped = 0;
+    }
+  }
+}
