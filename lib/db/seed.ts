@@ -4,6 +4,7 @@ import type { Scope, TokenKeyring } from "../tokens";
 import { auditRow } from "./audit";
 import type { Db } from "./client";
 import { newTokenRows } from "./token-store";
+import { insertUsageWithRollups } from "./usage-rollups";
 
 export const DEMO_PASSWORD = "keyward-demo";
 
@@ -114,7 +115,7 @@ export async function seedDemoData(db: Db, keyring: TokenKeyring, now = new Date
       },
     });
     await db.apiTokenValue.create({ data: rows.value });
-    await db.usageEvent.createMany({ data: events });
+    await insertUsageWithRollups(db, events);
     await db.auditEvent.create({
       data: {
         ...auditRow({

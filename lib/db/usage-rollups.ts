@@ -1,0 +1,341 @@
+import type BetterSqlite3 from "better-sqlite3";
+import { isDenied, OUTCOME_SQL, OUTCOMES, outcomeOf, type Outcome } from "../usage/outcomes";
+import type { Db } from "./client";
+
+// Usage rollups (see the models in prisma/schema.prisma): request counts per token and hour,
+// per token and day, per org and hour, and per token, day and route / IP / user agent. They are
+// written in the same transaction as the UsageEvent rows they count, so they always equal a
+// recount of those rows, and the dashboard reads a few rollup rows instead of scanning events.
+//
+// No "server-only" and no Prisma client here: the REST API's usage writer (lib/api/store-*.ts)
+// calls this on its raw better-sqlite3 connection or pg client, outside Next.js.
+
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 86_400_000;
+
+export const truncateToHour = (ms: number) => Math.floor(ms / HOUR_MS) * HOUR_MS;
+export const truncateToDay = (ms: number) => Math.floor(ms / DAY_MS) * DAY_MS;
+
+/** What a rollup needs of a usage row (the API's UsageRow has these fields; times are epoch ms). */
+export type RollupEvent = {
+  tokenId: string;
+  orgId: string;
+  at: number;
+  method: string;
+  route: string;
+  status: number;
+  ip: string | null;
+  userAgent: string | null;
+  cost: number;
+};
+
+export const BREAKDOWN_DIMENSIONS = ["route", "ip", "userAgent"] as const;
+export type BreakdownDimension = (typeof BREAKDOWN_DIMENSIONS)[number];
+
+/** A route as the breakdowns and `lastUsedRoute` name it: method and path template. */
+export const routeKey = (method: string, route: string) => `${method} ${route}`;
+
+type Counters = Record<Outcome, number> & { requests: number; cost: number };
+export type TokenHourRollup = Counters & { tokenId: string; orgId: string; hour: number };
+export type TokenDayRollup = Counters & { tokenId: string; orgId: string; day: number };
+export type OrgHourRollup = Counters & { orgId: string; hour: number };
+export type BreakdownRollup = {
+  tokenId: string;
+  dimension: BreakdownDimension;
+  day: number;
+  /** "" when the request had no IP or user agent. */
+  value: string;
+  requests: number;
+  denied: number;
+  lastAt: number;
+};
+
+export type UsageRollups = {
+  tokenHours: TokenHourRollup[];
+  tokenDays: TokenDayRollup[];
+  orgHours: OrgHourRollup[];
+  breakdowns: BreakdownRollup[];
+};
+
+const newCounters = (): Counters => ({ requests: 0, success: 0, clientErrors: 0, authErrors: 0, rateLimited: 0, serverErrors: 0, cost: 0 });
+
+function count(counters: Counters, event: RollupEvent): void {
+  counters.requests += 1;
+  counters[outcomeOf(event.status)] += 1;
+  counters.cost += event.cost;
+}
+
+/**
+ * The increments a batch of usage rows adds to each rollup, one entry per rollup row. Entries
+ * are sorted by key, so concurrent writers (several PostgreSQL servers) lock rows in the same
+ * order and cannot deadlock each other.
+ */
+export function buildUsageRollups(events: readonly RollupEvent[]): UsageRollups {
+  const tokenHours = new Map<string, TokenHourRollup>();
+  const tokenDays = new Map<string, TokenDayRollup>();
+  const orgHours = new Map<string, OrgHourRollup>();
+  const breakdowns = new Map<string, BreakdownRollup>();
+
+  for (const event of events) {
+    const hour = truncateToHour(event.at);
+    const day = truncateToDay(event.at);
+
+    const hourKey = `${event.tokenId}\u0000${hour}`;
+    let tokenHour = tokenHours.get(hourKey);
+    if (!tokenHour) tokenHours.set(hourKey, (tokenHour = { tokenId: event.tokenId, orgId: event.orgId, hour, ...newCounters() }));
+    count(tokenHour, event);
+
+    const dayKey = `${event.tokenId}\u0000${day}`;
+    let tokenDay = tokenDays.get(dayKey);
+    if (!tokenDay) tokenDays.set(dayKey, (tokenDay = { tokenId: event.tokenId, orgId: event.orgId, day, ...newCounters() }));
+    count(tokenDay, event);
+
+    const orgKey = `${event.orgId}\u0000${hour}`;
+    let orgHour = orgHours.get(orgKey);
+    if (!orgHour) orgHours.set(orgKey, (orgHour = { orgId: event.orgId, hour, ...newCounters() }));
+    count(orgHour, event);
+
+    const values: Record<BreakdownDimension, string> = {
+      route: routeKey(event.method, event.route),
+      ip: event.ip ?? "",
+      userAgent: event.userAgent ?? "",
+    };
+    for (const dimension of BREAKDOWN_DIMENSIONS) {
+      const key = `${event.tokenId}\u0000${dimension}\u0000${day}\u0000${values[dimension]}`;
+      let breakdown = breakdowns.get(key);
+      if (!breakdown) {
+        breakdowns.set(
+          key,
+          (breakdown = { tokenId: event.tokenId, dimension, day, value: values[dimension], requests: 0, denied: 0, lastAt: event.at }),
+        );
+      }
+      breakdown.requests += 1;
+      if (isDenied(event.status)) breakdown.denied += 1;
+      if (event.at > breakdown.lastAt) breakdown.lastAt = event.at;
+    }
+  }
+
+  return {
+    tokenHours: sortedValues(tokenHours),
+    tokenDays: sortedValues(tokenDays),
+    orgHours: sortedValues(orgHours),
+    breakdowns: sortedValues(breakdowns),
+  };
+}
+
+function sortedValues<T>(map: Map<string, T>): T[] {
+  return [...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, value]) => value);
+}
+
+// ---------------------------------------------------------------------------------------
+// SQL
+
+export type SqlDialect = "sqlite" | "postgresql";
+export type SqlStatement = { sql: string; params: unknown[] };
+
+type ColumnKind = "text" | "int" | "time";
+type Column = { name: string; kind: ColumnKind; merge: "key" | "sum" | "max" | "keep" };
+type TableSpec<Row> = { table: string; columns: readonly Column[]; values: (row: Row) => unknown[] };
+
+const COUNTER_COLUMNS: readonly Column[] = [
+  { name: "requests", kind: "int", merge: "sum" },
+  ...OUTCOMES.map((name) => ({ name, kind: "int" as const, merge: "sum" as const })),
+  { name: "cost", kind: "int", merge: "sum" },
+];
+const counterValues = (row: Counters) => [row.requests, ...OUTCOMES.map((outcome) => row[outcome]), row.cost];
+
+const TOKEN_HOURS: TableSpec<TokenHourRollup> = {
+  table: "UsageHourly",
+  columns: [
+    { name: "tokenId", kind: "text", merge: "key" },
+    { name: "hour", kind: "time", merge: "key" },
+    { name: "orgId", kind: "text", merge: "keep" },
+    ...COUNTER_COLUMNS,
+  ],
+  values: (row) => [row.tokenId, row.hour, row.orgId, ...counterValues(row)],
+};
+
+const TOKEN_DAYS: TableSpec<TokenDayRollup> = {
+  table: "UsageDaily",
+  columns: [
+    { name: "tokenId", kind: "text", merge: "key" },
+    { name: "day", kind: "time", merge: "key" },
+    { name: "orgId", kind: "text", merge: "keep" },
+    ...COUNTER_COLUMNS,
+  ],
+  values: (row) => [row.tokenId, row.day, row.orgId, ...counterValues(row)],
+};
+
+const ORG_HOURS: TableSpec<OrgHourRollup> = {
+  table: "UsageOrgHourly",
+  columns: [{ name: "orgId", kind: "text", merge: "key" }, { name: "hour", kind: "time", merge: "key" }, ...COUNTER_COLUMNS],
+  values: (row) => [row.orgId, row.hour, ...counterValues(row)],
+};
+
+const BREAKDOWNS: TableSpec<BreakdownRollup> = {
+  table: "UsageBreakdownDaily",
+  columns: [
+    { name: "tokenId", kind: "text", merge: "key" },
+    { name: "dimension", kind: "text", merge: "key" },
+    { name: "day", kind: "time", merge: "key" },
+    { name: "value", kind: "text", merge: "key" },
+    { name: "requests", kind: "int", merge: "sum" },
+    { name: "denied", kind: "int", merge: "sum" },
+    { name: "lastAt", kind: "time", merge: "max" },
+  ],
+  values: (row) => [row.tokenId, row.dimension, row.day, row.value, row.requests, row.denied, row.lastAt],
+};
+
+// Well under SQLite's 32,766 and PostgreSQL's 65,535 parameters per statement.
+const MAX_PARAMS_PER_STATEMENT = 4_000;
+
+/**
+ * `INSERT … ON CONFLICT DO UPDATE` statements that add the rollups to what is stored. Times are
+ * epoch milliseconds: integers on SQLite (Prisma's "unixepoch-ms" format), ISO strings cast to
+ * `timestamp(3)` (UTC, no zone, as Prisma stores DateTime) on PostgreSQL.
+ */
+export function usageRollupStatements(rollups: UsageRollups, dialect: SqlDialect): SqlStatement[] {
+  return [
+    ...upserts(TOKEN_HOURS, rollups.tokenHours, dialect),
+    ...upserts(TOKEN_DAYS, rollups.tokenDays, dialect),
+    ...upserts(ORG_HOURS, rollups.orgHours, dialect),
+    ...upserts(BREAKDOWNS, rollups.breakdowns, dialect),
+  ];
+}
+
+function upserts<Row>(spec: TableSpec<Row>, rows: readonly Row[], dialect: SqlDialect): SqlStatement[] {
+  const statements: SqlStatement[] = [];
+  const rowsPerStatement = Math.floor(MAX_PARAMS_PER_STATEMENT / spec.columns.length);
+  for (let start = 0; start < rows.length; start += rowsPerStatement) {
+    const chunk = rows.slice(start, start + rowsPerStatement);
+    const params: unknown[] = [];
+    const tuples = chunk.map((row) => {
+      const values = spec.values(row);
+      const placeholders = spec.columns.map((column, index) => {
+        params.push(column.kind === "time" && dialect === "postgresql" ? new Date(values[index] as number).toISOString() : values[index]);
+        return placeholder(dialect, params.length, column.kind);
+      });
+      return `(${placeholders.join(", ")})`;
+    });
+    statements.push({ sql: upsertSql(spec, dialect, tuples), params });
+  }
+  return statements;
+}
+
+function placeholder(dialect: SqlDialect, position: number, kind: ColumnKind): string {
+  if (dialect === "sqlite") return "?";
+  const cast = kind === "time" ? "timestamp(3)" : kind === "int" ? "int" : "text";
+  return `$${position}::${cast}`;
+}
+
+function upsertSql(spec: { table: string; columns: readonly Column[] }, dialect: SqlDialect, tuples: string[]): string {
+  const quoted = (name: string) => `"${name}"`;
+  const keys = spec.columns.filter((c) => c.merge === "key").map((c) => quoted(c.name));
+  const current = (name: string) => `${quoted(spec.table)}.${quoted(name)}`;
+  const sets = spec.columns.flatMap((column) => {
+    const name = quoted(column.name);
+    if (column.merge === "sum") return [`${name} = ${current(column.name)} + excluded.${name}`];
+    if (column.merge === "max") {
+      const greatest = dialect === "sqlite" ? "MAX" : "GREATEST";
+      return [`${name} = ${greatest}(${current(column.name)}, excluded.${name})`];
+    }
+    return [];
+  });
+  return (
+    `INSERT INTO ${quoted(spec.table)} (${spec.columns.map((c) => quoted(c.name)).join(", ")}) VALUES ${tuples.join(", ")} ` +
+    `ON CONFLICT (${keys.join(", ")}) DO UPDATE SET ${sets.join(", ")}`
+  );
+}
+
+// ---------------------------------------------------------------------------------------
+// Writers: call inside the transaction that inserts the same rows into UsageEvent.
+
+/** For better-sqlite3: synchronous, to be run inside `db.transaction(...)`. */
+export function writeUsageRollupsSqlite(database: BetterSqlite3.Database, events: readonly RollupEvent[]): void {
+  for (const statement of usageRollupStatements(buildUsageRollups(events), "sqlite")) {
+    database.prepare(statement.sql).run(...statement.params);
+  }
+}
+
+/** For a pg client inside BEGIN … COMMIT. */
+export async function writeUsageRollupsPostgres(
+  client: { query(sql: string, params: unknown[]): Promise<unknown> },
+  events: readonly RollupEvent[],
+): Promise<void> {
+  for (const statement of usageRollupStatements(buildUsageRollups(events), "postgresql")) {
+    await client.query(statement.sql, statement.params);
+  }
+}
+
+export type UsageEventRow = Omit<RollupEvent, "at"> & { requestId: string; valueId: string | null; at: Date };
+
+/** Which database a Prisma client talks to: both generated clients share one TypeScript type (see client.ts). */
+export function dialectOf(db: Db): SqlDialect {
+  const provider = (db as unknown as { _activeProvider?: unknown })._activeProvider;
+  if (provider === "sqlite" || provider === "postgresql") return provider;
+  throw new Error(`usage rollups: unsupported database provider ${String(provider)}`);
+}
+
+/**
+ * Inserts usage rows and their rollups in one Prisma transaction, on either provider (the demo
+ * seed and tests; the REST API writes through its own connection with the writers above).
+ */
+export async function insertUsageWithRollups(db: Db, rows: readonly UsageEventRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const statements = usageRollupStatements(buildUsageRollups(rows.map((row) => ({ ...row, at: row.at.getTime() }))), dialectOf(db));
+  await db.$transaction(
+    async (tx) => {
+      await tx.usageEvent.createMany({ data: [...rows] });
+      for (const statement of statements) await tx.$executeRawUnsafe(statement.sql, ...statement.params);
+    },
+    { maxWait: 10_000, timeout: 60_000 },
+  );
+}
+
+// ---------------------------------------------------------------------------------------
+// Rebuilding from UsageEvent
+
+const COUNTER_LIST = `"requests", ${OUTCOMES.map((o) => `"${o}"`).join(", ")}, "cost"`;
+const COUNTER_SELECT = `COUNT(*), ${OUTCOMES.map((o) => `SUM(CASE WHEN ${OUTCOME_SQL[o]} THEN 1 ELSE 0 END)`).join(", ")}, SUM("cost")`;
+const DENIED_SELECT = `SUM(CASE WHEN ${OUTCOME_SQL.authErrors} THEN 1 ELSE 0 END)`;
+
+/** Statements that compute every rollup from UsageEvent, as the writers would have (the migration that added the rollups ran the same). */
+export function rebuildRollupStatements(dialect: SqlDialect): string[] {
+  const hour = dialect === "sqlite" ? `("at" / ${HOUR_MS}) * ${HOUR_MS}` : `date_trunc('hour', "at")`;
+  const day = dialect === "sqlite" ? `("at" / ${DAY_MS}) * ${DAY_MS}` : `date_trunc('day', "at")`;
+  const dimensionValue: Record<BreakdownDimension, string> = {
+    route: `"method" || ' ' || "route"`,
+    ip: `COALESCE("ip", '')`,
+    userAgent: `COALESCE("userAgent", '')`,
+  };
+  return [
+    `INSERT INTO "UsageHourly" ("tokenId", "hour", "orgId", ${COUNTER_LIST})
+     SELECT "tokenId", ${hour}, MIN("orgId"), ${COUNTER_SELECT} FROM "UsageEvent" GROUP BY "tokenId", ${hour}`,
+    `INSERT INTO "UsageDaily" ("tokenId", "day", "orgId", ${COUNTER_LIST})
+     SELECT "tokenId", ${day}, MIN("orgId"), ${COUNTER_SELECT} FROM "UsageEvent" GROUP BY "tokenId", ${day}`,
+    `INSERT INTO "UsageOrgHourly" ("orgId", "hour", ${COUNTER_LIST})
+     SELECT "orgId", ${hour}, ${COUNTER_SELECT} FROM "UsageEvent" GROUP BY "orgId", ${hour}`,
+    ...BREAKDOWN_DIMENSIONS.map(
+      (dimension) => `INSERT INTO "UsageBreakdownDaily" ("tokenId", "dimension", "day", "value", "requests", "denied", "lastAt")
+       SELECT "tokenId", '${dimension}', ${day}, ${dimensionValue[dimension]}, COUNT(*), ${DENIED_SELECT}, MAX("at")
+       FROM "UsageEvent" GROUP BY "tokenId", ${day}, ${dimensionValue[dimension]}`,
+    ),
+  ];
+}
+
+const ROLLUP_TABLES = ["UsageHourly", "UsageDaily", "UsageOrgHourly", "UsageBreakdownDaily"] as const;
+
+/**
+ * Recomputes every rollup from the UsageEvent rows, in one transaction: for rows written
+ * without rollups (a bulk import, the benchmark's generator) or to repair them. On PostgreSQL
+ * new usage waits meanwhile (SHARE lock), so no row is counted twice or missed.
+ */
+export async function backfillUsageRollups(db: Db): Promise<void> {
+  const provider = dialectOf(db);
+  const statements = [
+    ...(provider === "postgresql" ? [`LOCK TABLE "UsageEvent" IN SHARE MODE`] : []),
+    ...ROLLUP_TABLES.map((table) => `DELETE FROM "${table}"`),
+    ...rebuildRollupStatements(provider),
+  ];
+  await db.$transaction(statements.map((sql) => db.$executeRawUnsafe(sql)));
+}

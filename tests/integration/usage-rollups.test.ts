@@ -1,0 +1,122 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { db } from "@/lib/db/client";
+import {
+  backfillUsageRollups,
+  DAY_MS,
+  HOUR_MS,
+  insertUsageWithRollups,
+  type UsageEventRow,
+} from "@/lib/db/usage-rollups";
+import { OUTCOMES, outcomeOf } from "@/lib/usage/outcomes";
+import { createTestOrg } from "../support/request-as";
+import { insertUsageTestToken, usageRow } from "../support/usage";
+
+// The rollups must always equal a recount of UsageEvent: after many batches that hit the same
+// hours and days, and after rebuilding them from scratch.
+
+const BASE = Date.UTC(2030, 5, 10, 22);
+const STATUSES = [200, 201, 400, 401, 403, 404, 429, 500, 503];
+
+type Token = Awaited<ReturnType<typeof insertUsageTestToken>>;
+let tokens: Token[];
+let orgId: string;
+
+/** Pseudo-random but repeatable calls spread over three days, across three tokens. */
+function calls(count: number, seed: number): UsageEventRow[] {
+  let state = seed;
+  const next = (n: number) => ((state = (state * 1_103_515_245 + 12_345) % 2 ** 31), state % n);
+  return Array.from({ length: count }, () => {
+    const token = tokens[next(tokens.length)];
+    return usageRow(token, {
+      at: new Date(BASE + next(3 * 24 * 60) * 60_000 + next(60_000)),
+      method: next(2) ? "GET" : "POST",
+      route: ["/v0/quota", "/v0/report/list", "/v0/orgs/{org}/tokens"][next(3)],
+      status: STATUSES[next(STATUSES.length)],
+      ip: next(5) === 0 ? null : `198.51.100.${next(4)}`,
+      userAgent: next(7) === 0 ? null : `agent/${next(3)}`,
+      cost: next(4),
+    });
+  });
+}
+
+/** What the rollups should hold, computed here from the stored rows. */
+async function recount() {
+  const rows = await db.usageEvent.findMany({ where: { tokenId: { in: tokens.map((t) => t.id) } } });
+  const hourly = new Map<string, Record<string, number>>();
+  const daily = new Map<string, Record<string, number>>();
+  const breakdown = new Map<string, { requests: number; denied: number; lastAt: number }>();
+  const add = (map: Map<string, Record<string, number>>, key: string, status: number, cost: number) => {
+    const counts = map.get(key) ?? Object.fromEntries(["requests", "cost", ...OUTCOMES].map((k) => [k, 0]));
+    counts.requests += 1;
+    counts[outcomeOf(status)] += 1;
+    counts.cost += cost;
+    map.set(key, counts);
+  };
+  for (const row of rows) {
+    const at = row.at.getTime();
+    add(hourly, `${row.tokenId} ${Math.floor(at / HOUR_MS) * HOUR_MS}`, row.status, row.cost);
+    add(daily, `${row.tokenId} ${Math.floor(at / DAY_MS) * DAY_MS}`, row.status, row.cost);
+    for (const [dimension, value] of [
+      ["route", `${row.method} ${row.route}`],
+      ["ip", row.ip ?? ""],
+      ["userAgent", row.userAgent ?? ""],
+    ]) {
+      const key = `${row.tokenId} ${dimension} ${Math.floor(at / DAY_MS) * DAY_MS} ${value}`;
+      const entry = breakdown.get(key) ?? { requests: 0, denied: 0, lastAt: 0 };
+      entry.requests += 1;
+      if (row.status === 401 || row.status === 403) entry.denied += 1;
+      entry.lastAt = Math.max(entry.lastAt, at);
+      breakdown.set(key, entry);
+    }
+  }
+  return { hourly, daily, breakdown, total: rows.length };
+}
+
+async function stored() {
+  const where = { tokenId: { in: tokens.map((t) => t.id) } };
+  const pick = (row: Record<string, unknown>) => Object.fromEntries(["requests", "cost", ...OUTCOMES].map((k) => [k, row[k] as number]));
+  const [hours, days, breakdowns, orgHours] = await Promise.all([
+    db.usageHourly.findMany({ where }),
+    db.usageDaily.findMany({ where }),
+    db.usageBreakdownDaily.findMany({ where }),
+    db.usageOrgHourly.findMany({ where: { orgId } }),
+  ]);
+  return {
+    hourly: new Map(hours.map((r) => [`${r.tokenId} ${r.hour.getTime()}`, pick(r)])),
+    daily: new Map(days.map((r) => [`${r.tokenId} ${r.day.getTime()}`, pick(r)])),
+    breakdown: new Map(
+      breakdowns.map((r) => [`${r.tokenId} ${r.dimension} ${r.day.getTime()} ${r.value}`, { requests: r.requests, denied: r.denied, lastAt: r.lastAt.getTime() }]),
+    ),
+    orgTotal: orgHours.reduce((sum, r) => sum + r.requests, 0),
+  };
+}
+
+async function expectRollupsMatchRecount() {
+  const [expected, actual] = await Promise.all([recount(), stored()]);
+  expect(actual.hourly).toEqual(expected.hourly);
+  expect(actual.daily).toEqual(expected.daily);
+  expect(actual.breakdown).toEqual(expected.breakdown);
+  // The org has no other tokens, so its hourly rollup adds up to the same total.
+  expect(actual.orgTotal).toBe(expected.total);
+}
+
+beforeAll(async () => {
+  const { org } = await createTestOrg("rollups");
+  orgId = org.id;
+  tokens = [await insertUsageTestToken(orgId), await insertUsageTestToken(orgId), await insertUsageTestToken(orgId)];
+});
+
+describe("usage rollups", () => {
+  it("equal a recount after many batches that land on the same hours and days", async () => {
+    const rows = calls(1_500, 7);
+    for (let start = 0; start < rows.length; start += 137) await insertUsageWithRollups(db, rows.slice(start, start + 137));
+    await expectRollupsMatchRecount();
+  });
+
+  it("are rebuilt from UsageEvent by the backfill, equal to the recount", async () => {
+    // Rows written without rollups (a bulk import), then the backfill.
+    await db.usageEvent.createMany({ data: calls(400, 99) });
+    await backfillUsageRollups(db);
+    await expectRollupsMatchRecount();
+  });
+});
