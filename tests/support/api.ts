@@ -12,9 +12,12 @@ import type { QuotaWindow, Scope } from "@/lib/tokens";
 export type TestApiServer = { url: string; handler: ApiHandler; store: ApiStore; close(): Promise<void> };
 
 /** The API handler on a plain node:http server on a random loopback port, against the test database. */
-export async function startApiServer(options: Partial<Omit<ApiHandlerOptions, "store">> = {}): Promise<TestApiServer> {
-  const store = createApiStore(resolveDatabaseTarget(process.env.DATABASE_URL));
-  const handler = createApiHandler({ store, trustProxy: false, log: () => {}, ...options });
+export async function startApiServer(
+  options: Partial<Omit<ApiHandlerOptions, "store">> & { wrapStore?: (store: ApiStore) => ApiStore } = {},
+): Promise<TestApiServer> {
+  const rawStore = createApiStore(resolveDatabaseTarget(process.env.DATABASE_URL));
+  const store = options.wrapStore ? options.wrapStore(rawStore) : rawStore;
+  const handler = createApiHandler({ store, trustProxy: false, ...options });
   const server: Server = createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
@@ -26,9 +29,25 @@ export async function startApiServer(options: Partial<Omit<ApiHandlerOptions, "s
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await handler.flush();
-      await store.close();
+      await rawStore.close();
     },
   };
+}
+
+/** The store, with a count of every database call the handler makes through it. */
+export function countingStore(inner: ApiStore): { store: ApiStore; calls: () => number } {
+  let calls = 0;
+  const store = new Proxy(inner, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (typeof value !== "function" || property === "close") return value;
+      return (...args: unknown[]) => {
+        calls++;
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return { store, calls: () => calls };
 }
 
 export type TestToken = { tokenId: string; valueId: string; value: string };
