@@ -56,6 +56,10 @@ test("admin: create → copy → edit → rotate with and without grace → disa
   await expect(row).toContainText("Admin only");
   await expect(row).toContainText("500 / 500 per day");
   expect(await page.content()).not.toContain(created);
+  // Nor in a fresh server render (HTML plus its inline RSC payload).
+  const fresh = await page.request.get(page.url());
+  expect(await fresh.text()).toContain(`kw_…${created.slice(-4)}`);
+  expect(await fresh.text()).not.toContain(created);
 
   // Copy from the list: a no-store server action response carries the value.
   await page.evaluate(() => navigator.clipboard.writeText(""));

@@ -1,7 +1,7 @@
 "use client";
 
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
-import { useCallback, useTransition } from "react";
+import { useCallback, useEffect, useRef, useTransition } from "react";
 import type { PaginationState, SortingState } from "@tanstack/react-table";
 
 /**
@@ -15,15 +15,23 @@ export function useUrlTableState({ defaultPageSize }: { defaultPageSize: number 
   const searchParams = useSearchParams();
   const [pending, startTransition] = useTransition();
 
+  // The query most recently asked for: a second change made before the first navigation has
+  // landed (e.g. "Clear filters", then a filter) must build on it, not on the stale URL.
+  const requested = useRef<string | null>(null);
+  useEffect(() => {
+    if (requested.current === searchParams.toString()) requested.current = null;
+  }, [searchParams]);
+
   const setParams = useCallback(
     (patch: Record<string, string | null>, { resetPage = true } = {}) => {
-      const next = new URLSearchParams(searchParams.toString());
+      const next = new URLSearchParams(requested.current ?? searchParams.toString());
       for (const [key, value] of Object.entries(patch)) {
         if (value === null || value === "") next.delete(key);
         else next.set(key, value);
       }
       if (resetPage && !("page" in patch)) next.delete("page");
       const query = next.toString();
+      requested.current = query;
       startTransition(() => router.replace(query ? `${pathname}?${query}` : pathname, { scroll: false }));
     },
     [pathname, router, searchParams],
