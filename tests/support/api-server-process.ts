@@ -1,0 +1,24 @@
+// A REST API server process for the multi-process tests: the API handler on a random loopback
+// port, against DATABASE_URL. Prints "listening <port>"; on SIGTERM flushes usage and exits.
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createApiStore } from "../../lib/api/create-store";
+import { createApiHandler } from "../../lib/api/handler";
+import { resolveDatabaseTarget } from "../../lib/db/database-url";
+
+const store = createApiStore(resolveDatabaseTarget(process.env.DATABASE_URL));
+const handler = createApiHandler({ store, trustProxy: false });
+const server = createServer(handler);
+
+server.listen(0, "127.0.0.1", () => {
+  process.stdout.write(`listening ${(server.address() as AddressInfo).port}\n`);
+});
+
+process.once("SIGTERM", () => {
+  server.close();
+  server.closeAllConnections();
+  void handler
+    .flush()
+    .then(() => store.close())
+    .finally(() => process.exit(0));
+});
