@@ -5,6 +5,7 @@ import { adminAction, memberAction, type ActionContext, type ActionState } from 
 import {
   createToken,
   isTokenConflict,
+  isTokenPolicyError,
   revealToken,
   revokeToken,
   rotateToken,
@@ -39,19 +40,25 @@ async function guarded<T>(run: () => Promise<ActionState<T>>): Promise<ActionSta
     return await run();
   } catch (error) {
     if (isTokenConflict(error)) return { ok: false, code: "CONFLICT", message: error.message };
+    // The org's token policy (longest lifetime) is checked with the org's settings, beside the field it concerns.
+    if (isTokenPolicyError(error)) {
+      return { ok: false, code: "INVALID", errors: { [error.field]: [error.message] }, message: "Please correct the highlighted fields." };
+    }
     throw error;
   }
 }
 
-export const createTokenAction = adminAction(createTokenSchema, async (input, ctx): Promise<ActionState<NewTokenValue>> => {
-  const { token, plaintext } = await createToken(actorOf(ctx), ctx.org.id, input);
-  refreshOrgPages(ctx);
-  return {
-    ok: true,
-    message: `Created “${token.name}”.`,
-    data: { tokenId: token.id, name: token.name, value: plaintext, previousValueValidUntil: null },
-  };
-});
+export const createTokenAction = adminAction(createTokenSchema, (input, ctx) =>
+  guarded(async (): Promise<ActionState<NewTokenValue>> => {
+    const { token, plaintext } = await createToken(actorOf(ctx), ctx.org.id, input);
+    refreshOrgPages(ctx);
+    return {
+      ok: true,
+      message: `Created “${token.name}”.`,
+      data: { tokenId: token.id, name: token.name, value: plaintext, previousValueValidUntil: null },
+    };
+  }),
+);
 
 export const updateTokenAction = adminAction(updateTokenSchema, (input, ctx) =>
   guarded(async () => {

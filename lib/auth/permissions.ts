@@ -9,6 +9,7 @@ export const PERMISSIONS = {
   "members:manage": ["ADMIN"],
   "usage:view": ["ADMIN", "MEMBER"],
   "audit:view": ["ADMIN"],
+  "incidents:manage": ["ADMIN"],
 } as const satisfies Record<string, readonly OrgRole[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -14,7 +14,23 @@ import { mintTokenValue, newTokenRows } from "./token-store";
 
 export type TokenActor =
   | { kind: "user"; userId: string; label: string; ip: string | null; userAgent: string | null }
-  | { kind: "token"; tokenId: string; label: string; ip: string | null; userAgent: string | null };
+  | { kind: "token"; tokenId: string; label: string; ip: string | null; userAgent: string | null }
+  /** Keyward acting on someone's report, e.g. a secret scanner's leaked-token report. */
+  | { kind: "system"; label: string; ip: string | null; userAgent: string | null };
+
+/** The transaction a change runs in, for callers that add their own writes to it (`inTransaction`). */
+export type Tx = Omit<Db, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends">;
+
+/**
+ * For callers that make a token change part of something larger (an incident's bulk operation):
+ * extra audit metadata (e.g. the incident id), and writes that commit or roll back together with
+ * the change. `inTransaction` runs only when the change is written (not for a no-op, such as
+ * disabling a disabled token); throwing from it rolls the change back.
+ */
+export type MutationHooks = {
+  auditMetadata?: Record<string, unknown>;
+  inTransaction?: (tx: Tx, change: { newValueId?: string }) => Promise<void>;
+};
 
 export type NewTokenInput = {
   name: string;
@@ -34,7 +50,7 @@ export type RotateOptions = {
   makeAdminOnly?: boolean;
   /** The version the caller saw; if the token changed since, nothing happens and a conflict is thrown. */
   expectedVersion?: number;
-};
+} & MutationHooks;
 
 export const MAX_GRACE_SECONDS = 7 * 24 * 3600;
 
@@ -56,12 +72,48 @@ export function isTokenConflict(error: unknown): error is TokenConflictError {
   return error instanceof TokenConflictError;
 }
 
+/**
+ * The change breaks an org policy: an expiry beyond the org's longest allowed token lifetime, or
+ * no expiry where one is required. `field` names the input at fault; the dashboard shows the
+ * message beside it, the API answers 422.
+ */
+export class TokenPolicyError extends Error {
+  override name = "TokenPolicyError";
+  readonly field = "expiresAt";
+}
+
+export function isTokenPolicyError(error: unknown): error is TokenPolicyError {
+  return error instanceof TokenPolicyError;
+}
+
+const DAY_MS = 24 * 3600_000;
+
+/** The org's longest allowed lifetime in days, or null when it sets none. */
+async function maxLifetimeDays(orgId: string, reader: Pick<Tx, "org"> = db): Promise<number | null> {
+  const org = await reader.org.findUnique({ where: { id: orgId }, select: { maxTokenLifetimeDays: true } });
+  return org?.maxTokenLifetimeDays ?? null;
+}
+
+/** Checks an expiry against the policy (null: never expires), counting from `now`; throws TokenPolicyError. */
+export function assertExpiryAllowed(expiresAt: Date | null, maxDays: number | null, now: Date): void {
+  if (maxDays === null) return;
+  const latest = now.getTime() + maxDays * DAY_MS;
+  if (expiresAt === null) {
+    throw new TokenPolicyError(`Tokens of this organization must expire within ${maxDays} days.`);
+  }
+  if (expiresAt.getTime() > latest) {
+    throw new TokenPolicyError(
+      `Tokens of this organization may live at most ${maxDays} days: choose an expiry on or before ${new Date(latest).toISOString().slice(0, 10)}.`,
+    );
+  }
+}
+
 /** A newer version was written between our read and our guarded write (PostgreSQL only: SQLite transactions hold the write lock from BEGIN). */
 class StaleReadError extends Error {}
 
-type Tx = Omit<Db, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends">;
-
 const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 15_000 } as const;
+/** Hex characters of a value's SHA-256 shown in audit metadata: enough to tell values apart, useless for lookup. */
+const HASH_PREFIX_LENGTH = 12;
 const STALE_READ_ATTEMPTS = 3;
 
 export async function createToken(
@@ -70,11 +122,16 @@ export async function createToken(
   input: NewTokenInput,
 ): Promise<{ token: TokenDetail; plaintext: string }> {
   const now = new Date();
+  // Under a lifetime policy, a token asked for without an expiry gets the longest allowed one.
+  const maxDays = await maxLifetimeDays(orgId);
+  const expiresAt = input.expiresAt ?? (maxDays === null ? null : new Date(now.getTime() + maxDays * DAY_MS));
+  assertExpiryAllowed(expiresAt, maxDays, now);
   const rows = newTokenRows(
     getKeyring(),
     {
       orgId,
       ...input,
+      expiresAt,
       createdById: actor.kind === "user" ? actor.userId : null,
       createdByTokenId: actor.kind === "token" ? actor.tokenId : null,
     },
@@ -90,7 +147,7 @@ export async function createToken(
         visibility: input.visibility,
         quotaMax: input.quotaMax,
         quotaWindow: input.quotaWindow,
-        expiresAt: input.expiresAt?.toISOString() ?? null,
+        expiresAt: expiresAt?.toISOString() ?? null,
         lastFour: rows.value.lastFour,
       }),
     });
@@ -105,7 +162,7 @@ export async function updateToken(
   orgId: string,
   tokenId: string,
   patch: TokenPatch,
-  options: { expectedVersion?: number } = {},
+  options: { expectedVersion?: number } & MutationHooks = {},
 ): Promise<TokenDetail | null> {
   return retryStaleReads(options.expectedVersion === undefined, () =>
     db.$transaction(async (tx) => {
@@ -151,6 +208,8 @@ export async function updateToken(
         data.quotaRemaining = { increment: quotaMax - before.quotaMax };
       }
       if (patch.expiresAt !== undefined && (patch.expiresAt?.getTime() ?? null) !== (before.expiresAt?.getTime() ?? null)) {
+        // Only a changed expiry meets the lifetime policy: editing the name of an older token keeps working.
+        assertExpiryAllowed(patch.expiresAt, await maxLifetimeDays(orgId, tx), now);
         changes.expiresAt = { before: before.expiresAt?.toISOString() ?? null, after: patch.expiresAt?.toISOString() ?? null };
         data.expiresAt = patch.expiresAt;
       }
@@ -164,7 +223,8 @@ export async function updateToken(
       if (typeof data.quotaRemaining === "object") {
         await tx.apiToken.updateMany({ where: { id: tokenId, orgId, quotaRemaining: { lt: 0 } }, data: { quotaRemaining: 0 } });
       }
-      await tx.auditEvent.create({ data: audit(actor, orgId, "token.updated", tokenId, { changes }) });
+      await tx.auditEvent.create({ data: audit(actor, orgId, "token.updated", tokenId, { changes, ...options.auditMetadata }) });
+      await options.inTransaction?.(tx, {});
       return readDetail(tx, orgId, tokenId, now);
     }, TRANSACTION_OPTIONS),
   );
@@ -226,6 +286,7 @@ export async function rotateToken(
           ...audit(actor, orgId, "token.updated", tokenId, {
             changes: { visibility: { before: before.visibility, after: "ADMIN_ONLY" } },
             reason: "made admin-only before rotating",
+            ...options.auditMetadata,
           }),
           // A millisecond before the rotation, so the log (newest first) reads in the order it happened.
           at: new Date(now.getTime() - 1),
@@ -238,10 +299,14 @@ export async function rotateToken(
           graceSeconds,
           previousValueValidUntil: oldValuesEnd.toISOString(),
           lastFour: { before: before.lastFour, after: value.row.lastFour },
+          // Identifies the new value in the log without revealing it: its row and a hash prefix.
+          newValue: { id: value.row.id, hashPrefix: value.row.hash.slice(0, HASH_PREFIX_LENGTH) },
+          ...options.auditMetadata,
         }),
         at: now,
       },
     });
+    await options.inTransaction?.(tx, { newValueId: value.row.id });
     const token = await readDetail(tx, orgId, tokenId, now);
     return { token: token!, plaintext: value.plaintext };
   }, TRANSACTION_OPTIONS);
@@ -253,6 +318,7 @@ export async function setTokenEnabled(
   orgId: string,
   tokenId: string,
   enabled: boolean,
+  hooks: MutationHooks = {},
 ): Promise<TokenDetail | null> {
   return retryStaleReads(true, () =>
     db.$transaction(async (tx) => {
@@ -267,14 +333,22 @@ export async function setTokenEnabled(
         data: { status, disabledAt: enabled ? null : now, version: { increment: 1 } },
       });
       if (updated.count === 0) throw new StaleReadError();
-      await tx.auditEvent.create({ data: audit(actor, orgId, enabled ? "token.enabled" : "token.disabled", tokenId, {}) });
+      await tx.auditEvent.create({
+        data: audit(actor, orgId, enabled ? "token.enabled" : "token.disabled", tokenId, { ...hooks.auditMetadata }),
+      });
+      await hooks.inTransaction?.(tx, {});
       return readDetail(tx, orgId, tokenId, now);
     }, TRANSACTION_OPTIONS),
   );
 }
 
 /** Permanent: every value stops working and its ciphertext is destroyed; the row stays for the audit log. */
-export async function revokeToken(actor: TokenActor, orgId: string, tokenId: string): Promise<TokenDetail | null> {
+export async function revokeToken(
+  actor: TokenActor,
+  orgId: string,
+  tokenId: string,
+  hooks: MutationHooks = {},
+): Promise<TokenDetail | null> {
   return retryStaleReads(true, () =>
     db.$transaction(async (tx) => {
       const now = new Date();
@@ -291,7 +365,50 @@ export async function revokeToken(actor: TokenActor, orgId: string, tokenId: str
         data: { validUntil: now },
       });
       await tx.apiTokenValue.updateMany({ where: { tokenId, orgId }, data: { ciphertext: null } });
-      await tx.auditEvent.create({ data: audit(actor, orgId, "token.revoked", tokenId, { name: before.name }) });
+      await tx.auditEvent.create({ data: audit(actor, orgId, "token.revoked", tokenId, { name: before.name, ...hooks.auditMetadata }) });
+      await hooks.inTransaction?.(tx, {});
+      return readDetail(tx, orgId, tokenId, now);
+    }, TRANSACTION_OPTIONS),
+  );
+}
+
+/**
+ * "End grace now": replaced values still inside their grace period stop working at once (only
+ * `valueId` when given, e.g. the one value reported leaked). The current value is untouched.
+ * Bumps `version` so API servers drop the old values they cached. No value in grace: no change.
+ */
+export async function endGracePeriod(
+  actor: TokenActor,
+  orgId: string,
+  tokenId: string,
+  options: { valueId?: string } & MutationHooks = {},
+): Promise<TokenDetail | null> {
+  return retryStaleReads(true, () =>
+    db.$transaction(async (tx) => {
+      const now = new Date();
+      const before = await tx.apiToken.findFirst({ where: { id: tokenId, orgId }, select: { status: true, version: true } });
+      if (!before) return null;
+      const inGrace = await tx.apiTokenValue.findMany({
+        where: { tokenId, orgId, replacedAt: { not: null }, validUntil: { gt: now }, ...(options.valueId ? { id: options.valueId } : {}) },
+        select: { id: true, lastFour: true, validUntil: true },
+      });
+      if (inGrace.length === 0) return readDetail(tx, orgId, tokenId, now);
+      const updated = await tx.apiToken.updateMany({
+        where: { id: tokenId, orgId, version: before.version },
+        data: { version: { increment: 1 } },
+      });
+      if (updated.count === 0) throw new StaleReadError();
+      await tx.apiTokenValue.updateMany({
+        where: { id: { in: inGrace.map((value) => value.id) }, tokenId, validUntil: { gt: now } },
+        data: { validUntil: now },
+      });
+      await tx.auditEvent.create({
+        data: audit(actor, orgId, "token.grace_ended", tokenId, {
+          values: inGrace.map((value) => ({ id: value.id, lastFour: value.lastFour, wasValidUntil: value.validUntil?.toISOString() ?? null })),
+          ...options.auditMetadata,
+        }),
+      });
+      await options.inTransaction?.(tx, {});
       return readDetail(tx, orgId, tokenId, now);
     }, TRANSACTION_OPTIONS),
   );
@@ -363,7 +480,9 @@ function audit(actor: TokenActor, orgId: string, action: string, tokenId: string
   const auditActor: AuditActor =
     actor.kind === "user"
       ? { type: "user", userId: actor.userId, label: actor.label }
-      : { type: "token", tokenId: actor.tokenId, label: actor.label };
+      : actor.kind === "token"
+        ? { type: "token", tokenId: actor.tokenId, label: actor.label }
+        : { type: "system", label: actor.label };
   const entry: AuditEntry = {
     orgId,
     actor: auditActor,

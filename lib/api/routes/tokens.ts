@@ -2,6 +2,7 @@ import { db } from "../../db/client";
 import {
   createToken,
   isTokenConflict,
+  isTokenPolicyError,
   revealToken,
   revokeToken,
   rotateToken,
@@ -108,14 +109,16 @@ export const createApiToken: Implementation<E["postAPIToken"]> = async (context)
   const input = context.body;
   const scopes = input.scopes ?? [];
   assertCovers(context, scopes, "grant");
-  const { token, plaintext } = await createToken(actorOf(context), org.id, {
-    name: input.name,
-    scopes,
-    visibility: VISIBILITY_FROM_API[input.visibility],
-    quotaMax: input.max_quota,
-    quotaWindow: WINDOW_FROM_API[input.quota_window],
-    expiresAt: input.expires_at ?? null,
-  });
+  const { token, plaintext } = await mapConflicts(() =>
+    createToken(actorOf(context), org.id, {
+      name: input.name,
+      scopes,
+      visibility: VISIBILITY_FROM_API[input.visibility],
+      quotaMax: input.max_quota,
+      quotaWindow: WINDOW_FROM_API[input.quota_window],
+      expiresAt: input.expires_at ?? null,
+    }),
+  );
   const current = await currentValue(token.id);
   return {
     body: { id: current.id, created_by: null, group_uuid: token.id, token: plaintext, hash: sriHash(current.hash) },
@@ -225,6 +228,8 @@ async function mapConflicts<T>(run: () => Promise<T>): Promise<T> {
     return await run();
   } catch (error) {
     if (isTokenConflict(error)) throw error.reason === "revoked" ? notFound("Token not found.") : conflict(error.message);
+    // The org's longest-lifetime policy: a well-formed expiry the org does not allow.
+    if (isTokenPolicyError(error)) throw unprocessable(error.message, [{ field: "body.expires_at", message: error.message }]);
     throw error;
   }
 }
