@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { actionLabel, describeDetails } from "./describe-event";
+
+describe("audit event descriptions", () => {
+  it("shows before and after of each changed field", () => {
+    expect(
+      describeDetails("token.updated", {
+        changes: {
+          scopes: { before: ["report:read"], after: ["report"] },
+          visibility: { before: "ADMIN_ONLY", after: "ORGANIZATION" },
+          expiresAt: { before: null, after: "2030-01-31T23:59:59.999Z" },
+          quotaMax: { before: 1000, after: 50000 },
+        },
+      }),
+    ).toEqual([
+      "scopes: report:read → report",
+      "visibility: admin only → organization members",
+      "expiry: none → 2030-01-31 23:59 UTC",
+      "quota: 1,000 → 50,000",
+    ]);
+  });
+
+  it("describes rotation grace and reveals", () => {
+    expect(describeDetails("token.rotated", { graceSeconds: 0 })).toEqual(["old value stopped at once"]);
+    expect(describeDetails("token.rotated", { graceSeconds: 86_400 })).toEqual(["old value kept working for 24 hours"]);
+    expect(describeDetails("token.revealed", { lastFour: "AbC1" })).toEqual(["value ending …AbC1"]);
+  });
+
+  it("falls back to the raw action name for actions it does not know", () => {
+    expect(actionLabel("token.rotated")).toBe("Token rotated");
+    expect(actionLabel("member.removed")).toBe("member.removed");
+    expect(describeDetails("member.removed", {})).toEqual([]);
+  });
+});
