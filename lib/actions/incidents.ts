@@ -1,0 +1,145 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { adminAction, type ActionContext, type ActionState } from "@/lib/auth/action";
+import {
+  createIncident,
+  dismissLeakReport,
+  IncidentError,
+  lookupTokens,
+  resumeIncident,
+  startIncidentRun,
+  updateIncidentSettings,
+  type LookupResult,
+  type UserActor,
+} from "@/lib/db/incidents";
+import { endGracePeriod, isTokenConflict, rotateToken, setTokenEnabled } from "@/lib/db/token-mutations";
+import {
+  createIncidentSchema,
+  incidentSettingsSchema,
+  incidentTargetSchema,
+  lookupSchema,
+  quickRotateSchema,
+  tokenTargetSchema,
+} from "@/lib/validations/incident";
+
+// Incident response actions, all for org admins (declared by adminAction, which also scopes each
+// call to the org named by `orgSlug` and refuses unknown fields). Token changes go through
+// lib/db/token-mutations.ts; bulk operations through lib/db/incidents.ts.
+
+const NOT_FOUND: ActionState<never> = { ok: false, code: "NOT_FOUND", message: "This token does not exist or you cannot see it." };
+
+function actorOf(ctx: ActionContext): UserActor {
+  return { kind: "user", userId: ctx.user.id, label: ctx.user.email, ip: ctx.ip, userAgent: ctx.userAgent };
+}
+
+function refreshOrgPages(ctx: ActionContext) {
+  revalidatePath(`/${ctx.org.slug}`, "layout");
+}
+
+async function guarded<T>(run: () => Promise<ActionState<T>>): Promise<ActionState<T>> {
+  try {
+    return await run();
+  } catch (error) {
+    if (isTokenConflict(error)) return { ok: false, code: "CONFLICT", message: error.message };
+    if (error instanceof IncidentError) {
+      return { ok: false, code: error.code === "NOT_FOUND" ? "NOT_FOUND" : "CONFLICT", message: error.message };
+    }
+    throw error;
+  }
+}
+
+/**
+ * Starts a bulk operation over the tokens the filter selects. The admin must type the org's slug
+ * (checked here, on the server) and the selection must still have the count the preview showed.
+ * Answers at once; the run continues in the background and the incident page shows its progress.
+ */
+export const createIncidentAction = adminAction(createIncidentSchema, (input, ctx) =>
+  guarded(async (): Promise<ActionState<{ incidentId: string }>> => {
+    const { action, graceHours, expectedCount, confirmSlug, ...filter } = input;
+    if (confirmSlug !== ctx.org.slug) {
+      return {
+        ok: false,
+        code: "INVALID",
+        errors: { confirmSlug: [`Type ${ctx.org.slug} exactly to confirm.`] },
+        message: "Please correct the highlighted fields.",
+      };
+    }
+    const actor = actorOf(ctx);
+    const { incidentId, total } = await createIncident(actor, ctx.org.id, { action, graceSeconds: graceHours * 3600, filter, expectedCount });
+    startIncidentRun(incidentId, actor);
+    refreshOrgPages(ctx);
+    return { ok: true, message: `Started on ${total} token${total === 1 ? "" : "s"}.`, data: { incidentId } };
+  }),
+);
+
+/** Continues an incident whose run stopped (the server restarted or crashed midway). */
+export const resumeIncidentAction = adminAction(incidentTargetSchema, (input, ctx) =>
+  guarded(async () => {
+    await resumeIncident(actorOf(ctx), ctx.org.id, input.incidentId);
+    refreshOrgPages(ctx);
+    return { ok: true, message: "Resumed. Tokens already done are skipped." };
+  }),
+);
+
+/** "End grace now": the replaced values of this token stop working at once. */
+export const endGraceAction = adminAction(tokenTargetSchema, (input, ctx) =>
+  guarded(async () => {
+    const token = await endGracePeriod(actorOf(ctx), ctx.org.id, input.tokenId);
+    if (!token) return NOT_FOUND;
+    refreshOrgPages(ctx);
+    return { ok: true, message: `The previous value of “${token.name}” has stopped working.` };
+  }),
+);
+
+export const updateIncidentSettingsAction = adminAction(incidentSettingsSchema, async (input, ctx) => {
+  await updateIncidentSettings(actorOf(ctx), ctx.org.id, input);
+  refreshOrgPages(ctx);
+  return { ok: true, message: "Settings saved." };
+});
+
+export const dismissLeakReportAction = adminAction(tokenTargetSchema, async (input, ctx) => {
+  if (!(await dismissLeakReport(actorOf(ctx), ctx.org.id, input.tokenId))) return NOT_FOUND;
+  refreshOrgPages(ctx);
+  return { ok: true, message: "Leak report dismissed." };
+});
+
+/** "Which token is this?": looks pasted text up across every org the caller administers. */
+export const lookupTokenAction = adminAction(lookupSchema, async (input, ctx): Promise<ActionState<{ results: LookupResult[] }>> => {
+  const results = await lookupTokens(actorOf(ctx), ctx.org.id, input.text);
+  if (results.length === 0) {
+    return { ok: false, code: "INVALID", errors: { text: ["No Keyward token (kw_…) found in this text."] }, message: "Nothing to look up." };
+  }
+  return { ok: true, data: { results } };
+});
+
+/**
+ * One-click rotate from a lookup result, in the token's own org (`orgSlug` names it; the caller
+ * must administer it). The new value is shown once.
+ */
+export const quickRotateAction = adminAction(quickRotateSchema, (input, ctx) =>
+  guarded(async (): Promise<ActionState<{ name: string; value: string; previousValueValidUntil: string | null }>> => {
+    const rotated = await rotateToken(actorOf(ctx), ctx.org.id, input.tokenId, { graceSeconds: input.graceHours * 3600 });
+    if (!rotated) return NOT_FOUND;
+    refreshOrgPages(ctx);
+    return {
+      ok: true,
+      message: `Rotated “${rotated.token.name}”.`,
+      data: {
+        name: rotated.token.name,
+        value: rotated.plaintext,
+        previousValueValidUntil: rotated.token.previousValueValidUntil?.toISOString() ?? null,
+      },
+    };
+  }),
+);
+
+/** One-click disable from a lookup result, in the token's own org. */
+export const quickDisableAction = adminAction(tokenTargetSchema, (input, ctx) =>
+  guarded(async () => {
+    const token = await setTokenEnabled(actorOf(ctx), ctx.org.id, input.tokenId, false);
+    if (!token) return NOT_FOUND;
+    refreshOrgPages(ctx);
+    return { ok: true, message: `Disabled “${token.name}”. API calls with it now fail.` };
+  }),
+);
