@@ -21,6 +21,7 @@ import {
   unauthorized,
   unsupportedMediaType,
 } from "./errors";
+import { createLeakedTokensHandler, LEAKED_TOKENS_PATH } from "./leaked-tokens";
 import { parseMultipartFiles } from "./multipart";
 import { nextRequestId } from "./request-id";
 import { buildOpenApiDocument } from "./openapi";
@@ -94,6 +95,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
   const log = options.log ?? ((message: string, error?: unknown) => console.error(`keyward api: ${message}`, error ?? ""));
   const cache = new TokenCache(store);
   const recorder = options.recorder ?? new UsageRecorder(store, (error) => log("writing usage failed", error));
+  const leakedTokens = createLeakedTokensHandler({ trustProxy, clock, log });
   let openApiJson: string | undefined;
   let inFlight = 0;
   let idle: (() => void) | null = null;
@@ -111,6 +113,8 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
       openApiJson ??= JSON.stringify(buildOpenApiDocument());
       return sendRaw(res, 200, openApiJson, { "Cache-Control": "public, max-age=300" });
     }
+    // Secret scanners report leaks without a Keyward token: rate-limited per address instead.
+    if (pathname === LEAKED_TOKENS_PATH) return leakedTokens(req, res);
 
     // Refusals decided from the request alone: no database access.
     if (queryCarriesToken(search)) return sendError(res, unauthorized(TOKEN_REFUSAL_MESSAGES["in-query"]));
