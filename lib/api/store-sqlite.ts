@@ -1,5 +1,6 @@
 import Database from "better-sqlite3";
 import { setTimeout as sleep } from "node:timers/promises";
+import { writeUsageRollupsSqlite } from "../db/usage-rollups";
 import {
   REPO_SORT_COLUMNS,
   StoreBusyError,
@@ -53,7 +54,11 @@ type RepoRow = Omit<RepoRecord, "archived"> & { archived: number };
 type PendingCharge = { request: ChargeRequest; resolve: (quota: QuotaState | null) => void; reject: (error: unknown) => void };
 
 export type SqliteStoreOptions = {
-  /** "NORMAL" skips the fsync per commit (safe against a process crash, not against power loss). */
+  /**
+   * NORMAL (the default): in WAL mode a commit survives a crash of the process (kill -9) but not
+   * necessarily a power loss, which may undo the last commits — charges, so a client could get a
+   * few calls back. FULL fsyncs every commit: measured 2,200 vs 9,300 requests/s on /v0/quota.
+   */
   synchronous?: "FULL" | "NORMAL";
 };
 
@@ -72,7 +77,7 @@ export class SqliteApiStore implements ApiStore {
     this.#db = new Database(file, { fileMustExist: true, timeout: 0 });
     // WAL is a property of the file (set by the migrations); readers never wait for writers.
     if (this.#db.pragma("journal_mode", { simple: true }) !== "wal") this.#db.pragma("journal_mode = WAL");
-    this.#db.pragma(`synchronous = ${options.synchronous ?? "FULL"}`);
+    this.#db.pragma(`synchronous = ${options.synchronous ?? "NORMAL"}`);
     this.#tokenByHash = this.#db.prepare(TOKEN_BY_HASH);
     this.#charge = this.#db.prepare(CHARGE);
     this.#chargeBatch = this.#db.transaction((batch: readonly PendingCharge[]) => batch.map((entry) => this.#charge.get(entry.request)));
@@ -80,6 +85,8 @@ export class SqliteApiStore implements ApiStore {
     const insertOne = this.#db.prepare<[UsageRow]>(INSERT_USAGE);
     this.#insertUsage = this.#db.transaction((rows: readonly UsageRow[]) => {
       for (const row of rows) insertOne.run(row);
+      // The usage rollups commit with the rows they count.
+      writeUsageRollupsSqlite(this.#db, rows);
     });
   }
 

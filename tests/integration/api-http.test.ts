@@ -147,6 +147,22 @@ describe("authentication", () => {
   });
 });
 
+describe("sharing the database with the dashboard in one process", () => {
+  it("waits for a dashboard transaction holding the write lock instead of failing", async () => {
+    const token = await insertToken(org.id);
+    let answered: Promise<number> | undefined;
+    await db.$transaction(async (tx) => {
+      await tx.org.update({ where: { id: org.id }, data: { name: "renamed in a transaction" } });
+      // On SQLite this call's charge needs the lock the transaction holds; it must wait without
+      // blocking the event loop the transaction needs to finish.
+      answered = call("/v0/organizations", { token: token.value }).then((response) => response.status);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    });
+    expect(await answered).toBe(200);
+    expect((await db.org.findUniqueOrThrow({ where: { id: org.id } })).name).toBe("renamed in a transaction");
+  });
+});
+
 describe("error statuses", () => {
   it("403 names the scope needed", async () => {
     const token = await insertToken(org.id, { scopes: ["report:read"] });
