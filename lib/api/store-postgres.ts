@@ -1,4 +1,5 @@
 import pg from "pg";
+import { writeUsageRollupsPostgres } from "../db/usage-rollups";
 import {
   REPO_SORT_COLUMNS,
   type ApiStore,
@@ -103,6 +104,23 @@ export class PostgresApiStore implements ApiStore {
   }
 
   async insertUsage(rows: readonly UsageRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    // One transaction: the usage rollups commit with the rows they count.
+    const client = await this.#pool.connect();
+    try {
+      await client.query("BEGIN");
+      await this.#insertUsageRows(client, rows);
+      await writeUsageRollupsPostgres(client, rows);
+      await client.query("COMMIT");
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async #insertUsageRows(client: pg.PoolClient, rows: readonly UsageRow[]): Promise<void> {
     for (let start = 0; start < rows.length; start += USAGE_ROWS_PER_STATEMENT) {
       const chunk = rows.slice(start, start + USAGE_ROWS_PER_STATEMENT);
       const values: unknown[] = [];
@@ -112,7 +130,7 @@ export class PostgresApiStore implements ApiStore {
         const p = (offset: number) => `$${base + offset}`;
         return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${ts(p(5))}, ${p(6)}, ${p(7)}, ${p(8)}::int, ${p(9)}, ${p(10)}, ${p(11)}::int)`;
       });
-      await this.#pool.query(`INSERT INTO "UsageEvent" (${USAGE_COLUMNS}) VALUES ${tuples.join(", ")}`, values);
+      await client.query(`INSERT INTO "UsageEvent" (${USAGE_COLUMNS}) VALUES ${tuples.join(", ")}`, values);
     }
   }
 

@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { createApiStore } from "@/lib/api/create-store";
 import { db } from "@/lib/db/client";
+import { resolveDatabaseTarget } from "@/lib/db/database-url";
 import {
   backfillUsageRollups,
   DAY_MS,
@@ -110,6 +112,17 @@ describe("usage rollups", () => {
   it("equal a recount after many batches that land on the same hours and days", async () => {
     const rows = calls(1_500, 7);
     for (let start = 0; start < rows.length; start += 137) await insertUsageWithRollups(db, rows.slice(start, start + 137));
+    await expectRollupsMatchRecount();
+  });
+
+  it("equal a recount when the REST API's usage writer adds batches on its own connection", async () => {
+    const store = createApiStore(resolveDatabaseTarget(process.env.DATABASE_URL));
+    try {
+      const rows = calls(1_200, 31).map((row) => ({ ...row, at: row.at.getTime() }));
+      for (let start = 0; start < rows.length; start += 250) await store.insertUsage(rows.slice(start, start + 250));
+    } finally {
+      await store.close();
+    }
     await expectRollupsMatchRecount();
   });
 
