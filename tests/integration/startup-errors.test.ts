@@ -22,7 +22,7 @@ function start(env: Record<string, string>) {
       KEYWARD_DEMO: "0",
       PORT: String(40_000 + Math.floor(Math.random() * 20_000)),
       ...env,
-    },
+    } as Record<string, string> as NodeJS.ProcessEnv,
     encoding: "utf8",
     timeout: 60_000,
   });
