@@ -10,8 +10,15 @@ import {
   setGithubOrgLogin,
   type MemberActor,
 } from "@/lib/db/member-mutations";
-import { listTokensSeenBy, type ExposedToken } from "@/lib/db/queries/members";
-import { changeRoleSchema, githubOrgSettingSchema, leaveOrgSchema, removeMemberSchema } from "@/lib/validations/member";
+import { hasDeparted, listTokensSeenBy, type ExposedToken } from "@/lib/db/queries/members";
+import { isTokenConflict, rotateToken } from "@/lib/db/token-mutations";
+import {
+  changeRoleSchema,
+  githubOrgSettingSchema,
+  leaveOrgSchema,
+  removeMemberSchema,
+  rotateExposedTokensSchema,
+} from "@/lib/validations/member";
 
 const LAST_ADMIN_MESSAGE = "An organization needs at least one admin. Make someone else an admin first.";
 
@@ -62,3 +69,48 @@ export const updateGithubJoinSetting = adminAction(githubOrgSettingSchema, async
       : "Joining through a GitHub organization is turned off.",
   };
 });
+
+export type OffboardingRotation = { rotated: string[]; skipped: string[] };
+
+/**
+ * The offboarding step: rotates, in one go, every live token whose current value a departed
+ * person has seen. The list is worked out here on the server, not taken from the form, and each
+ * rotation goes through the one token rotation (its own audit event, version-guarded).
+ */
+export const rotateExposedTokens = adminAction(
+  rotateExposedTokensSchema,
+  async (input, ctx): Promise<ActionState<OffboardingRotation>> => {
+    if (!(await hasDeparted(ctx.org.id, input.userId))) {
+      return { ok: false, code: "NOT_FOUND", message: "Only tokens seen by people who left or were removed are rotated here." };
+    }
+    const exposed = await listTokensSeenBy(ctx.org.id, input.userId);
+    const actor = { kind: "user" as const, userId: ctx.user.id, label: ctx.user.email, ip: ctx.ip, userAgent: ctx.userAgent };
+    const rotated: string[] = [];
+    const skipped: string[] = [];
+    for (const token of exposed) {
+      try {
+        // The version read just now: a token someone changes meanwhile is left for the admin to look at, not rotated twice.
+        const result = await rotateToken(actor, ctx.org.id, token.id, { graceSeconds: input.graceSeconds, expectedVersion: token.version });
+        (result ? rotated : skipped).push(token.name);
+      } catch (error) {
+        if (!isTokenConflict(error)) throw error;
+        skipped.push(token.name);
+      }
+    }
+    revalidatePath(`/${ctx.org.slug}`, "layout");
+    const when = input.graceSeconds === 0 ? "now" : `in ${formatGrace(input.graceSeconds)}`;
+    const parts = [
+      rotated.length > 0
+        ? `Rotated ${rotated.length} ${rotated.length === 1 ? "token" : "tokens"}; the old values stop working ${when}. Reveal the new values on the Tokens page to update what uses them.`
+        : "Nothing needed rotating.",
+      skipped.length > 0 ? `Changed by someone else meanwhile, so not rotated: ${skipped.join(", ")}.` : "",
+    ];
+    return { ok: skipped.length === 0, message: parts.filter(Boolean).join(" "), data: { rotated, skipped } };
+  },
+);
+
+function formatGrace(seconds: number): string {
+  if (seconds % 86_400 === 0) return `${seconds / 86_400} ${seconds === 86_400 ? "day" : "days"}`;
+  if (seconds % 3600 === 0) return `${seconds / 3600} ${seconds === 3600 ? "hour" : "hours"}`;
+  return `${Math.round(seconds / 60)} minutes`;
+}

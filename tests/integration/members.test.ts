@@ -1,16 +1,24 @@
-import { beforeAll, describe, expect, it } from "vitest";
-import { changeMemberRole, leaveOrganization, removeMember, updateGithubJoinSetting } from "@/lib/actions/members";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { changeMemberRole, leaveOrganization, removeMember, rotateExposedTokens, updateGithubJoinSetting } from "@/lib/actions/members";
 import { inviteMembers, resendInvitation, revokeInvitation } from "@/lib/actions/invitations";
+import type { ActionState } from "@/lib/auth/action";
 import { getOrgAccess, listUserOrgs } from "@/lib/auth/org-access";
 import { db } from "@/lib/db/client";
-import { changeMemberRole as changeRoleAsActor, createInvitations } from "@/lib/db/member-mutations";
+import { changeMemberRole as changeRoleAsActor, createInvitations, removeMember as removeAsActor } from "@/lib/db/member-mutations";
 import { listOpenOffboarding, listTokensSeenBy } from "@/lib/db/queries/members";
 import { actAs, createTestOrg } from "../support/request-as";
 import { addToken, addUser, callAction, membershipSnapshot, recordReveal } from "../support/members";
 
 type Org = Awaited<ReturnType<typeof createTestOrg>>;
 type Caller = "admin" | "member" | "otherOrgAdmin" | "signedOut";
-type Fixture = { acme: Org; other: Org; target: { id: string; email: string }; invitationId: string };
+type Fixture = {
+  acme: Org;
+  other: Org;
+  target: { id: string; email: string };
+  invitationId: string;
+  departed: { id: string; email: string };
+  exposedTokenId: string;
+};
 
 async function fixture(): Promise<Fixture> {
   const acme = await createTestOrg("acme");
@@ -23,7 +31,12 @@ async function fixture(): Promise<Fixture> {
     "MEMBER",
   );
   if (!invited.ok) throw new Error("fixture invitation failed");
-  return { acme, other, target, invitationId: invited.created[0].id };
+  // Someone already removed, who had revealed a token: the offboarding step's subject.
+  const departed = await addUser(acme.org.id, "MEMBER", "departed");
+  const exposed = await addToken(acme.org.id, { name: "Revealed before leaving" });
+  await recordReveal(acme.org.id, exposed.id, departed);
+  await removeAsActor({ userId: acme.admin.id, label: acme.admin.email, ip: null, userAgent: null }, acme.org.id, departed.id);
+  return { acme, other, target, invitationId: invited.created[0].id, departed, exposedTokenId: exposed.id };
 }
 
 function callerUser(f: Fixture, caller: Caller) {
@@ -84,6 +97,13 @@ const ACTIONS = [
     allowed: ["admin"],
   },
   {
+    name: "rotate the tokens a departed person saw",
+    call: (f: Fixture) => callAction(rotateExposedTokens, { orgSlug: f.acme.org.slug, userId: f.departed.id, graceSeconds: "3600" }),
+    tookEffect: async (f: Fixture) => (await db.apiToken.findUniqueOrThrow({ where: { id: f.exposedTokenId } })).rotatedAt !== null,
+    audit: "token.rotated",
+    allowed: ["admin"],
+  },
+  {
     name: "leave the organization",
     call: (f: Fixture) => callAction(leaveOrganization, { orgSlug: f.acme.org.slug }),
     // The fixture's admin is its only admin, so of the org's people only the member may leave.
@@ -96,6 +116,9 @@ const ACTIONS = [
 const REFUSAL: Record<Caller, string> = { admin: "CONFLICT", member: "FORBIDDEN", otherOrgAdmin: "NOT_FOUND", signedOut: "UNAUTHENTICATED" };
 
 describe("membership actions × callers", () => {
+  // Without SMTP_URL the invite actions log the link; that is tested in invitations.test.ts.
+  const quiet = vi.spyOn(console, "log").mockImplementation(() => {});
+  afterAll(() => quiet.mockRestore());
   for (const action of ACTIONS) {
     for (const caller of ["admin", "member", "otherOrgAdmin", "signedOut"] as const) {
       const allowed = (action.allowed as readonly string[]).includes(caller);
@@ -143,12 +166,20 @@ describe("crafted inputs", () => {
     expect(await callAction(revokeInvitation, { orgSlug: f.acme.org.slug, invitationId })).toMatchObject({ code: "NOT_FOUND" });
     expect(await callAction(resendInvitation, { orgSlug: f.acme.org.slug, invitationId })).toMatchObject({ code: "NOT_FOUND" });
     expect(await membershipSnapshot(f.other.org.id)).toEqual(before);
+    // Another org's departed person: acme's admin cannot rotate tokens through them.
+    await actAs(f.other.admin);
+    const otherBefore = await membershipSnapshot(f.acme.org.id);
+    expect(await callAction(rotateExposedTokens, { orgSlug: f.other.org.slug, userId: f.departed.id, graceSeconds: 0 })).toMatchObject({
+      code: "NOT_FOUND",
+    });
+    expect(await membershipSnapshot(f.acme.org.id)).toEqual(otherBefore);
   });
 
   it("turns bad or extra fields into field errors, changing nothing", async () => {
     await actAs(f.acme.admin);
     const before = await membershipSnapshot(f.acme.org.id);
-    const cases: [Parameters<typeof callAction>[0], Record<string, unknown>, string][] = [
+    type AnyAction = (prev: undefined, input: Record<string, unknown>) => Promise<ActionState<unknown>>;
+    const cases: [AnyAction, Record<string, unknown>, string][] = [
       [changeMemberRole, { userId: f.target.id, role: "OWNER" }, "role"],
       [changeMemberRole, { userId: "not-a-uuid", role: "ADMIN" }, "userId"],
       [changeMemberRole, { userId: f.target.id, role: "ADMIN", orgId: f.other.org.id }, "orgId"],
@@ -160,6 +191,9 @@ describe("crafted inputs", () => {
       [inviteMembers, { kind: "sms", invitees: "a@example.test", role: "MEMBER" }, "kind"],
       [updateGithubJoinSetting, { githubOrg: "not a github org!" }, "githubOrg"],
       [revokeInvitation, { invitationId: "' OR 1=1 --" }, "invitationId"],
+      [rotateExposedTokens, { userId: f.departed.id, graceSeconds: "-1" }, "graceSeconds"],
+      [rotateExposedTokens, { userId: f.departed.id, graceSeconds: String(8 * 86_400) }, "graceSeconds"],
+      [rotateExposedTokens, { userId: f.departed.id, graceSeconds: "soon" }, "graceSeconds"],
     ];
     for (const [action, input, field] of cases) {
       const result = await callAction(action, { orgSlug: f.acme.org.slug, ...input });
@@ -208,7 +242,6 @@ describe("the last admin", () => {
     const second = await addUser(org.id, "ADMIN", "second");
     await actAs(admin);
     const asAdmin = callAction(removeMember, { orgSlug: org.slug, userId: second.id });
-    const { removeMember: removeAsActor } = await import("@/lib/db/member-mutations");
     const asSecond = removeAsActor({ userId: second.id, label: second.email, ip: null, userAgent: null }, org.id, admin.id);
     const [a, b] = await Promise.all([asAdmin, asSecond]);
     expect([a.ok, b.ok].filter(Boolean)).toHaveLength(1);
@@ -306,6 +339,38 @@ describe("offboarding", () => {
 
     const open = await listOpenOffboarding(org.id);
     expect(open).toEqual([expect.objectContaining({ userId: member.id, email: member.email, how: "removed", tokens: [expect.objectContaining({ id: revealed.id })] })]);
+  });
+
+  it("rotates them in one step, through the token rotation, and then has nothing left to do", async () => {
+    const { org, admin, member } = await createTestOrg("rotate");
+    const a = await addToken(org.id, { name: "A" });
+    const b = await addToken(org.id, { name: "B", visibility: "ADMIN_ONLY" });
+    const untouched = await addToken(org.id, { name: "Untouched" });
+    await recordReveal(org.id, a.id, member);
+    await recordReveal(org.id, b.id, member);
+    await actAs(admin, { ip: "198.51.100.40" });
+
+    // Not for current members: offboarding is for people who are gone.
+    expect(await callAction(rotateExposedTokens, { orgSlug: org.slug, userId: member.id, graceSeconds: 0 })).toMatchObject({ code: "NOT_FOUND" });
+    expect((await callAction(removeMember, { orgSlug: org.slug, userId: member.id })).data?.exposedTokens).toHaveLength(2);
+
+    const result = await callAction(rotateExposedTokens, { orgSlug: org.slug, userId: member.id, graceSeconds: 0 });
+    expect(result).toMatchObject({ ok: true, data: { rotated: ["A", "B"], skipped: [] } });
+    expect(result.message).toContain("stop working now");
+    for (const token of [a, b]) {
+      const values = await db.apiTokenValue.findMany({ where: { tokenId: token.id }, orderBy: { createdAt: "asc" } });
+      expect(values).toHaveLength(2);
+      // The value the departed member saw no longer works.
+      expect(values.find((v) => v.id === token.valueId)?.validUntil?.getTime()).toBeLessThanOrEqual(Date.now());
+    }
+    expect((await db.apiToken.findUniqueOrThrow({ where: { id: untouched.id } })).rotatedAt).toBeNull();
+    const rotations = await db.auditEvent.findMany({ where: { orgId: org.id, action: "token.rotated" } });
+    expect(rotations.map((e) => [e.actorUserId, e.ip])).toEqual([
+      [admin.id, "198.51.100.40"],
+      [admin.id, "198.51.100.40"],
+    ]);
+    expect(await listOpenOffboarding(org.id)).toEqual([]);
+    expect((await callAction(rotateExposedTokens, { orgSlug: org.slug, userId: member.id, graceSeconds: 0 })).message).toBe("Nothing needed rotating.");
   });
 
   it("counts tokens the person created or rotated, and forgets them when they rejoin", async () => {

@@ -100,7 +100,7 @@ export function createFakeGithub(options: FakeGithubOptions) {
     send(res, 200, { access_token: token, token_type: "bearer", scope: "read:org,read:user,user:email" });
   }
 
-  function api(req: IncomingMessage, res: ServerResponse, path: string) {
+  function api(req: IncomingMessage, res: ServerResponse, path: string): void {
     apiCalls.push(`${req.method} ${path}`);
     const token = /^(?:Bearer|token) (.+)$/i.exec(req.headers.authorization ?? "")?.[1];
     const login = token ? tokens.get(token) : undefined;
@@ -118,8 +118,14 @@ export function createFakeGithub(options: FakeGithubOptions) {
       const target = users.get(decodeURIComponent(membership[2]).toLowerCase());
       const inOrg = (u: FakeGithubUser | undefined) => Boolean(u?.orgs?.some((o) => o.toLowerCase() === org));
       // A requester outside the org is redirected to the public-members check, like GitHub does.
-      if (!inOrg(me)) return res.writeHead(302, { Location: `${FAKE_GITHUB_API_PATH}/orgs/${org}/public_members/${membership[2]}` }).end();
-      return inOrg(target) ? res.writeHead(204).end() : send(res, 404, { message: "Not Found" });
+      if (!inOrg(me)) {
+        res.writeHead(302, { Location: `${FAKE_GITHUB_API_PATH}/orgs/${org}/public_members/${membership[2]}` }).end();
+      } else if (inOrg(target)) {
+        res.writeHead(204).end();
+      } else {
+        send(res, 404, { message: "Not Found" });
+      }
+      return;
     }
     send(res, 404, { message: "Not Found" });
   }

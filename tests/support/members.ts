@@ -6,7 +6,7 @@ import { newTokenRows } from "@/lib/db/token-store";
 
 /** Calls a server action; Next's redirect after success (a thrown NEXT_REDIRECT) becomes `redirectedTo`. */
 export async function callAction<T>(
-  action: (prev: ActionState<T> | undefined, input: Record<string, unknown>) => Promise<ActionState<T>>,
+  action: (prev: undefined, input: Record<string, unknown>) => Promise<ActionState<T>>,
   input: Record<string, unknown>,
 ): Promise<ActionState<T> & { redirectedTo?: string }> {
   try {
@@ -24,7 +24,7 @@ export async function callAction<T>(
 
 /** Everything a membership action could change in an org, to show that a refused call changed nothing. */
 export async function membershipSnapshot(orgId: string) {
-  const [org, memberships, invitations, auditEvents, sessions] = await Promise.all([
+  const [org, memberships, invitations, auditEvents, sessions, tokens] = await Promise.all([
     db.org.findUniqueOrThrow({ where: { id: orgId }, select: { githubOrgLogin: true } }),
     db.membership.findMany({ where: { orgId }, select: { userId: true, role: true }, orderBy: { userId: "asc" } }),
     db.invitation.findMany({
@@ -34,8 +34,9 @@ export async function membershipSnapshot(orgId: string) {
     }),
     db.auditEvent.count({ where: { orgId } }),
     db.session.count({ where: { user: { memberships: { some: { orgId } } } } }),
+    db.apiToken.findMany({ where: { orgId }, select: { id: true, version: true, lastFour: true }, orderBy: { id: "asc" } }),
   ]);
-  return { org, memberships, invitations, auditEvents, sessions };
+  return { org, memberships, invitations, auditEvents, sessions, tokens };
 }
 
 export async function addUser(orgId: string | null, role: "ADMIN" | "MEMBER", label = "user") {
