@@ -18,8 +18,15 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
           <h1 className="text-2xl font-semibold">Sign in</h1>
           <p className="text-sm text-slate-600">Manage your organization&apos;s API tokens.</p>
         </div>
-        <SignInForm callbackUrl={callbackUrl ?? "/"} githubEnabled={githubEnabled} initialError={error ? "Sign-in failed. Please try again." : undefined} />
+        <SignInForm callbackUrl={callbackUrl ?? "/"} githubEnabled={githubEnabled} initialError={signInErrorMessage(error)} />
       </div>
     </main>
   );
+}
+
+function signInErrorMessage(error: string | undefined): string | undefined {
+  if (!error) return undefined;
+  // Set by the GitHub sign-in callback when no Keyward user or invitation matches the account.
+  if (error === "GitHubNoAccount") return "No Keyward account belongs to this GitHub account. Ask an admin of your organization to invite you.";
+  return "Sign-in failed. Please try again.";
 }

@@ -1,43 +1,46 @@
 import type { Metadata } from "next";
 import { requireOrgPage } from "@/lib/auth/org-access";
-import { listMembers } from "@/lib/db/queries/members";
-import { RelativeTime } from "@/components/format/relative-time";
+import { githubEnabled } from "@/lib/auth/github";
+import { can } from "@/lib/auth/permissions";
+import { db } from "@/lib/db/client";
+import { listMembers, listOpenInvitations, listOpenOffboarding } from "@/lib/db/queries/members";
 import { PageHeader } from "@/components/shell/page-header";
+import { GithubJoinForm } from "@/components/members/github-join-form";
+import { InvitationsTable } from "@/components/members/invitations-table";
+import { InviteForm } from "@/components/members/invite-form";
+import { LeaveOrgButton } from "@/components/members/leave-org-button";
+import { MembersTable } from "@/components/members/members-table";
+import { OffboardingPanel } from "@/components/members/offboarding-panel";
 
 export const metadata: Metadata = { title: "Members" };
 
 export default async function MembersPage({ params }: { params: Promise<{ orgSlug: string }> }) {
   const { orgSlug } = await params;
   const access = await requireOrgPage(orgSlug);
-  const members = await listMembers(access.org.id);
+  const canManage = can(access.role, "members:manage");
+  const [members, invitations, departures, org] = await Promise.all([
+    listMembers(access.org.id),
+    canManage ? listOpenInvitations(access.org.id) : [],
+    canManage ? listOpenOffboarding(access.org.id) : [],
+    canManage ? db.org.findUniqueOrThrow({ where: { id: access.org.id }, select: { githubOrgLogin: true } }) : null,
+  ]);
   return (
     <>
-      <PageHeader title="Members" description={`People in ${access.org.name}.`} />
-      <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-        <table className="min-w-full divide-y divide-slate-200 text-sm">
-          <thead className="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-            <tr>
-              <th className="px-4 py-2">Name</th>
-              <th className="px-4 py-2">Email</th>
-              <th className="px-4 py-2">GitHub</th>
-              <th className="px-4 py-2">Role</th>
-              <th className="px-4 py-2">Joined</th>
-              <th className="px-4 py-2">Last active</th>
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100">
-            {members.map((m) => (
-              <tr key={m.userId}>
-                <td className="px-4 py-2 font-medium">{m.name ?? "—"}</td>
-                <td className="px-4 py-2">{m.email}</td>
-                <td className="px-4 py-2">{m.githubLogin ?? "—"}</td>
-                <td className="px-4 py-2">{m.role === "ADMIN" ? "Admin" : "Member"}</td>
-                <td className="px-4 py-2"><RelativeTime date={m.joinedAt} /></td>
-                <td className="px-4 py-2"><RelativeTime date={m.lastActiveAt} /></td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+      <PageHeader
+        title="Members"
+        description={canManage ? `People in ${access.org.name}: invite, change roles, remove.` : `People in ${access.org.name}.`}
+        actions={<LeaveOrgButton orgSlug={access.org.slug} orgName={access.org.name} />}
+      />
+      <div className="space-y-6">
+        {canManage && departures.length > 0 && <OffboardingPanel orgSlug={access.org.slug} departures={departures} />}
+        <MembersTable orgSlug={access.org.slug} members={members} currentUserId={access.user.id} canManage={canManage} />
+        {canManage && (
+          <>
+            <InviteForm orgSlug={access.org.slug} githubEnabled={githubEnabled} />
+            <InvitationsTable orgSlug={access.org.slug} invitations={invitations} />
+            <GithubJoinForm orgSlug={access.org.slug} githubOrg={org?.githubOrgLogin ?? null} githubEnabled={githubEnabled} />
+          </>
+        )}
       </div>
     </>
   );
