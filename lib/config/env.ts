@@ -7,6 +7,15 @@ const flag = (fallback: boolean) =>
     .optional()
     .transform((v) => (v === undefined || v === "" ? fallback : ["1", "true", "yes"].includes(v)));
 
+// Unset or empty means "not configured".
+function optionalUrl(pattern: RegExp, message: string) {
+  return z
+    .string()
+    .trim()
+    .optional()
+    .refine((v) => !v || (pattern.test(v) && URL.canParse(v)), message);
+}
+
 const startupEnvSchema = z.object({
   PORT: z.coerce.number().int().min(1).max(65_535).default(3000),
   HOST: z.string().trim().min(1).default("0.0.0.0"),
@@ -14,6 +23,10 @@ const startupEnvSchema = z.object({
   KEYWARD_DATA_DIR: z.string().trim().min(1).default("./data"),
   KEYWARD_DEMO: flag(true),
   TRUST_PROXY: flag(false),
+  SMTP_URL: optionalUrl(/^smtps?:\/\/[^/]/, "must look like smtp://host:port or smtps://user:pass@host:465"),
+  KEYWARD_PUBLIC_URL: optionalUrl(/^https?:\/\/[^/]/, "must be an http(s) URL such as https://keyward.example.com"),
+  AUTH_GITHUB_URL: optionalUrl(/^https?:\/\/[^/]/, "must be an http(s) URL such as https://github.com"),
+  AUTH_GITHUB_API_URL: optionalUrl(/^https?:\/\/[^/]/, "must be an http(s) URL such as https://api.github.com"),
 });
 
 export type StartupEnv = z.infer<typeof startupEnvSchema>;
@@ -23,7 +36,9 @@ export function parseStartupEnv(env: NodeJS.ProcessEnv): StartupEnv {
   const result = startupEnvSchema.safeParse(env);
   if (!result.success) {
     const issue = result.error.issues[0];
-    throw new ConfigError(`${issue.path.join(".")} is invalid: ${issue.message} (got "${env[String(issue.path[0])]}")`);
+    // A URL's credentials (SMTP_URL's password) never reach the log.
+    const shown = String(env[String(issue.path[0])]).replace(/\/\/[^/@]*@/, "//***@");
+    throw new ConfigError(`${issue.path.join(".")} is invalid: ${issue.message} (got "${shown}")`);
   }
   return result.data;
 }

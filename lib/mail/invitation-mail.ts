@@ -16,7 +16,13 @@ export type Delivery = "sent" | "not_configured" | "failed";
  * link to the admin instead; the link is also logged so an operator can pass it on.
  */
 export async function deliverInvitation(mail: InvitationMail): Promise<Delivery> {
-  const transport = mailTransport();
+  let transport;
+  try {
+    transport = mailTransport();
+  } catch (error) {
+    console.error(`keyward: SMTP_URL cannot be used: ${(error as Error).message}`);
+    return "failed";
+  }
   if (!transport) {
     console.log(`keyward: SMTP_URL is not set; invitation link for ${mail.to} to ${mail.orgName}: ${mail.link}`);
     return "not_configured";

@@ -1,0 +1,30 @@
+import { describe, expect, it } from "vitest";
+import { parseStartupEnv as parseEnv } from "./env";
+
+// Next.js's types make NODE_ENV a required key of ProcessEnv; these tests leave it unset.
+const parseStartupEnv = (vars: Record<string, string>) => parseEnv(vars as unknown as NodeJS.ProcessEnv);
+
+describe("mail and GitHub settings at startup", () => {
+  it("accept SMTP and http(s) URLs, or nothing", () => {
+    expect(() =>
+      parseStartupEnv({
+        SMTP_URL: "smtps://user:secret@mail.example.com:465",
+        KEYWARD_PUBLIC_URL: "https://keyward.example.com",
+        AUTH_GITHUB_URL: "https://github.example.com",
+        AUTH_GITHUB_API_URL: "https://github.example.com/api/v3",
+      }),
+    ).not.toThrow();
+    expect(() => parseStartupEnv({ SMTP_URL: "" })).not.toThrow();
+  });
+
+  it("name a bad one in one line without echoing its password", () => {
+    expect(() => parseStartupEnv({ SMTP_URL: "mail.example.com:25" })).toThrow(
+      'SMTP_URL is invalid: must look like smtp://host:port or smtps://user:pass@host:465 (got "mail.example.com:25")',
+    );
+    expect(() => parseStartupEnv({ SMTP_URL: "smtp:/user:hunter2@mail" })).toThrow(/SMTP_URL is invalid/);
+    expect(() => parseStartupEnv({ KEYWARD_PUBLIC_URL: "ftp://user:hunter2@host" })).toThrow(
+      'KEYWARD_PUBLIC_URL is invalid: must be an http(s) URL such as https://keyward.example.com (got "ftp://***@host")',
+    );
+    expect(() => parseStartupEnv({ AUTH_GITHUB_API_URL: "api.github.com" })).toThrow(/AUTH_GITHUB_API_URL is invalid/);
+  });
+});
