@@ -1,9 +1,12 @@
 import { defineConfig } from "@playwright/test";
+import { E2E_GITHUB_CLIENT, e2eFakePorts } from "./tests/support/e2e-fakes";
 
 const PORT = Number(process.env.E2E_PORT ?? 3100);
 // Per-port data and build folders, so parallel runs on one machine do not collide.
 const DATA_DIR = `data/e2e-${PORT}`;
 const DIST_DIR = `.next-e2e-${PORT}`;
+// A local GitHub and SMTP server (started by the global setup) stand in for the real ones.
+const FAKES = e2eFakePorts({ ...process.env, E2E_PORT: String(PORT) });
 
 export default defineConfig({
   testDir: "e2e",
@@ -12,6 +15,7 @@ export default defineConfig({
   retries: 0,
   reporter: process.env.CI ? [["list"], ["json", { outputFile: "test-results/e2e.json" }]] : "list",
   timeout: 60_000,
+  globalSetup: "./tests/support/e2e-fakes.ts",
   expect: { timeout: 10_000 },
   use: {
     baseURL: `http://127.0.0.1:${PORT}`,
@@ -46,6 +50,11 @@ export default defineConfig({
       KEYWARD_DEMO: "1",
       NEXT_TELEMETRY_DISABLED: "1",
       KEYWARD_DIST_DIR: DIST_DIR,
+      AUTH_GITHUB_ID: E2E_GITHUB_CLIENT.clientId,
+      AUTH_GITHUB_SECRET: E2E_GITHUB_CLIENT.clientSecret,
+      AUTH_GITHUB_URL: FAKES.githubUrl,
+      AUTH_GITHUB_API_URL: `${FAKES.githubUrl}/api/v3`,
+      SMTP_URL: FAKES.smtpUrl,
     },
   },
 });
