@@ -15,12 +15,19 @@ import { QUOTA_WINDOW_LABELS, STATUS_BADGES, VISIBILITY_LABELS } from "@/compone
 import { QuotaBar } from "@/components/tokens/quota-bar";
 import { ScopeBadges } from "@/components/tokens/scope-badges";
 import { TokenDetailActions } from "@/components/tokens/token-detail-actions";
+import { TokenUsageSection } from "@/components/usage/token-usage-section";
 
 export const metadata: Metadata = { title: "API token" };
 
 const tokenIdSchema = z.uuid();
 
-export default async function TokenPage({ params }: { params: Promise<{ orgSlug: string; id: string }> }) {
+export default async function TokenPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ orgSlug: string; id: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const { orgSlug, id } = await params;
   const access = await requireOrgPage(orgSlug);
   // A malformed id, another org's token and (for members) an admin-only token are the same 404.
@@ -101,6 +108,7 @@ export default async function TokenPage({ params }: { params: Promise<{ orgSlug:
           <code className="break-all font-mono text-xs">{token.id}</code>
         </Detail>
       </dl>
+      <TokenUsageSection token={token} orgSlug={access.org.slug} canManage={canManage} searchParams={await searchParams} />
       {events && (
         <section className="mt-8">
           <div className="mb-3 flex items-baseline justify-between">

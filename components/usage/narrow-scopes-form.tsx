@@ -1,0 +1,26 @@
+"use client";
+
+import { useActionState } from "react";
+import { narrowTokenScopesAction } from "@/lib/actions/usage";
+import type { Scope } from "@/lib/tokens";
+import { Button } from "@/components/ui/button";
+
+/** The admin's one click: applies exactly the suggested list, for the token version the page showed. */
+export function NarrowScopesForm({ orgSlug, tokenId, version, scopes }: { orgSlug: string; tokenId: string; version: number; scopes: Scope[] }) {
+  const [state, action, pending] = useActionState(narrowTokenScopesAction, undefined);
+  return (
+    <form action={action} className="mt-2 flex flex-wrap items-center gap-3">
+      <input type="hidden" name="orgSlug" value={orgSlug} />
+      <input type="hidden" name="tokenId" value={tokenId} />
+      <input type="hidden" name="expectedVersion" value={version} />
+      {/* Space-separated; empty means "no scopes". */}
+      <input type="hidden" name="scopes" value={scopes.join(" ")} />
+      <Button type="submit" disabled={pending || state?.ok === true}>
+        {pending ? "Narrowing…" : "Narrow unused scopes"}
+      </Button>
+      <p role="status" aria-live="polite" className={`text-xs ${state?.ok ? "text-green-800" : "text-red-700"}`}>
+        {state?.message}
+      </p>
+    </form>
+  );
+}
