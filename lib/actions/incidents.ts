@@ -5,6 +5,7 @@ import { adminAction, type ActionContext, type ActionState } from "@/lib/auth/ac
 import {
   createIncident,
   dismissLeakReport,
+  endIncidentGrace,
   IncidentError,
   lookupTokens,
   resumeIncident,
@@ -79,6 +80,18 @@ export const resumeIncidentAction = adminAction(incidentTargetSchema, (input, ct
     await resumeIncident(actorOf(ctx), ctx.org.id, input.incidentId);
     refreshOrgPages(ctx);
     return { ok: true, message: "Resumed. Tokens already done are skipped." };
+  }),
+);
+
+/** "End grace now" for every token an incident rotated. */
+export const endIncidentGraceAction = adminAction(incidentTargetSchema, (input, ctx) =>
+  guarded(async () => {
+    const ended = await endIncidentGrace(actorOf(ctx), ctx.org.id, input.incidentId);
+    refreshOrgPages(ctx);
+    return {
+      ok: true,
+      message: ended === 0 ? "No old value was still in its grace period." : `${ended} old value${ended === 1 ? " has" : "s have"} stopped working.`,
+    };
   }),
 );
 

@@ -5,6 +5,7 @@ import { recordAudit, type AuditActor } from "./audit";
 import { db } from "./client";
 import type { Prisma } from "./generated/sqlite/client";
 import {
+  endGracePeriod,
   isTokenConflict,
   revokeToken,
   rotateToken,
@@ -377,6 +378,30 @@ export function startIncidentRun(incidentId: string, actor: UserActor): void {
   void runIncident(incidentId, actor).catch((error: unknown) => {
     console.error(`keyward: incident ${incidentId} stopped`, error);
   });
+}
+
+/**
+ * "End grace now" for every token a rotation incident rotated: their replaced values stop at
+ * once. Each token's change is its own audited transaction carrying the incident id.
+ */
+export async function endIncidentGrace(actor: UserActor, orgId: string, incidentId: string): Promise<number> {
+  if (!(await db.incident.findFirst({ where: { id: incidentId, orgId }, select: { id: true } }))) {
+    throw new IncidentError("NOT_FOUND", "This incident does not exist.");
+  }
+  const items = await db.incidentItem.findMany({ where: { incidentId, state: "DONE" }, select: { tokenId: true } });
+  let ended = 0;
+  for (const item of items) {
+    let changed = false;
+    await endGracePeriod(actor, orgId, item.tokenId, {
+      auditMetadata: { incidentId },
+      inTransaction: async () => {
+        changed = true;
+      },
+    });
+    if (changed) ended++;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return ended;
 }
 
 function serializeFilter(filter: IncidentFilter): Record<string, unknown> {

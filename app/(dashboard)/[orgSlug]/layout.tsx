@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { listUserOrgs, requireOrgPage } from "@/lib/auth/org-access";
 import { can } from "@/lib/auth/permissions";
+import { AdminAlerts } from "@/components/incidents/admin-alerts";
 import { Logo } from "@/components/shell/logo";
 import { NavLinks } from "@/components/shell/nav-links";
 import { OrgSwitcher } from "@/components/shell/org-switcher";
@@ -16,6 +17,7 @@ export default async function OrgLayout({ children, params }: { children: React.
     { href: `${base}/members`, label: "Members" },
     { href: `${base}/usage`, label: "Usage" },
     ...(can(access.role, "audit:view") ? [{ href: `${base}/audit`, label: "Audit log" }] : []),
+    ...(can(access.role, "incidents:manage") ? [{ href: `${base}/incidents`, label: "Incidents" }] : []),
   ];
   return (
     <div className="min-h-screen">
@@ -37,7 +39,10 @@ export default async function OrgLayout({ children, params }: { children: React.
           </div>
         </div>
       </header>
-      <main className="mx-auto max-w-7xl px-4 py-6">{children}</main>
+      <main className="mx-auto max-w-7xl px-4 py-6">
+        {can(access.role, "incidents:manage") && <AdminAlerts orgId={access.org.id} orgSlug={access.org.slug} />}
+        {children}
+      </main>
     </div>
   );
 }

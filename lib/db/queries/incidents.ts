@@ -128,6 +128,15 @@ export async function getIncident(orgId: string, incidentId: string, page = 1, n
   };
 }
 
+/** How many values replaced by this incident's rotations are still inside their grace period. */
+export async function countIncidentValuesInGrace(orgId: string, incidentId: string, now = new Date()): Promise<number> {
+  const items = await db.incidentItem.findMany({ where: { incidentId, state: "DONE", incident: { orgId, action: "ROTATE" } }, select: { tokenId: true } });
+  if (items.length === 0) return 0;
+  return db.apiTokenValue.count({
+    where: { orgId, replacedAt: { not: null }, validUntil: { gt: now }, tokenId: { in: items.map((item) => item.tokenId) } },
+  });
+}
+
 export type IncidentAuditEntry = {
   id: string;
   at: Date;
