@@ -69,7 +69,20 @@ test.describe("members and invitations", () => {
     const response = await reuse.goto(new URL(link).pathname);
     expect(response?.status()).toBe(200);
     await expect(reuse.getByRole("heading", { name: "This invitation has already been used" })).toBeVisible();
+
+    // Invited to a second org while signed in: it shows up in the org switcher and joins from there.
+    const globex = await browser.newPage();
+    await signInAndWait(globex, "admin@globex.test");
+    await globex.goto("/globex/members");
+    await globex.getByLabel("Email addresses").fill("new@acme.test");
+    await globex.getByRole("button", { name: "Send invitations" }).click();
+    await expect(globex.getByText("Invitation emailed to new@acme.test.")).toBeVisible();
+    await invitee.page.reload();
+    await invitee.page.getByLabel("Organization").selectOption({ label: "Join Globex" });
+    await expect(invitee.page).toHaveURL(/\/globex\/tokens$/);
+    await expect(invitee.page.getByLabel("Organization")).toHaveValue("globex");
     await invitee.context.close();
+    await globex.context().close();
   });
 
   test("a removed member's next server action and next page load are refused", async ({ page, browser }) => {

@@ -11,6 +11,7 @@ import { getCurrentUser } from "@/lib/auth/session";
 import { db } from "@/lib/db/client";
 import {
   acceptInvitation as acceptInvitationForUser,
+  acceptInvitationById as acceptInvitationByIdForUser,
   acceptInvitationAsNewUser,
   createInvitations,
   resendInvitation as resendInvitationLink,
@@ -120,6 +121,23 @@ export async function acceptInvitation(_prev: ActionState | undefined, raw: Acti
   const joiner = await db.user.findUniqueOrThrow({ where: { id: user.id }, select: { id: true, email: true, githubLogin: true } });
   const result = await acceptInvitationForUser(parsed.data.secret, joiner);
   if (!result.ok) return { ok: false, code: result.reason === "invalid" ? "NOT_FOUND" : "CONFLICT", message: ACCEPT_MESSAGES[result.reason] };
+  revalidatePath("/", "layout");
+  redirect(`/${result.org.slug}/tokens`);
+}
+
+/** A signed-in user joins an org that invited them, from the org switcher (no link: the invitation must name them). */
+export async function acceptPendingInvitation(_prev: ActionState | undefined, raw: ActionInput): Promise<ActionState> {
+  const user = await getCurrentUser();
+  if (!user) return { ok: false, code: "UNAUTHENTICATED", message: "Sign in to accept the invitation." };
+  const parsed = invitationTargetSchema.strict().safeParse(inputToObject(raw));
+  if (!parsed.success) return fieldErrors(parsed.error);
+  const joiner = await db.user.findUniqueOrThrow({ where: { id: user.id }, select: { id: true, email: true, githubLogin: true } });
+  const result = await acceptInvitationByIdForUser(parsed.data.invitationId, joiner);
+  if (!result.ok) {
+    // Someone else's invitation is as unknown to this user as a missing one.
+    if (result.reason === "wrong_user" || result.reason === "invalid") return { ok: false, code: "NOT_FOUND", message: "Not found." };
+    return { ok: false, code: "CONFLICT", message: ACCEPT_MESSAGES[result.reason] };
+  }
   revalidatePath("/", "layout");
   redirect(`/${result.org.slug}/tokens`);
 }

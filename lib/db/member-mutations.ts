@@ -324,7 +324,7 @@ export async function acceptInvitationInTx(
   tx: Tx,
   invitationId: string,
   joiner: Joiner,
-  via: "link" | "github",
+  via: "link" | "github" | "switcher",
   now = new Date(),
 ): Promise<AcceptResult> {
   const invitation = await tx.invitation.findUnique({ where: { id: invitationId }, select: invitationSelect });
@@ -365,6 +365,11 @@ export async function acceptInvitation(secret: string, joiner: Joiner, now = new
     if (!id) return { ok: false, reason: "invalid" };
     return acceptInvitationInTx(tx, id, joiner, "link", now);
   });
+}
+
+/** A signed-in user accepts an invitation addressed to them, chosen from their pending invitations (no link needed). */
+export async function acceptInvitationById(invitationId: string, joiner: Joiner, now = new Date()): Promise<AcceptResult> {
+  return db.$transaction((tx) => acceptInvitationInTx(tx, invitationId, joiner, "switcher", now));
 }
 
 class RollBack extends Error {

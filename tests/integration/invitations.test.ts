@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   acceptInvitation,
   acceptInvitationWithPassword,
+  acceptPendingInvitation,
   inviteMembers,
   resendInvitation,
   revokeInvitation,
@@ -10,7 +11,7 @@ import { hashInvitationSecret } from "@/lib/auth/invitation-secret";
 import { listUserOrgs } from "@/lib/auth/org-access";
 import { db } from "@/lib/db/client";
 import { acceptInvitation as acceptAsUser, acceptInvitationAsNewUser } from "@/lib/db/member-mutations";
-import { findInvitationByLink, listOpenInvitations } from "@/lib/db/queries/members";
+import { findInvitationByLink, listInvitationsForUser, listOpenInvitations } from "@/lib/db/queries/members";
 import { actAs, createTestOrg } from "../support/request-as";
 import { addUser, callAction, membershipSnapshot } from "../support/members";
 import { invitationLinkIn, startTestSmtpServer, type TestSmtpServer } from "../support/smtp";
@@ -213,6 +214,43 @@ describe("accepting", () => {
     expect(await db.user.count({ where: { email } })).toBe(0);
     expect((await findInvitationByLink(secret))?.state).toBe("pending");
     expect(org.id).toBeTruthy();
+  });
+});
+
+describe("invitations in the org switcher", () => {
+  it("a signed-in user sees an invitation to a second org and joins it without the link", async () => {
+    const { org, admin } = await createTestOrg("second");
+    const home = await createTestOrg("home");
+    await actAs(admin);
+    await invite(org, home.member.email, { role: "ADMIN" });
+    const pending = await listInvitationsForUser(home.member.id);
+    expect(pending).toEqual([{ id: expect.any(String), org: { slug: org.slug, name: org.name }, role: "ADMIN" }]);
+    expect(await listInvitationsForUser(home.admin.id)).toEqual([]);
+
+    // Nobody else can take it by its id, signed in or not, and nothing changes.
+    const before = await membershipSnapshot(org.id);
+    await actAs(home.admin);
+    expect(await callAction(acceptPendingInvitation, { invitationId: pending[0].id })).toMatchObject({ ok: false, code: "NOT_FOUND" });
+    await actAs(null);
+    expect(await callAction(acceptPendingInvitation, { invitationId: pending[0].id })).toMatchObject({ ok: false, code: "UNAUTHENTICATED" });
+    expect(await membershipSnapshot(org.id)).toEqual(before);
+
+    await actAs(home.member);
+    expect(await callAction(acceptPendingInvitation, { invitationId: pending[0].id })).toMatchObject({ ok: true, redirectedTo: `/${org.slug}/tokens` });
+    expect((await listUserOrgs(home.member.id)).map((o) => o.slug).sort()).toEqual([home.org.slug, org.slug].sort());
+    expect(await listInvitationsForUser(home.member.id)).toEqual([]);
+    const joined = await db.auditEvent.findFirstOrThrow({ where: { orgId: org.id, action: "member.joined" } });
+    expect(JSON.parse(joined.metadata)).toMatchObject({ via: "switcher", role: "ADMIN" });
+  });
+
+  it("lists GitHub-login invitations for the user's GitHub login, but not revoked or expired ones", async () => {
+    const { org, admin } = await createTestOrg("ghswitch");
+    const user = await db.user.update({ where: { id: (await addUser(null, "MEMBER", "hub")).id }, data: { githubLogin: `hub-${org.slug}` } });
+    await actAs(admin);
+    await invite(org, `@hub-${org.slug}`, { kind: "github" });
+    expect((await listInvitationsForUser(user.id)).map((i) => i.org.slug)).toEqual([org.slug]);
+    await db.invitation.updateMany({ where: { orgId: org.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    expect(await listInvitationsForUser(user.id)).toEqual([]);
   });
 });
 

@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { listUserOrgs, requireOrgPage } from "@/lib/auth/org-access";
 import { can } from "@/lib/auth/permissions";
+import { listInvitationsForUser } from "@/lib/db/queries/members";
 import { AdminAlerts } from "@/components/incidents/admin-alerts";
 import { Logo } from "@/components/shell/logo";
 import { NavLinks } from "@/components/shell/nav-links";
@@ -10,7 +11,7 @@ import { SignOutButton } from "@/components/shell/sign-out-button";
 export default async function OrgLayout({ children, params }: { children: React.ReactNode; params: Promise<{ orgSlug: string }> }) {
   const { orgSlug } = await params;
   const access = await requireOrgPage(orgSlug);
-  const orgs = await listUserOrgs(access.user.id);
+  const [orgs, invitations] = await Promise.all([listUserOrgs(access.user.id), listInvitationsForUser(access.user.id)]);
   const base = `/${access.org.slug}`;
   const links = [
     { href: `${base}/tokens`, label: "Tokens" },
@@ -26,7 +27,7 @@ export default async function OrgLayout({ children, params }: { children: React.
           <Link href="/" className="text-base">
             <Logo />
           </Link>
-          <OrgSwitcher current={access.org.slug} orgs={orgs} />
+          <OrgSwitcher current={access.org.slug} orgs={orgs} invitations={invitations.map((i) => ({ id: i.id, orgName: i.org.name }))} />
           <NavLinks links={links} />
           <div className="ml-auto flex items-center gap-3">
             <span className="text-sm text-slate-600" data-testid="signed-in-user">

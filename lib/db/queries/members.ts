@@ -113,6 +113,33 @@ export async function findInvitationByLink(secret: string, now = new Date()): Pr
   };
 }
 
+export type PendingInvitationForUser = { id: string; org: { slug: string; name: string }; role: OrgRole };
+
+/**
+ * Open invitations addressed to this signed-in user (their email, or their GitHub login) from
+ * orgs they are not in yet: shown in the org switcher, so they need not find the link.
+ */
+export async function listInvitationsForUser(userId: string, now = new Date()): Promise<PendingInvitationForUser[]> {
+  const user = await db.user.findUnique({ where: { id: userId }, select: { email: true, githubLogin: true } });
+  if (!user) return [];
+  const rows = await db.invitation.findMany({
+    where: {
+      acceptedAt: null,
+      revokedAt: null,
+      expiresAt: { gt: now },
+      OR: [{ email: user.email }, ...(user.githubLogin ? [{ githubLogin: user.githubLogin }] : [])],
+      org: { memberships: { none: { userId } } },
+    },
+    orderBy: { sentAt: "desc" },
+    take: 20,
+    select: { id: true, role: true, org: { select: { slug: true, name: true } } },
+  });
+  // One entry per org, the newest invitation.
+  const byOrg = new Map<string, PendingInvitationForUser>();
+  for (const row of rows) if (!byOrg.has(row.org.slug)) byOrg.set(row.org.slug, row);
+  return [...byOrg.values()];
+}
+
 // ——— Offboarding ———
 
 /** Audit actions after which the actor knows a token's current value. */
