@@ -1,6 +1,7 @@
 import Database from "better-sqlite3";
 import { setTimeout as sleep } from "node:timers/promises";
-import { writeUsageRollupsSqlite } from "../db/usage-rollups";
+import { Worker } from "node:worker_threads";
+import { buildUsageRollups, usageRollupStatements, type SqlStatement } from "../db/usage-rollups";
 import {
   REPO_SORT_COLUMNS,
   StoreBusyError,
@@ -68,7 +69,9 @@ export class SqliteApiStore implements ApiStore {
   readonly #tokenByHash: Database.Statement<[string], TokenRecord>;
   readonly #charge: Database.Statement<[ChargeRequest], QuotaState>;
   readonly #orgById: Database.Statement<[string], OrgRecord>;
-  readonly #insertUsage: Database.Transaction<(rows: readonly UsageRow[]) => void>;
+  readonly #file: string;
+  readonly #synchronous: "FULL" | "NORMAL";
+  #writer: UsageWriter | null = null;
   readonly #chargeBatch: Database.Transaction<(batch: readonly PendingCharge[]) => (QuotaState | undefined)[]>;
   readonly #repoQueries = new Map<string, Database.Statement<unknown[], RepoRow>>();
   #pendingCharges: PendingCharge[] = [];
@@ -82,12 +85,11 @@ export class SqliteApiStore implements ApiStore {
     this.#charge = this.#db.prepare(CHARGE);
     this.#chargeBatch = this.#db.transaction((batch: readonly PendingCharge[]) => batch.map((entry) => this.#charge.get(entry.request)));
     this.#orgById = this.#db.prepare(ORG_BY_ID);
-    const insertOne = this.#db.prepare<[UsageRow]>(INSERT_USAGE);
-    this.#insertUsage = this.#db.transaction((rows: readonly UsageRow[]) => {
-      for (const row of rows) insertOne.run(row);
-      // The usage rollups commit with the rows they count.
-      writeUsageRollupsSqlite(this.#db, rows);
-    });
+    this.#file = file;
+    this.#synchronous = options.synchronous ?? "NORMAL";
+    // Started now, not at the first flush: a thread takes a moment to load, and a crash soon after
+    // the first requests must find their rows written.
+    this.#writer = new UsageWriter(file, this.#synchronous);
   }
 
   async findTokenByHash(hash: string): Promise<TokenRecord | null> {
@@ -131,13 +133,22 @@ export class SqliteApiStore implements ApiStore {
     return rows.map((row) => ({ ...row, archived: row.archived === 1 }));
   }
 
+  /**
+   * Written by a worker thread on its own connection: a batch insert (with its rollups) takes
+   * milliseconds, which on this thread would stall every request in flight. The rollups commit in
+   * the same transaction as the rows they count; they are computed here, where their code loads.
+   */
   async insertUsage(rows: readonly UsageRow[]): Promise<void> {
     if (rows.length === 0) return;
-    // BEGIN IMMEDIATE: take the write lock up front, so a busy database fails here (and is retried) rather than mid-batch.
-    await whenUnlocked(() => this.#insertUsage.immediate(rows));
+    const statements = usageRollupStatements(buildUsageRollups(rows), "sqlite");
+    // A writer thread that died is replaced; the recorder retries the batch it lost.
+    if (!this.#writer || this.#writer.failed) this.#writer = new UsageWriter(this.#file, this.#synchronous);
+    await this.#writer.write(rows, statements);
   }
 
   async close(): Promise<void> {
+    await this.#writer?.close();
+    this.#writer = null;
     this.#db.close();
   }
 
@@ -178,5 +189,59 @@ async function whenUnlocked<T>(run: () => T): Promise<T> {
       const pause = BUSY_BACKOFF_MS[Math.min(attempt, BUSY_BACKOFF_MS.length - 1)];
       await (pause === 0 ? new Promise((resolve) => setImmediate(resolve)) : sleep(pause));
     }
+  }
+}
+
+type WriterReply = { id: number; ok: true } | { id: number; ok: false; message: string; code: string | null };
+
+/** The usage writer thread (usage-writer.worker.mjs) and the batches waiting for its answer. */
+class UsageWriter {
+  readonly #worker: Worker;
+  readonly #waiting = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+  #nextId = 1;
+  #failed: Error | null = null;
+
+  constructor(file: string, synchronous: "FULL" | "NORMAL") {
+    this.#worker = new Worker(new URL("./usage-writer.worker.mjs", import.meta.url), {
+      // A blocked writer thread blocks no request, so it may wait for the lock the usual way.
+      workerData: { file, synchronous, insertSql: INSERT_USAGE, busyTimeoutMs: BUSY_PATIENCE_MS },
+    });
+    // An idle writer does not keep the process alive; one with a batch to write does (see write()).
+    this.#worker.unref();
+    this.#worker.on("message", (reply: WriterReply) => {
+      const waiter = this.#waiting.get(reply.id);
+      this.#waiting.delete(reply.id);
+      if (this.#waiting.size === 0) this.#worker.unref();
+      if (reply.ok) waiter?.resolve();
+      else waiter?.reject(Object.assign(new Error(`usage write failed: ${reply.message}`), { code: reply.code }));
+    });
+    const fail = (error: Error) => {
+      this.#failed = error;
+      for (const waiter of this.#waiting.values()) waiter.reject(error);
+      this.#waiting.clear();
+    };
+    this.#worker.on("error", fail);
+    this.#worker.on("exit", (code) => fail(new Error(`usage writer thread exited (${code})`)));
+  }
+
+  write(rows: readonly UsageRow[], statements: SqlStatement[]): Promise<void> {
+    if (this.#failed) return Promise.reject(this.#failed);
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#waiting.set(id, { resolve, reject });
+      this.#worker.ref();
+      this.#worker.postMessage({ id, rows, statements });
+    });
+  }
+
+  get failed(): boolean {
+    return this.#failed !== null;
+  }
+
+  async close(): Promise<void> {
+    if (this.#failed) return;
+    const exited = new Promise((resolve) => this.#worker.once("exit", resolve));
+    this.#worker.postMessage({ type: "close" });
+    await exited;
   }
 }

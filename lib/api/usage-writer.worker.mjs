@@ -1,0 +1,39 @@
+// The SQLite usage writer thread (see store-sqlite.ts): inserts batches of UsageEvent rows and
+// the statements that go with them (the usage rollups) in one transaction each, on a connection
+// of its own, so the request thread never waits for these writes. Plain JavaScript: a worker
+// thread does not get the TypeScript loader the main thread runs under.
+import { parentPort, workerData } from "node:worker_threads";
+import Database from "better-sqlite3";
+
+const db = new Database(workerData.file, { fileMustExist: true, timeout: workerData.busyTimeoutMs });
+db.pragma(`synchronous = ${workerData.synchronous}`);
+const insertRow = db.prepare(workerData.insertSql);
+const prepared = new Map();
+const statement = (sql) => {
+  let found = prepared.get(sql);
+  if (!found) {
+    found = db.prepare(sql);
+    // Rollup statements vary with the batch's shape; keep the cache bounded.
+    if (prepared.size > 500) prepared.clear();
+    prepared.set(sql, found);
+  }
+  return found;
+};
+const writeBatch = db.transaction((rows, statements) => {
+  for (const row of rows) insertRow.run(row);
+  for (const { sql, params } of statements) statement(sql).run(...params);
+});
+
+parentPort.on("message", (message) => {
+  if (message.type === "close") {
+    db.close();
+    parentPort.close();
+    return;
+  }
+  try {
+    writeBatch.immediate(message.rows, message.statements);
+    parentPort.postMessage({ id: message.id, ok: true });
+  } catch (error) {
+    parentPort.postMessage({ id: message.id, ok: false, message: error instanceof Error ? error.message : String(error), code: error?.code ?? null });
+  }
+});
