@@ -26,6 +26,18 @@ describe("audit event descriptions", () => {
     expect(describeDetails("token.revealed", { lastFour: "AbC1" })).toEqual(["value ending …AbC1"]);
   });
 
+  it("names a rotation's new value by last four and hash prefix, and its bulk operation", () => {
+    expect(
+      describeDetails("token.rotated", {
+        graceSeconds: 3600,
+        lastFour: { before: "AAAA", after: "BbB2" },
+        newValue: { id: "v", hashPrefix: "0123456789ab" },
+        incidentId: "8f1e2d3c-0000-4000-8000-000000000000",
+      }),
+    ).toEqual(["bulk operation 8f1e2d3c", "old value kept working for 1 hour", "new value …BbB2 (sha256 0123456789ab…)"]);
+    expect(actionLabel("token.leak_reported")).toBe("Token reported leaked");
+  });
+
   it("falls back to the raw action name for actions it does not know", () => {
     expect(actionLabel("token.rotated")).toBe("Token rotated");
     expect(actionLabel("member.removed")).toBe("member.removed");

@@ -8,6 +8,14 @@ export const ACTION_LABELS: Record<string, string> = {
   "token.enabled": "Token enabled",
   "token.revoked": "Token revoked",
   "token.revealed": "Token value revealed",
+  "token.grace_ended": "Grace period ended",
+  "token.leak_reported": "Token reported leaked",
+  "token.leak_report_dismissed": "Leak report dismissed",
+  "token.lookup": "Token looked up",
+  "incident.created": "Bulk operation started",
+  "incident.resumed": "Bulk operation resumed",
+  "incident.completed": "Bulk operation completed",
+  "org.incident_settings_updated": "Incident settings changed",
 };
 
 export function actionLabel(action: string): string {
@@ -49,6 +57,7 @@ export function describeDetails(action: string, metadata: Record<string, unknown
     }
   }
   if (typeof metadata.reason === "string") lines.push(metadata.reason);
+  if (typeof metadata.incidentId === "string") lines.push(`bulk operation ${metadata.incidentId.slice(0, 8)}`);
   switch (action) {
     case "token.created":
       if (Array.isArray(metadata.scopes)) lines.push(`scopes: ${show(metadata.scopes)}`);
@@ -56,8 +65,17 @@ export function describeDetails(action: string, metadata: Record<string, unknown
       if (typeof metadata.quotaMax === "number") lines.push(`quota: ${show(metadata.quotaMax)}${metadata.quotaWindow ? ` ${String(metadata.quotaWindow).toLowerCase()}` : ""}`);
       if (metadata.expiresAt) lines.push(`expires: ${show(metadata.expiresAt)}`);
       break;
-    case "token.rotated":
+    case "token.rotated": {
       if (typeof metadata.graceSeconds === "number") lines.push(graceText(metadata.graceSeconds));
+      // The new value by its last four and a hash prefix: enough to tell values apart, never the value.
+      const after = (metadata.lastFour as { after?: unknown } | undefined)?.after;
+      const hashPrefix = (metadata.newValue as { hashPrefix?: unknown } | undefined)?.hashPrefix;
+      if (typeof after === "string") lines.push(`new value …${after}${typeof hashPrefix === "string" ? ` (sha256 ${hashPrefix}…)` : ""}`);
+      break;
+    }
+    case "token.leak_reported":
+      if (typeof metadata.handling === "string") lines.push(`handled: ${metadata.handling}`);
+      if (typeof metadata.url === "string") lines.push(`found at ${metadata.url}`);
       break;
     case "token.revealed":
       if (typeof metadata.lastFour === "string") lines.push(`value ending …${metadata.lastFour}`);
