@@ -40,11 +40,14 @@ test.describe("GitHub sign-in", () => {
     await invitee.getByRole("button", { name: "Continue with GitHub" }).click();
     // GitHub's authorize page (the local stand-in), then back through Keyward's OAuth callback.
     await expect(invitee.getByRole("heading", { name: "Authorize Keyward" })).toBeVisible();
+    expect((await invitee.context().cookies()).map((c) => c.name)).toContain("keyward-invite");
     await invitee.getByLabel("GitHub login").fill(login);
     await invitee.getByRole("button", { name: "Authorize" }).click();
     await expect(invitee).toHaveURL(/\/acme\/tokens$/);
     await expect(invitee.getByTestId("signed-in-user")).toContainText("Octo Newbie");
     await expect(invitee.getByTestId("signed-in-user")).toContainText("Member");
+    // The invitation cookie that carried the link through GitHub is gone once used.
+    expect((await invitee.context().cookies()).map((c) => c.name)).not.toContain("keyward-invite");
 
     await page.reload();
     await expect(page.getByRole("table", { name: "Members" })).toContainText(`@${login}`);

@@ -20,6 +20,7 @@ import {
   type IssuedInvitation,
   type MemberActor,
 } from "@/lib/db/member-mutations";
+import { findInvitationByLink } from "@/lib/db/queries/members";
 import { deliverInvitation } from "@/lib/mail/invitation-mail";
 import { invitationLink } from "@/lib/mail/links";
 import {
@@ -147,6 +148,12 @@ export async function acceptInvitationWithPassword(_prev: ActionState | undefine
   const parsed = acceptAsNewUserSchema.safeParse(inputToObject(raw));
   if (!parsed.success) return fieldErrors(parsed.error);
   const { secret, name, password } = parsed.data;
+  // Cheap checks first, so a made-up or spent link costs no password hashing.
+  const link = await findInvitationByLink(secret);
+  if (!link) return { ok: false, code: "NOT_FOUND", message: ACCEPT_MESSAGES.invalid };
+  if (link.state !== "pending") return { ok: false, code: "CONFLICT", message: ACCEPT_MESSAGES[link.state] };
+  if (link.accountExists) return { ok: false, code: "CONFLICT", message: ACCEPT_MESSAGES.account_exists };
+  // The same checks again, atomically, inside the transaction that creates the account.
   const result = await acceptInvitationAsNewUser(secret, { name, passwordHash: await hashPassword(password) });
   if (!result.ok) return { ok: false, code: result.reason === "invalid" ? "NOT_FOUND" : "CONFLICT", message: ACCEPT_MESSAGES[result.reason] };
   // The ordinary password sign-in: a new server-side session, then Next's redirect into the org.

@@ -59,10 +59,14 @@ export const { handlers, auth, signIn, signOut } = NextAuth({
   callbacks: {
     async signIn({ user, account, profile }) {
       if (account?.provider !== "github") return true;
+      const cookieStore = await cookies();
+      const inviteSecret = cookieStore.get(INVITE_COOKIE)?.value;
+      // Used once: a later GitHub sign-in in this browser must not carry the invitation along.
+      if (inviteSecret) cookieStore.delete({ name: INVITE_COOKIE, path: "/api/auth" });
       const result = await completeGithubSignIn({
         profile: profile as unknown as GithubProfile,
         accessToken: account.access_token ?? "",
-        inviteSecret: (await cookies()).get(INVITE_COOKIE)?.value,
+        inviteSecret,
       });
       if (!result.ok) return "/sign-in?error=GitHubNoAccount";
       // Without a database adapter this object becomes the `user` of the jwt callback below,
