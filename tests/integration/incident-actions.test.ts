@@ -4,6 +4,7 @@ import {
   createIncidentAction,
   dismissLeakReportAction,
   endGraceAction,
+  endIncidentGraceAction,
   lookupTokenAction,
   quickDisableAction,
   quickRotateAction,
@@ -12,7 +13,7 @@ import {
 } from "@/lib/actions/incidents";
 import type { ActionInput, ActionState } from "@/lib/auth/action";
 import { db } from "@/lib/db/client";
-import { createIncident, selectIncidentTokens, type LookupResult } from "@/lib/db/incidents";
+import { createIncident, runIncident, selectIncidentTokens, type LookupResult } from "@/lib/db/incidents";
 import {
   createToken,
   revokeToken,
@@ -253,6 +254,39 @@ describe("grace periods", () => {
     expect(await db.auditEvent.count({ where: { orgId: org.org.id, action: "token.grace_ended" } })).toBe(1);
   });
 });
+
+describe("end grace now for a whole rotation", () => {
+  it("stops every old value the operation replaced, one audited change each, and leaves other tokens alone", async () => {
+    const org = await createTestOrg("endall");
+    const inScope = [await createToken(actorFor(org), org.org.id, BASE), await createToken(actorFor(org), org.org.id, BASE)];
+    const outside = await createToken(actorFor(org), org.org.id, { ...BASE, visibility: "ADMIN_ONLY" });
+    const outsideRotated = await rotateToken(actorFor(org), org.org.id, outside.token.id, { graceSeconds: 3600 });
+    const { incidentId } = await createIncident(actorFor(org), org.org.id, {
+      action: "ROTATE",
+      graceSeconds: 3600,
+      filter: incidentFilterSchema.parse({ visibility: "ORGANIZATION" }),
+      expectedCount: 2,
+    });
+    await runIncidentToEnd(incidentId, org);
+    for (const t of inScope) expect(await valueWorks(t.plaintext)).toBe(true);
+
+    await actAs(org.member);
+    expect(await call(endIncidentGraceAction, { orgSlug: org.org.slug, incidentId })).toMatchObject({ code: "FORBIDDEN" });
+    await actAs(org.admin);
+    expect(await call(endIncidentGraceAction, { orgSlug: org.org.slug, incidentId })).toMatchObject({ ok: true, message: "2 old values have stopped working." });
+    for (const t of inScope) expect(await valueWorks(t.plaintext)).toBe(false);
+    expect(await valueWorks(outside.plaintext)).toBe(true);
+    expect(await valueWorks(outsideRotated!.plaintext)).toBe(true);
+    const ended = await db.auditEvent.findMany({ where: { orgId: org.org.id, action: "token.grace_ended" }, select: { metadata: true } });
+    expect(ended).toHaveLength(2);
+    for (const event of ended) expect(JSON.parse(event.metadata)).toMatchObject({ incidentId });
+    expect(await call(endIncidentGraceAction, { orgSlug: org.org.slug, incidentId })).toMatchObject({ ok: true, message: "No old value was still in its grace period." });
+  });
+});
+
+async function runIncidentToEnd(incidentId: string, org: TestOrg) {
+  expect((await runIncident(incidentId, actorFor(org))).outcome).toBe("completed");
+}
 
 describe("expiry policy", () => {
   it("limits the lifetime on create and on a changed expiry, and gives tokens without one the longest allowed", async () => {
