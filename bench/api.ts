@@ -1,0 +1,239 @@
+// `npm run bench:api`: the REST API's speed against the limit of this machine.
+//
+// Starts the production server (scripts/start.ts: build if needed, embedded SQLite, demo data)
+// and, in its own process, a bare node:http server answering the same JSON from memory. Then:
+// - throughput at saturation with wrk (64 connections, 15 s) on GET /v0/quota (costs nothing) and
+//   GET /v0/orgs/{org}/repos (charged), for both servers, and the ratio;
+// - latency at a fixed offered rate of 1,000 requests/s with hey (10 workers × 100/s, 10 s);
+// - afterwards, that the quota charged equals the successful charged calls.
+// Loopback only; every load run is bounded in time. Needs `apt-get install wrk hey`.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { loadavg } from "node:os";
+import { join, resolve } from "node:path";
+import { randomBytes } from "node:crypto";
+import { generateKeySpec, parseKeyring } from "../lib/tokens/encryption";
+
+const ROOT = resolve(import.meta.dirname, "..");
+const CONNECTIONS = 64;
+const SATURATION_SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
+const RATE_WORKERS = 10;
+const RATE_PER_WORKER = 100;
+const RATE_SECONDS = 10;
+const BENCH_QUOTA = 100_000_000;
+
+type Saturation = { rps: number; requests: number; non2xx: number };
+type Latency = { rps: number; p50: number; p99: number; ok: number; total: number };
+
+const log = (line = "") => console.log(line);
+
+async function main() {
+  for (const tool of ["wrk", "hey"]) {
+    if (spawnSync("which", [tool]).status !== 0) throw new Error(`${tool} is not installed: apt-get install -y wrk hey`);
+  }
+  const [apiPort, barePort] = [await freePort(), await freePort()];
+  mkdirSync(join(ROOT, "data"), { recursive: true });
+  const dataDir = mkdtempSync(join(ROOT, "data", "bench-"));
+  const databaseUrl = `file:${join(dataDir, "keyward.db")}`;
+  // Our own keys, so the bench can encrypt its token like the server does.
+  const secrets = { TOKEN_ENCRYPTION_KEYS: generateKeySpec(1), AUTH_SECRET: randomBytes(32).toString("base64url") };
+  const children: ChildProcess[] = [];
+  try {
+    log(`machine: ${loadavg().map((n) => n.toFixed(2)).join(" ")} load average before the run`);
+    log("starting the production server (scripts/start.ts; builds into .next-bench when sources changed)…");
+    const server = await startProcess(
+      ["--import", "tsx", "scripts/start.ts"],
+      {
+        PORT: String(apiPort),
+        HOST: "127.0.0.1",
+        DATABASE_URL: databaseUrl,
+        KEYWARD_DATA_DIR: dataDir,
+        KEYWARD_DEMO: "1",
+        KEYWARD_DIST_DIR: ".next-bench",
+        ...secrets,
+      },
+      /ready on /,
+      20 * 60_000,
+    );
+    children.push(server);
+
+    const { token, tokenId, orgSlug, db } = await seedBenchToken(databaseUrl, secrets.TOKEN_ENCRYPTION_KEYS);
+    const api = `http://127.0.0.1:${apiPort}`;
+    const auth = `Basic ${Buffer.from(`${token}:`).toString("base64")}`;
+    const quotaPath = "/v0/quota";
+    const reposPath = `/v0/orgs/${orgSlug}/repos`;
+    // The bare server answers with exactly the bytes the real one sends.
+    const [quotaJson, reposJson] = await Promise.all([quotaPath, reposPath].map((path) => fetchText(`${api}${path}`, auth)));
+
+    const bare = await startProcess(["--import", "tsx", "bench/bare-server.ts"], { PORT: String(barePort), BARE_QUOTA_JSON: quotaJson, BARE_REPOS_JSON: reposJson }, /listening/, 60_000);
+    children.push(bare);
+    const bareUrl = `http://127.0.0.1:${barePort}`;
+
+    log("warming up…");
+    for (const url of [`${api}${quotaPath}`, `${api}${reposPath}`, `${bareUrl}${quotaPath}`]) wrk(url, auth, 3);
+    // Calls made before this moment (the JSON fetched above, the warm-up) are not counted below.
+    await new Promise((r) => setTimeout(r, 1_000));
+    const before = await quotaRemaining(db, tokenId);
+    const measuredFrom = new Date();
+
+    const results: { endpoint: string; bare: Saturation; keyward: Saturation; bareLatency: Latency; keywardLatency: Latency }[] = [];
+    let reposOk = 0;
+    for (const [endpoint, path] of [
+      ["GET /v0/quota", quotaPath],
+      ["GET /v0/orgs/{org}/repos", reposPath],
+    ] as const) {
+      log(`${endpoint}: wrk ${CONNECTIONS} connections × ${SATURATION_SECONDS} s, bare then Keyward…`);
+      const bareRun = wrk(`${bareUrl}${path}`, auth, SATURATION_SECONDS);
+      const keywardRun = wrk(`${api}${path}`, auth, SATURATION_SECONDS);
+      log(`${endpoint}: hey at ${RATE_WORKERS * RATE_PER_WORKER}/s × ${RATE_SECONDS} s, bare then Keyward…`);
+      const bareLatency = hey(`${bareUrl}${path}`, auth);
+      const keywardLatency = hey(`${api}${path}`, auth);
+      if (path === reposPath) reposOk = keywardRun.requests - keywardRun.non2xx + keywardLatency.ok;
+      results.push({ endpoint, bare: bareRun, keyward: keywardRun, bareLatency, keywardLatency });
+    }
+
+    // A graceful stop writes the last usage rows; then the database tells what was charged.
+    await stop(server);
+    const after = await quotaRemaining(db, tokenId);
+    const charged = before - after;
+    const measured = { tokenId, at: { gte: measuredFrom } };
+    const recordedOk = await db.usageEvent.aggregate({ where: { ...measured, route: "/v0/orgs/{org}/repos", status: 200 }, _count: true, _sum: { cost: true } });
+    const failures = await db.usageEvent.count({ where: { ...measured, status: { not: 200 } } });
+    await db.$disconnect();
+
+    log();
+    log("Throughput at saturation (wrk, 64 connections):");
+    log(`  ${"endpoint".padEnd(26)} ${"bare node:http".padStart(15)} ${"Keyward".padStart(10)} ${"ratio".padStart(7)}  Keyward non-2xx`);
+    for (const r of results) {
+      log(`  ${r.endpoint.padEnd(26)} ${fmt(r.bare.rps).padStart(15)} ${fmt(r.keyward.rps).padStart(10)} ${(r.keyward.rps / r.bare.rps).toFixed(2).padStart(7)}  ${r.keyward.non2xx}`);
+    }
+    log();
+    log(`Latency at a fixed ${RATE_WORKERS * RATE_PER_WORKER} requests/s (hey -c ${RATE_WORKERS} -q ${RATE_PER_WORKER} -z ${RATE_SECONDS}s):`);
+    log(`  ${"endpoint".padEnd(26)} ${"bare p50/p99 (ms)".padStart(18)} ${"Keyward p50/p99 (ms)".padStart(21)}  Keyward ok/sent`);
+    for (const r of results) {
+      const pair = (l: Latency) => `${l.p50.toFixed(2)} / ${l.p99.toFixed(2)}`;
+      log(`  ${r.endpoint.padEnd(26)} ${pair(r.bareLatency).padStart(18)} ${pair(r.keywardLatency).padStart(21)}  ${r.keywardLatency.ok}/${r.keywardLatency.total}`);
+    }
+    log();
+    log("Quota check (charged endpoint, 1 unit per call):");
+    log(`  charged in the database:          ${charged}`);
+    log(`  successful calls recorded:        ${recordedOk._count} (cost ${recordedOk._sum.cost ?? 0})`);
+    log(`  successful calls seen by clients: ${reposOk} (wrk does not count the calls in flight when it stops: at most ${CONNECTIONS} fewer)`);
+    log(`  refused or failed calls recorded: ${failures}`);
+    const exact = charged === (recordedOk._sum.cost ?? 0) && charged >= reposOk && charged - reposOk <= CONNECTIONS;
+    log(`  ${exact ? "OK: the quota charged equals the successful calls" : "MISMATCH between the quota charged and the successful calls"}`);
+    if (!exact) process.exitCode = 1;
+  } finally {
+    for (const child of children) await stop(child);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function seedBenchToken(databaseUrl: string, keys: string) {
+  const [{ createDb }, { resolveDatabaseTarget }, { newTokenRows }] = await Promise.all([
+    import("../lib/db/client"),
+    import("../lib/db/database-url"),
+    import("../lib/db/token-store"),
+  ]);
+  const db = createDb(resolveDatabaseTarget(databaseUrl));
+  const org = await db.org.findUniqueOrThrow({ where: { slug: "acme" }, select: { id: true, slug: true } });
+  const rows = newTokenRows(parseKeyring(keys), {
+    orgId: org.id,
+    name: "bench",
+    scopes: ["repo"],
+    visibility: "ADMIN_ONLY",
+    quotaMax: BENCH_QUOTA,
+    quotaWindow: "MONTHLY",
+    expiresAt: null,
+    createdById: null,
+  });
+  await db.apiToken.create({ data: rows.token });
+  await db.apiTokenValue.create({ data: rows.value });
+  return { token: rows.plaintext, tokenId: rows.token.id, orgSlug: org.slug, db };
+}
+
+async function quotaRemaining(db: Awaited<ReturnType<typeof seedBenchToken>>["db"], tokenId: string): Promise<number> {
+  return (await db.apiToken.findUniqueOrThrow({ where: { id: tokenId }, select: { quotaRemaining: true } })).quotaRemaining;
+}
+
+function wrk(url: string, auth: string, seconds: number): Saturation {
+  const out = run("wrk", ["-t2", `-c${CONNECTIONS}`, `-d${seconds}s`, "-H", `Authorization: ${auth}`, url], seconds);
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+  if (!Number.isFinite(rps) || !Number.isFinite(requests)) throw new Error(`could not read wrk's output:\n${out}`);
+  return { rps, requests, non2xx };
+}
+
+function hey(url: string, auth: string): Latency {
+  const out = run("hey", ["-z", `${RATE_SECONDS}s`, "-c", String(RATE_WORKERS), "-q", String(RATE_PER_WORKER), "-H", `Authorization: ${auth}`, url], RATE_SECONDS);
+  const percentile = (p: number) => Number(new RegExp(`${p}% in ([\\d.]+) secs`).exec(out)?.[1]) * 1000;
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+  const ok = Number(/\[200\]\s+(\d+) responses/.exec(out)?.[1] ?? 0);
+  const total = [...out.matchAll(/\[\d+\]\s+(\d+) responses/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+  if (!Number.isFinite(percentile(50)) || !Number.isFinite(percentile(99))) throw new Error(`could not read hey's output:\n${out}`);
+  return { rps, p50: percentile(50), p99: percentile(99), ok, total };
+}
+
+function run(command: string, args: string[], seconds: number): string {
+  const result = spawnSync(command, args, { encoding: "utf8", timeout: (seconds + 30) * 1000 });
+  if (result.status !== 0) throw new Error(`${command} failed: ${result.stderr || result.error?.message}`);
+  return result.stdout;
+}
+
+async function fetchText(url: string, auth: string): Promise<string> {
+  const response = await fetch(url, { headers: { authorization: auth } });
+  const text = await response.text();
+  if (response.status !== 200) throw new Error(`${url} answered ${response.status}: ${text}`);
+  return text;
+}
+
+function startProcess(args: string[], env: Record<string, string>, ready: RegExp, timeoutMs: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${args.join(" ")} did not start in time:\n${output}`)), timeoutMs);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (ready.test(output)) {
+        clearTimeout(timer);
+        resolvePromise(child);
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${args.join(" ")} exited with ${code}:\n${output}`));
+    });
+  });
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, "exit");
+  child.kill("SIGTERM");
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+  if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const address = probe.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      probe.close(() => resolvePromise(port));
+    });
+  });
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString("en");
+
+main().catch((error: unknown) => {
+  console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
