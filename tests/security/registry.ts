@@ -1,0 +1,555 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import type { ActionState } from "@/lib/auth/action";
+import { db } from "@/lib/db/client";
+import { createIncident } from "@/lib/db/incidents";
+import { createInvitations } from "@/lib/db/member-mutations";
+import { sriHash } from "@/lib/api/routes/tokens";
+import type { Scope } from "@/lib/tokens";
+import { SCOPE_NAMES } from "@/lib/tokens";
+import { addToken, userActor, type Caller, type World } from "./world";
+
+// THE authorization registry: every server action (every export of every 'use server' module in
+// lib/actions), every REST API route (lib/api/endpoints.ts plus the two paths the handler serves
+// before routing) and every route handler under app/, each with the outcome expected for every
+// kind of caller. tests/integration/security-*.test.ts enumerate the code at test time and fail
+// on anything missing here, so a new action or route cannot ship without a declared rule.
+
+// ——— Server actions ———
+
+export type ActionOutcome = "ok" | "redirect" | "refused" | NonNullable<ActionState["code"]>;
+export type ActionExpectation = Record<Caller, ActionOutcome>;
+
+export type ActionEntry = {
+  /** Who the rule says may call it, in words (SECURITY.md quotes it). */
+  rule: string;
+  /** A valid call against org A, with fresh targets for every call. */
+  input: (w: World) => Promise<Record<string, unknown>>;
+  /** The same call with org B's objects in every id field, sent by A's admin with A's slug. */
+  foreignIds?: (w: World) => Promise<Record<string, unknown>>;
+  /** Not an org action: no `orgSlug` in its input (sign-in, invitations, sign-out). */
+  public?: true;
+  /** Form actions take FormData only (a `<form action>`), never an object. */
+  form?: true;
+  expected: ActionExpectation;
+  /** What `foreignIds` gets when not a refusal (a lookup answers "not found" rather than refusing). */
+  foreignExpected?: "ok";
+  /** Fields the action really takes that the mass-assignment list also names (a filter on status). */
+  takes?: string[];
+  /** Orgs an allowed call may change; default org A only. Refusals may change nothing anywhere. */
+  mayChange?: Partial<Record<Caller, ("a" | "b")[]>>;
+};
+
+const ADMINS: ActionExpectation = {
+  admin: "ok",
+  member: "FORBIDDEN",
+  "other org's admin": "NOT_FOUND",
+  "removed member": "UNAUTHENTICATED",
+  "removed member, signed in again": "NOT_FOUND",
+  "signed out": "UNAUTHENTICATED",
+};
+const MEMBERS: ActionExpectation = { ...ADMINS, member: "ok" };
+
+const orgVisibleToken = (w: World) => addToken(w.a.org.id, { visibility: "ORGANIZATION" });
+const foreignToken = (w: World) => addToken(w.b.org.id, { visibility: "ORGANIZATION" });
+
+async function invitation(w: World, email = `invitee-${randomUUID().slice(0, 8)}@sec.test`) {
+  const result = await createInvitations(userActor(w.a.admin), w.a.org.id, [{ email }], "MEMBER");
+  if (!result.ok || !result.created[0]) throw new Error("could not create an invitation");
+  return result.created[0];
+}
+
+async function foreignInvitation(w: World) {
+  const result = await createInvitations(userActor(w.b.admin), w.b.org.id, [{ email: `b-invitee-${randomUUID().slice(0, 8)}@sec.test` }], "MEMBER");
+  if (!result.ok || !result.created[0]) throw new Error("could not create an invitation");
+  return result.created[0];
+}
+
+async function incident(orgId: string, admin: { id: string; email: string }) {
+  const token = await addToken(orgId);
+  const { incidentId } = await createIncident(userActor(admin), orgId, {
+    action: "DISABLE",
+    graceSeconds: 0,
+    filter: { tokenIds: [token.id] },
+    expectedCount: 1,
+  });
+  return incidentId;
+}
+
+export const ACTIONS: Record<string, ActionEntry> = {
+  // lib/actions/tokens.ts
+  "tokens#createTokenAction": {
+    rule: "org admins",
+    input: async () => ({ name: "Created", scopes: ["report:read"], visibility: "ADMIN_ONLY", quotaMax: "100", quotaWindow: "DAILY", expiresAt: "" }),
+    expected: ADMINS,
+  },
+  "tokens#updateTokenAction": {
+    rule: "org admins",
+    input: async (w) => ({ tokenId: (await orgVisibleToken(w)).id, name: "Renamed", scopes: ["repo"], visibility: "ADMIN_ONLY", quotaMax: "5", quotaWindow: "HOURLY", expiresAt: "" }),
+    foreignIds: async (w) => ({ tokenId: (await foreignToken(w)).id, name: "Renamed", visibility: "ADMIN_ONLY", quotaMax: "5", quotaWindow: "HOURLY", expiresAt: "" }),
+    expected: ADMINS,
+  },
+  "tokens#rotateTokenAction": {
+    rule: "org admins",
+    input: async (w) => ({ tokenId: (await orgVisibleToken(w)).id, graceHours: "0" }),
+    foreignIds: async (w) => ({ tokenId: (await foreignToken(w)).id, graceHours: "0" }),
+    expected: ADMINS,
+  },
+  "tokens#disableTokenAction": {
+    rule: "org admins",
+    input: async (w) => ({ tokenId: (await orgVisibleToken(w)).id }),
+    foreignIds: async (w) => ({ tokenId: (await foreignToken(w)).id }),
+    expected: ADMINS,
+  },
+  "tokens#enableTokenAction": {
+    rule: "org admins",
+    input: async (w) => ({ tokenId: (await addToken(w.a.org.id, { status: "DISABLED" })).id }),
+    foreignIds: async (w) => ({ tokenId: (await addToken(w.b.org.id, { status: "DISABLED" })).id }),
+    expected: ADMINS,
+  },
+  "tokens#revokeTokenAction": {
+    rule: "org admins",
+    input: async (w) => ({ tokenId: (await orgVisibleToken(w)).id }),
+    foreignIds: async (w) => ({ tokenId: (await foreignToken(w)).id }),
+    expected: ADMINS,
+  },
+  "tokens#revealTokenAction": {
+    rule: "org members (admin-only tokens: admins)",
+    input: async (w) => ({ tokenId: (await orgVisibleToken(w)).id }),
+    foreignIds: async (w) => ({ tokenId: (await foreignToken(w)).id }),
+    expected: MEMBERS,
+  },
+
+  // lib/actions/members.ts
+  "members#changeMemberRole": {
+    rule: "org admins",
+    input: async (w) => ({ userId: w.a.member.id, role: "ADMIN" }),
+    foreignIds: async (w) => ({ userId: w.b.admin.id, role: "MEMBER" }),
+    expected: ADMINS,
+  },
+  "members#removeMember": {
+    rule: "org admins",
+    input: async (w) => ({ userId: w.a.member.id }),
+    foreignIds: async (w) => ({ userId: w.b.admin.id }),
+    expected: ADMINS,
+  },
+  "members#leaveOrganization": {
+    rule: "org members, for themselves (not the last admin)",
+    input: async () => ({}),
+    expected: { ...MEMBERS, admin: "redirect", member: "redirect" },
+  },
+  "members#updateGithubJoinSetting": {
+    rule: "org admins",
+    input: async () => ({ githubOrg: "sec-gh-org" }),
+    expected: ADMINS,
+  },
+  "members#rotateExposedTokens": {
+    rule: "org admins, for people who left or were removed",
+    input: async (w) => ({ userId: w.a.removed.id, graceSeconds: "0" }),
+    foreignIds: async (w) => ({ userId: w.b.admin.id, graceSeconds: "0" }),
+    expected: ADMINS,
+  },
+
+  // lib/actions/invitations.ts
+  "invitations#inviteMembers": {
+    rule: "org admins",
+    input: async () => ({ kind: "email", invitees: `new-${randomUUID().slice(0, 8)}@sec.test`, role: "MEMBER" }),
+    expected: ADMINS,
+  },
+  "invitations#revokeInvitation": {
+    rule: "org admins",
+    input: async (w) => ({ invitationId: (await invitation(w)).id }),
+    foreignIds: async (w) => ({ invitationId: (await foreignInvitation(w)).id }),
+    expected: ADMINS,
+  },
+  "invitations#resendInvitation": {
+    rule: "org admins",
+    input: async (w) => ({ invitationId: (await invitation(w)).id }),
+    foreignIds: async (w) => ({ invitationId: (await foreignInvitation(w)).id }),
+    expected: ADMINS,
+  },
+  "invitations#acceptInvitation": {
+    public: true,
+    rule: "the signed-in person the invitation is addressed to (here: the removed member, invited back)",
+    input: async (w) => ({ secret: (await invitation(w, w.a.removed.email)).secret }),
+    expected: {
+      admin: "CONFLICT",
+      member: "CONFLICT",
+      "other org's admin": "CONFLICT",
+      "removed member": "UNAUTHENTICATED",
+      "removed member, signed in again": "redirect",
+      "signed out": "UNAUTHENTICATED",
+    },
+  },
+  "invitations#acceptPendingInvitation": {
+    public: true,
+    rule: "the signed-in person the invitation is addressed to (someone else's invitation id is a 404)",
+    input: async (w) => ({ invitationId: (await invitation(w, w.a.removed.email)).id }),
+    expected: {
+      admin: "NOT_FOUND",
+      member: "NOT_FOUND",
+      "other org's admin": "NOT_FOUND",
+      "removed member": "UNAUTHENTICATED",
+      "removed member, signed in again": "redirect",
+      "signed out": "UNAUTHENTICATED",
+    },
+  },
+  "invitations#acceptInvitationWithPassword": {
+    public: true,
+    rule: "anyone holding the link of an invitation to an address without an account (the secret is the credential)",
+    input: async (w) => ({ secret: (await invitation(w)).secret, name: "New Person", password: "a long enough password", confirmPassword: "a long enough password" }),
+    expected: {
+      admin: "redirect",
+      member: "redirect",
+      "other org's admin": "redirect",
+      "removed member": "redirect",
+      "removed member, signed in again": "redirect",
+      "signed out": "redirect",
+    },
+  },
+  "invitations#continueInvitationWithGithub": {
+    public: true,
+    rule: "anyone (starts GitHub sign-in; the invitation is checked when GitHub sends them back)",
+    form: true,
+    input: async (w) => ({ secret: (await invitation(w)).secret }),
+    expected: {
+      admin: "redirect",
+      member: "redirect",
+      "other org's admin": "redirect",
+      "removed member": "redirect",
+      "removed member, signed in again": "redirect",
+      "signed out": "redirect",
+    },
+  },
+
+  // lib/actions/session.ts
+  "session#signInWithPassword": {
+    public: true,
+    rule: "anyone (a wrong password here: refused, throttled, nothing else changes)",
+    input: async (w) => ({ email: w.a.admin.email, password: "not the password", callbackUrl: "/" }),
+    expected: {
+      admin: "refused",
+      member: "refused",
+      "other org's admin": "refused",
+      "removed member": "refused",
+      "removed member, signed in again": "refused",
+      "signed out": "refused",
+    },
+  },
+  "session#signOutAction": {
+    public: true,
+    rule: "anyone; ends the caller's own session only",
+    input: async () => ({}),
+    expected: {
+      admin: "redirect",
+      member: "redirect",
+      "other org's admin": "redirect",
+      "removed member": "redirect",
+      "removed member, signed in again": "redirect",
+      "signed out": "redirect",
+    },
+    mayChange: { "other org's admin": ["b"] },
+  },
+  "session#signInWithGithub": {
+    public: true,
+    rule: "anyone (starts GitHub sign-in)",
+    form: true,
+    input: async () => ({ callbackUrl: "/" }),
+    expected: {
+      admin: "redirect",
+      member: "redirect",
+      "other org's admin": "redirect",
+      "removed member": "redirect",
+      "removed member, signed in again": "redirect",
+      "signed out": "redirect",
+    },
+  },
+
+  // lib/actions/incidents.ts
+  "incidents#createIncidentAction": {
+    rule: "org admins, confirming the org slug",
+    input: async (w) => ({ action: "DISABLE", graceHours: "0", expectedCount: "1", confirmSlug: w.a.org.slug, tokenIds: (await orgVisibleToken(w)).id }),
+    foreignIds: async (w) => ({ action: "DISABLE", graceHours: "0", expectedCount: "1", confirmSlug: w.a.org.slug, tokenIds: (await foreignToken(w)).id }),
+    takes: ["status"],
+    expected: ADMINS,
+  },
+  "incidents#resumeIncidentAction": {
+    rule: "org admins",
+    input: async (w) => ({ incidentId: await incident(w.a.org.id, w.a.admin) }),
+    foreignIds: async (w) => ({ incidentId: await incident(w.b.org.id, w.b.admin) }),
+    expected: ADMINS,
+  },
+  "incidents#endIncidentGraceAction": {
+    rule: "org admins",
+    input: async (w) => ({ incidentId: await incident(w.a.org.id, w.a.admin) }),
+    foreignIds: async (w) => ({ incidentId: await incident(w.b.org.id, w.b.admin) }),
+    expected: ADMINS,
+  },
+  "incidents#endGraceAction": {
+    rule: "org admins",
+    input: async (w) => ({ tokenId: (await orgVisibleToken(w)).id }),
+    foreignIds: async (w) => ({ tokenId: (await foreignToken(w)).id }),
+    expected: ADMINS,
+  },
+  "incidents#updateIncidentSettingsAction": {
+    rule: "org admins",
+    input: async () => ({ leakedTokenPolicy: "FLAG", maxTokenLifetimeDays: "30" }),
+    expected: ADMINS,
+  },
+  "incidents#dismissLeakReportAction": {
+    rule: "org admins",
+    input: async (w) => ({ tokenId: (await addToken(w.a.org.id, { leakReported: true })).id }),
+    foreignIds: async (w) => ({ tokenId: (await addToken(w.b.org.id, { leakReported: true })).id }),
+    expected: ADMINS,
+  },
+  "incidents#lookupTokenAction": {
+    rule: "org admins (finds tokens only in orgs the caller administers)",
+    input: async (w) => ({ text: `found in a log: ${(await orgVisibleToken(w)).value}` }),
+    foreignIds: async (w) => ({ text: `found in a log: ${(await foreignToken(w)).value}` }),
+    foreignExpected: "ok",
+    expected: ADMINS,
+  },
+  "incidents#quickRotateAction": {
+    rule: "org admins",
+    input: async (w) => ({ tokenId: (await orgVisibleToken(w)).id, graceHours: "0" }),
+    foreignIds: async (w) => ({ tokenId: (await foreignToken(w)).id, graceHours: "0" }),
+    expected: ADMINS,
+  },
+  "incidents#quickDisableAction": {
+    rule: "org admins",
+    input: async (w) => ({ tokenId: (await orgVisibleToken(w)).id }),
+    foreignIds: async (w) => ({ tokenId: (await foreignToken(w)).id }),
+    expected: ADMINS,
+  },
+
+  // lib/actions/usage.ts
+  "usage#narrowTokenScopesAction": {
+    rule: "org admins (here the token has no usage yet, so an admin gets a conflict: nothing to narrow)",
+    input: async (w) => ({ tokenId: (await orgVisibleToken(w)).id, scopes: ["report:read"], expectedVersion: "1" }),
+    foreignIds: async (w) => ({ tokenId: (await foreignToken(w)).id, scopes: ["report:read"], expectedVersion: "1" }),
+    expected: { ...ADMINS, admin: "CONFLICT" },
+  },
+};
+
+/** Fields an attacker adds to any action's input, hoping one is written through. */
+export const MASS_ASSIGNMENT_FIELDS = (w: World): Record<string, unknown> => ({
+  orgId: w.b.org.id,
+  role: "ADMIN",
+  hash: "0".repeat(64),
+  remaining: "999999",
+  quotaRemaining: "999999",
+  createdById: w.b.admin.id,
+  status: "ACTIVE",
+  version: "1",
+  userId: w.b.admin.id,
+});
+
+// ——— REST API ———
+
+/**
+ * Who calls the API, as the dashboard's callers map onto tokens: "admin" holds every scope,
+ * "member" holds none (so only scope-free endpoints answer it), "other org's admin" is org B's
+ * all-scope token, "removed member" is a revoked token of org A (offboarding revokes or rotates
+ * what a departed person knew), "signed out" sends no token at all.
+ */
+export const API_CALLERS = ["admin", "member", "other org's admin", "removed member", "signed out"] as const;
+export type ApiCaller = (typeof API_CALLERS)[number];
+
+export type ApiWorld = World & {
+  tokens: Record<Exclude<ApiCaller, "signed out">, { id: string; value: string }>;
+  reportA: string;
+};
+
+export type ApiRequest = { method: string; path: string; json?: unknown; body?: FormData; headers?: Record<string, string> };
+
+export type ApiEntry = {
+  rule: string;
+  request: (w: ApiWorld) => Promise<ApiRequest>;
+  /** The same request naming org B's objects (path ids and body identifiers), sent by A's admin token. */
+  foreignIds?: (w: ApiWorld) => Promise<ApiRequest>;
+  expected: Record<ApiCaller, number>;
+  mayChange?: Partial<Record<ApiCaller, ("a" | "b")[]>>;
+};
+
+const ALL_SCOPES = SCOPE_NAMES.filter((scope) => !scope.includes(":")) as Scope[];
+
+export async function createApiWorld(world: World): Promise<ApiWorld> {
+  const [admin, member, other, removed] = await Promise.all([
+    addToken(world.a.org.id, { scopes: ALL_SCOPES, name: "a-admin" }),
+    addToken(world.a.org.id, { scopes: [], name: "a-member" }),
+    addToken(world.b.org.id, { scopes: ALL_SCOPES, name: "b-admin" }),
+    addToken(world.a.org.id, { scopes: ALL_SCOPES, name: "a-revoked" }),
+  ]);
+  await db.apiToken.update({ where: { id: removed.id }, data: { status: "REVOKED", revokedAt: new Date(), version: { increment: 1 } } });
+  await db.apiTokenValue.updateMany({ where: { tokenId: removed.id }, data: { ciphertext: null } });
+  const reportA = randomBytes(16).toString("hex");
+  await db.report.create({ data: { id: reportA, orgId: world.a.org.id, repo: "secret-repo-a" } });
+  return { ...world, tokens: { admin, member, "other org's admin": other, "removed member": removed }, reportA };
+}
+
+const SCOPED = (ok: number, otherOrg = 404): Record<ApiCaller, number> => ({
+  admin: ok,
+  member: 403,
+  "other org's admin": otherOrg,
+  "removed member": 401,
+  "signed out": 401,
+});
+const SCOPE_FREE = (otherOrg = 404): Record<ApiCaller, number> => ({ ...SCOPED(200, otherOrg), member: 200 });
+const PUBLIC = (status: number): Record<ApiCaller, number> => ({
+  admin: status,
+  member: status,
+  "other org's admin": status,
+  "removed member": status,
+  "signed out": status,
+});
+
+function manifestUpload(): FormData {
+  const form = new FormData();
+  form.append("package.json", new Blob(['{"name":"sec"}']), "package.json");
+  return form;
+}
+
+const tokenPaths = (prefix: "tokens" | "api-tokens", w: ApiWorld) => `/v0/orgs/${w.a.org.slug}/${prefix}`;
+
+function tokenRoutes(prefix: "tokens" | "api-tokens"): Record<string, ApiEntry> {
+  const ids = prefix === "tokens" ? ["getAPITokens", "postAPIToken"] : ["getOrgApiTokens", "postOrgApiToken"];
+  return {
+    [ids[0]]: {
+      rule: "api-tokens:list, own org only",
+      request: async (w) => ({ method: "GET", path: `${tokenPaths(prefix, w)}?token_values=include` }),
+      expected: SCOPED(200),
+    },
+    [ids[1]]: {
+      rule: "api-tokens:create, own org only, no scope beyond its own",
+      request: async (w) => ({ method: "POST", path: tokenPaths(prefix, w), json: { name: "via api", scopes: ["report:read"] } }),
+      expected: SCOPED(200),
+    },
+  };
+}
+
+export const API_ROUTES: Record<string, ApiEntry> = {
+  getQuota: { rule: "any live token (its own quota)", request: async () => ({ method: "GET", path: "/v0/quota" }), expected: SCOPE_FREE(200) },
+  getOrganizations: {
+    rule: "any live token (its own org)",
+    request: async () => ({ method: "GET", path: "/v0/organizations" }),
+    expected: SCOPE_FREE(200),
+  },
+  getOrgTelemetryConfig: {
+    rule: "any live token, own org only",
+    request: async (w) => ({ method: "GET", path: `/v0/orgs/${w.a.org.slug}/telemetry/config` }),
+    expected: SCOPE_FREE(404),
+  },
+  getOrgRepoList: {
+    rule: "repo:list, own org only",
+    request: async (w) => ({ method: "GET", path: `/v0/orgs/${w.a.org.slug}/repos` }),
+    expected: SCOPED(200),
+  },
+  getReportList: {
+    rule: "report:list (its own org's reports)",
+    request: async () => ({ method: "GET", path: "/v0/report/list" }),
+    expected: SCOPED(200, 200),
+  },
+  getReport: {
+    rule: "report:read, own org's reports only",
+    request: async (w) => ({ method: "GET", path: `/v0/report/view/${w.reportA}` }),
+    expected: SCOPED(200),
+  },
+  createReport: {
+    rule: "report:write (into its own org)",
+    request: async () => ({ method: "PUT", path: "/v0/report/upload?repo=sec", body: manifestUpload() }),
+    expected: SCOPED(200, 200),
+    mayChange: { "other org's admin": ["b"] },
+  },
+  ...tokenRoutes("tokens"),
+  ...tokenRoutes("api-tokens"),
+  postAPITokenUpdate: {
+    rule: "api-tokens:update, own org, only tokens within its scopes",
+    request: async (w) => ({ method: "POST", path: `/v0/orgs/${w.a.org.slug}/tokens/${(await addToken(w.a.org.id)).id}/update`, json: { name: "renamed" } }),
+    foreignIds: async (w) => ({ method: "POST", path: `/v0/orgs/${w.a.org.slug}/tokens/${(await addToken(w.b.org.id)).id}/update`, json: { name: "renamed" } }),
+    expected: SCOPED(200),
+  },
+  postAPITokensRotate: {
+    rule: "api-tokens:rotate, own org, only tokens within its scopes",
+    request: async (w) => ({ method: "POST", path: `/v0/orgs/${w.a.org.slug}/tokens/${(await addToken(w.a.org.id)).id}/rotate`, json: {} }),
+    foreignIds: async (w) => ({ method: "POST", path: `/v0/orgs/${w.a.org.slug}/tokens/${(await addToken(w.b.org.id)).id}/rotate`, json: {} }),
+    expected: SCOPED(200),
+  },
+  postAPITokensRevoke: {
+    rule: "api-tokens:revoke, own org",
+    request: async (w) => ({ method: "POST", path: `/v0/orgs/${w.a.org.slug}/tokens/${(await addToken(w.a.org.id)).id}/revoke`, json: {} }),
+    foreignIds: async (w) => ({ method: "POST", path: `/v0/orgs/${w.a.org.slug}/tokens/${(await addToken(w.b.org.id)).id}/revoke`, json: {} }),
+    expected: SCOPED(200),
+  },
+  postOrgApiTokenUpdate: {
+    rule: "api-tokens:update, own org, only tokens within its scopes",
+    request: async (w) => ({ method: "POST", path: `/v0/orgs/${w.a.org.slug}/api-tokens/update`, json: { uuid: (await addToken(w.a.org.id)).id, name: "renamed" } }),
+    foreignIds: async (w) => foreignBodyIdentifiers(w, "update", { name: "renamed" }),
+    expected: SCOPED(200),
+  },
+  postOrgApiTokenRotate: {
+    rule: "api-tokens:rotate, own org, only tokens within its scopes",
+    request: async (w) => ({ method: "POST", path: `/v0/orgs/${w.a.org.slug}/api-tokens/rotate`, json: { uuid: (await addToken(w.a.org.id)).id } }),
+    foreignIds: async (w) => foreignBodyIdentifiers(w, "rotate", {}),
+    expected: SCOPED(200),
+  },
+  postOrgApiTokenRevoke: {
+    rule: "api-tokens:revoke, own org",
+    request: async (w) => ({ method: "POST", path: `/v0/orgs/${w.a.org.slug}/api-tokens/revoke`, json: { uuid: (await addToken(w.a.org.id)).id } }),
+    foreignIds: async (w) => foreignBodyIdentifiers(w, "revoke", {}),
+    expected: SCOPED(200),
+  },
+};
+
+/** Org B's token named by every identifier the body accepts (uuid, value id, value, hash) at once. */
+async function foreignBodyIdentifiers(w: ApiWorld, verb: string, extra: Record<string, unknown>): Promise<ApiRequest> {
+  const token = await addToken(w.b.org.id);
+  const variants = [{ uuid: token.id }, { id: token.valueId }, { token: token.value }, { hash: sriHash(token.hash) }, { hash: token.hash }];
+  const pick = variants[Math.floor(Math.random() * variants.length)]!;
+  return { method: "POST", path: `/v0/orgs/${w.a.org.slug}/api-tokens/${verb}`, json: { ...pick, ...extra } };
+}
+
+/** Paths the API handler answers before routing, without a Keyward token. */
+export const API_UNROUTED: Record<string, ApiEntry> = {
+  "/v0/openapi.json": { rule: "public (the API description)", request: async () => ({ method: "GET", path: "/v0/openapi.json" }), expected: PUBLIC(200) },
+  "/v0/leaked-tokens": {
+    rule: "public (secret scanners report leaks; the same 202 whatever matched)",
+    request: async () => ({ method: "POST", path: "/v0/leaked-tokens", json: { tokens: [`kw_${"A".repeat(36)}`] } }),
+    expected: PUBLIC(202),
+  },
+};
+
+// ——— Route handlers (app/**/route.ts) ———
+
+export type RouteHandlerEntry =
+  | {
+      rule: string;
+      method: "GET";
+      call: (w: World) => Promise<{ request: Request; params: Record<string, string> }>;
+      expected: Record<Caller, number>;
+    }
+  | { rule: string; checkedOverHttp: string };
+
+export const ROUTE_HANDLERS: Record<string, RouteHandlerEntry> = {
+  "app/(dashboard)/[orgSlug]/tokens/[id]/usage.csv/route.ts": {
+    rule: "org members, tokens they may see (admin-only tokens: admins)",
+    method: "GET",
+    call: async (w) => {
+      const token = await addToken(w.a.org.id, { visibility: "ORGANIZATION" });
+      return {
+        request: new Request(`http://keyward.test/${w.a.org.slug}/tokens/${token.id}/usage.csv`),
+        params: { orgSlug: w.a.org.slug, id: token.id },
+      };
+    },
+    expected: {
+      admin: 200,
+      member: 200,
+      "other org's admin": 404,
+      "removed member": 303,
+      "removed member, signed in again": 404,
+      "signed out": 303,
+    },
+  },
+  "app/api/auth/[...nextauth]/route.ts": {
+    rule: "Auth.js endpoints: public, its own CSRF token on every POST",
+    checkedOverHttp: "e2e/security.spec.ts (sign-out and sign-in POSTs without Auth.js's CSRF token or from another origin change nothing)",
+  },
+};
