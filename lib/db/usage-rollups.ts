@@ -200,7 +200,42 @@ export function usageRollupStatements(rollups: UsageRollups, dialect: SqlDialect
     ...upserts(TOKEN_DAYS, rollups.tokenDays, dialect),
     ...upserts(ORG_HOURS, rollups.orgHours, dialect),
     ...upserts(BREAKDOWNS, rollups.breakdowns, dialect),
+    ...recentTotalUpserts(rollups.tokenDays, dialect),
   ];
+}
+
+/**
+ * Adds each token's calls to its rolling-window total — only calls on days the org's window
+ * still counts (on or after UsageRecentWindow.firstDay, read in the same statement), so that
+ * moving the window later subtracts exactly what was added. Orgs whose window was never
+ * computed are skipped: computing it reads UsageDaily, which has these calls.
+ */
+function recentTotalUpserts(days: readonly TokenDayRollup[], dialect: SqlDialect): SqlStatement[] {
+  const statements: SqlStatement[] = [];
+  const rowsPerStatement = Math.floor(MAX_PARAMS_PER_STATEMENT / 4);
+  for (let start = 0; start < days.length; start += rowsPerStatement) {
+    const chunk = days.slice(start, start + rowsPerStatement);
+    const params: unknown[] = [];
+    const tuples = chunk.map((row) => {
+      params.push(row.tokenId, row.orgId, dialect === "postgresql" ? new Date(row.day).toISOString() : row.day, row.requests);
+      const n = params.length;
+      return dialect === "sqlite" ? "(?, ?, ?, ?)" : `($${n - 3}::text, $${n - 2}::text, $${n - 1}::timestamp(3), $${n}::int)`;
+    });
+    // SQLite names VALUES columns column1…column4; PostgreSQL takes an alias list.
+    const [token, org, day, requests] = dialect === "sqlite" ? ["column1", "column2", "column3", "column4"] : ["token_id", "org_id", "day", "requests"];
+    const source = dialect === "sqlite" ? `(VALUES ${tuples.join(", ")}) AS v` : `(VALUES ${tuples.join(", ")}) AS v(token_id, org_id, day, requests)`;
+    statements.push({
+      sql:
+        `INSERT INTO "UsageRecentTotal" ("tokenId", "orgId", "requests") ` +
+        `SELECT v.${token}, v.${org}, SUM(v.${requests}) FROM ${source} ` +
+        `JOIN "UsageRecentWindow" w ON w."orgId" = v.${org} AND v.${day} >= w."firstDay" ` +
+        // WHERE true: SQLite would otherwise read ON CONFLICT as a join constraint.
+        `WHERE true GROUP BY v.${token}, v.${org} ORDER BY v.${token} ` +
+        `ON CONFLICT ("tokenId") DO UPDATE SET "requests" = "UsageRecentTotal"."requests" + excluded."requests"`,
+      params,
+    });
+  }
+  return statements;
 }
 
 function upserts<Row>(spec: TableSpec<Row>, rows: readonly Row[], dialect: SqlDialect): SqlStatement[] {
@@ -323,7 +358,8 @@ export function rebuildRollupStatements(dialect: SqlDialect): string[] {
   ];
 }
 
-const ROLLUP_TABLES = ["UsageHourly", "UsageDaily", "UsageOrgHourly", "UsageBreakdownDaily"] as const;
+// Without a UsageRecentWindow row an org's totals are recomputed from UsageDaily when next read.
+const ROLLUP_TABLES = ["UsageHourly", "UsageDaily", "UsageOrgHourly", "UsageBreakdownDaily", "UsageRecentTotal", "UsageRecentWindow"] as const;
 
 /**
  * Recomputes every rollup from the UsageEvent rows, in one transaction: for rows written
@@ -338,4 +374,62 @@ export async function backfillUsageRollups(db: Db): Promise<void> {
     ...rebuildRollupStatements(provider),
   ];
   await db.$transaction(statements.map((sql) => db.$executeRawUnsafe(sql)));
+}
+
+// ---------------------------------------------------------------------------------------
+// The rolling 30-day window of UsageRecentTotal
+
+export const RECENT_WINDOW_DAYS = 30;
+
+/** The first UTC day of the rolling window that ends today. */
+export function recentWindowFirstDay(now: Date): number {
+  return truncateToDay(now.getTime()) - (RECENT_WINDOW_DAYS - 1) * DAY_MS;
+}
+
+/**
+ * Moves an org's rolling window to end today: subtracts the days it left (read from
+ * UsageDaily), or computes the totals afresh when they were never computed or are far behind.
+ * Runs at most once per org and day (the first overview after midnight UTC pays for it).
+ * Writers wait meanwhile (SQLite: the write lock; PostgreSQL: a SHARE lock on UsageDaily), so
+ * no call is counted twice or missed.
+ */
+export async function refreshRecentTotals(db: Db, orgId: string, now = new Date()): Promise<void> {
+  const target = recentWindowFirstDay(now);
+  const current = await db.usageRecentWindow.findUnique({ where: { orgId }, select: { firstDay: true } });
+  if (current?.firstDay.getTime() === target) return;
+  const dialect = dialectOf(db);
+  const day = (ms: number) => (dialect === "sqlite" ? ms : new Date(ms).toISOString());
+  const p = (n: number, cast: string) => (dialect === "sqlite" ? "?" : `$${n}::${cast}`);
+  await db.$transaction(
+    async (tx) => {
+      if (dialect === "postgresql") await tx.$executeRawUnsafe(`LOCK TABLE "UsageDaily" IN SHARE MODE`);
+      const state = await tx.usageRecentWindow.findUnique({ where: { orgId }, select: { firstDay: true } });
+      const from = state?.firstDay.getTime();
+      if (from === target) return;
+      if (from === undefined || from > target || target - from > RECENT_WINDOW_DAYS * DAY_MS) {
+        await tx.$executeRawUnsafe(`DELETE FROM "UsageRecentTotal" WHERE "orgId" = ${p(1, "text")}`, orgId);
+        await tx.$executeRawUnsafe(
+          `INSERT INTO "UsageRecentTotal" ("tokenId", "orgId", "requests")
+           SELECT "tokenId", MIN("orgId"), SUM("requests") FROM "UsageDaily" WHERE "orgId" = ${p(1, "text")} AND "day" >= ${p(2, "timestamp(3)")}
+           GROUP BY "tokenId"`,
+          orgId,
+          day(target),
+        );
+      } else {
+        const leaving = `SELECT d."tokenId" FROM "UsageDaily" d WHERE d."orgId" = ${p(1, "text")} AND d."day" >= ${p(2, "timestamp(3)")} AND d."day" < ${p(3, "timestamp(3)")}`;
+        await tx.$executeRawUnsafe(
+          `UPDATE "UsageRecentTotal" SET "requests" = "requests" - (
+             SELECT COALESCE(SUM(d."requests"), 0) FROM "UsageDaily" d
+             WHERE d."tokenId" = "UsageRecentTotal"."tokenId" AND d."day" >= ${p(4, "timestamp(3)")} AND d."day" < ${p(5, "timestamp(3)")}
+           ) WHERE "orgId" = ${p(6, "text")} AND "tokenId" IN (${leaving})`,
+          ...(dialect === "sqlite"
+            ? [day(from), day(target), orgId, orgId, day(from), day(target)]
+            : [orgId, day(from), day(target), day(from), day(target), orgId]),
+        );
+        await tx.$executeRawUnsafe(`DELETE FROM "UsageRecentTotal" WHERE "orgId" = ${p(1, "text")} AND "requests" <= 0`, orgId);
+      }
+      await tx.usageRecentWindow.upsert({ where: { orgId }, create: { orgId, firstDay: new Date(target) }, update: { firstDay: new Date(target) } });
+    },
+    { maxWait: 10_000, timeout: 60_000 },
+  );
 }

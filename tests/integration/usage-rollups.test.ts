@@ -7,6 +7,7 @@ import {
   DAY_MS,
   HOUR_MS,
   insertUsageWithRollups,
+  refreshRecentTotals,
   type UsageEventRow,
 } from "@/lib/db/usage-rollups";
 import { OUTCOMES, outcomeOf } from "@/lib/usage/outcomes";
@@ -100,6 +101,15 @@ async function expectRollupsMatchRecount() {
   expect(actual.breakdown).toEqual(expected.breakdown);
   // The org has no other tokens, so its hourly rollup adds up to the same total.
   expect(actual.orgTotal).toBe(expected.total);
+  // Rolling-window totals, once the org's window exists, are the per-day counts inside it.
+  const window = await db.usageRecentWindow.findUnique({ where: { orgId } });
+  if (window) {
+    const [totals, days] = await Promise.all([
+      db.usageRecentTotal.findMany({ where: { orgId } }),
+      db.usageDaily.groupBy({ by: ["tokenId"], where: { orgId, day: { gte: window.firstDay } }, _sum: { requests: true } }),
+    ]);
+    expect(Object.fromEntries(totals.map((t) => [t.tokenId, t.requests]))).toEqual(Object.fromEntries(days.map((d) => [d.tokenId, d._sum.requests])));
+  }
 }
 
 beforeAll(async () => {
@@ -116,6 +126,8 @@ describe("usage rollups", () => {
   });
 
   it("equal a recount when the REST API's usage writer adds batches on its own connection", async () => {
+    // With the org's rolling window in place, the writer keeps its totals too.
+    await refreshRecentTotals(db, orgId, new Date(BASE + 5 * DAY_MS));
     const store = createApiStore(resolveDatabaseTarget(process.env.DATABASE_URL));
     try {
       const rows = calls(1_200, 31).map((row) => ({ ...row, at: row.at.getTime() }));

@@ -9,10 +9,11 @@ import {
   type RequestLogFilters,
   type RequestLogParams,
   type RequestLogSort,
+  type StatusFilter,
 } from "@/lib/validations/usage";
 import { ENDPOINTS } from "@/lib/api/endpoints";
 import { databaseProvider, db } from "../client";
-import { DAY_MS, HOUR_MS, truncateToDay, truncateToHour, type BreakdownDimension } from "../usage-rollups";
+import { DAY_MS, HOUR_MS, refreshRecentTotals, truncateToDay, truncateToHour, type BreakdownDimension } from "../usage-rollups";
 import { visibleTokensWhere } from "./tokens";
 
 // Named usage queries for the dashboard. Everything shown over time comes from the rollups
@@ -211,12 +212,21 @@ function from(index: IndexName): string {
   return dialect === "sqlite" ? `"UsageEvent" INDEXED BY "UsageEvent_${index}_idx"` : `"UsageEvent"`;
 }
 
-/** The index whose leading columns the filters pin down, so matching rows come out in time order. */
+/**
+ * The index whose leading columns the most selective filter pins down, so matching rows come
+ * out in time order and few others are read: an IP first, then an error status (errors are
+ * rare), then a route, then success statuses (most calls).
+ */
 function filterIndex(filters: RequestLogFilters): IndexName {
   if (filters.ip) return "tokenId_ip_at";
+  if (filters.status && !isSuccessFilter(filters.status)) return "tokenId_status_at";
   if (filters.route) return "tokenId_route_at";
   if (filters.status) return "tokenId_status_at";
   return "tokenId_at";
+}
+
+function isSuccessFilter(status: StatusFilter): boolean {
+  return status.kind === "outcome" ? status.outcome === "success" : status.code < 400;
 }
 
 function indexFor(filters: RequestLogFilters, sort: RequestLogSort): IndexName {
@@ -442,7 +452,8 @@ export type OverviewToken = { id: string; name: string };
 export type OrgUsageOverview = {
   totals: UsageTotals;
   series: UsageSeries;
-  topTokens: (OverviewToken & OutcomeCounts)[];
+  /** Requests over the rolling 30-day window. */
+  topTokens: (OverviewToken & { requests: number })[];
   nearQuota: { total: number; tokens: (OverviewToken & { remaining: number; max: number; window: QuotaWindow; resetAt: Date })[] };
   unused: { days30: number; days90: number; tokens: (OverviewToken & { lastUsedAt: Date | null; createdAt: Date })[] };
   expiring: { total: number; tokens: (OverviewToken & { expiresAt: Date })[] };
@@ -463,12 +474,11 @@ export async function getOrgUsageOverview(orgId: string, role: OrgRole, now = ne
   });
   const expiringWhere = { ...visible, status: "ACTIVE" as const, expiresAt: { gt: now, lte: new Date(now.getTime() + 7 * DAY_MS) } };
 
-  const [hours, topTokens, nearQuota, unused30, unused90, unusedTokens, expiringTotal, expiring] = await Promise.all([
-    db.usageOrgHourly.findMany({ where: { orgId, hour: { gte: new Date(firstDay) } }, orderBy: { hour: "asc" } }),
-    topTokensByVolume(orgId, role, firstDay),
+  const [series, topTokens, nearQuota, unused, unusedTokens, expiringTotal, expiring] = await Promise.all([
+    orgSeries(orgId, firstHour, firstDay),
+    topTokensByVolume(orgId, role, now),
     tokensNearQuota(orgId, role, now),
-    db.apiToken.count({ where: unusedWhere(30) }),
-    db.apiToken.count({ where: unusedWhere(90) }),
+    unusedCounts(orgId, role, now),
     db.apiToken.findMany({
       where: unusedWhere(30),
       orderBy: [{ lastUsedAt: { sort: "asc", nulls: "first" } }, { createdAt: "asc" }],
@@ -484,44 +494,55 @@ export async function getOrgUsageOverview(orgId: string, role: OrgRole, now = ne
     }),
   ]);
 
-  const rows = hours.map((row) => ({ ...row, start: row.hour }));
-  const series: UsageSeries = {
-    hourly: buckets(firstHour, HOUR_MS, SERIES_HOURS, rows.filter((row) => row.hour.getTime() >= firstHour)),
-    daily: buckets(firstDay, DAY_MS, SERIES_DAYS, rows),
-  };
   return {
     totals: { last24h: sum(series.hourly), last30d: sum(series.daily) },
     series,
     topTokens,
     nearQuota,
-    unused: { days30: unused30, days90: unused90, tokens: unusedTokens },
+    unused: { ...unused, tokens: unusedTokens },
     expiring: { total: expiringTotal, tokens: expiring.map((token) => ({ id: token.id, name: token.name, expiresAt: token.expiresAt! })) },
   };
 }
 
-/** Summed from the per-token daily rollup through its (orgId, day, tokenId, requests) index. */
-async function topTokensByVolume(orgId: string, role: OrgRole, firstDay: number): Promise<(OverviewToken & OutcomeCounts)[]> {
+/** The org's busiest tokens over the rolling 30-day window: an index read of UsageRecentTotal (kept current by the writers). */
+async function topTokensByVolume(orgId: string, role: OrgRole, now: Date): Promise<(OverviewToken & { requests: number })[]> {
+  await refreshRecentTotals(db, orgId, now);
   const p = new SqlParams();
-  const org = p.add(orgId);
-  const since = p.time(new Date(firstDay));
   const visibility = role === "ADMIN" ? "" : ` AND t."visibility" = 'ORGANIZATION'`;
-  const counters = ["requests", ...OUTCOMES].map((c) => `SUM(d."${c}") AS "${c}"`).join(", ");
-  const rows = await db.$queryRawUnsafe<Record<string, unknown>[]>(
-    `SELECT t."id", t."name", s.* FROM (
-       SELECT d."tokenId", ${counters} FROM "UsageDaily" d WHERE d."orgId" = ${org} AND d."day" >= ${since} GROUP BY d."tokenId"
-     ) AS s JOIN "ApiToken" t ON t."id" = s."tokenId" AND t."orgId" = ${p.add(orgId)}${visibility}
-     ORDER BY s."requests" DESC, t."id" ASC LIMIT ${OVERVIEW_LIST_LIMIT}`,
+  const rows = await db.$queryRawUnsafe<{ id: string; name: string; requests: unknown }[]>(
+    `SELECT t."id", t."name", r."requests" FROM "UsageRecentTotal" r
+     JOIN "ApiToken" t ON t."id" = r."tokenId" AND t."orgId" = r."orgId"${visibility}
+     WHERE r."orgId" = ${p.add(orgId)} AND r."requests" > 0
+     ORDER BY r."requests" DESC LIMIT ${OVERVIEW_LIST_LIMIT}`,
     ...p.values,
   );
-  return rows.map((row) => ({
-    id: String(row.id),
-    name: String(row.name),
-    requests: Number(row.requests),
-    ...(Object.fromEntries(OUTCOMES.map((outcome) => [outcome, Number(row[outcome])])) as Record<Outcome, number>),
-  }));
+  return rows.map((row) => ({ id: row.id, name: row.name, requests: Number(row.requests) }));
 }
 
-/** Live tokens in an unfinished window with at most NEAR_QUOTA_FRACTION of their quota left, emptiest first. */
+/** The org's requests per UTC day (summed from its hourly rollup in the database) and per hour for the last 24. */
+async function orgSeries(orgId: string, firstHour: number, firstDay: number): Promise<UsageSeries> {
+  const p = new SqlParams();
+  const dayOf = dialect === "sqlite" ? `("hour" / ${DAY_MS}) * ${DAY_MS}` : `date_trunc('day', "hour")`;
+  const counters = ["requests", ...OUTCOMES].map((c) => `SUM("${c}") AS "${c}"`).join(", ");
+  const [days, hours] = await Promise.all([
+    db.$queryRawUnsafe<Record<string, unknown>[]>(
+      `SELECT ${dayOf} AS "start", ${counters} FROM "UsageOrgHourly" WHERE "orgId" = ${p.add(orgId)} AND "hour" >= ${p.time(new Date(firstDay))} GROUP BY ${dayOf}`,
+      ...p.values,
+    ),
+    db.usageOrgHourly.findMany({ where: { orgId, hour: { gte: new Date(firstHour) } } }),
+  ]);
+  const counted = (row: Record<string, unknown>): CountedRow => ({
+    start: toDate(row.start),
+    requests: Number(row.requests),
+    ...(Object.fromEntries(OUTCOMES.map((outcome) => [outcome, Number(row[outcome])])) as Record<Outcome, number>),
+  });
+  return {
+    hourly: buckets(firstHour, HOUR_MS, SERIES_HOURS, hours.map((row) => ({ ...row, start: row.hour }))),
+    daily: buckets(firstDay, DAY_MS, SERIES_DAYS, days.map(counted)),
+  };
+}
+
+/** Live tokens in an unfinished window with at most NEAR_QUOTA_FRACTION of their quota left, emptiest first, and how many (one pass). */
 async function tokensNearQuota(orgId: string, role: OrgRole, now: Date): Promise<OrgUsageOverview["nearQuota"]> {
   const p = new SqlParams();
   const where = [
@@ -533,14 +554,13 @@ async function tokensNearQuota(orgId: string, role: OrgRole, now: Date): Promise
     `"quotaRemaining" <= "quotaMax" * ${NEAR_QUOTA_FRACTION}`,
     ...(role === "ADMIN" ? [] : [`"visibility" = 'ORGANIZATION'`]),
   ].join(" AND ");
-  const [countRow] = await db.$queryRawUnsafe<{ n: unknown }[]>(`SELECT COUNT(*) AS n FROM "ApiToken" WHERE ${where}`, ...p.values);
   const rows = await db.$queryRawUnsafe<Record<string, unknown>[]>(
-    `SELECT "id", "name", "quotaRemaining", "quotaMax", "quotaWindow", "quotaResetAt" FROM "ApiToken" WHERE ${where}
+    `SELECT "id", "name", "quotaRemaining", "quotaMax", "quotaWindow", "quotaResetAt", COUNT(*) OVER () AS "total" FROM "ApiToken" WHERE ${where}
      ORDER BY CAST("quotaRemaining" AS REAL) / "quotaMax" ASC, "id" ASC LIMIT ${OVERVIEW_LIST_LIMIT}`,
     ...p.values,
   );
   return {
-    total: Number(countRow?.n ?? 0),
+    total: Number(rows[0]?.total ?? 0),
     tokens: rows.map((row) => ({
       id: String(row.id),
       name: String(row.name),
@@ -550,4 +570,26 @@ async function tokensNearQuota(orgId: string, role: OrgRole, now: Date): Promise
       resetAt: toDate(row.quotaResetAt),
     })),
   };
+}
+
+/** Live tokens older than 30 (90) days with no call in that time, both counted in one pass. */
+async function unusedCounts(orgId: string, role: OrgRole, now: Date): Promise<{ days30: number; days90: number }> {
+  const p = new SqlParams();
+  const cutoff = (days: number) => new Date(now.getTime() - days * DAY_MS);
+  // Each placeholder takes its own value (SQLite's "?" cannot be reused).
+  const idleSince = (days: number) => `"createdAt" < ${p.time(cutoff(days))} AND ("lastUsedAt" IS NULL OR "lastUsedAt" < ${p.time(cutoff(days))})`;
+  const days90 = idleSince(90);
+  const days30 = idleSince(30);
+  const where = [
+    `"orgId" = ${p.add(orgId)}`,
+    `"status" = 'ACTIVE'`,
+    `("expiresAt" IS NULL OR "expiresAt" > ${p.time(now)})`,
+    ...(role === "ADMIN" ? [] : [`"visibility" = 'ORGANIZATION'`]),
+  ].join(" AND ");
+  const [row] = await db.$queryRawUnsafe<{ days30: unknown; days90: unknown }[]>(
+    `SELECT COALESCE(SUM(CASE WHEN ${days90} THEN 1 ELSE 0 END), 0) AS "days90", COALESCE(SUM(CASE WHEN ${days30} THEN 1 ELSE 0 END), 0) AS "days30"
+     FROM "ApiToken" WHERE ${where}`,
+    ...p.values,
+  );
+  return { days30: Number(row?.days30 ?? 0), days90: Number(row?.days90 ?? 0) };
 }
