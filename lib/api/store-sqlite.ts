@@ -82,6 +82,9 @@ export class SqliteApiStore implements ApiStore {
     // WAL is a property of the file (set by the migrations); readers never wait for writers.
     if (this.#db.pragma("journal_mode", { simple: true }) !== "wal") this.#db.pragma("journal_mode = WAL");
     this.#db.pragma(`synchronous = ${options.synchronous ?? "NORMAL"}`);
+    // Checkpoints (copying the WAL into the database file, with an fsync) happen on the usage
+    // writer's connection, which commits every quarter second anyway, never on this thread.
+    this.#db.pragma("wal_autocheckpoint = 0");
     this.#tokenByHash = this.#db.prepare(TOKEN_BY_HASH);
     this.#charge = this.#db.prepare(CHARGE);
     this.#chargeBatch = this.#db.transaction((batch: readonly PendingCharge[]) => batch.map((entry) => this.#charge.get(entry.request)));
