@@ -45,7 +45,9 @@ export function UsageChart({ title, buckets, granularity }: { title: string; buc
     <figure className="rounded-lg border border-slate-200 bg-white p-4">
       <figcaption className="mb-2 flex flex-wrap items-baseline justify-between gap-2">
         <span className="text-sm font-medium text-slate-900">{title}</span>
-        <span className="text-sm tabular-nums text-slate-600">{formatCount(total)} requests</span>
+        <span className="text-sm tabular-nums text-slate-600">
+          {formatCount(total)} request{total === 1 ? "" : "s"}
+        </span>
       </figcaption>
       <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={summary} className="h-auto w-full">
         <line x1={PLOT_LEFT} x2={WIDTH} y1={PLOT_BOTTOM} y2={PLOT_BOTTOM} className="stroke-slate-300" />

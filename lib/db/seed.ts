@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { hashPassword } from "../auth/password";
-import type { Scope, TokenKeyring } from "../tokens";
+import { scopeGrants, type Scope, type TokenKeyring } from "../tokens";
+import { scopeForRoute } from "../usage/scope-usage";
 import { auditRow } from "./audit";
 import type { Db } from "./client";
 import { newTokenRows } from "./token-store";
@@ -85,7 +86,9 @@ export async function seedDemoData(db: Db, keyring: TokenKeyring, now = new Date
     );
     const events = Array.from({ length: demo.requests }, (_, i) => {
       const route = pick(ROUTES);
-      const status = random() < 0.9 ? 200 : pick([401, 403, 404, 429]);
+      const scope = scopeForRoute(route);
+      // A call outside the token's scopes is refused, as the API would.
+      const status = scope && !scopeGrants(demo.scopes, scope) ? 403 : random() < 0.9 ? 200 : pick([401, 403, 404, 429]);
       return {
         requestId: randomUUID(),
         tokenId: rows.token.id,
