@@ -41,16 +41,17 @@ export function inputToObject(input: ActionInput): Record<string, unknown> {
 }
 
 export function fieldErrors(error: z.ZodError): ActionState<never> {
-  const errors: Record<string, string[]> = {};
+  // A Map, not an object: a caller's field may be named "constructor" or "__proto__".
+  const errors = new Map<string, string[]>();
+  const add = (field: string, message: string) => errors.set(field, [...(errors.get(field) ?? []), message]);
   for (const issue of error.issues) {
     if (issue.code === "unrecognized_keys") {
-      for (const key of issue.keys) (errors[key] ??= []).push("This field cannot be set.");
+      for (const key of issue.keys) add(key, "This field cannot be set.");
       continue;
     }
-    const path = issue.path.length ? issue.path.join(".") : "form";
-    (errors[path] ??= []).push(issue.message);
+    add(issue.path.length ? issue.path.join(".") : "form", issue.message);
   }
-  return { ok: false, code: "INVALID", errors, message: "Please correct the highlighted fields." };
+  return { ok: false, code: "INVALID", errors: Object.fromEntries(errors), message: "Please correct the highlighted fields." };
 }
 
 /**

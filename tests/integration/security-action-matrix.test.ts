@@ -144,6 +144,19 @@ describe("mass assignment: fields the form never sends", () => {
     expect(await worldSnapshot(world)).toEqual(before);
   });
 
+  it.each(orgActions)("%s refuses fields named like Object's own properties (constructor, __proto__, toString) as field errors", async (id, entry) => {
+    const world = await createWorld();
+    const input = { ...(await entry.input(world)), orgSlug: world.a.org.slug };
+    const crafted = JSON.parse(`{${Object.entries(input).map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(",")},"constructor":"x","__proto__":"x","toString":"x","hasOwnProperty":"x"}`) as Record<string, unknown>;
+    await actAsCaller(world, "admin");
+    const before = await worldSnapshot(world);
+    const call = await invokeAction(actions.get(id)!, entry.form ? toFormData(crafted) : crafted, entry.form);
+    expect(call.error, String(call.error)).toBeUndefined();
+    expect(call.outcome).toBe("INVALID");
+    expect(Object.keys((call.result as { errors: object }).errors).sort()).toEqual(["__proto__", "constructor", "hasOwnProperty", "toString"]);
+    expect(await worldSnapshot(world)).toEqual(before);
+  });
+
   it("an invitation accepted with role=ADMIN and another org's id joins with the invited role, in the invited org only", async () => {
     const entry = ACTIONS["invitations#acceptInvitationWithPassword"]!;
     const world = await createWorld();
