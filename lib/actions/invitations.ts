@@ -162,8 +162,9 @@ export async function acceptInvitationWithPassword(_prev: ActionState | undefine
 }
 
 /** "Continue with GitHub" from an invitation: remembers the link for the sign-in callback, then goes to GitHub. */
-export async function continueInvitationWithGithub(formData: FormData): Promise<void> {
-  const parsed = acceptInvitationSchema.safeParse({ secret: formData.get("secret") });
+export async function continueInvitationWithGithub(formData: ActionInput): Promise<void> {
+  // A form action; a crafted call may send anything instead of the form's FormData.
+  const parsed = acceptInvitationSchema.safeParse({ secret: inputToObject(formData).secret });
   if (!parsed.success) redirect("/sign-in");
   (await cookies()).set(INVITE_COOKIE, parsed.data.secret, {
     httpOnly: true,

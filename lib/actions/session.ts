@@ -37,6 +37,7 @@ export async function signOutAction(): Promise<void> {
   await signOut({ redirectTo: "/sign-in" });
 }
 
-export async function signInWithGithub(formData: FormData): Promise<void> {
-  await signIn("github", { redirectTo: safeCallbackPath(formData.get("callbackUrl")) });
+/** A form action; a crafted call may send anything instead of the form's FormData. */
+export async function signInWithGithub(formData: ActionInput): Promise<void> {
+  await signIn("github", { redirectTo: safeCallbackPath(inputToObject(formData).callbackUrl) });
 }

@@ -28,7 +28,8 @@ export async function serverActionsInCode(): Promise<Map<string, ServerAction>> 
 export function toFormData(input: Record<string, unknown>): FormData {
   const form = new FormData();
   for (const [key, value] of Object.entries(input)) {
-    for (const item of Array.isArray(value) ? value : [value]) form.append(key, String(item));
+    // A form sends strings only; anything else arrives as some string.
+    for (const item of Array.isArray(value) ? value : [value]) form.append(key, typeof item === "string" ? item : (JSON.stringify(item) ?? "undefined"));
   }
   return form;
 }
