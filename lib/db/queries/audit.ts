@@ -1,5 +1,6 @@
 import "server-only";
 import type { AuditListParams } from "@/lib/validations/audit";
+import { showInvisible, showInvisibleDeep } from "@/lib/format/visible-text";
 import { db } from "../client";
 import type { Prisma } from "../generated/sqlite/client";
 
@@ -50,15 +51,16 @@ export async function listAuditEvents(orgId: string, params: AuditListParams): P
     rows: events.map((e) => ({
       id: e.id,
       at: e.at,
-      actorLabel: e.actorLabel,
+      // Names and user agents are typed by people: shown with invisible characters escaped.
+      actorLabel: showInvisible(e.actorLabel),
       actorKind: e.actorUserId ? "user" : e.actorTokenId ? "token" : "system",
       action: e.action,
       targetType: e.targetType,
       targetId: e.targetId,
-      targetName: e.targetId ? (names.get(e.targetId) ?? null) : null,
-      metadata: parseMetadata(e.metadata),
+      targetName: e.targetId ? showNullable(names.get(e.targetId)) : null,
+      metadata: showInvisibleDeep(parseMetadata(e.metadata)),
       ip: e.ip,
-      userAgent: e.userAgent,
+      userAgent: showNullable(e.userAgent),
     })),
   };
 }
@@ -86,9 +88,14 @@ export async function auditFilterOptions(orgId: string): Promise<AuditFilterOpti
     const value = a.actorUserId ? `user:${a.actorUserId}` : `token:${a.actorTokenId}`;
     if (seen.has(value)) continue; // the same person under an older email
     seen.add(value);
-    actorOptions.push({ value, label: a.actorTokenId ? `${a.actorLabel} (API token)` : a.actorLabel });
+    const label = showInvisible(a.actorLabel);
+    actorOptions.push({ value, label: a.actorTokenId ? `${label} (API token)` : label });
   }
   return { actions: actions.map((a) => a.action), actors: actorOptions };
+}
+
+function showNullable(text: string | null | undefined): string | null {
+  return text === null || text === undefined ? null : showInvisible(text);
 }
 
 /** The name of a token of this org, for the "token:" filter chip. */

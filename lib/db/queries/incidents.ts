@@ -4,6 +4,7 @@ import { db } from "../client";
 import { incidentProgress, isStalled, type IncidentProgress } from "../incidents";
 import { displayStatus, type TokenDisplayStatus } from "../token-dto";
 import type { IncidentAction } from "@/lib/validations/incident";
+import { showInvisible } from "@/lib/format/visible-text";
 
 // Read side of incident response, for the incidents pages and the admins' banner. DTOs only:
 // never a token value or a full hash.
@@ -173,9 +174,10 @@ export async function incidentAuditTrail(orgId: string, incidentId: string, take
       id: event.id,
       at: event.at,
       action: event.action,
-      actor: event.actorLabel,
+      // Typed by people: invisible characters escaped, as in the audit log.
+      actor: showInvisible(event.actorLabel),
       tokenId,
-      tokenName: tokenId ? (names.get(tokenId) ?? null) : null,
+      tokenName: tokenId && names.has(tokenId) ? showInvisible(names.get(tokenId)!) : null,
       lastFourBefore: typeof lastFour === "object" ? (lastFour.before ?? null) : null,
       lastFourAfter: typeof lastFour === "object" ? (lastFour.after ?? null) : null,
       newValueHashPrefix: newValue?.hashPrefix ?? null,
