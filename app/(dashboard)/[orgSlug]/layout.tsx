@@ -19,6 +19,7 @@ export default async function OrgLayout({ children, params }: { children: React.
     { href: `${base}/usage`, label: "Usage" },
     ...(can(access.role, "audit:view") ? [{ href: `${base}/audit`, label: "Audit log" }] : []),
     ...(can(access.role, "incidents:manage") ? [{ href: `${base}/incidents`, label: "Incidents" }] : []),
+    { href: `${base}/api`, label: "API" },
   ];
   return (
     <div className="min-h-screen">
