@@ -6,8 +6,25 @@ import type { Scope } from "@/lib/tokens";
 import { Button } from "@/components/ui/button";
 
 /** The admin's one click: applies exactly the suggested list, for the token version the page showed. */
-export function NarrowScopesForm({ orgSlug, tokenId, version, scopes }: { orgSlug: string; tokenId: string; version: number; scopes: Scope[] }) {
+export function NarrowScopesForm({
+  orgSlug,
+  tokenId,
+  version,
+  scopes,
+}: {
+  orgSlug: string;
+  tokenId: string;
+  version: number;
+  /** null: nothing to narrow (the message of the last click stays). */
+  scopes: Scope[] | null;
+}) {
   const [state, action, pending] = useActionState(narrowTokenScopesAction, undefined);
+  const message = (
+    <p role="status" aria-live="polite" className={`text-xs ${state?.ok ? "text-green-800" : "text-red-700"}`}>
+      {state?.message}
+    </p>
+  );
+  if (!scopes) return <div className="mt-2">{message}</div>;
   return (
     <form action={action} className="mt-2 flex flex-wrap items-center gap-3">
       <input type="hidden" name="orgSlug" value={orgSlug} />
@@ -15,12 +32,10 @@ export function NarrowScopesForm({ orgSlug, tokenId, version, scopes }: { orgSlu
       <input type="hidden" name="expectedVersion" value={version} />
       {/* Space-separated; empty means "no scopes". */}
       <input type="hidden" name="scopes" value={scopes.join(" ")} />
-      <Button type="submit" disabled={pending || state?.ok === true}>
+      <Button type="submit" disabled={pending}>
         {pending ? "Narrowing…" : "Narrow unused scopes"}
       </Button>
-      <p role="status" aria-live="polite" className={`text-xs ${state?.ok ? "text-green-800" : "text-red-700"}`}>
-        {state?.message}
-      </p>
+      {message}
     </form>
   );
 }

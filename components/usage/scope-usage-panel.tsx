@@ -51,12 +51,16 @@ export function ScopeUsagePanel({
           This token manages tokens through the API, which only works within its own scopes, so its other scopes are kept.
         </p>
       )}
-      <Suggestion usage={usage} orgSlug={orgSlug} tokenId={tokenId} version={version} canManage={canManage && editable} />
+      <Suggestion usage={usage} canManage={canManage && editable} />
+      {/* Always rendered for admins, so its message outlives the suggestion it just applied. */}
+      {canManage && editable && (
+        <NarrowScopesForm orgSlug={orgSlug} tokenId={tokenId} version={version} scopes={usage.countedRequests > 0 ? usage.suggestion : null} />
+      )}
     </section>
   );
 }
 
-function Suggestion({ usage, orgSlug, tokenId, version, canManage }: { usage: TokenScopeUsage; orgSlug: string; tokenId: string; version: number; canManage: boolean }) {
+function Suggestion({ usage, canManage }: { usage: TokenScopeUsage; canManage: boolean }) {
   if (usage.countedRequests === 0) {
     return usage.granted.length > 0 ? (
       <p className="mt-3 text-sm text-slate-600">No authorized calls in this period, so there is nothing to compare. A token nobody uses is better disabled.</p>
@@ -69,11 +73,7 @@ function Suggestion({ usage, orgSlug, tokenId, version, canManage }: { usage: To
       <p>
         Suggestion: narrow the scopes to <code className="font-mono">{shown}</code>.
       </p>
-      {canManage ? (
-        <NarrowScopesForm orgSlug={orgSlug} tokenId={tokenId} version={version} scopes={usage.suggestion} />
-      ) : (
-        <p className="mt-1 text-xs">An organization admin can apply this.</p>
-      )}
+      {!canManage && <p className="mt-1 text-xs">An organization admin can apply this.</p>}
     </div>
   );
 }
