@@ -4,7 +4,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export NEXT_TELEMETRY_DISABLED=1
-results_dir="test-results/summary"
+results_dir="test-reports"  # not test-results/: Playwright empties that folder when it starts
 rm -rf "$results_dir" && mkdir -p "$results_dir"
 failed_steps=()
 
