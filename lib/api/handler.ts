@@ -3,6 +3,7 @@ import { queryCarriesToken, TOKEN_REFUSAL_MESSAGES, tokenFromAuthorization } fro
 import { clientIpOf } from "../server/client-ip";
 import { hashTokenValue } from "../tokens/format";
 import { nextQuotaReset } from "../tokens/quota";
+import { isStorableDeep } from "../validations/text";
 import { scopeGrants } from "../tokens/scopes";
 import type { ApiContext, ApiResult, BodyOf, QueryOf } from "./context";
 import { ENDPOINTS, OPENAPI_PATH, type EndpointId, type EndpointSpec } from "./endpoints";
@@ -291,6 +292,7 @@ async function parseInput(spec: EndpointSpec, search: string, req: IncomingMessa
   let query: unknown;
   if (spec.query) {
     const raw = Object.fromEntries(new URLSearchParams(search));
+    if (!isStorableDeep(raw)) throw badRequest("The query string contains text that is not valid (NUL).");
     const result = spec.query.safeParse(raw);
     if (!result.success) throw fromZodError(result.error, "query");
     query = result.data;
@@ -317,11 +319,14 @@ function parseJsonBody(raw: Buffer, contentType: string | undefined): unknown {
   // Socket clients send `{}` for bodiless POSTs; an empty body means the same.
   if (raw.length === 0) return {};
   if (contentType && !/^application\/(.+\+)?json\b/i.test(contentType)) throw unsupportedMediaType("application/json");
+  let json: unknown;
   try {
-    return JSON.parse(raw.toString("utf8"));
+    json = JSON.parse(raw.toString("utf8"));
   } catch {
     throw badRequest("The request body is not valid JSON.");
   }
+  if (!isStorableDeep(json)) throw badRequest("The request body contains a string that is not valid text (NUL or a lone surrogate escape).");
+  return json;
 }
 
 function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {

@@ -5,6 +5,7 @@ import { endGracePeriod, setTokenEnabled, type TokenActor, type Tx } from "../db
 import { clientIpOf } from "../server/client-ip";
 import { checkTokenFormat, hashTokenValue } from "../tokens/format";
 import { leakReportSchema, MAX_LEAK_CANDIDATES, type LeakCandidate } from "../validations/incident";
+import { isStorableDeep, truncateText } from "../validations/text";
 import { ApiError, badRequest, errorBody, fromZodError, methodNotAllowed, payloadTooLarge, unsupportedMediaType } from "./errors";
 
 // POST /v0/leaked-tokens: where secret scanners (GitHub secret scanning's partner program and the
@@ -104,7 +105,7 @@ async function flagLeaked(
   actor: TokenActor,
   now: Date,
 ): Promise<void> {
-  const source = (report.url ?? report.source ?? report.type ?? "").slice(0, SOURCE_MAX_LENGTH) || null;
+  const source = truncateText(report.url ?? report.source ?? report.type ?? "", SOURCE_MAX_LENGTH) || null;
   await tx.apiToken.updateMany({ where: { id: value.tokenId, orgId: value.orgId }, data: { leakReportedAt: now, leakReportSource: source } });
   await recordAudit(tx, {
     orgId: value.orgId,
@@ -215,6 +216,7 @@ async function readReport(req: IncomingMessage): Promise<LeakCandidate[]> {
   } catch {
     throw badRequest("The request body is not valid JSON.");
   }
+  if (!isStorableDeep(json)) throw badRequest("The request body contains a string that is not valid text (NUL or a lone surrogate escape).");
   const count = Array.isArray(json) ? json.length : Array.isArray((json as { tokens?: unknown } | null)?.tokens) ? (json as { tokens: unknown[] }).tokens.length : 0;
   // Checked first so a long list gets this message rather than a union's generic one.
   if (count > MAX_LEAK_CANDIDATES) {

@@ -1,3 +1,4 @@
+import { isStorableText } from "../validations/text";
 import { ENDPOINTS, type EndpointId, type EndpointSpec } from "./endpoints";
 
 export type RouteMatch =
@@ -38,7 +39,8 @@ function matchSegments(pattern: string[], actual: string[]): Record<string, stri
       } catch {
         return null;
       }
-      if (value === "") return null;
+      // A NUL (%00) names nothing: no id or slug holds one, and PostgreSQL refuses it in a query.
+      if (value === "" || !isStorableText(value)) return null;
       (params ??= {})[expected.slice(1, -1)] = value;
     } else if (expected !== actual[i]) {
       return null;

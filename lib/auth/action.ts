@@ -1,6 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import { db } from "../db/client";
+import { isStorableText, UNSTORABLE_MESSAGE, unstorableFields } from "../validations/text";
 import type { OrgRole } from "./permissions";
 import { getRequestContext } from "./request-context";
 import { getCurrentUser, type CurrentUser } from "./session";
@@ -25,7 +26,7 @@ export type ActionContext = {
 
 export type ActionInput = FormData | Record<string, unknown> | undefined;
 
-const orgSlugSchema = z.string().trim().min(1).max(64);
+const orgSlugSchema = z.string().trim().min(1).max(64).refine(isStorableText);
 
 /** FormData → plain object; repeated keys become arrays; Next's own `$ACTION_*` fields are dropped. */
 export function inputToObject(input: ActionInput): Record<string, unknown> {
@@ -79,6 +80,11 @@ function orgAction<S extends z.ZodObject, T>(
     if (!membership) return { ok: false, code: "NOT_FOUND", message: "Not found." };
     if (!roles.includes(membership.role)) {
       return { ok: false, code: "FORBIDDEN", message: "Only organization admins can do this." };
+    }
+    const unstorable = unstorableFields(input);
+    if (unstorable.length > 0) {
+      const errors = Object.fromEntries(unstorable.map((field) => [field, [UNSTORABLE_MESSAGE]]));
+      return { ok: false, code: "INVALID", errors, message: "Please correct the highlighted fields." };
     }
     const parsed = strictSchema.safeParse(input);
     if (!parsed.success) return fieldErrors(parsed.error);

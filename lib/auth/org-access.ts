@@ -2,6 +2,7 @@ import "server-only";
 import { cache } from "react";
 import { notFound, redirect } from "next/navigation";
 import { db } from "../db/client";
+import { isStorableText } from "../validations/text";
 import type { OrgRole } from "./permissions";
 import { getCurrentUser, type CurrentUser } from "./session";
 
@@ -14,7 +15,8 @@ export type OrgAccess = {
 /** The caller's membership of the org with this slug; null for non-members and unknown orgs alike. */
 export const getOrgAccess = cache(async (orgSlug: string): Promise<OrgAccess | null> => {
   const user = await getCurrentUser();
-  if (!user) return null;
+  // No org's slug holds a NUL (%00 in a URL), and PostgreSQL refuses one in a query.
+  if (!user || !isStorableText(orgSlug)) return null;
   const membership = await db.membership.findFirst({
     where: { userId: user.id, org: { slug: orgSlug } },
     select: { role: true, org: { select: { id: true, slug: true, name: true } } },

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isInvitationSecret } from "@/lib/auth/invitation-secret";
+import { isStorableText } from "./text";
 
 export const MAX_INVITEES_PER_REQUEST = 50;
 export const MIN_PASSWORD_LENGTH = 12;
@@ -97,7 +98,12 @@ export const acceptInvitationSchema = z.object({ secret: invitationSecretSchema 
 export const acceptAsNewUserSchema = z
   .object({
     secret: invitationSecretSchema,
-    name: z.string().trim().min(1, "Enter your name.").max(100, "Names are at most 100 characters."),
+    name: z
+      .string()
+      .trim()
+      .min(1, "Enter your name.")
+      .max(100, "Names are at most 100 characters.")
+      .refine(isStorableText, "Your name contains characters that are not valid text."),
     password: z
       .string()
       .min(MIN_PASSWORD_LENGTH, `Use at least ${MIN_PASSWORD_LENGTH} characters.`)

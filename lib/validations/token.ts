@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseScopeList, QUOTA_WINDOWS, SCOPES, type Scope } from "@/lib/tokens";
+import { isStorableText } from "./text";
 
 // Shared by the dashboard's server actions and the REST API. Inputs arrive as FormData strings
 // or JSON values, so numbers and booleans accept both.
@@ -43,7 +44,8 @@ export const tokenNameSchema = z
   .trim()
   .min(1, "Enter a name.")
   .max(TOKEN_NAME_MAX_LENGTH, `Use at most ${TOKEN_NAME_MAX_LENGTH} characters.`)
-  .regex(/^[^\p{Cc}]*$/u, "Remove line breaks and control characters.");
+  // \p{Cs}: a lone surrogate (from a JSON escape) is not text any database keeps as typed.
+  .regex(/^[^\p{Cc}\p{Cs}]*$/u, "Remove line breaks and control characters.");
 
 /**
  * A list of scope names (array, or one string separated by spaces or commas); unknown names are
@@ -167,7 +169,7 @@ export const pageSizeSchema = z.coerce
   .catch(DEFAULT_PAGE_SIZE);
 
 export const tokenListParamsSchema = z.object({
-  q: z.string().trim().max(200).catch(""),
+  q: z.string().trim().max(200).refine(isStorableText).catch(""),
   status: z.enum(TOKEN_STATUS_FILTERS).optional().catch(undefined),
   visibility: z.enum(TOKEN_VISIBILITY_FILTERS).optional().catch(undefined),
   scope: z.enum(SCOPES.map((s) => s.name) as [Scope, ...Scope[]]).optional().catch(undefined),

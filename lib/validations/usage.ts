@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { OUTCOMES, type Outcome } from "@/lib/usage/outcomes";
+import { isStorableText } from "./text";
 import { tokenSchema } from "./token";
 
 // URL state of a token's request log (the page and its CSV export read the same parameters).
@@ -43,7 +44,7 @@ const routeParam = z
   .string()
   .trim()
   .max(300)
-  .regex(/^[A-Z]{3,7} (\/\S*|\(unknown\))$/)
+  .regex(/^[A-Z]{3,7} (\/[^\s\0]*|\(unknown\))$/)
   .transform((value) => {
     const space = value.indexOf(" ");
     return { method: value.slice(0, space), route: value.slice(space + 1), key: value };
@@ -54,7 +55,7 @@ export const requestLogParamsSchema = z.object({
   to: dateTimeParam.optional().catch(undefined),
   status: statusParam.optional().catch(undefined),
   route: routeParam.optional().catch(undefined),
-  ip: z.string().trim().min(1).max(64).optional().catch(undefined),
+  ip: z.string().trim().min(1).max(64).refine(isStorableText).optional().catch(undefined),
   sort: z.enum(REQUEST_LOG_SORTS).catch("time"),
   dir: z.enum(["asc", "desc"]).catch("desc"),
   page: z.coerce.number().int().min(1).max(REQUEST_LOG_MAX_ROWS).catch(1),
