@@ -14,7 +14,7 @@ import {
   type ApiRequest,
   type ApiWorld,
 } from "../security/registry";
-import { actAsCaller, CALLERS, createWorld, TOKEN_VALUE_PATTERN, worldSnapshot } from "../security/world";
+import { actAsCaller, CALLERS, createWorld, TOKEN_VALUE_PATTERN, withoutQuotaOf, worldSnapshot, type WorldSnapshot } from "../security/world";
 
 // The authorization matrix of the REST API (the handler lib/server/http-server.ts serves for
 // /v0/, on a real HTTP server) and of the route handlers under app/: every route × every kind of
@@ -48,16 +48,8 @@ async function send(request: ApiRequest, token: string | null) {
 const tokenOf = (w: ApiWorld, caller: ApiCaller) => (caller === "signed out" ? null : w.tokens[caller].value);
 
 /** What a caller outside org A must never read in an answer: A's tokens, values, report and repo names. */
-function orgAIdentifiers(w: ApiWorld, snapshot: Snapshot): string[] {
+function orgAIdentifiers(w: ApiWorld, snapshot: WorldSnapshot): string[] {
   return [w.a.org.id, w.reportA, "secret-repo-a", ...snapshot.a.tokens.flatMap((t) => [t.id, t.name]), ...snapshot.a.values.map((v) => v.hash)];
-}
-
-type Snapshot = Awaited<ReturnType<typeof worldSnapshot>>;
-
-function withoutQuotaOf(snapshot: Snapshot, tokenId: string | null): Snapshot {
-  if (!tokenId) return snapshot;
-  const strip = (tokens: Snapshot["a"]["tokens"]) => tokens.map((t) => (t.id === tokenId ? { ...t, quotaRemaining: 0, quotaResetAt: new Date(0) } : t));
-  return { a: { ...snapshot.a, tokens: strip(snapshot.a.tokens) }, b: { ...snapshot.b, tokens: strip(snapshot.b.tokens) } };
 }
 
 function routeFiles(dir: string): string[] {

@@ -148,5 +148,15 @@ export async function worldSnapshot(world: World) {
   return { a, b };
 }
 
+export type WorldSnapshot = Awaited<ReturnType<typeof worldSnapshot>>;
+
+/** The snapshot without one token's quota: a call that ran is charged to its caller, refused or not. */
+export function withoutQuotaOf(snapshot: WorldSnapshot, tokenId: string | null): WorldSnapshot {
+  if (!tokenId) return snapshot;
+  const strip = (tokens: WorldSnapshot["a"]["tokens"]) =>
+    tokens.map((t) => (t.id === tokenId ? { ...t, quotaRemaining: 0, quotaResetAt: new Date(0) } : t));
+  return { a: { ...snapshot.a, tokens: strip(snapshot.a.tokens) }, b: { ...snapshot.b, tokens: strip(snapshot.b.tokens) } };
+}
+
 /** Matches a token value anywhere in a response: `kw_` and 36 base62 characters. */
 export const TOKEN_VALUE_PATTERN = /kw_[0-9A-Za-z]{36}/;
