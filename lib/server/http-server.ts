@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:http";
 import next from "next";
 import { resolveDatabaseTarget } from "../db/database-url";
 import { stampClientIp } from "./client-ip";
+import { dropUntrustedForwarding, isCrossSiteWrite, refuseCrossSiteWrite } from "./request-guard";
 
 export type HttpServerOptions = { port: number; host: string; dev: boolean; dir: string; trustProxy: boolean };
 
@@ -20,6 +21,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Serve
   const server = createServer((req, res) => {
     if (req.url?.startsWith("/v0/")) return api(req, res);
     stampClientIp(req, options.trustProxy);
+    dropUntrustedForwarding(req, options.trustProxy);
+    if (isCrossSiteWrite(req, options.trustProxy)) return refuseCrossSiteWrite(res);
     void handle(req, res);
   });
   await listen(server, options.port, options.host);
