@@ -13,7 +13,8 @@ export type Delivery = "sent" | "not_configured" | "failed";
 
 /**
  * Sends an invitation by SMTP. Without SMTP_URL (or when the send fails) the caller shows the
- * link to the admin instead; the link is also logged so an operator can pass it on.
+ * link to the admin instead. The link is never logged: whoever holds it can join the org as the
+ * invitee, and logs travel further than the admin's screen.
  */
 export async function deliverInvitation(mail: InvitationMail): Promise<Delivery> {
   let transport;
@@ -24,7 +25,7 @@ export async function deliverInvitation(mail: InvitationMail): Promise<Delivery>
     return "failed";
   }
   if (!transport) {
-    console.log(`keyward: SMTP_URL is not set; invitation link for ${mail.to} to ${mail.orgName}: ${mail.link}`);
+    console.log(`keyward: SMTP_URL is not set; the invitation for ${mail.to} to ${mail.orgName} is shown to the admin who sent it`);
     return "not_configured";
   }
   const { subject, text, html } = composeInvitation(mail);
