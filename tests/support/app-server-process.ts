@@ -1,0 +1,20 @@
+// A second production Keyward process for the end-to-end security tests: dashboard and API on the
+// build and database of the e2e server (no build, no migration), on PORT, with TRUST_PROXY as
+// given. Prints "listening <port>" when ready.
+import { join } from "node:path";
+import { startHttpServer } from "../../lib/server/http-server";
+
+async function main() {
+  const port = Number(process.env.PORT);
+  const server = await startHttpServer({ port, host: "127.0.0.1", dev: false, dir: join(import.meta.dirname, "../.."), trustProxy: process.env.TRUST_PROXY === "1" });
+  process.stdout.write(`listening ${port}\n`);
+  process.once("SIGTERM", () => {
+    server.close(() => process.exit(0));
+    server.closeAllConnections();
+  });
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
