@@ -24,16 +24,27 @@ const writeBatch = db.transaction((rows, statements) => {
   for (const { sql, params } of statements) statement(sql).run(...params);
 });
 
+// The request thread's quota charges need the same write lock: each transaction here is kept to
+// a few milliseconds (one chunk of a batch), with a pause between chunks that lets them in.
+const pause = () => new Promise((resolve) => setTimeout(resolve, workerData.pauseMs));
+let queue = Promise.resolve();
+
 parentPort.on("message", (message) => {
-  if (message.type === "close") {
-    db.close();
-    parentPort.close();
-    return;
-  }
-  try {
-    writeBatch.immediate(message.rows, message.statements);
-    parentPort.postMessage({ id: message.id, ok: true });
-  } catch (error) {
-    parentPort.postMessage({ id: message.id, ok: false, message: error instanceof Error ? error.message : String(error), code: error?.code ?? null });
-  }
+  queue = queue.then(async () => {
+    if (message.type === "close") {
+      db.close();
+      parentPort.close();
+      return;
+    }
+    try {
+      for (let index = 0; index < message.chunks.length; index++) {
+        if (index > 0) await pause();
+        const chunk = message.chunks[index];
+        writeBatch.immediate(chunk.rows, chunk.statements);
+      }
+      parentPort.postMessage({ id: message.id, ok: true });
+    } catch (error) {
+      parentPort.postMessage({ id: message.id, ok: false, message: error instanceof Error ? error.message : String(error), code: error?.code ?? null });
+    }
+  });
 });
