@@ -1,6 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import { db } from "../db/client";
+import { RoleChangedError } from "../db/org-lock";
 import { isStorableText, UNSTORABLE_MESSAGE, unstorableFields } from "../validations/text";
 import type { OrgRole } from "./permissions";
 import { getRequestContext } from "./request-context";
@@ -90,7 +91,17 @@ function orgAction<S extends z.ZodObject, T>(
     if (!parsed.success) return fieldErrors(parsed.error);
     const { orgSlug: _orgSlug, ...rest } = parsed.data as z.infer<S> & { orgSlug: string };
     const { ip, userAgent } = await getRequestContext();
-    return handler(rest as z.infer<S>, { user, org: membership.org, role: membership.role, ip, userAgent });
+    try {
+      return await handler(rest as z.infer<S>, { user, org: membership.org, role: membership.role, ip, userAgent });
+    } catch (error) {
+      // Removed or demoted while this call was under way: the change's transaction re-checked and wrote nothing.
+      if (error instanceof RoleChangedError) {
+        return error.stillMember
+          ? { ok: false, code: "FORBIDDEN", message: "Only organization admins can do this." }
+          : { ok: false, code: "NOT_FOUND", message: "Not found." };
+      }
+      throw error;
+    }
   };
 }
 

@@ -6,6 +6,7 @@ import type { OrgRole } from "../auth/permissions";
 import type { Invitee } from "../validations/member";
 import { recordAudit, type AuditActor } from "./audit";
 import { db, type Db } from "./client";
+import { lockOrgMemberships, roleInTransaction } from "./org-lock";
 
 /** A transaction's client. */
 export type Tx = Omit<Db, "$connect" | "$disconnect" | "$on" | "$use" | "$extends" | "$transaction">;
@@ -20,20 +21,9 @@ function auditActor(actor: MemberActor): AuditActor {
   return { type: "user", userId: actor.userId, label: actor.label };
 }
 
-/**
- * Serializes membership changes of one org: a no-op write on the org row, which PostgreSQL
- * holds as a row lock until commit (SQLite transactions already take the write lock at BEGIN).
- * Every statement after it sees the other transactions' committed changes, so counting admins
- * or re-checking the caller's role here cannot race a concurrent demotion or removal.
- */
-async function lockOrgMemberships(tx: Tx, orgId: string): Promise<boolean> {
-  const locked = await tx.$executeRaw`UPDATE "Org" SET "id" = "id" WHERE "id" = ${orgId}`;
-  return locked === 1;
-}
-
 /** The caller is still an admin now, inside the transaction: an admin removed mid-request cannot finish. */
 async function isStillAdmin(tx: Tx, orgId: string, userId: string): Promise<boolean> {
-  return (await tx.membership.count({ where: { orgId, userId, role: "ADMIN" } })) === 1;
+  return (await roleInTransaction(tx, orgId, userId)) === "ADMIN";
 }
 
 async function otherAdminsExist(tx: Tx, orgId: string, userId: string): Promise<boolean> {

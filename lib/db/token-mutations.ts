@@ -2,6 +2,7 @@ import { getKeyring } from "../config/keyring";
 import { decryptTokenValue, nextQuotaReset, serializeScopes, type QuotaWindow, type Scope } from "../tokens";
 import { auditRow, type AuditActor, type AuditEntry } from "./audit";
 import { db, type Db } from "./client";
+import { assertRoleInTransaction } from "./org-lock";
 import type { Prisma } from "./generated/sqlite/client";
 import { tokenDetailSelect, toTokenDetail, type TokenDetail, type TokenVisibility } from "./token-dto";
 import { mintTokenValue, newTokenRows } from "./token-store";
@@ -138,6 +139,7 @@ export async function createToken(
     now,
   );
   const token = await db.$transaction(async (tx) => {
+    await assertActorRole(tx, actor, orgId, ADMINS);
     await tx.apiToken.create({ data: rows.token });
     await tx.apiTokenValue.create({ data: rows.value });
     await tx.auditEvent.create({
@@ -166,6 +168,7 @@ export async function updateToken(
 ): Promise<TokenDetail | null> {
   return retryStaleReads(options.expectedVersion === undefined, () =>
     db.$transaction(async (tx) => {
+      await assertActorRole(tx, actor, orgId, ADMINS);
       const now = new Date();
       const before = await tx.apiToken.findFirst({
         where: { id: tokenId, orgId },
@@ -248,6 +251,7 @@ export async function rotateToken(
   }
   const keyring = getKeyring();
   return db.$transaction(async (tx) => {
+    await assertActorRole(tx, actor, orgId, ADMINS);
     const now = new Date();
     const before = await tx.apiToken.findFirst({
       where: { id: tokenId, orgId },
@@ -322,6 +326,7 @@ export async function setTokenEnabled(
 ): Promise<TokenDetail | null> {
   return retryStaleReads(true, () =>
     db.$transaction(async (tx) => {
+      await assertActorRole(tx, actor, orgId, ADMINS);
       const now = new Date();
       const before = await tx.apiToken.findFirst({ where: { id: tokenId, orgId }, select: { status: true, version: true } });
       if (!before) return null;
@@ -351,6 +356,7 @@ export async function revokeToken(
 ): Promise<TokenDetail | null> {
   return retryStaleReads(true, () =>
     db.$transaction(async (tx) => {
+      await assertActorRole(tx, actor, orgId, ADMINS);
       const now = new Date();
       const before = await tx.apiToken.findFirst({ where: { id: tokenId, orgId }, select: { status: true, version: true, name: true } });
       if (!before) return null;
@@ -385,6 +391,7 @@ export async function endGracePeriod(
 ): Promise<TokenDetail | null> {
   return retryStaleReads(true, () =>
     db.$transaction(async (tx) => {
+      await assertActorRole(tx, actor, orgId, ADMINS);
       const now = new Date();
       const before = await tx.apiToken.findFirst({ where: { id: tokenId, orgId }, select: { status: true, version: true } });
       if (!before) return null;
@@ -428,6 +435,7 @@ export async function revealToken(
 ): Promise<string | null> {
   const keyring = getKeyring();
   return db.$transaction(async (tx) => {
+    await assertActorRole(tx, actor, orgId, viewerRole === "ADMIN" ? ADMINS : ANY_MEMBER);
     const token = await tx.apiToken.findFirst({
       where: { id: tokenId, orgId, ...(viewerRole === "ADMIN" ? {} : { visibility: "ORGANIZATION" as const }) },
       select: {
@@ -448,6 +456,18 @@ export async function revealToken(
     await tx.auditEvent.create({ data: audit(actor, orgId, "token.revealed", tokenId, { lastFour: token.lastFour, viewerRole }) });
     return plaintext;
   }, TRANSACTION_OPTIONS);
+}
+
+const ADMINS = ["ADMIN"] as const;
+const ANY_MEMBER = ["ADMIN", "MEMBER"] as const;
+
+/**
+ * A person's role is checked again inside the change's transaction (an admin removed or demoted
+ * while the request was under way cannot finish it; RoleChangedError). Tokens acting through the
+ * API are checked by the API's own guarded charge; Keyward itself (system) acts on reports.
+ */
+async function assertActorRole(tx: Tx, actor: TokenActor, orgId: string, roles: readonly ("ADMIN" | "MEMBER")[]): Promise<void> {
+  if (actor.kind === "user") await assertRoleInTransaction(tx, orgId, actor.userId, roles);
 }
 
 async function readDetail(tx: Tx, orgId: string, tokenId: string, now: Date): Promise<TokenDetail | null> {

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { adminAction, memberAction } from "@/lib/auth/action";
 import { db } from "@/lib/db/client";
+import { createToken, rotateToken } from "@/lib/db/token-mutations";
 import { actAs, createTestOrg } from "../support/request-as";
 
 // A throwaway action per wrapper: records that it ran, so refusals can be shown to change nothing.
@@ -74,5 +75,28 @@ describe("adminAction / memberAction", () => {
     expect(await anyMember(undefined, { orgSlug: acme.org.slug })).toMatchObject({ ok: false, code: "NOT_FOUND" });
     await actAs(acme.admin);
     expect(await anyMember(undefined, { orgSlug: "no-such-org" })).toMatchObject({ ok: false, code: "NOT_FOUND" });
+  });
+
+  it("an admin removed or demoted after the check, while the action runs, is refused and the token is unchanged", async () => {
+    const org = await createTestOrg("race");
+    const settings = { name: "CI", scopes: ["report"], visibility: "ADMIN_ONLY", quotaMax: 10, quotaWindow: "DAILY", expiresAt: null } as const;
+    const actor = { kind: "user", userId: org.admin.id, label: org.admin.email, ip: null, userAgent: null } as const;
+    const { token } = await createToken(actor, org.org.id, settings);
+    // Stands for another admin's removal or demotion landing between the wrapper's check and the change.
+    const rotateAfter = (change: () => Promise<unknown>) =>
+      adminAction(z.object({}), async (_input, ctx) => {
+        await change();
+        await rotateToken({ ...actor, userId: ctx.user.id }, ctx.org.id, token.id, { graceSeconds: 0 });
+        return { ok: true };
+      });
+    const membership = { userId_orgId: { userId: org.admin.id, orgId: org.org.id } };
+    await actAs(org.admin);
+    const demoted = await rotateAfter(() => db.membership.update({ where: membership, data: { role: "MEMBER" } }))(undefined, { orgSlug: org.org.slug });
+    expect(demoted).toMatchObject({ ok: false, code: "FORBIDDEN" });
+    await db.membership.update({ where: membership, data: { role: "ADMIN" } });
+    const removed = await rotateAfter(() => db.membership.delete({ where: membership }))(undefined, { orgSlug: org.org.slug });
+    expect(removed).toMatchObject({ ok: false, code: "NOT_FOUND" });
+    expect(await db.apiToken.findUniqueOrThrow({ where: { id: token.id }, select: { version: true } })).toEqual({ version: 1 });
+    expect(await db.apiTokenValue.count({ where: { tokenId: token.id } })).toBe(1);
   });
 });

@@ -191,4 +191,35 @@ describe("token mutations", () => {
     expect((await auditActions(acme.org.id, token.id)).map((e) => e.action)).toEqual(["token.created"]);
     expect(await db.auditEvent.count({ where: { orgId: other.org.id } })).toBe(0);
   });
+
+  // The action wrapper checks the role before the change starts; these calls stand for a change
+  // already under way when its admin was removed or demoted.
+  it("an admin removed or demoted while a change was under way cannot finish it, and nothing is written", async () => {
+    const org = await createTestOrg("recheck");
+    const { token } = await createToken(actorFor(org), org.org.id, SETTINGS);
+    const secondAdmin = await db.user.create({ data: { email: `second-${org.org.slug}@recheck.test`, name: "Second" } });
+    await db.membership.create({ data: { orgId: org.org.id, userId: secondAdmin.id, role: "ADMIN" } });
+    const actor: TokenActor = { kind: "user", userId: secondAdmin.id, label: secondAdmin.email, ip: null, userAgent: null };
+
+    await db.membership.update({ where: { userId_orgId: { userId: secondAdmin.id, orgId: org.org.id } }, data: { role: "MEMBER" } });
+    const demoted = expect.objectContaining({ name: "RoleChangedError", stillMember: true });
+    await expect(rotateToken(actor, org.org.id, token.id, { graceSeconds: 0 })).rejects.toEqual(demoted);
+    await expect(updateToken(actor, org.org.id, token.id, { name: "renamed" })).rejects.toEqual(demoted);
+    await expect(setTokenEnabled(actor, org.org.id, token.id, false)).rejects.toEqual(demoted);
+    await expect(revokeToken(actor, org.org.id, token.id)).rejects.toEqual(demoted);
+    await expect(createToken(actor, org.org.id, SETTINGS)).rejects.toEqual(demoted);
+    await expect(revealToken(actor, org.org.id, token.id, "ADMIN")).rejects.toEqual(demoted);
+    // Still a member: the organization-visible token can be copied as a member.
+    expect(await revealToken(actor, org.org.id, token.id, "MEMBER")).toMatch(/^kw_/);
+
+    await db.membership.delete({ where: { userId_orgId: { userId: secondAdmin.id, orgId: org.org.id } } });
+    const removed = expect.objectContaining({ name: "RoleChangedError", stillMember: false });
+    await expect(rotateToken(actor, org.org.id, token.id, { graceSeconds: 0 })).rejects.toEqual(removed);
+    await expect(revealToken(actor, org.org.id, token.id, "MEMBER")).rejects.toEqual(removed);
+
+    const after = await db.apiToken.findUniqueOrThrow({ where: { id: token.id }, select: { name: true, status: true, version: true } });
+    expect(after).toEqual({ name: SETTINGS.name, status: "ACTIVE", version: 1 });
+    expect(await db.apiToken.count({ where: { orgId: org.org.id } })).toBe(1);
+    expect((await auditActions(org.org.id, token.id)).map((e) => e.action)).toEqual(["token.created", "token.revealed"]);
+  });
 });
