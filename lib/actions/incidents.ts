@@ -1,7 +1,7 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
-import { adminAction, type ActionContext, type ActionState } from "@/lib/auth/action";
+import { actionActor, type ActionContext, type ActionState, adminAction } from "@/lib/auth/action";
 import {
   createIncident,
   dismissLeakReport,
@@ -12,7 +12,6 @@ import {
   startIncidentRun,
   updateIncidentSettings,
   type LookupResult,
-  type UserActor,
 } from "@/lib/db/incidents";
 import { endGracePeriod, isTokenConflict, rotateToken, setTokenEnabled } from "@/lib/db/token-mutations";
 import {
@@ -29,10 +28,6 @@ import {
 // lib/db/token-mutations.ts; bulk operations through lib/db/incidents.ts.
 
 const NOT_FOUND: ActionState<never> = { ok: false, code: "NOT_FOUND", message: "This token does not exist or you cannot see it." };
-
-function actorOf(ctx: ActionContext): UserActor {
-  return { kind: "user", userId: ctx.user.id, label: ctx.user.email, ip: ctx.ip, userAgent: ctx.userAgent };
-}
 
 function refreshOrgPages(ctx: ActionContext) {
   revalidatePath(`/${ctx.org.slug}`, "layout");
@@ -66,7 +61,7 @@ export const createIncidentAction = adminAction(createIncidentSchema, (input, ct
         message: "Please correct the highlighted fields.",
       };
     }
-    const actor = actorOf(ctx);
+    const actor = actionActor(ctx);
     const { incidentId, total } = await createIncident(actor, ctx.org.id, { action, graceSeconds: graceHours * 3600, filter, expectedCount });
     startIncidentRun(incidentId, actor);
     refreshOrgPages(ctx);
@@ -77,7 +72,7 @@ export const createIncidentAction = adminAction(createIncidentSchema, (input, ct
 /** Continues an incident whose run stopped (the server restarted or crashed midway). */
 export const resumeIncidentAction = adminAction(incidentTargetSchema, (input, ctx) =>
   guarded(async () => {
-    await resumeIncident(actorOf(ctx), ctx.org.id, input.incidentId);
+    await resumeIncident(actionActor(ctx), ctx.org.id, input.incidentId);
     refreshOrgPages(ctx);
     return { ok: true, message: "Resumed. Tokens already done are skipped." };
   }),
@@ -86,7 +81,7 @@ export const resumeIncidentAction = adminAction(incidentTargetSchema, (input, ct
 /** "End grace now" for every token an incident rotated. */
 export const endIncidentGraceAction = adminAction(incidentTargetSchema, (input, ctx) =>
   guarded(async () => {
-    const ended = await endIncidentGrace(actorOf(ctx), ctx.org.id, input.incidentId);
+    const ended = await endIncidentGrace(actionActor(ctx), ctx.org.id, input.incidentId);
     refreshOrgPages(ctx);
     return {
       ok: true,
@@ -98,7 +93,7 @@ export const endIncidentGraceAction = adminAction(incidentTargetSchema, (input, 
 /** "End grace now": the replaced values of this token stop working at once. */
 export const endGraceAction = adminAction(tokenTargetSchema, (input, ctx) =>
   guarded(async () => {
-    const token = await endGracePeriod(actorOf(ctx), ctx.org.id, input.tokenId);
+    const token = await endGracePeriod(actionActor(ctx), ctx.org.id, input.tokenId);
     if (!token) return NOT_FOUND;
     refreshOrgPages(ctx);
     return { ok: true, message: `The previous value of “${token.name}” has stopped working.` };
@@ -106,20 +101,20 @@ export const endGraceAction = adminAction(tokenTargetSchema, (input, ctx) =>
 );
 
 export const updateIncidentSettingsAction = adminAction(incidentSettingsSchema, async (input, ctx) => {
-  await updateIncidentSettings(actorOf(ctx), ctx.org.id, input);
+  await updateIncidentSettings(actionActor(ctx), ctx.org.id, input);
   refreshOrgPages(ctx);
   return { ok: true, message: "Settings saved." };
 });
 
 export const dismissLeakReportAction = adminAction(tokenTargetSchema, async (input, ctx) => {
-  if (!(await dismissLeakReport(actorOf(ctx), ctx.org.id, input.tokenId))) return NOT_FOUND;
+  if (!(await dismissLeakReport(actionActor(ctx), ctx.org.id, input.tokenId))) return NOT_FOUND;
   refreshOrgPages(ctx);
   return { ok: true, message: "Leak report dismissed." };
 });
 
 /** "Which token is this?": looks pasted text up across every org the caller administers. */
 export const lookupTokenAction = adminAction(lookupSchema, async (input, ctx): Promise<ActionState<{ results: LookupResult[] }>> => {
-  const results = await lookupTokens(actorOf(ctx), ctx.org.id, input.text);
+  const results = await lookupTokens(actionActor(ctx), ctx.org.id, input.text);
   if (results.length === 0) {
     return { ok: false, code: "INVALID", errors: { text: ["No Keyward token (kw_…) found in this text."] }, message: "Nothing to look up." };
   }
@@ -132,7 +127,7 @@ export const lookupTokenAction = adminAction(lookupSchema, async (input, ctx): P
  */
 export const quickRotateAction = adminAction(quickRotateSchema, (input, ctx) =>
   guarded(async (): Promise<ActionState<{ name: string; value: string; previousValueValidUntil: string | null }>> => {
-    const rotated = await rotateToken(actorOf(ctx), ctx.org.id, input.tokenId, { graceSeconds: input.graceHours * 3600 });
+    const rotated = await rotateToken(actionActor(ctx), ctx.org.id, input.tokenId, { graceSeconds: input.graceHours * 3600 });
     if (!rotated) return NOT_FOUND;
     refreshOrgPages(ctx);
     return {
@@ -150,7 +145,7 @@ export const quickRotateAction = adminAction(quickRotateSchema, (input, ctx) =>
 /** One-click disable from a lookup result, in the token's own org. */
 export const quickDisableAction = adminAction(tokenTargetSchema, (input, ctx) =>
   guarded(async () => {
-    const token = await setTokenEnabled(actorOf(ctx), ctx.org.id, input.tokenId, false);
+    const token = await setTokenEnabled(actionActor(ctx), ctx.org.id, input.tokenId, false);
     if (!token) return NOT_FOUND;
     refreshOrgPages(ctx);
     return { ok: true, message: `Disabled “${token.name}”. API calls with it now fail.` };

@@ -3,7 +3,7 @@
 import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
 import { revalidatePath } from "next/cache";
-import { adminAction, fieldErrors, inputToObject, type ActionInput, type ActionState } from "@/lib/auth/action";
+import { actionActor, type ActionInput, type ActionState, adminAction, fieldErrors, inputToObject } from "@/lib/auth/action";
 import { INVITE_COOKIE } from "@/lib/auth/github";
 import { signIn } from "@/lib/auth/next-auth";
 import { hashPassword } from "@/lib/auth/password";
@@ -18,7 +18,6 @@ import {
   revokeInvitation as revokeInvitationLink,
   type AcceptResult,
   type IssuedInvitation,
-  type MemberActor,
 } from "@/lib/db/member-mutations";
 import { findInvitationByLink } from "@/lib/db/queries/members";
 import { deliverInvitation } from "@/lib/mail/invitation-mail";
@@ -46,10 +45,6 @@ function refusal(reason: "not_found" | "forbidden" | "last_admin", notFound = "N
   return { ok: false, code: "NOT_FOUND", message: notFound };
 }
 
-function actorOf(ctx: { user: { id: string; email: string }; ip: string; userAgent: string | null }): MemberActor {
-  return { userId: ctx.user.id, label: ctx.user.email, ip: ctx.ip, userAgent: ctx.userAgent };
-}
-
 async function deliver(invitation: IssuedInvitation, orgName: string, inviterName: string): Promise<InviteOutcome> {
   const link = await invitationLink(invitation.secret);
   if (!invitation.email) return { invitee: `@${invitation.githubLogin}`, delivery: "link", link };
@@ -69,7 +64,7 @@ const SKIP_REASONS = { already_member: "already a member", already_invited: "alr
 export const inviteMembers = adminAction(inviteSchema, async (input, ctx): Promise<ActionState<InviteResult>> => {
   const parsed = parseInvitees(input.kind, input.invitees);
   if (!parsed.ok) return { ok: false, code: "INVALID", errors: { invitees: parsed.errors }, message: "Please correct the highlighted fields." };
-  const result = await createInvitations(actorOf(ctx), ctx.org.id, parsed.invitees, input.role);
+  const result = await createInvitations(actionActor(ctx), ctx.org.id, parsed.invitees, input.role);
   if (!result.ok) return refusal(result.reason);
   // Mail goes out after the invitations are committed, never from inside the transaction.
   const outcomes: InviteOutcome[] = [];
@@ -84,14 +79,14 @@ export const inviteMembers = adminAction(inviteSchema, async (input, ctx): Promi
 });
 
 export const revokeInvitation = adminAction(invitationTargetSchema, async (input, ctx): Promise<ActionState> => {
-  const result = await revokeInvitationLink(actorOf(ctx), ctx.org.id, input.invitationId);
+  const result = await revokeInvitationLink(actionActor(ctx), ctx.org.id, input.invitationId);
   if (!result.ok) return refusal(result.reason, "That invitation is no longer open.");
   revalidatePath(`/${ctx.org.slug}/members`);
   return { ok: true, message: "Invitation revoked. Its link no longer works." };
 });
 
 export const resendInvitation = adminAction(invitationTargetSchema, async (input, ctx): Promise<ActionState<InviteOutcome>> => {
-  const result = await resendInvitationLink(actorOf(ctx), ctx.org.id, input.invitationId);
+  const result = await resendInvitationLink(actionActor(ctx), ctx.org.id, input.invitationId);
   if (!result.ok) return refusal(result.reason, "That invitation is no longer open.");
   const outcome = await deliver(result.invitation, ctx.org.name, ctx.user.name ?? ctx.user.email);
   revalidatePath(`/${ctx.org.slug}/members`);

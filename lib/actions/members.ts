@@ -2,13 +2,12 @@
 
 import { redirect } from "next/navigation";
 import { revalidatePath } from "next/cache";
-import { adminAction, memberAction, type ActionContext, type ActionState } from "@/lib/auth/action";
+import { actionActor, type ActionState, adminAction, memberAction } from "@/lib/auth/action";
 import {
   changeMemberRole as changeRole,
   leaveOrg,
   removeMember as removeFromOrg,
   setGithubOrgLogin,
-  type MemberActor,
 } from "@/lib/db/member-mutations";
 import { hasDeparted, listTokensSeenBy, type ExposedToken } from "@/lib/db/queries/members";
 import { isTokenConflict, rotateToken } from "@/lib/db/token-mutations";
@@ -28,12 +27,8 @@ function refusal(reason: "not_found" | "forbidden" | "last_admin"): ActionState<
   return { ok: false, code: "NOT_FOUND", message: "That person is not a member of this organization." };
 }
 
-function actorOf(ctx: ActionContext): MemberActor {
-  return { userId: ctx.user.id, label: ctx.user.email, ip: ctx.ip, userAgent: ctx.userAgent };
-}
-
 export const changeMemberRole = adminAction(changeRoleSchema, async (input, ctx): Promise<ActionState> => {
-  const result = await changeRole(actorOf(ctx), ctx.org.id, input.userId, input.role);
+  const result = await changeRole(actionActor(ctx), ctx.org.id, input.userId, input.role);
   if (!result.ok) return refusal(result.reason);
   revalidatePath(`/${ctx.org.slug}`, "layout");
   return { ok: true, message: `${result.email} is now ${input.role === "ADMIN" ? "an admin" : "a member"}.` };
@@ -43,7 +38,7 @@ export type RemovalResult = { email: string; exposedTokens: ExposedToken[] };
 
 /** Removes a member (ending their sessions) and lists the token values they know, for the offboarding step. */
 export const removeMember = adminAction(removeMemberSchema, async (input, ctx): Promise<ActionState<RemovalResult>> => {
-  const result = await removeFromOrg(actorOf(ctx), ctx.org.id, input.userId);
+  const result = await removeFromOrg(actionActor(ctx), ctx.org.id, input.userId);
   if (!result.ok) return refusal(result.reason);
   revalidatePath(`/${ctx.org.slug}`, "layout");
   const exposedTokens = await listTokensSeenBy(ctx.org.id, input.userId);
@@ -52,14 +47,14 @@ export const removeMember = adminAction(removeMemberSchema, async (input, ctx): 
 
 /** A member leaves the org on their own. */
 export const leaveOrganization = memberAction(leaveOrgSchema, async (_input, ctx): Promise<ActionState> => {
-  const result = await leaveOrg(actorOf(ctx), ctx.org.id);
+  const result = await leaveOrg(actionActor(ctx), ctx.org.id);
   if (!result.ok) return refusal(result.reason);
   revalidatePath("/", "layout");
   redirect("/");
 });
 
 export const updateGithubJoinSetting = adminAction(githubOrgSettingSchema, async (input, ctx): Promise<ActionState> => {
-  const result = await setGithubOrgLogin(actorOf(ctx), ctx.org.id, input.githubOrg || null);
+  const result = await setGithubOrgLogin(actionActor(ctx), ctx.org.id, input.githubOrg || null);
   if (!result.ok) return refusal(result.reason);
   revalidatePath(`/${ctx.org.slug}/members`);
   return {

@@ -1,7 +1,7 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
-import { adminAction, memberAction, type ActionContext, type ActionState } from "@/lib/auth/action";
+import { actionActor, type ActionContext, type ActionState, adminAction, memberAction } from "@/lib/auth/action";
 import {
   createToken,
   isTokenConflict,
@@ -11,7 +11,6 @@ import {
   rotateToken,
   setTokenEnabled,
   updateToken,
-  type TokenActor,
 } from "@/lib/db/token-mutations";
 import { TokenDecryptionError } from "@/lib/tokens";
 import { createTokenSchema, rotateTokenSchema, tokenTargetSchema, updateTokenSchema } from "@/lib/validations/token";
@@ -25,10 +24,6 @@ import { createTokenSchema, rotateTokenSchema, tokenTargetSchema, updateTokenSch
 export type NewTokenValue = { tokenId: string; name: string; value: string; previousValueValidUntil: string | null };
 
 const NOT_FOUND: ActionState<never> = { ok: false, code: "NOT_FOUND", message: "This token does not exist or you cannot see it." };
-
-function actorOf(ctx: ActionContext): TokenActor {
-  return { kind: "user", userId: ctx.user.id, label: ctx.user.email, ip: ctx.ip, userAgent: ctx.userAgent };
-}
 
 function refreshOrgPages(ctx: ActionContext) {
   revalidatePath(`/${ctx.org.slug}`, "layout");
@@ -50,7 +45,7 @@ async function guarded<T>(run: () => Promise<ActionState<T>>): Promise<ActionSta
 
 export const createTokenAction = adminAction(createTokenSchema, (input, ctx) =>
   guarded(async (): Promise<ActionState<NewTokenValue>> => {
-    const { token, plaintext } = await createToken(actorOf(ctx), ctx.org.id, input);
+    const { token, plaintext } = await createToken(actionActor(ctx), ctx.org.id, input);
     refreshOrgPages(ctx);
     return {
       ok: true,
@@ -63,7 +58,7 @@ export const createTokenAction = adminAction(createTokenSchema, (input, ctx) =>
 export const updateTokenAction = adminAction(updateTokenSchema, (input, ctx) =>
   guarded(async () => {
     const { tokenId, expectedVersion, ...patch } = input;
-    const token = await updateToken(actorOf(ctx), ctx.org.id, tokenId, patch, { expectedVersion });
+    const token = await updateToken(actionActor(ctx), ctx.org.id, tokenId, patch, { expectedVersion });
     if (!token) return NOT_FOUND;
     refreshOrgPages(ctx);
     return { ok: true, message: `Saved “${token.name}”.` };
@@ -72,7 +67,7 @@ export const updateTokenAction = adminAction(updateTokenSchema, (input, ctx) =>
 
 export const rotateTokenAction = adminAction(rotateTokenSchema, (input, ctx) =>
   guarded(async (): Promise<ActionState<NewTokenValue>> => {
-    const rotated = await rotateToken(actorOf(ctx), ctx.org.id, input.tokenId, {
+    const rotated = await rotateToken(actionActor(ctx), ctx.org.id, input.tokenId, {
       graceSeconds: input.graceHours * 3600,
       makeAdminOnly: input.makeAdminOnly,
       expectedVersion: input.expectedVersion,
@@ -95,7 +90,7 @@ export const rotateTokenAction = adminAction(rotateTokenSchema, (input, ctx) =>
 
 export const disableTokenAction = adminAction(tokenTargetSchema, (input, ctx) =>
   guarded(async () => {
-    const token = await setTokenEnabled(actorOf(ctx), ctx.org.id, input.tokenId, false);
+    const token = await setTokenEnabled(actionActor(ctx), ctx.org.id, input.tokenId, false);
     if (!token) return NOT_FOUND;
     refreshOrgPages(ctx);
     return { ok: true, message: `Disabled “${token.name}”. API calls with it now fail.` };
@@ -104,7 +99,7 @@ export const disableTokenAction = adminAction(tokenTargetSchema, (input, ctx) =>
 
 export const enableTokenAction = adminAction(tokenTargetSchema, (input, ctx) =>
   guarded(async () => {
-    const token = await setTokenEnabled(actorOf(ctx), ctx.org.id, input.tokenId, true);
+    const token = await setTokenEnabled(actionActor(ctx), ctx.org.id, input.tokenId, true);
     if (!token) return NOT_FOUND;
     refreshOrgPages(ctx);
     return { ok: true, message: `Enabled “${token.name}”.` };
@@ -113,7 +108,7 @@ export const enableTokenAction = adminAction(tokenTargetSchema, (input, ctx) =>
 
 export const revokeTokenAction = adminAction(tokenTargetSchema, (input, ctx) =>
   guarded(async () => {
-    const token = await revokeToken(actorOf(ctx), ctx.org.id, input.tokenId);
+    const token = await revokeToken(actionActor(ctx), ctx.org.id, input.tokenId);
     if (!token) return NOT_FOUND;
     refreshOrgPages(ctx);
     return { ok: true, message: `Revoked “${token.name}”. Its value is destroyed.` };
@@ -125,7 +120,7 @@ export const revealTokenAction = memberAction(tokenTargetSchema, (input, ctx) =>
   guarded(async (): Promise<ActionState<{ value: string }>> => {
     let value: string | null;
     try {
-      value = await revealToken(actorOf(ctx), ctx.org.id, input.tokenId, ctx.role);
+      value = await revealToken(actionActor(ctx), ctx.org.id, input.tokenId, ctx.role);
     } catch (error) {
       // Fail closed: a value that does not decrypt (tampered row, missing key) is never guessed at.
       if (error instanceof TokenDecryptionError) {

@@ -1,7 +1,7 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
-import { adminAction, type ActionState } from "@/lib/auth/action";
+import { actionActor, adminAction, type ActionState } from "@/lib/auth/action";
 import { getTokenScopeUsage } from "@/lib/db/queries/usage";
 import { db } from "@/lib/db/client";
 import { visibleTokensWhere } from "@/lib/db/queries/tokens";
@@ -26,7 +26,7 @@ export const narrowTokenScopesAction = adminAction(narrowScopesSchema, async (in
   }
   try {
     const updated = await updateToken(
-      { kind: "user", userId: ctx.user.id, label: ctx.user.email, ip: ctx.ip, userAgent: ctx.userAgent },
+      actionActor(ctx),
       ctx.org.id,
       token.id,
       { scopes: input.scopes },

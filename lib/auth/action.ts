@@ -25,6 +25,11 @@ export type ActionContext = {
   userAgent: string | null;
 };
 
+/** The caller as the mutation layer and the audit log name them (a person, never a token). */
+export function actionActor(ctx: Pick<ActionContext, "ip" | "userAgent"> & { user: { id: string; email: string } }) {
+  return { kind: "user" as const, userId: ctx.user.id, label: ctx.user.email, ip: ctx.ip, userAgent: ctx.userAgent };
+}
+
 export type ActionInput = FormData | Record<string, unknown> | undefined;
 
 const orgSlugSchema = z.string().trim().min(1).max(64).refine(isStorableText);

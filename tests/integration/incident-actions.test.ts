@@ -208,7 +208,11 @@ describe("the filter", () => {
     const parent = await make({ name: "parent", scopes: ["report"] });
     const reader = await make({ name: "reader", scopes: ["report:read"] });
     const hidden = await make({ name: "hidden", scopes: ["report:write"], visibility: "ADMIN_ONLY" });
+    // Made while the member was an admin (only admins create tokens).
+    const memberRole = { userId_orgId: { userId: org.member.id, orgId: org.org.id } };
+    await db.membership.update({ where: memberRole, data: { role: "ADMIN" } });
     const byMember = await make({ name: "by member", scopes: ["repo"] }, "member");
+    await db.membership.update({ where: memberRole, data: { role: "MEMBER" } });
     const revoked = await make({ name: "revoked", scopes: ["report:write"] });
     await revokeToken(actorFor(org), org.org.id, revoked);
 
