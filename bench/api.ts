@@ -9,7 +9,7 @@
 // Loopback only; every load run is bounded in time. Needs `apt-get install wrk hey`.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
@@ -24,7 +24,7 @@ const RATE_PER_WORKER = 100;
 const RATE_SECONDS = 10;
 const BENCH_QUOTA = 100_000_000;
 
-type Saturation = { rps: number; requests: number; non2xx: number };
+type Saturation = { rps: number; requests: number; non2xx: number; cpuMicrosPerRequest: number | null };
 type Latency = { rps: number; p50: number; p99: number; ok: number; total: number };
 
 const log = (line = "") => console.log(line);
@@ -85,8 +85,8 @@ async function main() {
       ["GET /v0/orgs/{org}/repos", reposPath],
     ] as const) {
       log(`${endpoint}: wrk ${CONNECTIONS} connections × ${SATURATION_SECONDS} s, bare then Keyward…`);
-      const bareRun = wrk(`${bareUrl}${path}`, auth, SATURATION_SECONDS);
-      const keywardRun = wrk(`${api}${path}`, auth, SATURATION_SECONDS);
+      const bareRun = wrk(`${bareUrl}${path}`, auth, SATURATION_SECONDS, bare.pid);
+      const keywardRun = wrk(`${api}${path}`, auth, SATURATION_SECONDS, server.pid);
       log(`${endpoint}: hey at ${RATE_WORKERS * RATE_PER_WORKER}/s × ${RATE_SECONDS} s, bare then Keyward…`);
       const bareLatency = hey(`${bareUrl}${path}`, auth);
       const keywardLatency = hey(`${api}${path}`, auth);
@@ -104,10 +104,13 @@ async function main() {
     await db.$disconnect();
 
     log();
-    log("Throughput at saturation (wrk, 64 connections):");
-    log(`  ${"endpoint".padEnd(26)} ${"bare node:http".padStart(15)} ${"Keyward".padStart(10)} ${"ratio".padStart(7)}  Keyward non-2xx`);
+    log("Throughput at saturation (wrk, 64 connections), requests/s and the server process's CPU time per request:");
+    log(`  ${"endpoint".padEnd(26)} ${"bare node:http".padStart(15)} ${"Keyward".padStart(10)} ${"ratio".padStart(7)}  ${"CPU µs/req bare / Keyward".padStart(26)}  Keyward non-2xx`);
     for (const r of results) {
-      log(`  ${r.endpoint.padEnd(26)} ${fmt(r.bare.rps).padStart(15)} ${fmt(r.keyward.rps).padStart(10)} ${(r.keyward.rps / r.bare.rps).toFixed(2).padStart(7)}  ${r.keyward.non2xx}`);
+      const cpu = (s: Saturation) => (s.cpuMicrosPerRequest === null ? "?" : s.cpuMicrosPerRequest.toFixed(0));
+      log(
+        `  ${r.endpoint.padEnd(26)} ${fmt(r.bare.rps).padStart(15)} ${fmt(r.keyward.rps).padStart(10)} ${(r.keyward.rps / r.bare.rps).toFixed(2).padStart(7)}  ${`${cpu(r.bare)} / ${cpu(r.keyward)}`.padStart(26)}  ${r.keyward.non2xx}`,
+      );
     }
     log();
     log(`Latency at a fixed ${RATE_WORKERS * RATE_PER_WORKER} requests/s (hey -c ${RATE_WORKERS} -q ${RATE_PER_WORKER} -z ${RATE_SECONDS}s):`);
@@ -158,13 +161,27 @@ async function quotaRemaining(db: Awaited<ReturnType<typeof seedBenchToken>>["db
   return (await db.apiToken.findUniqueOrThrow({ where: { id: tokenId }, select: { quotaRemaining: true } })).quotaRemaining;
 }
 
-function wrk(url: string, auth: string, seconds: number): Saturation {
+/** CPU time (all threads) a process has used, in microseconds; null where /proc is not there. */
+function cpuMicros(pid: number | undefined): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    // utime and stime, in clock ticks (100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return null;
+  }
+}
+
+function wrk(url: string, auth: string, seconds: number, pid?: number): Saturation {
+  const cpuBefore = cpuMicros(pid);
   const out = run("wrk", ["-t2", `-c${CONNECTIONS}`, `-d${seconds}s`, "-H", `Authorization: ${auth}`, url], seconds);
+  const cpuAfter = cpuMicros(pid);
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
   const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
   const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
   if (!Number.isFinite(rps) || !Number.isFinite(requests)) throw new Error(`could not read wrk's output:\n${out}`);
-  return { rps, requests, non2xx };
+  const cpuMicrosPerRequest = cpuBefore !== null && cpuAfter !== null ? (cpuAfter - cpuBefore) / requests : null;
+  return { rps, requests, non2xx, cpuMicrosPerRequest };
 }
 
 function hey(url: string, auth: string): Latency {
