@@ -12,17 +12,21 @@ const DEFAULT_MAX_ENTRIES = 10_000;
 export type CachedToken = TokenRecord & { fromCache: boolean };
 
 export class TokenCache {
-  readonly #entries = new Map<string, TokenRecord>();
+  // Stored frozen and handed out as they are: a copy per request was measurable on the hot path.
+  readonly #entries = new Map<string, Readonly<CachedToken>>();
 
   constructor(
     private readonly store: ApiStore,
     private readonly maxEntries = DEFAULT_MAX_ENTRIES,
   ) {}
 
-  async get(hash: string): Promise<CachedToken | null> {
-    const cached = this.#entries.get(hash);
-    if (cached) return { ...cached, fromCache: true };
-    return this.reload(hash);
+  /** The cached copy, if any (no await: most requests find their token here). */
+  peek(hash: string): Readonly<CachedToken> | undefined {
+    return this.#entries.get(hash);
+  }
+
+  async get(hash: string): Promise<Readonly<CachedToken> | null> {
+    return this.#entries.get(hash) ?? this.reload(hash);
   }
 
   /** Reads the token from the database and replaces (or drops) the cached copy. */
@@ -35,7 +39,7 @@ export class TokenCache {
       const oldest = this.#entries.keys().next().value;
       if (oldest !== undefined) this.#entries.delete(oldest);
     }
-    this.#entries.set(hash, record);
+    this.#entries.set(hash, Object.freeze({ ...record, fromCache: true }));
     return { ...record, fromCache: false };
   }
 
