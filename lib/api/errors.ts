@@ -52,6 +52,10 @@ export function quotaExceeded(quota: { remaining: number; max: number; resetAt: 
 export const databaseBusy = () =>
   new ApiError(503, "The database is busy; try again shortly.", null, { "Retry-After": "1" });
 
+/** The database cannot take writes (disk full) or cannot be reached: nothing was done. */
+export const databaseUnavailable = () =>
+  new ApiError(503, "The database is unavailable; nothing was changed. Try again shortly.", null, { "Retry-After": "5" });
+
 export const internalError = () => new ApiError(500, "Internal server error.");
 
 /** Zod issues as details a client can act on: which field, what is wrong. */

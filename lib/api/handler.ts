@@ -11,6 +11,7 @@ import {
   ApiError,
   badRequest,
   databaseBusy,
+  databaseUnavailable,
   errorBody,
   fromZodError,
   internalError,
@@ -32,6 +33,7 @@ import { getOrgRepoList } from "./routes/repos";
 import { createReport, getReport, getReportList } from "./routes/reports";
 import { createApiToken, listTokens, revokeApiToken, rotateApiToken, updateApiToken } from "./routes/tokens";
 import { reportUploadFiles } from "./schemas";
+import { databaseUnavailableReason } from "../db/unavailable";
 import { StoreBusyError, type ApiStore, type QuotaState, type TokenRecord } from "./store";
 import { isUsable, TokenCache, type CachedToken } from "./token-cache";
 import { UsageRecorder } from "./usage-recorder";
@@ -364,6 +366,13 @@ function originOf(req: IncomingMessage, trustProxy: boolean): string {
 function toApiError(error: unknown, log: (message: string, error?: unknown) => void): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof StoreBusyError) return databaseBusy();
+  const unavailable = databaseUnavailableReason(error);
+  if (unavailable === "busy") return databaseBusy();
+  if (unavailable) {
+    // The operator needs to hear about a full disk or a lost database; the client gets a clean 503.
+    log(`database unavailable (${unavailable})`, error instanceof Error ? error.message : error);
+    return databaseUnavailable();
+  }
   log("request failed", error);
   return internalError();
 }

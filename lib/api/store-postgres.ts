@@ -45,12 +45,17 @@ const USAGE_PARAMS_PER_ROW = 11;
 // PostgreSQL allows 65,535 parameters per statement.
 const USAGE_ROWS_PER_STATEMENT = 2_000;
 
+// As long as the SQLite store waits for a lock (BUSY_PATIENCE_MS there).
+const LOCK_TIMEOUT_MS = 5_000;
+
 export class PostgresApiStore implements ApiStore {
   readonly provider = "postgresql" as const;
   readonly #pool: pg.Pool;
 
   constructor(connectionString: string, options: { maxConnections?: number } = {}) {
-    this.#pool = new pg.Pool({ connectionString, max: options.maxConnections ?? 10 });
+    // A lock held longer than this (a migration, an operator's LOCK TABLE) fails the statement with
+    // 55P03, answered as a clean 503, rather than holding the request open indefinitely.
+    this.#pool = new pg.Pool({ connectionString, max: options.maxConnections ?? 10, options: `-c lock_timeout=${LOCK_TIMEOUT_MS}` });
     // An idle client losing its connection must not crash the process; the next query reconnects.
     this.#pool.on("error", () => {});
   }
