@@ -1,11 +1,13 @@
+import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { revealTokenAction } from "@/lib/actions/tokens";
-import { db, databaseProvider } from "@/lib/db/client";
+import { db } from "@/lib/db/client";
 import { resolveDatabaseTarget } from "@/lib/db/database-url";
 import { createToken, rotateToken, type TokenActor } from "@/lib/db/token-mutations";
+import { findPostgresBin } from "@/lib/testing/postgres";
 import { hashTokenValue } from "@/lib/tokens";
 import { actAs, createTestOrg } from "../support/request-as";
 
@@ -17,13 +19,35 @@ function adminActor(org: TestOrg): TokenActor {
 
 const SETTINGS = { name: "At rest", scopes: ["report"] as const, visibility: "ORGANIZATION" as const, quotaMax: 10, quotaWindow: "DAILY" as const, expiresAt: null };
 
+/** What someone who walks off with the database gets: SQLite's file and write-ahead log, or PostgreSQL's whole dump. */
+function databaseCopy(): string {
+  const target = resolveDatabaseTarget(process.env.DATABASE_URL);
+  if (target.provider === "postgresql") {
+    const bin = findPostgresBin();
+    if (!bin) throw new Error("pg_dump not found (PostgreSQL server binaries)");
+    return execFileSync(join(bin, "pg_dump"), ["--dbname", target.url], { encoding: "latin1", maxBuffer: 1 << 30 });
+  }
+  const dir = mkdtempSync(join(tmpdir(), "keyward-copy-"));
+  try {
+    return ["", "-wal"]
+      .filter((suffix) => existsSync(target.file + suffix))
+      .map((suffix) => {
+        copyFileSync(target.file + suffix, join(dir, `copy.db${suffix}`));
+        return readFileSync(join(dir, `copy.db${suffix}`)).toString("latin1");
+      })
+      .join("\n");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe("token values at rest", () => {
   let org: TestOrg;
   beforeAll(async () => {
     org = await createTestOrg("atrest");
   });
 
-  it.skipIf(databaseProvider !== "sqlite")("a copy of the database file contains no token value, only hashes", async () => {
+  it("a copy of the database (SQLite file and its log, or a pg_dump) contains no token value, only hashes", async () => {
     const values: string[] = [];
     for (let i = 0; i < 3; i++) {
       const created = await createToken(adminActor(org), org.org.id, { ...SETTINGS, name: `At rest ${i}`, scopes: [...SETTINGS.scopes] });
@@ -36,29 +60,16 @@ describe("token values at rest", () => {
     const revealed = await revealTokenAction(undefined, { orgSlug: org.org.slug, tokenId: (await db.apiToken.findFirstOrThrow({ where: { orgId: org.org.id } })).id });
     expect(revealed.ok).toBe(true);
 
-    // What someone who walks off with the database gets: the main file and its write-ahead log.
-    const target = resolveDatabaseTarget(process.env.DATABASE_URL);
-    if (target.provider !== "sqlite") throw new Error("expected SQLite");
-    const file = target.file;
-    const dir = mkdtempSync(join(tmpdir(), "keyward-copy-"));
-    try {
-      const copies = ["", "-wal"].filter((suffix) => existsSync(file + suffix)).map((suffix) => {
-        copyFileSync(file + suffix, join(dir, `copy.db${suffix}`));
-        return readFileSync(join(dir, `copy.db${suffix}`)).toString("latin1");
-      });
-      const dump = copies.join("\n");
-      // The grep works: the hashes and names of these tokens are in the copy.
-      expect(dump).toContain(hashTokenValue(values[0]!));
-      expect(dump).toContain("At rest 2");
-      for (const value of values) {
-        expect(dump).not.toContain(value);
-        // Nor the random part without the recognizable prefix.
-        expect(dump).not.toContain(value.slice(3));
-      }
-      expect(dump).not.toMatch(/kw_[0-9A-Za-z]{36}/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
+    const dump = databaseCopy();
+    // The grep works: the hashes and names of these tokens are in the copy.
+    expect(dump).toContain(hashTokenValue(values[0]!));
+    expect(dump).toContain("At rest 2");
+    for (const value of values) {
+      expect(dump).not.toContain(value);
+      // Nor the random part without the recognizable prefix.
+      expect(dump).not.toContain(value.slice(3));
     }
+    expect(dump).not.toMatch(/kw_[0-9A-Za-z]{36}/);
   });
 
   it("a tampered ciphertext fails closed: no value, no reveal recorded", async () => {
