@@ -4,7 +4,7 @@ import { cookies } from "next/headers";
 import { z } from "zod";
 import { db } from "../db/client";
 import { completeGithubSignIn, githubEnabled, githubProvider, INVITE_COOKIE, type GithubProfile } from "./github";
-import { clearFailedSignIns, recordFailedSignIn, signInLockedFor } from "./login-throttle";
+import { beginSignIn } from "./login-throttle";
 import { verifyPassword } from "./password";
 import { clientIpFrom } from "./request-context";
 
@@ -40,17 +40,15 @@ export const { handlers, auth, signIn, signOut } = NextAuth({
         if (!parsed.success) throw new InvalidCredentials();
         const { email, password } = parsed.data;
         const ip = clientIpFrom(request.headers);
-        const lockedMinutes = await signInLockedFor(email, ip);
-        if (lockedMinutes > 0) throw new ThrottledSignIn(lockedMinutes);
+        const attempt = await beginSignIn(email, ip);
+        if (!attempt.allowed) throw new ThrottledSignIn(attempt.minutes);
         const user = await db.user.findUnique({
           where: { email },
           select: { id: true, email: true, name: true, passwordHash: true },
         });
-        if (!(await verifyPassword(user?.passwordHash, password)) || !user) {
-          await recordFailedSignIn(email, ip);
-          throw new InvalidCredentials();
-        }
-        await clearFailedSignIns(email, ip);
+        const valid = (await verifyPassword(user?.passwordHash, password)) && user !== null;
+        await attempt.finish(valid);
+        if (!valid) throw new InvalidCredentials();
         return { id: user.id, email: user.email, name: user.name };
       },
     }),

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { signInWithPassword } from "@/lib/actions/session";
+import { beginSignIn } from "@/lib/auth/login-throttle";
 import { hashPassword } from "@/lib/auth/password";
 import { db } from "@/lib/db/client";
 import { actAs } from "../support/request-as";
@@ -54,6 +55,62 @@ describe("password sign-in", () => {
     expect(locked).toEqual({ ok: false, message: "Too many failed attempts. Try again in 15 minutes." });
     // The right password from the owner's own address still works.
     expect(await attempt(email, PASSWORD, "192.0.2.10")).toMatchObject({ redirected: true });
+  });
+
+  it("a burst of concurrent guesses gets no more tries than guesses sent one at a time", async () => {
+    const victim = `burst-${randomUUID()}@example.test`;
+    await db.user.create({ data: { email: victim, name: "Burst", passwordHash: await hashPassword(PASSWORD) } });
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => attempt(victim, `guess-${i}`, "203.0.113.88")));
+    const checked = results.filter((r) => "message" in r && r.message === "Incorrect email or password.");
+    // Five per address and account; the rest are refused before any password is checked.
+    expect(checked.length).toBeLessThanOrEqual(5);
+    expect(results.filter((r) => "message" in r && /^Too many failed attempts/.test(String(r.message)))).toHaveLength(20 - checked.length);
+    expect(await attempt(victim, PASSWORD, "203.0.113.88")).toMatchObject({ message: expect.stringMatching(/^Too many failed attempts/) });
+  });
+
+  it("guesses spread over many addresses lock the account for minutes elsewhere, never at the owner's known address", async () => {
+    const owner = `spread-${randomUUID()}@example.test`;
+    await db.user.create({ data: { email: owner, name: "Spread", passwordHash: await hashPassword(PASSWORD) } });
+    const home = "192.0.2.44";
+    expect(await attempt(owner, PASSWORD, home)).toMatchObject({ redirected: true });
+    for (let i = 0; i < 55; i++) await attempt(owner, `guess-${i}`, `198.18.${Math.floor(i / 250)}.${i % 250}`);
+    // A new address waits a few minutes (the account lock is short, and not extended by more guesses)…
+    const elsewhere = await attempt(owner, PASSWORD, "198.18.9.9");
+    expect(elsewhere).toMatchObject({ ok: false, message: expect.stringMatching(/^Too many failed attempts\. Try again in [1-5] minutes?\.$/) });
+    // …while the owner signs in from where they did before.
+    expect(await attempt(owner, PASSWORD, home)).toMatchObject({ redirected: true });
+  });
+
+  it("throttles an unknown email exactly like a known one, so the lock tells nothing", async () => {
+    const address = "203.0.113.99";
+    const known = `known-${randomUUID()}@example.test`;
+    await db.user.create({ data: { email: known, name: "Known", passwordHash: await hashPassword(PASSWORD) } });
+    const unknown = `unknown-${randomUUID()}@example.test`;
+    const run = async (who: string) => {
+      const results = [];
+      for (let i = 0; i < 7; i++) results.push(await attempt(who, `guess-${i}`, address));
+      return results;
+    };
+    expect(await run(unknown)).toEqual(await run(known));
+  });
+
+  it("a lock ends on time however many attempts it refuses, and the count then starts afresh", async () => {
+    const who = `lock-${randomUUID()}@example.test`;
+    const address = "203.0.113.111";
+    const start = Date.now();
+    const at = (ms: number) => new Date(start + ms);
+    for (let i = 0; i < 5; i++) {
+      const guess = await beginSignIn(who, address, at(i));
+      expect(guess.allowed).toBe(true);
+      if (guess.allowed) await guess.finish(false);
+    }
+    for (let minute = 0; minute < 15; minute++) expect(await beginSignIn(who, address, at(minute * 60_000 + 5))).toMatchObject({ allowed: false });
+    for (let i = 0; i < 5; i++) {
+      const guess = await beginSignIn(who, address, at(15 * 60_000 + 1_000 + i));
+      expect(guess.allowed).toBe(true);
+      if (guess.allowed) await guess.finish(false);
+    }
+    expect(await beginSignIn(who, address, at(15 * 60_000 + 2_000))).toEqual({ allowed: false, minutes: 15 });
   });
 
   it("throttles one address spraying many accounts", async () => {
