@@ -16,6 +16,8 @@ export type ApiContext<Query = unknown, Body = unknown> = {
   token: TokenRecord;
   /** The token's quota after this call's charge. */
   quota: QuotaState;
+  /** The token's organization when the charge read it (endpoints that need it; null: it is gone). */
+  org?: OrgRecord | null;
   params: Record<string, string>;
   query: Query;
   body: Body;
@@ -33,7 +35,7 @@ export type Implementation<E extends EndpointSpec> = (context: ApiContext<QueryO
 
 /** The token's own organization when the path names it; any other slug is the same 404 as an unknown one. */
 export async function requireOwnOrg(context: ApiContext): Promise<OrgRecord> {
-  const org = await context.store.findOrg(context.token.orgId);
+  const org = context.org !== undefined ? context.org : await context.store.findOrg(context.token.orgId);
   if (!org || org.slug !== context.params.org) throw notFound("Organization not found.");
   return org;
 }

@@ -34,7 +34,7 @@ import { createReport, getReport, getReportList } from "./routes/reports";
 import { createApiToken, listTokens, revokeApiToken, rotateApiToken, updateApiToken } from "./routes/tokens";
 import { reportUploadFiles } from "./schemas";
 import { databaseUnavailableReason } from "../db/unavailable";
-import { StoreBusyError, type ApiStore, type QuotaState, type TokenRecord } from "./store";
+import { StoreBusyError, type ApiStore, type ChargeResult, type TokenRecord } from "./store";
 import { isUsable, TokenCache, type CachedToken } from "./token-cache";
 import { UsageRecorder } from "./usage-recorder";
 
@@ -67,6 +67,11 @@ const IMPLEMENTATIONS: ImplementationTable = {
   postOrgApiTokenRotate: rotateApiToken,
   postOrgApiTokenRevoke: revokeApiToken,
 };
+
+/** Endpoints that need the token's organization: the charge reads it in its own transaction. */
+const READS_ORG = new Set<EndpointSpec>(
+  Object.values(ENDPOINTS).filter((spec: EndpointSpec) => spec.path.includes("/{org}/") || spec === ENDPOINTS.getOrganizations),
+);
 
 /** A reload that finds a newer version retries the charge; a token changing this often is refused as busy. */
 const MAX_CHARGE_ATTEMPTS = 4;
@@ -171,6 +176,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
         ip,
         userAgent,
         route: `${method} ${route}`,
+        readOrg: spec !== null && READS_ORG.has(spec),
       });
 
       if (quota) {
@@ -223,7 +229,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
     res: ServerResponse,
     match: Extract<RouteMatch, { kind: "found" }>,
     token: TokenRecord,
-    quota: QuotaState,
+    quota: ChargeResult,
     parsed: Parsed,
     call: Call,
     cost: number,
@@ -231,6 +237,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
     const context: ApiContext = {
       token,
       quota,
+      org: quota.org,
       params: match.params,
       query: parsed.query as never,
       body: parsed.body as never,

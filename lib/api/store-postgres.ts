@@ -4,6 +4,7 @@ import {
   REPO_SORT_COLUMNS,
   type ApiStore,
   type ChargeRequest,
+  type ChargeResult,
   type OrgRecord,
   type QuotaState,
   type RepoQuery,
@@ -38,6 +39,13 @@ const CHARGE = `
     AND (CASE WHEN "quotaResetAt" <= ${ts("$4")} THEN "quotaMax" ELSE "quotaRemaining" END) >= $3::int
   RETURNING "quotaRemaining" AS "remaining", "quotaMax" AS "max", ${ms('"quotaResetAt"')} AS "resetAt"`;
 
+// The same charge, also answering with the token's organization: one round trip instead of two.
+const CHARGE_READING_ORG = `${CHARGE}, "orgId",
+    (SELECT "slug" FROM "Org" WHERE "id" = "ApiToken"."orgId") AS "orgSlug",
+    (SELECT "name" FROM "Org" WHERE "id" = "ApiToken"."orgId") AS "orgName",
+    (SELECT "plan" FROM "Org" WHERE "id" = "ApiToken"."orgId") AS "orgPlan"`;
+type ChargeRowWithOrg = QuotaState & { orgId: string; orgSlug: string | null; orgName: string | null; orgPlan: string | null };
+
 const ORG_BY_ID = `SELECT "id", "slug", "name", "plan" FROM "Org" WHERE "id" = $1`;
 
 const USAGE_COLUMNS = `"requestId", "tokenId", "valueId", "orgId", "at", "method", "route", "status", "ip", "userAgent", "cost"`;
@@ -65,10 +73,10 @@ export class PostgresApiStore implements ApiStore {
     return result.rows[0] ?? null;
   }
 
-  async charge(request: ChargeRequest): Promise<QuotaState | null> {
-    const result = await this.#pool.query<QuotaState>({
-      name: "kw_charge",
-      text: CHARGE,
+  async charge(request: ChargeRequest): Promise<ChargeResult | null> {
+    const result = await this.#pool.query<ChargeRowWithOrg>({
+      name: request.readOrg ? "kw_charge_org" : "kw_charge",
+      text: request.readOrg ? CHARGE_READING_ORG : CHARGE,
       values: [
         request.tokenId,
         request.version,
@@ -80,7 +88,13 @@ export class PostgresApiStore implements ApiStore {
         request.route,
       ],
     });
-    return result.rows[0] ?? null;
+    const row = result.rows[0];
+    if (!row) return null;
+    const charged: ChargeResult = { remaining: row.remaining, max: row.max, resetAt: row.resetAt };
+    if (request.readOrg) {
+      charged.org = row.orgSlug === null ? null : { id: row.orgId, slug: row.orgSlug, name: row.orgName ?? "", plan: row.orgPlan ?? "" };
+    }
+    return charged;
   }
 
   async findOrg(orgId: string): Promise<OrgRecord | null> {

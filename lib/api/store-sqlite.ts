@@ -7,6 +7,7 @@ import {
   StoreBusyError,
   type ApiStore,
   type ChargeRequest,
+  type ChargeResult,
   type OrgRecord,
   type QuotaState,
   type RepoQuery,
@@ -39,25 +40,32 @@ const TOKEN_BY_HASH = `
 
 // A window that has ended is refilled in the same statement that charges, so the guard
 // `>= cost` sees the refilled amount; every SET expression reads the row as it was.
+// Plain positional parameters, bound by #chargeOne in this order (binding from an object by
+// name measured 1-3 µs slower per call; better-sqlite3 binds ?NNN by name too).
 const CHARGE = `
   UPDATE "ApiToken" SET
-    "quotaRemaining" = (CASE WHEN "quotaResetAt" <= @now THEN "quotaMax" ELSE "quotaRemaining" END) - @cost,
-    "quotaResetAt" = CASE WHEN "quotaResetAt" <= @now THEN @nextResetAt ELSE "quotaResetAt" END,
-    "lastUsedAt" = @now, "lastUsedIp" = @ip, "lastUsedUserAgent" = @userAgent, "lastUsedRoute" = @route
-  WHERE "id" = @tokenId AND "version" = @version AND "status" = 'ACTIVE'
-    AND ("expiresAt" IS NULL OR "expiresAt" > @now)
-    AND (CASE WHEN "quotaResetAt" <= @now THEN "quotaMax" ELSE "quotaRemaining" END) >= @cost
-  RETURNING "quotaRemaining" AS "remaining", "quotaMax" AS "max", "quotaResetAt" AS "resetAt"`;
+    "quotaRemaining" = (CASE WHEN "quotaResetAt" <= ? /* now */ THEN "quotaMax" ELSE "quotaRemaining" END) - ? /* cost */,
+    "quotaResetAt" = CASE WHEN "quotaResetAt" <= ? /* now */ THEN ? /* nextResetAt */ ELSE "quotaResetAt" END,
+    "lastUsedAt" = ? /* now */, "lastUsedIp" = ? /* ip */, "lastUsedUserAgent" = ? /* userAgent */, "lastUsedRoute" = ? /* route */
+  WHERE "id" = ? /* tokenId */ AND "version" = ? /* version */ AND "status" = 'ACTIVE'
+    AND ("expiresAt" IS NULL OR "expiresAt" > ? /* now */)
+    AND (CASE WHEN "quotaResetAt" <= ? /* now */ THEN "quotaMax" ELSE "quotaRemaining" END) >= ? /* cost */
+  RETURNING "quotaRemaining" AS "remaining", "quotaMax" AS "max", "quotaResetAt" AS "resetAt", "orgId"`;
 
 const ORG_BY_ID = `SELECT "id", "slug", "name", "plan" FROM "Org" WHERE "id" = ?`;
 
+// Rows go to the writer thread as arrays in this column order (cheaper to copy between threads
+// than objects, and bound positionally there).
 const INSERT_USAGE = `
   INSERT INTO "UsageEvent" ("requestId", "tokenId", "valueId", "orgId", "at", "method", "route", "status", "ip", "userAgent", "cost")
-  VALUES (@requestId, @tokenId, @valueId, @orgId, @at, @method, @route, @status, @ip, @userAgent, @cost)`;
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const usageValues = (row: UsageRow) =>
+  [row.requestId, row.tokenId, row.valueId, row.orgId, row.at, row.method, row.route, row.status, row.ip, row.userAgent, row.cost] as const;
 
 // Rows as arrays (better-sqlite3's raw mode): measured a quarter faster than row objects here.
 type RepoRow = [string, string, string, string, string, string, number, string, string | null, string, number, number];
-type PendingCharge = { request: ChargeRequest; resolve: (quota: QuotaState | null) => void; reject: (error: unknown) => void };
+type PendingCharge = { request: ChargeRequest; resolve: (result: ChargeResult | null) => void; reject: (error: unknown) => void };
+type ChargeRow = QuotaState & { orgId: string };
 
 export type SqliteStoreOptions = {
   /**
@@ -72,12 +80,12 @@ export class SqliteApiStore implements ApiStore {
   readonly provider = "sqlite" as const;
   readonly #db: Database.Database;
   readonly #tokenByHash: Database.Statement<[string], TokenRecord>;
-  readonly #charge: Database.Statement<[ChargeRequest], QuotaState>;
+  readonly #charge: Database.Statement<unknown[], ChargeRow>;
   readonly #orgById: Database.Statement<[string], OrgRecord>;
   readonly #file: string;
   readonly #synchronous: "FULL" | "NORMAL";
   #writer: UsageWriter | null = null;
-  readonly #chargeBatch: Database.Transaction<(batch: readonly PendingCharge[]) => (QuotaState | undefined)[]>;
+  readonly #chargeBatch: Database.Transaction<(batch: readonly PendingCharge[]) => (ChargeResult | null)[]>;
   readonly #repoQueries = new Map<string, Database.Statement<unknown[], RepoRow>>();
   #pendingCharges: PendingCharge[] = [];
 
@@ -91,7 +99,7 @@ export class SqliteApiStore implements ApiStore {
     this.#db.pragma("wal_autocheckpoint = 0");
     this.#tokenByHash = this.#db.prepare(TOKEN_BY_HASH);
     this.#charge = this.#db.prepare(CHARGE);
-    this.#chargeBatch = this.#db.transaction((batch: readonly PendingCharge[]) => batch.map((entry) => this.#charge.get(entry.request)));
+    this.#chargeBatch = this.#db.transaction((batch: readonly PendingCharge[]) => batch.map((entry) => this.#chargeOne(entry.request)));
     this.#orgById = this.#db.prepare(ORG_BY_ID);
     this.#file = file;
     this.#synchronous = options.synchronous ?? "NORMAL";
@@ -110,7 +118,7 @@ export class SqliteApiStore implements ApiStore {
    * sharing it is most of the cost saved; each caller still waits for the commit before it
    * answers, and the lock is never held across an await.
    */
-  charge(request: ChargeRequest): Promise<QuotaState | null> {
+  charge(request: ChargeRequest): Promise<ChargeResult | null> {
     return new Promise((resolve, reject) => {
       this.#pendingCharges.push({ request, resolve, reject });
       if (this.#pendingCharges.length === 1) setImmediate(() => void this.#commitCharges());
@@ -122,10 +130,19 @@ export class SqliteApiStore implements ApiStore {
     this.#pendingCharges = [];
     try {
       const results = await whenUnlocked(() => this.#chargeBatch.immediate(batch));
-      batch.forEach((entry, index) => entry.resolve(results[index] ?? null));
+      for (let index = 0; index < batch.length; index++) batch[index].resolve(results[index]);
     } catch (error) {
       for (const entry of batch) entry.reject(error);
     }
+  }
+
+  /** One charge, inside the batch's transaction; the organization read there too when asked for. */
+  #chargeOne(r: ChargeRequest): ChargeResult | null {
+    const row = this.#charge.get(r.now, r.cost, r.now, r.nextResetAt, r.now, r.ip, r.userAgent, r.route, r.tokenId, r.version, r.now, r.now, r.cost);
+    if (!row) return null;
+    const result: ChargeResult = { remaining: row.remaining, max: row.max, resetAt: row.resetAt };
+    if (r.readOrg) result.org = this.#orgById.get(row.orgId) ?? null;
+    return result;
   }
 
   async findOrg(orgId: string): Promise<OrgRecord | null> {
@@ -165,7 +182,7 @@ export class SqliteApiStore implements ApiStore {
     const chunks = [];
     for (let start = 0; start < rows.length; start += USAGE_ROWS_PER_TRANSACTION) {
       const chunk = rows.slice(start, start + USAGE_ROWS_PER_TRANSACTION);
-      chunks.push({ rows: chunk, statements: usageRollupStatements(buildUsageRollups(chunk), "sqlite") });
+      chunks.push({ rows: chunk.map(usageValues), statements: usageRollupStatements(buildUsageRollups(chunk), "sqlite") });
     }
     // A writer thread that died is replaced; the recorder retries the batch it lost.
     if (!this.#writer || this.#writer.failed) this.#writer = new UsageWriter(this.#file, this.#synchronous);
@@ -251,7 +268,7 @@ class UsageWriter {
     this.#worker.on("exit", (code) => fail(new Error(`usage writer thread exited (${code})`)));
   }
 
-  write(chunks: { rows: readonly UsageRow[]; statements: SqlStatement[] }[]): Promise<void> {
+  write(chunks: { rows: ReturnType<typeof usageValues>[]; statements: SqlStatement[] }[]): Promise<void> {
     if (this.#failed) return Promise.reject(this.#failed);
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {

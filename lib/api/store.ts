@@ -25,6 +25,9 @@ export type TokenRecord = {
 
 export type QuotaState = { remaining: number; max: number; resetAt: number };
 
+/** The charge's answer; `org` (the token's organization, read in the same transaction) when asked for. */
+export type ChargeResult = QuotaState & { org?: OrgRecord | null };
+
 export type ChargeRequest = {
   tokenId: string;
   /** The version the caller's cached copy has: any change since makes the charge match no row. */
@@ -36,6 +39,8 @@ export type ChargeRequest = {
   ip: string;
   userAgent: string | null;
   route: string;
+  /** Also read the token's organization, in the same transaction (endpoints that need it): saves a query. */
+  readOrg?: boolean;
 };
 
 export type OrgRecord = { id: string; slug: string; name: string; plan: string };
@@ -90,7 +95,7 @@ export interface ApiStore {
    * has ended) and records last use — only if the token is still active, unexpired, at the
    * caller's version and has the quota. Null when any of that fails.
    */
-  charge(request: ChargeRequest): Promise<QuotaState | null>;
+  charge(request: ChargeRequest): Promise<ChargeResult | null>;
   findOrg(orgId: string): Promise<OrgRecord | null>;
   listRepos(query: RepoQuery): Promise<RepoRecord[]>;
   insertUsage(rows: readonly UsageRow[]): Promise<void>;

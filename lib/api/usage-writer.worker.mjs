@@ -20,6 +20,7 @@ const statement = (sql) => {
   return found;
 };
 const writeBatch = db.transaction((rows, statements) => {
+  // Each row is an array of the INSERT's values, in column order.
   for (const row of rows) insertRow.run(row);
   for (const { sql, params } of statements) statement(sql).run(...params);
 });
