@@ -53,6 +53,21 @@ describe("buildUsageRollups", () => {
     expect(routes).toEqual(["GET /v0/quota", "GET /v0/report/list"]);
   });
 
+  it("counts rows of one token and hour whose clients alternate (each row's own IP, route and user agent)", () => {
+    const alternating = buildUsageRollups([
+      event({ ip: "a" }),
+      event({ ip: "b", userAgent: "other/2" }),
+      event({ ip: "a", route: "/v0/report/list" }),
+      event({ ip: "a", status: 403 }),
+    ]);
+    const values = (dimension: string) =>
+      alternating.breakdowns.filter((r) => r.dimension === dimension).map((r) => [r.value, r.requests, r.denied]);
+    expect(values("ip")).toEqual([["a", 3, 1], ["b", 1, 0]]);
+    expect(values("userAgent")).toEqual([["cli/1", 3, 1], ["other/2", 1, 0]]);
+    expect(values("route")).toEqual([["GET /v0/quota", 3, 1], ["GET /v0/report/list", 1, 0]]);
+    expect(alternating.tokenHours.map((r) => [r.requests, r.success, r.authErrors])).toEqual([[4, 3, 1]]);
+  });
+
   it("is empty for no events", () => {
     expect(usageRollupStatements(buildUsageRollups([]), "sqlite")).toEqual([]);
   });

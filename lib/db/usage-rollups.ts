@@ -76,43 +76,55 @@ export function buildUsageRollups(events: readonly RollupEvent[]): UsageRollups 
   const orgHours = new Map<string, OrgHourRollup>();
   const breakdowns = new Map<string, BreakdownRollup>();
 
+  // Consecutive rows mostly share token, hour and client (a batch is one busy token's calls):
+  // such a row reuses the previous row's entries instead of building and looking up six keys.
+  let previous: { event: RollupEvent; hour: number; tokenHour: TokenHourRollup; tokenDay: TokenDayRollup; orgHour: OrgHourRollup; breakdowns: BreakdownRollup[] } | null = null;
+
   for (const event of events) {
     const hour = truncateToHour(event.at);
     const day = truncateToDay(event.at);
+    const sameHour = previous !== null && previous.hour === hour && previous.event.tokenId === event.tokenId && previous.event.orgId === event.orgId;
 
-    const hourKey = `${event.tokenId}\u0000${hour}`;
-    let tokenHour = tokenHours.get(hourKey);
-    if (!tokenHour) tokenHours.set(hourKey, (tokenHour = { tokenId: event.tokenId, orgId: event.orgId, hour, ...newCounters() }));
+    let tokenHour: TokenHourRollup | undefined;
+    let tokenDay: TokenDayRollup | undefined;
+    let orgHour: OrgHourRollup | undefined;
+    if (sameHour) {
+      ({ tokenHour, tokenDay, orgHour } = previous!);
+    } else {
+      const hourKey = `${event.tokenId}\u0000${hour}`;
+      tokenHour = tokenHours.get(hourKey);
+      if (!tokenHour) tokenHours.set(hourKey, (tokenHour = { tokenId: event.tokenId, orgId: event.orgId, hour, ...newCounters() }));
+
+      const dayKey = `${event.tokenId}\u0000${day}`;
+      tokenDay = tokenDays.get(dayKey);
+      if (!tokenDay) tokenDays.set(dayKey, (tokenDay = { tokenId: event.tokenId, orgId: event.orgId, day, ...newCounters() }));
+
+      const orgKey = `${event.orgId}\u0000${hour}`;
+      orgHour = orgHours.get(orgKey);
+      if (!orgHour) orgHours.set(orgKey, (orgHour = { orgId: event.orgId, hour, ...newCounters() }));
+    }
     count(tokenHour, event);
-
-    const dayKey = `${event.tokenId}\u0000${day}`;
-    let tokenDay = tokenDays.get(dayKey);
-    if (!tokenDay) tokenDays.set(dayKey, (tokenDay = { tokenId: event.tokenId, orgId: event.orgId, day, ...newCounters() }));
     count(tokenDay, event);
-
-    const orgKey = `${event.orgId}\u0000${hour}`;
-    let orgHour = orgHours.get(orgKey);
-    if (!orgHour) orgHours.set(orgKey, (orgHour = { orgId: event.orgId, hour, ...newCounters() }));
     count(orgHour, event);
 
-    const values: Record<BreakdownDimension, string> = {
-      route: routeKey(event.method, event.route),
-      ip: event.ip ?? "",
-      userAgent: event.userAgent ?? "",
-    };
+    const rowBreakdowns: BreakdownRollup[] = [];
     for (const dimension of BREAKDOWN_DIMENSIONS) {
-      const key = `${event.tokenId}\u0000${dimension}\u0000${day}\u0000${values[dimension]}`;
-      let breakdown = breakdowns.get(key);
-      if (!breakdown) {
-        breakdowns.set(
-          key,
-          (breakdown = { tokenId: event.tokenId, dimension, day, value: values[dimension], requests: 0, denied: 0, lastAt: event.at }),
-        );
+      const last = sameHour ? previous!.breakdowns[rowBreakdowns.length] : undefined;
+      let breakdown: BreakdownRollup | undefined;
+      if (last && sameDimensionValue(dimension, previous!.event, event)) {
+        breakdown = last;
+      } else {
+        const value = dimensionValue(dimension, event);
+        const key = `${event.tokenId}\u0000${dimension}\u0000${day}\u0000${value}`;
+        breakdown = breakdowns.get(key);
+        if (!breakdown) breakdowns.set(key, (breakdown = { tokenId: event.tokenId, dimension, day, value, requests: 0, denied: 0, lastAt: event.at }));
       }
       breakdown.requests += 1;
       if (isDenied(event.status)) breakdown.denied += 1;
       if (event.at > breakdown.lastAt) breakdown.lastAt = event.at;
+      rowBreakdowns.push(breakdown);
     }
+    previous = { event, hour, tokenHour, tokenDay, orgHour, breakdowns: rowBreakdowns };
   }
 
   return {
@@ -121,6 +133,16 @@ export function buildUsageRollups(events: readonly RollupEvent[]): UsageRollups 
     orgHours: sortedValues(orgHours),
     breakdowns: sortedValues(breakdowns),
   };
+}
+
+function dimensionValue(dimension: BreakdownDimension, event: RollupEvent): string {
+  if (dimension === "route") return routeKey(event.method, event.route);
+  return (dimension === "ip" ? event.ip : event.userAgent) ?? "";
+}
+
+function sameDimensionValue(dimension: BreakdownDimension, a: RollupEvent, b: RollupEvent): boolean {
+  if (dimension === "route") return a.method === b.method && a.route === b.route;
+  return dimension === "ip" ? (a.ip ?? "") === (b.ip ?? "") : (a.userAgent ?? "") === (b.userAgent ?? "");
 }
 
 function sortedValues<T>(map: Map<string, T>): T[] {
