@@ -3,6 +3,21 @@ import { requireOwnOrg, type Implementation } from "../context";
 
 type E = typeof ENDPOINTS;
 
+// Repository times repeat from call to call and toISOString is ~0.7 µs (two per repository, up
+// to 100 repositories a page): remembered, emptied when it holds this many.
+const ISO_TIMES_MAX = 10_000;
+const isoTimes = new Map<number, string>();
+
+function isoTime(ms: number): string {
+  let iso = isoTimes.get(ms);
+  if (iso === undefined) {
+    iso = new Date(ms).toISOString();
+    if (isoTimes.size >= ISO_TIMES_MAX) isoTimes.clear();
+    isoTimes.set(ms, iso);
+  }
+  return iso;
+}
+
 export const getOrgRepoList: Implementation<E["getOrgRepoList"]> = async (context) => {
   const org = await requireOwnOrg(context);
   const { sort, direction, per_page: perPage, page, include_archived: includeArchived, workspace } = context.query;
@@ -18,8 +33,8 @@ export const getOrgRepoList: Implementation<E["getOrgRepoList"]> = async (contex
   });
   const results = rows.slice(0, perPage).map((repo) => ({
     id: repo.id,
-    created_at: new Date(repo.createdAt).toISOString(),
-    updated_at: new Date(repo.updatedAt).toISOString(),
+    created_at: isoTime(repo.createdAt),
+    updated_at: isoTime(repo.updatedAt),
     slug: repo.slug,
     head_full_scan_id: repo.headFullScanId,
     integration_meta: null,
