@@ -2,6 +2,7 @@ import "server-only";
 import { z } from "zod";
 import { db } from "../db/client";
 import { RoleChangedError } from "../db/org-lock";
+import { databaseUnavailableReason } from "../db/unavailable";
 import { isStorableText, UNSTORABLE_MESSAGE, unstorableFields } from "../validations/text";
 import type { OrgRole } from "./permissions";
 import { getRequestContext } from "./request-context";
@@ -11,7 +12,7 @@ import { getCurrentUser, type CurrentUser } from "./session";
 export type ActionState<T = undefined> = {
   ok: boolean;
   /** Why a refused call was refused, for callers and tests; the UI shows `message`. */
-  code?: "UNAUTHENTICATED" | "NOT_FOUND" | "FORBIDDEN" | "INVALID" | "CONFLICT";
+  code?: "UNAUTHENTICATED" | "NOT_FOUND" | "FORBIDDEN" | "INVALID" | "CONFLICT" | "UNAVAILABLE";
   errors?: Record<string, string[]>;
   message?: string;
   data?: T;
@@ -72,7 +73,19 @@ function orgAction<S extends z.ZodObject, T>(
   handler: (input: z.infer<S>, ctx: ActionContext) => Promise<ActionState<T>>,
 ) {
   const strictSchema = schema.extend({ orgSlug: orgSlugSchema }).strict();
-  return async function action(_prev: ActionState<T> | undefined, rawInput: ActionInput): Promise<ActionState<T>> {
+  return async function action(prev: ActionState<T> | undefined, rawInput: ActionInput): Promise<ActionState<T>> {
+    try {
+      return await authorizeAndRun(prev, rawInput);
+    } catch (error) {
+      // Locked, full or unreachable: the database's state, not the caller's fault, and not a 500.
+      const reason = databaseUnavailableReason(error);
+      if (reason === null) throw error;
+      console.error(`keyward: a server action failed because the database is ${reason}`, error);
+      return { ok: false, code: "UNAVAILABLE", message: UNAVAILABLE_MESSAGES[reason] };
+    }
+  };
+
+  async function authorizeAndRun(_prev: ActionState<T> | undefined, rawInput: ActionInput): Promise<ActionState<T>> {
     const user = await getCurrentUser();
     if (!user) return { ok: false, code: "UNAUTHENTICATED", message: "Your session has ended. Sign in again." };
     const input = inputToObject(rawInput);
@@ -107,8 +120,14 @@ function orgAction<S extends z.ZodObject, T>(
       }
       throw error;
     }
-  };
+  }
 }
+
+const UNAVAILABLE_MESSAGES = {
+  busy: "Keyward's database is busy right now. Try again in a moment.",
+  full: "Keyward cannot save right now: its database is out of space. Tell your administrator.",
+  unreachable: "Keyward cannot reach its database right now. Try again in a moment.",
+} as const;
 
 /** Only org admins. */
 export function adminAction<S extends z.ZodObject, T = undefined>(

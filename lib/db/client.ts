@@ -7,10 +7,15 @@ import { SerializedSqliteAdapterFactory } from "./sqlite-adapter";
 // Secrets never leave the database layer unless a query asks for them by name.
 const omit = { user: { passwordHash: true }, apiTokenValue: { ciphertext: true } } as const;
 
+const POSTGRES_LOCK_TIMEOUT_MS = 10_000;
+
 /** A new client; the app uses `db`, scripts that must close their connection create their own. */
 export function createDb(target: DatabaseTarget) {
   if (target.provider === "postgresql") {
-    const client = new PostgresPrismaClient({ adapter: new PrismaPg({ connectionString: target.url }), omit });
+    // A lock held longer than this (a stuck session, a long migration) fails the statement with
+    // 55P03, which callers answer as "busy, try again" instead of hanging the request for good.
+    const adapter = new PrismaPg({ connectionString: target.url, options: `-c lock_timeout=${POSTGRES_LOCK_TIMEOUT_MS}` });
+    const client = new PostgresPrismaClient({ adapter, omit });
     // Both clients are generated from one schema; only the provider differs.
     return client as unknown as PrismaClient<never, typeof omit>;
   }

@@ -23,6 +23,16 @@ describe("databaseUnavailableReason", () => {
     expect(databaseUnavailableReason(new Error("wrapped", { cause: { kind: "postgres", code: "55P03" } }))).toBe("busy");
   });
 
+  it("finds it in a Prisma request error's meta.driverAdapterError (as a lock timeout on PostgreSQL arrives)", () => {
+    // The shape Prisma 7 gives a 55P03 from adapter-pg, for raw (P2010) and model (P2039) queries alike.
+    const lockTimeout = Object.assign(new Error("Raw query failed. Code: `55P03`."), {
+      code: "P2010",
+      meta: { driverAdapterError: { name: "DriverAdapterError", cause: { originalCode: "55P03", kind: "postgres", code: "55P03", message: "canceling statement due to lock timeout" } } },
+    });
+    expect(databaseUnavailableReason(lockTimeout)).toBe("busy");
+    expect(databaseUnavailableReason({ ...lockTimeout, code: "P2039" })).toBe("busy");
+  });
+
   it("leaves the request's own faults and programming errors alone", () => {
     for (const error of [withCode("SQLITE_CONSTRAINT_UNIQUE"), withCode("23505"), withCode("P2002"), new TypeError("x is undefined"), "text", null, undefined]) {
       expect(databaseUnavailableReason(error)).toBeNull();

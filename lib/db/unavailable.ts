@@ -45,11 +45,16 @@ const PRISMA_CODES: Record<string, UnavailableReason> = { P1001: "unreachable", 
 /** Why the database cannot serve this request right now, or null when the error is something else. */
 export function databaseUnavailableReason(error: unknown): UnavailableReason | null {
   const seen = new Set<unknown>();
-  for (let current = error; current && typeof current === "object" && !seen.has(current); ) {
+  const pending: unknown[] = [error];
+  while (pending.length > 0) {
+    const current = pending.shift();
+    if (!current || typeof current !== "object" || seen.has(current)) continue;
     seen.add(current);
     const found = reasonOf(current as Record<string, unknown>);
     if (found) return found;
-    current = (current as { cause?: unknown }).cause;
+    // Prisma's request errors carry the driver's error in meta.driverAdapterError, not in `cause`.
+    const { cause, meta } = current as { cause?: unknown; meta?: { driverAdapterError?: unknown } };
+    pending.push(cause, meta?.driverAdapterError);
   }
   return null;
 }

@@ -1,7 +1,9 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import pg from "pg";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
+import { rotateTokenAction } from "@/lib/actions/tokens";
 import { adminAction, memberAction } from "@/lib/auth/action";
-import { db } from "@/lib/db/client";
+import { databaseProvider, db } from "@/lib/db/client";
 import { createToken, rotateToken } from "@/lib/db/token-mutations";
 import { actAs, createTestOrg } from "../support/request-as";
 
@@ -99,4 +101,65 @@ describe("adminAction / memberAction", () => {
     expect(await db.apiToken.findUniqueOrThrow({ where: { id: token.id }, select: { version: true } })).toEqual({ version: 1 });
     expect(await db.apiTokenValue.count({ where: { tokenId: token.id } })).toBe(1);
   });
+
+  it.each([
+    ["busy", Object.assign(new Error("database is locked"), { code: "SQLITE_BUSY" }), /busy/],
+    ["out of space", { kind: "postgres", code: "53100", message: "could not extend file" }, /out of space/],
+    ["out of reach", Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }), /cannot reach/],
+  ])("a database that is %s gives a clear refusal, not a 500", async (_label, failure, message) => {
+    const failing = adminAction(z.object({}), async () => {
+      throw new Error("query failed", { cause: failure });
+    });
+    await actAs(acme.admin);
+    const error = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      const result = await failing(undefined, { orgSlug: acme.org.slug });
+      expect(result).toMatchObject({ ok: false, code: "UNAVAILABLE", message: expect.stringMatching(message) });
+    } finally {
+      error.mockRestore();
+    }
+  });
+
+  it("any other failure is still thrown (a real bug must not pass for a busy database)", async () => {
+    const failing = adminAction(z.object({}), async () => {
+      throw new TypeError("a bug");
+    });
+    await actAs(acme.admin);
+    await expect(failing(undefined, { orgSlug: acme.org.slug })).rejects.toThrow("a bug");
+  });
 });
+
+// A dashboard change that waits on a lock held longer than the dashboard's lock timeout (10 s)
+// is refused as "busy" and writes nothing, instead of hanging the request or failing with a 500.
+// PostgreSQL only: there a row lock is this test's alone; on SQLite the only lock is the whole
+// database, which would stall every other test file sharing it (the REST API's SQLite lock case is
+// in security-faults.test.ts, and SQLITE_BUSY maps the same way: org-action.test.ts).
+if (databaseProvider === "postgresql") {
+  describe("a dashboard change under a lock held too long (PostgreSQL)", () => {
+    it("is refused as busy, writes nothing, and succeeds once the lock is gone", async () => {
+      const { org, admin } = await createTestOrg("locked");
+      const actor = { kind: "user", userId: admin.id, label: admin.email, ip: null, userAgent: null } as const;
+      const { token } = await createToken(actor, org.id, { name: "Locked", scopes: ["report"], visibility: "ADMIN_ONLY", quotaMax: 5, quotaWindow: "DAILY", expiresAt: null });
+      const holder = new pg.Client({ connectionString: process.env.DATABASE_URL });
+      await holder.connect();
+      const error = vi.spyOn(console, "error").mockImplementation(() => {});
+      try {
+        await holder.query("BEGIN");
+        await holder.query(`SELECT 1 FROM "ApiToken" WHERE "id" = $1 FOR UPDATE`, [token.id]);
+        await actAs(admin);
+        const refused = await rotateTokenAction(undefined, { orgSlug: org.slug, tokenId: token.id, graceHours: "0" });
+        expect(refused).toMatchObject({ ok: false, code: "UNAVAILABLE", message: expect.stringMatching(/busy/) });
+        expect(refused.data).toBeUndefined();
+        await holder.query("ROLLBACK");
+
+        expect(await db.apiTokenValue.count({ where: { tokenId: token.id } })).toBe(1);
+        expect(await db.auditEvent.count({ where: { targetId: token.id, action: "token.rotated" } })).toBe(0);
+        const retried = await rotateTokenAction(undefined, { orgSlug: org.slug, tokenId: token.id, graceHours: "0" });
+        expect(retried.ok).toBe(true);
+      } finally {
+        error.mockRestore();
+        await holder.end();
+      }
+    }, 60_000);
+  });
+}
