@@ -76,8 +76,6 @@ const READS_ORG = new Set<EndpointSpec>(
 /** A reload that finds a newer version retries the charge; a token changing this often is refused as busy. */
 const MAX_CHARGE_ATTEMPTS = 4;
 const MAX_USER_AGENT_LENGTH = 512;
-/** Authorization headers remembered (each under 1 KiB; the map is emptied when full). */
-const TOKEN_HASHES_MAX = 1_000;
 const UNKNOWN_ROUTE = "(unknown)";
 
 export type ApiHandlerOptions = {
@@ -107,10 +105,6 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
   const cache = new TokenCache(store);
   const recorder = options.recorder ?? new UsageRecorder(store, (error) => log("writing usage failed", error));
   const leakedTokens = createLeakedTokensHandler({ trustProxy, clock, log });
-  // Authorization header → the presented token's hash, for headers that passed the format and
-  // checksum checks before: parsing and SHA-256 are ~5 µs a request, and clients repeat one
-  // header. Only a pure function of the header is kept here, never whether the token is valid.
-  const tokenHashes = new Map<string, string>();
   let openApiJson: string | undefined;
   let inFlight = 0;
   let idle: (() => void) | null = null;
@@ -133,15 +127,10 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
 
     // Refusals decided from the request alone: no database access.
     if (queryCarriesToken(search)) return sendError(res, unauthorized(TOKEN_REFUSAL_MESSAGES["in-query"]));
-    const authorization = req.headers.authorization;
-    let hash = authorization === undefined ? undefined : tokenHashes.get(authorization);
-    if (hash === undefined) {
-      const presented = tokenFromAuthorization(authorization);
-      if (!presented.ok) return sendError(res, unauthorized(TOKEN_REFUSAL_MESSAGES[presented.reason]));
-      hash = hashTokenValue(presented.token);
-      if (tokenHashes.size >= TOKEN_HASHES_MAX) tokenHashes.clear();
-      tokenHashes.set(authorization!, hash);
-    }
+    const presented = tokenFromAuthorization(req.headers.authorization);
+    if (!presented.ok) return sendError(res, unauthorized(TOKEN_REFUSAL_MESSAGES[presented.reason]));
+
+    const hash = hashTokenValue(presented.token);
     const match = matchRoute(method, pathname);
     const spec: EndpointSpec | null = match.kind === "found" ? match.spec : null;
     const route = spec ? spec.path : UNKNOWN_ROUTE;
