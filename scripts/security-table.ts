@@ -50,9 +50,12 @@ const CLASSES: AttackClass[] = [
     reproduce: `${SUITE} tests/integration/token-at-rest.test.ts tests/integration/security-keys-rotate.test.ts; ${E2E} -g "token value|log"`,
   },
   {
-    name: "Concurrency and faults: quota race and concurrent rotations across processes, kill -9 under load, locked database, full disk, two processes beside the dashboard",
-    matches: (c) => inFile(c, "security-faults.test.ts", "api-processes.test.ts", "db-concurrency.test.ts") || e2eSecurity(c, /two server processes/),
-    reproduce: `${SUITE} tests/integration/security-faults.test.ts tests/integration/api-processes.test.ts (and with ${PG} …)`,
+    name: "Concurrency and faults: quota race and concurrent rotations across processes, kill -9 under load, locked database (API and dashboard), full disk, two processes beside the dashboard, an admin removed mid-change",
+    matches: (c) =>
+      inFile(c, "security-faults.test.ts", "api-processes.test.ts", "db-concurrency.test.ts") ||
+      (inFile(c, "org-action.test.ts") && /removed or demoted|database that is|lock held too long/.test(`${c.describe} ${c.title}`)) ||
+      e2eSecurity(c, /two server processes/),
+    reproduce: `${SUITE} tests/integration/security-faults.test.ts tests/integration/api-processes.test.ts tests/integration/org-action.test.ts (and with ${PG} …)`,
   },
   {
     name: "Login: brute force per account, per address and in concurrent bursts, no indefinite victim lockout, unknown vs known email",
