@@ -36,7 +36,8 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `rm -rf ${DATA_DIR} && npx tsx scripts/start.ts`,
+    // The README's `npm start`, so the suite runs the server exactly as users do.
+    command: `rm -rf ${DATA_DIR} && npm start`,
     url: `http://127.0.0.1:${PORT}/sign-in`,
     timeout: 600_000,
     reuseExistingServer: false,

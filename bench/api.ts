@@ -44,7 +44,8 @@ async function main() {
     log(`machine: ${loadavg().map((n) => n.toFixed(2)).join(" ")} load average before the run`);
     log("starting the production server (scripts/start.ts; builds into .next-bench when sources changed)…");
     const server = await startProcess(
-      ["--import", "tsx", "scripts/start.ts"],
+      // As `npm start` runs it (package.json), young-generation size included.
+      ["--max-semi-space-size=64", "--import", "tsx", "scripts/start.ts"],
       {
         PORT: String(apiPort),
         HOST: "127.0.0.1",
@@ -86,9 +87,11 @@ async function main() {
     ] as const) {
       log(`${endpoint}: wrk ${CONNECTIONS} connections × ${SATURATION_SECONDS} s, bare then Keyward…`);
       const bareRun = wrk(`${bareUrl}${path}`, auth, SATURATION_SECONDS, bare.pid);
+      await settle(server.pid);
       const keywardRun = wrk(`${api}${path}`, auth, SATURATION_SECONDS, server.pid);
       log(`${endpoint}: hey at ${RATE_WORKERS * RATE_PER_WORKER}/s × ${RATE_SECONDS} s, bare then Keyward…`);
       const bareLatency = hey(`${bareUrl}${path}`, auth);
+      await settle(server.pid);
       const keywardLatency = hey(`${api}${path}`, auth);
       if (path === reposPath) reposOk = keywardRun.requests - keywardRun.non2xx + keywardLatency.ok;
       results.push({ endpoint, bare: bareRun, keyward: keywardRun, bareLatency, keywardLatency });
@@ -159,6 +162,24 @@ async function seedBenchToken(databaseUrl: string, keys: string) {
 
 async function quotaRemaining(db: Awaited<ReturnType<typeof seedBenchToken>>["db"], tokenId: string): Promise<number> {
   return (await db.apiToken.findUniqueOrThrow({ where: { id: tokenId }, select: { quotaRemaining: true } })).quotaRemaining;
+}
+
+/**
+ * Waits until the server is idle: after a saturation run its usage writer is still writing the
+ * backlog of usage rows for a while, and that CPU must not be billed to the next endpoint's run.
+ */
+async function settle(pid: number | undefined): Promise<void> {
+  const started = Date.now();
+  let quiet = 0;
+  while (quiet < 2 && Date.now() - started < 60_000) {
+    const before = cpuMicros(pid);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const after = cpuMicros(pid);
+    if (before === null || after === null) return;
+    quiet = after - before < 25_000 ? quiet + 1 : 0; // under 10% of a core
+  }
+  const waited = Date.now() - started;
+  if (waited > 1_000) log(`  (waited ${(waited / 1000).toFixed(1)} s for the server to finish writing the previous run's usage)`);
 }
 
 /** CPU time (all threads) a process has used, in microseconds; null where /proc is not there. */

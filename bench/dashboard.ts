@@ -31,7 +31,7 @@ async function freePort(): Promise<number> {
 
 /** `npm start` on the given database; resolves once it serves, with its process (own process group). */
 async function startServer(dataDir: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "scripts/start.ts")], {
+  const child = spawn(process.execPath, ["--max-semi-space-size=64", "--import", "tsx", join(ROOT, "scripts/start.ts")], {
     cwd: ROOT,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
