@@ -1,7 +1,9 @@
 import { z } from "zod";
 import { SCOPES } from "../tokens/scopes";
+import { leakReportSchema, MAX_LEAK_CANDIDATES } from "../validations/incident";
 import { ENDPOINTS, OPENAPI_PATH, type EndpointSpec } from "./endpoints";
 import { errorResponseSchema } from "./errors";
+import { LEAKED_TOKENS_PATH } from "./leaked-tokens";
 
 // /v0/openapi.json, generated from the endpoint table and its zod schemas (OpenAPI 3.1 uses
 // JSON Schema 2020-12, which z.toJSONSchema produces).
@@ -46,6 +48,8 @@ export function buildOpenApiDocument(): Record<string, unknown> {
     },
   };
 
+  paths[LEAKED_TOKENS_PATH] = { post: leakedTokensOperation(schema) };
+
   return {
     openapi: "3.1.0",
     info: {
@@ -56,7 +60,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
     },
     servers: [{ url: "/" }],
     security: [{ basicAuth: [] }, { bearerAuth: [] }],
-    tags: [{ name: "Account" }, { name: "Repositories" }, { name: "Reports" }, { name: "API tokens" }],
+    tags: [{ name: "Account" }, { name: "Repositories" }, { name: "Reports" }, { name: "API tokens" }, { name: "Secret scanning" }],
     paths,
     components: {
       securitySchemes: {
@@ -103,6 +107,29 @@ function operation(operationId: string, spec: EndpointSpec, schema: (type: z.Zod
     responses: {
       "200": { description: "Success", content: { "application/json": { schema: schema(spec.response, "output") } } },
       ...errors,
+    },
+  };
+}
+
+/** For secret scanners: no token, limited per address, and the same answer whatever matched. */
+function leakedTokensOperation(schema: (type: z.ZodType, io: "input" | "output") => JsonSchema) {
+  const error = (description: string) => ({ description, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } });
+  return {
+    operationId: "postLeakedTokens",
+    summary: "Report leaked token values",
+    description: `For secret scanners. No token needed; rate-limited per client address. Up to ${MAX_LEAK_CANDIDATES} candidates: an array of scanner matches ({ token, type, url, source }) or { tokens, url, source }. The answer is the same whether or not anything matched; live matches are disabled or flagged per their organization's policy.`,
+    tags: ["Secret scanning"],
+    security: [],
+    requestBody: { required: true, content: { "application/json": { schema: schema(leakReportSchema, "input") } } },
+    responses: {
+      "202": {
+        description: "Received (says nothing about matches)",
+        content: { "application/json": { schema: { type: "object", properties: { received: { type: "integer" }, message: { type: "string" } }, required: ["received", "message"] } } },
+      },
+      "400": error("Malformed body or more candidates than allowed"),
+      "413": error("Request body too large"),
+      "415": error("Not application/json"),
+      "429": error("Too many reports from this address; Retry-After gives the seconds to wait"),
     },
   };
 }

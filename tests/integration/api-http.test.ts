@@ -403,6 +403,9 @@ describe("openapi.json", () => {
     expect(repos).toMatchObject({ "x-scope": "repo:list", "x-quota-cost": 1 });
     expect(repos.parameters.map((p: { name: string }) => p.name)).toEqual(["org", "sort", "direction", "per_page", "page", "include_archived", "workspace"]);
     expect(doc.paths["/v0/orgs/{org}/tokens"].post.requestBody.content["application/json"].schema.properties.scopes).toBeDefined();
+    const leaks = doc.paths["/v0/leaked-tokens"].post;
+    expect(leaks).toMatchObject({ security: [], responses: { "202": expect.anything(), "429": expect.anything() } });
+    expect(JSON.stringify(leaks.requestBody.content["application/json"].schema)).toContain("tokens");
     // Every $ref resolves inside the document.
     for (const ref of JSON.stringify(doc).match(/"#\/components\/schemas\/[^"]+"/g) ?? []) {
       expect(doc.components.schemas[ref.slice('"#/components/schemas/'.length, -1)], ref).toBeDefined();
