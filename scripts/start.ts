@@ -31,9 +31,12 @@ async function main() {
   const server = await startHttpServer({ port: env.PORT, host: env.HOST, dev, dir: ROOT, trustProxy: env.TRUST_PROXY });
   const shownHost = env.HOST === "0.0.0.0" || env.HOST === "::" ? "localhost" : env.HOST;
   log(`ready on http://${shownHost}:${env.PORT} (${target.provider === "sqlite" ? `SQLite ${target.file}` : "PostgreSQL"})`);
+  const { startIncidentSweeper } = await import("../lib/server/incident-sweeper");
+  const stopSweeper = startIncidentSweeper(log);
 
   const shutdown = (signal: string) => {
     log(`${signal} received, shutting down`);
+    stopSweeper();
     // API usage rows are written in batches: the last one goes out before the process ends.
     server.close(() => void flushApiUsage().finally(() => process.exit(0)));
     server.closeAllConnections();

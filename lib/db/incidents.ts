@@ -192,6 +192,8 @@ export type RunOptions = {
   leaseMs?: number;
   /** Called after each batch, e.g. for a CLI's progress line. */
   onProgress?: (progress: IncidentProgress) => void;
+  /** Called once this runner holds the lease, before any token is touched (e.g. to record who resumed it). */
+  onClaimed?: () => Promise<void>;
 };
 
 export type IncidentProgress = { total: number; done: number; skipped: number; pending: number };
@@ -234,6 +236,7 @@ export async function runIncident(incidentId: string, actor: UserActor, options:
     data: { leaseUntil: lease },
   });
   if (claimed.count === 0) return { outcome: "busy" };
+  await options.onClaimed?.();
   const incident = await db.incident.findUniqueOrThrow({
     where: { id: incidentId },
     select: { id: true, orgId: true, action: true, graceSeconds: true },
@@ -343,6 +346,41 @@ export async function incidentProgress(incidentId: string): Promise<IncidentProg
 /** Whether nobody is working on this running incident (its runner's lease lapsed): it can be resumed. */
 export function isStalled(incident: { status: string; leaseUntil: Date | null }, now = new Date()): boolean {
   return incident.status === "RUNNING" && (incident.leaseUntil === null || incident.leaseUntil < now);
+}
+
+/**
+ * Finishes incidents whose runner died (a crash or restart let their lease lapse), as the admin
+ * who started them: each token's change re-checks that they are still an admin, and one whose
+ * starter is no longer an admin waits for another admin to resume it. Safe with several server
+ * processes: only the one that claims the lease runs an incident, and only it records the resume.
+ */
+export async function resumeStalledIncidents(now = new Date()): Promise<{ incidentId: string; result: RunResult | { outcome: "failed"; error: unknown } }[]> {
+  const stalled = await db.incident.findMany({
+    where: { status: "RUNNING", createdById: { not: null }, OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }] },
+    orderBy: { createdAt: "asc" },
+    select: { id: true, orgId: true, createdById: true, createdByLabel: true },
+  });
+  const results: { incidentId: string; result: RunResult | { outcome: "failed"; error: unknown } }[] = [];
+  for (const incident of stalled) {
+    const userId = incident.createdById!;
+    const starter = await db.membership.findUnique({ where: { userId_orgId: { userId, orgId: incident.orgId } }, select: { role: true } });
+    if (starter?.role !== "ADMIN") continue;
+    const actor: UserActor = { kind: "user", userId, label: incident.createdByLabel, ip: null, userAgent: null };
+    const result = await runIncident(incident.id, actor, {
+      onClaimed: async () =>
+        recordAudit(db, {
+          orgId: incident.orgId,
+          actor: { type: "system", label: "Keyward, after a restart" },
+          action: "incident.resumed",
+          target: { type: "incident", id: incident.id },
+          metadata: { incidentId: incident.id, automatic: true, ...(await incidentProgress(incident.id)) },
+          ip: null,
+          userAgent: null,
+        }),
+    }).catch((error: unknown) => ({ outcome: "failed" as const, error }));
+    results.push({ incidentId: incident.id, result });
+  }
+  return results;
 }
 
 /**

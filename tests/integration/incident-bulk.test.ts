@@ -4,7 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { beforeAll, describe, expect, it } from "vitest";
 import { getKeyring } from "@/lib/config/keyring";
 import { db } from "@/lib/db/client";
-import { createIncident, incidentProgress, runIncident, type UserActor } from "@/lib/db/incidents";
+import { createIncident, incidentProgress, resumeStalledIncidents, runIncident, type UserActor } from "@/lib/db/incidents";
 import { newTokenRows } from "@/lib/db/token-store";
 import { incidentFilterSchema } from "@/lib/validations/incident";
 import { createTestOrg } from "../support/request-as";
@@ -190,5 +190,52 @@ describe("two runners on one incident", () => {
       expect(state.current).toHaveLength(1);
       expect(state.inGrace).toHaveLength(0);
     }
+  });
+});
+
+describe("after a restart", () => {
+  it("a stopped bulk operation is finished as the admin who started it, once, and recorded as resumed automatically", async () => {
+    const { org, admin } = await createTestOrg("sweep");
+    const tokenIds = await addTokens(org.id, 30);
+    const { incidentId } = await createIncident(actorFor(admin), org.id, {
+      action: "DISABLE",
+      graceSeconds: 0,
+      filter: incidentFilterSchema.parse({ scope: "report:write" }),
+      expectedCount: 30,
+    });
+    // The runner died: a few tokens done, the lease lapsed.
+    await runIncident(incidentId, actorFor(admin), { batchSize: 10, onProgress: () => { throw new Error("killed"); } }).catch(() => {});
+    await db.incident.update({ where: { id: incidentId }, data: { leaseUntil: new Date(Date.now() - 1000) } });
+    expect((await incidentProgress(incidentId)).pending).toBe(20);
+
+    // Two processes sweep at once: one finishes it; the other finds the lease taken (or, if it
+    // looked after the claim, does not see the operation as stopped at all).
+    const sweeps = await Promise.all([resumeStalledIncidents(), resumeStalledIncidents()]);
+    const outcomes = sweeps.flat().filter((r) => r.incidentId === incidentId).map((r) => r.result.outcome);
+    expect(outcomes.filter((outcome) => outcome === "completed")).toHaveLength(1);
+    expect(outcomes.filter((outcome) => outcome !== "completed" && outcome !== "busy")).toEqual([]);
+    expect(await incidentProgress(incidentId)).toMatchObject({ done: 30, pending: 0 });
+    expect(await db.apiToken.count({ where: { id: { in: tokenIds }, status: "DISABLED" } })).toBe(30);
+    const disabledBy = await db.auditEvent.findMany({ where: { orgId: org.id, action: "token.disabled" }, select: { actorLabel: true } });
+    expect(disabledBy).toHaveLength(30);
+    expect(new Set(disabledBy.map((e) => e.actorLabel))).toEqual(new Set([admin.email]));
+    const resumed = await db.auditEvent.findMany({ where: { orgId: org.id, action: "incident.resumed" }, select: { actorUserId: true, actorLabel: true, metadata: true } });
+    expect(resumed).toHaveLength(1);
+    expect(resumed[0]).toMatchObject({ actorUserId: null, actorLabel: "Keyward, after a restart" });
+    expect(JSON.parse(resumed[0]!.metadata)).toMatchObject({ automatic: true, pending: 20 });
+  });
+
+  it("waits for another admin when the one who started it is no longer an admin", async () => {
+    const { org, admin, member } = await createTestOrg("sweep-demoted");
+    const tokenIds = await addTokens(org.id, 3);
+    const { incidentId } = await createIncident(actorFor(admin), org.id, { action: "DISABLE", graceSeconds: 0, filter: incidentFilterSchema.parse({ scope: "report:write" }), expectedCount: 3 });
+    await db.incident.update({ where: { id: incidentId }, data: { leaseUntil: new Date(Date.now() - 1000) } });
+    await db.membership.update({ where: { userId_orgId: { userId: member.id, orgId: org.id } }, data: { role: "ADMIN" } });
+    await db.membership.update({ where: { userId_orgId: { userId: admin.id, orgId: org.id } }, data: { role: "MEMBER" } });
+
+    const results = await resumeStalledIncidents();
+    expect(results.map((r) => r.incidentId)).not.toContain(incidentId);
+    expect(await incidentProgress(incidentId)).toMatchObject({ done: 0, pending: 3 });
+    expect(await db.apiToken.count({ where: { id: { in: tokenIds }, status: "DISABLED" } })).toBe(0);
   });
 });
