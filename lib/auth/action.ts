@@ -96,10 +96,8 @@ function orgAction<S extends z.ZodObject, T>(
           select: { role: true, org: { select: { id: true, slug: true, name: true } } },
         })
       : null;
-    if (!membership) return { ok: false, code: "NOT_FOUND", message: "Not found." };
-    if (!roles.includes(membership.role)) {
-      return { ok: false, code: "FORBIDDEN", message: "Only organization admins can do this." };
-    }
+    if (!membership) return NOT_A_MEMBER;
+    if (!roles.includes(membership.role)) return NOT_AN_ADMIN;
     const unstorable = unstorableFields(input);
     if (unstorable.length > 0) {
       const errors = Object.fromEntries(unstorable.map((field) => [field, [UNSTORABLE_MESSAGE]]));
@@ -113,15 +111,15 @@ function orgAction<S extends z.ZodObject, T>(
       return await handler(rest as z.infer<S>, { user, org: membership.org, role: membership.role, ip, userAgent });
     } catch (error) {
       // Removed or demoted while this call was under way: the change's transaction re-checked and wrote nothing.
-      if (error instanceof RoleChangedError) {
-        return error.stillMember
-          ? { ok: false, code: "FORBIDDEN", message: "Only organization admins can do this." }
-          : { ok: false, code: "NOT_FOUND", message: "Not found." };
-      }
+      if (error instanceof RoleChangedError) return error.stillMember ? NOT_AN_ADMIN : NOT_A_MEMBER;
       throw error;
     }
   }
 }
+
+// Not a member gets the same answer as a missing org: membership of an org is not disclosed.
+const NOT_A_MEMBER: ActionState<never> = { ok: false, code: "NOT_FOUND", message: "Not found." };
+const NOT_AN_ADMIN: ActionState<never> = { ok: false, code: "FORBIDDEN", message: "Only organization admins can do this." };
 
 const UNAVAILABLE_MESSAGES = {
   busy: "Keyward's database is busy right now. Try again in a moment.",

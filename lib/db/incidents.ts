@@ -3,6 +3,7 @@ import { checkTokenFormat, deserializeScopes, hashTokenValue, maskToken, scopeGr
 import { parseAddressRange, type IncidentAction, type IncidentFilter } from "../validations/incident";
 import { recordAudit, type AuditActor } from "./audit";
 import { db } from "./client";
+import { roleInTransaction } from "./org-lock";
 import type { Prisma } from "./generated/sqlite/client";
 import {
   endGracePeriod,
@@ -363,8 +364,7 @@ export async function resumeStalledIncidents(now = new Date()): Promise<{ incide
   const results: { incidentId: string; result: RunResult | { outcome: "failed"; error: unknown } }[] = [];
   for (const incident of stalled) {
     const userId = incident.createdById!;
-    const starter = await db.membership.findUnique({ where: { userId_orgId: { userId, orgId: incident.orgId } }, select: { role: true } });
-    if (starter?.role !== "ADMIN") continue;
+    if ((await roleInTransaction(db, incident.orgId, userId)) !== "ADMIN") continue;
     const actor: UserActor = { kind: "user", userId, label: incident.createdByLabel, ip: null, userAgent: null };
     const result = await runIncident(incident.id, actor, {
       onClaimed: async () =>

@@ -2,7 +2,7 @@ import { getKeyring } from "../config/keyring";
 import { decryptTokenValue, nextQuotaReset, serializeScopes, type QuotaWindow, type Scope } from "../tokens";
 import { auditRow, type AuditActor, type AuditEntry } from "./audit";
 import { db, type Db } from "./client";
-import { assertRoleInTransaction } from "./org-lock";
+import { assertRoleInTransaction, type OrgRoleName } from "./org-lock";
 import type { Prisma } from "./generated/sqlite/client";
 import { tokenDetailSelect, toTokenDetail, type TokenDetail, type TokenVisibility } from "./token-dto";
 import { mintTokenValue, newTokenRows } from "./token-store";
@@ -138,8 +138,7 @@ export async function createToken(
     },
     now,
   );
-  const token = await db.$transaction(async (tx) => {
-    await assertActorRole(tx, actor, orgId, ADMINS);
+  const token = await inTokenTransaction(actor, orgId, ADMINS, async (tx) => {
     await tx.apiToken.create({ data: rows.token });
     await tx.apiTokenValue.create({ data: rows.value });
     await tx.auditEvent.create({
@@ -154,7 +153,7 @@ export async function createToken(
       }),
     });
     return readDetail(tx, orgId, rows.token.id, now);
-  }, TRANSACTION_OPTIONS);
+  });
   return { token: token!, plaintext: rows.plaintext };
 }
 
@@ -167,8 +166,7 @@ export async function updateToken(
   options: { expectedVersion?: number } & MutationHooks = {},
 ): Promise<TokenDetail | null> {
   return retryStaleReads(options.expectedVersion === undefined, () =>
-    db.$transaction(async (tx) => {
-      await assertActorRole(tx, actor, orgId, ADMINS);
+    inTokenTransaction(actor, orgId, ADMINS, async (tx) => {
       const now = new Date();
       const before = await tx.apiToken.findFirst({
         where: { id: tokenId, orgId },
@@ -229,7 +227,7 @@ export async function updateToken(
       await tx.auditEvent.create({ data: audit(actor, orgId, "token.updated", tokenId, { changes, ...options.auditMetadata }) });
       await options.inTransaction?.(tx, {});
       return readDetail(tx, orgId, tokenId, now);
-    }, TRANSACTION_OPTIONS),
+    }),
   );
 }
 
@@ -250,8 +248,7 @@ export async function rotateToken(
     throw new RangeError(`graceSeconds must be a whole number from 0 to ${MAX_GRACE_SECONDS}`);
   }
   const keyring = getKeyring();
-  return db.$transaction(async (tx) => {
-    await assertActorRole(tx, actor, orgId, ADMINS);
+  return inTokenTransaction(actor, orgId, ADMINS, async (tx) => {
     const now = new Date();
     const before = await tx.apiToken.findFirst({
       where: { id: tokenId, orgId },
@@ -313,7 +310,7 @@ export async function rotateToken(
     await options.inTransaction?.(tx, { newValueId: value.row.id });
     const token = await readDetail(tx, orgId, tokenId, now);
     return { token: token!, plaintext: value.plaintext };
-  }, TRANSACTION_OPTIONS);
+  });
 }
 
 /** Disable or re-enable. Asking for the state the token is already in changes and records nothing. */
@@ -325,8 +322,7 @@ export async function setTokenEnabled(
   hooks: MutationHooks = {},
 ): Promise<TokenDetail | null> {
   return retryStaleReads(true, () =>
-    db.$transaction(async (tx) => {
-      await assertActorRole(tx, actor, orgId, ADMINS);
+    inTokenTransaction(actor, orgId, ADMINS, async (tx) => {
       const now = new Date();
       const before = await tx.apiToken.findFirst({ where: { id: tokenId, orgId }, select: { status: true, version: true } });
       if (!before) return null;
@@ -343,7 +339,7 @@ export async function setTokenEnabled(
       });
       await hooks.inTransaction?.(tx, {});
       return readDetail(tx, orgId, tokenId, now);
-    }, TRANSACTION_OPTIONS),
+    }),
   );
 }
 
@@ -355,8 +351,7 @@ export async function revokeToken(
   hooks: MutationHooks = {},
 ): Promise<TokenDetail | null> {
   return retryStaleReads(true, () =>
-    db.$transaction(async (tx) => {
-      await assertActorRole(tx, actor, orgId, ADMINS);
+    inTokenTransaction(actor, orgId, ADMINS, async (tx) => {
       const now = new Date();
       const before = await tx.apiToken.findFirst({ where: { id: tokenId, orgId }, select: { status: true, version: true, name: true } });
       if (!before) return null;
@@ -374,7 +369,7 @@ export async function revokeToken(
       await tx.auditEvent.create({ data: audit(actor, orgId, "token.revoked", tokenId, { name: before.name, ...hooks.auditMetadata }) });
       await hooks.inTransaction?.(tx, {});
       return readDetail(tx, orgId, tokenId, now);
-    }, TRANSACTION_OPTIONS),
+    }),
   );
 }
 
@@ -390,8 +385,7 @@ export async function endGracePeriod(
   options: { valueId?: string } & MutationHooks = {},
 ): Promise<TokenDetail | null> {
   return retryStaleReads(true, () =>
-    db.$transaction(async (tx) => {
-      await assertActorRole(tx, actor, orgId, ADMINS);
+    inTokenTransaction(actor, orgId, ADMINS, async (tx) => {
       const now = new Date();
       const before = await tx.apiToken.findFirst({ where: { id: tokenId, orgId }, select: { status: true, version: true } });
       if (!before) return null;
@@ -417,7 +411,7 @@ export async function endGracePeriod(
       });
       await options.inTransaction?.(tx, {});
       return readDetail(tx, orgId, tokenId, now);
-    }, TRANSACTION_OPTIONS),
+    }),
   );
 }
 
@@ -434,8 +428,7 @@ export async function revealToken(
   viewerRole: "ADMIN" | "MEMBER",
 ): Promise<string | null> {
   const keyring = getKeyring();
-  return db.$transaction(async (tx) => {
-    await assertActorRole(tx, actor, orgId, viewerRole === "ADMIN" ? ADMINS : ANY_MEMBER);
+  return inTokenTransaction(actor, orgId, viewerRole === "ADMIN" ? ADMINS : ANY_MEMBER, async (tx) => {
     const token = await tx.apiToken.findFirst({
       where: { id: tokenId, orgId, ...(viewerRole === "ADMIN" ? {} : { visibility: "ORGANIZATION" as const }) },
       select: {
@@ -455,19 +448,23 @@ export async function revealToken(
     const plaintext = decryptTokenValue(keyring, current.ciphertext, current.keyVersion, current.id);
     await tx.auditEvent.create({ data: audit(actor, orgId, "token.revealed", tokenId, { lastFour: token.lastFour, viewerRole }) });
     return plaintext;
-  }, TRANSACTION_OPTIONS);
+  });
 }
 
 const ADMINS = ["ADMIN"] as const;
 const ANY_MEMBER = ["ADMIN", "MEMBER"] as const;
 
 /**
- * A person's role is checked again inside the change's transaction (an admin removed or demoted
- * while the request was under way cannot finish it; RoleChangedError). Tokens acting through the
- * API are checked by the API's own guarded charge; Keyward itself (system) acts on reports.
+ * Runs one token change in its own transaction. A person's role is checked again inside it first
+ * (an admin removed or demoted while the request was under way cannot finish it; RoleChangedError).
+ * Tokens acting through the API are checked by the API's own guarded charge; Keyward itself
+ * (system) acts on reports.
  */
-async function assertActorRole(tx: Tx, actor: TokenActor, orgId: string, roles: readonly ("ADMIN" | "MEMBER")[]): Promise<void> {
-  if (actor.kind === "user") await assertRoleInTransaction(tx, orgId, actor.userId, roles);
+function inTokenTransaction<T>(actor: TokenActor, orgId: string, roles: readonly OrgRoleName[], change: (tx: Tx) => Promise<T>): Promise<T> {
+  return db.$transaction(async (tx) => {
+    if (actor.kind === "user") await assertRoleInTransaction(tx, orgId, actor.userId, roles);
+    return change(tx);
+  }, TRANSACTION_OPTIONS);
 }
 
 async function readDetail(tx: Tx, orgId: string, tokenId: string, now: Date): Promise<TokenDetail | null> {
