@@ -22,6 +22,9 @@ export const missingScope = (scope: string) =>
 
 export const forbidden = (message: string, details: unknown = null) => new ApiError(403, message, details);
 
+export const outsideAllowedNetworks = () =>
+  new ApiError(403, "This token cannot be used from this address: it is outside the token's allowed networks.", { rule: "allowed-networks" });
+
 export const notFound = (message = "Not found.") => new ApiError(404, message);
 
 export const methodNotAllowed = (allowed: string[]) =>

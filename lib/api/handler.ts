@@ -18,6 +18,7 @@ import {
   methodNotAllowed,
   missingScope,
   notFound,
+  outsideAllowedNetworks,
   payloadTooLarge,
   quotaExceeded,
   unauthorized,
@@ -155,7 +156,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
         return sendError(res, unauthorized(TOKEN_REFUSAL_MESSAGES["bad-token"]));
       }
 
-      let refusal: ApiError | null = refusalFor(match, token);
+      let refusal: ApiError | null = refusalFor(match, token, ip);
       if (!refusal && spec && !parsed) {
         try {
           parsed = await parseInput(spec, search, req);
@@ -289,8 +290,9 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
   return handler;
 }
 
-/** Why this call is refused before it runs (unknown route, wrong method, missing scope), or null. */
-function refusalFor(match: RouteMatch, token: TokenRecord): ApiError | null {
+/** Why this call is refused before it runs (outside the token's networks, unknown route, wrong method, missing scope), or null. */
+function refusalFor(match: RouteMatch, token: Readonly<CachedToken>, ip: string): ApiError | null {
+  if (token.networks && !token.networks.allows(ip)) return outsideAllowedNetworks();
   if (match.kind === "none") return notFound("No such endpoint.");
   if (match.kind === "wrong-method") return methodNotAllowed(match.allowed);
   const scope = match.spec.scope;

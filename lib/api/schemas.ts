@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { expiresAtSchema, MAX_GRACE_HOURS, quotaMaxSchema, scopeListSchema, tokenNameSchema } from "../validations/token";
+import { allowedNetworksSchema, expiresAtSchema, MAX_GRACE_HOURS, quotaMaxSchema, scopeListSchema, tokenNameSchema } from "../validations/token";
 import { REPO_SORTS } from "./store";
 
 // Request and response shapes of the Socket-compatible REST API. Requests are parsed with these
@@ -216,7 +216,7 @@ export const tokenListItem = z
     created_at: isoTime,
     last_used_at: isoTime.nullable(),
     hash: z.string().nullable(),
-    token: z.string().nullable().describe("The value, only with token_values=include, for organization-visible tokens within this token's scopes"),
+    token: z.string().nullable().describe("The value, only with token_values=include, for tokens that grant no more than the calling token (scopes, quota, expiry, visibility, networks)"),
     committers: z.array(z.unknown()),
   })
   .meta({ id: "ApiToken" });
@@ -231,6 +231,7 @@ export const tokenCreateBody = z
     visibility: apiVisibility.default("admin"),
     quota_window: apiQuotaWindow.default("monthly").describe("Keyward extension: the quota window (default monthly)"),
     expires_at: expiresAtSchema.describe("Keyward extension: when the token stops working (ISO time)"),
+    allowed_networks: allowedNetworksSchema.describe("Keyward extension: CIDR ranges the token may be used from (default: any address)"),
     committer: committer.optional(),
     resources: noResourceGrants,
   })
@@ -249,6 +250,7 @@ export const tokenUpdateBody = z
     visibility: apiVisibility.optional(),
     quota_window: apiQuotaWindow.optional().describe("Keyward extension"),
     expires_at: expiresAtSchema.optional().describe("Keyward extension: null removes the expiry"),
+    allowed_networks: allowedNetworksSchema.describe("Keyward extension: CIDR ranges the token may be used from; [] allows any address"),
     committer: committer.optional(),
   })
   .strict();

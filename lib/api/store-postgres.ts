@@ -23,7 +23,7 @@ const ts = (param: string) => `${param}::timestamp(3)`;
 
 const TOKEN_BY_HASH = `
   SELECT v."id" AS "valueId", ${ms('v."validUntil"')} AS "validUntil", t."id" AS "tokenId", t."orgId", t."name", t."scopes",
-         t."status", ${ms('t."expiresAt"')} AS "expiresAt", t."version", t."quotaWindow", t."quotaMax", t."quotaRemaining",
+         t."status", ${ms('t."expiresAt"')} AS "expiresAt", t."version", t."quotaWindow", t."quotaMax", t."quotaRemaining", t."allowedNetworks",
          ${ms('t."quotaResetAt"')} AS "quotaResetAt"
   FROM "ApiTokenValue" v JOIN "ApiToken" t ON t."id" = v."tokenId"
   WHERE v."hash" = $1`;

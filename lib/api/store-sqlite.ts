@@ -34,7 +34,7 @@ const USAGE_CHUNK_PAUSE_MS = 1;
 
 const TOKEN_BY_HASH = `
   SELECT v."id" AS "valueId", v."validUntil", t."id" AS "tokenId", t."orgId", t."name", t."scopes", t."status",
-         t."expiresAt", t."version", t."quotaWindow", t."quotaMax", t."quotaRemaining", t."quotaResetAt"
+         t."expiresAt", t."version", t."quotaWindow", t."quotaMax", t."quotaRemaining", t."allowedNetworks", t."quotaResetAt"
   FROM "ApiTokenValue" v JOIN "ApiToken" t ON t."id" = v."tokenId"
   WHERE v."hash" = ?`;
 

@@ -21,6 +21,8 @@ export type TokenRecord = {
   quotaMax: number;
   quotaRemaining: number;
   quotaResetAt: number;
+  /** Space-separated CIDR ranges the token may be used from; "" for any address. */
+  allowedNetworks: string;
 };
 
 export type QuotaState = { remaining: number; max: number; resetAt: number };

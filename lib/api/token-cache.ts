@@ -1,3 +1,4 @@
+import { NetworkList } from "../domain/tokens/networks";
 import type { ApiStore, TokenRecord } from "./store";
 
 // Token metadata by value hash, so a request needs no read before its one write. The cache is
@@ -9,7 +10,11 @@ import type { ApiStore, TokenRecord } from "./store";
 
 const DEFAULT_MAX_ENTRIES = 10_000;
 
-export type CachedToken = TokenRecord & { fromCache: boolean };
+export type CachedToken = TokenRecord & {
+  fromCache: boolean;
+  /** The allowed networks, parsed once per load; null: any address. */
+  networks: NetworkList | null;
+};
 
 export class TokenCache {
   // Stored frozen and handed out as they are: a copy per request was measurable on the hot path.
@@ -39,8 +44,9 @@ export class TokenCache {
       const oldest = this.#entries.keys().next().value;
       if (oldest !== undefined) this.#entries.delete(oldest);
     }
-    this.#entries.set(hash, Object.freeze({ ...record, fromCache: true }));
-    return { ...record, fromCache: false };
+    const networks = NetworkList.fromStored(record.allowedNetworks);
+    this.#entries.set(hash, Object.freeze({ ...record, networks, fromCache: true }));
+    return { ...record, networks, fromCache: false };
   }
 
   get size(): number {

@@ -1,8 +1,17 @@
 import { getKeyring } from "../config/keyring";
-import { decryptTokenValue, nextQuotaReset, serializeScopes, type QuotaWindow, type Scope } from "../tokens";
+import {
+  refusalOf,
+  managementRefusal,
+  TokenAuthorityError,
+  type ActingToken,
+  type TokenChange,
+  type TokenGrant,
+} from "../domain/tokens/authority";
+import { deserializeNetworks, serializeNetworks } from "../domain/tokens/networks";
+import { decryptTokenValue, deserializeScopes, nextQuotaReset, serializeScopes, type QuotaWindow, type Scope } from "../tokens";
 import { auditRow, type AuditActor, type AuditEntry } from "./audit";
 import { db, type Db } from "./client";
-import { assertRoleInTransaction, type OrgRoleName } from "./org-lock";
+import { assertRoleInTransaction, lockOrgMemberships, roleInTransaction, type OrgRoleName } from "./org-lock";
 import type { Prisma } from "./generated/sqlite/client";
 import { tokenDetailSelect, toTokenDetail, type TokenDetail, type TokenVisibility } from "./token-dto";
 import { mintTokenValue, newTokenRows } from "./token-store";
@@ -15,7 +24,8 @@ import { mintTokenValue, newTokenRows } from "./token-store";
 
 export type TokenActor =
   | { kind: "user"; userId: string; label: string; ip: string | null; userAgent: string | null }
-  | { kind: "token"; tokenId: string; label: string; ip: string | null; userAgent: string | null }
+  /** A token acting through the API, with the value it presented (lib/domain/tokens/authority.ts decides what it may do). */
+  | { kind: "token"; tokenId: string; valueId: string; label: string; ip: string | null; userAgent: string | null }
   /** Keyward acting on someone's report, e.g. a secret scanner's leaked-token report. */
   | { kind: "system"; label: string; ip: string | null; userAgent: string | null };
 
@@ -40,6 +50,8 @@ export type NewTokenInput = {
   quotaMax: number;
   quotaWindow: QuotaWindow;
   expiresAt: Date | null;
+  /** Canonical CIDR ranges (lib/domain/tokens/networks.ts); empty or absent: any address. */
+  allowedNetworks?: readonly string[];
 };
 
 export type TokenPatch = Partial<NewTokenInput>;
@@ -127,6 +139,7 @@ export async function createToken(
   const maxDays = await maxLifetimeDays(orgId);
   const expiresAt = input.expiresAt ?? (maxDays === null ? null : new Date(now.getTime() + maxDays * DAY_MS));
   assertExpiryAllowed(expiresAt, maxDays, now);
+  const allowedNetworks = input.allowedNetworks ?? [];
   const rows = newTokenRows(
     getKeyring(),
     {
@@ -138,8 +151,11 @@ export async function createToken(
     },
     now,
   );
-  const token = await inTokenTransaction(actor, orgId, ADMINS, async (tx) => {
-    await tx.apiToken.create({ data: rows.token });
+  const token = await inTokenTransaction(actor, orgId, ADMINS, async (tx, authorize) => {
+    const acting = authorize({ kind: "create", grant: { ...input, expiresAt, allowedNetworks } });
+    // A token made by a token acts for the same admin (its authority ends with theirs).
+    const onBehalfOfId = actor.kind === "token" ? (acting?.onBehalfOfId ?? null) : rows.token.onBehalfOfId;
+    await tx.apiToken.create({ data: { ...rows.token, onBehalfOfId, allowedNetworks: serializeNetworks(allowedNetworks) } });
     await tx.apiTokenValue.create({ data: rows.value });
     await tx.auditEvent.create({
       data: audit(actor, orgId, "token.created", rows.token.id, {
@@ -149,6 +165,7 @@ export async function createToken(
         quotaMax: input.quotaMax,
         quotaWindow: input.quotaWindow,
         expiresAt: expiresAt?.toISOString() ?? null,
+        ...(allowedNetworks.length > 0 ? { allowedNetworks: [...allowedNetworks] } : {}),
         lastFour: rows.value.lastFour,
       }),
     });
@@ -166,14 +183,15 @@ export async function updateToken(
   options: { expectedVersion?: number } & MutationHooks = {},
 ): Promise<TokenDetail | null> {
   return retryStaleReads(options.expectedVersion === undefined, () =>
-    inTokenTransaction(actor, orgId, ADMINS, async (tx) => {
+    inTokenTransaction(actor, orgId, ADMINS, async (tx, authorize) => {
       const now = new Date();
       const before = await tx.apiToken.findFirst({
         where: { id: tokenId, orgId },
-        select: { name: true, scopes: true, visibility: true, quotaMax: true, quotaWindow: true, expiresAt: true, status: true, version: true },
+        select: { name: true, quotaWindow: true, status: true, version: true, ...GRANT_SELECT },
       });
       if (!before) return null;
       assertChangeable(before, options.expectedVersion);
+      authorize({ kind: "update", target: { id: tokenId, quotaWindow: before.quotaWindow, ...grantOf(before) }, patch: grantPatchOf(patch) });
 
       const changes: Record<string, { before: unknown; after: unknown }> = {};
       const data: Prisma.ApiTokenUpdateManyMutationInput = {};
@@ -207,6 +225,13 @@ export async function updateToken(
         // Keep what was used in this window: remaining moves by the change in the maximum. An
         // increment (not a computed value) so concurrent API charges are not overwritten.
         data.quotaRemaining = { increment: quotaMax - before.quotaMax };
+      }
+      if (patch.allowedNetworks !== undefined) {
+        const networks = serializeNetworks(patch.allowedNetworks);
+        if (networks !== before.allowedNetworks) {
+          changes.allowedNetworks = { before: deserializeNetworks(before.allowedNetworks), after: [...patch.allowedNetworks] };
+          data.allowedNetworks = networks;
+        }
       }
       if (patch.expiresAt !== undefined && (patch.expiresAt?.getTime() ?? null) !== (before.expiresAt?.getTime() ?? null)) {
         // Only a changed expiry meets the lifetime policy: editing the name of an older token keeps working.
@@ -248,14 +273,15 @@ export async function rotateToken(
     throw new RangeError(`graceSeconds must be a whole number from 0 to ${MAX_GRACE_SECONDS}`);
   }
   const keyring = getKeyring();
-  return inTokenTransaction(actor, orgId, ADMINS, async (tx) => {
+  return inTokenTransaction(actor, orgId, ADMINS, async (tx, authorize) => {
     const now = new Date();
     const before = await tx.apiToken.findFirst({
       where: { id: tokenId, orgId },
-      select: { status: true, version: true, visibility: true, lastFour: true },
+      select: { status: true, version: true, lastFour: true, ...GRANT_SELECT },
     });
     if (!before) return null;
     assertChangeable(before, options.expectedVersion);
+    authorize({ kind: "rotate", target: { id: tokenId, ...grantOf(before) } });
 
     const oldValuesEnd = new Date(now.getTime() + graceSeconds * 1000);
     const hide = options.makeAdminOnly === true && before.visibility !== "ADMIN_ONLY";
@@ -322,10 +348,11 @@ export async function setTokenEnabled(
   hooks: MutationHooks = {},
 ): Promise<TokenDetail | null> {
   return retryStaleReads(true, () =>
-    inTokenTransaction(actor, orgId, ADMINS, async (tx) => {
+    inTokenTransaction(actor, orgId, ADMINS, async (tx, authorize) => {
       const now = new Date();
-      const before = await tx.apiToken.findFirst({ where: { id: tokenId, orgId }, select: { status: true, version: true } });
+      const before = await tx.apiToken.findFirst({ where: { id: tokenId, orgId }, select: { status: true, version: true, visibility: true } });
       if (!before) return null;
+      authorize({ kind: "other", target: { id: tokenId, visibility: before.visibility } });
       assertChangeable(before);
       const status = enabled ? ("ACTIVE" as const) : ("DISABLED" as const);
       if (before.status === status) return readDetail(tx, orgId, tokenId, now);
@@ -351,10 +378,11 @@ export async function revokeToken(
   hooks: MutationHooks = {},
 ): Promise<TokenDetail | null> {
   return retryStaleReads(true, () =>
-    inTokenTransaction(actor, orgId, ADMINS, async (tx) => {
+    inTokenTransaction(actor, orgId, ADMINS, async (tx, authorize) => {
       const now = new Date();
-      const before = await tx.apiToken.findFirst({ where: { id: tokenId, orgId }, select: { status: true, version: true, name: true } });
+      const before = await tx.apiToken.findFirst({ where: { id: tokenId, orgId }, select: { status: true, version: true, name: true, visibility: true } });
       if (!before) return null;
+      authorize({ kind: "revoke", target: { id: tokenId, visibility: before.visibility } });
       if (before.status === "REVOKED") return readDetail(tx, orgId, tokenId, now);
       const updated = await tx.apiToken.updateMany({
         where: { id: tokenId, orgId, version: before.version },
@@ -385,10 +413,11 @@ export async function endGracePeriod(
   options: { valueId?: string } & MutationHooks = {},
 ): Promise<TokenDetail | null> {
   return retryStaleReads(true, () =>
-    inTokenTransaction(actor, orgId, ADMINS, async (tx) => {
+    inTokenTransaction(actor, orgId, ADMINS, async (tx, authorize) => {
       const now = new Date();
-      const before = await tx.apiToken.findFirst({ where: { id: tokenId, orgId }, select: { status: true, version: true } });
+      const before = await tx.apiToken.findFirst({ where: { id: tokenId, orgId }, select: { status: true, version: true, visibility: true } });
       if (!before) return null;
+      authorize({ kind: "other", target: { id: tokenId, visibility: before.visibility } });
       const inGrace = await tx.apiTokenValue.findMany({
         where: { tokenId, orgId, replacedAt: { not: null }, validUntil: { gt: now }, ...(options.valueId ? { id: options.valueId } : {}) },
         select: { id: true, lastFour: true, validUntil: true },
@@ -428,10 +457,11 @@ export async function revealToken(
   viewerRole: "ADMIN" | "MEMBER",
 ): Promise<string | null> {
   const keyring = getKeyring();
-  return inTokenTransaction(actor, orgId, viewerRole === "ADMIN" ? ADMINS : ANY_MEMBER, async (tx) => {
+  return inTokenTransaction(actor, orgId, viewerRole === "ADMIN" ? ADMINS : ANY_MEMBER, async (tx, authorize) => {
     const token = await tx.apiToken.findFirst({
       where: { id: tokenId, orgId, ...(viewerRole === "ADMIN" ? {} : { visibility: "ORGANIZATION" as const }) },
       select: {
+        ...GRANT_SELECT,
         status: true,
         lastFour: true,
         values: {
@@ -443,6 +473,7 @@ export async function revealToken(
       },
     });
     if (!token) return null;
+    authorize({ kind: "reveal", target: { id: tokenId, ...grantOf(token) } });
     const current = token.values[0];
     if (token.status === "REVOKED" || !current?.ciphertext) throw new TokenConflictError("revoked");
     const plaintext = decryptTokenValue(keyring, current.ciphertext, current.keyVersion, current.id);
@@ -454,17 +485,130 @@ export async function revealToken(
 const ADMINS = ["ADMIN"] as const;
 const ANY_MEMBER = ["ADMIN", "MEMBER"] as const;
 
+/** Checks a token change against the acting token's authority; returns the acting token (null for people and Keyward itself). */
+type Authorize = (change: TokenChange) => (ActingToken & { onBehalfOfId: string | null }) | null;
+
 /**
  * Runs one token change in its own transaction. A person's role is checked again inside it first
  * (an admin removed or demoted while the request was under way cannot finish it; RoleChangedError).
- * Tokens acting through the API are checked by the API's own guarded charge; Keyward itself
- * (system) acts on reports.
+ * A token's authority (lib/domain/tokens/authority.ts) is read inside it too, and every change
+ * must pass it through `authorize` before writing: a refusal rolls back, is recorded in the
+ * audit log with the token as actor, and throws TokenAuthorityError. Keyward itself (system)
+ * acts on reports.
  */
-function inTokenTransaction<T>(actor: TokenActor, orgId: string, roles: readonly OrgRoleName[], change: (tx: Tx) => Promise<T>): Promise<T> {
-  return db.$transaction(async (tx) => {
-    if (actor.kind === "user") await assertRoleInTransaction(tx, orgId, actor.userId, roles);
-    return change(tx);
-  }, TRANSACTION_OPTIONS);
+function inTokenTransaction<T>(
+  actor: TokenActor,
+  orgId: string,
+  roles: readonly OrgRoleName[],
+  change: (tx: Tx, authorize: Authorize) => Promise<T>,
+): Promise<T> {
+  return auditRefusals(actor, orgId, () =>
+    db.$transaction(async (tx) => {
+      if (actor.kind === "user") await assertRoleInTransaction(tx, orgId, actor.userId, roles);
+      if (actor.kind !== "token") return change(tx, () => null);
+      const acting = await actingTokenInTransaction(tx, orgId, actor);
+      return change(tx, (proposed) => {
+        const refusal = refusalOf(acting, proposed);
+        if (refusal) throw new TokenAuthorityError({ ...refusal, details: { ...refusal.details, ...targetOf(proposed) } });
+        return acting;
+      });
+    }, TRANSACTION_OPTIONS),
+  );
+}
+
+function targetOf(change: TokenChange): { targetId?: string } {
+  return change.kind === "create" ? {} : { targetId: change.target.id };
+}
+
+/**
+ * Any token-management call by a token (the API's token list, which changes nothing): refused for
+ * a replaced value or a token whose admin is gone, recorded like every refusal. Returns the acting
+ * token, for `refusalOf` on each token the caller would see.
+ */
+export async function assertTokenManagement(actor: Extract<TokenActor, { kind: "token" }>, orgId: string): Promise<ActingToken> {
+  return auditRefusals(actor, orgId, () =>
+    db.$transaction(async (tx) => {
+      const acting = await actingTokenInTransaction(tx, orgId, actor);
+      const refusal = managementRefusal(acting);
+      if (refusal) throw new TokenAuthorityError(refusal);
+      return acting;
+    }, TRANSACTION_OPTIONS),
+  );
+}
+
+async function auditRefusals<T>(actor: TokenActor, orgId: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof TokenAuthorityError && actor.kind === "token") {
+      const targetId = typeof error.details.targetId === "string" ? error.details.targetId : actor.tokenId;
+      await db.auditEvent.create({
+        data: audit(actor, orgId, "token.action_refused", targetId, { rule: error.rule, message: error.message, details: error.details }),
+      });
+    }
+    throw error;
+  }
+}
+
+const GRANT_SELECT = { scopes: true, quotaMax: true, expiresAt: true, visibility: true, allowedNetworks: true } as const;
+
+type GrantRow = { scopes: string; quotaMax: number; expiresAt: Date | null; visibility: TokenVisibility; allowedNetworks: string };
+
+function grantOf(row: GrantRow): TokenGrant {
+  return {
+    scopes: deserializeScopes(row.scopes),
+    quotaMax: row.quotaMax,
+    expiresAt: row.expiresAt,
+    visibility: row.visibility,
+    allowedNetworks: deserializeNetworks(row.allowedNetworks),
+  };
+}
+
+function grantPatchOf(patch: TokenPatch): Partial<TokenGrant & { quotaWindow: string }> {
+  const { scopes, quotaMax, expiresAt, visibility, allowedNetworks, quotaWindow } = patch;
+  return Object.fromEntries(
+    Object.entries({ scopes, quotaMax, expiresAt, visibility, allowedNetworks, quotaWindow }).filter(([, value]) => value !== undefined),
+  );
+}
+
+/**
+ * The acting token as committed now, with the value it presented. A token revoked, disabled or
+ * expired since the request was authenticated, or a value whose grace ended, acts no more. Its
+ * admin's role is read under the org's membership lock, so a concurrent demotion cannot race it.
+ */
+async function actingTokenInTransaction(
+  tx: Tx,
+  orgId: string,
+  actor: Extract<TokenActor, { kind: "token" }>,
+): Promise<ActingToken & { onBehalfOfId: string | null }> {
+  const now = new Date();
+  const row = await tx.apiToken.findFirst({
+    where: { id: actor.tokenId, orgId },
+    select: {
+      ...GRANT_SELECT,
+      status: true,
+      onBehalfOfId: true,
+      values: { where: { id: actor.valueId }, select: { replacedAt: true, validUntil: true } },
+    },
+  });
+  const value = row?.values[0];
+  const usable =
+    row?.status === "ACTIVE" &&
+    (row.expiresAt === null || row.expiresAt > now) &&
+    value !== undefined &&
+    (value.validUntil === null || value.validUntil > now);
+  if (!row || !value || !usable) {
+    throw new TokenAuthorityError({ rule: "inactive-token", message: "This token is no longer active.", details: { tokenId: actor.tokenId } });
+  }
+  await lockOrgMemberships(tx, orgId);
+  const role = row.onBehalfOfId ? await roleInTransaction(tx, orgId, row.onBehalfOfId) : null;
+  return {
+    id: actor.tokenId,
+    ...grantOf(row),
+    valueReplaced: value.replacedAt !== null,
+    actsForAnAdmin: role === "ADMIN",
+    onBehalfOfId: row.onBehalfOfId,
+  };
 }
 
 async function readDetail(tx: Tx, orgId: string, tokenId: string, now: Date): Promise<TokenDetail | null> {

@@ -22,6 +22,8 @@ export type NewTokenSettings = {
   expiresAt: Date | null;
   createdById: string | null;
   createdByTokenId?: string | null;
+  /** The admin the token acts for (lib/domain/tokens/authority.ts); defaults to its creator. */
+  onBehalfOfId?: string | null;
 };
 
 /**
@@ -59,6 +61,7 @@ export function newTokenRows(keyring: TokenKeyring, settings: NewTokenSettings, 
       expiresAt: settings.expiresAt,
       createdById: settings.createdById,
       createdByTokenId: settings.createdByTokenId ?? null,
+      onBehalfOfId: settings.onBehalfOfId ?? settings.createdById,
       createdAt: now,
     },
     value: { ...value.row, createdAt: now },

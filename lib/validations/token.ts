@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MAX_ALLOWED_NETWORKS, parseNetworkList } from "@/lib/domain/tokens/networks";
 import { parseScopeList, QUOTA_WINDOWS, SCOPES, type Scope } from "@/lib/tokens";
 import { isStorableText } from "./text";
 
@@ -109,6 +110,25 @@ function parseExpiry(value: string): Date | null {
   return null;
 }
 
+/**
+ * Allowed networks: CIDR ranges (a list, or one string separated by spaces, commas or new lines);
+ * empty means any address. Malformed ranges are refused by name; stored canonical.
+ */
+export const allowedNetworksSchema = z
+  .union([z.string().max(10_000), z.array(z.string().max(100)).max(MAX_ALLOWED_NETWORKS * 2)], { error: "Enter CIDR ranges such as 203.0.113.0/24." })
+  .transform((value, ctx): string[] => {
+    const parsed = parseNetworkList(value);
+    if (parsed.ok) return parsed.networks;
+    if ("tooMany" in parsed) {
+      ctx.addIssue({ code: "custom", message: `Use at most ${MAX_ALLOWED_NETWORKS} ranges (${parsed.tooMany} given).` });
+    } else {
+      const shown = parsed.invalid.slice(0, 3).map((range) => `"${range.slice(0, 50)}"`).join(", ");
+      ctx.addIssue({ code: "custom", message: `Not a CIDR range: ${shown}. Use ranges such as 203.0.113.0/24 or 2001:db8::/32.` });
+    }
+    return z.NEVER;
+  })
+  .optional();
+
 /** The token entity: every field a caller may send about a token. Variants pick from it. */
 export const tokenSchema = z.object({
   tokenId: z.uuid("Unknown token."),
@@ -118,6 +138,7 @@ export const tokenSchema = z.object({
   quotaMax: quotaMaxSchema,
   quotaWindow: quotaWindowSchema,
   expiresAt: expiresAtSchema,
+  allowedNetworks: allowedNetworksSchema,
   /** The version the form was opened with: a change made meanwhile by someone else is a conflict, not overwritten. */
   expectedVersion: wholeNumber("the token version").pipe(z.number().min(1)).optional(),
   /** Hours the replaced value keeps working after a rotation (0 = stops at once). */
@@ -132,6 +153,7 @@ export const createTokenSchema = tokenSchema
   .extend({
     scopes: scopeListSchema.transform((value) => value ?? []),
     expiresAt: expiresAtSchema.transform((value) => value ?? null),
+    allowedNetworks: allowedNetworksSchema.transform((value) => value ?? []),
   });
 
 export const updateTokenSchema = tokenSchema.pick({
@@ -142,6 +164,7 @@ export const updateTokenSchema = tokenSchema.pick({
   quotaMax: true,
   quotaWindow: true,
   expiresAt: true,
+  allowedNetworks: true,
   expectedVersion: true,
 });
 

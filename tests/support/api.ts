@@ -50,13 +50,30 @@ export function countingStore(inner: ApiStore): { store: ApiStore; calls: () => 
   return { store, calls: () => calls };
 }
 
-export type TestToken = { tokenId: string; valueId: string; value: string };
+export type TestToken = { tokenId: string; valueId: string; value: string; createdById: string | null };
 
-/** A token written straight to the database (no audit), for tests that exercise the API with it. */
+/**
+ * A token written straight to the database (no audit), for tests that exercise the API with it.
+ * Created by `createdById`, by default the org's first admin (so it may manage tokens).
+ */
 export async function insertToken(
   orgId: string,
-  settings: { scopes?: Scope[]; quotaMax?: number; quotaWindow?: QuotaWindow; expiresAt?: Date | null; name?: string; visibility?: "ADMIN_ONLY" | "ORGANIZATION"; status?: "ACTIVE" | "DISABLED" } = {},
+  settings: {
+    scopes?: Scope[];
+    quotaMax?: number;
+    quotaWindow?: QuotaWindow;
+    expiresAt?: Date | null;
+    name?: string;
+    visibility?: "ADMIN_ONLY" | "ORGANIZATION";
+    status?: "ACTIVE" | "DISABLED";
+    allowedNetworks?: string[];
+    createdById?: string | null;
+  } = {},
 ): Promise<TestToken> {
+  const createdById =
+    settings.createdById !== undefined
+      ? settings.createdById
+      : ((await db.membership.findFirst({ where: { orgId, role: "ADMIN" }, orderBy: { createdAt: "asc" }, select: { userId: true } }))?.userId ?? null);
   const rows = newTokenRows(getKeyring(), {
     orgId,
     name: settings.name ?? "test token",
@@ -65,11 +82,11 @@ export async function insertToken(
     quotaMax: settings.quotaMax ?? 1_000,
     quotaWindow: settings.quotaWindow ?? "MONTHLY",
     expiresAt: settings.expiresAt ?? null,
-    createdById: null,
+    createdById,
   });
-  await db.apiToken.create({ data: { ...rows.token, status: settings.status ?? "ACTIVE" } });
+  await db.apiToken.create({ data: { ...rows.token, status: settings.status ?? "ACTIVE", allowedNetworks: (settings.allowedNetworks ?? []).join(" ") } });
   await db.apiTokenValue.create({ data: rows.value });
-  return { tokenId: rows.token.id, valueId: rows.value.id, value: rows.plaintext };
+  return { tokenId: rows.token.id, valueId: rows.value.id, value: rows.plaintext, createdById };
 }
 
 export const basicAuth = (token: string) => `Basic ${Buffer.from(`${token}:`).toString("base64")}`;

@@ -1,5 +1,9 @@
 import { db } from "../../db/client";
+import { isTokenAuthorityError, refusalOf, seesAs } from "../../domain/tokens/authority";
+import { deserializeNetworks } from "../../domain/tokens/networks";
+import { visibleTokensWhere } from "../../domain/tokens/visibility";
 import {
+  assertTokenManagement,
   createToken,
   isTokenConflict,
   isTokenPolicyError,
@@ -10,18 +14,16 @@ import {
   type TokenActor,
   type TokenPatch,
 } from "../../db/token-mutations";
-import { checkTokenFormat, deserializeScopes, hashTokenValue, scopesCovered, type Scope } from "../../tokens";
+import { checkTokenFormat, deserializeScopes, hashTokenValue } from "../../tokens";
 import { ENDPOINTS } from "../endpoints";
 import { requireOwnOrg, type ApiContext, type Implementation } from "../context";
 import { badRequest, conflict, forbidden, notFound, unprocessable } from "../errors";
 import type { TokenIdentifiers } from "../schemas";
 
 // Token management through the API: the dashboard's own mutations (lib/db/token-mutations.ts),
-// the same audit events, with the calling token as the actor. What a token may do to tokens:
-// - create or grant only scopes it holds itself (a parent scope counts as its children);
-// - update, rotate or see the value of only tokens whose scopes it covers, so no token can
-//   obtain or shape a more powerful one;
-// - revoke any token of its organization: revoking takes power away and never hands any out.
+// the same audit events, with the calling token as the actor. What a token may do to tokens is
+// decided there, inside each change's transaction, by lib/domain/tokens/authority.ts; a refusal
+// is a 403 naming the rule.
 
 type E = typeof ENDPOINTS;
 
@@ -40,24 +42,24 @@ function hexHashFrom(hash: string): string | null {
   return match ? Buffer.from(match[1], "base64").toString("hex") : null;
 }
 
-function actorOf(context: ApiContext): TokenActor {
-  return { kind: "token", tokenId: context.token.tokenId, label: context.token.name, ip: context.ip, userAgent: context.userAgent };
-}
-
-const callerScopes = (context: ApiContext): Scope[] => deserializeScopes(context.token.scopes);
-
-function assertCovers(context: ApiContext, requested: readonly Scope[], what: string): void {
-  const held = callerScopes(context);
-  if (scopesCovered(held, requested)) return;
-  const missing = requested.filter((scope) => !scopesCovered(held, [scope]));
-  throw forbidden(`This token cannot ${what} scopes it does not hold itself.`, { missingScopes: missing });
+function actorOf(context: ApiContext): Extract<TokenActor, { kind: "token" }> {
+  return {
+    kind: "token",
+    tokenId: context.token.tokenId,
+    valueId: context.token.valueId,
+    label: context.token.name,
+    ip: context.ip,
+    userAgent: context.userAgent,
+  };
 }
 
 export const listTokens: Implementation<E["getAPITokens"]> = async (context) => {
   const org = await requireOwnOrg(context);
+  const acting = await mapRefusals(() => assertTokenManagement(actorOf(context), org.id));
   const { direction, per_page: perPage, page, token_values: tokenValues } = context.query;
   const rows = await db.apiToken.findMany({
-    where: { orgId: org.id, status: { not: "REVOKED" } },
+    // A token sees the tokens its holders may see: members see only organization-visible ones.
+    where: { ...visibleTokensWhere(org.id, seesAs(acting)), status: { not: "REVOKED" } },
     orderBy: [{ createdAt: direction }, { id: "asc" }],
     skip: (page - 1) * perPage,
     take: perPage + 1,
@@ -67,21 +69,23 @@ export const listTokens: Implementation<E["getAPITokens"]> = async (context) => 
       scopes: true,
       visibility: true,
       quotaMax: true,
+      expiresAt: true,
+      allowedNetworks: true,
       createdById: true,
       createdAt: true,
       lastUsedAt: true,
       values: { where: { validUntil: null }, orderBy: { createdAt: "desc" }, take: 1, select: { id: true, hash: true } },
     },
   });
-  const held = callerScopes(context);
   const tokens = [];
   for (const row of rows.slice(0, perPage)) {
     const scopes = deserializeScopes(row.scopes);
     const current = row.values[0];
     let value: string | null = null;
-    // Values only as a member would see them (organization-visible), and only within our own scopes; each reveal is audited.
-    if (tokenValues === "include" && current && row.visibility === "ORGANIZATION" && scopesCovered(held, scopes)) {
-      value = await revealToken(actorOf(context), org.id, row.id, "MEMBER").catch((error: unknown) => {
+    const target = { id: row.id, scopes, quotaMax: row.quotaMax, expiresAt: row.expiresAt, visibility: row.visibility, allowedNetworks: deserializeNetworks(row.allowedNetworks) };
+    // Values only of tokens no wider than the caller (the reveal checks again and is audited).
+    if (tokenValues === "include" && current && refusalOf(acting, { kind: "reveal", target }) === null) {
+      value = await revealToken(actorOf(context), org.id, row.id, seesAs(acting)).catch((error: unknown) => {
         if (isTokenConflict(error)) return null;
         throw error;
       });
@@ -108,8 +112,7 @@ export const createApiToken: Implementation<E["postAPIToken"]> = async (context)
   const org = await requireOwnOrg(context);
   const input = context.body;
   const scopes = input.scopes ?? [];
-  assertCovers(context, scopes, "grant");
-  const { token, plaintext } = await mapConflicts(() =>
+  const { token, plaintext } = await mapRefusals(() =>
     createToken(actorOf(context), org.id, {
       name: input.name,
       scopes,
@@ -117,6 +120,7 @@ export const createApiToken: Implementation<E["postAPIToken"]> = async (context)
       quotaMax: input.max_quota,
       quotaWindow: WINDOW_FROM_API[input.quota_window],
       expiresAt: input.expires_at ?? null,
+      allowedNetworks: input.allowed_networks ?? [],
     }),
   );
   const current = await currentValue(token.id);
@@ -130,8 +134,6 @@ export const updateApiToken: Implementation<E["postAPITokenUpdate"]> = async (co
   const org = await requireOwnOrg(context);
   const { body } = context;
   const target = await resolveTarget(org.id, context.params.id, body);
-  assertCovers(context, target.scopes, "change a token with");
-  if (body.scopes !== undefined) assertCovers(context, body.scopes, "grant");
   const patch: TokenPatch = {
     ...(body.name !== undefined ? { name: body.name } : {}),
     ...(body.scopes !== undefined ? { scopes: body.scopes } : {}),
@@ -139,8 +141,9 @@ export const updateApiToken: Implementation<E["postAPITokenUpdate"]> = async (co
     ...(body.visibility !== undefined ? { visibility: VISIBILITY_FROM_API[body.visibility] } : {}),
     ...(body.quota_window !== undefined ? { quotaWindow: WINDOW_FROM_API[body.quota_window] } : {}),
     ...(body.expires_at !== undefined ? { expiresAt: body.expires_at } : {}),
+    ...(body.allowed_networks !== undefined ? { allowedNetworks: body.allowed_networks } : {}),
   };
-  const updated = await mapConflicts(() => updateToken(actorOf(context), org.id, target.id, patch));
+  const updated = await mapRefusals(() => updateToken(actorOf(context), org.id, target.id, patch));
   if (!updated) throw notFound("Token not found.");
   const current = await currentValue(target.id);
   return { body: { hash: sriHash(current.hash) } };
@@ -149,8 +152,7 @@ export const updateApiToken: Implementation<E["postAPITokenUpdate"]> = async (co
 export const rotateApiToken: Implementation<E["postAPITokensRotate"]> = async (context) => {
   const org = await requireOwnOrg(context);
   const target = await resolveTarget(org.id, context.params.id, context.body);
-  assertCovers(context, target.scopes, "rotate a token with");
-  const rotated = await mapConflicts(() => rotateToken(actorOf(context), org.id, target.id, { graceSeconds: context.body.grace_seconds }));
+  const rotated = await mapRefusals(() => rotateToken(actorOf(context), org.id, target.id, { graceSeconds: context.body.grace_seconds }));
   if (!rotated) throw notFound("Token not found.");
   const current = await currentValue(target.id);
   return {
@@ -162,12 +164,12 @@ export const rotateApiToken: Implementation<E["postAPITokensRotate"]> = async (c
 export const revokeApiToken: Implementation<E["postAPITokensRevoke"]> = async (context) => {
   const org = await requireOwnOrg(context);
   const target = await resolveTarget(org.id, context.params.id, context.body);
-  const revoked = await revokeToken(actorOf(context), org.id, target.id);
+  const revoked = await mapRefusals(() => revokeToken(actorOf(context), org.id, target.id));
   if (!revoked) throw notFound("Token not found.");
   return { body: { status: "revoked" as const } };
 };
 
-type Target = { id: string; scopes: Scope[]; createdById: string | null };
+type Target = { id: string; createdById: string | null };
 
 /**
  * The token a request names — by path id and/or the body's uuid, id, token or hash — within the
@@ -193,10 +195,10 @@ async function resolveTarget(orgId: string, pathId: string | undefined, identifi
   const [tokenId] = found;
   const token = await db.apiToken.findFirst({
     where: { id: tokenId, orgId, status: { not: "REVOKED" } },
-    select: { id: true, scopes: true, createdById: true },
+    select: { id: true, createdById: true },
   });
   if (!token) throw notFound("Token not found.");
-  return { id: token.id, scopes: deserializeScopes(token.scopes), createdById: token.createdById };
+  return token;
 }
 
 async function findTokenId(orgId: string, kind: "uuid" | "id" | "token" | "hash", value: string): Promise<string | null> {
@@ -223,10 +225,11 @@ async function currentValue(tokenId: string): Promise<{ id: string; hash: string
   return value;
 }
 
-async function mapConflicts<T>(run: () => Promise<T>): Promise<T> {
+async function mapRefusals<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
+    if (isTokenAuthorityError(error)) throw forbidden(error.message, { rule: error.rule, ...error.details });
     if (isTokenConflict(error)) throw error.reason === "revoked" ? notFound("Token not found.") : conflict(error.message);
     // The org's longest-lifetime policy: a well-formed expiry the org does not allow.
     if (isTokenPolicyError(error)) throw unprocessable(error.message, [{ field: "body.expires_at", message: error.message }]);

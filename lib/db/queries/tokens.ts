@@ -1,5 +1,6 @@
 import "server-only";
 import type { OrgRole } from "@/lib/auth/permissions";
+import { visibleTokensWhere } from "@/lib/domain/tokens/visibility";
 import { checkTokenFormat, deserializeScopes, hashTokenValue, maskToken, SCOPES, type QuotaWindow, type Scope } from "@/lib/tokens";
 import type { TokenListParams, TokenSort } from "@/lib/validations/token";
 import { databaseProvider, db } from "../client";
@@ -27,10 +28,7 @@ export type TokenListItem = {
 
 export type TokenPage = { rows: TokenListItem[]; total: number; page: number; pageSize: number };
 
-/** Members see organization-visible tokens only; admins see all. */
-export function visibleTokensWhere(orgId: string, role: OrgRole) {
-  return role === "ADMIN" ? { orgId } : { orgId, visibility: "ORGANIZATION" as const };
-}
+export { visibleTokensWhere };
 
 /** One page of the tokens the viewer may see, filtered and sorted in the database. */
 export async function listTokens(orgId: string, role: OrgRole, params: TokenListParams, now = new Date()): Promise<TokenPage> {
