@@ -3,6 +3,7 @@ import { queryCarriesToken, TOKEN_REFUSAL_MESSAGES, tokenFromAuthorization } fro
 import { clientIpOf } from "../server/client-ip";
 import { hashTokenValue } from "../tokens/format";
 import { nextQuotaReset } from "../tokens/quota";
+import { JSON_TOO_DEEP_MESSAGE, jsonTextWithinDepth } from "../validations/json-depth";
 import { isStorableDeep } from "../validations/text";
 import { scopeGrants } from "../tokens/scopes";
 import type { ApiContext, ApiResult, BodyOf, QueryOf } from "./context";
@@ -338,6 +339,8 @@ function parseJsonBody(raw: Buffer, contentType: string | undefined): unknown {
   // Socket clients send `{}` for bodiless POSTs; an empty body means the same.
   if (raw.length === 0) return {};
   if (contentType && !/^application\/(.+\+)?json\b/i.test(contentType)) throw unsupportedMediaType("application/json");
+  // Before parsing: a deep body costs JSON.parse one object per level, and walking it overflows the stack.
+  if (!jsonTextWithinDepth(raw)) throw badRequest(JSON_TOO_DEEP_MESSAGE);
   let json: unknown;
   try {
     json = JSON.parse(raw.toString("utf8"));

@@ -5,6 +5,7 @@ import { endGracePeriod, setTokenEnabled, type TokenActor, type Tx } from "../db
 import { clientIpOf } from "../server/client-ip";
 import { checkTokenFormat, hashTokenValue } from "../tokens/format";
 import { leakReportSchema, MAX_LEAK_CANDIDATES, type LeakCandidate } from "../validations/incident";
+import { JSON_TOO_DEEP_MESSAGE, jsonTextWithinDepth } from "../validations/json-depth";
 import { isStorableDeep, truncateText } from "../validations/text";
 import { ApiError, badRequest, errorBody, fromZodError, methodNotAllowed, payloadTooLarge, unsupportedMediaType } from "./errors";
 
@@ -210,6 +211,8 @@ async function readReport(req: IncomingMessage): Promise<LeakCandidate[]> {
     throw unsupportedMediaType("application/json");
   }
   const raw = await readBody(req);
+  // Before parsing: a deep body costs JSON.parse one object per level, and walking it overflows the stack.
+  if (!jsonTextWithinDepth(raw)) throw badRequest(JSON_TOO_DEEP_MESSAGE);
   let json: unknown;
   try {
     json = JSON.parse(raw.toString("utf8"));

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { db } from "../db/client";
 import { RoleChangedError } from "../db/org-lock";
 import { databaseUnavailableReason } from "../db/unavailable";
+import { fieldsNestedTooDeeply, JSON_TOO_DEEP_MESSAGE } from "../validations/json-depth";
 import { isStorableText, UNSTORABLE_MESSAGE, unstorableFields } from "../validations/text";
 import type { OrgRole } from "./permissions";
 import { getRequestContext } from "./request-context";
@@ -98,11 +99,11 @@ function orgAction<S extends z.ZodObject, T>(
       : null;
     if (!membership) return NOT_A_MEMBER;
     if (!roles.includes(membership.role)) return NOT_AN_ADMIN;
+    // Depth first: the text check below and zod walk the input, and deep input is refused unwalked.
+    const tooDeep = fieldsNestedTooDeeply(input);
+    if (tooDeep.length > 0) return invalidFields(tooDeep, JSON_TOO_DEEP_MESSAGE);
     const unstorable = unstorableFields(input);
-    if (unstorable.length > 0) {
-      const errors = Object.fromEntries(unstorable.map((field) => [field, [UNSTORABLE_MESSAGE]]));
-      return { ok: false, code: "INVALID", errors, message: "Please correct the highlighted fields." };
-    }
+    if (unstorable.length > 0) return invalidFields(unstorable, UNSTORABLE_MESSAGE);
     const parsed = strictSchema.safeParse(input);
     if (!parsed.success) return fieldErrors(parsed.error);
     const { orgSlug: _orgSlug, ...rest } = parsed.data as z.infer<S> & { orgSlug: string };
@@ -115,6 +116,11 @@ function orgAction<S extends z.ZodObject, T>(
       throw error;
     }
   }
+}
+
+function invalidFields(fields: string[], message: string): ActionState<never> {
+  const errors = Object.fromEntries(fields.map((field) => [field, [message]]));
+  return { ok: false, code: "INVALID", errors, message: "Please correct the highlighted fields." };
 }
 
 // Not a member gets the same answer as a missing org: membership of an org is not disclosed.

@@ -8,10 +8,28 @@ export function isStorableText(text: string): boolean {
   return text.isWellFormed() && !text.includes("\u0000");
 }
 
+/** Every string and key in `value` is storable. Iterative (any depth is safe); a shared or cyclic container is checked once. */
 export function isStorableDeep(value: unknown): boolean {
+  if (value === null || typeof value !== "object") return typeof value !== "string" || isStorableText(value);
+  const checked = new Set<object>();
+  const pending: object[] = [value];
+  while (pending.length > 0) {
+    const container = pending.pop()!;
+    if (checked.has(container)) continue;
+    checked.add(container);
+    if (Array.isArray(container)) {
+      for (const inner of container) if (!storableOrQueued(inner, pending)) return false;
+    } else {
+      for (const [key, inner] of Object.entries(container)) if (!isStorableText(key) || !storableOrQueued(inner, pending)) return false;
+    }
+  }
+  return true;
+}
+
+/** A string is checked now, a container later (pushed onto `pending`). */
+function storableOrQueued(value: unknown, pending: object[]): boolean {
   if (typeof value === "string") return isStorableText(value);
-  if (Array.isArray(value)) return value.every(isStorableDeep);
-  if (value && typeof value === "object") return Object.entries(value).every(([key, inner]) => isStorableText(key) && isStorableDeep(inner));
+  if (value !== null && typeof value === "object") pending.push(value);
   return true;
 }
 
@@ -19,7 +37,12 @@ export function isStorableDeep(value: unknown): boolean {
 export function unstorableFields(input: Record<string, unknown>): string[] {
   return Object.entries(input)
     .filter(([key, value]) => !isStorableText(key) || !isStorableDeep(value))
-    .map(([key]) => key.toWellFormed().replaceAll("\u0000", "\uFFFD"));
+    .map(([key]) => shownFieldName(key));
+}
+
+/** A caller's field name made safe to send back in an error (it may hold NUL or a lone surrogate). */
+export function shownFieldName(key: string): string {
+  return key.toWellFormed().replaceAll("\u0000", "\uFFFD");
 }
 
 export const UNSTORABLE_MESSAGE = "Contains characters that are not valid text.";

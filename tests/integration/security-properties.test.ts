@@ -4,9 +4,10 @@ import { ENDPOINTS, JSON_BODY_LIMIT, type EndpointSpec } from "@/lib/api/endpoin
 import { db } from "@/lib/db/client";
 import { listAuditEvents } from "@/lib/db/queries/audit";
 import { hasInvisible } from "@/lib/format/visible-text";
+import { JSON_TOO_DEEP_MESSAGE } from "@/lib/validations/json-depth";
 import { basicAuth, startApiServer, type TestApiServer } from "../support/api";
 import { invokeAction, serverActionsInCode, toFormData, type ServerAction } from "../security/actions";
-import { hostileString, hostileValue, LEAK_PATTERN, mutatedInput } from "../security/hostile";
+import { deeplyNestedJson, deeplyNestedValue, hostileString, hostileValue, LEAK_PATTERN, mutatedInput } from "../security/hostile";
 import { ACTIONS, API_ROUTES, createApiWorld, type ApiRequest } from "../security/registry";
 import { actAsCaller, createWorld, TOKEN_VALUE_PATTERN, withoutQuotaOf, worldSnapshot } from "../security/world";
 
@@ -65,6 +66,28 @@ describe("server actions with hostile input, as an org admin", () => {
       }),
       { numRuns: ACTION_RUNS },
     );
+  });
+});
+
+describe("server actions with input nested thousands of levels deep", () => {
+  // Sign-out reads no input: it signs the caller out whatever is sent.
+  const takingInput = Object.entries(ACTIONS).filter(([id]) => id !== "session#signOutAction");
+  it.each(takingInput)("%s refuses it without failing and changes nothing", async (id, entry) => {
+    const action = actions.get(id)!;
+    const world = await createWorld();
+    const valid = { ...(await entry.input(world)), ...(entry.public ? {} : { orgSlug: world.a.org.slug }) };
+    const fields = [...Object.keys(valid).filter((key) => key !== "orgSlug"), "extra"];
+    await actAsCaller(world, "admin");
+    const before = await worldSnapshot(world);
+    for (const kind of ["arrays", "objects"] as const) {
+      const input = { ...valid, ...Object.fromEntries(fields.map((field) => [field, deeplyNestedValue(kind, 20_000)])) };
+      const call = await invokeAction(action, input, entry.form);
+      expect(call.error, String(call.error)).toBeUndefined();
+      expect(REFUSALS.has(call.outcome) || call.outcome === "redirect", call.outcome).toBe(true);
+      // The org-action wrapper names each field; public actions refuse with their own schema.
+      if (!entry.public) expect((call.result as { errors: Record<string, string[]> }).errors).toEqual(Object.fromEntries(fields.map((field) => [field, [JSON_TOO_DEEP_MESSAGE]])));
+    }
+    expect(await worldSnapshot(world)).toEqual(before);
   });
 });
 
@@ -254,6 +277,18 @@ describe("API routes with hostile input, as an all-scope token of the org", () =
   });
 
   const jsonRoutes = Object.entries(API_ROUTES).filter(([id]) => (ENDPOINTS[id as keyof typeof ENDPOINTS] as EndpointSpec).body?.kind === "json");
+
+  it.each(jsonRoutes)("%s refuses a body nested thousands of levels deep with 400 and changes nothing", async (_id, entry) => {
+    const world = await createApiWorld(await createWorld());
+    const base = await entry.request(world);
+    const before = await worldSnapshot(world);
+    for (const body of [deeplyNestedJson("arrays", JSON_BODY_LIMIT), deeplyNestedJson("objects", JSON_BODY_LIMIT)]) {
+      const response = await send(base, world.tokens.admin.value, { body, contentType: "application/json" });
+      expect(response.status, response.text.slice(0, 300)).toBe(400);
+      expect(JSON.parse(response.text)).toEqual({ error: { message: JSON_TOO_DEEP_MESSAGE, details: null } });
+    }
+    expect(withoutQuotaOf(await worldSnapshot(world), world.tokens.admin.id)).toEqual(withoutQuotaOf(before, world.tokens.admin.id));
+  });
 
   it.each(jsonRoutes)("%s refuses a body over the limit with 413 before reading it all", async (_id, entry) => {
     const world = await createApiWorld(await createWorld());

@@ -73,3 +73,23 @@ export function mutatedInput(valid: Record<string, unknown>): fc.Arbitrary<Recor
 
 /** A stack trace or an internal error leaking into an answer. */
 export const LEAK_PATTERN = /\bat [\w.<>]+ \(|node_modules|\.ts:\d+|Prisma|SQLITE_|PrismaClient|TypeError|ReferenceError/;
+
+/**
+ * JSON text of `bytes` bytes nesting arrays (`[[[…]]]`) or objects (`{"a":{"a":…1}}`) as deep as
+ * that allows: thousands of levels, where anything walking it recursively overflows the stack.
+ */
+export function deeplyNestedJson(kind: "arrays" | "objects", bytes: number): string {
+  if (kind === "arrays") {
+    const depth = Math.floor(bytes / 2);
+    return "[".repeat(depth) + "]".repeat(depth);
+  }
+  const depth = Math.floor((bytes - 1) / 6);
+  return '{"a":'.repeat(depth) + "1" + "}".repeat(depth);
+}
+
+/** The same as a decoded value (what a server action receives), built without recursion. */
+export function deeplyNestedValue(kind: "arrays" | "objects", depth: number): unknown {
+  let value: unknown = kind === "arrays" ? [] : 1;
+  for (let level = kind === "arrays" ? 1 : 0; level < depth; level++) value = kind === "arrays" ? [value] : { a: value };
+  return value;
+}
