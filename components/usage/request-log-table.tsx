@@ -125,7 +125,7 @@ export function RequestLogTable({
         onSortingChange={setSorting}
         pending={pending}
         pageSizes={REQUEST_LOG_PAGE_SIZES}
-        empty={filtered ? "No requests match these filters." : "This token has not been used yet."}
+        empty={filtered ? "No requests match these filters." : "No requests logged for this token yet."}
       />
     </div>
   );

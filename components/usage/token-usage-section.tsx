@@ -1,3 +1,4 @@
+import { getRefusedCalls } from "@/lib/db/queries/refused-calls";
 import { getTokenUsage, listTokenRequests } from "@/lib/db/queries/usage";
 import type { TokenDetail } from "@/lib/db/token-dto";
 import { OUTCOMES, type OutcomeCounts } from "@/lib/usage/outcomes";
@@ -5,6 +6,7 @@ import { firstValues } from "@/lib/validations/token";
 import { requestLogParamsSchema, type RequestLogParams } from "@/lib/validations/usage";
 import { RelativeTime } from "@/components/format/relative-time";
 import { QuotaGauge } from "./quota-gauge";
+import { RefusedCallsPanel } from "./refused-calls-panel";
 import { RequestLogTable, type RequestLogView } from "./request-log-table";
 import { ScopeUsagePanel } from "./scope-usage-panel";
 import { TopList } from "./top-list";
@@ -12,8 +14,8 @@ import { UsageChart } from "./usage-chart";
 import { OUTCOME_STYLE } from "./outcome-style";
 
 /**
- * The usage part of a token's page: quota, last use, charts, top lists, scopes used, and the
- * request log. The caller has already checked that the viewer may see this token.
+ * The usage part of a token's page: quota, last use, charts, top lists, scopes used, refused
+ * calls, and the request log. The caller has already checked that the viewer may see this token.
  */
 export async function TokenUsageSection({
   token,
@@ -28,7 +30,7 @@ export async function TokenUsageSection({
 }) {
   const now = new Date();
   const params = requestLogParamsSchema.parse(firstValues(searchParams));
-  const [usage, log] = await Promise.all([getTokenUsage(token, now), listTokenRequests(token.id, params)]);
+  const [usage, log, refused] = await Promise.all([getTokenUsage(token, now), listTokenRequests(token.id, params), getRefusedCalls(token.id, now)]);
 
   return (
     <section className="mt-8 space-y-4" aria-labelledby="usage-heading">
@@ -84,6 +86,7 @@ export async function TokenUsageSection({
         canManage={canManage}
         editable={token.status !== "REVOKED"}
       />
+      <RefusedCallsPanel refused={refused} />
       <div>
         <h3 className="mb-2 text-base font-semibold">Request log</h3>
         <RequestLogTable

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { RefusalReason } from "../usage/refusals";
 
 // Every refusal the REST API gives goes through here, so each status has one body shape:
 // { "error": { "message": "...", "details": ... or null } }
@@ -10,6 +11,8 @@ export class ApiError extends Error {
     message: string,
     readonly details: unknown = null,
     readonly headers: Record<string, string> = {},
+    /** Set on refusals decided before an endpoint runs: counted under this reason, not logged as a usage row. */
+    readonly countedAs: RefusalReason | null = null,
   ) {
     super(message);
   }
@@ -18,12 +21,12 @@ export class ApiError extends Error {
 export const unauthorized = (message: string) => new ApiError(401, message);
 
 export const missingScope = (scope: string) =>
-  new ApiError(403, `This token lacks the scope this endpoint needs: ${scope}.`, { requiredScope: scope });
+  new ApiError(403, `This token lacks the scope this endpoint needs: ${scope}.`, { requiredScope: scope }, {}, "scope");
 
 export const forbidden = (message: string, details: unknown = null) => new ApiError(403, message, details);
 
 export const outsideAllowedNetworks = () =>
-  new ApiError(403, "This token cannot be used from this address: it is outside the token's allowed networks.", { rule: "allowed-networks" });
+  new ApiError(403, "This token cannot be used from this address: it is outside the token's allowed networks.", { rule: "allowed-networks" }, {}, "network");
 
 export const notFound = (message = "Not found.") => new ApiError(404, message);
 

@@ -37,8 +37,9 @@ import { createApiToken, listTokens, revokeApiToken, rotateApiToken, updateApiTo
 import { reportUploadFiles } from "./schemas";
 import { databaseUnavailableReason } from "../db/unavailable";
 import { StoreBusyError, type ApiStore, type ChargeResult, type TokenRecord } from "./store";
-import { isUsable, TokenCache, type CachedToken } from "./token-cache";
+import { isUsable, TokenCache, unusableReason, type CachedToken } from "./token-cache";
 import { UsageRecorder } from "./usage-recorder";
+import type { RefusalReason } from "../usage/refusals";
 
 // The REST API's request path, outside Next.js: lib/server/http-server.ts hands every /v0/
 // request here. Per call: the token is checked and hashed in memory, its metadata comes from
@@ -153,7 +154,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
           token = await cache.reload(hash);
           continue;
         }
-        recordUsage(call, token, 401, 0);
+        if (token) recordRefusal(call, token, unusableReason(token, now));
         return sendError(res, unauthorized(TOKEN_REFUSAL_MESSAGES["bad-token"]));
       }
 
@@ -183,7 +184,8 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
 
       if (quota) {
         if (refusal) {
-          recordUsage(call, token, refusal.status, 0);
+          if (refusal.countedAs) recordRefusal(call, token, refusal.countedAs);
+          else recordUsage(call, token, refusal.status, 0);
           return sendError(res, refusal);
         }
         return await runEndpoint(req, res, match as Extract<RouteMatch, { kind: "found" }>, token, quota, parsed!, call, cost);
@@ -193,7 +195,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
       const fresh = await cache.reload(hash);
       if (!fresh || !isUsable(fresh, now)) {
         token = fresh;
-        recordUsage(call, token, 401, 0);
+        if (token) recordRefusal(call, token, unusableReason(token, now));
         return sendError(res, unauthorized(TOKEN_REFUSAL_MESSAGES["bad-token"]));
       }
       const changed = fresh.version !== token.version;
@@ -203,7 +205,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
         recordUsage(call, token, 503, 0);
         return sendError(res, databaseBusy());
       }
-      recordUsage(call, token, 429, 0);
+      recordRefusal(call, token, "quota");
       const resetAt = fresh.quotaResetAt > now ? fresh.quotaResetAt : nextQuotaReset(fresh.quotaWindow, new Date(now)).getTime();
       return sendError(res, quotaExceeded({ remaining: fresh.quotaRemaining, max: fresh.quotaMax, resetAt }, now));
     }
@@ -223,6 +225,21 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
       ip: call.ip,
       userAgent: call.userAgent,
       cost,
+    });
+  }
+
+  /** Refused before the endpoint ran: a counter, not a usage row (lib/usage/refusals.ts). */
+  function recordRefusal(call: Call, token: TokenRecord, reason: RefusalReason): void {
+    recorder.recordRefusal({
+      tokenId: token.tokenId,
+      valueId: token.valueId,
+      orgId: token.orgId,
+      reason,
+      at: call.now,
+      method: call.method,
+      route: call.route,
+      ip: call.ip,
+      userAgent: call.userAgent,
     });
   }
 

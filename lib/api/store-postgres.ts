@@ -1,5 +1,6 @@
 import pg from "pg";
-import { writeUsageRollupsPostgres } from "../db/usage-rollups";
+import { usageBatchStatements } from "../db/usage-rollups";
+import type { RefusedCallGroup } from "../usage/refusals";
 import {
   REPO_SORT_COLUMNS,
   type ApiStore,
@@ -122,14 +123,14 @@ export class PostgresApiStore implements ApiStore {
     return result.rows;
   }
 
-  async insertUsage(rows: readonly UsageRow[]): Promise<void> {
-    if (rows.length === 0) return;
-    // One transaction: the usage rollups commit with the rows they count.
+  async insertUsage(rows: readonly UsageRow[], refused: readonly RefusedCallGroup[] = []): Promise<void> {
+    if (rows.length === 0 && refused.length === 0) return;
+    // One transaction: the usage rollups commit with the rows and refused-call counters they count.
     const client = await this.#pool.connect();
     try {
       await client.query("BEGIN");
       await this.#insertUsageRows(client, rows);
-      await writeUsageRollupsPostgres(client, rows);
+      for (const statement of usageBatchStatements(rows, refused, "postgresql")) await client.query(statement.sql, statement.params);
       await client.query("COMMIT");
     } catch (error) {
       await client.query("ROLLBACK").catch(() => {});

@@ -1,7 +1,8 @@
 import Database from "better-sqlite3";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Worker } from "node:worker_threads";
-import { buildUsageRollups, usageRollupStatements, type SqlStatement } from "../db/usage-rollups";
+import { usageBatchStatements, type SqlStatement } from "../db/usage-rollups";
+import type { RefusedCallGroup } from "../usage/refusals";
 import {
   REPO_SORT_COLUMNS,
   StoreBusyError,
@@ -30,6 +31,8 @@ const BUSY_PATIENCE_MS = 5_000;
 const BUSY_BACKOFF_MS = [0, 0, 1, 1, 1, 2, 2, 3, 5];
 // A usage transaction holds the write lock the charges need: ~3 ms for this many rows here.
 const USAGE_ROWS_PER_TRANSACTION = 100;
+// Groups of refused calls per transaction: each writes a counter and its rollups, like a row does.
+const REFUSED_GROUPS_PER_TRANSACTION = 100;
 const USAGE_CHUNK_PAUSE_MS = 1;
 
 const TOKEN_BY_HASH = `
@@ -176,13 +179,17 @@ export class SqliteApiStore implements ApiStore {
    * milliseconds, which on this thread would stall every request in flight. The rollups commit in
    * the same transaction as the rows they count; they are computed here, where their code loads.
    */
-  async insertUsage(rows: readonly UsageRow[]): Promise<void> {
-    if (rows.length === 0) return;
-    // Each chunk is one transaction with the rollups of its own rows.
+  async insertUsage(rows: readonly UsageRow[], refused: readonly RefusedCallGroup[] = []): Promise<void> {
+    if (rows.length === 0 && refused.length === 0) return;
+    // Each chunk is one transaction with the rollups of its own rows, or with refused-call
+    // counters and their rollups (statements only: the writer thread runs them as they come).
     const chunks = [];
     for (let start = 0; start < rows.length; start += USAGE_ROWS_PER_TRANSACTION) {
       const chunk = rows.slice(start, start + USAGE_ROWS_PER_TRANSACTION);
-      chunks.push({ rows: chunk.map(usageValues), statements: usageRollupStatements(buildUsageRollups(chunk), "sqlite") });
+      chunks.push({ rows: chunk.map(usageValues), statements: usageBatchStatements(chunk, [], "sqlite") });
+    }
+    for (let start = 0; start < refused.length; start += REFUSED_GROUPS_PER_TRANSACTION) {
+      chunks.push({ rows: [], statements: usageBatchStatements([], refused.slice(start, start + REFUSED_GROUPS_PER_TRANSACTION), "sqlite") });
     }
     // A writer thread that died is replaced; the recorder retries the batch it lost.
     if (!this.#writer || this.#writer.failed) this.#writer = new UsageWriter(this.#file, this.#synchronous);

@@ -1,4 +1,5 @@
 import type { QuotaWindow } from "../tokens/quota";
+import type { RefusedCallGroup } from "../usage/refusals";
 
 // The REST API's hot path talks to the database through this small interface, with one
 // implementation per provider on the raw driver (a prepared better-sqlite3 statement, a pg pool).
@@ -100,7 +101,11 @@ export interface ApiStore {
   charge(request: ChargeRequest): Promise<ChargeResult | null>;
   findOrg(orgId: string): Promise<OrgRecord | null>;
   listRepos(query: RepoQuery): Promise<RepoRecord[]>;
-  insertUsage(rows: readonly UsageRow[]): Promise<void>;
+  /**
+   * Writes a batch of usage: the rows, the refused calls counted meanwhile (added to their
+   * RefusedCallCount rows), and the usage rollups of both.
+   */
+  insertUsage(rows: readonly UsageRow[], refused?: readonly RefusedCallGroup[]): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -1,4 +1,5 @@
 import { NetworkList } from "../domain/tokens/networks";
+import type { RefusalReason } from "../usage/refusals";
 import type { ApiStore, TokenRecord } from "./store";
 
 // Token metadata by value hash, so a request needs no read before its one write. The cache is
@@ -61,4 +62,12 @@ export function isUsable(token: TokenRecord, now: number): boolean {
     (token.expiresAt === null || token.expiresAt > now) &&
     (token.validUntil === null || token.validUntil > now)
   );
+}
+
+/** Why a value that is not usable (see isUsable) is refused: the token's own state first, then the value's. */
+export function unusableReason(token: TokenRecord, now: number): RefusalReason {
+  if (token.status === "REVOKED") return "revoked";
+  if (token.status === "DISABLED") return "disabled";
+  if (token.expiresAt !== null && token.expiresAt <= now) return "expired";
+  return "replaced";
 }

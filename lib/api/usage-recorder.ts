@@ -1,9 +1,11 @@
+import { RefusalTally, type RefusedCall } from "../usage/refusals";
 import type { ApiStore, UsageRow } from "./store";
 
 // Usage rows are buffered and written in one batch at most every 250 ms, so a request costs one
 // write (its quota charge) and not two. Quota stays exact regardless: it is charged by the
 // request's own statement, not here. A crash loses at most the rows of the last interval;
-// `flush()` (awaited on SIGTERM/SIGINT) loses none.
+// `flush()` (awaited on SIGTERM/SIGINT) loses none. Refused calls are not rows: they are counted
+// per token, value, reason and minute (lib/usage/refusals.ts) and the counts written in the same batch.
 
 export const USAGE_FLUSH_INTERVAL_MS = 250;
 /** Beyond this many unwritten rows (the database has been failing for a while) the oldest are dropped. */
@@ -11,6 +13,7 @@ const MAX_BUFFERED_ROWS = 200_000;
 
 export class UsageRecorder {
   #buffer: UsageRow[] = [];
+  readonly #refused = new RefusalTally();
   #timer: NodeJS.Timeout | null = null;
   #flushing: Promise<void> | null = null;
   #dropped = 0;
@@ -31,8 +34,15 @@ export class UsageRecorder {
     this.#timer ??= setTimeout(() => void this.flush(), this.intervalMs).unref();
   }
 
+  /** A call refused before its endpoint ran: counted, not logged as a row. */
+  recordRefusal(call: RefusedCall): void {
+    this.#refused.add(call);
+    this.#timer ??= setTimeout(() => void this.flush(), this.intervalMs).unref();
+  }
+
+  /** Rows and refused-call groups not yet written. */
   get pending(): number {
-    return this.#buffer.length;
+    return this.#buffer.length + this.#refused.size;
   }
 
   /** Writes everything recorded so far; resolves once it is in the database (or the write failed). */
@@ -43,14 +53,16 @@ export class UsageRecorder {
       clearTimeout(this.#timer);
       this.#timer = null;
     }
-    if (this.#buffer.length === 0) return;
+    if (this.#buffer.length === 0 && this.#refused.size === 0) return;
     const batch = this.#buffer;
     this.#buffer = [];
+    const refused = this.#refused.take();
     this.#flushing = this.store
-      .insertUsage(batch)
+      .insertUsage(batch, refused)
       .catch((error: unknown) => {
         // Put the batch back so the next flush retries it.
         this.#buffer = batch.concat(this.#buffer);
+        this.#refused.restore(refused);
         this.#timer ??= setTimeout(() => void this.flush(), this.intervalMs).unref();
         this.onError(error);
       })
@@ -62,5 +74,7 @@ export class UsageRecorder {
       this.onError(new Error(`${this.#dropped} usage rows were dropped while the database could not be written`));
       this.#dropped = 0;
     }
+    const droppedRefusals = this.#refused.takeDropped();
+    if (droppedRefusals > 0) this.onError(new Error(`${droppedRefusals} refused calls went uncounted while the database could not be written`));
   }
 }

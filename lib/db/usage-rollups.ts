@@ -1,11 +1,14 @@
 import type BetterSqlite3 from "better-sqlite3";
 import { isDenied, OUTCOME_SQL, OUTCOMES, outcomeOf, type Outcome } from "../usage/outcomes";
+import { REFUSAL_REASONS, REFUSAL_STATUS, type RefusedCallGroup } from "../usage/refusals";
 import type { Db } from "./client";
 
 // Usage rollups (see the models in prisma/schema.prisma): request counts per token and hour,
 // per token and day, per org and hour, and per token, day and route / IP / user agent. They are
 // written in the same transaction as the UsageEvent rows they count, so they always equal a
 // recount of those rows, and the dashboard reads a few rollup rows instead of scanning events.
+// Refused calls counted in RefusedCallCount instead of rows (lib/usage/refusals.ts) are in the
+// rollups too, written in the same transaction as their counters.
 //
 // No "server-only" and no Prisma client here: the REST API's usage writer (lib/api/store-*.ts)
 // calls this on its raw better-sqlite3 connection or pg client, outside Next.js.
@@ -27,6 +30,8 @@ export type RollupEvent = {
   ip: string | null;
   userAgent: string | null;
   cost: number;
+  /** How many alike calls this stands for (a group of refused calls); 1 when absent. */
+  count?: number;
 };
 
 export const BREAKDOWN_DIMENSIONS = ["route", "ip", "userAgent"] as const;
@@ -60,9 +65,10 @@ export type UsageRollups = {
 const newCounters = (): Counters => ({ requests: 0, success: 0, clientErrors: 0, authErrors: 0, rateLimited: 0, serverErrors: 0, cost: 0 });
 
 function count(counters: Counters, event: RollupEvent): void {
-  counters.requests += 1;
-  counters[outcomeOf(event.status)] += 1;
-  counters.cost += event.cost;
+  const calls = event.count ?? 1;
+  counters.requests += calls;
+  counters[outcomeOf(event.status)] += calls;
+  counters.cost += event.cost * calls;
 }
 
 /**
@@ -119,8 +125,9 @@ export function buildUsageRollups(events: readonly RollupEvent[]): UsageRollups 
         breakdown = breakdowns.get(key);
         if (!breakdown) breakdowns.set(key, (breakdown = { tokenId: event.tokenId, dimension, day, value, requests: 0, denied: 0, lastAt: event.at }));
       }
-      breakdown.requests += 1;
-      if (isDenied(event.status)) breakdown.denied += 1;
+      const calls = event.count ?? 1;
+      breakdown.requests += calls;
+      if (isDenied(event.status)) breakdown.denied += calls;
       if (event.at > breakdown.lastAt) breakdown.lastAt = event.at;
       rowBreakdowns.push(breakdown);
     }
@@ -156,7 +163,8 @@ export type SqlDialect = "sqlite" | "postgresql";
 export type SqlStatement = { sql: string; params: unknown[] };
 
 type ColumnKind = "text" | "int" | "time";
-type Column = { name: string; kind: ColumnKind; merge: "key" | "sum" | "max" | "keep" };
+// "latest": the stored value, or the new one when its row's "lastAt" is as recent or more.
+type Column = { name: string; kind: ColumnKind; merge: "key" | "sum" | "max" | "keep" | "latest" };
 type TableSpec<Row> = { table: string; columns: readonly Column[]; values: (row: Row) => unknown[] };
 
 const COUNTER_COLUMNS: readonly Column[] = [
@@ -207,6 +215,91 @@ const BREAKDOWNS: TableSpec<BreakdownRollup> = {
   ],
   values: (row) => [row.tokenId, row.dimension, row.day, row.value, row.requests, row.denied, row.lastAt],
 };
+
+/** A refused-call counter row: the groups of one token, value, reason and minute, summed. */
+export type RefusedCallCounter = {
+  tokenId: string;
+  valueId: string;
+  reason: string;
+  minute: number;
+  orgId: string;
+  count: number;
+  lastAt: number;
+  lastIp: string | null;
+  lastUserAgent: string | null;
+};
+
+const REFUSED_CALL_COUNTS: TableSpec<RefusedCallCounter> = {
+  table: "RefusedCallCount",
+  columns: [
+    { name: "tokenId", kind: "text", merge: "key" },
+    { name: "valueId", kind: "text", merge: "key" },
+    { name: "reason", kind: "text", merge: "key" },
+    { name: "minute", kind: "time", merge: "key" },
+    { name: "orgId", kind: "text", merge: "keep" },
+    { name: "count", kind: "int", merge: "sum" },
+    { name: "lastIp", kind: "text", merge: "latest" },
+    { name: "lastUserAgent", kind: "text", merge: "latest" },
+    { name: "lastAt", kind: "time", merge: "max" },
+  ],
+  values: (row) => [row.tokenId, row.valueId, row.reason, row.minute, row.orgId, row.count, row.lastIp, row.lastUserAgent, row.lastAt],
+};
+
+/** Groups of refused calls summed into their counter rows, sorted by key (the lock order, as above). */
+export function refusedCallCounters(groups: readonly RefusedCallGroup[]): RefusedCallCounter[] {
+  const counters = new Map<string, RefusedCallCounter>();
+  for (const group of groups) {
+    const key = `${group.tokenId}\u0000${group.valueId}\u0000${group.reason}\u0000${group.minute}`;
+    const counter = counters.get(key);
+    if (!counter) {
+      counters.set(key, {
+        tokenId: group.tokenId,
+        valueId: group.valueId,
+        reason: group.reason,
+        minute: group.minute,
+        orgId: group.orgId,
+        count: group.count,
+        lastAt: group.lastAt,
+        lastIp: group.ip,
+        lastUserAgent: group.userAgent,
+      });
+      continue;
+    }
+    counter.count += group.count;
+    if (group.lastAt >= counter.lastAt) {
+      counter.lastAt = group.lastAt;
+      counter.lastIp = group.ip;
+      counter.lastUserAgent = group.userAgent;
+    }
+  }
+  return sortedValues(counters);
+}
+
+/** A group of refused calls as the rollups count it: `count` calls with the status the API answered. */
+export function refusedCallEvent(group: RefusedCallGroup): RollupEvent {
+  return {
+    tokenId: group.tokenId,
+    orgId: group.orgId,
+    at: group.lastAt,
+    method: group.method,
+    route: group.route,
+    status: REFUSAL_STATUS[group.reason],
+    ip: group.ip,
+    userAgent: group.userAgent,
+    cost: 0,
+    count: group.count,
+  };
+}
+
+/**
+ * Every statement a batch of usage writes besides the UsageEvent rows themselves: the rollups of
+ * the rows and of the refused calls together (one sorted set, so concurrent writers lock rollup
+ * rows in one order), then the refused-call counters.
+ */
+export function usageBatchStatements(rows: readonly RollupEvent[], refused: readonly RefusedCallGroup[], dialect: SqlDialect): SqlStatement[] {
+  const events = refused.length === 0 ? rows : [...rows, ...refused.map(refusedCallEvent)];
+  return [...usageRollupStatements(buildUsageRollups(events), dialect), ...upserts(REFUSED_CALL_COUNTS, refusedCallCounters(refused), dialect)];
+}
 
 // Well under SQLite's 32,766 and PostgreSQL's 65,535 parameters per statement.
 const MAX_PARAMS_PER_STATEMENT = 4_000;
@@ -296,6 +389,8 @@ function upsertSql(spec: { table: string; columns: readonly Column[] }, dialect:
       const greatest = dialect === "sqlite" ? "MAX" : "GREATEST";
       return [`${name} = ${greatest}(${current(column.name)}, excluded.${name})`];
     }
+    // Every SET expression reads the row as it was, so this compares with the old "lastAt".
+    if (column.merge === "latest") return [`${name} = CASE WHEN excluded."lastAt" >= ${current("lastAt")} THEN excluded.${name} ELSE ${current(column.name)} END`];
     return [];
   });
   return (
@@ -353,10 +448,15 @@ export async function insertUsageWithRollups(db: Db, rows: readonly UsageEventRo
 // Rebuilding from UsageEvent
 
 const COUNTER_LIST = `"requests", ${OUTCOMES.map((o) => `"${o}"`).join(", ")}, "cost"`;
-const COUNTER_SELECT = `COUNT(*), ${OUTCOMES.map((o) => `SUM(CASE WHEN ${OUTCOME_SQL[o]} THEN 1 ELSE 0 END)`).join(", ")}, SUM("cost")`;
+// Each row of CALLS stands for "calls" calls.
+const COUNTER_SELECT = `SUM("calls"), ${OUTCOMES.map((o) => `SUM(CASE WHEN ${OUTCOME_SQL[o]} THEN "calls" ELSE 0 END)`).join(", ")}, SUM("cost" * "calls")`;
+const REFUSAL_STATUS_SQL = `CASE "reason" ${REFUSAL_REASONS.map((reason) => `WHEN '${reason}' THEN ${REFUSAL_STATUS[reason]}`).join(" ")} ELSE 401 END`;
+/** Every call: the UsageEvent rows and the refused-call counters (with the status the API answered). */
+const CALLS = `(SELECT "tokenId", "orgId", "at", "status", "cost", 1 AS "calls" FROM "UsageEvent"
+  UNION ALL SELECT "tokenId", "orgId", "lastAt", ${REFUSAL_STATUS_SQL}, 0, "count" FROM "RefusedCallCount") AS "calls_"`;
 const DENIED_SELECT = `SUM(CASE WHEN ${OUTCOME_SQL.authErrors} THEN 1 ELSE 0 END)`;
 
-/** Statements that compute every rollup from UsageEvent, as the writers would have (the migration that added the rollups ran the same). */
+/** Statements that compute every rollup from UsageEvent (and the refused-call counters), as the writers would have (the migration that added the rollups ran the same). */
 export function rebuildRollupStatements(dialect: SqlDialect): string[] {
   const hour = dialect === "sqlite" ? `("at" / ${HOUR_MS}) * ${HOUR_MS}` : `date_trunc('hour', "at")`;
   const day = dialect === "sqlite" ? `("at" / ${DAY_MS}) * ${DAY_MS}` : `date_trunc('day', "at")`;
@@ -367,11 +467,13 @@ export function rebuildRollupStatements(dialect: SqlDialect): string[] {
   };
   return [
     `INSERT INTO "UsageHourly" ("tokenId", "hour", "orgId", ${COUNTER_LIST})
-     SELECT "tokenId", ${hour}, MIN("orgId"), ${COUNTER_SELECT} FROM "UsageEvent" GROUP BY "tokenId", ${hour}`,
+     SELECT "tokenId", ${hour}, MIN("orgId"), ${COUNTER_SELECT} FROM ${CALLS} GROUP BY "tokenId", ${hour}`,
     `INSERT INTO "UsageDaily" ("tokenId", "day", "orgId", ${COUNTER_LIST})
-     SELECT "tokenId", ${day}, MIN("orgId"), ${COUNTER_SELECT} FROM "UsageEvent" GROUP BY "tokenId", ${day}`,
+     SELECT "tokenId", ${day}, MIN("orgId"), ${COUNTER_SELECT} FROM ${CALLS} GROUP BY "tokenId", ${day}`,
     `INSERT INTO "UsageOrgHourly" ("orgId", "hour", ${COUNTER_LIST})
-     SELECT "orgId", ${hour}, ${COUNTER_SELECT} FROM "UsageEvent" GROUP BY "orgId", ${hour}`,
+     SELECT "orgId", ${hour}, ${COUNTER_SELECT} FROM ${CALLS} GROUP BY "orgId", ${hour}`,
+    // The counters keep no route and only the last IP and user agent: the top lists of a rebuild
+    // count the logged calls only.
     ...BREAKDOWN_DIMENSIONS.map(
       (dimension) => `INSERT INTO "UsageBreakdownDaily" ("tokenId", "dimension", "day", "value", "requests", "denied", "lastAt")
        SELECT "tokenId", '${dimension}', ${day}, ${dimensionValue[dimension]}, COUNT(*), ${DENIED_SELECT}, MAX("at")

@@ -333,7 +333,7 @@ describe("reports", () => {
 });
 
 describe("usage recording", () => {
-  it("records refused calls too, charging nothing for them, and follows the last use", async () => {
+  it("counts refused calls too (a counter, not a row), charging nothing for them, and follows the last use", async () => {
     const token = await insertToken(org.id, { scopes: ["report:read"], quotaMax: 10 });
     const at = Date.now();
     frozenAt = at;
@@ -343,20 +343,22 @@ describe("usage recording", () => {
     await server.handler.flush();
     const events = await db.usageEvent.findMany({ where: { tokenId: token.tokenId }, orderBy: { id: "asc" } });
     expect(events.map((event) => [event.method, event.route, event.status, event.cost, event.ip, event.userAgent])).toEqual([
-      // X-Forwarded-For is not trusted unless TRUST_PROXY is set: the socket address counts.
-      ["GET", "/v0/orgs/{org}/repos", 403, 0, "127.0.0.1", "probe/1.0"],
       ["GET", "/v0/organizations", 200, 1, "127.0.0.1", "probe/2.0"],
     ]);
+    const refused = await db.refusedCallCount.findMany({ where: { tokenId: token.tokenId } });
+    // X-Forwarded-For is not trusted unless TRUST_PROXY is set: the socket address counts.
+    expect(refused.map((row) => [row.reason, row.count, row.lastIp, row.lastUserAgent])).toEqual([["scope", 1, "127.0.0.1", "probe/1.0"]]);
     const row = await db.apiToken.findUniqueOrThrow({ where: { id: token.tokenId } });
     expect(row).toMatchObject({ quotaRemaining: 9, lastUsedUserAgent: "probe/2.0", lastUsedRoute: "GET /v0/organizations", lastUsedIp: "127.0.0.1" });
     expect(row.lastUsedAt?.getTime()).toBe(at);
   });
 
-  it("records calls of a disabled token as refused, without counting them as its last use", async () => {
+  it("counts calls of a disabled token as refused, without counting them as its last use", async () => {
     const token = await insertToken(org.id, { status: "DISABLED" });
     expectError(await call("/v0/quota", { token: token.value }), 401);
     await server.handler.flush();
-    expect(await db.usageEvent.findMany({ where: { tokenId: token.tokenId }, select: { status: true, cost: true } })).toEqual([{ status: 401, cost: 0 }]);
+    expect(await db.usageEvent.count({ where: { tokenId: token.tokenId } })).toBe(0);
+    expect(await db.refusedCallCount.findMany({ where: { tokenId: token.tokenId }, select: { reason: true, count: true } })).toEqual([{ reason: "disabled", count: 1 }]);
     expect((await db.apiToken.findUniqueOrThrow({ where: { id: token.tokenId } })).lastUsedAt).toBeNull();
   });
 

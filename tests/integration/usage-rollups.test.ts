@@ -11,6 +11,7 @@ import {
   type UsageEventRow,
 } from "@/lib/db/usage-rollups";
 import { OUTCOMES, outcomeOf } from "@/lib/usage/outcomes";
+import { REFUSAL_STATUS, type RefusalReason } from "@/lib/usage/refusals";
 import { createTestOrg } from "../support/request-as";
 import { insertUsageTestToken, usageRow } from "../support/usage";
 
@@ -45,16 +46,25 @@ function calls(count: number, seed: number): UsageEventRow[] {
 /** What the rollups should hold, computed here from the stored rows. */
 async function recount() {
   const rows = await db.usageEvent.findMany({ where: { tokenId: { in: tokens.map((t) => t.id) } } });
+  const refused = await db.refusedCallCount.findMany({ where: { tokenId: { in: tokens.map((t) => t.id) } } });
   const hourly = new Map<string, Record<string, number>>();
   const daily = new Map<string, Record<string, number>>();
   const breakdown = new Map<string, { requests: number; denied: number; lastAt: number }>();
-  const add = (map: Map<string, Record<string, number>>, key: string, status: number, cost: number) => {
+  const add = (map: Map<string, Record<string, number>>, key: string, status: number, cost: number, calls = 1) => {
     const counts = map.get(key) ?? Object.fromEntries(["requests", "cost", ...OUTCOMES].map((k) => [k, 0]));
-    counts.requests += 1;
-    counts[outcomeOf(status)] += 1;
+    counts.requests += calls;
+    counts[outcomeOf(status)] += calls;
     counts.cost += cost;
     map.set(key, counts);
   };
+  // Refused-call counters count in the hourly and daily rollups (not in the breakdowns: a rebuild
+  // cannot know their routes).
+  for (const counter of refused) {
+    const at = counter.lastAt.getTime();
+    const status = REFUSAL_STATUS[counter.reason as RefusalReason];
+    add(hourly, `${counter.tokenId} ${Math.floor(at / HOUR_MS) * HOUR_MS}`, status, 0, counter.count);
+    add(daily, `${counter.tokenId} ${Math.floor(at / DAY_MS) * DAY_MS}`, status, 0, counter.count);
+  }
   for (const row of rows) {
     const at = row.at.getTime();
     add(hourly, `${row.tokenId} ${Math.floor(at / HOUR_MS) * HOUR_MS}`, row.status, row.cost);
@@ -72,7 +82,7 @@ async function recount() {
       breakdown.set(key, entry);
     }
   }
-  return { hourly, daily, breakdown, total: rows.length };
+  return { hourly, daily, breakdown, total: rows.length + refused.reduce((sum, counter) => sum + counter.count, 0) };
 }
 
 async function stored() {
@@ -138,9 +148,16 @@ describe("usage rollups", () => {
     await expectRollupsMatchRecount();
   });
 
-  it("are rebuilt from UsageEvent by the backfill, equal to the recount", async () => {
-    // Rows written without rollups (a bulk import), then the backfill.
+  it("are rebuilt from UsageEvent and the refused-call counters by the backfill, equal to the recount", async () => {
+    // Rows and counters written without rollups (a bulk import), then the backfill.
     await db.usageEvent.createMany({ data: calls(400, 99) });
+    const minute = BASE + 90 * 60_000;
+    await db.refusedCallCount.createMany({
+      data: [
+        { tokenId: tokens[0].id, valueId: tokens[0].valueId, reason: "replaced", minute: new Date(minute), orgId, count: 250, lastAt: new Date(minute + 59_000) },
+        { tokenId: tokens[1].id, valueId: tokens[1].valueId, reason: "quota", minute: new Date(minute), orgId, count: 40, lastAt: new Date(minute + 1_000) },
+      ],
+    });
     await backfillUsageRollups(db);
     await expectRollupsMatchRecount();
   });

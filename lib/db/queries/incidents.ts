@@ -2,6 +2,7 @@ import "server-only";
 import { maskToken } from "@/lib/tokens";
 import { db } from "../client";
 import { incidentProgress, isStalled, type IncidentProgress } from "../incidents";
+import { refusedCallsOfValue } from "./refused-calls";
 import { displayStatus, type TokenDisplayStatus } from "../token-dto";
 import type { IncidentAction } from "@/lib/validations/incident";
 import { showInvisible } from "@/lib/format/visible-text";
@@ -203,7 +204,7 @@ export type GraceTrafficRow = {
   currentValue: string;
   replacedAt: Date;
   validUntil: Date;
-  /** Requests made with the old value since it was replaced. */
+  /** Requests made with the old value since it was replaced, refused ones (quota, scope) included. */
   requestsSinceRotation: number;
   lastUsedAt: Date | null;
   lastUsedIp: string | null;
@@ -225,10 +226,15 @@ export async function listGraceTraffic(orgId: string, page = 1, now = new Date()
   const rows = await Promise.all(
     values.map(async (value): Promise<GraceTrafficRow> => {
       const replacedAt = value.replacedAt!;
-      const [requestsSinceRotation, last] = await Promise.all([
+      // Refused calls are counters, not rows (lib/usage/refusals.ts): a client refused for its
+      // quota is still using the old value.
+      const [logged, lastLogged, refused] = await Promise.all([
         db.usageEvent.count({ where: { valueId: value.id, at: { gte: replacedAt } } }),
         db.usageEvent.findFirst({ where: { valueId: value.id }, orderBy: { at: "desc" }, select: { at: true, ip: true } }),
+        refusedCallsOfValue(value.id, replacedAt),
       ]);
+      const requestsSinceRotation = logged + refused.count;
+      const last = refused.last && (!lastLogged || refused.last.at > lastLogged.at) ? refused.last : lastLogged;
       return {
         tokenId: value.tokenId,
         tokenName: value.token.name,
