@@ -3,7 +3,7 @@ import { checkTokenFormat, deserializeScopes, hashTokenValue, maskToken, scopeGr
 import { parseAddressRange, type IncidentAction, type IncidentFilter } from "../validations/incident";
 import { recordAudit, type AuditActor } from "./audit";
 import { db } from "./client";
-import { roleInTransaction } from "./org-lock";
+import { inRoleCheckedTransaction, roleInTransaction } from "./org-lock";
 import type { Prisma } from "./generated/sqlite/client";
 import {
   endGracePeriod,
@@ -14,6 +14,7 @@ import {
   updateToken,
   type MutationHooks,
   type TokenActor,
+  type Tx,
 } from "./token-mutations";
 import { displayStatus, type TokenDisplayStatus, type TokenVisibility } from "./token-dto";
 
@@ -24,6 +25,17 @@ import { displayStatus, type TokenDisplayStatus, type TokenVisibility } from "./
 // No "server-only": a bulk run can also be driven from a plain Node process (tests, scripts).
 
 export type UserActor = Extract<TokenActor, { kind: "user" }>;
+
+const ADMINS = ["ADMIN"] as const;
+
+/**
+ * Every write here is made for an admin: in a transaction that first re-checks, under the org's
+ * membership lock, that they still are one, so an admin removed or demoted while a request (or
+ * a bulk run) is under way cannot finish it (RoleChangedError; the action answers as for a non-admin).
+ */
+function asAdmin<T>(actor: UserActor, orgId: string, write: (tx: Tx) => Promise<T>, options?: { maxWait?: number; timeout?: number }): Promise<T> {
+  return inRoleCheckedTransaction(actor.userId, orgId, ADMINS, write, options);
+}
 
 // ---------------------------------------------------------------------------------------
 // Choosing tokens
@@ -156,7 +168,9 @@ export async function createIncident(actor: UserActor, orgId: string, input: New
     );
   }
   const filter = serializeFilter(input.filter);
-  return db.$transaction(
+  return asAdmin(
+    actor,
+    orgId,
     async (tx) => {
       const incident = await tx.incident.create({
         data: {
@@ -231,17 +245,20 @@ class ItemAlreadySettled extends Error {}
 export async function runIncident(incidentId: string, actor: UserActor, options: RunOptions = {}): Promise<RunResult> {
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
-  let lease = new Date(Date.now() + leaseMs);
-  const claimed = await db.incident.updateMany({
-    where: { id: incidentId, status: "RUNNING", OR: [{ leaseUntil: null }, { leaseUntil: { lt: new Date() } }] },
-    data: { leaseUntil: lease },
-  });
-  if (claimed.count === 0) return { outcome: "busy" };
-  await options.onClaimed?.();
-  const incident = await db.incident.findUniqueOrThrow({
+  const incident = await db.incident.findUnique({
     where: { id: incidentId },
     select: { id: true, orgId: true, action: true, graceSeconds: true },
   });
+  if (!incident) return { outcome: "busy" };
+  let lease = new Date(Date.now() + leaseMs);
+  const claimed = await asAdmin(actor, incident.orgId, (tx) =>
+    tx.incident.updateMany({
+      where: { id: incidentId, status: "RUNNING", OR: [{ leaseUntil: null }, { leaseUntil: { lt: new Date() } }] },
+      data: { leaseUntil: lease },
+    }),
+  );
+  if (claimed.count === 0) return { outcome: "busy" };
+  await options.onClaimed?.();
 
   for (;;) {
     const items = await db.incidentItem.findMany({
@@ -259,14 +276,16 @@ export async function runIncident(incidentId: string, actor: UserActor, options:
     }
 
     const renewed = new Date(Date.now() + leaseMs);
-    const kept = await db.incident.updateMany({ where: { id: incidentId, leaseUntil: lease }, data: { leaseUntil: renewed } });
+    const kept = await asAdmin(actor, incident.orgId, (tx) =>
+      tx.incident.updateMany({ where: { id: incidentId, leaseUntil: lease }, data: { leaseUntil: renewed } }),
+    );
     if (kept.count === 0) return { outcome: "lost-lease" };
     lease = renewed;
     options.onProgress?.(await incidentProgress(incidentId));
   }
 
   const progress = await incidentProgress(incidentId);
-  await db.$transaction(async (tx) => {
+  await asAdmin(actor, incident.orgId, async (tx) => {
     const finished = await tx.incident.updateMany({
       where: { id: incidentId, status: "RUNNING", leaseUntil: lease },
       data: { status: "COMPLETED", finishedAt: new Date(), leaseUntil: null },
@@ -319,11 +338,11 @@ async function applyItem(incident: IncidentRow, item: { id: string; tokenId: str
           result = await revokeToken(actor, orgId, tokenId, hooks);
           break;
       }
-      if (!written) await skipItem(item.id, result === null ? "The token no longer exists." : NO_CHANGE_NOTES[incident.action]);
+      if (!written) await skipItem(incident, item.id, actor, result === null ? "The token no longer exists." : NO_CHANGE_NOTES[incident.action]);
       return;
     } catch (error) {
       if (error instanceof ItemAlreadySettled) return;
-      if (isTokenConflict(error) && error.reason === "revoked") return skipItem(item.id, "The token was revoked.");
+      if (isTokenConflict(error) && error.reason === "revoked") return skipItem(incident, item.id, actor, "The token was revoked.");
       // Someone changed the token between our read and our write: read it again.
       if (isTokenConflict(error) && attempt < CONFLICT_ATTEMPTS) continue;
       throw error;
@@ -331,12 +350,14 @@ async function applyItem(incident: IncidentRow, item: { id: string; tokenId: str
   }
 }
 
-async function skipItem(itemId: string, note: string): Promise<void> {
-  await db.incidentItem.updateMany({ where: { id: itemId, state: "PENDING" }, data: { state: "SKIPPED", note, doneAt: new Date() } });
+async function skipItem(incident: IncidentRow, itemId: string, actor: UserActor, note: string): Promise<void> {
+  await asAdmin(actor, incident.orgId, (tx) =>
+    tx.incidentItem.updateMany({ where: { id: itemId, state: "PENDING" }, data: { state: "SKIPPED", note, doneAt: new Date() } }),
+  );
 }
 
-export async function incidentProgress(incidentId: string): Promise<IncidentProgress> {
-  const groups = await db.incidentItem.groupBy({ by: ["state"], where: { incidentId }, _count: { _all: true } });
+export async function incidentProgress(incidentId: string, reader: Pick<Tx, "incidentItem"> = db): Promise<IncidentProgress> {
+  const groups = await reader.incidentItem.groupBy({ by: ["state"], where: { incidentId }, _count: { _all: true } });
   const count = (state: string) => groups.find((group) => group.state === state)?._count._all ?? 0;
   const done = count("DONE");
   const skipped = count("SKIPPED");
@@ -388,22 +409,24 @@ export async function resumeStalledIncidents(now = new Date()): Promise<{ incide
  * it in the background of this process. Refused while another runner holds the lease.
  */
 export async function resumeIncident(actor: UserActor, orgId: string, incidentId: string): Promise<void> {
-  const incident = await db.incident.findFirst({ where: { id: incidentId, orgId }, select: { status: true, leaseUntil: true } });
-  if (!incident) throw new IncidentError("NOT_FOUND", "This incident does not exist.");
-  if (!isStalled(incident)) {
-    throw new IncidentError(
-      "BUSY",
-      incident.status === "COMPLETED" ? "This incident is already complete." : "This incident is still running.",
-    );
-  }
-  await recordAudit(db, {
-    orgId,
-    actor: auditActorOf(actor),
-    action: "incident.resumed",
-    target: { type: "incident", id: incidentId },
-    metadata: { incidentId, ...(await incidentProgress(incidentId)) },
-    ip: actor.ip,
-    userAgent: actor.userAgent,
+  await asAdmin(actor, orgId, async (tx) => {
+    const incident = await tx.incident.findFirst({ where: { id: incidentId, orgId }, select: { status: true, leaseUntil: true } });
+    if (!incident) throw new IncidentError("NOT_FOUND", "This incident does not exist.");
+    if (!isStalled(incident)) {
+      throw new IncidentError(
+        "BUSY",
+        incident.status === "COMPLETED" ? "This incident is already complete." : "This incident is still running.",
+      );
+    }
+    await recordAudit(tx, {
+      orgId,
+      actor: auditActorOf(actor),
+      action: "incident.resumed",
+      target: { type: "incident", id: incidentId },
+      metadata: { incidentId, ...(await incidentProgress(incidentId, tx)) },
+      ip: actor.ip,
+      userAgent: actor.userAgent,
+    });
   });
   startIncidentRun(incidentId, actor);
 }
@@ -508,78 +531,86 @@ export async function lookupTokens(actor: UserActor, fromOrgId: string, text: st
     checked.push({ value: match[0], ok: checkTokenFormat(match[0]).ok });
     if (checked.length >= MAX_LOOKUP_CANDIDATES) break;
   }
-  const results: LookupResult[] = [];
-  for (const { value, ok } of checked) {
-    const candidate = maskToken(value.slice(-4));
-    if (!ok) {
-      results.push({ candidate, found: false, reason: "checksum" });
-      continue;
-    }
-    const row = await db.apiTokenValue.findFirst({
-      where: { hash: hashTokenValue(value), token: { org: { memberships: { some: { userId: actor.userId, role: "ADMIN" } } } } },
-      select: {
-        id: true,
-        orgId: true,
-        validUntil: true,
-        createdAt: true,
-        token: {
+  // Each lookup is audited, so the lookups are a write: made while the caller is still an admin.
+  return asAdmin(
+    actor,
+    fromOrgId,
+    async (tx) => {
+      const results: LookupResult[] = [];
+      for (const { value, ok } of checked) {
+        const candidate = maskToken(value.slice(-4));
+        if (!ok) {
+          results.push({ candidate, found: false, reason: "checksum" });
+          continue;
+        }
+        const row = await tx.apiTokenValue.findFirst({
+          where: { hash: hashTokenValue(value), token: { org: { memberships: { some: { userId: actor.userId, role: "ADMIN" } } } } },
           select: {
             id: true,
-            name: true,
-            scopes: true,
-            visibility: true,
-            status: true,
+            orgId: true,
+            validUntil: true,
             createdAt: true,
-            expiresAt: true,
-            lastUsedAt: true,
-            lastUsedIp: true,
-            leakReportedAt: true,
-            org: { select: { slug: true, name: true } },
+            token: {
+              select: {
+                id: true,
+                name: true,
+                scopes: true,
+                visibility: true,
+                status: true,
+                createdAt: true,
+                expiresAt: true,
+                lastUsedAt: true,
+                lastUsedIp: true,
+                leakReportedAt: true,
+                org: { select: { slug: true, name: true } },
+              },
+            },
           },
-        },
-      },
-    });
-    if (!row) {
-      await recordAudit(db, {
-        orgId: fromOrgId,
-        actor: auditActorOf(actor),
-        action: "token.lookup",
-        metadata: { found: false, lastFour: value.slice(-4) },
-        ip: actor.ip,
-        userAgent: actor.userAgent,
-      });
-      results.push({ candidate, found: false, reason: "not-found" });
-      continue;
-    }
-    const valueState = row.validUntil === null ? "current" : row.validUntil > now ? "grace" : "ended";
-    await recordAudit(db, {
-      orgId: row.orgId,
-      actor: auditActorOf(actor),
-      action: "token.lookup",
-      target: { type: "token", id: row.token.id },
-      metadata: { found: true, lastFour: value.slice(-4), valueId: row.id, valueState },
-      ip: actor.ip,
-      userAgent: actor.userAgent,
-    });
-    const reveals = await db.auditEvent.groupBy({
-      by: ["actorLabel"],
-      where: { orgId: row.orgId, targetId: row.token.id, action: "token.revealed" },
-      _count: { _all: true },
-      _max: { at: true },
-      orderBy: { _max: { at: "desc" } },
-      take: 20,
-    });
-    const { org, scopes, ...token } = row.token;
-    results.push({
-      candidate,
-      found: true,
-      org,
-      token: { ...token, scopes: deserializeScopes(scopes), status: displayStatus(token, now) },
-      value: { state: valueState, validUntil: row.validUntil, createdAt: row.createdAt },
-      revealedBy: reveals.map((r) => ({ label: r.actorLabel, times: r._count._all, lastAt: r._max.at! })),
-    });
-  }
-  return results;
+        });
+        if (!row) {
+          await recordAudit(tx, {
+            orgId: fromOrgId,
+            actor: auditActorOf(actor),
+            action: "token.lookup",
+            metadata: { found: false, lastFour: value.slice(-4) },
+            ip: actor.ip,
+            userAgent: actor.userAgent,
+          });
+          results.push({ candidate, found: false, reason: "not-found" });
+          continue;
+        }
+        const valueState = row.validUntil === null ? "current" : row.validUntil > now ? "grace" : "ended";
+        await recordAudit(tx, {
+          orgId: row.orgId,
+          actor: auditActorOf(actor),
+          action: "token.lookup",
+          target: { type: "token", id: row.token.id },
+          metadata: { found: true, lastFour: value.slice(-4), valueId: row.id, valueState },
+          ip: actor.ip,
+          userAgent: actor.userAgent,
+        });
+        const reveals = await tx.auditEvent.groupBy({
+          by: ["actorLabel"],
+          where: { orgId: row.orgId, targetId: row.token.id, action: "token.revealed" },
+          _count: { _all: true },
+          _max: { at: true },
+          orderBy: { _max: { at: "desc" } },
+          take: 20,
+        });
+        const { org, scopes, ...token } = row.token;
+        results.push({
+          candidate,
+          found: true,
+          org,
+          token: { ...token, scopes: deserializeScopes(scopes), status: displayStatus(token, now) },
+          value: { state: valueState, validUntil: row.validUntil, createdAt: row.createdAt },
+          revealedBy: reveals.map((r) => ({ label: r.actorLabel, times: r._count._all, lastAt: r._max.at! })),
+        });
+      }
+      return results;
+    },
+    { maxWait: 10_000, timeout: 15_000 },
+  );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -588,7 +619,7 @@ export async function lookupTokens(actor: UserActor, fromOrgId: string, text: st
 export type IncidentSettings = { leakedTokenPolicy: "DISABLE" | "FLAG"; maxTokenLifetimeDays: number | null };
 
 export async function updateIncidentSettings(actor: UserActor, orgId: string, settings: IncidentSettings): Promise<void> {
-  await db.$transaction(async (tx) => {
+  await asAdmin(actor, orgId, async (tx) => {
     const before = await tx.org.findUniqueOrThrow({ where: { id: orgId }, select: { leakedTokenPolicy: true, maxTokenLifetimeDays: true } });
     const changes: Record<string, { before: unknown; after: unknown }> = {};
     if (before.leakedTokenPolicy !== settings.leakedTokenPolicy) {
@@ -613,7 +644,7 @@ export async function updateIncidentSettings(actor: UserActor, orgId: string, se
 
 /** Clears a token's leak-report flag (the banner goes away); the report stays in the audit log. */
 export async function dismissLeakReport(actor: UserActor, orgId: string, tokenId: string): Promise<boolean> {
-  return db.$transaction(async (tx) => {
+  return asAdmin(actor, orgId, async (tx) => {
     const token = await tx.apiToken.findFirst({ where: { id: tokenId, orgId, leakReportedAt: { not: null } }, select: { leakReportedAt: true } });
     if (!token) return false;
     await tx.apiToken.updateMany({ where: { id: tokenId, orgId }, data: { leakReportedAt: null, leakReportSource: null } });

@@ -1,7 +1,7 @@
 // Re-checking the caller's role inside the transaction that makes a change. The action wrapper
 // (lib/auth/action.ts) checks membership before the change starts; an admin removed or demoted in
 // the meantime must not get to finish it.
-import type { Db } from "./client";
+import { db, type Db } from "./client";
 
 type Tx = Omit<Db, "$connect" | "$disconnect" | "$on" | "$extends" | "$transaction">;
 
@@ -43,4 +43,21 @@ export async function assertRoleInTransaction(
   const role = await roleInTransaction(tx, orgId, userId);
   if (role === null) throw new RoleChangedError(false);
   if (!roles.includes(role)) throw new RoleChangedError(true);
+}
+
+/**
+ * Runs a change a person makes for an org in a transaction that first re-checks, under the org
+ * lock, that they still have one of `roles` (RoleChangedError otherwise, nothing written).
+ */
+export async function inRoleCheckedTransaction<T>(
+  userId: string,
+  orgId: string,
+  roles: readonly OrgRoleName[],
+  change: (tx: Tx) => Promise<T>,
+  options: { maxWait?: number; timeout?: number } = {},
+): Promise<T> {
+  return db.$transaction(async (tx) => {
+    await assertRoleInTransaction(tx, orgId, userId, roles);
+    return change(tx);
+  }, options);
 }
