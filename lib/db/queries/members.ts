@@ -158,17 +158,33 @@ export type ExposedToken = {
 
 /**
  * Tokens whose current value `userId` has seen in this org: they revealed or copied it, or made
- * it by creating or rotating the token, and nobody has rotated it since. Revoked tokens are done.
+ * it by creating or rotating the token, and nobody has rotated it since. Whoever holds a value
+ * also knows every value that token saw through the API afterwards (tokens it created, rotated
+ * or listed with values), and so on down the chain. Revoked tokens are done.
  */
 export async function listTokensSeenBy(orgId: string, userId: string): Promise<ExposedToken[]> {
-  const events = await db.auditEvent.findMany({
-    where: { orgId, actorUserId: userId, action: { in: [...VALUE_SEEN_ACTIONS] }, targetId: { not: null } },
-    select: { targetId: true, at: true },
-    orderBy: { at: "desc" },
-    take: 5_000,
-  });
+  const firstSeen = new Map<string, Date>();
   const lastSeen = new Map<string, Date>();
-  for (const e of events) if (!lastSeen.has(e.targetId!)) lastSeen.set(e.targetId!, e.at);
+  const see = (events: { targetId: string | null; at: Date }[]): string[] => {
+    const fresh = new Set<string>();
+    for (const e of events) {
+      const id = e.targetId!;
+      const [first, last] = [firstSeen.get(id), lastSeen.get(id)];
+      if (!last) fresh.add(id);
+      if (!last || last < e.at) lastSeen.set(id, e.at);
+      if (!first || first > e.at) firstSeen.set(id, e.at);
+    }
+    return [...fresh];
+  };
+  const seenEvents = { action: { in: [...VALUE_SEEN_ACTIONS] }, targetId: { not: null } };
+  const select = { targetId: true, at: true, actorTokenId: true } as const;
+  let frontier = see(await db.auditEvent.findMany({ where: { orgId, actorUserId: userId, ...seenEvents }, select, take: 5_000 }));
+  // Follow tokens acting on tokens; each round adds tokens first seen in the previous one.
+  while (frontier.length > 0 && lastSeen.size < 5_000) {
+    const events = await db.auditEvent.findMany({ where: { orgId, actorTokenId: { in: frontier }, ...seenEvents }, select, take: 5_000 });
+    // Only what a token saw after this person first knew its value.
+    frontier = see(events.filter((e) => e.at >= firstSeen.get(e.actorTokenId!)!));
+  }
   if (lastSeen.size === 0) return [];
   const tokens = await db.apiToken.findMany({
     where: { orgId, id: { in: [...lastSeen.keys()] }, status: { not: "REVOKED" } },
