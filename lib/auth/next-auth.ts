@@ -3,6 +3,7 @@ import Credentials from "next-auth/providers/credentials";
 import { cookies } from "next/headers";
 import { z } from "zod";
 import { db } from "../db/client";
+import { safeCallbackPath } from "./callback-url";
 import { completeGithubSignIn, githubEnabled, githubProvider, INVITE_COOKIE, type GithubProfile } from "./github";
 import { beginSignIn } from "./login-throttle";
 import { verifyPassword } from "./password";
@@ -55,6 +56,10 @@ export const { handlers, auth, signIn, signOut } = NextAuth({
     ...(githubEnabled ? [githubProvider()] : []),
   ],
   callbacks: {
+    // The one callbackUrl rule (lib/auth/callback-url.ts), for Auth.js's own endpoints too.
+    redirect({ url, baseUrl }) {
+      return new URL(safeCallbackPath(url, baseUrl), baseUrl).href;
+    },
     async signIn({ user, account, profile }) {
       if (account?.provider !== "github") return true;
       const cookieStore = await cookies();
