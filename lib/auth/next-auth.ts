@@ -8,6 +8,7 @@ import { completeGithubSignIn, githubEnabled, githubProvider, INVITE_COOKIE, typ
 import { beginSignIn } from "./login-throttle";
 import { verifyPassword } from "./password";
 import { clientIpFrom } from "./request-context";
+import { endSession } from "./session-rows";
 
 const SESSION_MAX_AGE_SECONDS = 30 * 24 * 60 * 60;
 
@@ -89,6 +90,14 @@ export const { handlers, auth, signIn, signOut } = NextAuth({
     },
     session({ session, token }) {
       return { ...session, sid: typeof token.sid === "string" ? token.sid : undefined };
+    },
+  },
+  events: {
+    // Auth.js's own sign-out (POST /api/auth/signout, and signOut() in our action) only clears the
+    // cookie; a copy of the cookie would still name a live session row.
+    async signOut(message) {
+      const sid = "token" in message ? message.token?.sid : undefined;
+      if (typeof sid === "string") await endSession(sid);
     },
   },
 });
