@@ -33,10 +33,10 @@ describe("forwarding headers", () => {
   it("are dropped unless a proxy is trusted", () => {
     const headers = { "x-forwarded-host": "evil.example", "x-forwarded-proto": "https", forwarded: "host=evil.example" };
     const direct = request("GET", headers);
-    dropUntrustedForwarding(direct, false);
+    dropUntrustedForwarding(direct, 0);
     expect(direct.headers).toEqual({ host: "keyward.test:3000" });
     const proxied = request("GET", headers);
-    dropUntrustedForwarding(proxied, true);
+    dropUntrustedForwarding(proxied, 1);
     expect(proxied.headers).toMatchObject(headers);
   });
 });
