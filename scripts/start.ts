@@ -28,7 +28,7 @@ async function main() {
 
   if (!dev) buildIfNeeded(ROOT, log);
   Object.assign(process.env, { NODE_ENV: dev ? "development" : "production" });
-  const server = await startHttpServer({ port: env.PORT, host: env.HOST, dev, dir: ROOT, trustProxy: env.TRUST_PROXY });
+  const server = await startHttpServer({ port: env.PORT, host: env.HOST, dev, dir: ROOT, trustedProxyHops: env.TRUST_PROXY });
   const shownHost = env.HOST === "0.0.0.0" || env.HOST === "::" ? "localhost" : env.HOST;
   log(`ready on http://${shownHost}:${env.PORT} (${target.provider === "sqlite" ? `SQLite ${target.file}` : "PostgreSQL"})`);
   const { startIncidentSweeper } = await import("../lib/server/incident-sweeper");

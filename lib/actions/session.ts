@@ -2,20 +2,18 @@
 
 import { AuthError, CredentialsSignin } from "next-auth";
 import { fieldErrors, inputToObject, type ActionInput, type ActionState } from "@/lib/auth/action";
+import { safeCallbackPath } from "@/lib/auth/callback-url";
 import { signIn, signInSchema, signOut } from "@/lib/auth/next-auth";
-import { endSession, getCurrentUser } from "@/lib/auth/session";
-
-/** Only same-site paths, so a crafted link cannot bounce a fresh session to another site. */
-function safeCallbackPath(value: unknown): string {
-  return typeof value === "string" && /^\/(?![/\\])/.test(value) ? value : "/";
-}
+import { getCurrentUser } from "@/lib/auth/session";
+import { endSession } from "@/lib/auth/session-rows";
+import { publicOrigin } from "@/lib/server/public-origin";
 
 export async function signInWithPassword(_prev: ActionState | undefined, formData: ActionInput): Promise<ActionState> {
   const input = inputToObject(formData);
   const parsed = signInSchema.safeParse({ email: input.email, password: input.password });
   if (!parsed.success) return fieldErrors(parsed.error);
   try {
-    await signIn("credentials", { ...parsed.data, redirectTo: safeCallbackPath(input.callbackUrl) });
+    await signIn("credentials", { ...parsed.data, redirectTo: safeCallbackPath(input.callbackUrl, await publicOrigin()) });
   } catch (error) {
     if (error instanceof CredentialsSignin) {
       const throttled = /^throttled:(\d+)$/.exec(error.code);
@@ -39,5 +37,5 @@ export async function signOutAction(): Promise<void> {
 
 /** A form action; a crafted call may send anything instead of the form's FormData. */
 export async function signInWithGithub(formData: ActionInput): Promise<void> {
-  await signIn("github", { redirectTo: safeCallbackPath(inputToObject(formData).callbackUrl) });
+  await signIn("github", { redirectTo: safeCallbackPath(inputToObject(formData).callbackUrl, await publicOrigin()) });
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { queryCarriesToken, TOKEN_REFUSAL_MESSAGES, tokenFromAuthorization } from "../auth/api-token";
 import { clientIpOf } from "../server/client-ip";
+import { forwardedProtoOf } from "../server/trusted-proxy";
 import { hashTokenValue } from "../tokens/format";
 import { nextQuotaReset } from "../tokens/quota";
 import { JSON_TOO_DEEP_MESSAGE, jsonTextWithinDepth } from "../validations/json-depth";
@@ -85,8 +86,8 @@ export type ApiHandlerOptions = {
   store: ApiStore;
   /** Milliseconds since the epoch; tests move time. */
   clock?: () => number;
-  /** Take the client IP from X-Forwarded-For (only behind a proxy that sets it). */
-  trustProxy: boolean;
+  /** Reverse proxies in front (TRUST_PROXY): how much of X-Forwarded-For/-Proto to believe. */
+  trustedProxyHops: number;
   recorder?: UsageRecorder;
   log?: (message: string, error?: unknown) => void;
 };
@@ -102,12 +103,12 @@ type Parsed = { query: unknown; body: unknown };
 type Call = { now: number; method: string; route: string; ip: string; userAgent: string | null };
 
 export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
-  const { store, trustProxy } = options;
+  const { store, trustedProxyHops } = options;
   const clock = options.clock ?? Date.now;
   const log = options.log ?? ((message: string, error?: unknown) => console.error(`keyward api: ${message}`, error ?? ""));
   const cache = new TokenCache(store);
   const recorder = options.recorder ?? new UsageRecorder(store, (error) => log("writing usage failed", error));
-  const leakedTokens = createLeakedTokensHandler({ trustProxy, clock, log });
+  const leakedTokens = createLeakedTokensHandler({ trustedProxyHops, clock, log });
   let openApiJson: string | undefined;
   let inFlight = 0;
   let idle: (() => void) | null = null;
@@ -137,7 +138,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
     const match = matchRoute(method, pathname);
     const spec: EndpointSpec | null = match.kind === "found" ? match.spec : null;
     const route = spec ? spec.path : UNKNOWN_ROUTE;
-    const ip = clientIpOf(req, trustProxy);
+    const ip = clientIpOf(req, trustedProxyHops);
     const userAgentHeader = req.headers["user-agent"];
     const userAgent = userAgentHeader ? userAgentHeader.slice(0, MAX_USER_AGENT_LENGTH) : null;
 
@@ -264,7 +265,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
       ip: call.ip,
       userAgent: call.userAgent,
       store,
-      origin: originOf(req, trustProxy),
+      origin: originOf(req, trustedProxyHops),
     };
     try {
       // The router matched this id, and parseInput parsed with this endpoint's schemas.
@@ -391,11 +392,10 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   });
 }
 
-function originOf(req: IncomingMessage, trustProxy: boolean): string {
+function originOf(req: IncomingMessage, trustedProxyHops: number): string {
   const host = req.headers.host;
   const safeHost = host && /^[A-Za-z0-9.\-:[\]]{1,255}$/.test(host) ? host : "localhost";
-  const forwardedProto = trustProxy ? req.headers["x-forwarded-proto"] : undefined;
-  const proto = forwardedProto === "https" ? "https" : "http";
+  const proto = forwardedProtoOf(req.headers["x-forwarded-proto"], trustedProxyHops) ?? "http";
   return `${proto}://${safeHost}`;
 }
 

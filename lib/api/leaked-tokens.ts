@@ -149,7 +149,7 @@ export class AddressRateLimiter {
 }
 
 export type LeakedTokensHandlerOptions = {
-  trustProxy: boolean;
+  trustedProxyHops: number;
   limit?: { requests: number; windowMs: number };
   clock?: () => number;
   log?: (message: string, error?: unknown) => void;
@@ -174,7 +174,7 @@ export function createLeakedTokensHandler(options: LeakedTokensHandlerOptions): 
 
   const handler = (async (req: IncomingMessage, res: ServerResponse) => {
     if (req.method !== "POST") return send(res, methodNotAllowed(["POST"]));
-    const ip = clientIpOf(req, options.trustProxy);
+    const ip = clientIpOf(req, options.trustedProxyHops);
     const wait = limiter.take(ip, clock());
     if (wait !== null) {
       req.resume();

@@ -3,10 +3,12 @@ import Credentials from "next-auth/providers/credentials";
 import { cookies } from "next/headers";
 import { z } from "zod";
 import { db } from "../db/client";
+import { safeCallbackPath } from "./callback-url";
 import { completeGithubSignIn, githubEnabled, githubProvider, INVITE_COOKIE, type GithubProfile } from "./github";
 import { beginSignIn } from "./login-throttle";
 import { verifyPassword } from "./password";
 import { clientIpFrom } from "./request-context";
+import { endSession } from "./session-rows";
 
 const SESSION_MAX_AGE_SECONDS = 30 * 24 * 60 * 60;
 
@@ -55,6 +57,10 @@ export const { handlers, auth, signIn, signOut } = NextAuth({
     ...(githubEnabled ? [githubProvider()] : []),
   ],
   callbacks: {
+    // The one callbackUrl rule (lib/auth/callback-url.ts), for Auth.js's own endpoints too.
+    redirect({ url, baseUrl }) {
+      return new URL(safeCallbackPath(url, baseUrl), baseUrl).href;
+    },
     async signIn({ user, account, profile }) {
       if (account?.provider !== "github") return true;
       const cookieStore = await cookies();
@@ -84,6 +90,14 @@ export const { handlers, auth, signIn, signOut } = NextAuth({
     },
     session({ session, token }) {
       return { ...session, sid: typeof token.sid === "string" ? token.sid : undefined };
+    },
+  },
+  events: {
+    // Auth.js's own sign-out (POST /api/auth/signout, and signOut() in our action) only clears the
+    // cookie; a copy of the cookie would still name a live session row.
+    async signOut(message) {
+      const sid = "token" in message ? message.token?.sid : undefined;
+      if (typeof sid === "string") await endSession(sid);
     },
   },
 });

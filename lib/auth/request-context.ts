@@ -1,8 +1,8 @@
 import { headers } from "next/headers";
 import { CLIENT_IP_HEADER } from "../server/client-ip";
 
-// The HTTP server sets this header from the socket address (or X-Forwarded-For with
-// TRUST_PROXY), replacing any value a client sent under the same name.
+// The HTTP server sets this header (lib/server/client-ip.ts: the socket address, or the
+// X-Forwarded-For entry TRUST_PROXY's proxies wrote), replacing any value a client sent.
 export function clientIpFrom(h: Headers): string {
   return h.get(CLIENT_IP_HEADER) ?? "unknown";
 }

@@ -28,7 +28,3 @@ export const getCurrentUser = cache(async (): Promise<CurrentUser | null> => {
   }
   return { ...user, sessionId };
 });
-
-export async function endSession(sessionId: string): Promise<void> {
-  await db.session.deleteMany({ where: { id: sessionId } });
-}

@@ -28,3 +28,19 @@ describe("mail and GitHub settings at startup", () => {
     expect(() => parseStartupEnv({ AUTH_GITHUB_API_URL: "api.github.com" })).toThrow(/AUTH_GITHUB_API_URL is invalid/);
   });
 });
+
+describe("TRUST_PROXY at startup", () => {
+  it("is a number of proxy hops; the old 1 still means one proxy", () => {
+    expect(parseStartupEnv({}).TRUST_PROXY).toBe(0);
+    expect(parseStartupEnv({ TRUST_PROXY: "1" }).TRUST_PROXY).toBe(1);
+    expect(parseStartupEnv({ TRUST_PROXY: "2" }).TRUST_PROXY).toBe(2);
+  });
+
+  it("refuses anything else in one line", () => {
+    expect(() => parseStartupEnv({ TRUST_PROXY: "all" })).toThrow(
+      'TRUST_PROXY is invalid: must be the number of reverse proxies in front of Keyward, 0 (none) to 10 (got "all")',
+    );
+    expect(() => parseStartupEnv({ TRUST_PROXY: "-1" })).toThrow(/TRUST_PROXY is invalid/);
+    expect(() => parseStartupEnv({ TRUST_PROXY: "10.0.0.0/8" })).toThrow(/TRUST_PROXY is invalid/);
+  });
+});

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MAX_TRUSTED_PROXY_HOPS, parseTrustedProxyHops } from "../server/trusted-proxy";
 import { ConfigError } from "./secrets";
 
 const flag = (fallback: boolean) =>
@@ -6,6 +7,20 @@ const flag = (fallback: boolean) =>
     .enum(["0", "1", "true", "false", "yes", "no", ""])
     .optional()
     .transform((v) => (v === undefined || v === "" ? fallback : ["1", "true", "yes"].includes(v)));
+
+// How many reverse proxies sit in front (0: clients connect directly). A wrong count is a security
+// hole (clients could choose their own address), so anything but a small whole number stops startup.
+const trustedProxyHops = z
+  .string()
+  .optional()
+  .transform((raw, ctx) => {
+    const hops = parseTrustedProxyHops(raw);
+    if (hops === null) {
+      ctx.addIssue({ code: "custom", message: `must be the number of reverse proxies in front of Keyward, 0 (none) to ${MAX_TRUSTED_PROXY_HOPS}` });
+      return z.NEVER;
+    }
+    return hops;
+  });
 
 // Unset or empty means "not configured".
 function optionalUrl(pattern: RegExp, message: string) {
@@ -22,7 +37,7 @@ const startupEnvSchema = z.object({
   DATABASE_URL: z.string().optional(),
   KEYWARD_DATA_DIR: z.string().trim().min(1).default("./data"),
   KEYWARD_DEMO: flag(true),
-  TRUST_PROXY: flag(false),
+  TRUST_PROXY: trustedProxyHops,
   SMTP_URL: optionalUrl(/^smtps?:\/\/[^/]/, "must look like smtp://host:port or smtps://user:pass@host:465"),
   KEYWARD_PUBLIC_URL: optionalUrl(/^https?:\/\/[^/]/, "must be an http(s) URL such as https://keyward.example.com"),
   AUTH_GITHUB_URL: optionalUrl(/^https?:\/\/[^/]/, "must be an http(s) URL such as https://github.com"),

@@ -4,7 +4,7 @@ import { resolveDatabaseTarget } from "../db/database-url";
 import { stampClientIp } from "./client-ip";
 import { dropUntrustedForwarding, isCrossSiteWrite, refuseCrossSiteWrite } from "./request-guard";
 
-export type HttpServerOptions = { port: number; host: string; dev: boolean; dir: string; trustProxy: boolean };
+export type HttpServerOptions = { port: number; host: string; dev: boolean; dir: string; trustedProxyHops: number };
 
 let apiHandler: { flush(): Promise<void> } | null = null;
 
@@ -16,13 +16,13 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Serve
   // The REST API takes /v0/ before Next sees it (lib/api: one database write per call). Imported
   // here, not at the top, so its database connections open after start.ts has set DATABASE_URL.
   const [{ createApiHandler }, { createApiStore }] = await Promise.all([import("../api/handler"), import("../api/create-store")]);
-  const api = createApiHandler({ store: createApiStore(resolveDatabaseTarget(process.env.DATABASE_URL)), trustProxy: options.trustProxy });
+  const api = createApiHandler({ store: createApiStore(resolveDatabaseTarget(process.env.DATABASE_URL)), trustedProxyHops: options.trustedProxyHops });
   apiHandler = api;
   const server = createServer((req, res) => {
     if (req.url?.startsWith("/v0/")) return api(req, res);
-    stampClientIp(req, options.trustProxy);
-    dropUntrustedForwarding(req, options.trustProxy);
-    if (isCrossSiteWrite(req, options.trustProxy)) return refuseCrossSiteWrite(res);
+    stampClientIp(req, options.trustedProxyHops);
+    dropUntrustedForwarding(req, options.trustedProxyHops);
+    if (isCrossSiteWrite(req, options.trustedProxyHops)) return refuseCrossSiteWrite(res);
     void handle(req, res);
   });
   await listen(server, options.port, options.host);

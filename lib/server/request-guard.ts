@@ -8,10 +8,10 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 /**
  * Without a trusted proxy in front, a client's X-Forwarded-Host/-Proto are its own inventions:
  * dropped, so Auth.js builds URLs and decides on Secure cookies from the real connection (behind
- * a TLS proxy, TRUST_PROXY=1 lets the proxy's X-Forwarded-Proto mark cookies Secure).
+ * a TLS proxy, TRUST_PROXY=1 or more lets the proxy's X-Forwarded-Proto mark cookies Secure).
  */
-export function dropUntrustedForwarding(req: IncomingMessage, trustProxy: boolean): void {
-  if (trustProxy) return;
+export function dropUntrustedForwarding(req: IncomingMessage, trustedProxyHops: number): void {
+  if (trustedProxyHops >= 1) return;
   for (const header of FORWARDING_HEADERS) delete req.headers[header];
 }
 
@@ -22,7 +22,7 @@ export function dropUntrustedForwarding(req: IncomingMessage, trustProxy: boolea
  * and cookie-authenticated route handlers alike. Requests without Origin come from non-browser
  * clients, which carry no one's cookies but their own.
  */
-export function isCrossSiteWrite(req: IncomingMessage, trustProxy: boolean): boolean {
+export function isCrossSiteWrite(req: IncomingMessage, trustedProxyHops: number): boolean {
   if (SAFE_METHODS.has(req.method ?? "GET")) return false;
   const origin = req.headers.origin;
   if (origin === undefined) return req.headers["sec-fetch-site"] === "cross-site";
@@ -32,7 +32,7 @@ export function isCrossSiteWrite(req: IncomingMessage, trustProxy: boolean): boo
   } catch {
     return true; // "null" and anything else that is not an origin
   }
-  const forwardedHost = trustProxy ? firstValue(req.headers["x-forwarded-host"]) : undefined;
+  const forwardedHost = trustedProxyHops >= 1 ? firstValue(req.headers["x-forwarded-host"]) : undefined;
   return originHost !== req.headers.host && originHost !== forwardedHost;
 }
 

@@ -362,11 +362,12 @@ describe("usage recording", () => {
     expect((await db.apiToken.findUniqueOrThrow({ where: { id: token.tokenId } })).lastUsedAt).toBeNull();
   });
 
-  it("takes the client IP from X-Forwarded-For only behind a trusted proxy", async () => {
-    const proxied = await startApiServer({ trustProxy: true });
+  it("takes the client IP from X-Forwarded-For only behind a trusted proxy, and only the entry that proxy wrote", async () => {
+    const proxied = await startApiServer({ trustedProxyHops: 1 });
     try {
       const token = await insertToken(org.id);
-      await callApi(proxied.url, "/v0/quota", { token: token.value, headers: { "x-forwarded-for": "203.0.113.9, 10.0.0.1" } });
+      // The client wrote 198.51.100.7 itself; the one trusted proxy appended the address it saw.
+      await callApi(proxied.url, "/v0/quota", { token: token.value, headers: { "x-forwarded-for": "198.51.100.7, 203.0.113.9" } });
       await proxied.handler.flush();
       expect((await db.usageEvent.findFirstOrThrow({ where: { tokenId: token.tokenId } })).ip).toBe("203.0.113.9");
       expect((await db.apiToken.findUniqueOrThrow({ where: { id: token.tokenId } })).lastUsedIp).toBe("203.0.113.9");

@@ -31,7 +31,7 @@ let nextAddress = 1;
 const freshAddress = () => `198.51.100.${nextAddress++}`;
 
 beforeAll(async () => {
-  handler = createLeakedTokensHandler({ trustProxy: true, limit: { requests: 5, windowMs: 60_000 }, onHandled: (h) => handled.push(...h) });
+  handler = createLeakedTokensHandler({ trustedProxyHops: 1, limit: { requests: 5, windowMs: 60_000 }, onHandled: (h) => handled.push(...h) });
   server = createServer((req, res) => {
     if (req.url === LEAKED_TOKENS_PATH) return void handler(req, res);
     res.writeHead(404).end();

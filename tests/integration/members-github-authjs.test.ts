@@ -2,10 +2,10 @@
 // and the local GitHub stand-in: CSRF, redirect to authorize with PKCE, callback, token
 // exchange, profile, our signIn callback, and the server-side session it starts.
 import { randomUUID } from "node:crypto";
-import { NextRequest } from "next/server";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { db } from "@/lib/db/client";
 import { createInvitations } from "@/lib/db/member-mutations";
+import { AuthjsBrowser } from "../support/authjs-browser";
 import { createTestOrg } from "../support/request-as";
 import { authorizeAs, startFakeGithub, type FakeGithub } from "../support/fake-github";
 
@@ -38,35 +38,9 @@ afterAll(async () => {
   for (const key of ["AUTH_GITHUB_ID", "AUTH_GITHUB_SECRET", "AUTH_GITHUB_URL", "AUTH_GITHUB_API_URL"]) delete process.env[key];
 });
 
-/** A cookie jar for the requests a browser would make. */
-class Browser {
-  cookies = new Map<string, string>();
-  absorb(response: Response) {
-    for (const line of response.headers.getSetCookie()) {
-      const [pair] = line.split(";");
-      const eq = pair.indexOf("=");
-      this.cookies.set(pair.slice(0, eq), pair.slice(eq + 1));
-    }
-  }
-  header() {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
-  }
-  async request(url: string, init: { method?: string; body?: URLSearchParams } = {}) {
-    const method = init.method ?? "GET";
-    const request = new NextRequest(url, {
-      method,
-      body: init.body,
-      headers: { cookie: this.header(), ...(init.body ? { "content-type": "application/x-www-form-urlencoded" } : {}) },
-    });
-    const response = await (method === "POST" ? handlers.POST : handlers.GET)(request);
-    this.absorb(response);
-    return response;
-  }
-}
-
 async function signInThroughAuthjs(login: string) {
-  const browser = new Browser();
-  const { csrfToken } = (await (await browser.request(`${APP}/api/auth/csrf`)).json()) as { csrfToken: string };
+  const browser = new AuthjsBrowser(handlers);
+  const csrfToken = await browser.csrfToken(APP);
   const start = await browser.request(`${APP}/api/auth/signin/github`, {
     method: "POST",
     body: new URLSearchParams({ csrfToken, callbackUrl: `${APP}/after` }),

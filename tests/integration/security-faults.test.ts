@@ -43,7 +43,7 @@ beforeAll(async () => {
 async function apiServerOn(target: DatabaseTarget): Promise<{ url: string; store: ApiStore; errors: string[]; close(): Promise<void> }> {
   const store = createApiStore(target);
   const errors: string[] = [];
-  const handler = createApiHandler({ store, trustProxy: false, log: (message, error) => errors.push(`${message}: ${String(error)}`) });
+  const handler = createApiHandler({ store, trustedProxyHops: 0, log: (message, error) => errors.push(`${message}: ${String(error)}`) });
   const server: Server = createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {

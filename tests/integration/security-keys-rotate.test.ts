@@ -70,7 +70,7 @@ async function storedValues(orgId: string) {
 
 async function apiStatuses(values: string[]): Promise<number[]> {
   const store = createApiStore(database.target);
-  const handler = createApiHandler({ store, trustProxy: false });
+  const handler = createApiHandler({ store, trustedProxyHops: 0 });
   const server: Server = createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -1,9 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { beforeAll, describe, expect, it } from "vitest";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signInWithPassword } from "@/lib/actions/session";
 import { beginSignIn } from "@/lib/auth/login-throttle";
 import { hashPassword } from "@/lib/auth/password";
 import { db } from "@/lib/db/client";
+import { stampClientIp } from "@/lib/server/client-ip";
 import { actAs } from "../support/request-as";
 
 const PASSWORD = "correct horse battery staple";
@@ -117,5 +120,51 @@ describe("password sign-in", () => {
     const sprayer = "203.0.113.77";
     for (let i = 0; i < 30; i++) await attempt(`victim-${i}-${randomUUID()}@example.test`, "guess", sprayer);
     expect(await attempt(email, PASSWORD, sprayer)).toMatchObject({ ok: false, message: expect.stringMatching(/^Too many failed attempts/) });
+  });
+});
+
+describe("password sign-in behind one trusted proxy (TRUST_PROXY=1)", () => {
+  // Keyward's HTTP server stamps the client address exactly like this before the action runs.
+  let server: Server;
+  let base: string;
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const ip = stampClientIp(req, 1);
+      let body = "";
+      req.on("data", (chunk: Buffer) => (body += chunk.toString()));
+      req.on("end", () => {
+        const { email, password } = JSON.parse(body) as { email: string; password: string };
+        void attempt(email, password, ip).then((result) => res.end(JSON.stringify(result)));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  /** A request as the proxy forwards it: the client's own X-Forwarded-For with the address the proxy saw appended. */
+  async function viaProxy(forwardedFor: string, email: string, password: string) {
+    const response = await fetch(base, { method: "POST", headers: { "x-forwarded-for": forwardedFor }, body: JSON.stringify({ email, password }) });
+    return (await response.json()) as { ok?: boolean; message?: string; redirected?: boolean };
+  }
+
+  it("throttles the address the proxy saw, so a forged X-Forwarded-For cannot lock the victim out", async () => {
+    const owner = `proxied-${randomUUID()}@example.test`;
+    await db.user.create({ data: { email: owner, name: "Proxied", passwordHash: await hashPassword(PASSWORD) } });
+    const victimIp = "192.0.2.77";
+    const attackerIp = "203.0.113.177";
+    for (let i = 0; i < 6; i++) await viaProxy(`${victimIp}, ${attackerIp}`, owner, `guess-${i}`);
+    expect(await viaProxy(victimIp, owner, PASSWORD)).toMatchObject({ redirected: true });
+    expect(await viaProxy(`${victimIp}, ${attackerIp}`, owner, PASSWORD)).toMatchObject({ message: expect.stringMatching(/^Too many failed attempts/) });
+  });
+
+  it("keeps throttling an attacker who writes a new X-Forwarded-For for every guess", async () => {
+    const owner = `rotated-${randomUUID()}@example.test`;
+    await db.user.create({ data: { email: owner, name: "Rotated", passwordHash: await hashPassword(PASSWORD) } });
+    const attackerIp = "203.0.113.178";
+    for (let i = 0; i < 5; i++) expect(await viaProxy(`198.18.7.${i}, ${attackerIp}`, owner, `guess-${i}`)).toEqual({ ok: false, message: "Incorrect email or password." });
+    expect(await viaProxy(`198.18.7.99, ${attackerIp}`, owner, "guess-5")).toMatchObject({ message: expect.stringMatching(/^Too many failed attempts/) });
   });
 });

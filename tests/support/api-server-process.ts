@@ -7,7 +7,7 @@ import { createApiHandler } from "../../lib/api/handler";
 import { resolveDatabaseTarget } from "../../lib/db/database-url";
 
 const store = createApiStore(resolveDatabaseTarget(process.env.DATABASE_URL));
-const handler = createApiHandler({ store, trustProxy: false });
+const handler = createApiHandler({ store, trustedProxyHops: 0 });
 const server = createServer(handler);
 
 server.listen(0, "127.0.0.1", () => {

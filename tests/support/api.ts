@@ -17,7 +17,7 @@ export async function startApiServer(
 ): Promise<TestApiServer> {
   const rawStore = createApiStore(resolveDatabaseTarget(process.env.DATABASE_URL));
   const store = options.wrapStore ? options.wrapStore(rawStore) : rawStore;
-  const handler = createApiHandler({ store, trustProxy: false, ...options });
+  const handler = createApiHandler({ store, trustedProxyHops: 0, ...options });
   const server: Server = createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;

@@ -3,10 +3,11 @@
 // given. Prints "listening <port>" when ready.
 import { join } from "node:path";
 import { startHttpServer } from "../../lib/server/http-server";
+import { trustedProxyHopsFromEnv } from "../../lib/server/trusted-proxy";
 
 async function main() {
   const port = Number(process.env.PORT);
-  const server = await startHttpServer({ port, host: "127.0.0.1", dev: false, dir: join(import.meta.dirname, "../.."), trustProxy: process.env.TRUST_PROXY === "1" });
+  const server = await startHttpServer({ port, host: "127.0.0.1", dev: false, dir: join(import.meta.dirname, "../.."), trustedProxyHops: trustedProxyHopsFromEnv() });
   process.stdout.write(`listening ${port}\n`);
   process.once("SIGTERM", () => {
     server.close(() => process.exit(0));

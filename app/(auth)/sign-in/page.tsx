@@ -1,15 +1,18 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { Logo } from "@/components/shell/logo";
+import { safeCallbackPath } from "@/lib/auth/callback-url";
 import { githubEnabled } from "@/lib/auth/next-auth";
 import { getCurrentUser } from "@/lib/auth/session";
+import { publicOrigin } from "@/lib/server/public-origin";
 import { SignInForm } from "./sign-in-form";
 
 export const metadata: Metadata = { title: "Sign in" };
 
-export default async function SignInPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string; error?: string }> }) {
-  const { callbackUrl, error } = await searchParams;
-  if (await getCurrentUser()) redirect(callbackUrl?.startsWith("/") && !callbackUrl.startsWith("//") ? callbackUrl : "/");
+export default async function SignInPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string | string[]; error?: string }> }) {
+  const params = await searchParams;
+  const callbackUrl = safeCallbackPath(params.callbackUrl, await publicOrigin());
+  if (await getCurrentUser()) redirect(callbackUrl);
   return (
     <main className="flex min-h-screen items-center justify-center px-4">
       <div className="w-full max-w-sm space-y-6 rounded-xl border border-slate-200 bg-white p-8 shadow-sm">
@@ -18,7 +21,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
           <h1 className="text-2xl font-semibold">Sign in</h1>
           <p className="text-sm text-slate-600">Manage your organization&apos;s API tokens.</p>
         </div>
-        <SignInForm callbackUrl={callbackUrl ?? "/"} githubEnabled={githubEnabled} initialError={signInErrorMessage(error)} />
+        <SignInForm callbackUrl={callbackUrl} githubEnabled={githubEnabled} initialError={signInErrorMessage(params.error)} />
       </div>
     </main>
   );

@@ -4,6 +4,7 @@ import Link from "next/link";
 import { ENDPOINTS, OPENAPI_PATH, type EndpointSpec } from "@/lib/api/endpoints";
 import { requireOrgPage } from "@/lib/auth/org-access";
 import { db } from "@/lib/db/client";
+import { forwardedProtoOf, trustedProxyHopsFromEnv } from "@/lib/server/trusted-proxy";
 import { visibleTokensWhere } from "@/lib/db/queries/tokens";
 import { deserializeScopes, maskToken, scopeGrants, type Scope } from "@/lib/tokens";
 import { Badge } from "@/components/ui/badge";
@@ -219,6 +220,6 @@ async function originOf(): Promise<string> {
   const headerList = await headers();
   const host = headerList.get("host") ?? "localhost:3000";
   const safeHost = /^[A-Za-z0-9.\-:[\]]{1,255}$/.test(host) ? host : "localhost:3000";
-  const proto = headerList.get("x-forwarded-proto") === "https" ? "https" : "http";
+  const proto = forwardedProtoOf(headerList.get("x-forwarded-proto"), trustedProxyHopsFromEnv()) ?? "http";
   return `${proto}://${safeHost}`;
 }
