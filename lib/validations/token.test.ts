@@ -11,7 +11,7 @@ function fieldOf(result: ReturnType<typeof createTokenSchema.safeParse>) {
 describe("token input schemas", () => {
   it("accepts a form submission and normalizes it", () => {
     const parsed = createTokenSchema.parse({ ...valid, name: "  CI  ", scopes: ["", "report", "report:write", "repo:list"] });
-    expect(parsed).toEqual({ name: "CI", scopes: ["report", "repo:list"], visibility: "ADMIN_ONLY", quotaMax: 100, quotaWindow: "DAILY", expiresAt: null });
+    expect(parsed).toEqual({ name: "CI", scopes: ["report", "repo:list"], visibility: "ADMIN_ONLY", quotaMax: 100, quotaWindow: "DAILY", expiresAt: null, allowedNetworks: [] });
   });
 
   it.each([
@@ -28,6 +28,8 @@ describe("token input schemas", () => {
     ["past expiry", { expiresAt: "2000-01-01" }, "expiresAt"],
     ["non-existent date", { expiresAt: "2031-02-30" }, "expiresAt"],
     ["free-text date", { expiresAt: "next tuesday" }, "expiresAt"],
+    ["malformed network", { allowedNetworks: "10.0.0.0/33" }, "allowedNetworks"],
+    ["101 networks", { allowedNetworks: Array.from({ length: 101 }, (_, i) => `10.${i}.0.0/16`) }, "allowedNetworks"],
   ])("refuses %s", (_label, patch, field) => {
     expect(fieldOf(createTokenSchema.safeParse({ ...valid, ...patch }))).toEqual([field]);
   });
