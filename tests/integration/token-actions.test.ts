@@ -345,7 +345,7 @@ describe("token server actions: allowed networks from the forms", () => {
     other ??= await createTestOrg("tokother");
   });
 
-  const settings = { scopes: ["report:read"], visibility: "ADMIN_ONLY", quotaMax: "100", quotaWindow: "DAILY" };
+  const settings = { scopes: "report:read", visibility: "ADMIN_ONLY", quotaMax: "100", quotaWindow: "DAILY" };
 
   it("the create form's ranges (lines and commas) are stored canonical and shown back; the edit form changes and clears them", async () => {
     await actAs(acme.admin);

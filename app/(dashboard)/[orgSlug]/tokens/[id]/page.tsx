@@ -96,7 +96,7 @@ export default async function TokenPage({
           {token.allowedNetworks.length === 0 ? (
             "Any address"
           ) : (
-            <ul aria-label="Allowed networks" className="flex flex-wrap gap-1">
+            <ul aria-label="Allowed networks" className="flex flex-wrap gap-x-3 gap-y-0.5">
               {token.allowedNetworks.map((network) => (
                 <li key={network}>
                   <code className="break-all font-mono text-xs">{network}</code>
