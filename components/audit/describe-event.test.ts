@@ -20,6 +20,16 @@ describe("audit event descriptions", () => {
     ]);
   });
 
+  it("says which networks a token may be used from, and that none listed means any address", () => {
+    expect(describeDetails("token.updated", { changes: { allowedNetworks: { before: [], after: ["203.0.113.0/24", "2001:db8::/32"] } } })).toEqual([
+      "allowed networks: any address → 203.0.113.0/24 2001:db8::/32",
+    ]);
+    expect(describeDetails("token.updated", { changes: { allowedNetworks: { before: ["10.0.0.0/8"], after: [] } } })).toEqual([
+      "allowed networks: 10.0.0.0/8 → any address",
+    ]);
+    expect(describeDetails("token.created", { scopes: [], allowedNetworks: ["10.0.0.0/8"] })).toEqual(["scopes: no scopes", "allowed networks: 10.0.0.0/8"]);
+  });
+
   it("describes rotation grace and reveals", () => {
     expect(describeDetails("token.rotated", { graceSeconds: 0 })).toEqual(["old value stopped at once"]);
     expect(describeDetails("token.rotated", { graceSeconds: 86_400 })).toEqual(["old value kept working for 24 hours"]);

@@ -29,7 +29,13 @@ const FIELD_LABELS: Record<string, string> = {
   quotaMax: "quota",
   quotaWindow: "quota window",
   expiresAt: "expiry",
+  allowedNetworks: "allowed networks",
 };
+
+/** An empty network list allows any address (an empty scope list grants nothing). */
+function showNetworks(value: unknown): string {
+  return Array.isArray(value) && value.length === 0 ? "any address" : show(value);
+}
 
 function show(value: unknown): string {
   if (value === null || value === undefined || value === "") return "none";
@@ -53,7 +59,8 @@ export function describeDetails(action: string, metadata: Record<string, unknown
   const changes = metadata.changes;
   if (changes && typeof changes === "object") {
     for (const [field, change] of Object.entries(changes as Record<string, { before?: unknown; after?: unknown }>)) {
-      lines.push(`${FIELD_LABELS[field] ?? field}: ${show(change?.before)} → ${show(change?.after)}`);
+      const shown = field === "allowedNetworks" ? showNetworks : show;
+      lines.push(`${FIELD_LABELS[field] ?? field}: ${shown(change?.before)} → ${shown(change?.after)}`);
     }
   }
   if (typeof metadata.reason === "string") lines.push(metadata.reason);
@@ -64,6 +71,7 @@ export function describeDetails(action: string, metadata: Record<string, unknown
       if (metadata.visibility) lines.push(`visibility: ${show(metadata.visibility)}`);
       if (typeof metadata.quotaMax === "number") lines.push(`quota: ${show(metadata.quotaMax)}${metadata.quotaWindow ? ` ${String(metadata.quotaWindow).toLowerCase()}` : ""}`);
       if (metadata.expiresAt) lines.push(`expires: ${show(metadata.expiresAt)}`);
+      if (Array.isArray(metadata.allowedNetworks)) lines.push(`allowed networks: ${showNetworks(metadata.allowedNetworks)}`);
       break;
     case "token.rotated": {
       if (typeof metadata.graceSeconds === "number") lines.push(graceText(metadata.graceSeconds));

@@ -5,7 +5,7 @@ import { dataTableColumns, type DataTableColumn } from "@/components/data-table/
 import { RelativeTime } from "@/components/format/relative-time";
 import { Badge } from "@/components/ui/badge";
 import type { TokenListItem } from "@/lib/db/queries/tokens";
-import { STATUS_BADGES, VISIBILITY_LABELS } from "./labels";
+import { FORMER_ADMIN_LABEL, FORMER_ADMIN_SUMMARY, STATUS_BADGES, VISIBILITY_LABELS } from "./labels";
 import { QuotaBar } from "./quota-bar";
 import { CopyValueButton } from "./reveal";
 import { ScopeBadges } from "./scope-badges";
@@ -95,6 +95,11 @@ export function tokenColumns({
         <div className="whitespace-nowrap text-xs">
           <RelativeTime date={row.original.createdAt} />
           {row.original.createdBy && <div className="text-slate-500">by {row.original.createdBy}</div>}
+          {row.original.createdByFormerAdmin && (
+            <Badge tone="amber" title={FORMER_ADMIN_SUMMARY} className="mt-0.5">
+              {FORMER_ADMIN_LABEL}
+            </Badge>
+          )}
         </div>
       ),
     }),

@@ -40,3 +40,15 @@ export function utcDateInputValue(date: Date | string | null): string {
 export function formatExactTime(date: Date | string): string {
   return new Date(date).toISOString().replace("T", " ").replace(/:\d\d\.\d+Z$/, " UTC");
 }
+
+// A token whose admin (onBehalfOfId) was demoted or removed (lib/domain/tokens/authority.ts).
+export const FORMER_ADMIN_LABEL = "Created by a former admin";
+/** True of every such token, whatever its scopes: the table's tooltip. */
+export const FORMER_ADMIN_SUMMARY =
+  "The admin this token acts for is no longer an admin of this organization: token-management scopes (api-tokens:*) no longer work for it.";
+
+export function formerAdminExplanation(holdsTokenManagementScope: boolean): string {
+  return holdsTokenManagementScope
+    ? "Its token-management scopes (api-tokens:*) no longer work; its other scopes keep working until an admin rotates, narrows or revokes it."
+    : "The admin it acts for is no longer an admin of this organization. It holds no token-management scopes, so it works as before.";
+}

@@ -16,6 +16,7 @@ export type TokenFormDefaults = {
   quotaMax: number;
   quotaWindow: QuotaWindow;
   expiresAt: Date | null;
+  allowedNetworks: readonly string[];
 };
 
 export const NEW_TOKEN_DEFAULTS: TokenFormDefaults = {
@@ -25,6 +26,7 @@ export const NEW_TOKEN_DEFAULTS: TokenFormDefaults = {
   quotaMax: 1000,
   quotaWindow: "MONTHLY",
   expiresAt: null,
+  allowedNetworks: [],
 };
 
 /**
@@ -115,6 +117,28 @@ export function TokenFormFields({
           The token stops working at the end of this day (UTC). Leave empty for no expiry.
         </p>
         <FieldErrors id="expiresAt-error" errors={errors.expiresAt} />
+      </div>
+      <div className="flex flex-col gap-1">
+        <label htmlFor="allowedNetworks" className="text-sm font-medium text-slate-700">
+          Allowed networks
+        </label>
+        <textarea
+          id="allowedNetworks"
+          name="allowedNetworks"
+          rows={3}
+          defaultValue={defaults.allowedNetworks.join("\n")}
+          spellCheck={false}
+          autoCapitalize="off"
+          autoComplete="off"
+          aria-invalid={errors.allowedNetworks?.length ? true : undefined}
+          aria-describedby={errors.allowedNetworks?.length ? "allowedNetworks-hint allowedNetworks-error" : "allowedNetworks-hint"}
+          className="w-full rounded-md border border-slate-300 px-3 py-1.5 font-mono text-sm shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-1 focus:ring-indigo-500 aria-invalid:border-red-500"
+        />
+        <p id="allowedNetworks-hint" className="text-xs text-slate-500">
+          One CIDR range per line or separated by commas, e.g. 203.0.113.0/24, 2001:db8::/32. Leave empty to allow any address. Calls from
+          elsewhere are refused (403).
+        </p>
+        <FieldErrors id="allowedNetworks-error" errors={errors.allowedNetworks} />
       </div>
     </div>
   );

@@ -12,6 +12,8 @@ export type ManagedToken = {
   quotaMax: number;
   quotaWindow: QuotaWindow;
   expiresAt: Date | null;
+  /** CIDR ranges; empty: any address. */
+  allowedNetworks: string[];
   version: number;
 };
 

@@ -1,3 +1,4 @@
+import { deserializeNetworks } from "../domain/tokens/networks";
 import { deserializeScopes, maskToken, type QuotaWindow, type Scope } from "../tokens";
 
 // No "server-only" here: the REST API imports this outside Next.js. It is still server code —
@@ -23,6 +24,8 @@ export type TokenDetail = {
   quotaWindow: QuotaWindow;
   quotaResetAt: Date;
   expiresAt: Date | null;
+  /** Canonical CIDR ranges calls must come from; empty: any address. */
+  allowedNetworks: string[];
   createdAt: Date;
   updatedAt: Date;
   rotatedAt: Date | null;
@@ -53,6 +56,7 @@ export function tokenDetailSelect(now: Date) {
     quotaWindow: true,
     quotaResetAt: true,
     expiresAt: true,
+    allowedNetworks: true,
     createdAt: true,
     updatedAt: true,
     rotatedAt: true,
@@ -88,6 +92,7 @@ type TokenDetailRow = {
   quotaWindow: QuotaWindow;
   quotaResetAt: Date;
   expiresAt: Date | null;
+  allowedNetworks: string;
   createdAt: Date;
   updatedAt: Date;
   rotatedAt: Date | null;
@@ -119,6 +124,7 @@ export function toTokenDetail(row: TokenDetailRow): TokenDetail {
     quotaWindow: row.quotaWindow,
     quotaResetAt: row.quotaResetAt,
     expiresAt: row.expiresAt,
+    allowedNetworks: deserializeNetworks(row.allowedNetworks),
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
     rotatedAt: row.rotatedAt,

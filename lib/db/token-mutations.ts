@@ -1,5 +1,6 @@
 import { getKeyring } from "../config/keyring";
 import {
+  actsForAnAdmin,
   refusalOf,
   managementRefusal,
   TokenAuthorityError,
@@ -606,7 +607,7 @@ async function actingTokenInTransaction(
     id: actor.tokenId,
     ...grantOf(row),
     valueReplaced: value.replacedAt !== null,
-    actsForAnAdmin: role === "ADMIN",
+    actsForAnAdmin: actsForAnAdmin(row.onBehalfOfId, () => role === "ADMIN"),
     onBehalfOfId: row.onBehalfOfId,
   };
 }

@@ -11,7 +11,9 @@ import {
 import type { ActionInput, ActionState } from "@/lib/auth/action";
 import { db } from "@/lib/db/client";
 import { createToken, setTokenEnabled, type NewTokenInput, type TokenActor } from "@/lib/db/token-mutations";
+import { getTokenForViewer, listTokens } from "@/lib/db/queries/tokens";
 import { hashTokenValue } from "@/lib/tokens";
+import { tokenListParamsSchema } from "@/lib/validations/token";
 import { actAs, createTestOrg } from "../support/request-as";
 
 // Every token action × every kind of caller, called exactly as a crafted POST would call it
@@ -258,6 +260,7 @@ describe("token server actions: bad input gets a field error and changes nothing
     foreignTokenId = (await createToken(systemActor(other), other.org.id, ORG_VISIBLE)).token.id;
   });
 
+  const HUNDRED_AND_ONE_RANGES = Array.from({ length: 101 }, (_, i) => `10.${i}.0.0/16`).join("\n");
   const validCreate = { name: "Valid", scopes: ["report:read"], visibility: "ADMIN_ONLY", quotaMax: "100", quotaWindow: "DAILY", expiresAt: "" };
 
   const BAD_INPUT: [string, Action, () => Record<string, unknown>, string, string][] = [
@@ -273,6 +276,11 @@ describe("token server actions: bad input gets a field error and changes nothing
     ["foreign orgId field", createTokenAction as Action, () => ({ ...validCreate, orgId: other.org.id }), "INVALID", "orgId"],
     ["hash field", createTokenAction as Action, () => ({ ...validCreate, hash: "0".repeat(64) }), "INVALID", "hash"],
     ["createdById field", createTokenAction as Action, () => ({ ...validCreate, createdById: other.admin.id }), "INVALID", "createdById"],
+    ["prefix too long for IPv4 in allowed networks", createTokenAction as Action, () => ({ ...validCreate, allowedNetworks: "10.0.0.0/33" }), "INVALID", "allowedNetworks"],
+    ["not an address in allowed networks", createTokenAction as Action, () => ({ ...validCreate, allowedNetworks: "203.0.113.0/24\nnot-an-ip" }), "INVALID", "allowedNetworks"],
+    ["101 allowed networks", createTokenAction as Action, () => ({ ...validCreate, allowedNetworks: HUNDRED_AND_ONE_RANGES }), "INVALID", "allowedNetworks"],
+    ["bad allowed network on edit", updateTokenAction as Action, () => ({ ...validCreate, tokenId, allowedNetworks: "10.0.0.0/33" }), "INVALID", "allowedNetworks"],
+    ["101 allowed networks on edit", updateTokenAction as Action, () => ({ ...validCreate, tokenId, allowedNetworks: HUNDRED_AND_ONE_RANGES }), "INVALID", "allowedNetworks"],
     ["empty name on edit", updateTokenAction as Action, () => ({ ...validCreate, tokenId, name: "" }), "INVALID", "name"],
     ["status field on edit", updateTokenAction as Action, () => ({ ...validCreate, tokenId, status: "ACTIVE" }), "INVALID", "status"],
     ["quotaRemaining field on edit", updateTokenAction as Action, () => ({ ...validCreate, tokenId, quotaRemaining: "999999" }), "INVALID", "quotaRemaining"],
@@ -328,5 +336,54 @@ describe("token server actions: bad input gets a field error and changes nothing
     }
     expect(await rotateTokenAction(undefined, { tokenId: id, graceHours: "0", orgSlug: acme.org.slug })).toMatchObject({ ok: false, code: "CONFLICT" });
     expect(await orgState(acme.org.id)).toEqual(before);
+  });
+});
+
+describe("token server actions: allowed networks from the forms", () => {
+  beforeAll(async () => {
+    acme ??= await createTestOrg("tokact");
+    other ??= await createTestOrg("tokother");
+  });
+
+  const settings = { scopes: "report:read", visibility: "ADMIN_ONLY", quotaMax: "100", quotaWindow: "DAILY" };
+
+  it("the create form's ranges (lines and commas) are stored canonical and shown back; the edit form changes and clears them", async () => {
+    await actAs(acme.admin);
+    const form = new FormData();
+    for (const [key, value] of Object.entries({ ...settings, orgSlug: acme.org.slug, name: "Office only", expiresAt: "" })) form.set(key, value);
+    form.set("allowedNetworks", "203.0.113.7/24\r\n2001:DB8::/32, 198.51.100.9\n");
+    const created = await createTokenAction(undefined, form);
+    expect(created, JSON.stringify(created)).toMatchObject({ ok: true });
+    const tokenId = created.data!.tokenId;
+    const shown = await getTokenForViewer(acme.org.id, "ADMIN", tokenId);
+    expect(shown?.allowedNetworks).toEqual(["203.0.113.0/24", "2001:db8::/32", "198.51.100.9/32"]);
+    expect((await listTokens(acme.org.id, "ADMIN", tokenListParamsSchema.parse({ q: tokenId }))).rows[0]?.allowedNetworks).toEqual(shown?.allowedNetworks);
+
+    // The edit form sends the list back as it showed it: nothing changes, nothing is audited.
+    const edit = { ...settings, orgSlug: acme.org.slug, tokenId, name: "Office only" };
+    expect(await updateTokenAction(undefined, { ...edit, allowedNetworks: shown!.allowedNetworks.join("\n") })).toMatchObject({ ok: true });
+    expect(await db.auditEvent.count({ where: { targetId: tokenId, action: "token.updated" } })).toBe(0);
+
+    expect(await updateTokenAction(undefined, { ...edit, allowedNetworks: "10.0.0.0/8" })).toMatchObject({ ok: true });
+    expect((await getTokenForViewer(acme.org.id, "ADMIN", tokenId))?.allowedNetworks).toEqual(["10.0.0.0/8"]);
+    expect(await updateTokenAction(undefined, { ...edit, allowedNetworks: "" })).toMatchObject({ ok: true });
+    expect((await getTokenForViewer(acme.org.id, "ADMIN", tokenId))?.allowedNetworks).toEqual([]);
+    const audited = await db.auditEvent.findMany({ where: { targetId: tokenId, action: "token.updated" } });
+    const changes = audited.map((event) => (JSON.parse(event.metadata) as { changes: unknown }).changes);
+    expect(changes).toHaveLength(2);
+    expect(changes).toEqual(
+      expect.arrayContaining([
+        { allowedNetworks: { before: ["203.0.113.0/24", "2001:db8::/32", "198.51.100.9/32"], after: ["10.0.0.0/8"] } },
+        { allowedNetworks: { before: ["10.0.0.0/8"], after: [] } },
+      ]),
+    );
+  });
+
+  it("names the range it refuses and keeps the stored list", async () => {
+    await actAs(acme.admin);
+    const { tokenId } = await freshToken(ORG_VISIBLE);
+    const result = await updateTokenAction(undefined, { ...settings, orgSlug: acme.org.slug, tokenId, name: "x", allowedNetworks: "10.0.0.0/8\nnot-an-ip" });
+    expect(result.errors?.allowedNetworks).toEqual(['Not a CIDR range: "not-an-ip". Use ranges such as 203.0.113.0/24 or 2001:db8::/32.']);
+    expect((await getTokenForViewer(acme.org.id, "ADMIN", tokenId))?.allowedNetworks).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@ import { auditFilterOptions, listAuditEvents } from "@/lib/db/queries/audit";
 import { getTokenForViewer, listTokens } from "@/lib/db/queries/tokens";
 import { createToken, revokeToken, setTokenEnabled, type NewTokenInput, type TokenActor } from "@/lib/db/token-mutations";
 import { db } from "@/lib/db/client";
+import { changeMemberRole, removeMember } from "@/lib/db/member-mutations";
 import { auditListParamsSchema } from "@/lib/validations/audit";
 import { tokenListParamsSchema } from "@/lib/validations/token";
 import { createTestOrg } from "../support/request-as";
@@ -123,5 +124,58 @@ describe("token list and audit queries", () => {
     const options = await auditFilterOptions(org.org.id);
     expect(options.actions).toEqual(["token.created", "token.disabled", "token.revoked"]);
     expect(options.actors).toEqual([{ value: `user:${org.admin.id}`, label: org.admin.email }]);
+  });
+});
+
+describe("created by a former admin", () => {
+  const userActor = (user: { id: string; email: string }): TokenActor => ({ kind: "user", userId: user.id, label: user.email, ip: null, userAgent: null });
+  const memberActor = (user: { id: string; email: string }) => ({ userId: user.id, label: user.email, ip: null, userAgent: null });
+
+  /** An org with a second admin, Dana, who creates a token; the first admin stays. */
+  async function orgWithDanasToken() {
+    const org = await createTestOrg("formeradmin");
+    const dana = await db.user.create({ data: { email: `dana-${org.org.slug}@formeradmin.test`, name: "Dana" } });
+    await db.membership.create({ data: { orgId: org.org.id, userId: dana.id, role: "ADMIN" } });
+    const danas = await createToken(userActor(dana), org.org.id, { ...base, name: "Dana's deploy", scopes: ["api-tokens:create", "report"] });
+    const stays = await createToken(userActor(org.admin), org.org.id, { ...base, name: "Admin's deploy", scopes: ["report"] });
+    return { org, dana, danasId: danas.token.id, staysId: stays.token.id };
+  }
+
+  async function flags(orgId: string, tokenId: string) {
+    const page = await listTokens(orgId, "ADMIN", params());
+    const row = page.rows.find((r) => r.id === tokenId);
+    return { inTable: row?.createdByFormerAdmin, onPage: (await getTokenForViewer(orgId, "ADMIN", tokenId))?.createdByFormerAdmin };
+  }
+
+  it("not while its admin is an admin", async () => {
+    const { org, danasId, staysId } = await orgWithDanasToken();
+    expect(await flags(org.org.id, danasId)).toEqual({ inTable: false, onPage: false });
+    expect(await flags(org.org.id, staysId)).toEqual({ inTable: false, onPage: false });
+  });
+
+  it("after its admin is demoted to member, in the table and on its page; other admins' tokens are unaffected", async () => {
+    const { org, dana, danasId, staysId } = await orgWithDanasToken();
+    expect(await changeMemberRole(memberActor(org.admin), org.org.id, dana.id, "MEMBER")).toMatchObject({ ok: true });
+    expect(await flags(org.org.id, danasId)).toEqual({ inTable: true, onPage: true });
+    expect(await flags(org.org.id, staysId)).toEqual({ inTable: false, onPage: false });
+    // Promoted again, the token acts for an admin again.
+    expect(await changeMemberRole(memberActor(org.admin), org.org.id, dana.id, "ADMIN")).toMatchObject({ ok: true });
+    expect(await flags(org.org.id, danasId)).toEqual({ inTable: false, onPage: false });
+  });
+
+  it("after its admin is removed from the organization, or when it acts for no one", async () => {
+    const { org, dana, danasId, staysId } = await orgWithDanasToken();
+    expect(await removeMember(memberActor(org.admin), org.org.id, dana.id)).toMatchObject({ ok: true });
+    expect(await flags(org.org.id, danasId)).toEqual({ inTable: true, onPage: true });
+    await db.apiToken.update({ where: { id: staysId }, data: { onBehalfOfId: null } });
+    expect(await flags(org.org.id, staysId)).toEqual({ inTable: true, onPage: true });
+  });
+
+  it("an admin of another organization does not count", async () => {
+    const { org, dana, danasId } = await orgWithDanasToken();
+    const elsewhere = await createTestOrg("formeradminother");
+    await db.membership.create({ data: { orgId: elsewhere.org.id, userId: dana.id, role: "ADMIN" } });
+    await removeMember(memberActor(org.admin), org.org.id, dana.id);
+    expect(await flags(org.org.id, danasId)).toEqual({ inTable: true, onPage: true });
   });
 });

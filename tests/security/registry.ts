@@ -79,12 +79,12 @@ export const ACTIONS: Record<string, ActionEntry> = {
   // lib/actions/tokens.ts
   "tokens#createTokenAction": {
     rule: "org admins",
-    input: async () => ({ name: "Created", scopes: ["report:read"], visibility: "ADMIN_ONLY", quotaMax: "100", quotaWindow: "DAILY", expiresAt: "" }),
+    input: async () => ({ name: "Created", scopes: ["report:read"], visibility: "ADMIN_ONLY", quotaMax: "100", quotaWindow: "DAILY", expiresAt: "", allowedNetworks: "203.0.113.0/24" }),
     expected: ADMINS,
   },
   "tokens#updateTokenAction": {
     rule: "org admins",
-    input: async (w) => ({ tokenId: (await orgVisibleToken(w)).id, name: "Renamed", scopes: ["repo"], visibility: "ADMIN_ONLY", quotaMax: "5", quotaWindow: "HOURLY", expiresAt: "" }),
+    input: async (w) => ({ tokenId: (await orgVisibleToken(w)).id, name: "Renamed", scopes: ["repo"], visibility: "ADMIN_ONLY", quotaMax: "5", quotaWindow: "HOURLY", expiresAt: "", allowedNetworks: "203.0.113.0/24" }),
     foreignIds: async (w) => ({ tokenId: (await foreignToken(w)).id, name: "Renamed", visibility: "ADMIN_ONLY", quotaMax: "5", quotaWindow: "HOURLY", expiresAt: "" }),
     expected: ADMINS,
   },
@@ -338,6 +338,8 @@ export const MASS_ASSIGNMENT_FIELDS = (w: World): Record<string, unknown> => ({
   remaining: "999999",
   quotaRemaining: "999999",
   createdById: w.b.admin.id,
+  // The admin a token acts for decides whether its management scopes work.
+  onBehalfOfId: w.b.admin.id,
   status: "ACTIVE",
   version: "1",
   userId: w.b.admin.id,

@@ -1,5 +1,7 @@
 import "server-only";
 import type { OrgRole } from "@/lib/auth/permissions";
+import { actsForAnAdmin } from "@/lib/domain/tokens/authority";
+import { deserializeNetworks } from "@/lib/domain/tokens/networks";
 import { visibleTokensWhere } from "@/lib/domain/tokens/visibility";
 import { checkTokenFormat, deserializeScopes, hashTokenValue, maskToken, SCOPES, type QuotaWindow, type Scope } from "@/lib/tokens";
 import type { TokenListParams, TokenSort } from "@/lib/validations/token";
@@ -19,14 +21,28 @@ export type TokenListItem = {
   quotaRemaining: number;
   quotaWindow: QuotaWindow;
   expiresAt: Date | null;
+  /** Canonical CIDR ranges; empty: any address. */
+  allowedNetworks: string[];
   lastUsedAt: Date | null;
   createdAt: Date;
   createdBy: string | null;
+  /** The admin it acts for has been demoted or removed: its token-management scopes no longer work. */
+  createdByFormerAdmin: boolean;
   /** For edits and rotations: a change made meanwhile by someone else is refused, not overwritten. */
   version: number;
 };
 
 export type TokenPage = { rows: TokenListItem[]; total: number; page: number; pageSize: number };
+
+/** A token for its detail page. */
+export type TokenView = TokenDetail & { createdByFormerAdmin: boolean };
+
+/** Who is an admin of the org now: one query per page, however many tokens it shows. */
+async function currentAdmins(orgId: string): Promise<(userId: string) => boolean> {
+  const admins = await db.membership.findMany({ where: { orgId, role: "ADMIN" }, select: { userId: true } });
+  const ids = new Set(admins.map((admin) => admin.userId));
+  return (userId) => ids.has(userId);
+}
 
 export { visibleTokensWhere };
 
@@ -36,29 +52,34 @@ export async function listTokens(orgId: string, role: OrgRole, params: TokenList
   const total = await db.apiToken.count({ where });
   const lastPage = Math.max(1, Math.ceil(total / params.size));
   const page = Math.min(params.page, lastPage);
-  const rows = await db.apiToken.findMany({
-    where,
-    orderBy: orderFor(params.sort, params.dir),
-    skip: (page - 1) * params.size,
-    take: params.size,
-    select: {
-      id: true,
-      name: true,
-      lastFour: true,
-      scopes: true,
-      visibility: true,
-      status: true,
-      quotaMax: true,
-      quotaRemaining: true,
-      quotaWindow: true,
-      expiresAt: true,
-      lastUsedAt: true,
-      createdAt: true,
-      createdByTokenId: true,
-      version: true,
-      createdBy: { select: { email: true } },
-    },
-  });
+  const [rows, isAdmin] = await Promise.all([
+    db.apiToken.findMany({
+      where,
+      orderBy: orderFor(params.sort, params.dir),
+      skip: (page - 1) * params.size,
+      take: params.size,
+      select: {
+        id: true,
+        name: true,
+        lastFour: true,
+        scopes: true,
+        visibility: true,
+        status: true,
+        quotaMax: true,
+        quotaRemaining: true,
+        quotaWindow: true,
+        expiresAt: true,
+        allowedNetworks: true,
+        lastUsedAt: true,
+        createdAt: true,
+        createdByTokenId: true,
+        onBehalfOfId: true,
+        version: true,
+        createdBy: { select: { email: true } },
+      },
+    }),
+    currentAdmins(orgId),
+  ]);
   return {
     total,
     page,
@@ -74,18 +95,23 @@ export async function listTokens(orgId: string, role: OrgRole, params: TokenList
       quotaRemaining: r.quotaRemaining,
       quotaWindow: r.quotaWindow,
       expiresAt: r.expiresAt,
+      allowedNetworks: deserializeNetworks(r.allowedNetworks),
       lastUsedAt: r.lastUsedAt,
       createdAt: r.createdAt,
       createdBy: r.createdBy?.email ?? (r.createdByTokenId ? "an API token" : null),
+      createdByFormerAdmin: !actsForAnAdmin(r.onBehalfOfId, isAdmin),
       version: r.version,
     })),
   };
 }
 
 /** One token for its detail page; null (→ 404) when it is not in this org or not visible to the viewer. */
-export async function getTokenForViewer(orgId: string, role: OrgRole, tokenId: string, now = new Date()): Promise<TokenDetail | null> {
-  const row = await db.apiToken.findFirst({ where: { ...visibleTokensWhere(orgId, role), id: tokenId }, select: tokenDetailSelect(now) });
-  return row ? toTokenDetail(row) : null;
+export async function getTokenForViewer(orgId: string, role: OrgRole, tokenId: string, now = new Date()): Promise<TokenView | null> {
+  const [row, isAdmin] = await Promise.all([
+    db.apiToken.findFirst({ where: { ...visibleTokensWhere(orgId, role), id: tokenId }, select: { ...tokenDetailSelect(now), onBehalfOfId: true } }),
+    currentAdmins(orgId),
+  ]);
+  return row ? { ...toTokenDetail(row), createdByFormerAdmin: !actsForAnAdmin(row.onBehalfOfId, isAdmin) } : null;
 }
 
 async function filtersFor(params: TokenListParams, now: Date): Promise<Prisma.ApiTokenWhereInput[]> {

@@ -51,6 +51,19 @@ export type AuthorityRule =
 
 export type AuthorityRefusal = { rule: AuthorityRule; message: string; details: Record<string, unknown> };
 
+/**
+ * Whether a token still acts for an admin: the person it acts for (onBehalfOfId) is an admin of
+ * the organization now. Null (the person was deleted, or the token predates the rule) is not.
+ * Used inside token changes (management refused otherwise) and by the dashboard ("Created by a
+ * former admin").
+ */
+export const actsForAnAdmin = (onBehalfOfId: string | null, isAdmin: (userId: string) => boolean): boolean =>
+  onBehalfOfId !== null && isAdmin(onBehalfOfId);
+
+/** Holds a token-management scope (api-tokens or one of its children): the scopes a former admin's token loses. */
+export const holdsTokenManagementScope = (scopes: readonly Scope[]): boolean =>
+  scopes.some((scope) => scope === "api-tokens" || scope.startsWith("api-tokens:"));
+
 const VISIBILITY_RANK: Record<Visibility, number> = { ADMIN_ONLY: 0, ORGANIZATION: 1 };
 
 /** Whom a token's holders are, for "who sees a token": members can use an organization-visible token. */

@@ -1,5 +1,3 @@
-import { isIP } from "node:net";
-
 // A token's allowed networks: CIDR ranges (IPv4 and IPv6) a call must come from. An empty list
 // allows any address. Stored space-separated in canonical form (network address, prefix).
 
@@ -8,6 +6,30 @@ export const MAX_ALLOWED_NETWORKS = 100;
 export type Network = { family: 4 | 6; base: bigint; prefix: number };
 
 const BITS = { 4: 32, 6: 128 } as const;
+
+// Node's own isIP patterns (lib/internal/net.js), written out so that this module, which the
+// token form's schema imports, also bundles for the browser: node:net does not.
+const V4_SEG = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])";
+const V4 = `(?:${V4_SEG}\\.){3}${V4_SEG}`;
+const V6_SEG = "(?:[0-9a-fA-F]{1,4})";
+const IPV4 = new RegExp(`^${V4}$`);
+const IPV6 = new RegExp(
+  "^(?:" +
+    `(?:${V6_SEG}:){7}(?:${V6_SEG}|:)|` +
+    `(?:${V6_SEG}:){6}(?:${V4}|:${V6_SEG}|:)|` +
+    `(?:${V6_SEG}:){5}(?::${V4}|(?::${V6_SEG}){1,2}|:)|` +
+    `(?:${V6_SEG}:){4}(?:(?::${V6_SEG}){0,1}:${V4}|(?::${V6_SEG}){1,3}|:)|` +
+    `(?:${V6_SEG}:){3}(?:(?::${V6_SEG}){0,2}:${V4}|(?::${V6_SEG}){1,4}|:)|` +
+    `(?:${V6_SEG}:){2}(?:(?::${V6_SEG}){0,3}:${V4}|(?::${V6_SEG}){1,5}|:)|` +
+    `(?:${V6_SEG}:){1}(?:(?::${V6_SEG}){0,4}:${V4}|(?::${V6_SEG}){1,6}|:)|` +
+    `(?::(?:(?::${V6_SEG}){0,5}:${V4}|(?::${V6_SEG}){1,7}|:))` +
+    ")(?:%[0-9a-zA-Z-.:]{1,})?$",
+);
+
+/** 4, 6, or 0 when not an IP address: the same answers as node:net's isIP. */
+export function isIP(text: string): 0 | 4 | 6 {
+  return IPV4.test(text) ? 4 : IPV6.test(text) ? 6 : 0;
+}
 
 /** The address as a number, or null when it is not an IP address. IPv4-mapped IPv6 (::ffff:a.b.c.d) counts as IPv4. */
 export function parseAddress(text: string): { family: 4 | 6; value: bigint } | null {

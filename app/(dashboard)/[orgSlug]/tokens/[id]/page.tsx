@@ -6,12 +6,19 @@ import { requireOrgPage } from "@/lib/auth/org-access";
 import { can } from "@/lib/auth/permissions";
 import { recentTokenEvents } from "@/lib/db/queries/audit";
 import { getTokenForViewer } from "@/lib/db/queries/tokens";
+import { holdsTokenManagementScope } from "@/lib/domain/tokens/authority";
 import { displayStatus } from "@/lib/db/token-dto";
 import { AuditEventList } from "@/components/audit/audit-event-list";
 import { RelativeTime } from "@/components/format/relative-time";
 import { PageHeader } from "@/components/shell/page-header";
 import { Badge } from "@/components/ui/badge";
-import { QUOTA_WINDOW_LABELS, STATUS_BADGES, VISIBILITY_LABELS } from "@/components/tokens/labels";
+import {
+  FORMER_ADMIN_LABEL,
+  formerAdminExplanation,
+  QUOTA_WINDOW_LABELS,
+  STATUS_BADGES,
+  VISIBILITY_LABELS,
+} from "@/components/tokens/labels";
 import { QuotaBar } from "@/components/tokens/quota-bar";
 import { ScopeBadges } from "@/components/tokens/scope-badges";
 import { TokenDetailActions } from "@/components/tokens/token-detail-actions";
@@ -62,6 +69,7 @@ export default async function TokenPage({
               quotaMax: token.quotaMax,
               quotaWindow: token.quotaWindow,
               expiresAt: token.expiresAt,
+              allowedNetworks: token.allowedNetworks,
               version: token.version,
             }}
           />
@@ -84,6 +92,19 @@ export default async function TokenPage({
             Resets <RelativeTime date={token.quotaResetAt} />
           </p>
         </Detail>
+        <Detail label="Allowed networks">
+          {token.allowedNetworks.length === 0 ? (
+            "Any address"
+          ) : (
+            <ul aria-label="Allowed networks" className="flex flex-wrap gap-x-3 gap-y-0.5">
+              {token.allowedNetworks.map((network) => (
+                <li key={network}>
+                  <code className="break-all font-mono text-xs">{network}</code>
+                </li>
+              ))}
+            </ul>
+          )}
+        </Detail>
         <Detail label="Expires">
           <RelativeTime date={token.expiresAt} fallback="Never" />
         </Detail>
@@ -95,6 +116,12 @@ export default async function TokenPage({
         <Detail label="Created">
           <RelativeTime date={token.createdAt} />
           {token.createdBy.email && <p className="text-xs text-slate-500">by {token.createdBy.email}</p>}
+          {token.createdByFormerAdmin && (
+            <div className="mt-1">
+              <Badge tone="amber">{FORMER_ADMIN_LABEL}</Badge>
+              <p className="mt-1 text-xs text-amber-800">{formerAdminExplanation(holdsTokenManagementScope(token.scopes))}</p>
+            </div>
+          )}
         </Detail>
         <Detail label="Last rotated">
           <RelativeTime date={token.rotatedAt} fallback="Never" />
