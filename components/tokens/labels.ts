@@ -49,6 +49,6 @@ export const FORMER_ADMIN_SUMMARY =
 
 export function formerAdminExplanation(holdsTokenManagementScope: boolean): string {
   return holdsTokenManagementScope
-    ? "Its token-management scopes (api-tokens:*) no longer work; its other scopes keep working until an admin rotates, narrows or revokes it."
+    ? "Its token-management scopes (api-tokens:*) no longer work; its other scopes keep working until an admin narrows or revokes it (rotating replaces only the value its creator may have kept)."
     : "The admin it acts for is no longer an admin of this organization. It holds no token-management scopes, so it works as before.";
 }

@@ -130,7 +130,7 @@ export function managementRefusal(actor: ActingToken): AuthorityRefusal | null {
   if (!actor.actsForAnAdmin) {
     return {
       rule: "former-admin",
-      message: "This token was created by a former admin: its token-management scopes no longer work. An admin can rotate it or create a new one.",
+      message: "This token was created by a former admin: its token-management scopes no longer work. An admin can create a new token to take over this work.",
       details: { tokenId: actor.id },
     };
   }
