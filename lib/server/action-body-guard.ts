@@ -74,6 +74,8 @@ function readBodyWithin(req: IncomingMessage, limit: number): Promise<Buffer | "
     req.on("data", onData);
     req.once("end", () => resolve(Buffer.concat(chunks)));
     req.once("error", () => resolve("aborted"));
+    // A client gone mid-body may end the stream with only "close"; after "end" this changes nothing.
+    req.once("close", () => resolve("aborted"));
   });
 }
 
