@@ -46,7 +46,7 @@ async function post(url: string, actionId: string, args: unknown[], headers: Rec
 }
 
 /** The action's return value from a Flight response (its row "1:"). */
-function actionResult(sent: Sent): { ok?: boolean; code?: string; data?: Record<string, unknown> } | null {
+function actionResult(sent: { text: string }): { ok?: boolean; code?: string; data?: Record<string, unknown> } | null {
   const row = /^1:(\{.*\})$/m.exec(sent.text);
   return row ? JSON.parse(row[1]!) : null;
 }
@@ -338,6 +338,53 @@ test("crafted action calls: unknown ids, non-object arguments, junk bodies and o
     expect(response.status, method).toBeLessThan(500);
   }
   expect(snapshot()).toEqual(before);
+});
+
+test("server action input nested 20,000 deep is refused with 400 before Next.js decodes it (text, multipart, form without JavaScript), logs nothing, and actions keep working", async () => {
+  const server = second!.url;
+  const ids = actionIds();
+  const disable = ids.get("lib/actions/tokens.ts#disableTokenAction")!;
+  const enable = ids.get("lib/actions/tokens.ts#enableTokenAction")!;
+  const admin = await signIn(server, "admin@globex.test", { Origin: server });
+  const target = tokenId("globex", "Globex CI");
+  const before = snapshot();
+  const logBefore = second!.log().length;
+  const input = (tokenIdJson: string) => `["$undefined",{"orgSlug":"globex","tokenId":${tokenIdJson}}]`;
+  const deepInput = input("[".repeat(20_000) + "]".repeat(20_000));
+  const send = async (body: string | FormData, headers: Record<string, string>) => {
+    const response = await fetch(`${server}/globex/tokens`, { method: "POST", redirect: "manual", headers: { cookie: admin.cookie, Origin: server, Accept: "text/x-component", ...headers }, body });
+    return { status: response.status, contentType: response.headers.get("content-type"), text: await response.text() };
+  };
+  const multipartReply = (root: string) => {
+    const form = new FormData();
+    form.append("0", root);
+    return form;
+  };
+  // A form posted without JavaScript names its action in a field; bound arguments are parts too.
+  const formPost = new FormData();
+  formPost.append("$ACTION_REF_1", "");
+  formPost.append("$ACTION_1:0", JSON.stringify({ id: disable, bound: "$@1" }));
+  formPost.append("$ACTION_1:1", deepInput);
+
+  const refusals = {
+    text: await send(deepInput, { "Next-Action": disable, "Content-Type": "text/plain;charset=UTF-8" }),
+    multipart: await send(multipartReply(deepInput), { "Next-Action": disable }),
+    "form without JavaScript": await send(formPost, {}),
+  };
+  const statuses = Object.fromEntries(Object.entries(refusals).map(([name, sent]) => [name, sent.status]));
+  expect(statuses).toEqual({ text: 400, multipart: 400, "form without JavaScript": 400 });
+  for (const [name, sent] of Object.entries(refusals)) {
+    expect(sent.contentType, name).toBe("application/json");
+    expect(JSON.parse(sent.text), name).toEqual({ error: { message: "JSON nested too deeply.", details: null } });
+  }
+  expect(snapshot()).toEqual(before);
+  expect(second!.log().slice(logBefore)).not.toMatch(/RangeError|Maximum call stack|\n\s+at /);
+
+  // The same actions, nested as usual, still go through: the body Next.js reads is the one sent.
+  const disabled = await send(input(JSON.stringify(target)), { "Next-Action": disable, "Content-Type": "text/plain;charset=UTF-8" });
+  expect(actionResult(disabled), disabled.text.slice(0, 300)).toMatchObject({ ok: true });
+  const enabled = await send(multipartReply(input(JSON.stringify(target))), { "Next-Action": enable });
+  expect(actionResult(enabled), enabled.text.slice(0, 300)).toMatchObject({ ok: true });
 });
 
 test("two server processes on one SQLite file under mixed load: no 5xx, no SQLITE_BUSY, nothing lost", async () => {

@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import next from "next";
 import { resolveDatabaseTarget } from "../db/database-url";
+import { actionBodyKind, checkedActionRequest } from "./action-body-guard";
 import { stampClientIp } from "./client-ip";
 import { dropUntrustedForwarding, isCrossSiteWrite, refuseCrossSiteWrite } from "./request-guard";
 
@@ -23,6 +24,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Serve
     stampClientIp(req, options.trustedProxyHops);
     dropUntrustedForwarding(req, options.trustedProxyHops);
     if (isCrossSiteWrite(req, options.trustedProxyHops)) return refuseCrossSiteWrite(res);
+    // Server action bodies are read and checked before React decodes them; nothing else is buffered.
+    const actionBody = actionBodyKind(req);
+    if (actionBody) return void checkedActionRequest(req, res, actionBody).then((checked) => checked && handle(checked, res));
     void handle(req, res);
   });
   await listen(server, options.port, options.host);
