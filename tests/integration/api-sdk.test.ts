@@ -82,7 +82,7 @@ describe("the Socket SDK against Keyward", () => {
 
   it("creates, lists, updates, rotates and revokes tokens", async () => {
     const client = sdk(admin.value);
-    const created = await client.postAPIToken(org.slug, { name: "ci", scopes: ["report:read", "report:write"], visibility: "organization", max_quota: 250 });
+    const created = await client.postAPIToken(org.slug, { name: "ci", scopes: ["report:read", "report:write"], visibility: "admin", max_quota: 250 });
     expect(created.success).toBe(true);
     if (!created.success) return;
     const { token: value, group_uuid: groupId, hash } = created.data;
@@ -96,7 +96,8 @@ describe("the Socket SDK against Keyward", () => {
     const listed = await client.getAPITokens(org.slug);
     expect(listed.success).toBe(true);
     const item = listed.data?.tokens.find((token) => token.group_uuid === groupId);
-    expect(item).toMatchObject({ name: "ci", scopes: ["report:read", "report:write"], visibility: "organization", max_quota: 250, hash, token: null, committers: [] });
+    expect(item).toMatchObject({ name: "ci", scopes: ["report:read", "report:write"], max_quota: 250, hash, token: null, committers: [] });
+    expect(item?.visibility).toBe("admin");
     expect(JSON.stringify(listed.data)).not.toContain(value);
 
     const updated = await client.postAPITokenUpdate(org.slug, groupId, { name: "ci (renamed)", max_quota: 300 });

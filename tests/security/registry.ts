@@ -376,9 +376,9 @@ const ALL_SCOPES = SCOPE_NAMES.filter((scope) => !scope.includes(":")) as Scope[
 
 export async function createApiWorld(world: World): Promise<ApiWorld> {
   const [admin, member, other, removed] = await Promise.all([
-    addToken(world.a.org.id, { scopes: ALL_SCOPES, name: "a-admin" }),
+    addToken(world.a.org.id, { scopes: ALL_SCOPES, name: "a-admin", visibility: "ADMIN_ONLY" }),
     addToken(world.a.org.id, { scopes: [], name: "a-member" }),
-    addToken(world.b.org.id, { scopes: ALL_SCOPES, name: "b-admin" }),
+    addToken(world.b.org.id, { scopes: ALL_SCOPES, name: "b-admin", visibility: "ADMIN_ONLY" }),
     addToken(world.a.org.id, { scopes: ALL_SCOPES, name: "a-revoked" }),
   ]);
   await db.apiToken.update({ where: { id: removed.id }, data: { status: "REVOKED", revokedAt: new Date(), version: { increment: 1 } } });

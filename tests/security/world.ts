@@ -1,3 +1,4 @@
+import { firstAdminOf } from "../support/api";
 import { randomUUID } from "node:crypto";
 import { getKeyring } from "@/lib/config/keyring";
 import { db } from "@/lib/db/client";
@@ -102,7 +103,7 @@ export async function addToken(
     quotaMax: 1_000,
     quotaWindow: "MONTHLY",
     expiresAt: null,
-    createdById: null,
+    createdById: await firstAdminOf(orgId),
   });
   await db.apiToken.create({
     data: {

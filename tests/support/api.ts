@@ -70,10 +70,7 @@ export async function insertToken(
     createdById?: string | null;
   } = {},
 ): Promise<TestToken> {
-  const createdById =
-    settings.createdById !== undefined
-      ? settings.createdById
-      : ((await db.membership.findFirst({ where: { orgId, role: "ADMIN" }, orderBy: { createdAt: "asc" }, select: { userId: true } }))?.userId ?? null);
+  const createdById = settings.createdById !== undefined ? settings.createdById : await firstAdminOf(orgId);
   const rows = newTokenRows(getKeyring(), {
     orgId,
     name: settings.name ?? "test token",
@@ -87,6 +84,12 @@ export async function insertToken(
   await db.apiToken.create({ data: { ...rows.token, status: settings.status ?? "ACTIVE", allowedNetworks: (settings.allowedNetworks ?? []).join(" ") } });
   await db.apiTokenValue.create({ data: rows.value });
   return { tokenId: rows.token.id, valueId: rows.value.id, value: rows.plaintext, createdById };
+}
+
+/** The org's first admin: who test tokens are created by, so their token-management scopes work. */
+export async function firstAdminOf(orgId: string): Promise<string | null> {
+  const admin = await db.membership.findFirst({ where: { orgId, role: "ADMIN" }, orderBy: { createdAt: "asc" }, select: { userId: true } });
+  return admin?.userId ?? null;
 }
 
 export const basicAuth = (token: string) => `Basic ${Buffer.from(`${token}:`).toString("base64")}`;
