@@ -28,3 +28,22 @@ export function RelativeTime({ date, fallback = "Never" }: { date: Date | string
     </time>
   );
 }
+
+/**
+ * When a quota window resets: always ahead ("in 5 hours"). A reset that this clock already
+ * passed has happened — the quota is full again — so it reads "now", never "… ago".
+ */
+export function formatReset(date: Date, now = new Date()): string {
+  return date.getTime() <= now.getTime() ? "now" : formatRelative(date, now);
+}
+
+/** "resets in 5 hours", with the exact UTC time on hover. */
+export function ResetTime({ date, now }: { date: Date | string; now?: Date }) {
+  const d = typeof date === "string" ? new Date(date) : date;
+  const exact = d.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
+  return (
+    <time dateTime={d.toISOString()} title={exact} data-testid="quota-resets">
+      {formatReset(d, now)}
+    </time>
+  );
+}

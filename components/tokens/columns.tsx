@@ -74,11 +74,11 @@ export function tokenColumns({
       header: "Status",
       cell: ({ row }) => <Badge tone={STATUS_BADGES[row.original.status].tone}>{STATUS_BADGES[row.original.status].label}</Badge>,
     }),
-    column.accessor("quotaRemaining", {
+    column.accessor((token) => token.quota.remaining, {
       id: "quota",
       header: "Quota left",
       sortDescFirst: false,
-      cell: ({ row }) => <QuotaBar remaining={row.original.quotaRemaining} max={row.original.quotaMax} window={row.original.quotaWindow} />,
+      cell: ({ row }) => <QuotaBar {...row.original.quota} />,
     }),
     column.accessor("lastUsedAt", {
       id: "lastUsed",

@@ -1,15 +1,14 @@
-import type { QuotaWindow } from "@/lib/tokens";
-import { formatRelative } from "@/components/format/relative-time";
+import type { QuotaNow, QuotaWindow } from "@/lib/domain/tokens/quota";
+import { ResetTime } from "@/components/format/relative-time";
 
 const WINDOW_NAMES: Record<QuotaWindow, string> = { HOURLY: "hourly", DAILY: "daily", MONTHLY: "monthly" };
 
 /** Remaining quota as a half-circle gauge, with when the window resets. */
-export function QuotaGauge({ remaining, max, window, resetAt, now = new Date() }: { remaining: number; max: number; window: QuotaWindow; resetAt: Date; now?: Date }) {
+export function QuotaGauge({ remaining, max, window, resetsAt, now = new Date() }: QuotaNow & { now?: Date }) {
   const fraction = max > 0 ? Math.min(1, Math.max(0, remaining / max)) : 0;
   const tone = fraction > 0.25 ? "stroke-emerald-500" : fraction > 0.1 ? "stroke-amber-500" : "stroke-rose-500";
   // A half circle of radius 80: its length is π·80; the coloured arc covers `fraction` of it.
   const length = Math.PI * 80;
-  const exact = resetAt.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
   return (
     <div className="flex flex-col items-center" data-testid="quota-gauge">
       <svg
@@ -42,9 +41,7 @@ export function QuotaGauge({ remaining, max, window, resetAt, now = new Date() }
       </p>
       <p className="text-xs text-slate-500">
         {WINDOW_NAMES[window]} quota · resets{" "}
-        <time dateTime={resetAt.toISOString()} title={exact}>
-          {formatRelative(resetAt, now)}
-        </time>
+        <ResetTime date={resetsAt} now={now} />
       </p>
     </div>
   );

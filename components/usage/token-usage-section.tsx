@@ -22,13 +22,15 @@ export async function TokenUsageSection({
   orgSlug,
   canManage,
   searchParams,
+  now = new Date(),
 }: {
   token: TokenDetail;
+  /** The page's moment: the quota shown here and in the page header is the same. */
+  now?: Date;
   orgSlug: string;
   canManage: boolean;
   searchParams: Record<string, string | string[] | undefined>;
 }) {
-  const now = new Date();
   const params = requestLogParamsSchema.parse(firstValues(searchParams));
   const [usage, log, refused] = await Promise.all([getTokenUsage(token, now), listTokenRequests(token.id, params), getRefusedCalls(token.id, now)]);
 

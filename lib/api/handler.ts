@@ -3,7 +3,7 @@ import { queryCarriesToken, TOKEN_REFUSAL_MESSAGES, tokenFromAuthorization } fro
 import { clientIpOf } from "../server/client-ip";
 import { forwardedProtoOf } from "../server/trusted-proxy";
 import { hashTokenValue } from "../tokens/format";
-import { nextQuotaReset } from "../tokens/quota";
+import { nextQuotaReset, quotaAt } from "../domain/tokens/quota";
 import { JSON_TOO_DEEP_MESSAGE, jsonTextWithinDepth } from "../validations/json-depth";
 import { isStorableDeep } from "../validations/text";
 import { scopeGrants } from "../tokens/scopes";
@@ -207,8 +207,8 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
         return sendError(res, databaseBusy());
       }
       recordRefusal(call, token, "quota");
-      const resetAt = fresh.quotaResetAt > now ? fresh.quotaResetAt : nextQuotaReset(fresh.quotaWindow, new Date(now)).getTime();
-      return sendError(res, quotaExceeded({ remaining: fresh.quotaRemaining, max: fresh.quotaMax, resetAt }, now));
+      const quotaNow = quotaAt({ ...fresh, quotaResetAt: new Date(fresh.quotaResetAt) }, new Date(now));
+      return sendError(res, quotaExceeded({ remaining: quotaNow.remaining, max: quotaNow.max, resetAt: quotaNow.resetsAt.getTime() }, now));
     }
   }
 

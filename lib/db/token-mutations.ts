@@ -9,6 +9,7 @@ import {
   type TokenGrant,
 } from "../domain/tokens/authority";
 import { deserializeNetworks, serializeNetworks } from "../domain/tokens/networks";
+import { visibleTokensWhere } from "../domain/tokens/visibility";
 import { decryptTokenValue, deserializeScopes, nextQuotaReset, serializeScopes, type QuotaWindow, type Scope } from "../tokens";
 import { auditRow, type AuditActor, type AuditEntry } from "./audit";
 import { db, type Db } from "./client";
@@ -460,7 +461,7 @@ export async function revealToken(
   const keyring = getKeyring();
   return inTokenTransaction(actor, orgId, viewerRole === "ADMIN" ? ADMINS : ANY_MEMBER, async (tx, authorize) => {
     const token = await tx.apiToken.findFirst({
-      where: { id: tokenId, orgId, ...(viewerRole === "ADMIN" ? {} : { visibility: "ORGANIZATION" as const }) },
+      where: { ...visibleTokensWhere(orgId, viewerRole), id: tokenId },
       select: {
         ...GRANT_SELECT,
         status: true,

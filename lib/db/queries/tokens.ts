@@ -1,6 +1,7 @@
 import "server-only";
 import type { OrgRole } from "@/lib/auth/permissions";
 import { actsForAnAdmin } from "@/lib/domain/tokens/authority";
+import { quotaAt, type QuotaNow } from "@/lib/domain/tokens/quota";
 import { deserializeNetworks } from "@/lib/domain/tokens/networks";
 import { visibleTokensWhere } from "@/lib/domain/tokens/visibility";
 import { checkTokenFormat, deserializeScopes, hashTokenValue, maskToken, SCOPES, type QuotaWindow, type Scope } from "@/lib/tokens";
@@ -17,9 +18,11 @@ export type TokenListItem = {
   scopes: Scope[];
   visibility: TokenVisibility;
   status: TokenDisplayStatus;
+  /** The setting (the edit form's default). */
   quotaMax: number;
-  quotaRemaining: number;
   quotaWindow: QuotaWindow;
+  /** As a caller would find it now: a window that has ended is full. */
+  quota: QuotaNow;
   expiresAt: Date | null;
   /** Canonical CIDR ranges; empty: any address. */
   allowedNetworks: string[];
@@ -34,8 +37,8 @@ export type TokenListItem = {
 
 export type TokenPage = { rows: TokenListItem[]; total: number; page: number; pageSize: number };
 
-/** A token for its detail page. */
-export type TokenView = TokenDetail & { createdByFormerAdmin: boolean };
+/** A token for its detail page; `quota` is as a caller would find it now (show it, not the stored counters). */
+export type TokenView = TokenDetail & { createdByFormerAdmin: boolean; quota: QuotaNow };
 
 /** Who is an admin of the org now: one query per page, however many tokens it shows. */
 async function currentAdmins(orgId: string): Promise<(userId: string) => boolean> {
@@ -68,6 +71,7 @@ export async function listTokens(orgId: string, role: OrgRole, params: TokenList
         quotaMax: true,
         quotaRemaining: true,
         quotaWindow: true,
+        quotaResetAt: true,
         expiresAt: true,
         allowedNetworks: true,
         lastUsedAt: true,
@@ -92,8 +96,8 @@ export async function listTokens(orgId: string, role: OrgRole, params: TokenList
       visibility: r.visibility,
       status: displayStatus(r, now),
       quotaMax: r.quotaMax,
-      quotaRemaining: r.quotaRemaining,
       quotaWindow: r.quotaWindow,
+      quota: quotaAt(r, now),
       expiresAt: r.expiresAt,
       allowedNetworks: deserializeNetworks(r.allowedNetworks),
       lastUsedAt: r.lastUsedAt,
@@ -111,7 +115,7 @@ export async function getTokenForViewer(orgId: string, role: OrgRole, tokenId: s
     db.apiToken.findFirst({ where: { ...visibleTokensWhere(orgId, role), id: tokenId }, select: { ...tokenDetailSelect(now), onBehalfOfId: true } }),
     currentAdmins(orgId),
   ]);
-  return row ? { ...toTokenDetail(row), createdByFormerAdmin: !actsForAnAdmin(row.onBehalfOfId, isAdmin) } : null;
+  return row ? { ...toTokenDetail(row), createdByFormerAdmin: !actsForAnAdmin(row.onBehalfOfId, isAdmin), quota: quotaAt(row, now) } : null;
 }
 
 async function filtersFor(params: TokenListParams, now: Date): Promise<Prisma.ApiTokenWhereInput[]> {

@@ -2,14 +2,28 @@ import type { Visibility } from "./authority";
 
 // Who sees a token: admins see every token of their organization, members only the
 // organization-visible ones. A token acting through the API sees as its holders would
-// (`seesAs` in ./authority.ts). The in-memory rule and its Prisma `where` form sit together.
+// (`seesAs` in ./authority.ts). The rule in three forms — in memory, Prisma `where`, SQL —
+// written together here; tests/integration/token-visibility-forms.test.ts checks that the
+// three choose the same rows on SQLite and PostgreSQL.
 
 export type ViewerRole = "ADMIN" | "MEMBER";
 
+/** The one visibility members see; admins see every token. The three forms below are written from it. */
+const MEMBER_VISIBLE: Visibility & "ORGANIZATION" = "ORGANIZATION";
+
 export const visibleTo = (role: ViewerRole) => (token: { visibility: Visibility }): boolean =>
-  role === "ADMIN" || token.visibility === "ORGANIZATION";
+  role === "ADMIN" || token.visibility === MEMBER_VISIBLE;
 
 /** The same rule as a Prisma `where`, scoped to the organization. */
 export function visibleTokensWhere(orgId: string, role: ViewerRole) {
-  return role === "ADMIN" ? { orgId } : { orgId, visibility: "ORGANIZATION" as const };
+  return role === "ADMIN" ? { orgId } : { orgId, visibility: MEMBER_VISIBLE };
+}
+
+/**
+ * The same rule as an SQL condition on the `ApiToken` row named `alias` (bare column names when
+ * null); the caller scopes it to the organization. Constant text: it needs no parameter.
+ */
+export function visibleTokensSql(role: ViewerRole, alias: string | null = null): string {
+  if (role === "ADMIN") return "1 = 1";
+  return `${alias === null ? "" : `${alias}.`}"visibility" = '${MEMBER_VISIBLE}'`;
 }

@@ -131,7 +131,8 @@ export default async function ApiPage({
         </h2>
         <p className="mb-3 text-sm text-slate-600">
           A parent scope (such as <code>report</code>) grants all of its children. Every call is charged its cost from the token&apos;s quota and recorded
-          in its usage. The{" "}
+          in its usage. The quota is full again at the start of each window (UTC hour, day or month); <code>/v0/quota</code> answers what is left
+          and when it next refills, the same numbers as the token&apos;s page. The{" "}
           <a href={OPENAPI_PATH} className="font-medium text-indigo-700 underline">
             OpenAPI 3.1 document
           </a>{" "}

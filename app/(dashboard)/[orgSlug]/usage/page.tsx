@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { requireOrgPage } from "@/lib/auth/org-access";
 import { getOrgUsageOverview, NEAR_QUOTA_FRACTION } from "@/lib/db/queries/usage";
 import { OUTCOMES, type OutcomeCounts } from "@/lib/usage/outcomes";
-import { RelativeTime } from "@/components/format/relative-time";
+import { RelativeTime, ResetTime } from "@/components/format/relative-time";
 import { PageHeader } from "@/components/shell/page-header";
 import { OUTCOME_STYLE } from "@/components/usage/outcome-style";
 import { TokenListCard } from "@/components/usage/token-list-card";
@@ -61,7 +61,7 @@ export default async function UsagePage({ params }: { params: Promise<{ orgSlug:
               name: token.name,
               detail: (
                 <>
-                  {token.remaining.toLocaleString("en")} / {token.max.toLocaleString("en")} left · resets <RelativeTime date={token.resetAt} />
+                  {token.remaining.toLocaleString("en")} / {token.max.toLocaleString("en")} left · resets <ResetTime date={token.resetsAt} />
                 </>
               ),
             }))}

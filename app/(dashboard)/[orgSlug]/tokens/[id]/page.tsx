@@ -9,7 +9,7 @@ import { getTokenForViewer } from "@/lib/db/queries/tokens";
 import { holdsTokenManagementScope } from "@/lib/domain/tokens/authority";
 import { displayStatus } from "@/lib/db/token-dto";
 import { AuditEventList } from "@/components/audit/audit-event-list";
-import { RelativeTime } from "@/components/format/relative-time";
+import { RelativeTime, ResetTime } from "@/components/format/relative-time";
 import { PageHeader } from "@/components/shell/page-header";
 import { Badge } from "@/components/ui/badge";
 import {
@@ -39,11 +39,13 @@ export default async function TokenPage({
   const access = await requireOrgPage(orgSlug);
   // A malformed id, another org's token and (for members) an admin-only token are the same 404.
   if (!tokenIdSchema.safeParse(id).success) notFound();
-  const token = await getTokenForViewer(access.org.id, access.role, id);
+  // One moment for the whole page, so the header and the usage section show the same quota.
+  const now = new Date();
+  const token = await getTokenForViewer(access.org.id, access.role, id, now);
   if (!token) notFound();
   const canManage = can(access.role, "tokens:manage");
   const events = can(access.role, "audit:view") ? await recentTokenEvents(access.org.id, token.id) : null;
-  const status = displayStatus(token);
+  const status = displayStatus(token, now);
   const base = `/${access.org.slug}`;
   return (
     <>
@@ -86,10 +88,10 @@ export default async function TokenPage({
         <Detail label="Scopes">
           <ScopeBadges scopes={token.scopes} />
         </Detail>
-        <Detail label={`Quota (${QUOTA_WINDOW_LABELS[token.quotaWindow]})`}>
-          <QuotaBar remaining={token.quotaRemaining} max={token.quotaMax} window={token.quotaWindow} />
+        <Detail label={`Quota (${QUOTA_WINDOW_LABELS[token.quota.window]})`}>
+          <QuotaBar {...token.quota} />
           <p className="mt-1 text-xs text-slate-500">
-            Resets <RelativeTime date={token.quotaResetAt} />
+            Resets <ResetTime date={token.quota.resetsAt} now={now} />
           </p>
         </Detail>
         <Detail label="Allowed networks">
@@ -135,7 +137,7 @@ export default async function TokenPage({
           <code className="break-all font-mono text-xs">{token.id}</code>
         </Detail>
       </dl>
-      <TokenUsageSection token={token} orgSlug={access.org.slug} canManage={canManage} searchParams={await searchParams} />
+      <TokenUsageSection token={token} now={now} orgSlug={access.org.slug} canManage={canManage} searchParams={await searchParams} />
       {events && (
         <section className="mt-8">
           <div className="mb-3 flex items-baseline justify-between">

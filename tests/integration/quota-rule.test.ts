@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApiStore } from "@/lib/api/create-store";
+import { getQuota } from "@/lib/api/routes/account";
+import type { ApiStore, ChargeResult } from "@/lib/api/store";
+import { db } from "@/lib/db/client";
+import { resolveDatabaseTarget } from "@/lib/db/database-url";
+import { getTokenForViewer, listTokens } from "@/lib/db/queries/tokens";
+import { getTokenUsage } from "@/lib/db/queries/usage";
+import { createToken, type TokenActor } from "@/lib/db/token-mutations";
+import { nextQuotaReset, QUOTA_WINDOWS, quotaAt, type QuotaWindow } from "@/lib/domain/tokens/quota";
+import { tokenListParamsSchema } from "@/lib/validations/token";
+import { createTestOrg } from "../support/request-as";
+
+// "A quota window that has ended counts as full" is written twice: quotaAt (every page and
+// answer) and the charge statements' SQL (the one write of an API call). These tests hold the
+// SQL, through the real store on this run's database, to the function.
+
+const HOUR = 3_600_000;
+const NOW = new Date(Math.floor(Date.now() / HOUR) * HOUR + 17 * 60_000 + 123);
+const MAX = 10;
+
+let store: ApiStore;
+let org: Awaited<ReturnType<typeof createTestOrg>>;
+let actor: TokenActor;
+
+beforeAll(async () => {
+  store = createApiStore(resolveDatabaseTarget(process.env.DATABASE_URL));
+  org = await createTestOrg("quota");
+  actor = { kind: "user", userId: org.admin.id, label: org.admin.email, ip: "192.0.2.1", userAgent: null };
+});
+afterAll(async () => {
+  await store.close();
+});
+
+async function tokenWithStoredQuota(window: QuotaWindow, remaining: number, resetAt: Date) {
+  const { token } = await createToken(actor, org.org.id, {
+    name: `quota ${window} ${remaining} ${resetAt.toISOString()}`,
+    scopes: ["report:read"],
+    visibility: "ORGANIZATION",
+    quotaMax: MAX,
+    quotaWindow: window,
+    expiresAt: null,
+  });
+  return db.apiToken.update({ where: { id: token.id }, data: { quotaRemaining: remaining, quotaResetAt: resetAt } });
+}
+
+const storedResets = {
+  "ended days ago": new Date(NOW.getTime() - 5 * 24 * HOUR),
+  "ending exactly now": NOW,
+  "open for a minute more": new Date(NOW.getTime() + 60_000),
+};
+
+describe("the charge statement and quotaAt agree", () => {
+  const cases = QUOTA_WINDOWS.flatMap((window) =>
+    Object.entries(storedResets).flatMap(([when, resetAt]) => [0, 3, MAX].flatMap((remaining) => [0, 1, 4].map((cost) => ({ window, when, resetAt, remaining, cost })))),
+  );
+
+  it.each(cases)("$window window $when, $remaining stored, cost $cost", async ({ window, resetAt, remaining, cost }) => {
+    const before = await tokenWithStoredQuota(window, remaining, resetAt);
+    const expected = quotaAt(before, NOW);
+    const result = await store.charge({
+      tokenId: before.id,
+      version: before.version,
+      cost,
+      now: NOW.getTime(),
+      nextResetAt: nextQuotaReset(window, NOW).getTime(),
+      ip: "192.0.2.1",
+      userAgent: null,
+      route: "GET /v0/quota",
+    });
+    const after = await db.apiToken.findUniqueOrThrow({ where: { id: before.id } });
+
+    if (expected.remaining < cost) {
+      // Refused: the row is untouched, and the function still says what it said.
+      expect(result).toBeNull();
+      expect(after.quotaRemaining).toBe(before.quotaRemaining);
+      expect(quotaAt(after, NOW)).toEqual(expected);
+      return;
+    }
+    // The charge leaves the row the function described, less the cost…
+    expect(result).toMatchObject({ remaining: expected.remaining - cost, max: expected.max, resetAt: expected.resetsAt.getTime() });
+    expect({ remaining: after.quotaRemaining, resetAt: after.quotaResetAt }).toEqual({ remaining: expected.remaining - cost, resetAt: expected.resetsAt });
+    // …so a free call changes nothing the dashboard shows,
+    if (cost === 0) expect(quotaAt(after, NOW)).toEqual(expected);
+    // and the API's /v0/quota answer (built from the charge's result) is the function's answer.
+    const answer = getQuota({ quota: result as ChargeResult } as Parameters<typeof getQuota>[0]);
+    expect((answer as { body: unknown }).body).toEqual({
+      quota: expected.remaining - cost,
+      maxQuota: expected.max,
+      nextWindowRefresh: expected.resetsAt.toISOString(),
+    });
+  });
+});
+
+describe("a token whose window has ended", () => {
+  it("shows one quota in the tokens table, the token page header and its usage section: full, resetting ahead", async () => {
+    const token = await tokenWithStoredQuota("DAILY", 2, new Date(NOW.getTime() - 5 * 24 * HOUR));
+    const [page, view] = await Promise.all([
+      listTokens(org.org.id, "ADMIN", tokenListParamsSchema.parse({ q: token.id }), NOW),
+      getTokenForViewer(org.org.id, "ADMIN", token.id, NOW),
+    ]);
+    const usage = await getTokenUsage(view!, NOW);
+    const full = { remaining: MAX, max: MAX, window: "DAILY", resetsAt: nextQuotaReset("DAILY", NOW) };
+    expect(page.rows.map((row) => row.quota)).toEqual([full]);
+    expect(view!.quota).toEqual(full);
+    expect(usage.quota).toEqual(full);
+  });
+});
