@@ -129,3 +129,5 @@ export function writesWithoutRoleRecheck(statements: Statement[], caller: { user
 }
 
 export const isWrite = (statement: Statement) => WRITE.test(statement.sql) && !ORG_LOCK.test(statement.sql);
+/** A read of the Membership table (the action wrapper's membership check, or the re-check in a transaction). */
+export const isMembershipRead = (statement: Statement) => MEMBERSHIP_READ.test(statement.sql);
