@@ -13,7 +13,7 @@ import { actAsCaller, addToken, createWorld, worldSnapshot, type World, type Wor
 //    (tests/security/statement-log.ts), including the bulk run it leaves going in the background.
 //    Each write must sit in a transaction that first locked the org's memberships and then read
 //    the caller's membership row; a write outside a transaction, or in one that skipped the
-//    re-check, fails the test. A check that only looked for assertRoleInTransaction in the source
+//    re-check, fails the test. A check that only looked for inPermittedTransaction in the source
 //    would miss a write made before it or in a second transaction; this sees the writes themselves.
 // 2. By behaviour: the caller is demoted or removed (for what members may do: removed) at the last
 //    moment the action wrapper cannot see, just before the action's first transaction begins. The
