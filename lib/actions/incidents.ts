@@ -1,7 +1,7 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
-import { actionActor, type ActionContext, type ActionState, adminAction } from "@/lib/auth/action";
+import { actionActor, type ActionContext, type ActionState, orgAction } from "@/lib/auth/action";
 import {
   createIncident,
   dismissLeakReport,
@@ -23,9 +23,10 @@ import {
   tokenTargetSchema,
 } from "@/lib/validations/incident";
 
-// Incident response actions, all for org admins (declared by adminAction, which also scopes each
-// call to the org named by `orgSlug` and refuses unknown fields). Token changes go through
-// lib/db/token-mutations.ts; bulk operations through lib/db/incidents.ts.
+// Incident response actions. Each declares its permission with orgAction, which also scopes each
+// call to the org named by `orgSlug` and refuses unknown fields: incidents:manage, or tokens:manage
+// for a change to one token (the permission that change re-checks in its transaction).
+// Token changes go through lib/db/token-mutations.ts; bulk operations through lib/db/incidents.ts.
 
 const NOT_FOUND: ActionState<never> = { ok: false, code: "NOT_FOUND", message: "This token does not exist or you cannot see it." };
 
@@ -50,7 +51,7 @@ async function guarded<T>(run: () => Promise<ActionState<T>>): Promise<ActionSta
  * (checked here, on the server) and the selection must still have the count the preview showed.
  * Answers at once; the run continues in the background and the incident page shows its progress.
  */
-export const createIncidentAction = adminAction(createIncidentSchema, (input, ctx) =>
+export const createIncidentAction = orgAction("incidents:manage", createIncidentSchema, (input, ctx) =>
   guarded(async (): Promise<ActionState<{ incidentId: string }>> => {
     const { action, graceHours, expectedCount, confirmSlug, ...filter } = input;
     if (confirmSlug !== ctx.org.slug) {
@@ -70,7 +71,7 @@ export const createIncidentAction = adminAction(createIncidentSchema, (input, ct
 );
 
 /** Continues an incident whose run stopped (the server restarted or crashed midway). */
-export const resumeIncidentAction = adminAction(incidentTargetSchema, (input, ctx) =>
+export const resumeIncidentAction = orgAction("incidents:manage", incidentTargetSchema, (input, ctx) =>
   guarded(async () => {
     await resumeIncident(actionActor(ctx), ctx.org.id, input.incidentId);
     refreshOrgPages(ctx);
@@ -79,7 +80,7 @@ export const resumeIncidentAction = adminAction(incidentTargetSchema, (input, ct
 );
 
 /** "End grace now" for every token an incident rotated. */
-export const endIncidentGraceAction = adminAction(incidentTargetSchema, (input, ctx) =>
+export const endIncidentGraceAction = orgAction("incidents:manage", incidentTargetSchema, (input, ctx) =>
   guarded(async () => {
     const ended = await endIncidentGrace(actionActor(ctx), ctx.org.id, input.incidentId);
     refreshOrgPages(ctx);
@@ -91,7 +92,7 @@ export const endIncidentGraceAction = adminAction(incidentTargetSchema, (input, 
 );
 
 /** "End grace now": the replaced values of this token stop working at once. */
-export const endGraceAction = adminAction(tokenTargetSchema, (input, ctx) =>
+export const endGraceAction = orgAction("tokens:manage", tokenTargetSchema, (input, ctx) =>
   guarded(async () => {
     const token = await endGracePeriod(actionActor(ctx), ctx.org.id, input.tokenId);
     if (!token) return NOT_FOUND;
@@ -100,20 +101,20 @@ export const endGraceAction = adminAction(tokenTargetSchema, (input, ctx) =>
   }),
 );
 
-export const updateIncidentSettingsAction = adminAction(incidentSettingsSchema, async (input, ctx) => {
+export const updateIncidentSettingsAction = orgAction("incidents:manage", incidentSettingsSchema, async (input, ctx) => {
   await updateIncidentSettings(actionActor(ctx), ctx.org.id, input);
   refreshOrgPages(ctx);
   return { ok: true, message: "Settings saved." };
 });
 
-export const dismissLeakReportAction = adminAction(tokenTargetSchema, async (input, ctx) => {
+export const dismissLeakReportAction = orgAction("incidents:manage", tokenTargetSchema, async (input, ctx) => {
   if (!(await dismissLeakReport(actionActor(ctx), ctx.org.id, input.tokenId))) return NOT_FOUND;
   refreshOrgPages(ctx);
   return { ok: true, message: "Leak report dismissed." };
 });
 
 /** "Which token is this?": looks pasted text up across every org the caller administers. */
-export const lookupTokenAction = adminAction(lookupSchema, async (input, ctx): Promise<ActionState<{ results: LookupResult[] }>> => {
+export const lookupTokenAction = orgAction("incidents:manage", lookupSchema, async (input, ctx): Promise<ActionState<{ results: LookupResult[] }>> => {
   const results = await lookupTokens(actionActor(ctx), ctx.org.id, input.text);
   if (results.length === 0) {
     return { ok: false, code: "INVALID", errors: { text: ["No Keyward token (kw_…) found in this text."] }, message: "Nothing to look up." };
@@ -125,7 +126,7 @@ export const lookupTokenAction = adminAction(lookupSchema, async (input, ctx): P
  * One-click rotate from a lookup result, in the token's own org (`orgSlug` names it; the caller
  * must administer it). The new value is shown once.
  */
-export const quickRotateAction = adminAction(quickRotateSchema, (input, ctx) =>
+export const quickRotateAction = orgAction("tokens:manage", quickRotateSchema, (input, ctx) =>
   guarded(async (): Promise<ActionState<{ name: string; value: string; previousValueValidUntil: string | null }>> => {
     const rotated = await rotateToken(actionActor(ctx), ctx.org.id, input.tokenId, { graceSeconds: input.graceHours * 3600 });
     if (!rotated) return NOT_FOUND;
@@ -143,7 +144,7 @@ export const quickRotateAction = adminAction(quickRotateSchema, (input, ctx) =>
 );
 
 /** One-click disable from a lookup result, in the token's own org. */
-export const quickDisableAction = adminAction(tokenTargetSchema, (input, ctx) =>
+export const quickDisableAction = orgAction("tokens:manage", tokenTargetSchema, (input, ctx) =>
   guarded(async () => {
     const token = await setTokenEnabled(actionActor(ctx), ctx.org.id, input.tokenId, false);
     if (!token) return NOT_FOUND;

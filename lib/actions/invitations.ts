@@ -3,7 +3,7 @@
 import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
 import { revalidatePath } from "next/cache";
-import { actionActor, type ActionInput, type ActionState, adminAction, fieldErrors, inputToObject } from "@/lib/auth/action";
+import { actionActor, type ActionInput, type ActionState, fieldErrors, inputToObject, orgAction } from "@/lib/auth/action";
 import { INVITE_COOKIE } from "@/lib/auth/github";
 import { signIn } from "@/lib/auth/next-auth";
 import { hashPassword } from "@/lib/auth/password";
@@ -40,9 +40,9 @@ export type InviteOutcome = {
 
 export type InviteResult = { outcomes: InviteOutcome[]; skipped: { invitee: string; reason: string }[] };
 
-function refusal(reason: "not_found" | "forbidden" | "last_admin", notFound = "Not found."): ActionState<never> {
-  if (reason === "forbidden") return { ok: false, code: "FORBIDDEN", message: "Only organization admins can do this." };
-  return { ok: false, code: "NOT_FOUND", message: notFound };
+// The one refusal an invitation change returns; a caller who lost members:manage meanwhile is answered by orgAction.
+function notFound(message = "Not found."): ActionState<never> {
+  return { ok: false, code: "NOT_FOUND", message };
 }
 
 async function deliver(invitation: IssuedInvitation, orgName: string, inviterName: string): Promise<InviteOutcome> {
@@ -61,11 +61,11 @@ async function deliver(invitation: IssuedInvitation, orgName: string, inviterNam
 
 const SKIP_REASONS = { already_member: "already a member", already_invited: "already invited (re-send it from the list below)" } as const;
 
-export const inviteMembers = adminAction(inviteSchema, async (input, ctx): Promise<ActionState<InviteResult>> => {
+export const inviteMembers = orgAction("members:manage", inviteSchema, async (input, ctx): Promise<ActionState<InviteResult>> => {
   const parsed = parseInvitees(input.kind, input.invitees);
   if (!parsed.ok) return { ok: false, code: "INVALID", errors: { invitees: parsed.errors }, message: "Please correct the highlighted fields." };
   const result = await createInvitations(actionActor(ctx), ctx.org.id, parsed.invitees, input.role);
-  if (!result.ok) return refusal(result.reason);
+  if (!result.ok) return notFound();
   // Mail goes out after the invitations are committed, never from inside the transaction.
   const outcomes: InviteOutcome[] = [];
   for (const invitation of result.created) outcomes.push(await deliver(invitation, ctx.org.name, ctx.user.name ?? ctx.user.email));
@@ -78,16 +78,16 @@ export const inviteMembers = adminAction(inviteSchema, async (input, ctx): Promi
   return { ok: outcomes.length > 0, message, data: { outcomes, skipped } };
 });
 
-export const revokeInvitation = adminAction(invitationTargetSchema, async (input, ctx): Promise<ActionState> => {
+export const revokeInvitation = orgAction("members:manage", invitationTargetSchema, async (input, ctx): Promise<ActionState> => {
   const result = await revokeInvitationLink(actionActor(ctx), ctx.org.id, input.invitationId);
-  if (!result.ok) return refusal(result.reason, "That invitation is no longer open.");
+  if (!result.ok) return notFound("That invitation is no longer open.");
   revalidatePath(`/${ctx.org.slug}/members`);
   return { ok: true, message: "Invitation revoked. Its link no longer works." };
 });
 
-export const resendInvitation = adminAction(invitationTargetSchema, async (input, ctx): Promise<ActionState<InviteOutcome>> => {
+export const resendInvitation = orgAction("members:manage", invitationTargetSchema, async (input, ctx): Promise<ActionState<InviteOutcome>> => {
   const result = await resendInvitationLink(actionActor(ctx), ctx.org.id, input.invitationId);
-  if (!result.ok) return refusal(result.reason, "That invitation is no longer open.");
+  if (!result.ok) return notFound("That invitation is no longer open.");
   const outcome = await deliver(result.invitation, ctx.org.name, ctx.user.name ?? ctx.user.email);
   revalidatePath(`/${ctx.org.slug}/members`);
   return {

@@ -2,7 +2,7 @@
 
 import { redirect } from "next/navigation";
 import { revalidatePath } from "next/cache";
-import { actionActor, type ActionState, adminAction, memberAction } from "@/lib/auth/action";
+import { actionActor, type ActionState, orgAction } from "@/lib/auth/action";
 import {
   changeMemberRole as changeRole,
   leaveOrg,
@@ -21,13 +21,13 @@ import {
 
 const LAST_ADMIN_MESSAGE = "An organization needs at least one admin. Make someone else an admin first.";
 
-function refusal(reason: "not_found" | "forbidden" | "last_admin"): ActionState<never> {
+// A caller who lost members:manage meanwhile never gets here: orgAction answers that (FORBIDDEN / NOT_FOUND).
+function refusal(reason: "not_found" | "last_admin"): ActionState<never> {
   if (reason === "last_admin") return { ok: false, code: "CONFLICT", message: LAST_ADMIN_MESSAGE };
-  if (reason === "forbidden") return { ok: false, code: "FORBIDDEN", message: "Only organization admins can do this." };
   return { ok: false, code: "NOT_FOUND", message: "That person is not a member of this organization." };
 }
 
-export const changeMemberRole = adminAction(changeRoleSchema, async (input, ctx): Promise<ActionState> => {
+export const changeMemberRole = orgAction("members:manage", changeRoleSchema, async (input, ctx): Promise<ActionState> => {
   const result = await changeRole(actionActor(ctx), ctx.org.id, input.userId, input.role);
   if (!result.ok) return refusal(result.reason);
   revalidatePath(`/${ctx.org.slug}`, "layout");
@@ -37,7 +37,7 @@ export const changeMemberRole = adminAction(changeRoleSchema, async (input, ctx)
 export type RemovalResult = { email: string; exposedTokens: ExposedToken[] };
 
 /** Removes a member (ending their sessions) and lists the token values they know, for the offboarding step. */
-export const removeMember = adminAction(removeMemberSchema, async (input, ctx): Promise<ActionState<RemovalResult>> => {
+export const removeMember = orgAction("members:manage", removeMemberSchema, async (input, ctx): Promise<ActionState<RemovalResult>> => {
   const result = await removeFromOrg(actionActor(ctx), ctx.org.id, input.userId);
   if (!result.ok) return refusal(result.reason);
   revalidatePath(`/${ctx.org.slug}`, "layout");
@@ -46,14 +46,14 @@ export const removeMember = adminAction(removeMemberSchema, async (input, ctx): 
 });
 
 /** A member leaves the org on their own. */
-export const leaveOrganization = memberAction(leaveOrgSchema, async (_input, ctx): Promise<ActionState> => {
+export const leaveOrganization = orgAction("org:leave", leaveOrgSchema, async (_input, ctx): Promise<ActionState> => {
   const result = await leaveOrg(actionActor(ctx), ctx.org.id);
   if (!result.ok) return refusal(result.reason);
   revalidatePath("/", "layout");
   redirect("/");
 });
 
-export const updateGithubJoinSetting = adminAction(githubOrgSettingSchema, async (input, ctx): Promise<ActionState> => {
+export const updateGithubJoinSetting = orgAction("members:manage", githubOrgSettingSchema, async (input, ctx): Promise<ActionState> => {
   const result = await setGithubOrgLogin(actionActor(ctx), ctx.org.id, input.githubOrg || null);
   if (!result.ok) return refusal(result.reason);
   revalidatePath(`/${ctx.org.slug}/members`);
@@ -72,7 +72,8 @@ export type OffboardingRotation = { rotated: string[]; skipped: string[] };
  * person has seen. The list is worked out here on the server, not taken from the form, and each
  * rotation goes through the one token rotation (its own audit event, version-guarded).
  */
-export const rotateExposedTokens = adminAction(
+export const rotateExposedTokens = orgAction(
+  "tokens:manage",
   rotateExposedTokensSchema,
   async (input, ctx): Promise<ActionState<OffboardingRotation>> => {
     if (!(await hasDeparted(ctx.org.id, input.userId))) {

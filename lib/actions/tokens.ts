@@ -1,7 +1,7 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
-import { actionActor, type ActionContext, type ActionState, adminAction, memberAction } from "@/lib/auth/action";
+import { actionActor, type ActionContext, type ActionState, orgAction } from "@/lib/auth/action";
 import {
   createToken,
   isTokenConflict,
@@ -15,8 +15,8 @@ import {
 import { TokenDecryptionError } from "@/lib/tokens";
 import { createTokenSchema, rotateTokenSchema, tokenTargetSchema, updateTokenSchema } from "@/lib/validations/token";
 
-// Every action here is a public POST endpoint: who may call it is declared by its wrapper
-// (adminAction / memberAction), which also scopes it to the org named by `orgSlug` and refuses
+// Every action here is a public POST endpoint: the permission it needs is declared by its wrapper
+// (orgAction), which also scopes it to the org named by `orgSlug` and refuses
 // unknown fields. Responses to server actions carry `Cache-Control: no-store` (set by Next.js
 // for every action response; the e2e tests check it on reveal).
 
@@ -43,7 +43,7 @@ async function guarded<T>(run: () => Promise<ActionState<T>>): Promise<ActionSta
   }
 }
 
-export const createTokenAction = adminAction(createTokenSchema, (input, ctx) =>
+export const createTokenAction = orgAction("tokens:manage", createTokenSchema, (input, ctx) =>
   guarded(async (): Promise<ActionState<NewTokenValue>> => {
     const { token, plaintext } = await createToken(actionActor(ctx), ctx.org.id, input);
     refreshOrgPages(ctx);
@@ -55,7 +55,7 @@ export const createTokenAction = adminAction(createTokenSchema, (input, ctx) =>
   }),
 );
 
-export const updateTokenAction = adminAction(updateTokenSchema, (input, ctx) =>
+export const updateTokenAction = orgAction("tokens:manage", updateTokenSchema, (input, ctx) =>
   guarded(async () => {
     const { tokenId, expectedVersion, ...patch } = input;
     const token = await updateToken(actionActor(ctx), ctx.org.id, tokenId, patch, { expectedVersion });
@@ -65,7 +65,7 @@ export const updateTokenAction = adminAction(updateTokenSchema, (input, ctx) =>
   }),
 );
 
-export const rotateTokenAction = adminAction(rotateTokenSchema, (input, ctx) =>
+export const rotateTokenAction = orgAction("tokens:manage", rotateTokenSchema, (input, ctx) =>
   guarded(async (): Promise<ActionState<NewTokenValue>> => {
     const rotated = await rotateToken(actionActor(ctx), ctx.org.id, input.tokenId, {
       graceSeconds: input.graceHours * 3600,
@@ -88,7 +88,7 @@ export const rotateTokenAction = adminAction(rotateTokenSchema, (input, ctx) =>
   }),
 );
 
-export const disableTokenAction = adminAction(tokenTargetSchema, (input, ctx) =>
+export const disableTokenAction = orgAction("tokens:manage", tokenTargetSchema, (input, ctx) =>
   guarded(async () => {
     const token = await setTokenEnabled(actionActor(ctx), ctx.org.id, input.tokenId, false);
     if (!token) return NOT_FOUND;
@@ -97,7 +97,7 @@ export const disableTokenAction = adminAction(tokenTargetSchema, (input, ctx) =>
   }),
 );
 
-export const enableTokenAction = adminAction(tokenTargetSchema, (input, ctx) =>
+export const enableTokenAction = orgAction("tokens:manage", tokenTargetSchema, (input, ctx) =>
   guarded(async () => {
     const token = await setTokenEnabled(actionActor(ctx), ctx.org.id, input.tokenId, true);
     if (!token) return NOT_FOUND;
@@ -106,7 +106,7 @@ export const enableTokenAction = adminAction(tokenTargetSchema, (input, ctx) =>
   }),
 );
 
-export const revokeTokenAction = adminAction(tokenTargetSchema, (input, ctx) =>
+export const revokeTokenAction = orgAction("tokens:manage", tokenTargetSchema, (input, ctx) =>
   guarded(async () => {
     const token = await revokeToken(actionActor(ctx), ctx.org.id, input.tokenId);
     if (!token) return NOT_FOUND;
@@ -116,7 +116,7 @@ export const revokeTokenAction = adminAction(tokenTargetSchema, (input, ctx) =>
 );
 
 /** Copy/reveal for members and admins: the token must be visible to the caller; every reveal is audited. */
-export const revealTokenAction = memberAction(tokenTargetSchema, (input, ctx) =>
+export const revealTokenAction = orgAction("tokens:reveal", tokenTargetSchema, (input, ctx) =>
   guarded(async (): Promise<ActionState<{ value: string }>> => {
     let value: string | null;
     try {

@@ -1,7 +1,7 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
-import { actionActor, adminAction, type ActionState } from "@/lib/auth/action";
+import { actionActor, type ActionState, orgAction } from "@/lib/auth/action";
 import { getTokenScopeUsage } from "@/lib/db/queries/usage";
 import { db } from "@/lib/db/client";
 import { visibleTokensWhere } from "@/lib/db/queries/tokens";
@@ -14,7 +14,7 @@ import { narrowScopesSchema } from "@/lib/validations/usage";
  * and must equal the list the admin was shown; the change goes through the one token-update
  * path (audited, version-guarded), so an edit made meanwhile is a conflict, not overwritten.
  */
-export const narrowTokenScopesAction = adminAction(narrowScopesSchema, async (input, ctx): Promise<ActionState> => {
+export const narrowTokenScopesAction = orgAction("tokens:manage", narrowScopesSchema, async (input, ctx): Promise<ActionState> => {
   const token = await db.apiToken.findFirst({
     where: { ...visibleTokensWhere(ctx.org.id, ctx.role), id: input.tokenId },
     select: { id: true, scopes: true, createdAt: true },

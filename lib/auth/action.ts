@@ -5,7 +5,7 @@ import { RoleChangedError } from "../db/org-lock";
 import { databaseUnavailableReason } from "../db/unavailable";
 import { fieldsNestedTooDeeply, JSON_TOO_DEEP_MESSAGE } from "../validations/json-depth";
 import { isStorableText, UNSTORABLE_MESSAGE, unstorableFields } from "../validations/text";
-import type { OrgRole } from "./permissions";
+import { can, type OrgRole, type Permission } from "./permissions";
 import { getRequestContext } from "./request-context";
 import { getCurrentUser, type CurrentUser } from "./session";
 
@@ -63,18 +63,27 @@ export function fieldErrors(error: z.ZodError): ActionState<never> {
   return { ok: false, code: "INVALID", errors: Object.fromEntries(errors), message: "Please correct the highlighted fields." };
 }
 
+const DECLARED_PERMISSIONS = new WeakMap<object, Permission>();
+
+/** The permission an action was declared with (undefined: not an org action), for the security registry's tests. */
+export function declaredPermission(action: object): Permission | undefined {
+  return DECLARED_PERMISSIONS.get(action);
+}
+
 /**
- * Declares who may call a server action and parses its input. The org comes from `orgSlug` in
- * the input and is checked against the caller's membership on every call; the handler only
- * runs for an authorized caller with valid input (unknown fields are refused, not ignored).
+ * Declares the permission a server action needs (lib/domain/members/policy.ts) and parses its
+ * input. The org comes from `orgSlug` in the input and is checked against the caller's
+ * membership on every call; the handler only runs for a caller whose role has `permission`,
+ * with valid input (unknown fields are refused, not ignored). The action's writes re-check the
+ * same permission inside their transaction (lib/db/org-lock.ts, inPermittedTransaction).
  */
-function orgAction<S extends z.ZodObject, T>(
-  roles: readonly OrgRole[],
+export function orgAction<S extends z.ZodObject, T = undefined>(
+  permission: Permission,
   schema: S,
   handler: (input: z.infer<S>, ctx: ActionContext) => Promise<ActionState<T>>,
 ) {
   const strictSchema = schema.extend({ orgSlug: orgSlugSchema }).strict();
-  return async function action(prev: ActionState<T> | undefined, rawInput: ActionInput): Promise<ActionState<T>> {
+  async function action(prev: ActionState<T> | undefined, rawInput: ActionInput): Promise<ActionState<T>> {
     try {
       return await authorizeAndRun(prev, rawInput);
     } catch (error) {
@@ -84,7 +93,9 @@ function orgAction<S extends z.ZodObject, T>(
       console.error(`keyward: a server action failed because the database is ${reason}`, error);
       return { ok: false, code: "UNAVAILABLE", message: UNAVAILABLE_MESSAGES[reason] };
     }
-  };
+  }
+  DECLARED_PERMISSIONS.set(action, permission);
+  return action;
 
   async function authorizeAndRun(_prev: ActionState<T> | undefined, rawInput: ActionInput): Promise<ActionState<T>> {
     const user = await getCurrentUser();
@@ -98,7 +109,7 @@ function orgAction<S extends z.ZodObject, T>(
         })
       : null;
     if (!membership) return NOT_A_MEMBER;
-    if (!roles.includes(membership.role)) return NOT_AN_ADMIN;
+    if (!can(membership.role, permission)) return NOT_PERMITTED;
     // Depth first: the text check below and zod walk the input, and deep input is refused unwalked.
     const tooDeep = fieldsNestedTooDeeply(input);
     if (tooDeep.length > 0) return invalidFields(tooDeep, JSON_TOO_DEEP_MESSAGE);
@@ -112,7 +123,7 @@ function orgAction<S extends z.ZodObject, T>(
       return await handler(rest as z.infer<S>, { user, org: membership.org, role: membership.role, ip, userAgent });
     } catch (error) {
       // Removed or demoted while this call was under way: the change's transaction re-checked and wrote nothing.
-      if (error instanceof RoleChangedError) return error.stillMember ? NOT_AN_ADMIN : NOT_A_MEMBER;
+      if (error instanceof RoleChangedError) return error.stillMember ? NOT_PERMITTED : NOT_A_MEMBER;
       throw error;
     }
   }
@@ -125,26 +136,11 @@ function invalidFields(fields: string[], message: string): ActionState<never> {
 
 // Not a member gets the same answer as a missing org: membership of an org is not disclosed.
 const NOT_A_MEMBER: ActionState<never> = { ok: false, code: "NOT_FOUND", message: "Not found." };
-const NOT_AN_ADMIN: ActionState<never> = { ok: false, code: "FORBIDDEN", message: "Only organization admins can do this." };
+// Every permission a member lacks is an admin's (lib/domain/members/policy.ts), so the message can say who may.
+const NOT_PERMITTED: ActionState<never> = { ok: false, code: "FORBIDDEN", message: "Only organization admins can do this." };
 
 const UNAVAILABLE_MESSAGES = {
   busy: "Keyward's database is busy right now. Try again in a moment.",
   full: "Keyward cannot save right now: its database is out of space. Tell your administrator.",
   unreachable: "Keyward cannot reach its database right now. Try again in a moment.",
 } as const;
-
-/** Only org admins. */
-export function adminAction<S extends z.ZodObject, T = undefined>(
-  schema: S,
-  handler: (input: z.infer<S>, ctx: ActionContext) => Promise<ActionState<T>>,
-) {
-  return orgAction(["ADMIN"], schema, handler);
-}
-
-/** Any member of the org (handlers must still apply per-object rules such as token visibility). */
-export function memberAction<S extends z.ZodObject, T = undefined>(
-  schema: S,
-  handler: (input: z.infer<S>, ctx: ActionContext) => Promise<ActionState<T>>,
-) {
-  return orgAction(["ADMIN", "MEMBER"], schema, handler);
-}

@@ -1,19 +1,4 @@
-// The one role → permission table. The server enforces it; the UI reads it only to hide
-// or disable what the server would refuse anyway.
-export type OrgRole = "ADMIN" | "MEMBER";
-
-export const PERMISSIONS = {
-  "tokens:view": ["ADMIN", "MEMBER"],
-  "tokens:manage": ["ADMIN"],
-  "members:view": ["ADMIN", "MEMBER"],
-  "members:manage": ["ADMIN"],
-  "usage:view": ["ADMIN", "MEMBER"],
-  "audit:view": ["ADMIN"],
-  "incidents:manage": ["ADMIN"],
-} as const satisfies Record<string, readonly OrgRole[]>;
-
-export type Permission = keyof typeof PERMISSIONS;
-
-export function can(role: OrgRole, permission: Permission): boolean {
-  return (PERMISSIONS[permission] as readonly OrgRole[]).includes(role);
-}
+// The role → permission table lives with the members' rules (lib/domain/members/policy.ts), where
+// the mutation layer and the REST API, which run outside Next.js, read it too. Re-exported here
+// for the dashboard: actions and pages ask `can(role, permission)`, never compare roles.
+export { can, holdersOf, ORG_ROLES, PERMISSIONS, rolesWith, type OrgRole, type Permission } from "../domain/members/policy";

@@ -3,7 +3,8 @@ import { checkTokenFormat, deserializeScopes, hashTokenValue, maskToken, scopeGr
 import { parseAddressRange, type IncidentAction, type IncidentFilter } from "../validations/incident";
 import { recordAudit, type AuditActor } from "./audit";
 import { db } from "./client";
-import { inRoleCheckedTransaction, roleInTransaction } from "./org-lock";
+import { can, rolesWith } from "../domain/members/policy";
+import { inPermittedTransaction, roleInTransaction } from "./org-lock";
 import type { Prisma } from "./generated/sqlite/client";
 import {
   endGracePeriod,
@@ -26,15 +27,13 @@ import { displayStatus, type TokenDisplayStatus, type TokenVisibility } from "./
 
 export type UserActor = Extract<TokenActor, { kind: "user" }>;
 
-const ADMINS = ["ADMIN"] as const;
-
 /**
- * Every write here is made for an admin: in a transaction that first re-checks, under the org's
- * membership lock, that they still are one, so an admin removed or demoted while a request (or
- * a bulk run) is under way cannot finish it (RoleChangedError; the action answers as for a non-admin).
+ * Every write here is made for someone who may manage incidents: in a transaction that first
+ * re-checks, under the org's membership lock, that they still may, so an admin removed or demoted
+ * while a request (or a bulk run) is under way cannot finish it (RoleChangedError).
  */
 function asAdmin<T>(actor: UserActor, orgId: string, write: (tx: Tx) => Promise<T>, options?: { maxWait?: number; timeout?: number }): Promise<T> {
-  return inRoleCheckedTransaction(actor.userId, orgId, ADMINS, write, options);
+  return inPermittedTransaction(actor, orgId, "incidents:manage", write, options);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -385,7 +384,8 @@ export async function resumeStalledIncidents(now = new Date()): Promise<{ incide
   const results: { incidentId: string; result: RunResult | { outcome: "failed"; error: unknown } }[] = [];
   for (const incident of stalled) {
     const userId = incident.createdById!;
-    if ((await roleInTransaction(db, incident.orgId, userId)) !== "ADMIN") continue;
+    const role = await roleInTransaction(db, incident.orgId, userId);
+    if (role === null || !can(role, "incidents:manage")) continue;
     const actor: UserActor = { kind: "user", userId, label: incident.createdByLabel, ip: null, userAgent: null };
     const result = await runIncident(incident.id, actor, {
       onClaimed: async () =>
@@ -544,7 +544,7 @@ export async function lookupTokens(actor: UserActor, fromOrgId: string, text: st
           continue;
         }
         const row = await tx.apiTokenValue.findFirst({
-          where: { hash: hashTokenValue(value), token: { org: { memberships: { some: { userId: actor.userId, role: "ADMIN" } } } } },
+          where: { hash: hashTokenValue(value), token: { org: { memberships: { some: { userId: actor.userId, role: { in: rolesWith("incidents:manage") } } } } } },
           select: {
             id: true,
             orgId: true,

@@ -6,7 +6,7 @@ import type { OrgRole } from "../auth/permissions";
 import type { Invitee } from "../validations/member";
 import { recordAudit, type AuditActor } from "./audit";
 import { db, type Db } from "./client";
-import { lockOrgMemberships, roleInTransaction } from "./org-lock";
+import { inPermittedTransaction } from "./org-lock";
 
 /** A transaction's client. */
 export type Tx = Omit<Db, "$connect" | "$disconnect" | "$on" | "$use" | "$extends" | "$transaction">;
@@ -14,33 +14,22 @@ export type Tx = Omit<Db, "$connect" | "$disconnect" | "$on" | "$use" | "$extend
 /** Who makes a membership change, as the audit log records it. */
 export type MemberActor = { userId: string; label: string; ip: string | null; userAgent: string | null };
 
-type Refusal = "not_found" | "forbidden" | "last_admin";
+// A caller who lost the permission meanwhile is not a refusal here: inPermittedTransaction throws
+// RoleChangedError, which the action answers as it answers every other write (FORBIDDEN / NOT_FOUND).
+type Refusal = "not_found" | "last_admin";
 export type MembershipChangeResult = { ok: true; email: string } | { ok: false; reason: Refusal };
 
 function auditActor(actor: MemberActor): AuditActor {
   return { type: "user", userId: actor.userId, label: actor.label };
 }
 
-/** The caller is still an admin now, inside the transaction: an admin removed mid-request cannot finish. */
-async function isStillAdmin(tx: Tx, orgId: string, userId: string): Promise<boolean> {
-  return (await roleInTransaction(tx, orgId, userId)) === "ADMIN";
-}
-
 async function otherAdminsExist(tx: Tx, orgId: string, userId: string): Promise<boolean> {
   return (await tx.membership.count({ where: { orgId, role: "ADMIN", userId: { not: userId } } })) > 0;
 }
 
-/** Runs an admin's membership change with the org locked and the admin's role re-checked. */
-async function asAdmin<T>(
-  actor: MemberActor,
-  orgId: string,
-  change: (tx: Tx) => Promise<T | { ok: false; reason: Refusal }>,
-): Promise<T | { ok: false; reason: Refusal }> {
-  return db.$transaction(async (tx) => {
-    if (!(await lockOrgMemberships(tx, orgId))) return { ok: false as const, reason: "not_found" as const };
-    if (!(await isStillAdmin(tx, orgId, actor.userId))) return { ok: false as const, reason: "forbidden" as const };
-    return change(tx);
-  });
+/** Runs a change to the org's members with the org locked and the caller's members:manage re-checked. */
+function managingMembers<T>(actor: MemberActor, orgId: string, change: (tx: Tx) => Promise<T>): Promise<T> {
+  return inPermittedTransaction(actor, orgId, "members:manage", change);
 }
 
 export async function changeMemberRole(
@@ -49,7 +38,7 @@ export async function changeMemberRole(
   userId: string,
   role: OrgRole,
 ): Promise<MembershipChangeResult> {
-  return asAdmin(actor, orgId, async (tx) => {
+  return managingMembers(actor, orgId, async (tx) => {
     const target = await tx.membership.findUnique({
       where: { userId_orgId: { userId, orgId } },
       select: { id: true, role: true, user: { select: { email: true } } },
@@ -77,7 +66,7 @@ export async function changeMemberRole(
  * team expects when someone is removed (they sign in again for any other org).
  */
 export async function removeMember(actor: MemberActor, orgId: string, userId: string): Promise<MembershipChangeResult> {
-  return asAdmin(actor, orgId, async (tx) => {
+  return managingMembers(actor, orgId, async (tx) => {
     const target = await tx.membership.findUnique({
       where: { userId_orgId: { userId, orgId } },
       select: { id: true, role: true, user: { select: { email: true } } },
@@ -101,8 +90,7 @@ export async function removeMember(actor: MemberActor, orgId: string, userId: st
 
 /** A member leaves on their own; the last admin cannot (the org would be left without one). */
 export async function leaveOrg(actor: MemberActor, orgId: string): Promise<MembershipChangeResult> {
-  return db.$transaction(async (tx) => {
-    if (!(await lockOrgMemberships(tx, orgId))) return { ok: false, reason: "not_found" };
+  return inPermittedTransaction(actor, orgId, "org:leave", async (tx): Promise<MembershipChangeResult> => {
     const own = await tx.membership.findUnique({
       where: { userId_orgId: { userId: actor.userId, orgId } },
       select: { id: true, role: true, user: { select: { email: true } } },
@@ -127,7 +115,7 @@ export type GithubOrgSettingResult = { ok: true } | { ok: false; reason: Refusal
 
 /** Sets (or with null, clears) "members of GitHub organization X may join". */
 export async function setGithubOrgLogin(actor: MemberActor, orgId: string, githubOrg: string | null): Promise<GithubOrgSettingResult> {
-  return asAdmin(actor, orgId, async (tx) => {
+  return managingMembers(actor, orgId, async (tx) => {
     const before = await tx.org.findUniqueOrThrow({ where: { id: orgId }, select: { githubOrgLogin: true } });
     if (before.githubOrgLogin === githubOrg) return { ok: true };
     await tx.org.update({ where: { id: orgId }, data: { githubOrgLogin: githubOrg } });
@@ -167,7 +155,7 @@ export async function createInvitations(
   role: OrgRole,
   now = new Date(),
 ): Promise<{ ok: true; created: IssuedInvitation[]; skipped: SkippedInvitee[] } | { ok: false; reason: Refusal }> {
-  return asAdmin(actor, orgId, async (tx) => {
+  return managingMembers(actor, orgId, async (tx) => {
     const created: IssuedInvitation[] = [];
     const skipped: SkippedInvitee[] = [];
     for (const invitee of invitees) {
@@ -221,7 +209,7 @@ export async function revokeInvitation(
   invitationId: string,
   now = new Date(),
 ): Promise<{ ok: true } | { ok: false; reason: Refusal }> {
-  return asAdmin(actor, orgId, async (tx) => {
+  return managingMembers(actor, orgId, async (tx) => {
     // Only an unused, unrevoked invitation of this org; the guard makes a used link stay used.
     const revoked = await tx.invitation.updateMany({
       where: { id: invitationId, orgId, acceptedAt: null, revokedAt: null },
@@ -249,7 +237,7 @@ export async function resendInvitation(
   invitationId: string,
   now = new Date(),
 ): Promise<{ ok: true; invitation: IssuedInvitation } | { ok: false; reason: Refusal }> {
-  return asAdmin(actor, orgId, async (tx) => {
+  return managingMembers(actor, orgId, async (tx) => {
     const secret = newInvitationSecret();
     const updated = await tx.invitation.updateMany({
       where: { id: invitationId, orgId, acceptedAt: null, revokedAt: null },

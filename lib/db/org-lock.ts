@@ -1,11 +1,10 @@
-// Re-checking the caller's role inside the transaction that makes a change. The action wrapper
-// (lib/auth/action.ts) checks membership before the change starts; an admin removed or demoted in
-// the meantime must not get to finish it.
+// Re-checking the caller's permission inside the transaction that makes a change. The action
+// wrapper (lib/auth/action.ts) checks it before the change starts; a person removed or demoted
+// in the meantime must not get to finish it.
+import { can, type OrgRole, type Permission } from "../domain/members/policy";
 import { db, type Db } from "./client";
 
 type Tx = Omit<Db, "$connect" | "$disconnect" | "$on" | "$extends" | "$transaction">;
-
-export type OrgRoleName = "ADMIN" | "MEMBER";
 
 /**
  * Serializes with membership changes of one org: a no-op write on the org row, which PostgreSQL
@@ -19,12 +18,16 @@ export async function lockOrgMemberships(tx: Pick<Tx, "$executeRaw">, orgId: str
 }
 
 /** The caller's role in the org as committed now (after lockOrgMemberships), or null if not a member. */
-export async function roleInTransaction(tx: Pick<Tx, "membership">, orgId: string, userId: string): Promise<OrgRoleName | null> {
+export async function roleInTransaction(tx: Pick<Tx, "membership">, orgId: string, userId: string): Promise<OrgRole | null> {
   const membership = await tx.membership.findUnique({ where: { userId_orgId: { userId, orgId } }, select: { role: true } });
   return membership?.role ?? null;
 }
 
-/** The caller lost the role a change needs while the request was under way; nothing was written. */
+/**
+ * The caller lost the permission a change needs while the request was under way; nothing was
+ * written. Still a member (demoted): the action answers FORBIDDEN; removed: NOT_FOUND, as for
+ * anyone outside the org.
+ */
 export class RoleChangedError extends Error {
   constructor(readonly stillMember: boolean) {
     super(stillMember ? "Only organization admins can do this." : "Not found.");
@@ -32,32 +35,24 @@ export class RoleChangedError extends Error {
   }
 }
 
-/** Locks the org's memberships and throws RoleChangedError unless the user still has one of `roles`. */
-export async function assertRoleInTransaction(
-  tx: Pick<Tx, "$executeRaw" | "membership">,
-  orgId: string,
-  userId: string,
-  roles: readonly OrgRoleName[],
-): Promise<void> {
-  if (!(await lockOrgMemberships(tx, orgId))) throw new RoleChangedError(false);
-  const role = await roleInTransaction(tx, orgId, userId);
-  if (role === null) throw new RoleChangedError(false);
-  if (!roles.includes(role)) throw new RoleChangedError(true);
-}
-
 /**
- * Runs a change a person makes for an org in a transaction that first re-checks, under the org
- * lock, that they still have one of `roles` (RoleChangedError otherwise, nothing written).
+ * Runs a change a person makes for an org in a transaction that first locks the org's
+ * memberships and re-reads their role, and goes on only if that role still has `permission`
+ * (RoleChangedError otherwise, nothing written). The one way every write made for a person
+ * starts; `change` gets the role as committed now.
  */
-export async function inRoleCheckedTransaction<T>(
-  userId: string,
+export async function inPermittedTransaction<T>(
+  actor: { userId: string },
   orgId: string,
-  roles: readonly OrgRoleName[],
-  change: (tx: Tx) => Promise<T>,
+  permission: Permission,
+  change: (tx: Tx, role: OrgRole) => Promise<T>,
   options: { maxWait?: number; timeout?: number } = {},
 ): Promise<T> {
   return db.$transaction(async (tx) => {
-    await assertRoleInTransaction(tx, orgId, userId, roles);
-    return change(tx);
+    if (!(await lockOrgMemberships(tx, orgId))) throw new RoleChangedError(false);
+    const role = await roleInTransaction(tx, orgId, actor.userId);
+    if (role === null) throw new RoleChangedError(false);
+    if (!can(role, permission)) throw new RoleChangedError(true);
+    return change(tx, role);
   }, options);
 }

@@ -13,7 +13,8 @@ import { visibleTokensWhere } from "../domain/tokens/visibility";
 import { decryptTokenValue, deserializeScopes, nextQuotaReset, serializeScopes, type QuotaWindow, type Scope } from "../tokens";
 import { auditRow, type AuditActor, type AuditEntry } from "./audit";
 import { db, type Db } from "./client";
-import { assertRoleInTransaction, lockOrgMemberships, roleInTransaction, type OrgRoleName } from "./org-lock";
+import { can, type OrgRole, type Permission } from "../domain/members/policy";
+import { inPermittedTransaction, lockOrgMemberships, roleInTransaction } from "./org-lock";
 import type { Prisma } from "./generated/sqlite/client";
 import { tokenDetailSelect, toTokenDetail, type TokenDetail, type TokenVisibility } from "./token-dto";
 import { mintTokenValue, newTokenRows } from "./token-store";
@@ -153,7 +154,7 @@ export async function createToken(
     },
     now,
   );
-  const token = await inTokenTransaction(actor, orgId, ADMINS, async (tx, authorize) => {
+  const token = await inTokenTransaction(actor, orgId, "tokens:manage", async (tx, authorize) => {
     const acting = authorize({ kind: "create", grant: { ...input, expiresAt, allowedNetworks } });
     // A token made by a token acts for the same admin (its authority ends with theirs).
     const onBehalfOfId = actor.kind === "token" ? (acting?.onBehalfOfId ?? null) : rows.token.onBehalfOfId;
@@ -185,7 +186,7 @@ export async function updateToken(
   options: { expectedVersion?: number } & MutationHooks = {},
 ): Promise<TokenDetail | null> {
   return retryStaleReads(options.expectedVersion === undefined, () =>
-    inTokenTransaction(actor, orgId, ADMINS, async (tx, authorize) => {
+    inTokenTransaction(actor, orgId, "tokens:manage", async (tx, authorize) => {
       const now = new Date();
       const before = await tx.apiToken.findFirst({
         where: { id: tokenId, orgId },
@@ -275,7 +276,7 @@ export async function rotateToken(
     throw new RangeError(`graceSeconds must be a whole number from 0 to ${MAX_GRACE_SECONDS}`);
   }
   const keyring = getKeyring();
-  return inTokenTransaction(actor, orgId, ADMINS, async (tx, authorize) => {
+  return inTokenTransaction(actor, orgId, "tokens:manage", async (tx, authorize) => {
     const now = new Date();
     const before = await tx.apiToken.findFirst({
       where: { id: tokenId, orgId },
@@ -350,7 +351,7 @@ export async function setTokenEnabled(
   hooks: MutationHooks = {},
 ): Promise<TokenDetail | null> {
   return retryStaleReads(true, () =>
-    inTokenTransaction(actor, orgId, ADMINS, async (tx, authorize) => {
+    inTokenTransaction(actor, orgId, "tokens:manage", async (tx, authorize) => {
       const now = new Date();
       const before = await tx.apiToken.findFirst({ where: { id: tokenId, orgId }, select: { status: true, version: true, visibility: true } });
       if (!before) return null;
@@ -380,7 +381,7 @@ export async function revokeToken(
   hooks: MutationHooks = {},
 ): Promise<TokenDetail | null> {
   return retryStaleReads(true, () =>
-    inTokenTransaction(actor, orgId, ADMINS, async (tx, authorize) => {
+    inTokenTransaction(actor, orgId, "tokens:manage", async (tx, authorize) => {
       const now = new Date();
       const before = await tx.apiToken.findFirst({ where: { id: tokenId, orgId }, select: { status: true, version: true, name: true, visibility: true } });
       if (!before) return null;
@@ -415,7 +416,7 @@ export async function endGracePeriod(
   options: { valueId?: string } & MutationHooks = {},
 ): Promise<TokenDetail | null> {
   return retryStaleReads(true, () =>
-    inTokenTransaction(actor, orgId, ADMINS, async (tx, authorize) => {
+    inTokenTransaction(actor, orgId, "tokens:manage", async (tx, authorize) => {
       const now = new Date();
       const before = await tx.apiToken.findFirst({ where: { id: tokenId, orgId }, select: { status: true, version: true, visibility: true } });
       if (!before) return null;
@@ -456,10 +457,13 @@ export async function revealToken(
   actor: TokenActor,
   orgId: string,
   tokenId: string,
-  viewerRole: "ADMIN" | "MEMBER",
+  viewerRole: OrgRole,
 ): Promise<string | null> {
   const keyring = getKeyring();
-  return inTokenTransaction(actor, orgId, viewerRole === "ADMIN" ? ADMINS : ANY_MEMBER, async (tx, authorize) => {
+  // Seeing admin-only tokens is a permission of its own: a caller who saw them when the request
+  // began must still hold it now, not merely be allowed to copy values.
+  const seesAdminOnly = can(viewerRole, "tokens:view-admin-only");
+  return inTokenTransaction(actor, orgId, seesAdminOnly ? "tokens:view-admin-only" : "tokens:reveal", async (tx, authorize) => {
     const token = await tx.apiToken.findFirst({
       where: { ...visibleTokensWhere(orgId, viewerRole), id: tokenId },
       select: {
@@ -484,15 +488,13 @@ export async function revealToken(
   });
 }
 
-const ADMINS = ["ADMIN"] as const;
-const ANY_MEMBER = ["ADMIN", "MEMBER"] as const;
-
 /** Checks a token change against the acting token's authority; returns the acting token (null for people and Keyward itself). */
 type Authorize = (change: TokenChange) => (ActingToken & { onBehalfOfId: string | null }) | null;
 
 /**
- * Runs one token change in its own transaction. A person's role is checked again inside it first
- * (an admin removed or demoted while the request was under way cannot finish it; RoleChangedError).
+ * Runs one token change in its own transaction. A person's permission is checked again inside it
+ * first (inPermittedTransaction: an admin removed or demoted while the request was under way cannot
+ * finish it; RoleChangedError).
  * A token's authority (lib/domain/tokens/authority.ts) is read inside it too, and every change
  * must pass it through `authorize` before writing: a refusal rolls back, is recorded in the
  * audit log with the token as actor, and throws TokenAuthorityError. Keyward itself (system)
@@ -501,13 +503,13 @@ type Authorize = (change: TokenChange) => (ActingToken & { onBehalfOfId: string 
 function inTokenTransaction<T>(
   actor: TokenActor,
   orgId: string,
-  roles: readonly OrgRoleName[],
+  permission: Permission,
   change: (tx: Tx, authorize: Authorize) => Promise<T>,
 ): Promise<T> {
+  if (actor.kind === "user") return inPermittedTransaction(actor, orgId, permission, (tx) => change(tx, () => null), TRANSACTION_OPTIONS);
   return auditRefusals(actor, orgId, () =>
     db.$transaction(async (tx) => {
-      if (actor.kind === "user") await assertRoleInTransaction(tx, orgId, actor.userId, roles);
-      if (actor.kind !== "token") return change(tx, () => null);
+      if (actor.kind === "system") return change(tx, () => null);
       const acting = await actingTokenInTransaction(tx, orgId, actor);
       return change(tx, (proposed) => {
         const refusal = refusalOf(acting, proposed);
@@ -608,7 +610,7 @@ async function actingTokenInTransaction(
     id: actor.tokenId,
     ...grantOf(row),
     valueReplaced: value.replacedAt !== null,
-    actsForAnAdmin: actsForAnAdmin(row.onBehalfOfId, () => role === "ADMIN"),
+    actsForAnAdmin: actsForAnAdmin(row.onBehalfOfId, () => role !== null && can(role, "tokens:manage")),
     onBehalfOfId: row.onBehalfOfId,
   };
 }

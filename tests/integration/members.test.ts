@@ -229,11 +229,15 @@ describe("the last admin", () => {
     const { org, admin } = await createTestOrg("race");
     const second = await addUser(org.id, "ADMIN", "second");
     const actor = (u: { id: string; email: string }) => ({ userId: u.id, label: u.email, ip: null, userAgent: null });
-    const results = await Promise.all([
+    const results = await Promise.allSettled([
       changeRoleAsActor(actor(admin), org.id, second.id, "MEMBER"),
       changeRoleAsActor(actor(second), org.id, admin.id, "MEMBER"),
     ]);
-    expect(results.filter((r) => r.ok)).toHaveLength(1);
+    // The loser is no longer an admin when its transaction re-checks: refused as demoted, nothing written.
+    expect(results.filter((r) => r.status === "fulfilled" && r.value.ok)).toHaveLength(1);
+    expect(results.filter((r) => r.status === "rejected")).toEqual([
+      { status: "rejected", reason: expect.objectContaining({ name: "RoleChangedError", stillMember: true }) },
+    ]);
     expect(await db.membership.count({ where: { orgId: org.id, role: "ADMIN" } })).toBe(1);
   });
 
@@ -243,8 +247,15 @@ describe("the last admin", () => {
     await actAs(admin);
     const asAdmin = callAction(removeMember, { orgSlug: org.slug, userId: second.id });
     const asSecond = removeAsActor({ userId: second.id, label: second.email, ip: null, userAgent: null }, org.id, admin.id);
-    const [a, b] = await Promise.all([asAdmin, asSecond]);
-    expect([a.ok, b.ok].filter(Boolean)).toHaveLength(1);
+    const [a, b] = await Promise.allSettled([asAdmin, asSecond]);
+    // The loser was removed first: its action is refused (its sessions ended, or NOT_FOUND), or its mutation throws RoleChangedError.
+    const losers = [a, b].filter((r) => !(r.status === "fulfilled" && r.value.ok));
+    expect(losers).toHaveLength(1);
+    expect(losers[0]).toEqual(
+      losers[0] === a
+        ? { status: "fulfilled", value: expect.objectContaining({ ok: false, code: expect.stringMatching(/^(UNAUTHENTICATED|NOT_FOUND)$/) }) }
+        : { status: "rejected", reason: expect.objectContaining({ name: "RoleChangedError", stillMember: false }) },
+    );
     expect(await db.membership.count({ where: { orgId: org.id, role: "ADMIN" } })).toBe(1);
   });
 });
@@ -296,10 +307,11 @@ describe("removal and demotion take effect on the next request", () => {
     expect((await callAction(removeMember, { orgSlug: org.slug, userId: second.id })).ok).toBe(true);
     // The removed admin's request already passed the wrapper's check; the write re-checks inside its transaction.
     const before = await membershipSnapshot(org.id);
-    const late = await changeRoleAsActor({ userId: second.id, label: second.email, ip: null, userAgent: null }, org.id, member.id, "ADMIN");
-    expect(late).toEqual({ ok: false, reason: "forbidden" });
-    const lateInvite = await createInvitations({ userId: second.id, label: second.email, ip: null, userAgent: null }, org.id, [{ email: "late@example.test" }], "ADMIN");
-    expect(lateInvite).toEqual({ ok: false, reason: "forbidden" });
+    // Not a member any more: the action answers NOT_FOUND, as it does for tokens and incidents.
+    const removed = expect.objectContaining({ name: "RoleChangedError", stillMember: false });
+    const lateActor = { userId: second.id, label: second.email, ip: null, userAgent: null };
+    await expect(changeRoleAsActor(lateActor, org.id, member.id, "ADMIN")).rejects.toEqual(removed);
+    await expect(createInvitations(lateActor, org.id, [{ email: "late@example.test" }], "ADMIN")).rejects.toEqual(removed);
     expect(await membershipSnapshot(org.id)).toEqual(before);
   });
 });

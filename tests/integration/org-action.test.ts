@@ -2,21 +2,21 @@ import pg from "pg";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { rotateTokenAction } from "@/lib/actions/tokens";
-import { adminAction, memberAction } from "@/lib/auth/action";
+import { orgAction } from "@/lib/auth/action";
 import { databaseProvider, db } from "@/lib/db/client";
 import { createToken, rotateToken } from "@/lib/db/token-mutations";
 import { actAs, createTestOrg } from "../support/request-as";
 
-// A throwaway action per wrapper: records that it ran, so refusals can be shown to change nothing.
+// Throwaway actions, one per kind of permission: each records that it ran, so refusals can be shown to change nothing.
 const calls: string[] = [];
 const renameSchema = z.object({ name: z.string().min(1).max(10) });
-const adminOnly = adminAction(renameSchema, async (input, ctx) => {
+const adminOnly = orgAction("tokens:manage", renameSchema, async (input, ctx) => {
   calls.push(`${ctx.org.slug}:${input.name}:${ctx.user.email}:${ctx.ip}`);
   return { ok: true };
 });
-const anyMember = memberAction(z.object({}), async (_input, ctx) => ({ ok: true, data: ctx.role }));
+const anyMember = orgAction("tokens:reveal", z.object({}), async (_input, ctx) => ({ ok: true, data: ctx.role }));
 
-describe("adminAction / memberAction", () => {
+describe("orgAction(permission, schema, fn)", () => {
   let acme: Awaited<ReturnType<typeof createTestOrg>>;
   let other: Awaited<ReturnType<typeof createTestOrg>>;
   beforeAll(async () => {
@@ -70,7 +70,7 @@ describe("adminAction / memberAction", () => {
     expect(await adminOnly(undefined, { orgSlug: acme.org.slug, name: "x" })).toMatchObject({ code: "UNAUTHENTICATED" });
   });
 
-  it("memberAction lets members and admins in, and nobody else", async () => {
+  it("a permission members hold lets members and admins in, and nobody else", async () => {
     await actAs(acme.member);
     expect(await anyMember(undefined, { orgSlug: acme.org.slug })).toMatchObject({ ok: true, data: "MEMBER" });
     await actAs(other.admin);
@@ -86,7 +86,7 @@ describe("adminAction / memberAction", () => {
     const { token } = await createToken(actor, org.org.id, settings);
     // Stands for another admin's removal or demotion landing between the wrapper's check and the change.
     const rotateAfter = (change: () => Promise<unknown>) =>
-      adminAction(z.object({}), async (_input, ctx) => {
+      orgAction("tokens:manage", z.object({}), async (_input, ctx) => {
         await change();
         await rotateToken({ ...actor, userId: ctx.user.id }, ctx.org.id, token.id, { graceSeconds: 0 });
         return { ok: true };
@@ -107,7 +107,7 @@ describe("adminAction / memberAction", () => {
     ["out of space", { kind: "postgres", code: "53100", message: "could not extend file" }, /out of space/],
     ["out of reach", Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }), /cannot reach/],
   ])("a database that is %s gives a clear refusal, not a 500", async (_label, failure, message) => {
-    const failing = adminAction(z.object({}), async () => {
+    const failing = orgAction("tokens:manage", z.object({}), async () => {
       throw new Error("query failed", { cause: failure });
     });
     await actAs(acme.admin);
@@ -121,7 +121,7 @@ describe("adminAction / memberAction", () => {
   });
 
   it("any other failure is still thrown (a real bug must not pass for a busy database)", async () => {
-    const failing = adminAction(z.object({}), async () => {
+    const failing = orgAction("tokens:manage", z.object({}), async () => {
       throw new TypeError("a bug");
     });
     await actAs(acme.admin);

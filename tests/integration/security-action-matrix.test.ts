@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { declaredPermission } from "@/lib/auth/action";
+import { can } from "@/lib/auth/permissions";
 import { db } from "@/lib/db/client";
 import { invokeAction, serverActionsInCode, toFormData, type ServerAction } from "../security/actions";
 import { ACTIONS, MASS_ASSIGNMENT_FIELDS, type ActionEntry } from "../security/registry";
@@ -36,6 +38,18 @@ describe("the registry covers the code", () => {
     expect(inCode.filter((id) => !listed.includes(id)), "server actions without an expected outcome in tests/security/registry.ts").toEqual([]);
     expect(listed.filter((id) => !inCode.includes(id)), "registry entries for actions that no longer exist").toEqual([]);
     expect(inCode.length).toBeGreaterThan(20);
+  });
+
+  it("names, for every org action, the permission its code declares, and members are refused exactly what they lack", () => {
+    for (const [id, entry] of Object.entries(ACTIONS)) {
+      const declared = declaredPermission(actions.get(id)!);
+      if (entry.public) {
+        expect(declared, `${id} is public in the registry but declared with a permission`).toBeUndefined();
+        continue;
+      }
+      expect(declared, `${id}: the permission in tests/security/registry.ts`).toBe(entry.permission);
+      expect(entry.expected.member === "FORBIDDEN", `${id}: a member's outcome vs. can("MEMBER", "${declared}")`).toBe(!can("MEMBER", declared!));
+    }
   });
 
   it("declares an outcome for every caller of every action", () => {

@@ -13,11 +13,11 @@ import { actAsCaller, addToken, createWorld, worldSnapshot, type World, type Wor
 //    (tests/security/statement-log.ts), including the bulk run it leaves going in the background.
 //    Each write must sit in a transaction that first locked the org's memberships and then read
 //    the caller's membership row; a write outside a transaction, or in one that skipped the
-//    re-check, fails the test. A check that only looked for assertRoleInTransaction in the source
+//    re-check, fails the test. A check that only looked for inPermittedTransaction in the source
 //    would miss a write made before it or in a second transaction; this sees the writes themselves.
-// 2. By behaviour: the caller is demoted (or, for what members may do, removed) at the last moment
-//    the action wrapper cannot see, just before the action's first transaction begins. The call
-//    must answer as for a non-admin (non-member) and change nothing else.
+// 2. By behaviour: the caller is demoted or removed (for what members may do: removed) at the last
+//    moment the action wrapper cannot see, just before the action's first transaction begins. The
+//    call must answer as for a non-admin (non-member) and change nothing else.
 //
 // Actions without an org (sign-in, sign-out, accepting an invitation) have no role to re-check.
 
@@ -86,18 +86,23 @@ describe("every write an org action makes is re-checked inside its transaction",
 });
 
 describe("an admin demoted or removed after the action's authorization, before its transaction", () => {
-  it.each(ORG_ACTIONS)("%s: refused, and nothing changes but the membership", async (id, entry) => {
+  // Admin-only actions: demoted to member (FORBIDDEN) or removed (NOT_FOUND, as for any outsider,
+  // whatever the action). What members may do too: removed from the org.
+  const cells = ORG_ACTIONS.flatMap(([id, entry]) =>
+    (membersMayCall(entry) ? (["remove"] as const) : (["demote", "remove"] as const)).map((change) => [id, change, entry] as const),
+  );
+
+  it.each(cells)("%s, %sd: refused, and nothing changes but the membership", async (id, change, entry) => {
     const world = await createWorld();
     const input = inputFor(entry, await entry.input(world), world);
     const admin = await callerFor(world, "admin");
     const before = await worldSnapshot(world);
-    // Admin-only actions: demoted to member. What members may do too: removed from the org.
-    const demote = !membersMayCall(entry);
+    const demote = change === "demote";
     let atChange: WorldSnapshot | null = null;
 
     const { result: call } = await recordStatements(() => invokeAction(actions.get(id)!, input, entry.form), {
       beforeFirstTransaction: async () => {
-        await changeMembership(world, admin.id, demote ? "demote" : "remove");
+        await changeMembership(world, admin.id, change);
         atChange = await worldSnapshot(world);
       },
     });

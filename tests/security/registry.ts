@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { ActionState } from "@/lib/auth/action";
+import { holdersOf, type Permission } from "@/lib/auth/permissions";
 import { db } from "@/lib/db/client";
 import { createIncident } from "@/lib/db/incidents";
 import { createInvitations } from "@/lib/db/member-mutations";
@@ -20,8 +21,10 @@ export type ActionOutcome = "ok" | "redirect" | "refused" | NonNullable<ActionSt
 export type ActionExpectation = Record<Caller, ActionOutcome>;
 
 export type ActionEntry = {
-  /** Who the rule says may call it, in words (SECURITY.md quotes it). */
+  /** Who the rule says may call it, in words (SECURITY.md quotes it); for an org action, from its permission. */
   rule: string;
+  /** The permission an org action declares (orgAction) and re-checks in its writes' transactions. */
+  permission?: Permission;
   /** A valid call against org A, with fresh targets for every call. */
   input: (w: World) => Promise<Record<string, unknown>>;
   /** The same call with org B's objects in every id field, sent by A's admin with A's slug. */
@@ -48,6 +51,11 @@ const ADMINS: ActionExpectation = {
   "signed out": "UNAUTHENTICATED",
 };
 const MEMBERS: ActionExpectation = { ...ADMINS, member: "ok" };
+
+/** An org action's permission, and its rule in words: who holds the permission, and what else the action asks. */
+function needs(permission: Permission, also?: string): Pick<ActionEntry, "permission" | "rule"> {
+  return { permission, rule: `${holdersOf(permission)} (${permission})${also ? `, ${also}` : ""}` };
+}
 
 const orgVisibleToken = (w: World) => addToken(w.a.org.id, { visibility: "ORGANIZATION" });
 const foreignToken = (w: World) => addToken(w.b.org.id, { visibility: "ORGANIZATION" });
@@ -78,42 +86,42 @@ async function incident(orgId: string, admin: { id: string; email: string }) {
 export const ACTIONS: Record<string, ActionEntry> = {
   // lib/actions/tokens.ts
   "tokens#createTokenAction": {
-    rule: "org admins",
+    ...needs("tokens:manage"),
     input: async () => ({ name: "Created", scopes: ["report:read"], visibility: "ADMIN_ONLY", quotaMax: "100", quotaWindow: "DAILY", expiresAt: "", allowedNetworks: "203.0.113.0/24" }),
     expected: ADMINS,
   },
   "tokens#updateTokenAction": {
-    rule: "org admins",
+    ...needs("tokens:manage"),
     input: async (w) => ({ tokenId: (await orgVisibleToken(w)).id, name: "Renamed", scopes: ["repo"], visibility: "ADMIN_ONLY", quotaMax: "5", quotaWindow: "HOURLY", expiresAt: "", allowedNetworks: "203.0.113.0/24" }),
     foreignIds: async (w) => ({ tokenId: (await foreignToken(w)).id, name: "Renamed", visibility: "ADMIN_ONLY", quotaMax: "5", quotaWindow: "HOURLY", expiresAt: "" }),
     expected: ADMINS,
   },
   "tokens#rotateTokenAction": {
-    rule: "org admins",
+    ...needs("tokens:manage"),
     input: async (w) => ({ tokenId: (await orgVisibleToken(w)).id, graceHours: "0" }),
     foreignIds: async (w) => ({ tokenId: (await foreignToken(w)).id, graceHours: "0" }),
     expected: ADMINS,
   },
   "tokens#disableTokenAction": {
-    rule: "org admins",
+    ...needs("tokens:manage"),
     input: async (w) => ({ tokenId: (await orgVisibleToken(w)).id }),
     foreignIds: async (w) => ({ tokenId: (await foreignToken(w)).id }),
     expected: ADMINS,
   },
   "tokens#enableTokenAction": {
-    rule: "org admins",
+    ...needs("tokens:manage"),
     input: async (w) => ({ tokenId: (await addToken(w.a.org.id, { status: "DISABLED" })).id }),
     foreignIds: async (w) => ({ tokenId: (await addToken(w.b.org.id, { status: "DISABLED" })).id }),
     expected: ADMINS,
   },
   "tokens#revokeTokenAction": {
-    rule: "org admins",
+    ...needs("tokens:manage"),
     input: async (w) => ({ tokenId: (await orgVisibleToken(w)).id }),
     foreignIds: async (w) => ({ tokenId: (await foreignToken(w)).id }),
     expected: ADMINS,
   },
   "tokens#revealTokenAction": {
-    rule: "org members (admin-only tokens: admins)",
+    ...needs("tokens:reveal", `tokens they may see (admin-only tokens: ${holdersOf("tokens:view-admin-only")}, tokens:view-admin-only)`),
     input: async (w) => ({ tokenId: (await orgVisibleToken(w)).id }),
     foreignIds: async (w) => ({ tokenId: (await foreignToken(w)).id }),
     expected: MEMBERS,
@@ -121,29 +129,29 @@ export const ACTIONS: Record<string, ActionEntry> = {
 
   // lib/actions/members.ts
   "members#changeMemberRole": {
-    rule: "org admins",
+    ...needs("members:manage"),
     input: async (w) => ({ userId: w.a.member.id, role: "ADMIN" }),
     foreignIds: async (w) => ({ userId: w.b.admin.id, role: "MEMBER" }),
     expected: ADMINS,
   },
   "members#removeMember": {
-    rule: "org admins",
+    ...needs("members:manage"),
     input: async (w) => ({ userId: w.a.member.id }),
     foreignIds: async (w) => ({ userId: w.b.admin.id }),
     expected: ADMINS,
   },
   "members#leaveOrganization": {
-    rule: "org members, for themselves (not the last admin)",
+    ...needs("org:leave", "for themselves (not the last admin)"),
     input: async () => ({}),
     expected: { ...MEMBERS, admin: "redirect", member: "redirect" },
   },
   "members#updateGithubJoinSetting": {
-    rule: "org admins",
+    ...needs("members:manage"),
     input: async () => ({ githubOrg: "sec-gh-org" }),
     expected: ADMINS,
   },
   "members#rotateExposedTokens": {
-    rule: "org admins, for people who left or were removed",
+    ...needs("tokens:manage", "for people who left or were removed"),
     input: async (w) => ({ userId: w.a.removed.id, graceSeconds: "0" }),
     foreignIds: async (w) => ({ userId: w.b.admin.id, graceSeconds: "0" }),
     expected: ADMINS,
@@ -151,18 +159,18 @@ export const ACTIONS: Record<string, ActionEntry> = {
 
   // lib/actions/invitations.ts
   "invitations#inviteMembers": {
-    rule: "org admins",
+    ...needs("members:manage"),
     input: async () => ({ kind: "email", invitees: `new-${randomUUID().slice(0, 8)}@sec.test`, role: "MEMBER" }),
     expected: ADMINS,
   },
   "invitations#revokeInvitation": {
-    rule: "org admins",
+    ...needs("members:manage"),
     input: async (w) => ({ invitationId: (await invitation(w)).id }),
     foreignIds: async (w) => ({ invitationId: (await foreignInvitation(w)).id }),
     expected: ADMINS,
   },
   "invitations#resendInvitation": {
-    rule: "org admins",
+    ...needs("members:manage"),
     input: async (w) => ({ invitationId: (await invitation(w)).id }),
     foreignIds: async (w) => ({ invitationId: (await foreignInvitation(w)).id }),
     expected: ADMINS,
@@ -266,56 +274,56 @@ export const ACTIONS: Record<string, ActionEntry> = {
 
   // lib/actions/incidents.ts
   "incidents#createIncidentAction": {
-    rule: "org admins, confirming the org slug",
+    ...needs("incidents:manage", "confirming the org slug"),
     input: async (w) => ({ action: "DISABLE", graceHours: "0", expectedCount: "1", confirmSlug: w.a.org.slug, tokenIds: (await orgVisibleToken(w)).id }),
     foreignIds: async (w) => ({ action: "DISABLE", graceHours: "0", expectedCount: "1", confirmSlug: w.a.org.slug, tokenIds: (await foreignToken(w)).id }),
     takes: ["status"],
     expected: ADMINS,
   },
   "incidents#resumeIncidentAction": {
-    rule: "org admins",
+    ...needs("incidents:manage"),
     input: async (w) => ({ incidentId: await incident(w.a.org.id, w.a.admin) }),
     foreignIds: async (w) => ({ incidentId: await incident(w.b.org.id, w.b.admin) }),
     expected: ADMINS,
   },
   "incidents#endIncidentGraceAction": {
-    rule: "org admins",
+    ...needs("incidents:manage"),
     input: async (w) => ({ incidentId: await incident(w.a.org.id, w.a.admin) }),
     foreignIds: async (w) => ({ incidentId: await incident(w.b.org.id, w.b.admin) }),
     expected: ADMINS,
   },
   "incidents#endGraceAction": {
-    rule: "org admins",
+    ...needs("tokens:manage"),
     input: async (w) => ({ tokenId: (await orgVisibleToken(w)).id }),
     foreignIds: async (w) => ({ tokenId: (await foreignToken(w)).id }),
     expected: ADMINS,
   },
   "incidents#updateIncidentSettingsAction": {
-    rule: "org admins",
+    ...needs("incidents:manage"),
     input: async () => ({ leakedTokenPolicy: "FLAG", maxTokenLifetimeDays: "30" }),
     expected: ADMINS,
   },
   "incidents#dismissLeakReportAction": {
-    rule: "org admins",
+    ...needs("incidents:manage"),
     input: async (w) => ({ tokenId: (await addToken(w.a.org.id, { leakReported: true })).id }),
     foreignIds: async (w) => ({ tokenId: (await addToken(w.b.org.id, { leakReported: true })).id }),
     expected: ADMINS,
   },
   "incidents#lookupTokenAction": {
-    rule: "org admins (finds tokens only in orgs the caller administers)",
+    ...needs("incidents:manage", "finding tokens only in orgs where they hold it"),
     input: async (w) => ({ text: `found in a log: ${(await orgVisibleToken(w)).value}` }),
     foreignIds: async (w) => ({ text: `found in a log: ${(await foreignToken(w)).value}` }),
     foreignExpected: "ok",
     expected: ADMINS,
   },
   "incidents#quickRotateAction": {
-    rule: "org admins",
+    ...needs("tokens:manage"),
     input: async (w) => ({ tokenId: (await orgVisibleToken(w)).id, graceHours: "0" }),
     foreignIds: async (w) => ({ tokenId: (await foreignToken(w)).id, graceHours: "0" }),
     expected: ADMINS,
   },
   "incidents#quickDisableAction": {
-    rule: "org admins",
+    ...needs("tokens:manage"),
     input: async (w) => ({ tokenId: (await orgVisibleToken(w)).id }),
     foreignIds: async (w) => ({ tokenId: (await foreignToken(w)).id }),
     expected: ADMINS,
@@ -323,7 +331,7 @@ export const ACTIONS: Record<string, ActionEntry> = {
 
   // lib/actions/usage.ts
   "usage#narrowTokenScopesAction": {
-    rule: "org admins (here the token has no usage yet, so an admin gets a conflict: nothing to narrow)",
+    ...needs("tokens:manage", "here the token has no usage yet, so an admin gets a conflict: nothing to narrow"),
     input: async (w) => ({ tokenId: (await orgVisibleToken(w)).id, scopes: ["report:read"], expectedVersion: "1" }),
     foreignIds: async (w) => ({ tokenId: (await foreignToken(w)).id, scopes: ["report:read"], expectedVersion: "1" }),
     expected: { ...ADMINS, admin: "CONFLICT" },

@@ -106,7 +106,7 @@ const MEMBERSHIP_READ = /^\s*SELECT\b[\s\S]*\bFROM\s+([`"]\w+[`"]\.)?[`"]Members
 /**
  * The writes that were not re-checked: made outside a transaction, or in one that had not first
  * locked the org's memberships and then read the caller's membership row of that org (what
- * assertRoleInTransaction and the membership changes do). The lock itself is not a change.
+ * inPermittedTransaction does). The lock itself is not a change.
  */
 export function writesWithoutRoleRecheck(statements: Statement[], caller: { userId: string; orgId: string }): string[] {
   const locked = new Set<number>();
@@ -129,3 +129,5 @@ export function writesWithoutRoleRecheck(statements: Statement[], caller: { user
 }
 
 export const isWrite = (statement: Statement) => WRITE.test(statement.sql) && !ORG_LOCK.test(statement.sql);
+/** A read of the Membership table (the action wrapper's membership check, or the re-check in a transaction). */
+export const isMembershipRead = (statement: Statement) => MEMBERSHIP_READ.test(statement.sql);

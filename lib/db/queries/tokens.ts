@@ -1,5 +1,5 @@
 import "server-only";
-import type { OrgRole } from "@/lib/auth/permissions";
+import { rolesWith, type OrgRole } from "@/lib/auth/permissions";
 import { actsForAnAdmin } from "@/lib/domain/tokens/authority";
 import { quotaAt, type QuotaNow } from "@/lib/domain/tokens/quota";
 import { deserializeNetworks } from "@/lib/domain/tokens/networks";
@@ -40,9 +40,9 @@ export type TokenPage = { rows: TokenListItem[]; total: number; page: number; pa
 /** A token for its detail page; `quota` is as a caller would find it now (show it, not the stored counters). */
 export type TokenView = TokenDetail & { createdByFormerAdmin: boolean; quota: QuotaNow };
 
-/** Who is an admin of the org now: one query per page, however many tokens it shows. */
+/** Who may manage the org's tokens now (the former-admin rule's test): one query per page, however many tokens it shows. */
 async function currentAdmins(orgId: string): Promise<(userId: string) => boolean> {
-  const admins = await db.membership.findMany({ where: { orgId, role: "ADMIN" }, select: { userId: true } });
+  const admins = await db.membership.findMany({ where: { orgId, role: { in: rolesWith("tokens:manage") } }, select: { userId: true } });
   const ids = new Set(admins.map((admin) => admin.userId));
   return (userId) => ids.has(userId);
 }

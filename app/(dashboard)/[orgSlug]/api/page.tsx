@@ -3,6 +3,7 @@ import { headers } from "next/headers";
 import Link from "next/link";
 import { ENDPOINTS, OPENAPI_PATH, type EndpointSpec } from "@/lib/api/endpoints";
 import { requireOrgPage } from "@/lib/auth/org-access";
+import { can } from "@/lib/auth/permissions";
 import { db } from "@/lib/db/client";
 import { forwardedProtoOf, trustedProxyHopsFromEnv } from "@/lib/server/trusted-proxy";
 import { visibleTokensWhere } from "@/lib/db/queries/tokens";
@@ -98,7 +99,7 @@ export default async function ApiPage({
             <Link href={`/${access.org.slug}/tokens`} className="font-medium text-indigo-700 underline">
               Tokens
             </Link>{" "}
-            lists the organization&apos;s tokens{access.role === "ADMIN" ? ", and lets you create one" : "; an admin can create one or make one visible to members"}.
+            lists the organization&apos;s tokens{can(access.role, "tokens:manage") ? ", and lets you create one" : "; an admin can create one or make one visible to members"}.
           </p>
         )}
       </section>

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { requireOrgPage } from "@/lib/auth/org-access";
+import { can } from "@/lib/auth/permissions";
 import { getOrgUsageOverview, NEAR_QUOTA_FRACTION } from "@/lib/db/queries/usage";
 import { OUTCOMES, type OutcomeCounts } from "@/lib/usage/outcomes";
 import { RelativeTime, ResetTime } from "@/components/format/relative-time";
@@ -20,7 +21,7 @@ export default async function UsagePage({ params }: { params: Promise<{ orgSlug:
       <PageHeader
         title="Usage"
         description={
-          access.role === "ADMIN"
+          can(access.role, "tokens:view-admin-only")
             ? "How the organization's tokens are used. Times are UTC."
             : "How the organization's tokens are used. Request counts cover all tokens; lists show the tokens shared with members."
         }
