@@ -97,6 +97,23 @@ describe("token list and audit queries", () => {
     expect(beyond.rows).toHaveLength(5);
   });
 
+  it("sorts by quota left as a caller would find it: a window that has ended counts as full", async () => {
+    const { org: sortOrg } = await createTestOrg("quota-sort");
+    const sortActor: TokenActor = { kind: "user", userId: sortOrg.id && (await db.membership.findFirstOrThrow({ where: { orgId: sortOrg.id, role: "ADMIN" } })).userId, label: "admin", ip: null, userAgent: null };
+    const make = async (name: string, remaining: number, resetAt: Date) => {
+      const { token } = await createToken(sortActor, sortOrg.id, { ...base, name, quotaMax: 100 });
+      await db.apiToken.update({ where: { id: token.id }, data: { quotaRemaining: remaining, quotaResetAt: resetAt } });
+    };
+    await make("ended window, 5 stored", 5, new Date(Date.now() - 60_000));
+    await make("open window, 40 left", 40, new Date(Date.now() + 3_600_000));
+    await make("open window, 60 left", 60, new Date(Date.now() + 3_600_000));
+    const sorted = (dir: string, size = "10", page = "1") => listTokens(sortOrg.id, "ADMIN", params({ sort: "quota", dir, size, page })).then(names);
+    expect(await sorted("asc")).toEqual(["open window, 40 left", "open window, 60 left", "ended window, 5 stored"]);
+    expect(await sorted("desc")).toEqual(["ended window, 5 stored", "open window, 60 left", "open window, 40 left"]);
+    const page = await listTokens(sortOrg.id, "ADMIN", params({ sort: "quota", dir: "desc", size: "10" }));
+    expect(page.rows[0].quota.remaining).toBe(100);
+  });
+
   it("ignores junk URL parameters instead of failing", () => {
     expect(params({ sort: "hash", dir: "sideways", page: "-3", size: "7", status: "mystery", scope: "admin" })).toEqual({
       q: "",
