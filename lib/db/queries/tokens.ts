@@ -6,6 +6,7 @@ import { visibleTokensWhere } from "@/lib/domain/tokens/visibility";
 import { checkTokenFormat, deserializeScopes, hashTokenValue, maskToken, SCOPES, type QuotaWindow, type Scope } from "@/lib/tokens";
 import type { TokenListParams, TokenSort } from "@/lib/validations/token";
 import { databaseProvider, db } from "../client";
+import { containsIgnoringCase } from "../dialect";
 import type { Prisma } from "../generated/sqlite/client";
 import { displayStatus, tokenDetailSelect, toTokenDetail, type TokenDetail, type TokenDisplayStatus, type TokenVisibility } from "../token-dto";
 
@@ -142,18 +143,12 @@ async function filtersFor(params: TokenListParams, now: Date): Promise<Prisma.Ap
  * value needs.
  */
 async function searchFilter(q: string): Promise<Prisma.ApiTokenWhereInput> {
-  const or: Prisma.ApiTokenWhereInput[] = [{ name: containsInsensitive(q) }, { id: q }];
+  const or: Prisma.ApiTokenWhereInput[] = [{ name: containsIgnoringCase(databaseProvider, q) as Prisma.StringFilter }, { id: q }];
   if (checkTokenFormat(q).ok) {
     const value = await db.apiTokenValue.findUnique({ where: { hash: hashTokenValue(q) }, select: { tokenId: true } });
     if (value) or.push({ id: value.tokenId });
   }
   return { OR: or };
-}
-
-function containsInsensitive(text: string): Prisma.StringFilter {
-  // SQLite's LIKE already ignores ASCII case; PostgreSQL needs Prisma's insensitive mode, which
-  // the SQLite-typed client does not know about.
-  return (databaseProvider === "postgresql" ? { contains: text, mode: "insensitive" } : { contains: text }) as Prisma.StringFilter;
 }
 
 /** Tokens holding the scope itself or its parent (which grants it). Scopes are stored space-separated. */
