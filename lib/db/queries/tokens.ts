@@ -182,3 +182,21 @@ function orderFor(sort: TokenSort, dir: "asc" | "desc"): Prisma.ApiTokenOrderByW
       return [{ createdAt: dir }, tieBreak];
   }
 }
+
+/** The token's id and name when the viewer may see it in this org, else null (→ 404): for the request-log CSV. */
+export async function findVisibleTokenName(orgId: string, role: OrgRole, tokenId: string): Promise<{ id: string; name: string } | null> {
+  return db.apiToken.findFirst({ where: { ...visibleTokensWhere(orgId, role), id: tokenId }, select: { id: true, name: true } });
+}
+
+export type UsableToken = { id: string; name: string; lastFour: string; scopes: Scope[] };
+
+/** Up to 100 tokens the viewer may see that work now, most recently used first: the REST API page's examples. */
+export async function listUsableTokens(orgId: string, role: OrgRole, now = new Date()): Promise<UsableToken[]> {
+  const rows = await db.apiToken.findMany({
+    where: { ...visibleTokensWhere(orgId, role), status: "ACTIVE", OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] },
+    orderBy: [{ lastUsedAt: { sort: "desc", nulls: "last" } }, { createdAt: "desc" }],
+    take: 100,
+    select: { id: true, name: true, lastFour: true, scopes: true },
+  });
+  return rows.map((row) => ({ id: row.id, name: row.name, lastFour: row.lastFour, scopes: deserializeScopes(row.scopes) }));
+}
