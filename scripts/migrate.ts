@@ -12,7 +12,7 @@ import {
   migrationTimestamp,
   schemaPathFor,
 } from "../lib/db/migrate";
-import { findPostgresBin } from "../lib/testing/postgres";
+import { findPostgresBin } from "../lib/db/temp-postgres";
 import { postgresSchemaFrom } from "./lib/schema-variants";
 
 const USAGE = "usage: tsx scripts/migrate.ts deploy | create <name> | diff";

@@ -3,7 +3,7 @@
 // DATABASE_URL points the command at the cluster; the cluster is removed afterwards.
 import { spawn } from "node:child_process";
 import { applyMigrations } from "../lib/db/migrate";
-import { startTempPostgres, type TempPostgres } from "../lib/testing/postgres";
+import { startTempPostgres, type TempPostgres } from "../lib/db/temp-postgres";
 
 const FORWARDED: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 const SKIPPED = "SKIPPED: PostgreSQL integration tests (no PostgreSQL server binaries found)";
@@ -11,7 +11,7 @@ const SKIPPED = "SKIPPED: PostgreSQL integration tests (no PostgreSQL server bin
 function run(command: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn(command[0], command.slice(1), { stdio: "inherit", env });
-    // Pass a stop request on; lib/testing/postgres.ts removes the cluster on the same signal.
+    // Pass a stop request on; lib/db/temp-postgres.ts removes the cluster on the same signal.
     const forward = (signal: NodeJS.Signals) => child.kill(signal);
     for (const signal of FORWARDED) process.on(signal, forward);
     child.once("error", reject);

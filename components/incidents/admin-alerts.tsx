@@ -1,9 +1,7 @@
 import Link from "next/link";
-import { adminAlerts } from "@/lib/db/queries/incidents";
 
 /** The admins' banner on every org page: tokens reported leaked, and tokens about to expire. */
-export async function AdminAlerts({ orgId, orgSlug }: { orgId: string; orgSlug: string }) {
-  const { leaked, expiring } = await adminAlerts(orgId);
+export function AdminAlerts({ leaked, expiring, orgSlug }: { leaked: number; expiring: number; orgSlug: string }) {
   if (leaked === 0 && expiring === 0) return null;
   const base = `/${orgSlug}/incidents`;
   return (

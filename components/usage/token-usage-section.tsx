@@ -1,9 +1,8 @@
-import { getRefusedCalls } from "@/lib/db/queries/refused-calls";
-import { getTokenUsage, listTokenRequests } from "@/lib/db/queries/usage";
+import type { RefusedCallSummary } from "@/lib/db/queries/refused-calls";
+import type { RequestLogPage, TokenUsage } from "@/lib/db/queries/usage";
 import type { TokenDetail } from "@/lib/db/token-dto";
 import { OUTCOMES, type OutcomeCounts } from "@/lib/usage/outcomes";
-import { firstValues } from "@/lib/validations/token";
-import { requestLogParamsSchema, type RequestLogParams } from "@/lib/validations/usage";
+import type { RequestLogParams } from "@/lib/validations/usage";
 import { RelativeTime } from "@/components/format/relative-time";
 import { QuotaGauge } from "./quota-gauge";
 import { RefusedCallsPanel } from "./refused-calls-panel";
@@ -15,25 +14,29 @@ import { OUTCOME_STYLE } from "./outcome-style";
 
 /**
  * The usage part of a token's page: quota, last use, charts, top lists, scopes used, refused
- * calls, and the request log. The caller has already checked that the viewer may see this token.
+ * calls, and the request log, as loaded at `now` (app/(dashboard)/[orgSlug]/tokens/[id]/token-usage.tsx).
  */
-export async function TokenUsageSection({
+export function TokenUsageSection({
   token,
   orgSlug,
   canManage,
-  searchParams,
-  now = new Date(),
+  usage,
+  log,
+  refused,
+  params,
+  now,
 }: {
   token: TokenDetail;
-  /** The page's moment: the quota shown here and in the page header is the same. */
-  now?: Date;
   orgSlug: string;
   canManage: boolean;
-  searchParams: Record<string, string | string[] | undefined>;
+  usage: TokenUsage;
+  log: RequestLogPage;
+  refused: RefusedCallSummary[];
+  /** The request log's filters and order, as parsed from the page's URL. */
+  params: RequestLogParams;
+  /** The page's moment: the quota shown here and in the page header is the same. */
+  now: Date;
 }) {
-  const params = requestLogParamsSchema.parse(firstValues(searchParams));
-  const [usage, log, refused] = await Promise.all([getTokenUsage(token, now), listTokenRequests(token.id, params), getRefusedCalls(token.id, now)]);
-
   return (
     <section className="mt-8 space-y-4" aria-labelledby="usage-heading">
       <h2 id="usage-heading" className="text-lg font-semibold">

@@ -4,7 +4,6 @@ import { clientIpOf } from "../server/client-ip";
 import { forwardedProtoOf } from "../server/trusted-proxy";
 import { hashTokenValue } from "../tokens/format";
 import { nextQuotaReset, quotaAt } from "../domain/tokens/quota";
-import { JSON_TOO_DEEP_MESSAGE, jsonTextWithinDepth } from "../validations/json-depth";
 import { isStorableDeep } from "../validations/text";
 import { scopeGrants } from "../tokens/scopes";
 import type { ApiContext, ApiResult, BodyOf, QueryOf } from "./context";
@@ -14,18 +13,17 @@ import {
   badRequest,
   databaseBusy,
   databaseUnavailable,
-  errorBody,
   fromZodError,
   internalError,
   methodNotAllowed,
   missingScope,
   notFound,
   outsideAllowedNetworks,
-  payloadTooLarge,
   quotaExceeded,
   unauthorized,
   unsupportedMediaType,
 } from "./errors";
+import { isJsonContentType, parseJsonBody, readBody, sendError, sendJson, sendRaw } from "./http";
 import { createLeakedTokensHandler, LEAKED_TOKENS_PATH } from "./leaked-tokens";
 import { parseMultipartFiles } from "./multipart";
 import { nextRequestId } from "./request-id";
@@ -345,7 +343,7 @@ async function parseInput(spec: EndpointSpec, search: string, req: IncomingMessa
       if (!result.success) throw fromZodError(result.error, "body");
       body = result.data;
     } else {
-      const result = spec.body.schema.safeParse(parseJsonBody(raw, contentType));
+      const result = spec.body.schema.safeParse(parseJsonRequestBody(raw, contentType));
       if (!result.success) throw fromZodError(result.error, "body");
       body = result.data;
     }
@@ -353,43 +351,11 @@ async function parseInput(spec: EndpointSpec, search: string, req: IncomingMessa
   return { query, body };
 }
 
-function parseJsonBody(raw: Buffer, contentType: string | undefined): unknown {
+function parseJsonRequestBody(raw: Buffer, contentType: string | undefined): unknown {
   // Socket clients send `{}` for bodiless POSTs; an empty body means the same.
   if (raw.length === 0) return {};
-  if (contentType && !/^application\/(.+\+)?json\b/i.test(contentType)) throw unsupportedMediaType("application/json");
-  // Before parsing: a deep body costs JSON.parse one object per level, and walking it overflows the stack.
-  if (!jsonTextWithinDepth(raw)) throw badRequest(JSON_TOO_DEEP_MESSAGE);
-  let json: unknown;
-  try {
-    json = JSON.parse(raw.toString("utf8"));
-  } catch {
-    throw badRequest("The request body is not valid JSON.");
-  }
-  if (!isStorableDeep(json)) throw badRequest("The request body contains a string that is not valid text (NUL or a lone surrogate escape).");
-  return json;
-}
-
-function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  const declared = Number(req.headers["content-length"]);
-  if (Number.isFinite(declared) && declared > maxBytes) return Promise.reject(payloadTooLarge(maxBytes));
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBytes) {
-        req.off("data", onData);
-        req.off("end", onEnd);
-        reject(payloadTooLarge(maxBytes));
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = () => resolve(Buffer.concat(chunks, size));
-    req.on("data", onData);
-    req.on("end", onEnd);
-    req.on("error", () => reject(badRequest("The request body could not be read.")));
-  });
+  if (contentType && !isJsonContentType(contentType)) throw unsupportedMediaType("application/json");
+  return parseJsonBody(raw);
 }
 
 function originOf(req: IncomingMessage, trustedProxyHops: number): string {
@@ -411,24 +377,4 @@ function toApiError(error: unknown, log: (message: string, error?: unknown) => v
   }
   log("request failed", error);
   return internalError();
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
-  sendRaw(res, status, JSON.stringify(body), headers);
-}
-
-function sendRaw(res: ServerResponse, status: number, text: string, headers?: Record<string, string>): void {
-  if (res.headersSent) return;
-  const all: Record<string, string | number> = {
-    "Content-Type": "application/json; charset=utf-8",
-    "Content-Length": Buffer.byteLength(text),
-    "Cache-Control": "no-store",
-  };
-  if (headers) Object.assign(all, headers);
-  res.writeHead(status, all);
-  res.end(text);
-}
-
-function sendError(res: ServerResponse, error: ApiError): void {
-  sendJson(res, error.status, errorBody(error), error.headers);
 }

@@ -5,9 +5,9 @@ import { endGracePeriod, setTokenEnabled, type TokenActor, type Tx } from "../db
 import { clientIpOf } from "../server/client-ip";
 import { checkTokenFormat, hashTokenValue } from "../tokens/format";
 import { leakReportSchema, MAX_LEAK_CANDIDATES, type LeakCandidate } from "../validations/incident";
-import { JSON_TOO_DEEP_MESSAGE, jsonTextWithinDepth } from "../validations/json-depth";
-import { isStorableDeep, truncateText } from "../validations/text";
-import { ApiError, badRequest, errorBody, fromZodError, methodNotAllowed, payloadTooLarge, unsupportedMediaType } from "./errors";
+import { truncateText } from "../validations/text";
+import { ApiError, badRequest, fromZodError, methodNotAllowed, unsupportedMediaType } from "./errors";
+import { isJsonContentType, parseJsonBody, readBody, sendError, sendJson } from "./http";
 
 // POST /v0/leaked-tokens: where secret scanners (GitHub secret scanning's partner program and the
 // like) report strings they found in public places. No Keyward token is needed — a scanner has
@@ -173,18 +173,18 @@ export function createLeakedTokensHandler(options: LeakedTokensHandlerOptions): 
   const inProgress = new Set<Promise<void>>();
 
   const handler = (async (req: IncomingMessage, res: ServerResponse) => {
-    if (req.method !== "POST") return send(res, methodNotAllowed(["POST"]));
+    if (req.method !== "POST") return sendError(res, methodNotAllowed(["POST"]));
     const ip = clientIpOf(req, options.trustedProxyHops);
     const wait = limiter.take(ip, clock());
     if (wait !== null) {
       req.resume();
-      return send(res, new ApiError(429, "Too many reports from this address; try again later.", null, { "Retry-After": String(wait) }));
+      return sendError(res, new ApiError(429, "Too many reports from this address; try again later.", null, { "Retry-After": String(wait) }));
     }
     let candidates: LeakCandidate[];
     try {
       candidates = await readReport(req);
     } catch (error) {
-      if (error instanceof ApiError) return send(res, error);
+      if (error instanceof ApiError) return sendError(res, error);
       throw error;
     }
     sendJson(res, 202, ACCEPTED_BODY(candidates.length));
@@ -205,21 +205,11 @@ export function createLeakedTokensHandler(options: LeakedTokensHandlerOptions): 
 }
 
 async function readReport(req: IncomingMessage): Promise<LeakCandidate[]> {
-  const contentType = req.headers["content-type"];
-  if (!contentType || !/^application\/(.+\+)?json\b/i.test(contentType)) {
+  if (!isJsonContentType(req.headers["content-type"])) {
     req.resume();
     throw unsupportedMediaType("application/json");
   }
-  const raw = await readBody(req);
-  // Before parsing: a deep body costs JSON.parse one object per level, and walking it overflows the stack.
-  if (!jsonTextWithinDepth(raw)) throw badRequest(JSON_TOO_DEEP_MESSAGE);
-  let json: unknown;
-  try {
-    json = JSON.parse(raw.toString("utf8"));
-  } catch {
-    throw badRequest("The request body is not valid JSON.");
-  }
-  if (!isStorableDeep(json)) throw badRequest("The request body contains a string that is not valid text (NUL or a lone surrogate escape).");
+  const json = parseJsonBody(await readBody(req, BODY_LIMIT_BYTES));
   const count = Array.isArray(json) ? json.length : Array.isArray((json as { tokens?: unknown } | null)?.tokens) ? (json as { tokens: unknown[] }).tokens.length : 0;
   // Checked first so a long list gets this message rather than a union's generic one.
   if (count > MAX_LEAK_CANDIDATES) {
@@ -230,44 +220,4 @@ async function readReport(req: IncomingMessage): Promise<LeakCandidate[]> {
     throw badRequest("Send a JSON array of {token, type, url, source}, or {\"tokens\": [...]}.", fromZodError(parsed.error, "body").details);
   }
   return parsed.data;
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  const declared = Number(req.headers["content-length"]);
-  if (Number.isFinite(declared) && declared > BODY_LIMIT_BYTES) {
-    req.resume();
-    return Promise.reject(payloadTooLarge(BODY_LIMIT_BYTES));
-  }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > BODY_LIMIT_BYTES) {
-        req.removeAllListeners("data");
-        req.resume();
-        reject(payloadTooLarge(BODY_LIMIT_BYTES));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks, size)));
-    req.on("error", () => reject(badRequest("The request body could not be read.")));
-  });
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  if (res.headersSent) return;
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    "Content-Type": "application/json; charset=utf-8",
-    "Content-Length": Buffer.byteLength(text),
-    "Cache-Control": "no-store",
-    ...headers,
-  });
-  res.end(text);
-}
-
-function send(res: ServerResponse, error: ApiError): void {
-  sendJson(res, error.status, errorBody(error), error.headers);
 }

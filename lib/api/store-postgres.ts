@@ -1,4 +1,5 @@
 import pg from "pg";
+import { pgEpochMs as ms, pgTimestamp as ts } from "../db/dialect";
 import { usageBatchStatements } from "../db/usage-rollups";
 import type { RefusedCallGroup } from "../usage/refusals";
 import {
@@ -14,13 +15,8 @@ import {
   type UsageRow,
 } from "./store";
 
-// The same statements as the SQLite store, on a pg pool. Prisma maps DateTime to
-// `timestamp(3)` (no time zone) holding UTC, so times go in as ISO strings cast to timestamp
-// (the "Z" is ignored, which keeps them UTC) and come out as epoch milliseconds (extract(epoch)
-// of a timestamp without zone reads it as UTC) — independent of the server's and our time zone.
-
-const ms = (column: string) => `(extract(epoch from ${column}) * 1000)::float8`;
-const ts = (param: string) => `${param}::timestamp(3)`;
+// The same statements as the SQLite store, on a pg pool. Times go in as ISO text cast to
+// timestamp(3) (ts) and come out as epoch milliseconds (ms): lib/db/dialect.ts says why.
 
 const TOKEN_BY_HASH = `
   SELECT v."id" AS "valueId", ${ms('v."validUntil"')} AS "validUntil", t."id" AS "tokenId", t."orgId", t."name", t."scopes",

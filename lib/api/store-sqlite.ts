@@ -1,7 +1,8 @@
 import Database from "better-sqlite3";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Worker } from "node:worker_threads";
-import { usageBatchStatements, type SqlStatement } from "../db/usage-rollups";
+import type { SqlStatement } from "../db/dialect";
+import { usageBatchStatements } from "../db/usage-rollups";
 import type { RefusedCallGroup } from "../usage/refusals";
 import {
   REPO_SORT_COLUMNS,

@@ -19,7 +19,7 @@ import {
 } from "@prisma/driver-adapter-utils";
 import type { MigrationList, SchemaEngine, SchemaFilter } from "@prisma/schema-engine-wasm";
 import type { DatabaseTarget } from "./database-url";
-import { startTempPostgres } from "../testing/postgres";
+import { startTempPostgres } from "./temp-postgres";
 
 export type Provider = DatabaseTarget["provider"];
 export type MigrateOptions = { log?: (line: string) => void };

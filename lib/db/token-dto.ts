@@ -1,11 +1,12 @@
 import { deserializeNetworks } from "../domain/tokens/networks";
+import type { TokenStatus } from "../domain/tokens/status";
 import { deserializeScopes, maskToken, type QuotaWindow, type Scope } from "../tokens";
 
 // No "server-only" here: the REST API imports this outside Next.js. It is still server code —
 // it only shapes rows, and the shapes it returns never carry a token value or hash.
 
 export type TokenVisibility = "ADMIN_ONLY" | "ORGANIZATION";
-export type TokenStatus = "ACTIVE" | "DISABLED" | "REVOKED";
+export type { TokenStatus } from "../domain/tokens/status";
 
 /** A token as the dashboard and the API show it: settings and state, never its value or hash. */
 export type TokenDetail = {
@@ -140,10 +141,4 @@ export function toTokenDetail(row: TokenDetailRow): TokenDetail {
   };
 }
 
-/** What a person sees as the state: an active token past its expiry no longer works. */
-export type TokenDisplayStatus = TokenStatus | "EXPIRED";
-
-export function displayStatus(token: { status: TokenStatus; expiresAt: Date | null }, now = new Date()): TokenDisplayStatus {
-  if (token.status === "ACTIVE" && token.expiresAt && token.expiresAt <= now) return "EXPIRED";
-  return token.status;
-}
+export { displayStatus, type TokenDisplayStatus } from "../domain/tokens/status";

@@ -2,6 +2,7 @@ import type BetterSqlite3 from "better-sqlite3";
 import { isDenied, OUTCOME_SQL, OUTCOMES, outcomeOf, type Outcome } from "../usage/outcomes";
 import { REFUSAL_REASONS, REFUSAL_STATUS, type RefusedCallGroup } from "../usage/refusals";
 import type { Db } from "./client";
+import { dialectOf, greatestSql, placeholder, timeParam, truncateTimeSql, type SqlDialect, type SqlParamKind, type SqlStatement } from "./dialect";
 
 // Usage rollups (see the models in prisma/schema.prisma): request counts per token and hour,
 // per token and day, per org and hour, and per token, day and route / IP / user agent. They are
@@ -159,10 +160,7 @@ function sortedValues<T>(map: Map<string, T>): T[] {
 // ---------------------------------------------------------------------------------------
 // SQL
 
-export type SqlDialect = "sqlite" | "postgresql";
-export type SqlStatement = { sql: string; params: unknown[] };
-
-type ColumnKind = "text" | "int" | "time";
+type ColumnKind = SqlParamKind;
 // "latest": the stored value, or the new one when its row's "lastAt" is as recent or more.
 type Column = { name: string; kind: ColumnKind; merge: "key" | "sum" | "max" | "keep" | "latest" };
 type TableSpec<Row> = { table: string; columns: readonly Column[]; values: (row: Row) => unknown[] };
@@ -332,9 +330,9 @@ function recentTotalUpserts(days: readonly TokenDayRollup[], dialect: SqlDialect
     const chunk = days.slice(start, start + rowsPerStatement);
     const params: unknown[] = [];
     const tuples = chunk.map((row) => {
-      params.push(row.tokenId, row.orgId, dialect === "postgresql" ? new Date(row.day).toISOString() : row.day, row.requests);
+      params.push(row.tokenId, row.orgId, timeParam(dialect, row.day), row.requests);
       const n = params.length;
-      return dialect === "sqlite" ? "(?, ?, ?, ?)" : `($${n - 3}::text, $${n - 2}::text, $${n - 1}::timestamp(3), $${n}::int)`;
+      return `(${placeholder(dialect, n - 3, "text")}, ${placeholder(dialect, n - 2, "text")}, ${placeholder(dialect, n - 1, "time")}, ${placeholder(dialect, n, "int")})`;
     });
     // SQLite names VALUES columns column1…column4; PostgreSQL takes an alias list.
     const [token, org, day, requests] = dialect === "sqlite" ? ["column1", "column2", "column3", "column4"] : ["token_id", "org_id", "day", "requests"];
@@ -362,7 +360,7 @@ function upserts<Row>(spec: TableSpec<Row>, rows: readonly Row[], dialect: SqlDi
     const tuples = chunk.map((row) => {
       const values = spec.values(row);
       const placeholders = spec.columns.map((column, index) => {
-        params.push(column.kind === "time" && dialect === "postgresql" ? new Date(values[index] as number).toISOString() : values[index]);
+        params.push(column.kind === "time" ? timeParam(dialect, values[index] as number) : values[index]);
         return placeholder(dialect, params.length, column.kind);
       });
       return `(${placeholders.join(", ")})`;
@@ -372,12 +370,6 @@ function upserts<Row>(spec: TableSpec<Row>, rows: readonly Row[], dialect: SqlDi
   return statements;
 }
 
-function placeholder(dialect: SqlDialect, position: number, kind: ColumnKind): string {
-  if (dialect === "sqlite") return "?";
-  const cast = kind === "time" ? "timestamp(3)" : kind === "int" ? "int" : "text";
-  return `$${position}::${cast}`;
-}
-
 function upsertSql(spec: { table: string; columns: readonly Column[] }, dialect: SqlDialect, tuples: string[]): string {
   const quoted = (name: string) => `"${name}"`;
   const keys = spec.columns.filter((c) => c.merge === "key").map((c) => quoted(c.name));
@@ -385,10 +377,7 @@ function upsertSql(spec: { table: string; columns: readonly Column[] }, dialect:
   const sets = spec.columns.flatMap((column) => {
     const name = quoted(column.name);
     if (column.merge === "sum") return [`${name} = ${current(column.name)} + excluded.${name}`];
-    if (column.merge === "max") {
-      const greatest = dialect === "sqlite" ? "MAX" : "GREATEST";
-      return [`${name} = ${greatest}(${current(column.name)}, excluded.${name})`];
-    }
+    if (column.merge === "max") return [`${name} = ${greatestSql(dialect, current(column.name), `excluded.${name}`)}`];
     // Every SET expression reads the row as it was, so this compares with the old "lastAt".
     if (column.merge === "latest") return [`${name} = CASE WHEN excluded."lastAt" >= ${current("lastAt")} THEN excluded.${name} ELSE ${current(column.name)} END`];
     return [];
@@ -421,13 +410,6 @@ export async function writeUsageRollupsPostgres(
 
 export type UsageEventRow = Omit<RollupEvent, "at"> & { requestId: string; valueId: string | null; at: Date };
 
-/** Which database a Prisma client talks to: both generated clients share one TypeScript type (see client.ts). */
-export function dialectOf(db: Db): SqlDialect {
-  const provider = (db as unknown as { _activeProvider?: unknown })._activeProvider;
-  if (provider === "sqlite" || provider === "postgresql") return provider;
-  throw new Error(`usage rollups: unsupported database provider ${String(provider)}`);
-}
-
 /**
  * Inserts usage rows and their rollups in one Prisma transaction, on either provider (the demo
  * seed and tests; the REST API writes through its own connection with the writers above).
@@ -458,8 +440,8 @@ const DENIED_SELECT = `SUM(CASE WHEN ${OUTCOME_SQL.authErrors} THEN 1 ELSE 0 END
 
 /** Statements that compute every rollup from UsageEvent (and the refused-call counters), as the writers would have (the migration that added the rollups ran the same). */
 export function rebuildRollupStatements(dialect: SqlDialect): string[] {
-  const hour = dialect === "sqlite" ? `("at" / ${HOUR_MS}) * ${HOUR_MS}` : `date_trunc('hour', "at")`;
-  const day = dialect === "sqlite" ? `("at" / ${DAY_MS}) * ${DAY_MS}` : `date_trunc('day', "at")`;
+  const hour = truncateTimeSql(dialect, `"at"`, "hour");
+  const day = truncateTimeSql(dialect, `"at"`, "day");
   const dimensionValue: Record<BreakdownDimension, string> = {
     route: `"method" || ' ' || "route"`,
     ip: `COALESCE("ip", '')`,
@@ -522,8 +504,8 @@ export async function refreshRecentTotals(db: Db, orgId: string, now = new Date(
   const current = await db.usageRecentWindow.findUnique({ where: { orgId }, select: { firstDay: true } });
   if (current?.firstDay.getTime() === target) return;
   const dialect = dialectOf(db);
-  const day = (ms: number) => (dialect === "sqlite" ? ms : new Date(ms).toISOString());
-  const p = (n: number, cast: string) => (dialect === "sqlite" ? "?" : `$${n}::${cast}`);
+  const day = (ms: number) => timeParam(dialect, ms);
+  const p = (n: number, kind: SqlParamKind) => placeholder(dialect, n, kind);
   await db.$transaction(
     async (tx) => {
       if (dialect === "postgresql") await tx.$executeRawUnsafe(`LOCK TABLE "UsageDaily" IN SHARE MODE`);
@@ -534,17 +516,17 @@ export async function refreshRecentTotals(db: Db, orgId: string, now = new Date(
         await tx.$executeRawUnsafe(`DELETE FROM "UsageRecentTotal" WHERE "orgId" = ${p(1, "text")}`, orgId);
         await tx.$executeRawUnsafe(
           `INSERT INTO "UsageRecentTotal" ("tokenId", "orgId", "requests")
-           SELECT "tokenId", MIN("orgId"), SUM("requests") FROM "UsageDaily" WHERE "orgId" = ${p(1, "text")} AND "day" >= ${p(2, "timestamp(3)")}
+           SELECT "tokenId", MIN("orgId"), SUM("requests") FROM "UsageDaily" WHERE "orgId" = ${p(1, "text")} AND "day" >= ${p(2, "time")}
            GROUP BY "tokenId"`,
           orgId,
           day(target),
         );
       } else {
-        const leaving = `SELECT d."tokenId" FROM "UsageDaily" d WHERE d."orgId" = ${p(1, "text")} AND d."day" >= ${p(2, "timestamp(3)")} AND d."day" < ${p(3, "timestamp(3)")}`;
+        const leaving = `SELECT d."tokenId" FROM "UsageDaily" d WHERE d."orgId" = ${p(1, "text")} AND d."day" >= ${p(2, "time")} AND d."day" < ${p(3, "time")}`;
         await tx.$executeRawUnsafe(
           `UPDATE "UsageRecentTotal" SET "requests" = "requests" - (
              SELECT COALESCE(SUM(d."requests"), 0) FROM "UsageDaily" d
-             WHERE d."tokenId" = "UsageRecentTotal"."tokenId" AND d."day" >= ${p(4, "timestamp(3)")} AND d."day" < ${p(5, "timestamp(3)")}
+             WHERE d."tokenId" = "UsageRecentTotal"."tokenId" AND d."day" >= ${p(4, "time")} AND d."day" < ${p(5, "time")}
            ) WHERE "orgId" = ${p(6, "text")} AND "tokenId" IN (${leaving})`,
           ...(dialect === "sqlite"
             ? [day(from), day(target), orgId, orgId, day(from), day(target)]

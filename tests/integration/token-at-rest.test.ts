@@ -7,7 +7,7 @@ import { revealTokenAction } from "@/lib/actions/tokens";
 import { db } from "@/lib/db/client";
 import { resolveDatabaseTarget } from "@/lib/db/database-url";
 import { createToken, rotateToken, type TokenActor } from "@/lib/db/token-mutations";
-import { findPostgresBin } from "@/lib/testing/postgres";
+import { findPostgresBin } from "@/lib/db/temp-postgres";
 import { findTokenCandidates, hashTokenValue } from "@/lib/tokens";
 import { actAs, createTestOrg } from "../support/request-as";
 

@@ -2,7 +2,7 @@ import Link from "next/link";
 import { listUserOrgs, requireOrgPage } from "@/lib/auth/org-access";
 import { can } from "@/lib/auth/permissions";
 import { listInvitationsForUser } from "@/lib/db/queries/members";
-import { AdminAlerts } from "@/components/incidents/admin-alerts";
+import { OrgAdminAlerts } from "./admin-alerts";
 import { Logo } from "@/components/shell/logo";
 import { NavLinks } from "@/components/shell/nav-links";
 import { OrgSwitcher } from "@/components/shell/org-switcher";
@@ -42,7 +42,7 @@ export default async function OrgLayout({ children, params }: { children: React.
         </div>
       </header>
       <main className="mx-auto max-w-7xl px-4 py-6">
-        {can(access.role, "incidents:manage") && <AdminAlerts orgId={access.org.id} orgSlug={access.org.slug} />}
+        {can(access.role, "incidents:manage") && <OrgAdminAlerts orgId={access.org.id} orgSlug={access.org.slug} />}
         {children}
       </main>
     </div>

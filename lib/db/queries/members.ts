@@ -249,3 +249,14 @@ function emailFromMetadata(metadata: string): string | null {
     return null;
   }
 }
+
+/** The GitHub organization linked to the org for joining by GitHub membership, if any. */
+export async function getOrgGithubLogin(orgId: string): Promise<string | null> {
+  const org = await db.org.findUniqueOrThrow({ where: { id: orgId }, select: { githubOrgLogin: true } });
+  return org.githubOrgLogin;
+}
+
+/** The signed-in user's email and GitHub login: whom an invitation link is addressed to is compared with these. */
+export async function getUserContact(userId: string): Promise<{ email: string; githubLogin: string | null }> {
+  return db.user.findUniqueOrThrow({ where: { id: userId }, select: { email: true, githubLogin: true } });
+}

@@ -7,6 +7,7 @@ import { visibleTokensWhere } from "@/lib/domain/tokens/visibility";
 import { checkTokenFormat, deserializeScopes, hashTokenValue, maskToken, SCOPES, type QuotaWindow, type Scope } from "@/lib/tokens";
 import type { TokenListParams, TokenSort } from "@/lib/validations/token";
 import { databaseProvider, db } from "../client";
+import { containsIgnoringCase } from "../dialect";
 import type { Prisma } from "../generated/sqlite/client";
 import { displayStatus, tokenDetailSelect, toTokenDetail, type TokenDetail, type TokenDisplayStatus, type TokenVisibility } from "../token-dto";
 
@@ -148,18 +149,12 @@ async function filtersFor(params: TokenListParams, now: Date): Promise<Prisma.Ap
  * value needs.
  */
 async function searchFilter(q: string): Promise<Prisma.ApiTokenWhereInput> {
-  const or: Prisma.ApiTokenWhereInput[] = [{ name: containsInsensitive(q) }, { id: q }];
+  const or: Prisma.ApiTokenWhereInput[] = [{ name: containsIgnoringCase(databaseProvider, q) as Prisma.StringFilter }, { id: q }];
   if (checkTokenFormat(q).ok) {
     const value = await db.apiTokenValue.findUnique({ where: { hash: hashTokenValue(q) }, select: { tokenId: true } });
     if (value) or.push({ id: value.tokenId });
   }
   return { OR: or };
-}
-
-function containsInsensitive(text: string): Prisma.StringFilter {
-  // SQLite's LIKE already ignores ASCII case; PostgreSQL needs Prisma's insensitive mode, which
-  // the SQLite-typed client does not know about.
-  return (databaseProvider === "postgresql" ? { contains: text, mode: "insensitive" } : { contains: text }) as Prisma.StringFilter;
 }
 
 /** Tokens holding the scope itself or its parent (which grants it). Scopes are stored space-separated. */
@@ -216,4 +211,22 @@ function orderFor(sort: TokenSort, dir: "asc" | "desc"): Prisma.ApiTokenOrderByW
     case "created":
       return [{ createdAt: dir }, tieBreak];
   }
+}
+
+/** The token's id and name when the viewer may see it in this org, else null (→ 404): for the request-log CSV. */
+export async function findVisibleTokenName(orgId: string, role: OrgRole, tokenId: string): Promise<{ id: string; name: string } | null> {
+  return db.apiToken.findFirst({ where: { ...visibleTokensWhere(orgId, role), id: tokenId }, select: { id: true, name: true } });
+}
+
+export type UsableToken = { id: string; name: string; lastFour: string; scopes: Scope[] };
+
+/** Up to 100 tokens the viewer may see that work now, most recently used first: the REST API page's examples. */
+export async function listUsableTokens(orgId: string, role: OrgRole, now = new Date()): Promise<UsableToken[]> {
+  const rows = await db.apiToken.findMany({
+    where: { ...visibleTokensWhere(orgId, role), status: "ACTIVE", OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] },
+    orderBy: [{ lastUsedAt: { sort: "desc", nulls: "last" } }, { createdAt: "desc" }],
+    take: 100,
+    select: { id: true, name: true, lastFour: true, scopes: true },
+  });
+  return rows.map((row) => ({ id: row.id, name: row.name, lastFour: row.lastFour, scopes: deserializeScopes(row.scopes) }));
 }

@@ -6,8 +6,7 @@ import { SignOutButton } from "@/components/shell/sign-out-button";
 import { githubEnabled } from "@/lib/auth/github";
 import { getOrgAccess } from "@/lib/auth/org-access";
 import { getCurrentUser } from "@/lib/auth/session";
-import { db } from "@/lib/db/client";
-import { findInvitationByLink, type InvitationLinkView } from "@/lib/db/queries/members";
+import { findInvitationByLink, getUserContact, type InvitationLinkView } from "@/lib/db/queries/members";
 import { MIN_PASSWORD_LENGTH } from "@/lib/validations/member";
 import { AcceptAsUserForm, GithubContinueForm, NewAccountForm } from "./accept-forms";
 
@@ -59,7 +58,7 @@ export default async function InvitationPage({ params }: { params: Promise<{ tok
   const joinTitle = `Join ${org.name} on Keyward`;
   const intro = <Intro invitation={invitation} />;
   if (user) {
-    const current = await db.user.findUniqueOrThrow({ where: { id: user.id }, select: { email: true, githubLogin: true } });
+    const current = await getUserContact(user.id);
     const isInvitee = invitation.email ? current.email === invitation.email : current.githubLogin === invitation.githubLogin;
     if (isInvitee) {
       return (

@@ -4,10 +4,9 @@ import Link from "next/link";
 import { ENDPOINTS, OPENAPI_PATH, type EndpointSpec } from "@/lib/api/endpoints";
 import { requireOrgPage } from "@/lib/auth/org-access";
 import { can } from "@/lib/auth/permissions";
-import { db } from "@/lib/db/client";
 import { forwardedProtoOf, trustedProxyHopsFromEnv } from "@/lib/server/trusted-proxy";
-import { visibleTokensWhere } from "@/lib/db/queries/tokens";
-import { deserializeScopes, maskToken, scopeGrants, type Scope } from "@/lib/tokens";
+import { listUsableTokens } from "@/lib/db/queries/tokens";
+import { maskToken, scopeGrants, type Scope } from "@/lib/tokens";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { PageHeader } from "@/components/shell/page-header";
@@ -28,13 +27,8 @@ export default async function ApiPage({
   const requested = (await searchParams).token;
   const now = new Date();
   // Tokens this viewer may see and copy (members: organization-visible ones), and that work now.
-  const rows = await db.apiToken.findMany({
-    where: { ...visibleTokensWhere(access.org.id, access.role), status: "ACTIVE", OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] },
-    orderBy: [{ lastUsedAt: { sort: "desc", nulls: "last" } }, { createdAt: "desc" }],
-    take: 100,
-    select: { id: true, name: true, lastFour: true, scopes: true },
-  });
-  const tokens: ExampleToken[] = rows.map((row) => ({ id: row.id, name: row.name, masked: maskToken(row.lastFour), scopes: deserializeScopes(row.scopes) }));
+  const rows = await listUsableTokens(access.org.id, access.role, now);
+  const tokens: ExampleToken[] = rows.map((row) => ({ id: row.id, name: row.name, masked: maskToken(row.lastFour), scopes: row.scopes }));
   const selected = tokens.find((token) => token.id === requested) ?? tokens[0] ?? null;
   const api = `${await originOf()}/v0`;
 

@@ -2,8 +2,7 @@ import type { Metadata } from "next";
 import { requireOrgPage } from "@/lib/auth/org-access";
 import { githubEnabled } from "@/lib/auth/github";
 import { can } from "@/lib/auth/permissions";
-import { db } from "@/lib/db/client";
-import { listMembers, listOpenInvitations, listOpenOffboarding } from "@/lib/db/queries/members";
+import { getOrgGithubLogin, listMembers, listOpenInvitations, listOpenOffboarding } from "@/lib/db/queries/members";
 import { PageHeader } from "@/components/shell/page-header";
 import { GithubJoinForm } from "@/components/members/github-join-form";
 import { InvitationsTable } from "@/components/members/invitations-table";
@@ -18,11 +17,11 @@ export default async function MembersPage({ params }: { params: Promise<{ orgSlu
   const { orgSlug } = await params;
   const access = await requireOrgPage(orgSlug);
   const canManage = can(access.role, "members:manage");
-  const [members, invitations, departures, org] = await Promise.all([
+  const [members, invitations, departures, githubOrg] = await Promise.all([
     listMembers(access.org.id),
     canManage ? listOpenInvitations(access.org.id) : [],
     canManage ? listOpenOffboarding(access.org.id) : [],
-    canManage ? db.org.findUniqueOrThrow({ where: { id: access.org.id }, select: { githubOrgLogin: true } }) : null,
+    canManage ? getOrgGithubLogin(access.org.id) : null,
   ]);
   return (
     <>
@@ -38,7 +37,7 @@ export default async function MembersPage({ params }: { params: Promise<{ orgSlu
           <>
             <InviteForm orgSlug={access.org.slug} githubEnabled={githubEnabled} />
             <InvitationsTable orgSlug={access.org.slug} invitations={invitations} />
-            <GithubJoinForm orgSlug={access.org.slug} githubOrg={org?.githubOrgLogin ?? null} githubEnabled={githubEnabled} />
+            <GithubJoinForm orgSlug={access.org.slug} githubOrg={githubOrg} githubEnabled={githubEnabled} />
           </>
         )}
       </div>

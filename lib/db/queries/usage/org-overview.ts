@@ -7,7 +7,8 @@ import { OUTCOMES, type Outcome } from "@/lib/usage/outcomes";
 import { db } from "../../client";
 import { DAY_MS, HOUR_MS, refreshRecentTotals, truncateToDay, truncateToHour } from "../../usage-rollups";
 import { buckets, SERIES_DAYS, SERIES_HOURS, sum, type CountedRow, type UsageSeries, type UsageTotals } from "./series";
-import { dialect, SqlParams, toDate } from "./sql";
+import { databaseProvider as dialect } from "../../client";
+import { dateFromSql as toDate, SqlParams, truncateTimeSql } from "../../dialect";
 
 // The organization's usage at a glance, for the usage page.
 
@@ -73,7 +74,7 @@ export async function getOrgUsageOverview(orgId: string, role: OrgRole, now = ne
 /** The org's busiest tokens over the rolling 30-day window: an index read of UsageRecentTotal (kept current by the writers). */
 async function topTokensByVolume(orgId: string, role: OrgRole, now: Date): Promise<(OverviewToken & { requests: number })[]> {
   await refreshRecentTotals(db, orgId, now);
-  const p = new SqlParams();
+  const p = new SqlParams(dialect);
   const rows = await db.$queryRawUnsafe<{ id: string; name: string; requests: unknown }[]>(
     `SELECT t."id", t."name", r."requests" FROM "UsageRecentTotal" r
      JOIN "ApiToken" t ON t."id" = r."tokenId" AND t."orgId" = r."orgId" AND ${visibleTokensSql(role, "t")}
@@ -86,8 +87,8 @@ async function topTokensByVolume(orgId: string, role: OrgRole, now: Date): Promi
 
 /** The org's requests per UTC day (summed from its hourly rollup in the database) and per hour for the last 24. */
 async function orgSeries(orgId: string, firstHour: number, firstDay: number): Promise<UsageSeries> {
-  const p = new SqlParams();
-  const dayOf = dialect === "sqlite" ? `("hour" / ${DAY_MS}) * ${DAY_MS}` : `date_trunc('day', "hour")`;
+  const p = new SqlParams(dialect);
+  const dayOf = truncateTimeSql(dialect, '"hour"', "day");
   const counters = ["requests", ...OUTCOMES].map((c) => `SUM("${c}") AS "${c}"`).join(", ");
   const [days, hours] = await Promise.all([
     db.$queryRawUnsafe<Record<string, unknown>[]>(
@@ -109,7 +110,7 @@ async function orgSeries(orgId: string, firstHour: number, firstDay: number): Pr
 
 /** Live tokens in an unfinished window with at most NEAR_QUOTA_FRACTION of their quota left, emptiest first, and how many (one pass). */
 async function tokensNearQuota(orgId: string, role: OrgRole, now: Date): Promise<OrgUsageOverview["nearQuota"]> {
-  const p = new SqlParams();
+  const p = new SqlParams(dialect);
   const where = [
     `"orgId" = ${p.add(orgId)}`,
     `"status" = 'ACTIVE'`,
@@ -140,7 +141,7 @@ async function tokensNearQuota(orgId: string, role: OrgRole, now: Date): Promise
 
 /** Live tokens older than 30 (90) days with no call in that time, both counted in one pass. */
 async function unusedCounts(orgId: string, role: OrgRole, now: Date): Promise<{ days30: number; days90: number }> {
-  const p = new SqlParams();
+  const p = new SqlParams(dialect);
   const cutoff = (days: number) => new Date(now.getTime() - days * DAY_MS);
   // Each placeholder takes its own value (SQLite's "?" cannot be reused).
   const idleSince = (days: number) => `"createdAt" < ${p.time(cutoff(days))} AND ("lastUsedAt" IS NULL OR "lastUsedAt" < ${p.time(cutoff(days))})`;

@@ -9,7 +9,8 @@ import {
   type StatusFilter,
 } from "@/lib/validations/usage";
 import { db } from "../../client";
-import { dialect, SqlParams, toDate } from "./sql";
+import { databaseProvider as dialect } from "../../client";
+import { dateFromSql as toDate, SqlParams } from "../../dialect";
 
 // One token's request log. UsageEvent is read only here, always through an index that starts
 // with the token and yields rows in the order shown, and never more rows than a page (plus a
@@ -105,7 +106,7 @@ function conditions(p: SqlParams, tokenId: string, filters: RequestLogFilters, s
 
 /** Every distinct status of the token, by skipping through the status index (a handful of seeks, not a scan). */
 async function statusesOfToken(tokenId: string): Promise<number[]> {
-  const p = new SqlParams();
+  const p = new SqlParams(dialect);
   const first = p.add(tokenId);
   const next = p.add(tokenId);
   const rows = await db.$queryRawUnsafe<{ status: unknown }[]>(
@@ -202,7 +203,7 @@ async function readRows(sql: string, params: unknown[]): Promise<RequestLogRow[]
 
 /** Matching rows, counted through an index up to `cap` (+1 to know there are more). */
 async function countRows(tokenId: string, filters: RequestLogFilters, statusCodes: readonly number[] | null, cap: number) {
-  const p = new SqlParams();
+  const p = new SqlParams(dialect);
   const where = conditions(p, tokenId, filters, statusCodes);
   const rows = await db.$queryRawUnsafe<{ n: unknown }[]>(
     `SELECT COUNT(*) AS n FROM (SELECT 1 FROM ${from(filterIndex(filters))} WHERE ${where.join(" AND ")} LIMIT ${cap + 1}) AS matching`,
@@ -219,7 +220,7 @@ export async function listTokenRequests(tokenId: string, params: RequestLogParam
   const { total, capped } = await countRows(tokenId, params, statusCodes, REQUEST_LOG_MAX_ROWS);
   const lastPage = Math.max(1, Math.ceil(total / params.size));
   const page = Math.min(params.page, lastPage);
-  const p = new SqlParams();
+  const p = new SqlParams(dialect);
   const sql = pageSql(p, tokenId, params, statusCodes, params.sort, params.dir, params.size, (page - 1) * params.size, null);
   return { rows: await readRows(sql, p.values), total, capped, page, pageSize: params.size };
 }
@@ -235,7 +236,7 @@ export async function* tokenRequestsCsv(tokenId: string, filters: RequestLogFilt
   let after: { at: Date; id: number } | null = null;
   let written = 0;
   while (written < REQUEST_LOG_CSV_MAX_ROWS) {
-    const p = new SqlParams();
+    const p = new SqlParams(dialect);
     const limit = Math.min(CSV_BATCH, REQUEST_LOG_CSV_MAX_ROWS - written);
     const rows = await readRows(pageSql(p, tokenId, filters, statusCodes, "time", "desc", limit, 0, after), p.values);
     if (rows.length === 0) return;

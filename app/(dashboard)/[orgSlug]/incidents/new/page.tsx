@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { requireOrgPage } from "@/lib/auth/org-access";
 import { can } from "@/lib/auth/permissions";
-import { selectIncidentTokens } from "@/lib/db/incidents";
+import { selectIncidentTokens } from "@/lib/db/queries/incidents";
 import { listTokenCreators } from "@/lib/db/queries/incidents";
 import { incidentFilterSchema } from "@/lib/validations/incident";
 import { ApplyForm } from "@/components/incidents/apply-form";

@@ -7,7 +7,7 @@ import { can } from "@/lib/auth/permissions";
 import { recentTokenEvents } from "@/lib/db/queries/audit";
 import { getTokenForViewer } from "@/lib/db/queries/tokens";
 import { holdsTokenManagementScope } from "@/lib/domain/tokens/authority";
-import { displayStatus } from "@/lib/db/token-dto";
+import { displayStatus } from "@/lib/domain/tokens/status";
 import { AuditEventList } from "@/components/audit/audit-event-list";
 import { RelativeTime, ResetTime } from "@/components/format/relative-time";
 import { PageHeader } from "@/components/shell/page-header";
@@ -22,7 +22,7 @@ import {
 import { QuotaBar } from "@/components/tokens/quota-bar";
 import { ScopeBadges } from "@/components/tokens/scope-badges";
 import { TokenDetailActions } from "@/components/tokens/token-detail-actions";
-import { TokenUsageSection } from "@/components/usage/token-usage-section";
+import { TokenUsage } from "./token-usage";
 
 export const metadata: Metadata = { title: "API token" };
 
@@ -137,7 +137,7 @@ export default async function TokenPage({
           <code className="break-all font-mono text-xs">{token.id}</code>
         </Detail>
       </dl>
-      <TokenUsageSection token={token} now={now} orgSlug={access.org.slug} canManage={canManage} searchParams={await searchParams} />
+      <TokenUsage token={token} now={now} orgSlug={access.org.slug} canManage={canManage} searchParams={await searchParams} />
       {events && (
         <section className="mt-8">
           <div className="mb-3 flex items-baseline justify-between">

@@ -1,8 +1,7 @@
 import { z } from "zod";
 import { getOrgAccess } from "@/lib/auth/org-access";
 import { getCurrentUser } from "@/lib/auth/session";
-import { db } from "@/lib/db/client";
-import { visibleTokensWhere } from "@/lib/db/queries/tokens";
+import { findVisibleTokenName } from "@/lib/db/queries/tokens";
 import { tokenRequestsCsv } from "@/lib/db/queries/usage";
 import { requestLogParamsSchema } from "@/lib/validations/usage";
 
@@ -20,7 +19,7 @@ export async function GET(request: Request, { params }: { params: Promise<{ orgS
   const access = await getOrgAccess(orgSlug);
   const token =
     access && tokenIdSchema.safeParse(id).success
-      ? await db.apiToken.findFirst({ where: { ...visibleTokensWhere(access.org.id, access.role), id }, select: { id: true, name: true } })
+      ? await findVisibleTokenName(access.org.id, access.role, id)
       : null;
   if (!access || !token) return new Response("Not found\n", { status: 404, headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" } });
 

@@ -1,4 +1,5 @@
-// Throw-away PostgreSQL clusters for tests and for generating PostgreSQL migrations.
+// Throw-away PostgreSQL clusters: createMigration generates PostgreSQL migrations on one, and the
+// tests and scripts/with-postgres.ts run against one. Not test-only, so it lives beside migrate.ts.
 // Uses the server binaries of the local PostgreSQL packages; no Docker, no network.
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, openSync, closeSync, readFileSync, readdirSync, rmSync } from "node:fs";
