@@ -1,19 +1,18 @@
 "use server";
 
-import { revalidatePath } from "next/cache";
-import { actionActor, type ActionContext, type ActionState, orgAction } from "@/lib/auth/action";
+import { actionActor, type ActionState, orgAction } from "@/lib/auth/action";
+import { guarded, refreshOrgPages, TOKEN_NOT_FOUND } from "./refusals";
 import {
   createIncident,
   dismissLeakReport,
   endIncidentGrace,
-  IncidentError,
   lookupTokens,
   resumeIncident,
   startIncidentRun,
   updateIncidentSettings,
   type LookupResult,
 } from "@/lib/db/incidents";
-import { endGracePeriod, isTokenConflict, rotateToken, setTokenEnabled } from "@/lib/db/token-mutations";
+import { endGracePeriod, rotateToken, setTokenEnabled } from "@/lib/db/token-mutations";
 import {
   createIncidentSchema,
   incidentSettingsSchema,
@@ -27,24 +26,6 @@ import {
 // call to the org named by `orgSlug` and refuses unknown fields: incidents:manage, or tokens:manage
 // for a change to one token (the permission that change re-checks in its transaction).
 // Token changes go through lib/db/token-mutations.ts; bulk operations through lib/db/incidents.ts.
-
-const NOT_FOUND: ActionState<never> = { ok: false, code: "NOT_FOUND", message: "This token does not exist or you cannot see it." };
-
-function refreshOrgPages(ctx: ActionContext) {
-  revalidatePath(`/${ctx.org.slug}`, "layout");
-}
-
-async function guarded<T>(run: () => Promise<ActionState<T>>): Promise<ActionState<T>> {
-  try {
-    return await run();
-  } catch (error) {
-    if (isTokenConflict(error)) return { ok: false, code: "CONFLICT", message: error.message };
-    if (error instanceof IncidentError) {
-      return { ok: false, code: error.code === "NOT_FOUND" ? "NOT_FOUND" : "CONFLICT", message: error.message };
-    }
-    throw error;
-  }
-}
 
 /**
  * Starts a bulk operation over the tokens the filter selects. The admin must type the org's slug
@@ -95,7 +76,7 @@ export const endIncidentGraceAction = orgAction("incidents:manage", incidentTarg
 export const endGraceAction = orgAction("tokens:manage", tokenTargetSchema, (input, ctx) =>
   guarded(async () => {
     const token = await endGracePeriod(actionActor(ctx), ctx.org.id, input.tokenId);
-    if (!token) return NOT_FOUND;
+    if (!token) return TOKEN_NOT_FOUND;
     refreshOrgPages(ctx);
     return { ok: true, message: `The previous value of “${token.name}” has stopped working.` };
   }),
@@ -108,7 +89,7 @@ export const updateIncidentSettingsAction = orgAction("incidents:manage", incide
 });
 
 export const dismissLeakReportAction = orgAction("incidents:manage", tokenTargetSchema, async (input, ctx) => {
-  if (!(await dismissLeakReport(actionActor(ctx), ctx.org.id, input.tokenId))) return NOT_FOUND;
+  if (!(await dismissLeakReport(actionActor(ctx), ctx.org.id, input.tokenId))) return TOKEN_NOT_FOUND;
   refreshOrgPages(ctx);
   return { ok: true, message: "Leak report dismissed." };
 });
@@ -129,7 +110,7 @@ export const lookupTokenAction = orgAction("incidents:manage", lookupSchema, asy
 export const quickRotateAction = orgAction("tokens:manage", quickRotateSchema, (input, ctx) =>
   guarded(async (): Promise<ActionState<{ name: string; value: string; previousValueValidUntil: string | null }>> => {
     const rotated = await rotateToken(actionActor(ctx), ctx.org.id, input.tokenId, { graceSeconds: input.graceHours * 3600 });
-    if (!rotated) return NOT_FOUND;
+    if (!rotated) return TOKEN_NOT_FOUND;
     refreshOrgPages(ctx);
     return {
       ok: true,
@@ -147,7 +128,7 @@ export const quickRotateAction = orgAction("tokens:manage", quickRotateSchema, (
 export const quickDisableAction = orgAction("tokens:manage", tokenTargetSchema, (input, ctx) =>
   guarded(async () => {
     const token = await setTokenEnabled(actionActor(ctx), ctx.org.id, input.tokenId, false);
-    if (!token) return NOT_FOUND;
+    if (!token) return TOKEN_NOT_FOUND;
     refreshOrgPages(ctx);
     return { ok: true, message: `Disabled “${token.name}”. API calls with it now fail.` };
   }),

@@ -1,11 +1,9 @@
 "use server";
 
-import { revalidatePath } from "next/cache";
-import { actionActor, type ActionContext, type ActionState, orgAction } from "@/lib/auth/action";
+import { actionActor, type ActionState, orgAction } from "@/lib/auth/action";
+import { guarded, refreshOrgPages, TOKEN_NOT_FOUND } from "./refusals";
 import {
   createToken,
-  isTokenConflict,
-  isTokenPolicyError,
   revealToken,
   revokeToken,
   rotateToken,
@@ -23,26 +21,6 @@ import { createTokenSchema, rotateTokenSchema, tokenTargetSchema, updateTokenSch
 /** The one-time display of a new or rotated value; the only action state that holds a secret. */
 export type NewTokenValue = { tokenId: string; name: string; value: string; previousValueValidUntil: string | null };
 
-const NOT_FOUND: ActionState<never> = { ok: false, code: "NOT_FOUND", message: "This token does not exist or you cannot see it." };
-
-function refreshOrgPages(ctx: ActionContext) {
-  revalidatePath(`/${ctx.org.slug}`, "layout");
-}
-
-/** Typed refusals from the mutation layer become messages; anything else is a real failure. */
-async function guarded<T>(run: () => Promise<ActionState<T>>): Promise<ActionState<T>> {
-  try {
-    return await run();
-  } catch (error) {
-    if (isTokenConflict(error)) return { ok: false, code: "CONFLICT", message: error.message };
-    // The org's token policy (longest lifetime) is checked with the org's settings, beside the field it concerns.
-    if (isTokenPolicyError(error)) {
-      return { ok: false, code: "INVALID", errors: { [error.field]: [error.message] }, message: "Please correct the highlighted fields." };
-    }
-    throw error;
-  }
-}
-
 export const createTokenAction = orgAction("tokens:manage", createTokenSchema, (input, ctx) =>
   guarded(async (): Promise<ActionState<NewTokenValue>> => {
     const { token, plaintext } = await createToken(actionActor(ctx), ctx.org.id, input);
@@ -59,7 +37,7 @@ export const updateTokenAction = orgAction("tokens:manage", updateTokenSchema, (
   guarded(async () => {
     const { tokenId, expectedVersion, ...patch } = input;
     const token = await updateToken(actionActor(ctx), ctx.org.id, tokenId, patch, { expectedVersion });
-    if (!token) return NOT_FOUND;
+    if (!token) return TOKEN_NOT_FOUND;
     refreshOrgPages(ctx);
     return { ok: true, message: `Saved “${token.name}”.` };
   }),
@@ -72,7 +50,7 @@ export const rotateTokenAction = orgAction("tokens:manage", rotateTokenSchema, (
       makeAdminOnly: input.makeAdminOnly,
       expectedVersion: input.expectedVersion,
     });
-    if (!rotated) return NOT_FOUND;
+    if (!rotated) return TOKEN_NOT_FOUND;
     refreshOrgPages(ctx);
     const { token, plaintext } = rotated;
     return {
@@ -91,7 +69,7 @@ export const rotateTokenAction = orgAction("tokens:manage", rotateTokenSchema, (
 export const disableTokenAction = orgAction("tokens:manage", tokenTargetSchema, (input, ctx) =>
   guarded(async () => {
     const token = await setTokenEnabled(actionActor(ctx), ctx.org.id, input.tokenId, false);
-    if (!token) return NOT_FOUND;
+    if (!token) return TOKEN_NOT_FOUND;
     refreshOrgPages(ctx);
     return { ok: true, message: `Disabled “${token.name}”. API calls with it now fail.` };
   }),
@@ -100,7 +78,7 @@ export const disableTokenAction = orgAction("tokens:manage", tokenTargetSchema, 
 export const enableTokenAction = orgAction("tokens:manage", tokenTargetSchema, (input, ctx) =>
   guarded(async () => {
     const token = await setTokenEnabled(actionActor(ctx), ctx.org.id, input.tokenId, true);
-    if (!token) return NOT_FOUND;
+    if (!token) return TOKEN_NOT_FOUND;
     refreshOrgPages(ctx);
     return { ok: true, message: `Enabled “${token.name}”.` };
   }),
@@ -109,7 +87,7 @@ export const enableTokenAction = orgAction("tokens:manage", tokenTargetSchema, (
 export const revokeTokenAction = orgAction("tokens:manage", tokenTargetSchema, (input, ctx) =>
   guarded(async () => {
     const token = await revokeToken(actionActor(ctx), ctx.org.id, input.tokenId);
-    if (!token) return NOT_FOUND;
+    if (!token) return TOKEN_NOT_FOUND;
     refreshOrgPages(ctx);
     return { ok: true, message: `Revoked “${token.name}”. Its value is destroyed.` };
   }),
@@ -128,7 +106,7 @@ export const revealTokenAction = orgAction("tokens:reveal", tokenTargetSchema, (
       }
       throw error;
     }
-    if (value === null) return NOT_FOUND;
+    if (value === null) return TOKEN_NOT_FOUND;
     return { ok: true, data: { value } };
   }),
 );
