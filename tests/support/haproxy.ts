@@ -18,8 +18,8 @@ export function findHaproxy(): string | null {
 }
 
 /**
- * Round robin over the servers, each health-checked every 500 ms and taken out after one failed
- * check. A connection refused (a dead server) is retried on another server; a request already
+ * Round robin over the servers, each health-checked every second and taken out after two failed
+ * checks (a check waits up to 5 s: a busy server is slow, not dead). A connection refused (a dead server) is retried on another server; a request already
  * sent is never retried, since a second attempt could charge the quota twice. `X-Forwarded-For`
  * carries the caller's address (the servers run with TRUST_PROXY=1); `X-Keyward-Server` says
  * which server answered. Statistics (CSV) on statsPort at /stats;csv.
@@ -35,6 +35,7 @@ defaults
     timeout server 30s
     retries 3
     option redispatch
+    timeout check 5s
 
 frontend keyward
     bind 127.0.0.1:${options.port}
@@ -45,7 +46,7 @@ backend keyward_servers
     balance roundrobin
     option httpchk GET /v0/openapi.json
     http-response set-header X-Keyward-Server %[srv_name]
-${options.servers.map((server) => `    server ${server.name} 127.0.0.1:${server.port} check inter 500ms fall 1 rise 1`).join("\n")}
+${options.servers.map((server) => `    server ${server.name} 127.0.0.1:${server.port} check inter 1s fall 2 rise 1`).join("\n")}
 
 frontend stats
     bind 127.0.0.1:${options.statsPort}

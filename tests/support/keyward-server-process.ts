@@ -43,7 +43,10 @@ async function main() {
         // Freeze the whole process after the first batch, until the test kills it.
         if (++batches === 1) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
       },
-    });
+    }).then(
+      (result) => process.stdout.write(`result ${result.outcome}\n`),
+      (error: unknown) => process.stdout.write(`result failed ${String(error)}\n`),
+    );
   });
 
   process.once("SIGTERM", () => {
