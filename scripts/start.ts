@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { parseStartupEnv } from "../lib/config/env";
 import { ConfigError, loadOrCreateSecrets } from "../lib/config/secrets";
 import { DatabaseUrlError, resolveDatabaseTarget } from "../lib/db/database-url";
+import { AdvisoryLockError, STARTUP_LOCK, withAdvisoryLock } from "../lib/db/advisory-lock";
 import { applyMigrations, MigrationError } from "../lib/db/migrate";
 import { BuildError, buildIfNeeded } from "../lib/server/build";
 import { assertPortFree, flushApiUsage, PortInUseError, startHttpServer } from "../lib/server/http-server";
@@ -21,10 +22,13 @@ async function main() {
 
   await assertPortFree(env.PORT, env.HOST);
 
-  const applied = await applyMigrations(target);
-  if (applied.length > 0) log(`applied ${applied.length} migration(s) to ${target.provider === "sqlite" ? target.file : "PostgreSQL"}`);
-
-  if (env.KEYWARD_DEMO) await seedDemo(target);
+  // Several servers may start at once on one PostgreSQL: the first migrates (and seeds), the others
+  // wait for it and then find nothing left to do.
+  await withAdvisoryLock(target, STARTUP_LOCK, { wait: true }, async () => {
+    const applied = await applyMigrations(target);
+    if (applied.length > 0) log(`applied ${applied.length} migration(s) to ${target.provider === "sqlite" ? target.file : "PostgreSQL"}`);
+    if (env.KEYWARD_DEMO) await seedDemo(target);
+  });
 
   if (!dev) buildIfNeeded(ROOT, log);
   Object.assign(process.env, { NODE_ENV: dev ? "development" : "production" });
@@ -63,7 +67,7 @@ async function seedDemo(target: ReturnType<typeof resolveDatabaseTarget>) {
   }
 }
 
-const KNOWN_ERRORS = [ConfigError, DatabaseUrlError, MigrationError, PortInUseError, BuildError];
+const KNOWN_ERRORS = [AdvisoryLockError, ConfigError, DatabaseUrlError, MigrationError, PortInUseError, BuildError];
 
 main().catch((error: unknown) => {
   if (KNOWN_ERRORS.some((type) => error instanceof type)) {

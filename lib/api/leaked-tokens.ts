@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { recordAudit } from "../db/audit";
 import { db } from "../db/client";
+import { takeRateLimit, type RateLimit } from "../db/rate-limit";
 import { endGracePeriod, setTokenEnabled, type TokenActor, type Tx } from "../db/token-mutations";
 import { clientIpOf } from "../server/client-ip";
 import { checkTokenFormat, hashTokenValue } from "../tokens/format";
@@ -21,8 +22,7 @@ export const LEAKED_TOKENS_PATH = "/v0/leaked-tokens";
 
 /** Enough for 1,000 scanner matches with their URLs. */
 const BODY_LIMIT_BYTES = 1024 * 1024;
-const DEFAULT_LIMIT = { requests: 30, windowMs: 60_000 };
-const MAX_TRACKED_ADDRESSES = 10_000;
+const DEFAULT_LIMIT: RateLimit = { requests: 30, windowMs: 60_000 };
 const SOURCE_MAX_LENGTH = 500;
 
 export type LeakHandling = { tokenId: string; orgId: string; valueId: string; handling: "disabled" | "grace-ended" | "flagged" };
@@ -119,38 +119,9 @@ async function flagLeaked(
   });
 }
 
-/** Requests per client address per window (fixed windows, in memory: one process serves the API). */
-export class AddressRateLimiter {
-  readonly #windows = new Map<string, { start: number; count: number }>();
-
-  constructor(
-    private readonly requests: number,
-    private readonly windowMs: number,
-  ) {}
-
-  /** Counts one request; returns the seconds to wait when it is over the limit, else null. */
-  take(address: string, now: number): number | null {
-    let window = this.#windows.get(address);
-    if (!window || now - window.start >= this.windowMs) {
-      if (!window && this.#windows.size >= MAX_TRACKED_ADDRESSES) this.#prune(now);
-      window = { start: now, count: 0 };
-      this.#windows.set(address, window);
-    }
-    window.count++;
-    if (window.count <= this.requests) return null;
-    return Math.max(1, Math.ceil((window.start + this.windowMs - now) / 1000));
-  }
-
-  #prune(now: number): void {
-    for (const [address, window] of this.#windows) if (now - window.start >= this.windowMs) this.#windows.delete(address);
-    // Still full of live windows (many addresses at once): forget the oldest rather than grow.
-    while (this.#windows.size >= MAX_TRACKED_ADDRESSES) this.#windows.delete(this.#windows.keys().next().value!);
-  }
-}
-
 export type LeakedTokensHandlerOptions = {
   trustedProxyHops: number;
-  limit?: { requests: number; windowMs: number };
+  limit?: RateLimit;
   clock?: () => number;
   log?: (message: string, error?: unknown) => void;
   /** Tests observe what a report did; the reporter never does. */
@@ -167,7 +138,6 @@ const ACCEPTED_BODY = (received: number) => ({ received, message: "Thank you. Re
 
 export function createLeakedTokensHandler(options: LeakedTokensHandlerOptions): LeakedTokensHandler {
   const limit = options.limit ?? DEFAULT_LIMIT;
-  const limiter = new AddressRateLimiter(limit.requests, limit.windowMs);
   const clock = options.clock ?? Date.now;
   const log = options.log ?? ((message: string, error?: unknown) => console.error(`keyward api: ${message}`, error ?? ""));
   const inProgress = new Set<Promise<void>>();
@@ -175,7 +145,8 @@ export function createLeakedTokensHandler(options: LeakedTokensHandlerOptions): 
   const handler = (async (req: IncomingMessage, res: ServerResponse) => {
     if (req.method !== "POST") return sendError(res, methodNotAllowed(["POST"]));
     const ip = clientIpOf(req, options.trustedProxyHops);
-    const wait = limiter.take(ip, clock());
+    // Counted in the database: every server behind the load balancer shares one allowance per address.
+    const wait = await takeRateLimit(`leaked-tokens:${ip}`, limit, clock());
     if (wait !== null) {
       req.resume();
       return sendError(res, new ApiError(429, "Too many reports from this address; try again later.", null, { "Retry-After": String(wait) }));

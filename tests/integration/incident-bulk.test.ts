@@ -4,7 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { beforeAll, describe, expect, it } from "vitest";
 import { getKeyring } from "@/lib/config/keyring";
 import { db } from "@/lib/db/client";
-import { createIncident, incidentProgress, resumeStalledIncidents, runIncident, type UserActor } from "@/lib/db/incidents";
+import { createIncident, DEFAULT_LEASE_MS, incidentProgress, resumeStalledIncidents, runIncident, type UserActor } from "@/lib/db/incidents";
 import { newTokenRows } from "@/lib/db/token-store";
 import { incidentFilterSchema } from "@/lib/validations/incident";
 import { createTestOrg } from "../support/request-as";
@@ -223,6 +223,20 @@ describe("after a restart", () => {
     expect(resumed).toHaveLength(1);
     expect(resumed[0]).toMatchObject({ actorUserId: null, actorLabel: "Keyward, after a restart" });
     expect(JSON.parse(resumed[0]!.metadata)).toMatchObject({ automatic: true, pending: 20 });
+  });
+
+  it("leaves a just-created operation to the server that created it, and takes it over only after a lease's length unclaimed", async () => {
+    const { org, admin } = await createTestOrg("sweep-fresh");
+    await addTokens(org.id, 2);
+    const { incidentId } = await createIncident(actorFor(admin), org.id, { action: "DISABLE", graceSeconds: 0, filter: incidentFilterSchema.parse({ scope: "report:write" }), expectedCount: 2 });
+    expect((await resumeStalledIncidents()).map((r) => r.incidentId)).not.toContain(incidentId);
+    expect(await incidentProgress(incidentId)).toMatchObject({ done: 0, pending: 2 });
+    expect(await db.auditEvent.count({ where: { orgId: org.id, action: "incident.resumed" } })).toBe(0);
+
+    // Its creator died before claiming it: after a lease's length a sweep finishes it.
+    const later = new Date(Date.now() + DEFAULT_LEASE_MS + 1000);
+    expect((await resumeStalledIncidents(later)).map((r) => r.incidentId)).toContain(incidentId);
+    expect(await incidentProgress(incidentId)).toMatchObject({ done: 2, pending: 0 });
   });
 
   it("waits for another admin when the one who started it is no longer an admin", async () => {

@@ -195,7 +195,13 @@ export function isStalled(incident: { status: string; leaseUntil: Date | null },
  */
 export async function resumeStalledIncidents(now = new Date()): Promise<{ incidentId: string; result: RunResult | { outcome: "failed"; error: unknown } }[]> {
   const stalled = await db.incident.findMany({
-    where: { status: "RUNNING", createdById: { not: null }, OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }] },
+    where: {
+      status: "RUNNING",
+      createdById: { not: null },
+      // One never claimed is left to the server that created it (it claims at once) for a lease's
+      // length: a sweep of another server in between would take it over as if after a restart.
+      OR: [{ leaseUntil: null, createdAt: { lt: new Date(now.getTime() - DEFAULT_LEASE_MS) } }, { leaseUntil: { lt: now } }],
+    },
     orderBy: { createdAt: "asc" },
     select: { id: true, orgId: true, createdById: true, createdByLabel: true },
   });
