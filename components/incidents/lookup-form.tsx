@@ -159,7 +159,7 @@ function QuickActions({ orgSlug, tokenId, disabled }: { orgSlug: string; tokenId
       <FormMessage message={rotate.state?.ok ? undefined : rotate.state?.message} />
       <FormMessage message={disable.state?.message} ok={disable.state?.ok} />
       {rotated && showValue && (
-        <NewTokenValue name={rotated.name} value={rotated.value} previousValueValidUntil={rotated.previousValueValidUntil} rotated onDone={() => setShowValue(false)} />
+        <NewTokenValue name={rotated.name} value={rotated.value} previousValueValidUntil={rotated.previousValueValidUntil} rotated visibility={rotated.visibility} onDone={() => setShowValue(false)} />
       )}
     </div>
   );

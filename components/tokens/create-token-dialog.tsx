@@ -14,7 +14,7 @@ export function CreateTokenDialog({ orgSlug, onClose }: { orgSlug: string; onClo
   return (
     <Dialog title={created ? "Token created" : "Create token"} onClose={onClose} wide>
       {created ? (
-        <NewTokenValue name={created.name} value={created.value} rotated={false} onDone={onClose} />
+        <NewTokenValue name={created.name} value={created.value} rotated={false} visibility={created.visibility} onDone={onClose} />
       ) : (
         <form onSubmit={onSubmit} noValidate className="space-y-4">
           <input type="hidden" name="orgSlug" value={orgSlug} />

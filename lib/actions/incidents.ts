@@ -14,6 +14,7 @@ import {
   type LookupResult,
 } from "@/lib/db/incidents";
 import { endGracePeriod, isTokenConflict, rotateToken, setTokenEnabled } from "@/lib/db/token-mutations";
+import type { TokenVisibility } from "@/lib/db/token-dto";
 import {
   createIncidentSchema,
   incidentSettingsSchema,
@@ -123,10 +124,10 @@ export const lookupTokenAction = adminAction(lookupSchema, async (input, ctx): P
 
 /**
  * One-click rotate from a lookup result, in the token's own org (`orgSlug` names it; the caller
- * must administer it). The new value is shown once.
+ * must administer it). The new value is shown here and can be revealed again (audited) later.
  */
 export const quickRotateAction = adminAction(quickRotateSchema, (input, ctx) =>
-  guarded(async (): Promise<ActionState<{ name: string; value: string; previousValueValidUntil: string | null }>> => {
+  guarded(async (): Promise<ActionState<{ name: string; value: string; previousValueValidUntil: string | null; visibility: TokenVisibility }>> => {
     const rotated = await rotateToken(actionActor(ctx), ctx.org.id, input.tokenId, { graceSeconds: input.graceHours * 3600 });
     if (!rotated) return NOT_FOUND;
     refreshOrgPages(ctx);
@@ -137,6 +138,7 @@ export const quickRotateAction = adminAction(quickRotateSchema, (input, ctx) =>
         name: rotated.token.name,
         value: rotated.plaintext,
         previousValueValidUntil: rotated.token.previousValueValidUntil?.toISOString() ?? null,
+        visibility: rotated.token.visibility,
       },
     };
   }),

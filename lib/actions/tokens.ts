@@ -12,6 +12,7 @@ import {
   setTokenEnabled,
   updateToken,
 } from "@/lib/db/token-mutations";
+import type { TokenVisibility } from "@/lib/db/token-dto";
 import { TokenDecryptionError } from "@/lib/tokens";
 import { createTokenSchema, rotateTokenSchema, tokenTargetSchema, updateTokenSchema } from "@/lib/validations/token";
 
@@ -21,7 +22,14 @@ import { createTokenSchema, rotateTokenSchema, tokenTargetSchema, updateTokenSch
 // for every action response; the e2e tests check it on reveal).
 
 /** The one-time display of a new or rotated value; the only action state that holds a secret. */
-export type NewTokenValue = { tokenId: string; name: string; value: string; previousValueValidUntil: string | null };
+export type NewTokenValue = {
+  tokenId: string;
+  name: string;
+  value: string;
+  previousValueValidUntil: string | null;
+  /** Who else can reveal the value later: the dialog says so. */
+  visibility: TokenVisibility;
+};
 
 const NOT_FOUND: ActionState<never> = { ok: false, code: "NOT_FOUND", message: "This token does not exist or you cannot see it." };
 
@@ -50,7 +58,7 @@ export const createTokenAction = adminAction(createTokenSchema, (input, ctx) =>
     return {
       ok: true,
       message: `Created “${token.name}”.`,
-      data: { tokenId: token.id, name: token.name, value: plaintext, previousValueValidUntil: null },
+      data: { tokenId: token.id, name: token.name, value: plaintext, previousValueValidUntil: null, visibility: token.visibility },
     };
   }),
 );
@@ -83,6 +91,7 @@ export const rotateTokenAction = adminAction(rotateTokenSchema, (input, ctx) =>
         name: token.name,
         value: plaintext,
         previousValueValidUntil: token.previousValueValidUntil?.toISOString() ?? null,
+        visibility: token.visibility,
       },
     };
   }),
