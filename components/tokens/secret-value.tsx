@@ -63,7 +63,7 @@ export function NewTokenValue({
     <div className="space-y-4">
       <p className="text-sm text-slate-700">
         {rotated ? "The new value of " : "The value of "}
-        <strong>{name}</strong>:
+        <strong className="[overflow-wrap:anywhere]">{name}</strong>:
       </p>
       <p className="text-sm text-slate-700" data-testid="reveal-again-note">
         You can reveal or copy it again later from the token&apos;s page or its menu in the Tokens list. Every reveal and copy is

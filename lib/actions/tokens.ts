@@ -12,6 +12,7 @@ import {
   setTokenEnabled,
   updateToken,
 } from "@/lib/db/token-mutations";
+import { tokenNameInUse } from "@/lib/db/queries/tokens";
 import type { TokenVisibility } from "@/lib/db/token-dto";
 import { TokenDecryptionError } from "@/lib/tokens";
 import { createTokenSchema, rotateTokenSchema, tokenTargetSchema, updateTokenSchema } from "@/lib/validations/token";
@@ -51,9 +52,22 @@ async function guarded<T>(run: () => Promise<ActionState<T>>): Promise<ActionSta
   }
 }
 
+/**
+ * A second token with an existing name is allowed but asked about first: the answer is
+ * NEEDS_CONFIRMATION with the warning beside the name, and the form resubmits with createAnyway.
+ */
 export const createTokenAction = adminAction(createTokenSchema, (input, ctx) =>
   guarded(async (): Promise<ActionState<NewTokenValue>> => {
-    const { token, plaintext } = await createToken(actionActor(ctx), ctx.org.id, input);
+    const { createAnyway, ...settings } = input;
+    if (!createAnyway && (await tokenNameInUse(ctx.org.id, settings.name))) {
+      return {
+        ok: false,
+        code: "NEEDS_CONFIRMATION",
+        errors: { name: [`A token named “${settings.name}” already exists. Choose another name, or create it anyway.`] },
+        message: "A token with this name already exists.",
+      };
+    }
+    const { token, plaintext } = await createToken(actionActor(ctx), ctx.org.id, settings);
     refreshOrgPages(ctx);
     return {
       ok: true,

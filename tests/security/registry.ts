@@ -79,7 +79,8 @@ export const ACTIONS: Record<string, ActionEntry> = {
   // lib/actions/tokens.ts
   "tokens#createTokenAction": {
     rule: "org admins",
-    input: async () => ({ name: "Created", scopes: ["report:read"], visibility: "ADMIN_ONLY", quotaMax: "100", quotaWindow: "DAILY", expiresAt: "", allowedNetworks: "203.0.113.0/24" }),
+    // A fresh name each call: a repeated name is answered with the duplicate-name warning.
+    input: async () => ({ name: `Created ${randomUUID().slice(0, 8)}`, scopes: ["report:read"], visibility: "ADMIN_ONLY", quotaMax: "100", quotaWindow: "DAILY", expiresAt: "", allowedNetworks: "203.0.113.0/24" }),
     expected: ADMINS,
   },
   "tokens#updateTokenAction": {

@@ -191,3 +191,12 @@ function orderFor(sort: TokenSort, dir: "asc" | "desc"): Prisma.ApiTokenOrderByW
       return [{ createdAt: dir }, tieBreak];
   }
 }
+
+/**
+ * Whether the org already has a token (not revoked) with exactly this name. A warning, not a
+ * constraint: two tokens may share a name once the admin has said so.
+ */
+export async function tokenNameInUse(orgId: string, name: string): Promise<boolean> {
+  const existing = await db.apiToken.findFirst({ where: { orgId, name, status: { not: "REVOKED" } }, select: { id: true } });
+  return existing !== null;
+}
