@@ -1,9 +1,24 @@
+import { randomUUID } from "node:crypto";
+import { join } from "node:path";
+import Database from "better-sqlite3";
 import { expect, test, type Page } from "@playwright/test";
 import { signInAndWait } from "./support";
 
 // What the dashboard tells people must be true: values can be revealed again (audited), limits
 // are stated instead of applied silently, incident pages keep up, the audit log reads as English.
 test.describe.configure({ mode: "serial" });
+
+const dbFile = () => join(process.cwd(), `data/e2e-${process.env.E2E_PORT ?? 3100}`, "keyward.db");
+
+/** Runs SQL on the server's database: how a test stands in for a bulk runner working elsewhere. */
+function withDatabase<T>(run: (db: Database.Database) => T): T {
+  const db = new Database(dbFile(), { fileMustExist: true });
+  try {
+    return run(db);
+  } finally {
+    db.close();
+  }
+}
 
 const unique = (label: string) => `${label} ${Date.now().toString(36)}`;
 
@@ -72,4 +87,42 @@ test("the create form states its limits: a long name is not cut, no scope and a 
   await expect(created.getByTestId("secret-value")).toHaveValue(/^kw_/);
   await created.getByRole("button", { name: "Done" }).click();
   await expect(page.getByRole("table", { name: "API tokens" }).getByRole("link", { name: "CI pipeline", exact: true })).toHaveCount(2);
+});
+
+test("an incident page follows a running bulk operation without a reload, and stops when it completes", async ({ page }) => {
+  await signInAndWait(page, "admin@acme.test");
+  // A rotation "running elsewhere": its lease is held for an hour, so no runner here touches it;
+  // the test moves it forward as a runner would.
+  const incidentId = randomUUID();
+  const itemIds = [randomUUID(), randomUUID()];
+  withDatabase((db) => {
+    const orgId = (db.prepare(`SELECT "id" FROM "Org" WHERE "slug" = 'acme'`).get() as { id: string }).id;
+    const tokens = db.prepare(`SELECT "id" FROM "ApiToken" WHERE "orgId" = ? AND "name" IN ('Developer laptops', 'Legacy deploy')`).all(orgId) as { id: string }[];
+    const now = Date.now();
+    db.prepare(
+      `INSERT INTO "Incident" ("id", "orgId", "createdById", "createdByLabel", "action", "graceSeconds", "filter", "status", "total", "createdAt", "leaseUntil")
+       VALUES (?, ?, NULL, 'runner elsewhere', 'DISABLE', 0, '{}', 'RUNNING', 2, ?, ?)`,
+    ).run(incidentId, orgId, now, now + 3600_000);
+    tokens.forEach((token, i) => db.prepare(`INSERT INTO "IncidentItem" ("id", "incidentId", "tokenId", "state") VALUES (?, ?, ?, 'PENDING')`).run(itemIds[i], incidentId, token.id));
+  });
+
+  await page.goto(`/acme/incidents/${incidentId}`);
+  const navigations: string[] = [];
+  page.on("framenavigated", (frame) => {
+    if (frame === page.mainFrame()) navigations.push(frame.url());
+  });
+  await expect(page.getByTestId("incident-status")).toHaveText("Running");
+  await expect(page.getByTestId("incident-progress")).toContainText("0 of 2 processed");
+
+  // One token done, one refused (skipped, with why): the page shows both as they happen.
+  withDatabase((db) => db.prepare(`UPDATE "IncidentItem" SET "state" = 'DONE', "doneAt" = ? WHERE "id" = ?`).run(Date.now(), itemIds[0]));
+  await expect(page.getByTestId("incident-progress")).toContainText("1 of 2 processed: 1 done, 0 skipped, 1 pending.");
+  withDatabase((db) => {
+    db.prepare(`UPDATE "IncidentItem" SET "state" = 'SKIPPED', "note" = 'Already disabled.', "doneAt" = ? WHERE "id" = ?`).run(Date.now(), itemIds[1]);
+    db.prepare(`UPDATE "Incident" SET "status" = 'COMPLETED', "finishedAt" = ? WHERE "id" = ?`).run(Date.now(), incidentId);
+  });
+  await expect(page.getByTestId("incident-status")).toHaveText("Completed");
+  await expect(page.getByTestId("incident-progress")).toContainText("2 of 2 processed: 1 done, 1 skipped, 0 pending.");
+  await expect(page.getByTestId("incident-item").filter({ hasText: "Already disabled." })).toHaveCount(1);
+  expect(navigations).toEqual([]);
 });
