@@ -21,6 +21,8 @@ function withDatabase<T>(run: (db: Database.Database) => T): T {
 }
 
 const unique = (label: string) => `${label} ${Date.now().toString(36)}`;
+/** Created by the first test; later tests reuse it so seeded names other specs rely on stay unique. */
+let truthfulName = "";
 
 async function openCreateDialog(page: Page) {
   await page.goto("/acme/tokens");
@@ -31,6 +33,7 @@ async function openCreateDialog(page: Page) {
 test("create and rotate dialogs say the value can be revealed again, audited, and by whom", async ({ page }) => {
   await signInAndWait(page, "admin@acme.test");
   const name = unique("Truthful");
+  truthfulName = name;
   let dialog = await openCreateDialog(page);
   await dialog.getByLabel("Name", { exact: true }).fill(name);
   await dialog.getByRole("checkbox", { name: /^report:read/ }).check();
@@ -69,24 +72,24 @@ test("the create form states its limits: a long name is not cut, no scope and a 
   await expect(nameInput).toHaveAttribute("aria-invalid", "true");
 
   // No scope checked and a quota of 0: each refused beside its field.
-  await nameInput.fill("CI pipeline");
-  await expect(dialog.getByTestId("name-length")).toHaveText("11 / 100");
+  await nameInput.fill(truthfulName);
+  await expect(dialog.getByTestId("name-length")).toHaveText(`${truthfulName.length} / 100`);
   await dialog.getByLabel("Quota (requests per window)").fill("0");
   await dialog.getByRole("button", { name: "Create token" }).click();
   await expect(dialog.locator("#scopes-error")).toHaveText("Choose at least one scope.");
   await expect(dialog.locator("#quotaMax-error")).toContainText("The quota is at least 1 request per window.");
 
-  // "CI pipeline" exists: a warning, nothing created, until the admin creates it anyway.
+  // The name exists (made by the first test): a warning, nothing created, until the admin creates it anyway.
   await dialog.getByRole("checkbox", { name: /^report:read/ }).check();
   await dialog.getByLabel("Quota (requests per window)").fill("10");
   await dialog.getByRole("button", { name: "Create token" }).click();
   await expect(dialog.getByTestId("duplicate-name-warning")).toContainText("A token with this name already exists.");
-  await expect(dialog.locator("#name-error")).toContainText("“CI pipeline” already exists");
+  await expect(dialog.locator("#name-error")).toContainText(`“${truthfulName}” already exists`);
   await dialog.getByRole("button", { name: "Create anyway" }).click();
   const created = page.getByRole("dialog", { name: "Token created" });
   await expect(created.getByTestId("secret-value")).toHaveValue(/^kw_/);
   await created.getByRole("button", { name: "Done" }).click();
-  await expect(page.getByRole("table", { name: "API tokens" }).getByRole("link", { name: "CI pipeline", exact: true })).toHaveCount(2);
+  await expect(page.getByRole("table", { name: "API tokens" }).getByRole("link", { name: truthfulName, exact: true })).toHaveCount(2);
 });
 
 test("an incident page follows a running bulk operation without a reload, and stops when it completes", async ({ page }) => {
@@ -125,4 +128,36 @@ test("an incident page follows a running bulk operation without a reload, and st
   await expect(page.getByTestId("incident-progress")).toContainText("2 of 2 processed: 1 done, 1 skipped, 0 pending.");
   await expect(page.getByTestId("incident-item").filter({ hasText: "Already disabled." })).toHaveCount(1);
   expect(navigations).toEqual([]);
+});
+
+test("which token is this: the result follows a rotation, and a value in its grace period can be ended right there", async ({ page, context, baseURL }) => {
+  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: baseURL });
+  await signInAndWait(page, "admin@acme.test");
+  const name = unique("Lookup");
+  const dialog = await openCreateDialog(page);
+  await dialog.getByLabel("Name", { exact: true }).fill(name);
+  await dialog.getByRole("checkbox", { name: /^report:read/ }).check();
+  await dialog.getByRole("button", { name: "Create token" }).click();
+  const value = await page.getByRole("dialog", { name: "Token created" }).getByTestId("secret-value").inputValue();
+  await page.getByRole("dialog", { name: "Token created" }).getByRole("button", { name: "Done" }).click();
+
+  await page.goto("/acme/incidents/lookup");
+  await page.getByLabel(/Text that contains a token/).fill(`curl -H "Authorization: Bearer ${value}"`);
+  await page.getByRole("button", { name: "Look up" }).click();
+  const card = page.getByTestId("lookup-match");
+  await expect(card.getByTestId("lookup-value-state")).toHaveText("This is the token's current value.");
+  await expect(card.getByRole("button", { name: "End grace now" })).toHaveCount(0);
+
+  // Rotate with an hour of grace: without a new lookup, the card now says the pasted value is an old one.
+  await card.getByLabel("Old value keeps working for").selectOption("1");
+  await card.getByRole("button", { name: "Rotate", exact: true }).click();
+  await expect(card.getByTestId("secret-value")).toHaveValue(/^kw_/);
+  await expect(card.getByTestId("lookup-value-state")).toContainText("an old value, replaced by a rotation and still working");
+
+  // End grace from the card, confirmed in the product's dialog; the card follows again.
+  await card.getByRole("button", { name: "End grace now" }).click();
+  await page.getByRole("dialog", { name: `End grace for ${name}?` }).getByRole("button", { name: "End grace now" }).click();
+  await expect(card.getByTestId("lookup-value-state")).toHaveText("This is an old value that no longer works.");
+  await expect(card.getByRole("button", { name: "End grace now" })).toHaveCount(0);
+  expect((await page.request.get("/v0/quota", { headers: { authorization: `Bearer ${value}` } })).status()).toBe(401);
 });

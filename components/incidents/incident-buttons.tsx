@@ -28,6 +28,7 @@ function ActionButton<T>({
   pendingLabel,
   variant = "secondary",
   confirm,
+  onDone,
 }: {
   action: FormAction<T>;
   fields: Record<string, string>;
@@ -35,12 +36,15 @@ function ActionButton<T>({
   pendingLabel: string;
   variant?: ButtonVariant;
   confirm?: { title: string; body: string };
+  /** After a success, besides refreshing the page (a client-side view of the result refetches). */
+  onDone?: () => void;
 }) {
   const router = useRouter();
   const [confirming, setConfirming] = useState(false);
   const { state, pending, onSubmit } = useFormAction(action, () => {
     setConfirming(false);
     router.refresh();
+    onDone?.();
   });
   const hiddenFields = Object.entries(fields).map(([name, value]) => <input key={name} type="hidden" name={name} value={value} />);
   return (
@@ -99,9 +103,10 @@ export function EndIncidentGraceButton({ orgSlug, incidentId, count }: { orgSlug
   );
 }
 
-export function EndGraceButton({ orgSlug, tokenId, tokenName }: { orgSlug: string; tokenId: string; tokenName: string }) {
+export function EndGraceButton({ orgSlug, tokenId, tokenName, onDone }: { orgSlug: string; tokenId: string; tokenName: string; onDone?: () => void }) {
   return (
     <ActionButton
+      onDone={onDone}
       action={endGraceAction}
       fields={{ orgSlug, tokenId }}
       label="End grace now"
