@@ -159,3 +159,41 @@ test("which token is this: the result follows a rotation, and a value in its gra
   await expect(card.getByRole("button", { name: "End grace now" })).toHaveCount(0);
   expect((await page.request.get("/v0/quota", { headers: { authorization: `Bearer ${value}` } })).status()).toBe(401);
 });
+
+test("the audit log speaks English, filters and searches, and exports what is filtered", async ({ page }) => {
+  await signInAndWait(page, "admin@acme.test");
+  const invitee = `bob-${Date.now().toString(36)}@acme.test`;
+  await page.goto("/acme/members");
+  await page.getByLabel("Email addresses").fill(invitee);
+  await page.getByLabel("Role", { exact: true }).selectOption("MEMBER");
+  await page.getByRole("button", { name: "Send invitations" }).click();
+  await expect(page.getByText(`Invitation emailed to ${invitee}.`)).toBeVisible();
+
+  await page.goto("/acme/audit");
+  const table = page.getByRole("table", { name: "Audit log" });
+  await expect(table.getByTestId("audit-sentence").filter({ hasText: `admin@acme.test invited ${invitee} as member` })).toHaveCount(1);
+  await expect(table).not.toContainText("member.invited");
+
+  // Search, then narrow to one token: the URL keeps the filters, the table follows.
+  await page.getByRole("searchbox", { name: "Search the audit log" }).fill(invitee);
+  await page.getByRole("searchbox", { name: "Search the audit log" }).press("Enter");
+  await expect(page).toHaveURL(/q=/);
+  await expect(table.getByTestId("audit-sentence")).toHaveCount(1);
+  await page.getByRole("button", { name: "Clear filters" }).click();
+  await page.getByLabel("Token", { exact: true }).selectOption({ label: truthfulName });
+  await expect(page).toHaveURL(/token=/);
+  await expect(table.getByTestId("audit-sentence").first()).toContainText(`“${truthfulName}”`);
+  for (const sentence of await table.getByTestId("audit-sentence").allTextContents()) expect(sentence).toContain(`“${truthfulName}”`);
+
+  // The exports carry the same filter: every event in them is about that token.
+  const csvLink = page.getByRole("link", { name: "CSV", exact: true });
+  const csv = await page.request.get((await csvLink.getAttribute("href"))!);
+  expect(csv.headers()["content-type"]).toContain("text/csv");
+  const rows = (await csv.text()).trim().split("\r\n").slice(1);
+  expect(rows.length).toBeGreaterThan(0);
+  for (const row of rows) expect(row).toContain(truthfulName);
+  const json = await page.request.get((await page.getByRole("link", { name: "JSON", exact: true }).getAttribute("href"))!);
+  const body = (await json.json()) as { events: { event: string }[] };
+  expect(body.events).toHaveLength(rows.length);
+  expect(body.events.every((e) => e.event.includes(truthfulName))).toBe(true);
+});
