@@ -109,8 +109,9 @@ test("rotate every organization-visible report:write token in one action, with a
 
   // End grace now, for the whole operation: the old values stop, the new ones keep working.
   await page.goto(incidentUrl);
-  page.once("dialog", (dialog) => void dialog.accept());
   await page.getByRole("button", { name: "End grace now" }).click();
+  // The product's own dialog, not the browser's confirm().
+  await page.getByRole("dialog", { name: "End the grace period now?" }).getByRole("button", { name: "End grace now" }).click();
   await expect(page.getByTestId("grace-over")).toHaveText("The old values of these tokens no longer work.");
   for (const name of TARGETS) {
     expect(await quotaStatus(request, oldValues.get(name)!)).toBe(401);

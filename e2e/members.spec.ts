@@ -144,8 +144,9 @@ test.describe("members and invitations", () => {
     await signInAndWait(page, "admin@acme.test");
     const revokedEmail = `revoked-${randomUUID().slice(0, 6)}@acme.test`;
     const revokedLink = await inviteByEmail(page, revokedEmail);
-    page.once("dialog", (dialog) => dialog.accept());
     await page.getByRole("button", { name: `Revoke the invitation to ${revokedEmail}` }).click();
+    // The product's own dialog, not the browser's confirm().
+    await page.getByRole("dialog", { name: "Revoke this invitation?" }).getByRole("button", { name: "Revoke invitation" }).click();
     await expect(page.getByRole("region", { name: "Open invitations" })).not.toContainText(revokedEmail);
 
     const expiredEmail = `expired-${randomUUID().slice(0, 6)}@acme.test`;

@@ -5,7 +5,7 @@ import { dataTableColumns, type DataTableColumn } from "@/components/data-table/
 import { RelativeTime } from "@/components/format/relative-time";
 import { Badge } from "@/components/ui/badge";
 import type { AuditListItem } from "@/lib/db/queries/audit";
-import { actionLabel, describeDetails } from "./describe-event";
+import { actionLabel, describeDetails, describeEvent } from "./describe-event";
 
 const column = dataTableColumns<AuditListItem>();
 
@@ -24,23 +24,18 @@ export function auditColumns({ orgSlug }: { orgSlug: string }): DataTableColumn<
       meta: { className: "whitespace-nowrap" },
       cell: ({ row }) => <RelativeTime date={row.original.at} />,
     }),
-    column.accessor("actorLabel", {
-      id: "actor",
-      header: "Actor",
-      cell: ({ row }) => (
-        <span>
-          {row.original.actorLabel}
-          {row.original.actorKind === "token" && <span className="ml-1 text-xs text-slate-500">(API token)</span>}
-        </span>
-      ),
-    }),
     column.accessor("action", {
-      id: "action",
-      header: "Action",
+      id: "event",
+      header: "Event",
       cell: ({ row }) => (
-        <Badge tone={actionTone(row.original.action)} title={row.original.action}>
-          {actionLabel(row.original.action)}
-        </Badge>
+        <div className="space-y-1">
+          <p className="[overflow-wrap:anywhere]" data-testid="audit-sentence">
+            {describeEvent(row.original)}
+          </p>
+          <Badge tone={actionTone(row.original.action)} title={row.original.action}>
+            {actionLabel(row.original.action)}
+          </Badge>
+        </div>
       ),
     }),
     column.accessor("targetName", {

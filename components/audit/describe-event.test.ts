@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { actionLabel, describeDetails } from "./describe-event";
+import { ACTION_LABELS, actionLabel, describeDetails, describeEvent, type DescribableEvent } from "./describe-event";
 
 describe("audit event descriptions", () => {
   it("shows before and after of each changed field", () => {
@@ -50,7 +50,59 @@ describe("audit event descriptions", () => {
 
   it("falls back to the raw action name for actions it does not know", () => {
     expect(actionLabel("token.rotated")).toBe("Token rotated");
-    expect(actionLabel("member.removed")).toBe("member.removed");
+    expect(actionLabel("widget.frobbed")).toBe("widget.frobbed");
     expect(describeDetails("member.removed", {})).toEqual([]);
+  });
+});
+
+describe("audit events as sentences", () => {
+  const ada = { actorLabel: "ada@acme.test", actorKind: "user" as const, targetType: null, targetName: null };
+  const said = (event: Partial<DescribableEvent> & { action: string; metadata?: Record<string, unknown> }) =>
+    describeEvent({ ...ada, metadata: {}, ...event });
+
+  it("says who did what to whom, in English", () => {
+    expect(said({ action: "member.invited", metadata: { email: "bob@acme.test", role: "MEMBER" } })).toBe("ada@acme.test invited bob@acme.test as member");
+    expect(said({ action: "member.role_changed", metadata: { email: "bob@acme.test", before: "MEMBER", after: "ADMIN" } })).toBe(
+      "ada@acme.test changed bob@acme.test's role from member to admin",
+    );
+    expect(said({ action: "member.joined", actorLabel: "bob@acme.test", metadata: { email: "bob@acme.test", role: "MEMBER", via: "github_org", githubOrg: "acme-gh" } })).toBe(
+      "bob@acme.test joined as member (member of GitHub organization acme-gh)",
+    );
+    expect(said({ action: "token.revealed", targetType: "token", targetName: "CI pipeline" })).toBe("ada@acme.test revealed the value of token “CI pipeline”");
+    expect(said({ action: "token.action_refused", actorKind: "token", actorLabel: "automation", targetType: "token", targetName: "Deploy", metadata: { message: "It may not grant repo." } })).toBe(
+      "API token “automation” was refused an action on token “Deploy”: It may not grant repo.",
+    );
+    expect(said({ action: "incident.created", metadata: { action: "ROTATE", total: 3 } })).toBe("ada@acme.test started a bulk rotation of 3 tokens");
+    expect(said({ action: "incident.completed", actorKind: "system", metadata: { action: "DISABLE", done: 2, skipped: 1 } })).toBe("Bulk disabling finished: 2 done, 1 skipped");
+    expect(said({ action: "token.revoked", targetType: "token" })).toBe("ada@acme.test revoked a deleted token");
+  });
+
+  it.each(Object.keys(ACTION_LABELS))("tells %s as a sentence, never the raw action name", (action) => {
+    const sentence = said({ action, targetType: "token", targetName: "CI", metadata: { email: "bob@acme.test", role: "MEMBER", total: 1, done: 1, skipped: 0 } });
+    expect(sentence).not.toContain(action);
+    expect(sentence).not.toContain(`: ${actionLabel(action)}`);
+  });
+});
+
+describe("every action the code records", () => {
+  it("has a label and a sentence (a new audit action cannot ship as a raw name)", async () => {
+    const { readdirSync, readFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const sources = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) return entry.name === "generated" ? [] : sources(path);
+        return /\.tsx?$/.test(entry.name) && !entry.name.includes(".test.") ? [path] : [];
+      });
+    const recorded = new Set<string>();
+    for (const file of sources(join(process.cwd(), "lib"))) {
+      const code = readFileSync(file, "utf8");
+      // Lines with `action: "member.invited"` (recordAudit) or `audit(actor, orgId, enabled ? "token.enabled" : "token.disabled", …)`.
+      for (const line of code.split("\n").filter((l) => /audit\(|action:/.test(l))) {
+        for (const match of line.matchAll(/"((?:token|member|incident|org)\.[a-z_]+)"/g)) recorded.add(match[1]!);
+      }
+    }
+    expect(recorded.size).toBeGreaterThan(15);
+    expect([...recorded].filter((action) => !(action in ACTION_LABELS))).toEqual([]);
   });
 });

@@ -12,6 +12,15 @@ export const ACTION_LABELS: Record<string, string> = {
   "token.leak_reported": "Token reported leaked",
   "token.leak_report_dismissed": "Leak report dismissed",
   "token.lookup": "Token looked up",
+  "token.action_refused": "Token action refused",
+  "member.invited": "Member invited",
+  "member.invitation_resent": "Invitation re-sent",
+  "member.invitation_revoked": "Invitation revoked",
+  "member.joined": "Member joined",
+  "member.left": "Member left",
+  "member.removed": "Member removed",
+  "member.role_changed": "Role changed",
+  "org.github_join_changed": "GitHub joining changed",
   "incident.created": "Bulk operation started",
   "incident.resumed": "Bulk operation resumed",
   "incident.completed": "Bulk operation completed",
@@ -20,6 +29,98 @@ export const ACTION_LABELS: Record<string, string> = {
 
 export function actionLabel(action: string): string {
   return ACTION_LABELS[action] ?? action;
+}
+
+/** What an event needs to be told as a sentence (an audit row, or an export line). */
+export type DescribableEvent = {
+  actorLabel: string;
+  actorKind: "user" | "token" | "system";
+  action: string;
+  targetType: string | null;
+  /** The target token's current name, if it still exists. */
+  targetName: string | null;
+  metadata: Record<string, unknown>;
+};
+
+const ROLE_WORDS: Record<string, string> = { ADMIN: "admin", MEMBER: "member" };
+const INCIDENT_VERBS: Record<string, string> = { ROTATE: "rotation", DISABLE: "disabling", MAKE_ADMIN_ONLY: "make-admin-only", REVOKE: "revocation" };
+
+const text = (value: unknown): string | null => (typeof value === "string" && value !== "" ? value : null);
+const role = (value: unknown): string => ROLE_WORDS[String(value)] ?? String(value ?? "member").toLowerCase();
+const plural = (n: number, word: string) => `${n.toLocaleString("en")} ${word}${n === 1 ? "" : "s"}`;
+
+/**
+ * The event as one English sentence: "admin@acme.test invited bob@acme.test as member". The
+ * actor is as recorded (an email, an API token's name, or Keyward itself); a token is named by its
+ * current name, or the name it was created with.
+ */
+export function describeEvent(event: DescribableEvent): string {
+  const m = event.metadata;
+  const actor = event.actorKind === "token" ? `API token “${event.actorLabel}”` : event.actorLabel;
+  const tokenName = event.targetName ?? text(m.name);
+  const token = tokenName ? `token “${tokenName}”` : event.targetType === "token" ? "a deleted token" : "a token";
+  const person = text(m.email) ?? text(m.githubLogin) ?? "someone";
+  switch (event.action) {
+    case "token.created":
+      return `${actor} created ${token}`;
+    case "token.updated":
+      return `${actor} changed ${token}`;
+    case "token.rotated":
+      return `${actor} rotated ${token}`;
+    case "token.disabled":
+      return `${actor} disabled ${token}`;
+    case "token.enabled":
+      return `${actor} enabled ${token}`;
+    case "token.revoked":
+      return `${actor} revoked ${token}`;
+    case "token.revealed":
+      return `${actor} revealed the value of ${token}`;
+    case "token.grace_ended":
+      return `${actor} ended the grace period of ${token}'s previous value`;
+    case "token.leak_reported":
+      return `${actor} reported ${token} as leaked`;
+    case "token.leak_report_dismissed":
+      return `${actor} dismissed the leak report on ${token}`;
+    case "token.lookup":
+      return m.found === false
+        ? `${actor} looked up a value ending …${text(m.lastFour) ?? "????"}: no token of this organization`
+        : `${actor} looked up a value of ${token}`;
+    case "token.action_refused":
+      return `${actor} was refused an action on ${token}${text(m.message) ? `: ${text(m.message)}` : ""}`;
+    case "member.invited":
+      return `${actor} invited ${person} as ${role(m.role)}`;
+    case "member.invitation_resent":
+      return `${actor} re-sent the invitation to ${person}`;
+    case "member.invitation_revoked":
+      return `${actor} revoked the invitation to ${person}`;
+    case "member.joined":
+      return `${person} joined as ${role(m.role)}${m.via === "github_org" ? ` (member of GitHub organization ${text(m.githubOrg) ?? "?"})` : ""}`;
+    case "member.left":
+      return `${person} left the organization`;
+    case "member.removed":
+      return `${actor} removed ${person} (${role(m.role)})`;
+    case "member.role_changed":
+      return `${actor} changed ${person}'s role from ${role(m.before)} to ${role(m.after)}`;
+    case "org.github_join_changed":
+      return text(m.after)
+        ? `${actor} let members of GitHub organization ${text(m.after)} join`
+        : `${actor} turned off joining through GitHub`;
+    case "org.incident_settings_updated":
+      return `${actor} changed the incident settings`;
+    case "incident.created": {
+      const total = typeof m.total === "number" ? m.total : 0;
+      return `${actor} started a bulk ${INCIDENT_VERBS[String(m.action)] ?? "operation"} of ${plural(total, "token")}`;
+    }
+    case "incident.resumed":
+      return m.automatic ? "Keyward resumed a bulk operation after a restart" : `${actor} resumed a bulk operation`;
+    case "incident.completed": {
+      const done = typeof m.done === "number" ? m.done : 0;
+      const skipped = typeof m.skipped === "number" ? m.skipped : 0;
+      return `Bulk ${INCIDENT_VERBS[String(m.action)] ?? "operation"} finished: ${done.toLocaleString("en")} done, ${skipped.toLocaleString("en")} skipped`;
+    }
+    default:
+      return `${actor}: ${actionLabel(event.action)}`;
+  }
 }
 
 const FIELD_LABELS: Record<string, string> = {

@@ -1,9 +1,10 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useEffect } from "react";
+import { useEffect, useState, useTransition } from "react";
 import { useFormAction } from "@/components/tokens/use-form-action";
 import { Button, type ButtonVariant } from "@/components/ui/button";
+import { Dialog } from "@/components/ui/dialog";
 import { FormMessage } from "@/components/ui/field";
 import type { ActionState } from "@/lib/auth/action";
 import {
@@ -15,7 +16,11 @@ import {
 
 type FormAction<T> = (prev: ActionState<T> | undefined, input: FormData) => Promise<ActionState<T>>;
 
-/** A one-button form for an action on one incident or token; the result is announced beside it. */
+/**
+ * A one-button form for an action on one incident or token; the result is announced beside it.
+ * With `confirm`, the button opens the product's dialog (focus-trapped, Escape cancels) instead of
+ * the browser's `confirm()`, and the dialog's button submits.
+ */
 function ActionButton<T>({
   action,
   fields,
@@ -23,35 +28,58 @@ function ActionButton<T>({
   pendingLabel,
   variant = "secondary",
   confirm,
+  onDone,
 }: {
   action: FormAction<T>;
   fields: Record<string, string>;
   label: string;
   pendingLabel: string;
   variant?: ButtonVariant;
-  confirm?: string;
+  confirm?: { title: string; body: string };
+  /** After a success, besides refreshing the page (a client-side view of the result refetches). */
+  onDone?: () => void;
 }) {
   const router = useRouter();
-  const { state, pending, onSubmit } = useFormAction(action, () => router.refresh());
+  const [confirming, setConfirming] = useState(false);
+  const { state, pending, onSubmit } = useFormAction(action, () => {
+    setConfirming(false);
+    router.refresh();
+    onDone?.();
+  });
+  const hiddenFields = Object.entries(fields).map(([name, value]) => <input key={name} type="hidden" name={name} value={value} />);
   return (
-    <form
-      onSubmit={(event) => {
-        if (confirm && !window.confirm(confirm)) {
-          event.preventDefault();
-          return;
-        }
-        onSubmit(event);
-      }}
-      className="inline-flex flex-col items-end gap-1"
-    >
-      {Object.entries(fields).map(([name, value]) => (
-        <input key={name} type="hidden" name={name} value={value} />
-      ))}
-      <Button type="submit" variant={variant} disabled={pending}>
-        {pending ? pendingLabel : label}
-      </Button>
+    <div className="inline-flex flex-col items-end gap-1">
+      {confirm ? (
+        <Button type="button" variant={variant} disabled={pending} onClick={() => setConfirming(true)}>
+          {pending ? pendingLabel : label}
+        </Button>
+      ) : (
+        <form onSubmit={onSubmit}>
+          {hiddenFields}
+          <Button type="submit" variant={variant} disabled={pending}>
+            {pending ? pendingLabel : label}
+          </Button>
+        </form>
+      )}
       <FormMessage message={state?.message} ok={state?.ok} />
-    </form>
+      {confirm && confirming && (
+        <Dialog title={confirm.title} onClose={() => setConfirming(false)}>
+          <form onSubmit={onSubmit} className="space-y-4">
+            {hiddenFields}
+            <p className="text-sm text-slate-700">{confirm.body}</p>
+            <FormMessage message={state?.ok ? undefined : state?.message} />
+            <div className="flex flex-row-reverse flex-wrap justify-start gap-2">
+              <Button type="submit" variant={variant} disabled={pending}>
+                {pending ? pendingLabel : label}
+              </Button>
+              <Button type="button" variant="secondary" onClick={() => setConfirming(false)}>
+                Cancel
+              </Button>
+            </div>
+          </form>
+        </Dialog>
+      )}
+    </div>
   );
 }
 
@@ -67,20 +95,24 @@ export function EndIncidentGraceButton({ orgSlug, incidentId, count }: { orgSlug
       label="End grace now"
       pendingLabel="Ending grace…"
       variant="danger"
-      confirm={`The old values of ${count} token${count === 1 ? "" : "s"} stop working at once. Continue?`}
+      confirm={{
+        title: "End the grace period now?",
+        body: `The old values of ${count} token${count === 1 ? "" : "s"} stop working at once. The new values keep working.`,
+      }}
     />
   );
 }
 
-export function EndGraceButton({ orgSlug, tokenId, tokenName }: { orgSlug: string; tokenId: string; tokenName: string }) {
+export function EndGraceButton({ orgSlug, tokenId, tokenName, onDone }: { orgSlug: string; tokenId: string; tokenName: string; onDone?: () => void }) {
   return (
     <ActionButton
+      onDone={onDone}
       action={endGraceAction}
       fields={{ orgSlug, tokenId }}
       label="End grace now"
       pendingLabel="Ending…"
       variant="danger"
-      confirm={`The previous value of “${tokenName}” stops working at once. Continue?`}
+      confirm={{ title: `End grace for ${tokenName}?`, body: `The previous value of “${tokenName}” stops working at once. The current value keeps working.` }}
     />
   );
 }
@@ -89,13 +121,19 @@ export function DismissLeakButton({ orgSlug, tokenId }: { orgSlug: string; token
   return <ActionButton action={dismissLeakReportAction} fields={{ orgSlug, tokenId }} label="Dismiss" pendingLabel="Dismissing…" />;
 }
 
-/** While a bulk operation runs, re-renders the page (server data) every second to show progress. */
+/**
+ * While a bulk operation runs, re-renders the page from the server (progress, skipped tokens and
+ * why) about once a second, without a reload. The next refresh is scheduled only after the last
+ * one has rendered, so a slow server is never asked twice at once; it stops when the page says the
+ * operation completed (or stopped).
+ */
 export function ProgressPoller({ active }: { active: boolean }) {
   const router = useRouter();
+  const [refreshing, startRefresh] = useTransition();
   useEffect(() => {
-    if (!active) return;
-    const timer = setInterval(() => router.refresh(), 1000);
-    return () => clearInterval(timer);
-  }, [active, router]);
+    if (!active || refreshing) return;
+    const timer = setTimeout(() => startRefresh(() => router.refresh()), 1000);
+    return () => clearTimeout(timer);
+  }, [active, refreshing, router]);
   return null;
 }

@@ -1,6 +1,7 @@
 "use client";
 
-import { useState } from "react";
+import { useRef, useState } from "react";
+import { EndGraceButton } from "./incident-buttons";
 import { RelativeTime } from "@/components/format/relative-time";
 import { ScopeBadges } from "@/components/tokens/scope-badges";
 import { STATUS_BADGES, VISIBILITY_LABELS } from "@/components/tokens/labels";
@@ -22,9 +23,12 @@ const VALUE_STATES: Record<LookupMatch["value"]["state"], string> = {
 export function LookupForm({ orgSlug }: { orgSlug: string }) {
   const { state, pending, onSubmit } = useFormAction(lookupTokenAction);
   const results = state?.ok ? (state.data?.results ?? []) : [];
+  const formRef = useRef<HTMLFormElement>(null);
+  // After acting on a result, look the same text up again so the cards show the token as it is now.
+  const lookUpAgain = () => formRef.current?.requestSubmit();
   return (
     <div className="space-y-6">
-      <form onSubmit={onSubmit} className="space-y-3 rounded-lg border border-slate-200 bg-white p-4">
+      <form ref={formRef} onSubmit={onSubmit} className="space-y-3 rounded-lg border border-slate-200 bg-white p-4">
         <input type="hidden" name="orgSlug" value={orgSlug} />
         <label htmlFor="lookup-text" className="text-sm font-medium text-slate-700">
           Text that contains a token (a log line, a file, a commit)
@@ -53,7 +57,7 @@ export function LookupForm({ orgSlug }: { orgSlug: string }) {
         <ul className="space-y-4" aria-label="Lookup results">
           {results.map((result, index) => (
             <li key={`${result.candidate}-${index}`}>
-              <ResultCard result={result} />
+              <ResultCard result={result} onChanged={lookUpAgain} />
             </li>
           ))}
         </ul>
@@ -62,7 +66,7 @@ export function LookupForm({ orgSlug }: { orgSlug: string }) {
   );
 }
 
-function ResultCard({ result }: { result: LookupResult }) {
+function ResultCard({ result, onChanged }: { result: LookupResult; onChanged: () => void }) {
   if (!result.found) {
     return (
       <div className="rounded-lg border border-slate-200 bg-white p-4 text-sm" data-testid="lookup-miss">
@@ -86,7 +90,13 @@ function ResultCard({ result }: { result: LookupResult }) {
         <Badge tone={status.tone}>{status.label}</Badge>
         {token.leakReportedAt && <Badge tone="red">Reported leaked</Badge>}
       </div>
-      <p className="text-slate-700">{VALUE_STATES[value.state]}</p>
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        <p className="text-slate-700" data-testid="lookup-value-state">
+          {VALUE_STATES[value.state]}
+        </p>
+        {/* The pasted value is a replaced one that still works: stop it right here. */}
+        {value.state === "grace" && <EndGraceButton orgSlug={org.slug} tokenId={token.id} tokenName={token.name} onDone={onChanged} />}
+      </div>
       <dl className="grid gap-x-6 gap-y-2 sm:grid-cols-2">
         <div>
           <dt className="text-xs uppercase tracking-wide text-slate-500">Scopes</dt>
@@ -118,14 +128,14 @@ function ResultCard({ result }: { result: LookupResult }) {
           </dd>
         </div>
       </dl>
-      {token.status !== "REVOKED" && <QuickActions orgSlug={org.slug} tokenId={token.id} disabled={token.status === "DISABLED"} />}
+      {token.status !== "REVOKED" && <QuickActions orgSlug={org.slug} tokenId={token.id} disabled={token.status === "DISABLED"} onChanged={onChanged} />}
     </div>
   );
 }
 
-function QuickActions({ orgSlug, tokenId, disabled }: { orgSlug: string; tokenId: string; disabled: boolean }) {
-  const rotate = useFormAction(quickRotateAction);
-  const disable = useFormAction(quickDisableAction);
+function QuickActions({ orgSlug, tokenId, disabled, onChanged }: { orgSlug: string; tokenId: string; disabled: boolean; onChanged: () => void }) {
+  const rotate = useFormAction(quickRotateAction, onChanged);
+  const disable = useFormAction(quickDisableAction, onChanged);
   const [showValue, setShowValue] = useState(true);
   const rotated = rotate.state?.ok ? rotate.state.data : undefined;
   return (
@@ -159,7 +169,7 @@ function QuickActions({ orgSlug, tokenId, disabled }: { orgSlug: string; tokenId
       <FormMessage message={rotate.state?.ok ? undefined : rotate.state?.message} />
       <FormMessage message={disable.state?.message} ok={disable.state?.ok} />
       {rotated && showValue && (
-        <NewTokenValue name={rotated.name} value={rotated.value} previousValueValidUntil={rotated.previousValueValidUntil} rotated onDone={() => setShowValue(false)} />
+        <NewTokenValue name={rotated.name} value={rotated.value} previousValueValidUntil={rotated.previousValueValidUntil} rotated visibility={rotated.visibility} onDone={() => setShowValue(false)} />
       )}
     </div>
   );

@@ -1,7 +1,8 @@
 "use client";
 
-import { useActionState } from "react";
+import { useActionState, useState } from "react";
 import { Button } from "@/components/ui/button";
+import { Dialog } from "@/components/ui/dialog";
 import { FormMessage } from "@/components/ui/field";
 import { resendInvitation, revokeInvitation } from "@/lib/actions/invitations";
 import { CopyLink } from "./copy-link";
@@ -9,6 +10,7 @@ import { CopyLink } from "./copy-link";
 export function InvitationActions({ orgSlug, invitationId, invitee }: { orgSlug: string; invitationId: string; invitee: string }) {
   const [resent, resendAction, resending] = useActionState(resendInvitation, undefined);
   const [revoked, revokeAction, revoking] = useActionState(revokeInvitation, undefined);
+  const [confirming, setConfirming] = useState(false);
   const link = resent?.ok ? resent.data?.link : undefined;
   return (
     <div className="flex flex-col items-end gap-1">
@@ -20,19 +22,35 @@ export function InvitationActions({ orgSlug, invitationId, invitee }: { orgSlug:
             {resending ? "Sending…" : "Re-send"}
           </Button>
         </form>
-        <form
-          action={revokeAction}
-          onSubmit={(e) => {
-            if (!confirm(`Revoke the invitation to ${invitee}? Its link stops working.`)) e.preventDefault();
-          }}
+        <Button
+          type="button"
+          variant="ghost"
+          className="text-red-700"
+          disabled={revoking}
+          aria-label={`Revoke the invitation to ${invitee}`}
+          onClick={() => setConfirming(true)}
         >
-          <input type="hidden" name="orgSlug" value={orgSlug} />
-          <input type="hidden" name="invitationId" value={invitationId} />
-          <Button type="submit" variant="ghost" className="text-red-700" disabled={revoking} aria-label={`Revoke the invitation to ${invitee}`}>
-            Revoke
-          </Button>
-        </form>
+          Revoke
+        </Button>
       </div>
+      {/* The product's dialog, not the browser's confirm(): focus-trapped, labelled, Escape cancels. */}
+      {confirming && !revoked?.ok && (
+        <Dialog title="Revoke this invitation?" onClose={() => setConfirming(false)}>
+          <form action={revokeAction} className="space-y-4">
+            <input type="hidden" name="orgSlug" value={orgSlug} />
+            <input type="hidden" name="invitationId" value={invitationId} />
+            <p className="text-sm text-slate-700">The invitation to {invitee} is withdrawn and its link stops working.</p>
+            <div className="flex flex-row-reverse flex-wrap justify-start gap-2">
+              <Button type="submit" variant="danger" disabled={revoking}>
+                {revoking ? "Revoking…" : "Revoke invitation"}
+              </Button>
+              <Button type="button" variant="secondary" onClick={() => setConfirming(false)}>
+                Cancel
+              </Button>
+            </div>
+          </form>
+        </Dialog>
+      )}
       {link && <CopyLink label={`New link for ${invitee} (shown only now)`} link={link} />}
       <FormMessage message={(resent ?? revoked)?.message} ok={(resent ?? revoked)?.ok} />
     </div>

@@ -14,18 +14,30 @@ export function CreateTokenDialog({ orgSlug, onClose }: { orgSlug: string; onClo
   return (
     <Dialog title={created ? "Token created" : "Create token"} onClose={onClose} wide>
       {created ? (
-        <NewTokenValue name={created.name} value={created.value} rotated={false} onDone={onClose} />
+        <NewTokenValue name={created.name} value={created.value} rotated={false} visibility={created.visibility} onDone={onClose} />
       ) : (
         <form onSubmit={onSubmit} noValidate className="space-y-4">
           <input type="hidden" name="orgSlug" value={orgSlug} />
           <TokenFormFields defaults={NEW_TOKEN_DEFAULTS} errors={state?.errors} />
-          <FormMessage message={state?.message} ok={state?.ok} />
-          <div className="flex justify-end gap-2">
-            <Button type="button" variant="secondary" onClick={onClose}>
-              Cancel
-            </Button>
+          {state?.code === "NEEDS_CONFIRMATION" ? (
+            <div role="alert" className="rounded-md border border-amber-200 bg-amber-50 p-3 text-sm text-amber-900" data-testid="duplicate-name-warning">
+              {state.message} Two tokens with one name are hard to tell apart in lists and the audit log.
+            </div>
+          ) : (
+            <FormMessage message={state?.message} ok={state?.ok} />
+          )}
+          <div className="flex flex-row-reverse flex-wrap justify-start gap-2">
+            {/* Primary first in the DOM: Enter submits the plain create, never "create anyway". */}
             <Button type="submit" disabled={pending}>
               {pending ? "Creating…" : "Create token"}
+            </Button>
+            {state?.code === "NEEDS_CONFIRMATION" && (
+              <Button type="submit" name="createAnyway" value="true" variant="secondary" disabled={pending}>
+                Create anyway
+              </Button>
+            )}
+            <Button type="button" variant="secondary" onClick={onClose}>
+              Cancel
             </Button>
           </div>
         </form>

@@ -31,7 +31,7 @@ export function RotateTokenDialog({ orgSlug, token, onClose }: { orgSlug: string
   return (
     <Dialog title={rotated ? "Token rotated" : `Rotate ${token.name}`} description={<span className="font-mono">{token.maskedValue}</span>} onClose={onClose}>
       {rotated ? (
-        <NewTokenValue name={rotated.name} value={rotated.value} previousValueValidUntil={rotated.previousValueValidUntil} rotated onDone={onClose} />
+        <NewTokenValue name={rotated.name} value={rotated.value} previousValueValidUntil={rotated.previousValueValidUntil} rotated visibility={rotated.visibility} onDone={onClose} />
       ) : (
         <form onSubmit={onSubmit} noValidate className="space-y-4">
           <input type="hidden" name="orgSlug" value={orgSlug} />

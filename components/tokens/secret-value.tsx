@@ -2,6 +2,7 @@
 
 import { useState } from "react";
 import { Button } from "@/components/ui/button";
+import type { TokenVisibility } from "@/lib/db/token-dto";
 import { copyText } from "./clipboard";
 
 /** A token value on screen, with a copy button; when the clipboard is refused, the text is selected for copying by hand. */
@@ -38,25 +39,38 @@ export function SecretValue({ value, label }: { value: string; label: string }) 
   );
 }
 
-/** The one-time display of a new or rotated value. */
+/**
+ * A new or rotated value, shown right after the change. It stays retrievable: admins (and, for an
+ * organization-visible token, members) can reveal or copy it again, each time audited — so the
+ * dialog says that rather than "shown once".
+ */
 export function NewTokenValue({
   name,
   value,
   previousValueValidUntil,
   rotated,
+  visibility,
   onDone,
 }: {
   name: string;
   value: string;
   previousValueValidUntil?: string | null;
   rotated: boolean;
+  visibility: TokenVisibility;
   onDone: () => void;
 }) {
   return (
     <div className="space-y-4">
       <p className="text-sm text-slate-700">
         {rotated ? "The new value of " : "The value of "}
-        <strong>{name}</strong> is shown once here. Copy it now and store it somewhere safe.
+        <strong className="[overflow-wrap:anywhere]">{name}</strong>:
+      </p>
+      <p className="text-sm text-slate-700" data-testid="reveal-again-note">
+        You can reveal or copy it again later from the token&apos;s page or its menu in the Tokens list. Every reveal and copy is
+        recorded in the audit log.{" "}
+        {visibility === "ORGANIZATION"
+          ? "This token is visible to organization members, so members can reveal it too."
+          : "This token is admin-only: only admins can reveal it."}
       </p>
       <SecretValue value={value} label={`Value of ${name}`} />
       {rotated && (

@@ -46,16 +46,7 @@ export function TokenFormFields({
   const [expiryTouched, setExpiryTouched] = useState(!isEdit);
   return (
     <div className="space-y-4">
-      <Field
-        label="Name"
-        name="name"
-        defaultValue={defaults.name}
-        required
-        maxLength={TOKEN_NAME_MAX_LENGTH}
-        autoComplete="off"
-        errors={errors.name}
-        hint="Who or what uses it, e.g. “CI pipeline”."
-      />
+      <NameField defaultValue={defaults.name} errors={errors.name} />
       <ScopeTree defaultScopes={defaults.scopes} errors={errors.scopes} />
       <fieldset aria-describedby={errors.visibility?.length ? "visibility-error" : undefined}>
         <legend className="text-sm font-medium text-slate-700">Visibility</legend>
@@ -89,7 +80,7 @@ export function TokenFormFields({
           name="quotaMax"
           type="number"
           inputMode="numeric"
-          min={0}
+          min={1}
           max={QUOTA_MAX_LIMIT}
           step={1}
           required
@@ -141,5 +132,36 @@ export function TokenFormFields({
         <FieldErrors id="allowedNetworks-error" errors={errors.allowedNetworks} />
       </div>
     </div>
+  );
+}
+
+/**
+ * The name, with its limit stated and counted. No `maxLength`: the browser would cut a long paste
+ * without a word; instead the count turns red and the field says what is wrong.
+ */
+function NameField({ defaultValue, errors }: { defaultValue: string; errors?: string[] }) {
+  const [length, setLength] = useState(defaultValue.length);
+  const tooLong = length > TOKEN_NAME_MAX_LENGTH;
+  const shownErrors = tooLong
+    ? [`Use at most ${TOKEN_NAME_MAX_LENGTH} characters (this name has ${length.toLocaleString("en")}).`]
+    : errors;
+  return (
+    <Field
+      label="Name"
+      name="name"
+      defaultValue={defaultValue}
+      required
+      autoComplete="off"
+      onChange={(e) => setLength(e.currentTarget.value.trim().length)}
+      errors={shownErrors}
+      hint={
+        <span className="flex justify-between gap-2">
+          <span>Who or what uses it, e.g. “CI pipeline”.</span>
+          <span data-testid="name-length" className={tooLong ? "font-medium text-red-600" : undefined}>
+            {length.toLocaleString("en")} / {TOKEN_NAME_MAX_LENGTH}
+          </span>
+        </span>
+      }
+    />
   );
 }

@@ -13,6 +13,7 @@ import {
   type LookupResult,
 } from "@/lib/db/incidents";
 import { endGracePeriod, rotateToken, setTokenEnabled } from "@/lib/db/token-mutations";
+import type { TokenVisibility } from "@/lib/db/token-dto";
 import {
   createIncidentSchema,
   incidentSettingsSchema,
@@ -105,10 +106,10 @@ export const lookupTokenAction = orgAction("incidents:manage", lookupSchema, asy
 
 /**
  * One-click rotate from a lookup result, in the token's own org (`orgSlug` names it; the caller
- * must administer it). The new value is shown once.
+ * must administer it). The new value is shown here and can be revealed again (audited) later.
  */
 export const quickRotateAction = orgAction("tokens:manage", quickRotateSchema, (input, ctx) =>
-  guarded(async (): Promise<ActionState<{ name: string; value: string; previousValueValidUntil: string | null }>> => {
+  guarded(async (): Promise<ActionState<{ name: string; value: string; previousValueValidUntil: string | null; visibility: TokenVisibility }>> => {
     const rotated = await rotateToken(actionActor(ctx), ctx.org.id, input.tokenId, { graceSeconds: input.graceHours * 3600 });
     if (!rotated) return TOKEN_NOT_FOUND;
     refreshOrgPages(ctx);
@@ -119,6 +120,7 @@ export const quickRotateAction = orgAction("tokens:manage", quickRotateSchema, (
         name: rotated.token.name,
         value: rotated.plaintext,
         previousValueValidUntil: rotated.token.previousValueValidUntil?.toISOString() ?? null,
+        visibility: rotated.token.visibility,
       },
     };
   }),

@@ -10,6 +10,8 @@ import {
   setTokenEnabled,
   updateToken,
 } from "@/lib/db/token-mutations";
+import { tokenNameInUse } from "@/lib/db/queries/tokens";
+import type { TokenVisibility } from "@/lib/db/token-dto";
 import { TokenDecryptionError } from "@/lib/tokens";
 import { createTokenSchema, rotateTokenSchema, tokenTargetSchema, updateTokenSchema } from "@/lib/validations/token";
 
@@ -19,16 +21,36 @@ import { createTokenSchema, rotateTokenSchema, tokenTargetSchema, updateTokenSch
 // for every action response; the e2e tests check it on reveal).
 
 /** The one-time display of a new or rotated value; the only action state that holds a secret. */
-export type NewTokenValue = { tokenId: string; name: string; value: string; previousValueValidUntil: string | null };
+export type NewTokenValue = {
+  tokenId: string;
+  name: string;
+  value: string;
+  previousValueValidUntil: string | null;
+  /** Who else can reveal the value later: the dialog says so. */
+  visibility: TokenVisibility;
+};
 
+/**
+ * A second token with an existing name is allowed but asked about first: the answer is
+ * NEEDS_CONFIRMATION with the warning beside the name, and the form resubmits with createAnyway.
+ */
 export const createTokenAction = orgAction("tokens:manage", createTokenSchema, (input, ctx) =>
   guarded(async (): Promise<ActionState<NewTokenValue>> => {
-    const { token, plaintext } = await createToken(actionActor(ctx), ctx.org.id, input);
+    const { createAnyway, ...settings } = input;
+    if (!createAnyway && (await tokenNameInUse(ctx.org.id, settings.name))) {
+      return {
+        ok: false,
+        code: "NEEDS_CONFIRMATION",
+        errors: { name: [`A token named “${settings.name}” already exists. Choose another name, or create it anyway.`] },
+        message: "A token with this name already exists.",
+      };
+    }
+    const { token, plaintext } = await createToken(actionActor(ctx), ctx.org.id, settings);
     refreshOrgPages(ctx);
     return {
       ok: true,
       message: `Created “${token.name}”.`,
-      data: { tokenId: token.id, name: token.name, value: plaintext, previousValueValidUntil: null },
+      data: { tokenId: token.id, name: token.name, value: plaintext, previousValueValidUntil: null, visibility: token.visibility },
     };
   }),
 );
@@ -61,6 +83,7 @@ export const rotateTokenAction = orgAction("tokens:manage", rotateTokenSchema, (
         name: token.name,
         value: plaintext,
         previousValueValidUntil: token.previousValueValidUntil?.toISOString() ?? null,
+        visibility: token.visibility,
       },
     };
   }),

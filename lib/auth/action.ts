@@ -13,7 +13,7 @@ import { getCurrentUser, type CurrentUser } from "./session";
 export type ActionState<T = undefined> = {
   ok: boolean;
   /** Why a refused call was refused, for callers and tests; the UI shows `message`. */
-  code?: "UNAUTHENTICATED" | "NOT_FOUND" | "FORBIDDEN" | "INVALID" | "CONFLICT" | "UNAVAILABLE";
+  code?: "UNAUTHENTICATED" | "NOT_FOUND" | "FORBIDDEN" | "INVALID" | "CONFLICT" | "UNAVAILABLE" | "NEEDS_CONFIRMATION";
   errors?: Record<string, string[]>;
   message?: string;
   data?: T;

@@ -4,14 +4,14 @@ import { createTokenSchema, normalizeScopes, rotateTokenSchema, updateTokenSchem
 const valid = { name: "CI", scopes: ["report:read"], visibility: "ADMIN_ONLY", quotaMax: "100", quotaWindow: "DAILY", expiresAt: "" };
 const TOKEN_ID = "6f1c1a9e-1c1b-4c1b-9c1b-1c1b1c1b1c1b";
 
-function fieldOf(result: ReturnType<typeof createTokenSchema.safeParse>) {
-  return result.success ? null : result.error.issues.map((issue) => issue.path.join("."));
+function fieldOf(result: { success: boolean; error?: { issues: { path: PropertyKey[] }[] } }) {
+  return result.success ? null : (result.error?.issues ?? []).map((issue) => issue.path.join("."));
 }
 
 describe("token input schemas", () => {
   it("accepts a form submission and normalizes it", () => {
     const parsed = createTokenSchema.parse({ ...valid, name: "  CI  ", scopes: ["", "report", "report:write", "repo:list"] });
-    expect(parsed).toEqual({ name: "CI", scopes: ["report", "repo:list"], visibility: "ADMIN_ONLY", quotaMax: 100, quotaWindow: "DAILY", expiresAt: null, allowedNetworks: [] });
+    expect(parsed).toEqual({ name: "CI", scopes: ["report", "repo:list"], visibility: "ADMIN_ONLY", quotaMax: 100, quotaWindow: "DAILY", expiresAt: null, allowedNetworks: [], createAnyway: false });
   });
 
   it.each([
@@ -20,6 +20,10 @@ describe("token input schemas", () => {
     ["control characters in the name", { name: "a\nb" }, "name"],
     ["unknown scope", { scopes: ["report:read", "root"] }, "scopes"],
     ["negative quota", { quotaMax: "-1" }, "quotaMax"],
+    ["a quota of 0", { quotaMax: "0" }, "quotaMax"],
+    ["no scope (the form's empty entry only)", { scopes: "" }, "scopes"],
+    ["no scope field at all", { scopes: undefined }, "scopes"],
+    ["a 10,000-character name", { name: "x".repeat(10_000) }, "name"],
     ["fractional quota", { quotaMax: "1.5" }, "quotaMax"],
     ["empty quota", { quotaMax: "" }, "quotaMax"],
     ["quota beyond a 32-bit column", { quotaMax: "3000000000" }, "quotaMax"],
@@ -43,7 +47,17 @@ describe("token input schemas", () => {
     const base = { tokenId: TOKEN_ID, name: "CI", visibility: "ADMIN_ONLY", quotaMax: "5", quotaWindow: "HOURLY" };
     expect(updateTokenSchema.parse(base)).not.toHaveProperty("expiresAt");
     expect(updateTokenSchema.parse(base).scopes).toBeUndefined();
-    expect(updateTokenSchema.parse({ ...base, expiresAt: "", scopes: "" })).toMatchObject({ expiresAt: null, scopes: [] });
+    expect(updateTokenSchema.parse({ ...base, expiresAt: "" })).toMatchObject({ expiresAt: null });
+  });
+
+  it("on edit, refuses unchecking every scope and a quota of 0", () => {
+    const base = { tokenId: TOKEN_ID, name: "CI", visibility: "ADMIN_ONLY", quotaMax: "5", quotaWindow: "HOURLY" };
+    expect(fieldOf(updateTokenSchema.safeParse({ ...base, scopes: "" }))).toEqual(["scopes"]);
+    expect(fieldOf(updateTokenSchema.safeParse({ ...base, quotaMax: "0" }))).toEqual(["quotaMax"]);
+  });
+
+  it("reads the 'create anyway' button of the duplicate-name warning", () => {
+    expect(createTokenSchema.parse({ ...valid, createAnyway: "true" }).createAnyway).toBe(true);
   });
 
   it("limits rotation grace to 7 days and reads the checkbox", () => {

@@ -68,8 +68,14 @@ export const scopeListSchema = z
 
 export const visibilitySchema = z.enum(["ADMIN_ONLY", "ORGANIZATION"], { error: "Choose Admin only or Organization members." });
 
-export const quotaMaxSchema = wholeNumber("the maximum number of requests per window")
-  .pipe(z.number().min(0, "The quota cannot be negative.").max(QUOTA_MAX_LIMIT, `The quota is at most ${QUOTA_MAX_LIMIT.toLocaleString("en")}.`));
+/** At least 1: a token with a quota of 0 can make no call, which is never what its creator meant (disable it instead). */
+export const quotaMaxSchema = wholeNumber("the maximum number of requests per window").pipe(
+  z
+    .number()
+    .min(0, "The quota cannot be negative.")
+    .refine((quota) => quota !== 0, "The quota is at least 1 request per window. To stop a token, disable it.")
+    .max(QUOTA_MAX_LIMIT, `The quota is at most ${QUOTA_MAX_LIMIT.toLocaleString("en")}.`),
+);
 
 export const quotaWindowSchema = z.enum(QUOTA_WINDOWS, { error: "Choose hourly, daily or monthly." });
 
@@ -148,25 +154,37 @@ export const tokenSchema = z.object({
   makeAdminOnly: formBoolean.default(false),
 });
 
+export const AT_LEAST_ONE_SCOPE = "Choose at least one scope.";
+
+/**
+ * The dashboard's forms: a person forgetting every checkbox makes a token that can do nothing, so
+ * they require a scope. (The REST API keeps Socket's contract — `scopes` may be empty there: a
+ * scope-less token can still read /v0/quota and /v0/organizations, and scripts mint them.)
+ */
+const formScopesSchema = scopeListSchema.refine((scopes) => scopes === undefined || scopes.length > 0, AT_LEAST_ONE_SCOPE);
+
 export const createTokenSchema = tokenSchema
   .pick({ name: true, visibility: true, quotaMax: true, quotaWindow: true })
   .extend({
-    scopes: scopeListSchema.transform((value) => value ?? []),
+    scopes: scopeListSchema.transform((value) => value ?? []).refine((scopes) => scopes.length > 0, AT_LEAST_ONE_SCOPE),
     expiresAt: expiresAtSchema.transform((value) => value ?? null),
     allowedNetworks: allowedNetworksSchema.transform((value) => value ?? []),
+    /** The admin saw the "a token with this name exists" warning and creates it anyway. */
+    createAnyway: formBoolean.default(false),
   });
 
-export const updateTokenSchema = tokenSchema.pick({
-  tokenId: true,
-  name: true,
-  scopes: true,
-  visibility: true,
-  quotaMax: true,
-  quotaWindow: true,
-  expiresAt: true,
-  allowedNetworks: true,
-  expectedVersion: true,
-});
+export const updateTokenSchema = tokenSchema
+  .pick({
+    tokenId: true,
+    name: true,
+    visibility: true,
+    quotaMax: true,
+    quotaWindow: true,
+    expiresAt: true,
+    allowedNetworks: true,
+    expectedVersion: true,
+  })
+  .extend({ scopes: formScopesSchema });
 
 export const rotateTokenSchema = tokenSchema.pick({ tokenId: true, graceHours: true, makeAdminOnly: true, expectedVersion: true });
 

@@ -36,6 +36,20 @@ describe("what a token may grant", () => {
     expect(audit).toMatchObject({ actorTokenId: manager.tokenId, actorUserId: null, actorLabel: "manager", ip: "127.0.0.1" });
   });
 
+  it("refuses a quota of 0 on create and update (422, field named) but keeps Socket's contract that scopes may be empty", async () => {
+    const before = await db.apiToken.count({ where: { orgId: org.id } });
+    const zero = await post("/api-tokens", { name: "no calls", scopes: ["report:read"], max_quota: 0 });
+    expect(zero.status).toBe(422);
+    expect(JSON.stringify(zero.body)).toContain("max_quota");
+    expect(await db.apiToken.count({ where: { orgId: org.id } })).toBe(before);
+
+    const scopeless = await post("/api-tokens", { name: "quota checker", scopes: [], max_quota: 10 });
+    expect(scopeless.status, JSON.stringify(scopeless.body)).toBe(200);
+    const update = await post(`/tokens/${scopeless.body.group_uuid}/update`, { max_quota: 0 });
+    expect(update.status).toBe(422);
+    expect((await db.apiToken.findUniqueOrThrow({ where: { id: scopeless.body.group_uuid } })).quotaMax).toBe(10);
+  });
+
   it("refuses to grant a scope it does not hold, naming it, and creates nothing", async () => {
     const before = await db.apiToken.count({ where: { orgId: org.id } });
     const response = await post("/tokens", { name: "too strong", scopes: ["report:read", "repo:list"] });

@@ -98,7 +98,7 @@ describe("unicode and control characters in names", () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(hostileString, fc.constantFrom("deploy\u202Egnp.exe", "ci\u200Btoken", "line\u2028break", "nul\u0000", "half \uD83D pair", "emoji 👩‍💻 ok")), async (name) => {
         await actAsCaller(world, "admin");
-        const call = await invokeAction(create, { orgSlug: world.a.org.slug, name, scopes: [], visibility: "ADMIN_ONLY", quotaMax: "10", quotaWindow: "DAILY", expiresAt: "" });
+        const call = await invokeAction(create, { orgSlug: world.a.org.slug, name, scopes: ["report:read"], visibility: "ADMIN_ONLY", quotaMax: "10", quotaWindow: "DAILY", expiresAt: "", createAnyway: "true" });
         const trimmed = name.trim();
         // Control characters and lone surrogates (not text any database keeps as typed) are refused.
         if (/[\p{Cc}\p{Cs}]/u.test(trimmed) || trimmed === "" || trimmed.length > 100) {

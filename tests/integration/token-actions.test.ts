@@ -268,6 +268,12 @@ describe("token server actions: bad input gets a field error and changes nothing
     ["300-character name", createTokenAction as Action, () => ({ ...validCreate, name: "x".repeat(300) }), "INVALID", "name"],
     ["unknown scope", createTokenAction as Action, () => ({ ...validCreate, scopes: ["report:read", "admin:everything"] }), "INVALID", "scopes"],
     ["negative quota", createTokenAction as Action, () => ({ ...validCreate, quotaMax: "-1" }), "INVALID", "quotaMax"],
+    ["a 10,000-character name", createTokenAction as Action, () => ({ ...validCreate, name: "x".repeat(10_000) }), "INVALID", "name"],
+    ["no scope (every box unchecked)", createTokenAction as Action, () => ({ ...validCreate, scopes: "" }), "INVALID", "scopes"],
+    ["no scope field", createTokenAction as Action, () => ({ ...validCreate, scopes: undefined }), "INVALID", "scopes"],
+    ["a quota of 0", createTokenAction as Action, () => ({ ...validCreate, quotaMax: "0" }), "INVALID", "quotaMax"],
+    ["every scope unchecked on edit", updateTokenAction as Action, () => ({ ...validCreate, tokenId, scopes: "" }), "INVALID", "scopes"],
+    ["a quota of 0 on edit", updateTokenAction as Action, () => ({ ...validCreate, tokenId, quotaMax: "0" }), "INVALID", "quotaMax"],
     ["non-numeric quota", createTokenAction as Action, () => ({ ...validCreate, quotaMax: "lots" }), "INVALID", "quotaMax"],
     ["unknown quota window", createTokenAction as Action, () => ({ ...validCreate, quotaWindow: "YEARLY" }), "INVALID", "quotaWindow"],
     ["unknown visibility", createTokenAction as Action, () => ({ ...validCreate, visibility: "PUBLIC" }), "INVALID", "visibility"],
@@ -310,6 +316,27 @@ describe("token server actions: bad input gets a field error and changes nothing
     const before = await Promise.all([orgState(acme.org.id), orgState(other.org.id)]);
     expect(await action(undefined, { ...input(), orgSlug: acme.org.slug })).toMatchObject({ ok: false, code: "NOT_FOUND" });
     expect(await Promise.all([orgState(acme.org.id), orgState(other.org.id)])).toEqual(before);
+  });
+
+  it("a name already in use is a warning the admin can accept: nothing is created until they say 'create anyway'", async () => {
+    await actAs(acme.admin);
+    const { token } = await createToken(systemActor(acme), acme.org.id, { ...ORG_VISIBLE, name: "Deploy bot" });
+    const input = { ...validCreate, name: "  Deploy bot ", orgSlug: acme.org.slug };
+    const before = await orgState(acme.org.id);
+    const warned = await createTokenAction(undefined, input);
+    expect(warned).toMatchObject({ ok: false, code: "NEEDS_CONFIRMATION" });
+    expect(warned.errors?.name?.[0]).toContain("“Deploy bot” already exists");
+    expect(await orgState(acme.org.id)).toEqual(before);
+
+    const accepted = await createTokenAction(undefined, { ...input, createAnyway: "true" });
+    expect(accepted, JSON.stringify(accepted)).toMatchObject({ ok: true });
+    expect(accepted.data!.tokenId).not.toBe(token.id);
+    expect(await db.apiToken.count({ where: { orgId: acme.org.id, name: "Deploy bot" } })).toBe(2);
+
+    // A revoked token's name is free again.
+    await revokeTokenAction(undefined, { tokenId: token.id, orgSlug: acme.org.slug });
+    await revokeTokenAction(undefined, { tokenId: accepted.data!.tokenId, orgSlug: acme.org.slug });
+    expect(await createTokenAction(undefined, input)).toMatchObject({ ok: true });
   });
 
   it("an edit or rotation from a stale form is a conflict, not an overwrite", async () => {

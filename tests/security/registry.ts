@@ -87,7 +87,8 @@ export const ACTIONS: Record<string, ActionEntry> = {
   // lib/actions/tokens.ts
   "tokens#createTokenAction": {
     ...needs("tokens:manage"),
-    input: async () => ({ name: "Created", scopes: ["report:read"], visibility: "ADMIN_ONLY", quotaMax: "100", quotaWindow: "DAILY", expiresAt: "", allowedNetworks: "203.0.113.0/24" }),
+    // A fresh name each call: a repeated name is answered with the duplicate-name warning.
+    input: async () => ({ name: `Created ${randomUUID().slice(0, 8)}`, scopes: ["report:read"], visibility: "ADMIN_ONLY", quotaMax: "100", quotaWindow: "DAILY", expiresAt: "", allowedNetworks: "203.0.113.0/24" }),
     expected: ADMINS,
   },
   "tokens#updateTokenAction": {
@@ -539,6 +540,22 @@ export type RouteHandlerEntry =
   | { rule: string; checkedOverHttp: string };
 
 export const ROUTE_HANDLERS: Record<string, RouteHandlerEntry> = {
+  "app/(dashboard)/[orgSlug]/audit/export/route.ts": {
+    rule: "org admins (the audit log names every member's reveals)",
+    method: "GET",
+    call: async (w) => ({
+      request: new Request(`http://keyward.test/${w.a.org.slug}/audit/export?format=json&action=token.created`),
+      params: { orgSlug: w.a.org.slug },
+    }),
+    expected: {
+      admin: 200,
+      member: 403,
+      "other org's admin": 404,
+      "removed member": 303,
+      "removed member, signed in again": 404,
+      "signed out": 303,
+    },
+  },
   "app/(dashboard)/[orgSlug]/tokens/[id]/usage.csv/route.ts": {
     rule: "org members, tokens they may see (admin-only tokens: admins)",
     method: "GET",

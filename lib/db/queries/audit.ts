@@ -1,5 +1,5 @@
 import "server-only";
-import type { AuditListParams } from "@/lib/validations/audit";
+import type { AuditFilter, AuditListParams } from "@/lib/validations/audit";
 import { showInvisible, showInvisibleDeep } from "@/lib/format/visible-text";
 import { db } from "../client";
 import type { Prisma } from "../generated/sqlite/client";
@@ -26,11 +26,13 @@ export type AuditPage = { rows: AuditListItem[]; total: number; page: number; pa
 export type AuditFilterOptions = {
   actions: string[];
   actors: { value: string; label: string }[];
+  /** Tokens of the org that events name, for the token filter. */
+  tokens: { value: string; label: string }[];
 };
 
 /** One page of the org's audit log, newest first. */
 export async function listAuditEvents(orgId: string, params: AuditListParams): Promise<AuditPage> {
-  const where = auditWhere(orgId, params);
+  const where = await auditWhere(orgId, params);
   const total = await db.auditEvent.count({ where });
   const page = Math.min(params.page, Math.max(1, Math.ceil(total / params.size)));
   const events = await db.auditEvent.findMany({
@@ -39,30 +41,51 @@ export async function listAuditEvents(orgId: string, params: AuditListParams): P
     skip: (page - 1) * params.size,
     take: params.size,
   });
+  return { total, page, pageSize: params.size, rows: await toListItems(orgId, events) };
+}
+
+const EXPORT_BATCH = 500;
+
+/**
+ * Every event the filter selects, newest first, in batches (keyset paging, so a long export
+ * never holds the whole log in memory nor skips rows written meanwhile).
+ */
+export async function* auditEventsForExport(orgId: string, filter: AuditFilter): AsyncGenerator<AuditListItem[]> {
+  const where = await auditWhere(orgId, filter);
+  let after: { at: Date; id: string } | null = null;
+  for (;;) {
+    const cursor: Prisma.AuditEventWhereInput = after ? { OR: [{ at: { lt: after.at } }, { at: after.at, id: { lt: after.id } }] } : {};
+    const events = await db.auditEvent.findMany({ where: { AND: [where, cursor] }, orderBy: [{ at: "desc" }, { id: "desc" }], take: EXPORT_BATCH });
+    if (events.length === 0) return;
+    yield await toListItems(orgId, events);
+    const last = events[events.length - 1]!;
+    after = { at: last.at, id: last.id };
+    if (events.length < EXPORT_BATCH) return;
+  }
+}
+
+type AuditRow = Awaited<ReturnType<typeof db.auditEvent.findMany>>[number];
+
+async function toListItems(orgId: string, events: AuditRow[]): Promise<AuditListItem[]> {
   const tokenIds = [...new Set(events.filter((e) => e.targetType === "token" && e.targetId).map((e) => e.targetId!))];
   const tokens = tokenIds.length
     ? await db.apiToken.findMany({ where: { orgId, id: { in: tokenIds } }, select: { id: true, name: true } })
     : [];
   const names = new Map(tokens.map((t) => [t.id, t.name]));
-  return {
-    total,
-    page,
-    pageSize: params.size,
-    rows: events.map((e) => ({
-      id: e.id,
-      at: e.at,
-      // Names and user agents are typed by people: shown with invisible characters escaped.
-      actorLabel: showInvisible(e.actorLabel),
-      actorKind: e.actorUserId ? "user" : e.actorTokenId ? "token" : "system",
-      action: e.action,
-      targetType: e.targetType,
-      targetId: e.targetId,
-      targetName: e.targetId ? showNullable(names.get(e.targetId)) : null,
-      metadata: showInvisibleDeep(parseMetadata(e.metadata)),
-      ip: e.ip,
-      userAgent: showNullable(e.userAgent),
-    })),
-  };
+  return events.map((e) => ({
+    id: e.id,
+    at: e.at,
+    // Names and user agents are typed by people: shown with invisible characters escaped.
+    actorLabel: showInvisible(e.actorLabel),
+    actorKind: e.actorUserId ? "user" : e.actorTokenId ? "token" : "system",
+    action: e.action,
+    targetType: e.targetType,
+    targetId: e.targetId,
+    targetName: e.targetId ? showNullable(names.get(e.targetId)) : null,
+    metadata: showInvisibleDeep(parseMetadata(e.metadata)),
+    ip: e.ip,
+    userAgent: showNullable(e.userAgent),
+  }));
 }
 
 /** The latest events about one token, for its detail page. */
@@ -73,7 +96,7 @@ export async function recentTokenEvents(orgId: string, tokenId: string, take = 1
 
 /** The actions and actors that occur in the org's log, for the filter menus. */
 export async function auditFilterOptions(orgId: string): Promise<AuditFilterOptions> {
-  const [actions, actors] = await Promise.all([
+  const [actions, actors, tokens] = await Promise.all([
     db.auditEvent.groupBy({ by: ["action"], where: { orgId }, orderBy: { action: "asc" } }),
     db.auditEvent.groupBy({
       by: ["actorUserId", "actorTokenId", "actorLabel"],
@@ -81,6 +104,7 @@ export async function auditFilterOptions(orgId: string): Promise<AuditFilterOpti
       orderBy: { actorLabel: "asc" },
       take: 200,
     }),
+    db.apiToken.findMany({ where: { orgId }, select: { id: true, name: true }, orderBy: { name: "asc" }, take: 500 }),
   ]);
   const seen = new Set<string>();
   const actorOptions: { value: string; label: string }[] = [];
@@ -91,7 +115,11 @@ export async function auditFilterOptions(orgId: string): Promise<AuditFilterOpti
     const label = showInvisible(a.actorLabel);
     actorOptions.push({ value, label: a.actorTokenId ? `${label} (API token)` : label });
   }
-  return { actions: actions.map((a) => a.action), actors: actorOptions };
+  return {
+    actions: actions.map((a) => a.action),
+    actors: actorOptions,
+    tokens: tokens.map((t) => ({ value: t.id, label: showInvisible(t.name) })),
+  };
 }
 
 function showNullable(text: string | null | undefined): string | null {
@@ -104,16 +132,38 @@ export async function tokenNameInOrg(orgId: string, tokenId: string): Promise<st
   return token?.name ?? null;
 }
 
-function auditWhere(orgId: string, params: Pick<AuditListParams, "action" | "actor" | "token">): Prisma.AuditEventWhereInput {
+const DAY_MS = 24 * 3600_000;
+
+/** The filters of the page and the export, as one `where` (so an export holds exactly what is shown). */
+async function auditWhere(orgId: string, filter: AuditFilter): Promise<Prisma.AuditEventWhereInput> {
   const where: Prisma.AuditEventWhereInput = { orgId };
-  if (params.action) where.action = params.action;
-  if (params.token) where.targetId = params.token;
-  if (params.actor) {
-    const [kind, id] = params.actor.split(":") as ["user" | "token", string];
+  const and: Prisma.AuditEventWhereInput[] = [];
+  if (filter.action) where.action = filter.action;
+  if (filter.token) where.targetId = filter.token;
+  if (filter.actor) {
+    const [kind, id] = filter.actor.split(":") as ["user" | "token", string];
     if (kind === "user") where.actorUserId = id;
     else where.actorTokenId = id;
   }
-  return where;
+  if (filter.from || filter.to) {
+    where.at = {
+      ...(filter.from ? { gte: new Date(`${filter.from}T00:00:00.000Z`) } : {}),
+      ...(filter.to ? { lt: new Date(new Date(`${filter.to}T00:00:00.000Z`).getTime() + DAY_MS) } : {}),
+    };
+  }
+  if (filter.q) {
+    // Token names are searched as they are now (a renamed token is found by its new name).
+    const named = await db.apiToken.findMany({ where: { orgId, name: { contains: filter.q } }, select: { id: true }, take: 500 });
+    and.push({
+      OR: [
+        { actorLabel: { contains: filter.q } },
+        { action: { contains: filter.q } },
+        { metadata: { contains: filter.q } },
+        ...(named.length ? [{ targetId: { in: named.map((t) => t.id) } }] : []),
+      ],
+    });
+  }
+  return and.length ? { ...where, AND: and } : where;
 }
 
 function parseMetadata(text: string): Record<string, unknown> {

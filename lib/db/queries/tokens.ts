@@ -230,3 +230,12 @@ export async function listUsableTokens(orgId: string, role: OrgRole, now = new D
   });
   return rows.map((row) => ({ id: row.id, name: row.name, lastFour: row.lastFour, scopes: deserializeScopes(row.scopes) }));
 }
+
+/**
+ * Whether the org already has a token (not revoked) with exactly this name. A warning, not a
+ * constraint: two tokens may share a name once the admin has said so.
+ */
+export async function tokenNameInUse(orgId: string, name: string): Promise<boolean> {
+  const existing = await db.apiToken.findFirst({ where: { orgId, name, status: { not: "REVOKED" } }, select: { id: true } });
+  return existing !== null;
+}
