@@ -98,7 +98,7 @@ export function DataTable<TData extends RowData>({
         role="region"
         aria-label={`${label} (scrolls sideways)`}
         tabIndex={0}
-        className={`overflow-x-auto rounded-lg border border-slate-200 bg-white transition-opacity focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 ${pending ? "opacity-60" : ""}`}
+        className={`relative overflow-x-auto rounded-lg border border-slate-200 bg-white transition-opacity focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 ${pending ? "opacity-60" : ""}`}
         aria-busy={pending}
       >
         <table aria-label={label} className="min-w-full divide-y divide-slate-200 text-sm">

@@ -35,7 +35,7 @@ export function MembersTable({
 }) {
   const [removing, setRemoving] = useState<{ userId: string; email: string } | null>(null);
   return (
-    <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+    <div className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white">
       <table className="min-w-full divide-y divide-slate-200 text-sm" aria-label="Members">
         <thead className="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
           <tr>

@@ -137,7 +137,7 @@ export default async function ApiPage({
           </a>{" "}
           describes every request and response.
         </p>
-        <div tabIndex={0} role="region" aria-labelledby="endpoints" className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+        <div tabIndex={0} role="region" aria-labelledby="endpoints" className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white">
           <table className="min-w-full text-left text-sm">
             <thead className="bg-slate-50 text-xs uppercase text-slate-500">
               <tr>
