@@ -71,8 +71,7 @@ for (const role of ["admin", "member"] as const) {
         }
       }
     }
-    expect(problems).toEqual([]);
-    expect(hydrationErrors).toEqual([]);
+    expect([...problems, ...hydrationErrors]).toEqual([]);
     await context.close();
   });
 }
