@@ -54,6 +54,9 @@ export type DataTableProps<TData extends RowData> = {
   pageSizes?: readonly number[];
 };
 
+/** The key column stays in view while the rest of a wide table scrolls under it. */
+const PINNED = "sticky left-0 z-10 shadow-[1px_0_0_var(--color-slate-200)]";
+
 /** One generic table: server-side sorting and pagination, state owned by the caller (the URL). */
 export function DataTable<TData extends RowData>({
   label,
@@ -87,12 +90,22 @@ export function DataTable<TData extends RowData>({
 
   return (
     <div className="space-y-3">
-      <div className={`overflow-x-auto rounded-lg border border-slate-200 bg-white transition-opacity ${pending ? "opacity-60" : ""}`} aria-busy={pending}>
+      {/*
+        Wider than a phone: the table scrolls sideways inside this region (focusable, so keyboard users
+        can scroll it too) with the first column pinned, and the page itself keeps its width.
+      */}
+      <div
+        role="region"
+        aria-label={`${label} (scrolls sideways)`}
+        tabIndex={0}
+        className={`relative overflow-x-auto rounded-lg border border-slate-200 bg-white transition-opacity focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 ${pending ? "opacity-60" : ""}`}
+        aria-busy={pending}
+      >
         <table aria-label={label} className="min-w-full divide-y divide-slate-200 text-sm">
-          <thead className="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
+          <thead className="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-600">
             {table.getHeaderGroups().map((group) => (
               <tr key={group.id}>
-                {group.headers.map((header) => {
+                {group.headers.map((header, index) => {
                   const sorted = header.column.getIsSorted();
                   const className = header.column.columnDef.meta?.className ?? "";
                   return (
@@ -100,7 +113,7 @@ export function DataTable<TData extends RowData>({
                       key={header.id}
                       scope="col"
                       aria-sort={sorted === "asc" ? "ascending" : sorted === "desc" ? "descending" : undefined}
-                      className={`whitespace-nowrap px-4 py-2 ${className}`}
+                      className={`whitespace-nowrap px-4 py-2 ${index === 0 ? `${PINNED} bg-slate-50` : ""} ${className}`}
                     >
                       {header.isPlaceholder ? null : header.column.getCanSort() ? (
                         <button
@@ -123,15 +136,15 @@ export function DataTable<TData extends RowData>({
           <tbody className="divide-y divide-slate-100">
             {table.getRowModel().rows.length === 0 ? (
               <tr>
-                <td colSpan={columns.length} className="px-4 py-10 text-center text-slate-500">
+                <td colSpan={columns.length} className="px-4 py-10 text-center text-slate-600">
                   {empty}
                 </td>
               </tr>
             ) : (
               table.getRowModel().rows.map((row) => (
-                <tr key={row.id} className="align-top hover:bg-slate-50/60">
-                  {row.getAllCells().map((cell) => (
-                    <td key={cell.id} className={`px-4 py-2.5 ${cell.column.columnDef.meta?.className ?? ""}`}>
+                <tr key={row.id} className="group align-top hover:bg-slate-50">
+                  {row.getAllCells().map((cell, index) => (
+                    <td key={cell.id} className={`px-4 py-2.5 ${index === 0 ? `${PINNED} bg-white group-hover:bg-slate-50` : ""} ${cell.column.columnDef.meta?.className ?? ""}`}>
                       <table.FlexRender cell={cell} />
                     </td>
                   ))}

@@ -27,7 +27,7 @@ export function DataTablePagination({
       <p aria-live="polite">
         {rowCount === 0 ? "No results" : `${first.toLocaleString("en")}–${last.toLocaleString("en")} of ${rowCount.toLocaleString("en")}`}
       </p>
-      <div className="flex items-center gap-2">
+      <div className="flex flex-wrap items-center gap-2">
         <label className="flex items-center gap-2">
           Rows per page
           <select

@@ -5,7 +5,20 @@ import { useEffect, useId, useRef, useState } from "react";
 const SEARCH_DELAY_MS = 300;
 
 /** A search box that reports its text after the user pauses typing (or presses Enter). */
-export function DataTableSearch({ label, value, onSearch, placeholder }: { label: string; value: string; onSearch: (text: string) => void; placeholder?: string }) {
+export function DataTableSearch({
+  label,
+  value,
+  onSearch,
+  placeholder,
+  shortcut,
+}: {
+  label: string;
+  value: string;
+  onSearch: (text: string) => void;
+  placeholder?: string;
+  /** Set on the page's main search so the `/` shortcut focuses it. */
+  shortcut?: "/";
+}) {
   const [text, setText] = useState(value);
   const [shownValue, setShownValue] = useState(value);
   // Filters cleared elsewhere (e.g. "Clear filters") empty the box too.
@@ -29,11 +42,13 @@ export function DataTableSearch({ label, value, onSearch, placeholder }: { label
       placeholder={placeholder ?? label}
       value={text}
       maxLength={200}
+      data-shortcut={shortcut}
+      aria-keyshortcuts={shortcut}
       onChange={(e) => setText(e.target.value)}
       onKeyDown={(e) => {
         if (e.key === "Enter") latest.current(text.trim());
       }}
-      className="w-64 rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-1 focus:ring-indigo-500"
+      className="w-full min-w-0 rounded-md sm:w-64 border border-slate-300 bg-white px-3 py-1.5 text-sm shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-1 focus:ring-indigo-500"
     />
   );
 }

@@ -12,7 +12,7 @@ export function InvitationsTable({ orgSlug, invitations }: { orgSlug: string; in
       {invitations.length === 0 ? (
         <p className="px-4 py-6 text-center text-sm text-slate-500">No open invitations.</p>
       ) : (
-        <div className="overflow-x-auto">
+        <div role="region" aria-label="Open invitations (scrolls sideways)" tabIndex={0} className="relative overflow-x-auto">
           <table className="min-w-full divide-y divide-slate-200 text-sm" aria-label="Open invitations">
             <thead className="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
               <tr>

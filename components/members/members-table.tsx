@@ -34,8 +34,9 @@ export function MembersTable({
   canManage: boolean;
 }) {
   const [removing, setRemoving] = useState<{ userId: string; email: string } | null>(null);
+  // Focusable: a member sees no buttons in it, and keyboard users must still be able to scroll it on a phone.
   return (
-    <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+    <div role="region" aria-label="Members (scrolls sideways)" tabIndex={0} className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white">
       <table className="min-w-full divide-y divide-slate-200 text-sm" aria-label="Members">
         <thead className="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
           <tr>

@@ -29,12 +29,17 @@ export function tokenColumns({
       id: "name",
       header: "Name",
       cell: ({ row }) => (
-        <div className="min-w-40">
-          <Link href={`/${orgSlug}/tokens/${row.original.id}`} className="font-medium text-slate-900 hover:text-indigo-700 hover:underline">
+        // Long names are cut to the column's width; the whole name shows on hover.
+        <div className="w-36 sm:w-56">
+          <Link
+            href={`/${orgSlug}/tokens/${row.original.id}`}
+            title={row.original.name}
+            className="block truncate font-medium text-slate-900 hover:text-indigo-700 hover:underline"
+          >
             {row.original.name}
           </Link>
           {row.original.expiresAt && row.original.status !== "REVOKED" && (
-            <div className="text-xs text-slate-500">
+            <div className="text-xs text-slate-600">
               {row.original.status === "EXPIRED" ? "Expired " : "Expires "}
               <RelativeTime date={row.original.expiresAt} />
             </div>

@@ -47,7 +47,7 @@ export function TokensTable({
   return (
     <div className="space-y-3">
       <div className="flex flex-wrap items-center gap-3">
-        <DataTableSearch label="Search tokens" placeholder="Search by name, id or pasted value" value={params.q} onSearch={(q) => setParams({ q })} />
+        <DataTableSearch label="Search tokens" placeholder="Search by name, id or pasted value" value={params.q} onSearch={(q) => setParams({ q })} shortcut="/" />
         <DataTableFilter label="Status" value={params.status ?? ""} options={STATUS_OPTIONS} onChange={(status) => setParams({ status })} />
         <DataTableFilter label="Visibility" value={params.visibility ?? ""} options={VISIBILITY_OPTIONS} onChange={(visibility) => setParams({ visibility })} />
         <DataTableFilter label="Scope" value={params.scope ?? ""} options={SCOPE_OPTIONS} onChange={(scope) => setParams({ scope })} />
@@ -61,7 +61,7 @@ export function TokensTable({
           </button>
         )}
         {canManage && (
-          <Button type="button" className="ml-auto" onClick={() => setCreating(true)}>
+          <Button type="button" className="ml-auto" data-shortcut="c" aria-keyshortcuts="c" onClick={() => setCreating(true)}>
             Create token
           </Button>
         )}

@@ -26,8 +26,18 @@ export function useFormAction<T>(action: FormAction<T>, onSuccess?: (state: Acti
     return result;
   }, undefined);
 
+  // A refused submit moves focus to the first field in error, so keyboard and screen-reader users land on what to fix.
+  const formRef = useRef<HTMLFormElement | null>(null);
+  useEffect(() => {
+    if (!state || state.ok || !state.errors) return;
+    // A group in error (a fieldset of checkboxes) names its error region instead of being aria-invalid.
+    const first = formRef.current?.querySelector<HTMLElement>('[aria-invalid=true], fieldset[aria-describedby$="-error"]');
+    (first?.tagName === "FIELDSET" ? first.querySelector<HTMLElement>("input:not([disabled])") : first)?.focus();
+  }, [state]);
+
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
+    formRef.current = event.currentTarget;
     const submitter = (event.nativeEvent as SubmitEvent).submitter;
     const formData = new FormData(event.currentTarget, submitter);
     startTransition(() => dispatch(formData));

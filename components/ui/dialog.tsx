@@ -2,9 +2,12 @@
 
 import { useEffect, useId, useRef, type ReactNode } from "react";
 
+const FIELD_SELECTOR = "input:not([type=hidden]):not([disabled]), select:not([disabled]), textarea:not([disabled]), [autofocus]";
+
 /**
  * A modal dialog on the native <dialog> element: the browser traps focus, closes it on Escape
  * and makes the rest of the page inert. Render it while it should be open; unmount to close.
+ * Opening focuses the first field (not the Close button); closing returns focus to the opener.
  */
 export function Dialog({
   title,
@@ -22,11 +25,22 @@ export function Dialog({
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   const descriptionId = useId();
+  const openerRef = useRef<HTMLElement | null>(null);
   useEffect(() => {
     const dialog = ref.current;
+    // Kept across strict-mode's effect re-run, which would otherwise see focus inside the dialog.
+    openerRef.current ??= document.activeElement instanceof HTMLElement ? document.activeElement : null;
     // No close on cleanup: unmounting removes the dialog from the top layer by itself, and a
     // cleanup close would fire `close` (and onClose) during React's strict-mode remount.
-    if (dialog && !dialog.open) dialog.showModal();
+    if (dialog && !dialog.open) {
+      dialog.showModal();
+      dialog.querySelector<HTMLElement>(FIELD_SELECTOR)?.focus();
+    }
+    return () => {
+      const opener = openerRef.current;
+      // The opener may be gone (a revoked row) or inert behind another dialog; then focus stays where the browser puts it.
+      if (opener?.isConnected) requestAnimationFrame(() => opener.focus());
+    };
   }, []);
   return (
     <dialog
@@ -34,11 +48,11 @@ export function Dialog({
       aria-labelledby={titleId}
       aria-describedby={description ? descriptionId : undefined}
       onClose={onClose}
-      className={`m-auto w-[calc(100%-2rem)] ${wide ? "max-w-2xl" : "max-w-lg"} rounded-lg border border-slate-200 bg-white p-0 text-slate-900 shadow-xl backdrop:bg-slate-900/40`}
+      className={`m-auto max-h-[calc(100dvh-2rem)] w-[calc(100%-2rem)] ${wide ? "max-w-2xl" : "max-w-lg"} rounded-lg border border-slate-200 bg-white p-0 text-slate-900 shadow-xl backdrop:bg-slate-900/40 dark:backdrop:bg-black/60`}
     >
-      <div className="max-h-[85vh] overflow-y-auto p-5">
+      <div className="max-h-[calc(100dvh-2rem)] overflow-y-auto overflow-x-hidden p-4 sm:p-5">
         <div className="mb-4 flex items-start justify-between gap-4">
-          <div>
+          <div className="min-w-0">
             <h2 id={titleId} className="text-lg font-semibold">
               {title}
             </h2>

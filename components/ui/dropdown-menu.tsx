@@ -1,41 +1,73 @@
 "use client";
 
-import { useEffect, useId, useRef, useState, type ReactNode } from "react";
+import { useEffect, useId, useLayoutEffect, useRef, useState, type ReactNode } from "react";
 
 export type MenuItem = { label: string; onSelect: () => void; danger?: boolean };
 
+type MenuPosition = { top: number; right: number; upward: boolean };
+const GAP = 4;
+const EDGE = 8;
+
+/**
+ * Where the menu goes for the button's current box: below it, or above it when there is no room
+ * below and more above; right-aligned with the button and kept inside the window.
+ */
+function placeMenu(button: DOMRect, menuHeight: number): MenuPosition {
+  const roomBelow = window.innerHeight - button.bottom - GAP - EDGE;
+  const roomAbove = button.top - GAP - EDGE;
+  const upward = menuHeight > roomBelow && roomAbove > roomBelow;
+  const top = upward ? Math.max(EDGE, button.top - GAP - menuHeight) : button.bottom + GAP;
+  return { top, right: Math.max(EDGE, window.innerWidth - button.right), upward };
+}
+
 /**
  * A button that opens a menu of actions. The menu is positioned `fixed` so a table's scroll
- * container cannot clip it; it closes on selection, Escape, an outside click, scroll or resize.
+ * container cannot clip it; it opens upward near the bottom of the window and follows its button
+ * when the page or a table scrolls. It closes on selection, Escape, an outside click, or when its
+ * button scrolls out of view.
  */
 export function DropdownMenu({ label, items, children }: { label: string; items: MenuItem[]; children?: ReactNode }) {
-  const [position, setPosition] = useState<{ top: number; right: number } | null>(null);
+  const [position, setPosition] = useState<MenuPosition | null>(null);
   const buttonRef = useRef<HTMLButtonElement>(null);
   const menuRef = useRef<HTMLDivElement>(null);
   const menuId = useId();
   const open = position !== null;
 
+  // Measured before paint: the first placement assumes the menu fits below, this one knows its height.
+  useLayoutEffect(() => {
+    if (!open) return;
+    const reposition = () => {
+      const button = buttonRef.current?.getBoundingClientRect();
+      const menu = menuRef.current;
+      if (!button || !menu) return;
+      if (button.bottom < 0 || button.top > window.innerHeight) return setPosition(null);
+      const next = placeMenu(button, menu.offsetHeight);
+      setPosition((current) =>
+        current && current.top === next.top && current.right === next.right && current.upward === next.upward ? current : next,
+      );
+    };
+    reposition();
+    window.addEventListener("resize", reposition);
+    window.addEventListener("scroll", reposition, true);
+    return () => {
+      window.removeEventListener("resize", reposition);
+      window.removeEventListener("scroll", reposition, true);
+    };
+  }, [open]);
+
   useEffect(() => {
     if (!open) return;
     menuRef.current?.querySelector<HTMLElement>("[role=menuitem]")?.focus();
-    const close = () => setPosition(null);
     const onPointerDown = (event: PointerEvent) => {
-      if (!menuRef.current?.contains(event.target as Node) && !buttonRef.current?.contains(event.target as Node)) close();
+      if (!menuRef.current?.contains(event.target as Node) && !buttonRef.current?.contains(event.target as Node)) setPosition(null);
     };
     document.addEventListener("pointerdown", onPointerDown);
-    window.addEventListener("resize", close);
-    window.addEventListener("scroll", close, true);
-    return () => {
-      document.removeEventListener("pointerdown", onPointerDown);
-      window.removeEventListener("resize", close);
-      window.removeEventListener("scroll", close, true);
-    };
+    return () => document.removeEventListener("pointerdown", onPointerDown);
   }, [open]);
 
   function toggle() {
     if (open) return setPosition(null);
-    const rect = buttonRef.current!.getBoundingClientRect();
-    setPosition({ top: rect.bottom + 4, right: Math.max(8, window.innerWidth - rect.right) });
+    setPosition(placeMenu(buttonRef.current!.getBoundingClientRect(), 0));
   }
 
   function onMenuKeyDown(event: React.KeyboardEvent) {
@@ -78,9 +110,10 @@ export function DropdownMenu({ label, items, children }: { label: string; items:
           id={menuId}
           role="menu"
           aria-label={label}
+          data-placement={position.upward ? "top" : "bottom"}
           onKeyDown={onMenuKeyDown}
           style={{ position: "fixed", top: position.top, right: position.right }}
-          className="z-50 min-w-44 rounded-md border border-slate-200 bg-white py-1 text-sm shadow-lg"
+          className="z-50 max-h-[calc(100dvh-1rem)] min-w-44 overflow-y-auto rounded-md border border-slate-200 bg-white py-1 text-sm shadow-lg"
         >
           {items.map((item) => (
             <button
@@ -90,6 +123,8 @@ export function DropdownMenu({ label, items, children }: { label: string; items:
               tabIndex={-1}
               onClick={() => {
                 setPosition(null);
+                // A dialog opened by the item returns focus here when it closes.
+                buttonRef.current?.focus();
                 item.onSelect();
               }}
               className={`block w-full px-3 py-1.5 text-left focus:outline-none ${item.danger ? "text-red-700 hover:bg-red-50 focus:bg-red-50" : "text-slate-700 hover:bg-slate-100 focus:bg-slate-100"}`}

@@ -142,7 +142,7 @@ function TimeRange({ from, to, onApply }: { from: string | null; to: string | nu
   const input = "rounded-md border border-slate-300 bg-white px-2 py-1 text-sm shadow-sm";
   return (
     <form
-      className="flex items-end gap-2 text-sm text-slate-600"
+      className="flex flex-wrap items-end gap-2 text-sm text-slate-600"
       onSubmit={(event) => {
         event.preventDefault();
         onApply(draft.from || null, draft.to || null);

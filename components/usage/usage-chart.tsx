@@ -41,8 +41,9 @@ export function UsageChart({ title, buckets, granularity }: { title: string; buc
   const labelEvery = granularity === "hour" ? 6 : 5;
   const summary = `${title}: ${formatCount(total)} request${total === 1 ? "" : "s"}`;
 
+  // relative + overflow-hidden: the screen-reader table (sr-only ignores a table's width) cannot widen a phone page.
   return (
-    <figure className="rounded-lg border border-slate-200 bg-white p-4">
+    <figure className="relative overflow-hidden rounded-lg border border-slate-200 bg-white p-4">
       <figcaption className="mb-2 flex flex-wrap items-baseline justify-between gap-2">
         <span className="text-sm font-medium text-slate-900">{title}</span>
         <span className="text-sm tabular-nums text-slate-600">

@@ -2,11 +2,15 @@ import Link from "next/link";
 import { listUserOrgs, requireOrgPage } from "@/lib/auth/org-access";
 import { can } from "@/lib/auth/permissions";
 import { listInvitationsForUser } from "@/lib/db/queries/members";
+import { RenderedAtProvider } from "@/components/format/relative-time";
+import { KeyboardShortcuts } from "@/components/shell/keyboard-shortcuts";
 import { OrgAdminAlerts } from "./admin-alerts";
 import { Logo } from "@/components/shell/logo";
+import { MobileMenu } from "@/components/shell/mobile-menu";
 import { NavLinks } from "@/components/shell/nav-links";
 import { OrgSwitcher } from "@/components/shell/org-switcher";
 import { SignOutButton } from "@/components/shell/sign-out-button";
+import { ThemeSelect } from "@/components/shell/theme";
 
 export default async function OrgLayout({ children, params }: { children: React.ReactNode; params: Promise<{ orgSlug: string }> }) {
   const { orgSlug } = await params;
@@ -21,30 +25,58 @@ export default async function OrgLayout({ children, params }: { children: React.
     ...(can(access.role, "incidents:manage") ? [{ href: `${base}/incidents`, label: "Incidents" }] : []),
     { href: `${base}/api`, label: "API" },
   ];
+  // Rendered in the wide header and again in the phone menu; only the first carries the test id.
+  const signedInUser = (testId?: string) => (
+    <span className="text-sm text-slate-600" data-testid={testId}>
+      {access.user.name ?? access.user.email}{" "}
+      <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs font-medium text-slate-700">{access.role === "ADMIN" ? "Admin" : "Member"}</span>
+    </span>
+  );
+  // Relative times in client components start from this moment, so server HTML and hydration agree.
+  const renderedAt = new Date().getTime();
   return (
-    <div className="min-h-screen">
-      <header className="border-b border-slate-200 bg-white">
-        <div className="mx-auto flex max-w-7xl flex-wrap items-center gap-4 px-4 py-3">
-          <Link href="/" className="text-base">
-            <Logo />
-          </Link>
-          <OrgSwitcher current={access.org.slug} orgs={orgs} invitations={invitations.map((i) => ({ id: i.id, orgName: i.org.name }))} />
-          <NavLinks links={links} />
-          <div className="ml-auto flex items-center gap-3">
-            <span className="text-sm text-slate-600" data-testid="signed-in-user">
-              {access.user.name ?? access.user.email}{" "}
-              <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs font-medium text-slate-600">
-                {access.role === "ADMIN" ? "Admin" : "Member"}
-              </span>
-            </span>
-            <SignOutButton />
+    <RenderedAtProvider at={renderedAt}>
+      <div className="min-h-screen">
+        <a
+          href="#main"
+          className="sr-only rounded-md bg-white px-3 py-2 text-sm font-medium text-indigo-700 shadow focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50"
+        >
+          Skip to content
+        </a>
+        <header className="relative border-b border-slate-200 bg-white">
+          <div className="mx-auto flex max-w-7xl items-center gap-3 px-4 py-3 lg:flex-wrap lg:gap-4">
+            <Link href="/" className="shrink-0 text-base">
+              <Logo />
+            </Link>
+            <div className="min-w-0">
+              <OrgSwitcher current={access.org.slug} orgs={orgs} invitations={invitations.map((i) => ({ id: i.id, orgName: i.org.name }))} />
+            </div>
+            <div className="hidden lg:block">
+              <NavLinks links={links} />
+            </div>
+            <div className="ml-auto hidden items-center gap-3 lg:flex">
+              {signedInUser("signed-in-user")}
+              <ThemeSelect />
+              <SignOutButton />
+            </div>
+            <div className="ml-auto lg:hidden">
+              <MobileMenu>
+                <NavLinks links={links} vertical />
+                <div className="mt-3 flex flex-wrap items-center justify-between gap-3 border-t border-slate-200 pt-3">
+                  {signedInUser()}
+                  <ThemeSelect />
+                  <SignOutButton />
+                </div>
+              </MobileMenu>
+            </div>
           </div>
-        </div>
-      </header>
-      <main className="mx-auto max-w-7xl px-4 py-6">
-        {can(access.role, "incidents:manage") && <OrgAdminAlerts orgId={access.org.id} orgSlug={access.org.slug} />}
-        {children}
-      </main>
-    </div>
+        </header>
+        <main id="main" tabIndex={-1} className="mx-auto max-w-7xl px-4 py-6 focus:outline-none">
+          {can(access.role, "incidents:manage") && <OrgAdminAlerts orgId={access.org.id} orgSlug={access.org.slug} />}
+          {children}
+        </main>
+        <KeyboardShortcuts canCreateToken={can(access.role, "tokens:manage")} />
+      </div>
+    </RenderedAtProvider>
   );
 }

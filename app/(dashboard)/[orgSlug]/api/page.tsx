@@ -133,7 +133,7 @@ export default async function ApiPage({
           </a>{" "}
           describes every request and response.
         </p>
-        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+        <div tabIndex={0} role="region" aria-labelledby="endpoints" className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white">
           <table className="min-w-full text-left text-sm">
             <thead className="bg-slate-50 text-xs uppercase text-slate-500">
               <tr>
@@ -198,13 +198,20 @@ function callable(token: ExampleToken, spec: EndpointSpec): boolean {
 }
 
 function Example({ title, code, callable }: { title: string; code: string; callable?: boolean }) {
+  const captionId = `example-${title.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`;
   return (
-    <figure className="mb-4 rounded-lg border border-slate-200 bg-white">
-      <figcaption className="flex items-center justify-between gap-2 border-b border-slate-100 px-3 py-2 text-sm font-medium">
+    <figure className="mb-4 min-w-0 rounded-lg border border-slate-200 bg-white">
+      <figcaption id={captionId} className="flex flex-wrap items-center justify-between gap-2 border-b border-slate-100 px-3 py-2 text-sm font-medium">
         {title}
         {callable === false && <Badge tone="amber">this token lacks the scope</Badge>}
       </figcaption>
-      <pre className="overflow-x-auto px-3 py-2 font-mono text-xs leading-relaxed text-slate-800">
+      {/* Focusable so keyboard users can scroll a long line sideways; named by its caption. */}
+      <pre
+        tabIndex={0}
+        role="region"
+        aria-labelledby={captionId}
+        className="overflow-x-auto px-3 py-2 font-mono text-xs leading-relaxed text-slate-800 focus:outline-none focus-visible:ring-2 focus-visible:ring-inset focus-visible:ring-indigo-500"
+      >
         <code>{code}</code>
       </pre>
     </figure>

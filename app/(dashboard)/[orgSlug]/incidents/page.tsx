@@ -123,7 +123,7 @@ export default async function IncidentsPage({
           {grace.rows.length === 0 ? (
             <p className="text-sm text-slate-500">No replaced value is still working.</p>
           ) : (
-            <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+            <div className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white">
               <table className="w-full text-left text-sm" aria-label="Old values in their grace period">
                 <thead className="bg-slate-50 text-xs uppercase tracking-wide text-slate-500">
                   <tr>

@@ -116,7 +116,7 @@ export default async function IncidentPage({
         <h2 id="items-heading" className="mb-2 font-medium">
           Tokens
         </h2>
-        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+        <div className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white">
           <table className="w-full text-left text-sm">
             <thead className="bg-slate-50 text-xs uppercase tracking-wide text-slate-500">
               <tr>
@@ -175,7 +175,7 @@ export default async function IncidentPage({
           Every event of this operation, newest first. New values are identified by their last four characters and a prefix of their SHA-256 hash; the values
           themselves are never logged.
         </p>
-        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+        <div className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white">
           <table className="w-full text-left text-sm" aria-label="Audit trail">
             <thead className="bg-slate-50 text-xs uppercase tracking-wide text-slate-500">
               <tr>

@@ -127,9 +127,10 @@ export default async function TokenPage({
         </Detail>
         <Detail label="Last rotated">
           <RelativeTime date={token.rotatedAt} fallback="Never" />
-          {token.previousValueValidUntil && (
-            <p className="text-xs text-amber-700">
-              Previous value works until <RelativeTime date={token.previousValueValidUntil} />
+          {/* Only an active token's replaced value still authenticates, and only until its grace period ends. */}
+          {status === "ACTIVE" && token.previousValueValidUntil && token.previousValueValidUntil > new Date() && (
+            <p className="text-xs text-amber-700" data-testid="previous-value-grace">
+              The previous value stops working <RelativeTime date={token.previousValueValidUntil} />
             </p>
           )}
         </Detail>
