@@ -4,7 +4,7 @@ import { useRouter } from "next/navigation";
 import { useEffect, useState, useTransition } from "react";
 import { useFormAction } from "@/components/tokens/use-form-action";
 import { Button, type ButtonVariant } from "@/components/ui/button";
-import { Dialog } from "@/components/ui/dialog";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { FormMessage } from "@/components/ui/field";
 import type { ActionState } from "@/lib/auth/action";
 import {
@@ -63,21 +63,19 @@ function ActionButton<T>({
       )}
       <FormMessage message={state?.message} ok={state?.ok} />
       {confirm && confirming && (
-        <Dialog title={confirm.title} onClose={() => setConfirming(false)}>
-          <form onSubmit={onSubmit} className="space-y-4">
-            {hiddenFields}
-            <p className="text-sm text-slate-700">{confirm.body}</p>
-            <FormMessage message={state?.ok ? undefined : state?.message} />
-            <div className="flex flex-row-reverse flex-wrap justify-start gap-2">
-              <Button type="submit" variant={variant} disabled={pending}>
-                {pending ? pendingLabel : label}
-              </Button>
-              <Button type="button" variant="secondary" onClick={() => setConfirming(false)}>
-                Cancel
-              </Button>
-            </div>
-          </form>
-        </Dialog>
+        <ConfirmDialog
+          title={confirm.title}
+          body={confirm.body}
+          confirmLabel={label}
+          pendingLabel={pendingLabel}
+          pending={pending}
+          variant={variant}
+          form={{ onSubmit }}
+          onCancel={() => setConfirming(false)}
+        >
+          {hiddenFields}
+          <FormMessage message={state?.ok ? undefined : state?.message} />
+        </ConfirmDialog>
       )}
     </div>
   );

@@ -2,7 +2,7 @@
 
 import { useActionState, useState } from "react";
 import { Button } from "@/components/ui/button";
-import { Dialog } from "@/components/ui/dialog";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { FormMessage } from "@/components/ui/field";
 import { resendInvitation, revokeInvitation } from "@/lib/actions/invitations";
 import { CopyLink } from "./copy-link";
@@ -35,21 +35,18 @@ export function InvitationActions({ orgSlug, invitationId, invitee }: { orgSlug:
       </div>
       {/* The product's dialog, not the browser's confirm(): focus-trapped, labelled, Escape cancels. */}
       {confirming && !revoked?.ok && (
-        <Dialog title="Revoke this invitation?" onClose={() => setConfirming(false)}>
-          <form action={revokeAction} className="space-y-4">
-            <input type="hidden" name="orgSlug" value={orgSlug} />
-            <input type="hidden" name="invitationId" value={invitationId} />
-            <p className="text-sm text-slate-700">The invitation to {invitee} is withdrawn and its link stops working.</p>
-            <div className="flex flex-row-reverse flex-wrap justify-start gap-2">
-              <Button type="submit" variant="danger" disabled={revoking}>
-                {revoking ? "Revoking…" : "Revoke invitation"}
-              </Button>
-              <Button type="button" variant="secondary" onClick={() => setConfirming(false)}>
-                Cancel
-              </Button>
-            </div>
-          </form>
-        </Dialog>
+        <ConfirmDialog
+          title="Revoke this invitation?"
+          body={`The invitation to ${invitee} is withdrawn and its link stops working.`}
+          confirmLabel="Revoke invitation"
+          pendingLabel="Revoking…"
+          pending={revoking}
+          form={{ action: revokeAction }}
+          onCancel={() => setConfirming(false)}
+        >
+          <input type="hidden" name="orgSlug" value={orgSlug} />
+          <input type="hidden" name="invitationId" value={invitationId} />
+        </ConfirmDialog>
       )}
       {link && <CopyLink label={`New link for ${invitee} (shown only now)`} link={link} />}
       <FormMessage message={(resent ?? revoked)?.message} ok={(resent ?? revoked)?.ok} />
