@@ -8,6 +8,7 @@ import { leakReportSchema, MAX_LEAK_CANDIDATES, type LeakCandidate } from "../va
 import { JSON_TOO_DEEP_MESSAGE, jsonTextWithinDepth } from "../validations/json-depth";
 import { isStorableDeep, truncateText } from "../validations/text";
 import { ApiError, badRequest, errorBody, fromZodError, methodNotAllowed, payloadTooLarge, unsupportedMediaType } from "./errors";
+import { logger } from "../logger";
 
 // POST /v0/leaked-tokens: where secret scanners (GitHub secret scanning's partner program and the
 // like) report strings they found in public places. No Keyward token is needed — a scanner has
@@ -169,7 +170,7 @@ export function createLeakedTokensHandler(options: LeakedTokensHandlerOptions): 
   const limit = options.limit ?? DEFAULT_LIMIT;
   const limiter = new AddressRateLimiter(limit.requests, limit.windowMs);
   const clock = options.clock ?? Date.now;
-  const log = options.log ?? ((message: string, error?: unknown) => console.error(`keyward api: ${message}`, error ?? ""));
+  const log = options.log ?? ((message: string, error?: unknown) => logger.error({ err: error }, `api: ${message}`));
   const inProgress = new Set<Promise<void>>();
 
   const handler = (async (req: IncomingMessage, res: ServerResponse) => {
