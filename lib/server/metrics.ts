@@ -66,7 +66,12 @@ export class KeywardMetrics implements ApiMetrics {
 
   constructor(sources: MetricsSources = {}) {
     collectDefaultMetrics({ register: this.registry, prefix: "keyward_" });
-    for (const reason of REFUSAL_REASONS) this.#refusedChildren.set(reason, this.#refused.labels(reason));
+    // Every reason from the start (at 0), so a rate over them works before the first refusal.
+    for (const reason of REFUSAL_REASONS) {
+      const child = this.#refused.labels(reason);
+      child.inc(0);
+      this.#refusedChildren.set(reason, child);
+    }
     const { usageQueueDepth, poolStats, bulkRunProgress } = sources;
     new Gauge({
       name: "keyward_usage_queue_depth",
