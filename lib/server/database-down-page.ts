@@ -25,68 +25,71 @@ export function replace500WhenDatabaseDown(res: ServerResponse, databaseDown: ()
   const writeHead = res.writeHead;
   const write = res.write;
   const end = res.end;
+  const flushHeaders = res.flushHeaders;
   let heldHead: Parameters<WriteHead> | null = null;
+  let released = false;
   const heldChunks: [chunk: unknown, encoding?: BufferEncoding][] = [];
 
+  // The wrappers stay in place and pass through unless a 500 is being held: Next.js (its
+  // compression) wraps these methods again on top, so putting the originals back would undo that.
   // Node's write() and end() without an explicit writeHead() call it too (with res.statusCode).
   res.writeHead = function (this: ServerResponse, ...args: Parameters<WriteHead>) {
-    if (args[0] < 500 && !heldHead) {
-      restore();
-      return writeHead.apply(this, args);
-    }
+    if (released || (args[0] < 500 && !heldHead)) return writeHead.apply(this, args);
     heldHead = args;
-    res.write = holdWrite as typeof res.write;
-    res.end = holdEnd as typeof res.end;
-    res.flushHeaders = () => {};
     return this;
   } as WriteHead;
 
-  function holdWrite(chunk: unknown, encodingOrCallback?: BufferEncoding | Callback, callback?: Callback): boolean {
+  res.flushHeaders = function (this: ServerResponse) {
+    if (!heldHead || released) flushHeaders.call(this);
+  };
+
+  res.write = function (this: ServerResponse, chunk: unknown, encodingOrCallback?: BufferEncoding | Callback, callback?: Callback) {
+    if (!heldHead && !this.headersSent && !released && this.statusCode >= 500) this.writeHead(this.statusCode);
+    if (!heldHead || released) return (write as (...args: unknown[]) => boolean).call(this, chunk, encodingOrCallback, callback);
     const cb = typeof encodingOrCallback === "function" ? encodingOrCallback : callback;
     if (chunk !== undefined && chunk !== null) heldChunks.push([chunk, typeof encodingOrCallback === "string" ? encodingOrCallback : undefined]);
     if (cb) process.nextTick(cb);
     return true;
-  }
+  } as typeof res.write;
 
-  function holdEnd(chunk?: unknown, encodingOrCallback?: BufferEncoding | Callback, callback?: Callback): ServerResponse {
+  res.end = function (this: ServerResponse, chunk?: unknown, encodingOrCallback?: BufferEncoding | Callback, callback?: Callback) {
     if (typeof chunk === "function") {
       callback = chunk as Callback;
       chunk = undefined;
     }
-    holdWrite(chunk, encodingOrCallback, callback);
+    if (!heldHead && !this.headersSent && !released && this.statusCode >= 500) this.writeHead(this.statusCode);
+    if (!heldHead || released) return (end as (...args: unknown[]) => ServerResponse).call(this, chunk, encodingOrCallback, callback);
+    if (chunk !== undefined && chunk !== null) heldChunks.push([chunk, typeof encodingOrCallback === "string" ? encodingOrCallback : undefined]);
+    const cb = typeof encodingOrCallback === "function" ? encodingOrCallback : callback;
     void databaseDown()
       .catch(() => false)
       .then((down) => {
-        restore();
-        if (down) return sendDatabaseDownPage(res);
-        writeHead.apply(res, heldHead!);
-        for (const [held, encoding] of heldChunks) (write as (chunk: unknown, encoding?: BufferEncoding) => boolean).call(res, held, encoding);
-        (end as () => void).call(res);
+        released = true;
+        if (down) sendDatabaseDownPage(res, writeHead, end);
+        else {
+          writeHead.apply(res, heldHead!);
+          for (const [held, encoding] of heldChunks) (write as (chunk: unknown, encoding?: BufferEncoding) => boolean).call(res, held, encoding);
+          (end as () => void).call(res);
+        }
+        cb?.();
       });
-    return res;
-  }
-
-  function restore() {
-    res.writeHead = writeHead;
-    res.write = write;
-    res.end = end;
-    delete (res as Partial<ServerResponse>).flushHeaders;
-  }
+    return this;
+  } as typeof res.end;
 }
 
 // The page's own headers (its HTML's length, encoding, caching, cookies) describe the 500, not this page.
 const PAGE_HEADERS_DROPPED = ["content-length", "content-encoding", "content-type", "etag", "vary", "cache-control", "set-cookie", "link", "x-nextjs-cache", "x-nextjs-prerender"];
 
-export function sendDatabaseDownPage(res: ServerResponse): void {
+function sendDatabaseDownPage(res: ServerResponse, writeHead: WriteHead, end: ServerResponse["end"]): void {
   for (const name of PAGE_HEADERS_DROPPED) res.removeHeader(name);
   const body = DATABASE_DOWN_PAGE;
-  res.writeHead(503, {
+  writeHead.call(res, 503, {
     "Content-Type": "text/html; charset=utf-8",
     "Content-Length": Buffer.byteLength(body),
     "Cache-Control": "no-store",
     "Retry-After": String(DATABASE_DOWN_RETRY_SECONDS),
   });
-  res.end(res.req?.method === "HEAD" ? undefined : body);
+  (end as (chunk?: string) => void).call(res, res.req?.method === "HEAD" ? undefined : body);
 }
 
 // Self-contained (no scripts, styles or assets from the app) and reloading itself, so it
