@@ -6,7 +6,7 @@ import { DatabaseUrlError, resolveDatabaseTarget } from "../lib/db/database-url"
 import { AdvisoryLockError, STARTUP_LOCK, withAdvisoryLock } from "../lib/db/advisory-lock";
 import { applyMigrations, MigrationError } from "../lib/db/migrate";
 import { BuildError, buildIfNeeded } from "../lib/server/build";
-import { assertPortFree, flushApiUsage, PortInUseError, startHttpServer } from "../lib/server/http-server";
+import { assertPortFree, PortInUseError, SHUTDOWN_TIMEOUT_MS, shutdownHttpServer, startHttpServer } from "../lib/server/http-server";
 
 const log = (line: string) => console.log(`keyward: ${line}`);
 const ROOT = resolve(import.meta.dirname, "..");
@@ -32,19 +32,28 @@ async function main() {
 
   if (!dev) buildIfNeeded(ROOT, log);
   Object.assign(process.env, { NODE_ENV: dev ? "development" : "production" });
-  const server = await startHttpServer({ port: env.PORT, host: env.HOST, dev, dir: ROOT, trustedProxyHops: env.TRUST_PROXY });
+  const server = await startHttpServer({
+    port: env.PORT,
+    host: env.HOST,
+    dev,
+    dir: ROOT,
+    trustedProxyHops: env.TRUST_PROXY,
+    metricsToken: env.KEYWARD_METRICS_TOKEN,
+  });
   const shownHost = env.HOST === "0.0.0.0" || env.HOST === "::" ? "localhost" : env.HOST;
   log(`ready on http://${shownHost}:${env.PORT} (${target.provider === "sqlite" ? `SQLite ${target.file}` : "PostgreSQL"})`);
   const { startIncidentSweeper } = await import("../lib/server/incident-sweeper");
   const stopSweeper = startIncidentSweeper(log);
 
   const shutdown = (signal: string) => {
-    log(`${signal} received, shutting down`);
+    log(`${signal} received, shutting down (at most ${SHUTDOWN_TIMEOUT_MS / 1000} s)`);
     stopSweeper();
-    // API usage rows are written in batches: the last one goes out before the process ends.
-    server.close(() => void flushApiUsage().finally(() => process.exit(0)));
-    server.closeAllConnections();
-    setTimeout(() => process.exit(0), 5_000).unref();
+    // Requests in progress finish and the last batch of API usage rows is written (lib/server/http-server.ts).
+    void shutdownHttpServer(server).finally(() => process.exit(0));
+    setTimeout(() => {
+      log(`still busy after ${SHUTDOWN_TIMEOUT_MS / 1000} s, exiting anyway`);
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS).unref();
   };
   process.once("SIGTERM", () => shutdown("SIGTERM"));
   process.once("SIGINT", () => shutdown("SIGINT"));

@@ -39,6 +39,8 @@ import { StoreBusyError, type ApiStore, type ChargeResult, type TokenRecord } fr
 import { isUsable, TokenCache, unusableReason, type CachedToken } from "./token-cache";
 import { UsageRecorder } from "./usage-recorder";
 import type { RefusalReason } from "../usage/refusals";
+import { logger } from "../logger";
+import type { ApiMetrics } from "../server/metrics";
 
 // The REST API's request path, outside Next.js: lib/server/http-server.ts hands every /v0/
 // request here. Per call: the token is checked and hashed in memory, its metadata comes from
@@ -87,31 +89,50 @@ export type ApiHandlerOptions = {
   /** Reverse proxies in front (TRUST_PROXY): how much of X-Forwarded-For/-Proto to believe. */
   trustedProxyHops: number;
   recorder?: UsageRecorder;
-  log?: (message: string, error?: unknown) => void;
+  /** Where failures are reported; the default writes a JSON log line (lib/logger.ts). */
+  log?: ApiLog;
+  /** Request counts, latencies and refusals for GET /metrics (lib/server/metrics.ts). */
+  metrics?: ApiMetrics;
 };
+
+export type ApiLog = (message: string, error?: unknown, fields?: { requestId?: string }) => void;
+
+const logApiFailure: ApiLog = (message, error, fields) => logger.error({ ...fields, err: error }, `api: ${message}`);
 
 export type ApiHandler = ((req: IncomingMessage, res: ServerResponse) => void) & {
   /** Waits (bounded) for requests in progress, then writes every buffered usage row. */
   flush(): Promise<void>;
   readonly cache: TokenCache;
   readonly recorder: UsageRecorder;
+  /** Requests being answered now (graceful shutdown waits for them). */
+  readonly inFlight: number;
 };
 
 type Parsed = { query: unknown; body: unknown };
 type Call = { now: number; method: string; route: string; ip: string; userAgent: string | null };
+/** What the metrics need to know about a request once it is answered: its route template. */
+type Trace = { route: string };
+
+// Metric labels, made once: "GET /v0/quota" per endpoint, and one each for calls never routed.
+const ROUTE_LABELS = new Map<EndpointSpec, string>(Object.values(ENDPOINTS).map((spec: EndpointSpec) => [spec, `${spec.method} ${spec.path}`]));
+const OPENAPI_LABEL = `GET ${OPENAPI_PATH}`;
+const LEAKED_TOKENS_LABEL = `POST ${LEAKED_TOKENS_PATH}`;
+const NO_TOKEN_LABEL = "(refused before routing)";
 
 export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
   const { store, trustedProxyHops } = options;
   const clock = options.clock ?? Date.now;
-  const log = options.log ?? ((message: string, error?: unknown) => console.error(`keyward api: ${message}`, error ?? ""));
+  const log = options.log ?? logApiFailure;
+  const metrics = options.metrics ?? null;
   const cache = new TokenCache(store);
-  const recorder = options.recorder ?? new UsageRecorder(store, (error) => log("writing usage failed", error));
+  const recorder =
+    options.recorder ?? new UsageRecorder(store, (error) => log("writing usage failed", error), undefined, metrics?.onUsageFlushed);
   const leakedTokens = createLeakedTokensHandler({ trustedProxyHops, clock, log });
   let openApiJson: string | undefined;
   let inFlight = 0;
   let idle: (() => void) | null = null;
 
-  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function serve(req: IncomingMessage, res: ServerResponse, trace: Trace): Promise<void> {
     const now = clock();
     const method = req.method ?? "GET";
     const url = req.url ?? "/";
@@ -120,12 +141,16 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
     const search = q === -1 ? "" : url.slice(q + 1);
 
     if (pathname === OPENAPI_PATH) {
+      trace.route = OPENAPI_LABEL;
       if (method !== "GET") return sendError(res, methodNotAllowed(["GET"]));
       openApiJson ??= JSON.stringify(buildOpenApiDocument());
       return sendRaw(res, 200, openApiJson, { "Cache-Control": "public, max-age=300" });
     }
     // Secret scanners report leaks without a Keyward token: rate-limited per address instead.
-    if (pathname === LEAKED_TOKENS_PATH) return leakedTokens(req, res);
+    if (pathname === LEAKED_TOKENS_PATH) {
+      trace.route = LEAKED_TOKENS_LABEL;
+      return leakedTokens(req, res);
+    }
 
     // Refusals decided from the request alone: no database access.
     if (queryCarriesToken(search)) return sendError(res, unauthorized(TOKEN_REFUSAL_MESSAGES["in-query"]));
@@ -136,6 +161,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
     const match = matchRoute(method, pathname);
     const spec: EndpointSpec | null = match.kind === "found" ? match.spec : null;
     const route = spec ? spec.path : UNKNOWN_ROUTE;
+    trace.route = spec ? ROUTE_LABELS.get(spec)! : UNKNOWN_ROUTE;
     const ip = clientIpOf(req, trustedProxyHops);
     const userAgentHeader = req.headers["user-agent"];
     const userAgent = userAgentHeader ? userAgentHeader.slice(0, MAX_USER_AGENT_LENGTH) : null;
@@ -210,10 +236,10 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
     }
   }
 
-  function recordUsage(call: Call, token: TokenRecord | null, status: number, cost: number): void {
+  function recordUsage(call: Call, token: TokenRecord | null, status: number, cost: number, requestId?: string): void {
     if (!token) return;
     recorder.record({
-      requestId: nextRequestId(call.now),
+      requestId: requestId ?? nextRequestId(call.now),
       tokenId: token.tokenId,
       valueId: token.valueId,
       orgId: token.orgId,
@@ -229,6 +255,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
 
   /** Refused before the endpoint ran: a counter, not a usage row (lib/usage/refusals.ts). */
   function recordRefusal(call: Call, token: TokenRecord, reason: RefusalReason): void {
+    metrics?.refused(reason);
     recorder.recordRefusal({
       tokenId: token.tokenId,
       valueId: token.valueId,
@@ -273,20 +300,24 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
       recordUsage(call, token, status, cost);
       sendJson(res, status, result.body, result.headers);
     } catch (error) {
-      const apiError = error instanceof ApiError ? error : toApiError(error, log);
-      recordUsage(call, token, apiError.status, cost);
+      const requestId = nextRequestId(call.now);
+      const apiError = error instanceof ApiError ? error : toApiError(error, log, requestId);
+      recordUsage(call, token, apiError.status, cost, requestId);
       sendError(res, apiError);
     }
   }
 
   const handler = ((req: IncomingMessage, res: ServerResponse) => {
     inFlight++;
-    serve(req, res)
+    const started = metrics ? performance.now() : 0;
+    const trace: Trace = { route: NO_TOKEN_LABEL };
+    serve(req, res, trace)
       .catch((error: unknown) => {
-        if (!res.headersSent) sendError(res, toApiError(error, log));
+        if (!res.headersSent) sendError(res, toApiError(error, log, nextRequestId(Date.now())));
         else res.destroy();
       })
       .finally(() => {
+        metrics?.observeRequest(trace.route, res.statusCode, (performance.now() - started) / 1000);
         inFlight--;
         if (inFlight === 0 && idle) idle();
       });
@@ -304,6 +335,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
   };
   Object.defineProperty(handler, "cache", { value: cache });
   Object.defineProperty(handler, "recorder", { value: recorder });
+  Object.defineProperty(handler, "inFlight", { get: () => inFlight });
   return handler;
 }
 
@@ -365,16 +397,16 @@ function originOf(req: IncomingMessage, trustedProxyHops: number): string {
   return `${proto}://${safeHost}`;
 }
 
-function toApiError(error: unknown, log: (message: string, error?: unknown) => void): ApiError {
+function toApiError(error: unknown, log: ApiLog, requestId: string): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof StoreBusyError) return databaseBusy();
   const unavailable = databaseUnavailableReason(error);
   if (unavailable === "busy") return databaseBusy();
   if (unavailable) {
     // The operator needs to hear about a full disk or a lost database; the client gets a clean 503.
-    log(`database unavailable (${unavailable})`, error instanceof Error ? error.message : error);
+    log(`database unavailable (${unavailable})`, error instanceof Error ? error.message : error, { requestId });
     return databaseUnavailable();
   }
-  log("request failed", error);
+  log("request failed", error, { requestId });
   return internalError();
 }

@@ -6,6 +6,7 @@ import { endGracePeriod, setTokenEnabled, type TokenActor, type Tx } from "../db
 import { clientIpOf } from "../server/client-ip";
 import { checkTokenFormat, hashTokenValue } from "../tokens/format";
 import { leakReportSchema, MAX_LEAK_CANDIDATES, type LeakCandidate } from "../validations/incident";
+import { logger } from "../logger";
 import { truncateText } from "../validations/text";
 import { ApiError, badRequest, fromZodError, methodNotAllowed, unsupportedMediaType } from "./errors";
 import { isJsonContentType, parseJsonBody, readBody, sendError, sendJson } from "./http";
@@ -139,7 +140,7 @@ const ACCEPTED_BODY = (received: number) => ({ received, message: "Thank you. Re
 export function createLeakedTokensHandler(options: LeakedTokensHandlerOptions): LeakedTokensHandler {
   const limit = options.limit ?? DEFAULT_LIMIT;
   const clock = options.clock ?? Date.now;
-  const log = options.log ?? ((message: string, error?: unknown) => console.error(`keyward api: ${message}`, error ?? ""));
+  const log = options.log ?? ((message: string, error?: unknown) => logger.error({ err: error }, `api: ${message}`));
   const inProgress = new Set<Promise<void>>();
 
   const handler = (async (req: IncomingMessage, res: ServerResponse) => {

@@ -150,6 +150,11 @@ export class PostgresApiStore implements ApiStore {
     }
   }
 
+  /** The pool's connections for GET /metrics: open, idle, and queries waiting for one. */
+  poolStats(): { total: number; idle: number; waiting: number } {
+    return { total: this.#pool.totalCount, idle: this.#pool.idleCount, waiting: this.#pool.waitingCount };
+  }
+
   async close(): Promise<void> {
     await this.#pool.end();
   }

@@ -106,6 +106,8 @@ export interface ApiStore {
    * RefusedCallCount rows), and the usage rollups of both.
    */
   insertUsage(rows: readonly UsageRow[], refused?: readonly RefusedCallGroup[]): Promise<void>;
+  /** The connection pool's state, where the store has one (PostgreSQL), for GET /metrics. */
+  poolStats?(): { total: number; idle: number; waiting: number };
   close(): Promise<void>;
 }
 

@@ -1,4 +1,5 @@
 import { RefusalTally, type RefusedCall } from "../usage/refusals";
+import { logger } from "../logger";
 import type { ApiStore, UsageRow } from "./store";
 
 // Usage rows are buffered and written in one batch at most every 250 ms, so a request costs one
@@ -17,11 +18,14 @@ export class UsageRecorder {
   #timer: NodeJS.Timeout | null = null;
   #flushing: Promise<void> | null = null;
   #dropped = 0;
+  #lastFlushFailed = false;
 
   constructor(
     private readonly store: ApiStore,
-    private readonly onError: (error: unknown) => void = (error) => console.error("keyward: writing API usage failed:", error),
+    private readonly onError: (error: unknown) => void = (error) => logger.error({ err: error }, "writing API usage failed"),
     private readonly intervalMs = USAGE_FLUSH_INTERVAL_MS,
+    /** Each batch's write time and whether it succeeded (GET /metrics). */
+    private readonly onFlushed?: (seconds: number, ok: boolean) => void,
   ) {}
 
   record(row: UsageRow): void {
@@ -45,6 +49,11 @@ export class UsageRecorder {
     return this.#buffer.length + this.#refused.size;
   }
 
+  /** Whether the last batch failed to write (the rows wait for the next try): readiness reports it. */
+  get failing(): boolean {
+    return this.#lastFlushFailed;
+  }
+
   /** Writes everything recorded so far; resolves once it is in the database (or the write failed). */
   async flush(): Promise<void> {
     // One batch at a time; a flush requested meanwhile writes what arrived after that batch.
@@ -57,9 +66,16 @@ export class UsageRecorder {
     const batch = this.#buffer;
     this.#buffer = [];
     const refused = this.#refused.take();
+    const started = performance.now();
     this.#flushing = this.store
       .insertUsage(batch, refused)
+      .then(() => {
+        this.#lastFlushFailed = false;
+        this.onFlushed?.((performance.now() - started) / 1000, true);
+      })
       .catch((error: unknown) => {
+        this.#lastFlushFailed = true;
+        this.onFlushed?.((performance.now() - started) / 1000, false);
         // Put the batch back so the next flush retries it.
         this.#buffer = batch.concat(this.#buffer);
         this.#refused.restore(refused);

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { db } from "../db/client";
 import { RoleChangedError } from "../db/org-lock";
 import { databaseUnavailableReason } from "../db/unavailable";
+import { logger } from "../logger";
 import { fieldsNestedTooDeeply, JSON_TOO_DEEP_MESSAGE } from "../validations/json-depth";
 import { isStorableText, UNSTORABLE_MESSAGE, unstorableFields } from "../validations/text";
 import { can, type OrgRole, type Permission } from "./permissions";
@@ -84,22 +85,30 @@ export function orgAction<S extends z.ZodObject, T = undefined>(
 ) {
   const strictSchema = schema.extend({ orgSlug: orgSlugSchema }).strict();
   async function action(prev: ActionState<T> | undefined, rawInput: ActionInput): Promise<ActionState<T>> {
+    // Who did what, for the operator's log: never the input, which may hold names or secrets.
+    const done: ActionLogFields = { permission, outcome: "failed" };
     try {
-      return await authorizeAndRun(prev, rawInput);
+      const result = await authorizeAndRun(prev, rawInput, done);
+      done.outcome = result.ok ? "ok" : (result.code ?? "refused");
+      return result;
     } catch (error) {
       // Locked, full or unreachable: the database's state, not the caller's fault, and not a 500.
       const reason = databaseUnavailableReason(error);
       if (reason === null) throw error;
-      console.error(`keyward: a server action failed because the database is ${reason}`, error);
+      done.outcome = "UNAVAILABLE";
+      logger.error({ err: error, permission }, `a server action failed because the database is ${reason}`);
       return { ok: false, code: "UNAVAILABLE", message: UNAVAILABLE_MESSAGES[reason] };
+    } finally {
+      await logAction(action, done);
     }
   }
   DECLARED_PERMISSIONS.set(action, permission);
   return action;
 
-  async function authorizeAndRun(_prev: ActionState<T> | undefined, rawInput: ActionInput): Promise<ActionState<T>> {
+  async function authorizeAndRun(_prev: ActionState<T> | undefined, rawInput: ActionInput, done: ActionLogFields): Promise<ActionState<T>> {
     const user = await getCurrentUser();
     if (!user) return { ok: false, code: "UNAUTHENTICATED", message: "Your session has ended. Sign in again." };
+    done.actorId = user.id;
     const input = inputToObject(rawInput);
     const slug = orgSlugSchema.safeParse(input.orgSlug);
     const membership = slug.success
@@ -109,6 +118,8 @@ export function orgAction<S extends z.ZodObject, T = undefined>(
         })
       : null;
     if (!membership) return NOT_A_MEMBER;
+    done.orgId = membership.org.id;
+    done.org = membership.org.slug;
     if (!can(membership.role, permission)) return NOT_PERMITTED;
     // Depth first: the text check below and zod walk the input, and deep input is refused unwalked.
     const tooDeep = fieldsNestedTooDeeply(input);
@@ -126,6 +137,19 @@ export function orgAction<S extends z.ZodObject, T = undefined>(
       if (error instanceof RoleChangedError) return error.stillMember ? NOT_PERMITTED : NOT_A_MEMBER;
       throw error;
     }
+  }
+}
+
+type ActionLogFields = { permission: Permission; outcome: string; actorId?: string; orgId?: string; org?: string };
+
+/** One log line per org action call: its name, org, actor and outcome (ok, or the refusal code). */
+async function logAction(action: object, fields: ActionLogFields): Promise<void> {
+  try {
+    // Imported when first needed: lib/actions imports this module.
+    const { actionNameOf } = await import("../actions/action-names");
+    logger.info({ action: actionNameOf(action) ?? "(unnamed)", ...fields }, "org action");
+  } catch {
+    // A log line must never fail the action.
   }
 }
 

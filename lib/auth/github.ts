@@ -7,6 +7,7 @@ import { hashInvitationSecret, isInvitationSecret } from "./invitation-secret";
 import { acceptInvitationInTx, MembershipRollBack, type Tx } from "../db/member-mutations";
 import { recordAudit } from "../db/audit";
 import { db } from "../db/client";
+import { logger } from "../logger";
 
 /** The invitation a person was looking at when they chose "Continue with GitHub" (set by the invite page). */
 export const INVITE_COOKIE = "keyward-invite";
@@ -69,7 +70,7 @@ export async function isGithubOrgMember(accessToken: string, org: string, login:
     const response = await githubApi(`/orgs/${encodeURIComponent(org)}/members/${encodeURIComponent(login)}`, accessToken);
     return response.status === 204;
   } catch (error) {
-    console.error(`keyward: GitHub organization check for ${org} failed: ${(error as Error).message}`);
+    logger.error({ org, reason: (error as Error).message }, "GitHub organization check failed");
     return false;
   }
 }

@@ -9,6 +9,7 @@ import { beginSignIn } from "./login-throttle";
 import { verifyPassword } from "./password";
 import { clientIpFrom } from "./request-context";
 import { endSession } from "./session-rows";
+import { logger } from "../logger";
 
 const SESSION_MAX_AGE_SECONDS = 30 * 24 * 60 * 60;
 
@@ -29,6 +30,11 @@ class ThrottledSignIn extends CredentialsSignin {
 
 export { githubEnabled };
 
+/** A log line per refused password sign-in, for spotting guessing (never the password). */
+function logRefusedSignIn(fields: { email?: string; ip: string; reason: "malformed" | "throttled" | "wrong-password" | "unknown-account"; lockedMinutes?: number }) {
+  logger.warn({ event: "sign-in refused", ...fields }, "sign-in refused");
+}
+
 export const { handlers, auth, signIn, signOut } = NextAuth({
   trustHost: true,
   secret: process.env.AUTH_SECRET,
@@ -38,19 +44,28 @@ export const { handlers, auth, signIn, signOut } = NextAuth({
     Credentials({
       credentials: { email: {}, password: {} },
       async authorize(raw, request) {
-        const parsed = signInSchema.safeParse(raw);
-        if (!parsed.success) throw new InvalidCredentials();
-        const { email, password } = parsed.data;
         const ip = clientIpFrom(request.headers);
+        const parsed = signInSchema.safeParse(raw);
+        if (!parsed.success) {
+          logRefusedSignIn({ ip, reason: "malformed" });
+          throw new InvalidCredentials();
+        }
+        const { email, password } = parsed.data;
         const attempt = await beginSignIn(email, ip);
-        if (!attempt.allowed) throw new ThrottledSignIn(attempt.minutes);
+        if (!attempt.allowed) {
+          logRefusedSignIn({ email, ip, reason: "throttled", lockedMinutes: attempt.minutes });
+          throw new ThrottledSignIn(attempt.minutes);
+        }
         const user = await db.user.findUnique({
           where: { email },
           select: { id: true, email: true, name: true, passwordHash: true },
         });
         const valid = (await verifyPassword(user?.passwordHash, password)) && user !== null;
         await attempt.finish(valid);
-        if (!valid) throw new InvalidCredentials();
+        if (!valid) {
+          logRefusedSignIn({ email, ip, reason: user ? "wrong-password" : "unknown-account" });
+          throw new InvalidCredentials();
+        }
         return { id: user.id, email: user.email, name: user.name };
       },
     }),

@@ -42,7 +42,16 @@ const startupEnvSchema = z.object({
   KEYWARD_PUBLIC_URL: optionalUrl(/^https?:\/\/[^/]/, "must be an http(s) URL such as https://keyward.example.com"),
   AUTH_GITHUB_URL: optionalUrl(/^https?:\/\/[^/]/, "must be an http(s) URL such as https://github.com"),
   AUTH_GITHUB_API_URL: optionalUrl(/^https?:\/\/[^/]/, "must be an http(s) URL such as https://api.github.com"),
+  // Guessable secrets would expose the metrics; unset or empty turns GET /metrics off (404).
+  KEYWARD_METRICS_TOKEN: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => v || undefined)
+    .refine((v) => v === undefined || v.length >= 16, "must be at least 16 characters (for example: openssl rand -hex 32)"),
 });
+
+const SECRET_SETTINGS = new Set(["KEYWARD_METRICS_TOKEN"]);
 
 export type StartupEnv = z.infer<typeof startupEnvSchema>;
 
@@ -51,8 +60,10 @@ export function parseStartupEnv(env: NodeJS.ProcessEnv): StartupEnv {
   const result = startupEnvSchema.safeParse(env);
   if (!result.success) {
     const issue = result.error.issues[0];
-    // A URL's credentials (SMTP_URL's password) never reach the log.
-    const shown = String(env[String(issue.path[0])]).replace(/\/\/[^/@]*@/, "//***@");
+    const name = String(issue.path[0]);
+    // A URL's credentials (SMTP_URL's password) and secrets never reach the log.
+    if (SECRET_SETTINGS.has(name)) throw new ConfigError(`${name} is invalid: ${issue.message}`);
+    const shown = String(env[name]).replace(/\/\/[^/@]*@/, "//***@");
     throw new ConfigError(`${issue.path.join(".")} is invalid: ${issue.message} (got "${shown}")`);
   }
   return result.data;

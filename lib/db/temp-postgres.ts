@@ -8,7 +8,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 
-export type TempPostgres = { url: string; stop(): Promise<void> };
+export type TempPostgres = {
+  url: string;
+  stop(): Promise<void>;
+  /** Stops the server but keeps its data (as an outage would); `resume()` starts it again on the same port. */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+};
 
 const PG_ROOT = "/usr/lib/postgresql";
 const DB_USER = "keyward";
@@ -49,7 +55,21 @@ export async function startTempPostgres(): Promise<TempPostgres | null> {
     const adminUrl = `postgresql://${DB_USER}@127.0.0.1:${port}/postgres`;
     await waitUntilAccepting(adminUrl, cluster.child, root);
     await runSql(adminUrl, `CREATE DATABASE "${DB_NAME}"`);
-    return { url: `postgresql://${DB_USER}@127.0.0.1:${port}/${DB_NAME}`, stop: () => stopCluster(cluster) };
+    return {
+      url: `postgresql://${DB_USER}@127.0.0.1:${port}/${DB_NAME}`,
+      stop: () => stopCluster(cluster),
+      async pause() {
+        const child = cluster.child;
+        if (!child || !isRunning(child)) return;
+        signal(postmasterPid(dataDir) ?? child.pid ?? null, "SIGINT");
+        await exitWithin(child, STOP_TIMEOUT_MS);
+      },
+      async resume() {
+        if (cluster.child && isRunning(cluster.child)) return;
+        cluster.child = startPostmaster(bin, root, dataDir, port, asPostgres.prefix);
+        await waitUntilAccepting(adminUrl, cluster.child, root);
+      },
+    };
   } catch (error) {
     await stopCluster(cluster);
     throw error;

@@ -1,3 +1,4 @@
+import { logger } from "../logger";
 import { mailFrom, mailTransport } from "./transport";
 
 export type InvitationMail = {
@@ -21,7 +22,7 @@ export async function deliverInvitation(mail: InvitationMail): Promise<Delivery>
   try {
     transport = mailTransport();
   } catch (error) {
-    console.error(`keyward: SMTP_URL cannot be used: ${(error as Error).message}`);
+    logger.error({ err: error }, "SMTP_URL cannot be used");
     return "failed";
   }
   if (!transport) {
@@ -33,7 +34,7 @@ export async function deliverInvitation(mail: InvitationMail): Promise<Delivery>
     await transport.sendMail({ from: mailFrom(), to: mail.to, subject, text, html });
     return "sent";
   } catch (error) {
-    console.error(`keyward: could not send the invitation to ${mail.to}: ${(error as Error).message}`);
+    logger.error({ err: error, to: mail.to }, "could not send the invitation");
     return "failed";
   }
 }

@@ -1,3 +1,4 @@
+import { logger } from "../../logger";
 import { can } from "../../domain/members/policy";
 import type { IncidentAction } from "../../validations/incident";
 import { recordAudit } from "../audit";
@@ -261,8 +262,17 @@ export async function resumeIncident(actor: UserActor, orgId: string, incidentId
  */
 export function startIncidentRun(incidentId: string, actor: UserActor): void {
   void runIncident(incidentId, actor).catch((error: unknown) => {
-    console.error(`keyward: incident ${incidentId} stopped`, error);
+    logger.error({ err: error, incidentId }, "bulk operation stopped");
   });
+}
+
+/** Bulk operations still running and the tokens they have yet to change, for GET /metrics. */
+export async function bulkRunProgress(): Promise<{ running: number; itemsPending: number }> {
+  const [running, itemsPending] = await Promise.all([
+    db.incident.count({ where: { status: "RUNNING" } }),
+    db.incidentItem.count({ where: { state: "PENDING", incident: { status: "RUNNING" } } }),
+  ]);
+  return { running, itemsPending };
 }
 
 /**
