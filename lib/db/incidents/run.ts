@@ -1,3 +1,4 @@
+import { isStalled, LEASE_MS, stalledWhere } from "../../domain/incidents/policy";
 import { logger } from "../../logger";
 import { can } from "../../domain/members/policy";
 import type { IncidentAction } from "../../validations/incident";
@@ -38,7 +39,8 @@ export type RunResult =
   /** This runner's lease lapsed and another runner took over; it stopped after its batch. */
   | { outcome: "lost-lease" };
 
-export const DEFAULT_LEASE_MS = 15_000;
+/** A runner renews its claim while it works (lib/domain/incidents/policy.ts decides when a run has stalled). */
+export const DEFAULT_LEASE_MS = LEASE_MS;
 const DEFAULT_BATCH_SIZE = 25;
 /** A token changed by someone else between our read and write is re-read and tried again this often. */
 const CONFLICT_ATTEMPTS = 5;
@@ -183,11 +185,6 @@ export async function incidentProgress(incidentId: string, reader: Pick<Tx, "inc
   return { total: done + skipped + pending, done, skipped, pending };
 }
 
-/** Whether nobody is working on this running incident (its runner's lease lapsed): it can be resumed. */
-export function isStalled(incident: { status: string; leaseUntil: Date | null }, now = new Date()): boolean {
-  return incident.status === "RUNNING" && (incident.leaseUntil === null || incident.leaseUntil < now);
-}
-
 /**
  * Finishes incidents whose runner died (a crash or restart let their lease lapse), as the admin
  * who started them: each token's change re-checks that they are still an admin, and one whose
@@ -196,13 +193,9 @@ export function isStalled(incident: { status: string; leaseUntil: Date | null },
  */
 export async function resumeStalledIncidents(now = new Date()): Promise<{ incidentId: string; result: RunResult | { outcome: "failed"; error: unknown } }[]> {
   const stalled = await db.incident.findMany({
-    where: {
-      status: "RUNNING",
-      createdById: { not: null },
-      // One never claimed is left to the server that created it (it claims at once) for a lease's
-      // length: a sweep of another server in between would take it over as if after a restart.
-      OR: [{ leaseUntil: null, createdAt: { lt: new Date(now.getTime() - DEFAULT_LEASE_MS) } }, { leaseUntil: { lt: now } }],
-    },
+    // One never claimed is left to the server that created it (it claims at once) for a lease's
+    // length: a sweep of another server in between would take it over as if after a restart.
+    where: { ...stalledWhere(now), createdById: { not: null } },
     orderBy: { createdAt: "asc" },
     select: { id: true, orgId: true, createdById: true, createdByLabel: true },
   });
@@ -235,9 +228,9 @@ export async function resumeStalledIncidents(now = new Date()): Promise<{ incide
  */
 export async function resumeIncident(actor: UserActor, orgId: string, incidentId: string): Promise<void> {
   await asAdmin(actor, orgId, async (tx) => {
-    const incident = await tx.incident.findFirst({ where: { id: incidentId, orgId }, select: { status: true, leaseUntil: true } });
+    const incident = await tx.incident.findFirst({ where: { id: incidentId, orgId }, select: { status: true, leaseUntil: true, createdAt: true } });
     if (!incident) throw new IncidentError("NOT_FOUND", "This incident does not exist.");
-    if (!isStalled(incident)) {
+    if (!isStalled(incident, new Date())) {
       throw new IncidentError(
         "BUSY",
         incident.status === "COMPLETED" ? "This incident is already complete." : "This incident is still running.",

@@ -1,7 +1,8 @@
 import "server-only";
 import { maskToken } from "@/lib/tokens";
 import { db } from "../client";
-import { incidentProgress, isStalled, type IncidentProgress } from "../incidents";
+import { isStalled } from "@/lib/domain/incidents/policy";
+import { incidentProgress, type IncidentProgress } from "../incidents";
 // The preview of a bulk operation reads through the same selection its creation uses.
 export { selectIncidentTokens, type IncidentCandidate } from "../incidents";
 import { refusedCallsOfValue } from "./refused-calls";
