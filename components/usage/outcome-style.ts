@@ -1,4 +1,4 @@
-import type { Outcome } from "@/lib/usage/outcomes";
+import type { Outcome } from "@/lib/domain/usage/outcomes";
 import type { BadgeTone } from "@/components/ui/badge";
 
 /** Stacking order (bottom first) and colours of the outcome classes in charts, legends and badges. */

@@ -6,7 +6,7 @@ import { DataTable } from "@/components/data-table/data-table";
 import { DataTableFilter, DataTableSearch } from "@/components/data-table/toolbar";
 import { useUrlTableState } from "@/components/data-table/use-url-state";
 import type { RequestLogPage } from "@/lib/db/queries/usage";
-import { OUTCOME_LABELS, OUTCOMES } from "@/lib/usage/outcomes";
+import { OUTCOME_LABELS, OUTCOMES } from "@/lib/domain/usage/outcomes";
 import { DEFAULT_REQUEST_LOG_PAGE_SIZE, REQUEST_LOG_MAX_ROWS, REQUEST_LOG_PAGE_SIZES, type RequestLogSort } from "@/lib/validations/usage";
 import { requestLogColumns } from "./request-log-columns";
 

@@ -1,7 +1,7 @@
 import type { RefusedCallSummary } from "@/lib/db/queries/refused-calls";
 import type { RequestLogPage, TokenUsage } from "@/lib/db/queries/usage";
 import type { TokenDetail } from "@/lib/db/token-dto";
-import { OUTCOMES, type OutcomeCounts } from "@/lib/usage/outcomes";
+import { OUTCOMES, type OutcomeCounts } from "@/lib/domain/usage/outcomes";
 import type { RequestLogParams } from "@/lib/validations/usage";
 import { RelativeTime } from "@/components/format/relative-time";
 import { QuotaGauge } from "./quota-gauge";

@@ -1,4 +1,4 @@
-import { OUTCOMES } from "@/lib/usage/outcomes";
+import { OUTCOMES } from "@/lib/domain/usage/outcomes";
 import type { UsageBucket } from "@/lib/db/queries/usage";
 import { OUTCOME_STYLE } from "./outcome-style";
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { RefusalReason } from "../usage/refusals";
+import type { RefusalReason } from "../domain/usage/refusals";
 
 // Every refusal the REST API gives goes through here, so each status has one body shape:
 // { "error": { "message": "...", "details": ... or null } }

@@ -38,7 +38,7 @@ import { databaseUnavailableReason } from "../db/unavailable";
 import { StoreBusyError, type ApiStore, type ChargeResult, type TokenRecord } from "./store";
 import { isUsable, TokenCache, unusableReason, type CachedToken } from "./token-cache";
 import { UsageRecorder } from "./usage-recorder";
-import type { RefusalReason } from "../usage/refusals";
+import type { RefusalReason } from "../domain/usage/refusals";
 import { logger } from "../logger";
 import type { ApiMetrics } from "../server/metrics";
 
@@ -253,7 +253,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
     });
   }
 
-  /** Refused before the endpoint ran: a counter, not a usage row (lib/usage/refusals.ts). */
+  /** Refused before the endpoint ran: a counter, not a usage row (lib/domain/usage/refusals.ts). */
   function recordRefusal(call: Call, token: TokenRecord, reason: RefusalReason): void {
     metrics?.refused(reason);
     recorder.recordRefusal({

@@ -1,7 +1,7 @@
 import pg from "pg";
 import { pgEpochMs as ms, pgTimestamp as ts } from "../db/dialect";
 import { usageBatchStatements } from "../db/usage-rollups";
-import type { RefusedCallGroup } from "../usage/refusals";
+import type { RefusedCallGroup } from "../domain/usage/refusals";
 import {
   REPO_SORT_COLUMNS,
   type ApiStore,

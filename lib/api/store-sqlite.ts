@@ -3,7 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Worker } from "node:worker_threads";
 import type { SqlStatement } from "../db/dialect";
 import { usageBatchStatements } from "../db/usage-rollups";
-import type { RefusedCallGroup } from "../usage/refusals";
+import type { RefusedCallGroup } from "../domain/usage/refusals";
 import {
   REPO_SORT_COLUMNS,
   StoreBusyError,

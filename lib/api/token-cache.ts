@@ -1,5 +1,5 @@
 import { NetworkList } from "../domain/tokens/networks";
-import type { RefusalReason } from "../usage/refusals";
+import type { RefusalReason } from "../domain/usage/refusals";
 import type { ApiStore, TokenRecord } from "./store";
 
 // Token metadata by value hash, so a request needs no read before its one write. The cache is

@@ -1,4 +1,4 @@
-import { RefusalTally, type RefusedCall } from "../usage/refusals";
+import { RefusalTally, type RefusedCall } from "../domain/usage/refusals";
 import { logger } from "../logger";
 import type { ApiStore, UsageRow } from "./store";
 
@@ -6,7 +6,7 @@ import type { ApiStore, UsageRow } from "./store";
 // write (its quota charge) and not two. Quota stays exact regardless: it is charged by the
 // request's own statement, not here. A crash loses at most the rows of the last interval;
 // `flush()` (awaited on SIGTERM/SIGINT) loses none. Refused calls are not rows: they are counted
-// per token, value, reason and minute (lib/usage/refusals.ts) and the counts written in the same batch.
+// per token, value, reason and minute (lib/domain/usage/refusals.ts) and the counts written in the same batch.
 
 export const USAGE_FLUSH_INTERVAL_MS = 250;
 /** Beyond this many unwritten rows (the database has been failing for a while) the oldest are dropped. */

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { hashPassword } from "../auth/password";
 import { scopeGrants, type Scope, type TokenKeyring } from "../tokens";
-import { scopeForRoute } from "../usage/scope-usage";
+import { scopeForRoute } from "../domain/usage/scope-usage";
 import { auditRow } from "./audit";
 import type { Db } from "./client";
 import { newTokenRows } from "./token-store";

@@ -1,6 +1,6 @@
 import type BetterSqlite3 from "better-sqlite3";
-import { isDenied, OUTCOME_SQL, OUTCOMES, outcomeOf, type Outcome } from "../usage/outcomes";
-import { REFUSAL_REASONS, REFUSAL_STATUS, type RefusedCallGroup } from "../usage/refusals";
+import { isDenied, OUTCOME_SQL, OUTCOMES, outcomeOf, type Outcome } from "../domain/usage/outcomes";
+import { REFUSAL_REASONS, REFUSAL_STATUS, type RefusedCallGroup } from "../domain/usage/refusals";
 import type { Db } from "./client";
 import { dialectOf, greatestSql, placeholder, timeParam, truncateTimeSql, type SqlDialect, type SqlParamKind, type SqlStatement } from "./dialect";
 
@@ -8,7 +8,7 @@ import { dialectOf, greatestSql, placeholder, timeParam, truncateTimeSql, type S
 // per token and day, per org and hour, and per token, day and route / IP / user agent. They are
 // written in the same transaction as the UsageEvent rows they count, so they always equal a
 // recount of those rows, and the dashboard reads a few rollup rows instead of scanning events.
-// Refused calls counted in RefusedCallCount instead of rows (lib/usage/refusals.ts) are in the
+// Refused calls counted in RefusedCallCount instead of rows (lib/domain/usage/refusals.ts) are in the
 // rollups too, written in the same transaction as their counters.
 //
 // No "server-only" and no Prisma client here: the REST API's usage writer (lib/api/store-*.ts)

@@ -3,7 +3,7 @@
 // status and reason, so a request builds no label strings; everything that needs a query (pool
 // stats, bulk-run progress, the usage writer's queue) is read when Prometheus scrapes.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import { REFUSAL_REASONS, type RefusalReason } from "../usage/refusals";
+import { REFUSAL_REASONS, type RefusalReason } from "../domain/usage/refusals";
 
 export type PoolStats = { total: number; idle: number; waiting: number };
 export type BulkRunProgress = { running: number; itemsPending: number };

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { OUTCOMES, type Outcome } from "@/lib/usage/outcomes";
+import { OUTCOMES, type Outcome } from "@/lib/domain/usage/outcomes";
 import { isStorableText } from "./text";
 import { tokenSchema } from "./token";
 

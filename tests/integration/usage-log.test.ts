@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { db } from "@/lib/db/client";
 import { listTokenRequests, tokenRequestsCsv } from "@/lib/db/queries/usage";
 import { insertUsageWithRollups, type UsageEventRow } from "@/lib/db/usage-rollups";
-import { outcomeOf } from "@/lib/usage/outcomes";
+import { outcomeOf } from "@/lib/domain/usage/outcomes";
 import { requestLogParamsSchema } from "@/lib/validations/usage";
 import { createTestOrg } from "../support/request-as";
 import { insertUsageTestToken, usageRow } from "../support/usage";

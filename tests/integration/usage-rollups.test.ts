@@ -10,8 +10,8 @@ import {
   refreshRecentTotals,
   type UsageEventRow,
 } from "@/lib/db/usage-rollups";
-import { OUTCOMES, outcomeOf } from "@/lib/usage/outcomes";
-import { REFUSAL_STATUS, type RefusalReason } from "@/lib/usage/refusals";
+import { OUTCOMES, outcomeOf } from "@/lib/domain/usage/outcomes";
+import { REFUSAL_STATUS, type RefusalReason } from "@/lib/domain/usage/refusals";
 import { createTestOrg } from "../support/request-as";
 import { insertUsageTestToken, usageRow } from "../support/usage";
 

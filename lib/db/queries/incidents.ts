@@ -229,7 +229,7 @@ export async function listGraceTraffic(orgId: string, page = 1, now = new Date()
   const rows = await Promise.all(
     values.map(async (value): Promise<GraceTrafficRow> => {
       const replacedAt = value.replacedAt!;
-      // Refused calls are counters, not rows (lib/usage/refusals.ts): a client refused for its
+      // Refused calls are counters, not rows (lib/domain/usage/refusals.ts): a client refused for its
       // quota is still using the old value.
       const [logged, lastLogged, refused] = await Promise.all([
         db.usageEvent.count({ where: { valueId: value.id, at: { gte: replacedAt } } }),

@@ -1,9 +1,9 @@
 import "server-only";
-import { REFUSAL_LABELS, REFUSAL_REASONS, type RefusalReason } from "@/lib/usage/refusals";
+import { REFUSAL_LABELS, REFUSAL_REASONS, type RefusalReason } from "@/lib/domain/usage/refusals";
 import { db } from "../client";
 
 // Reads of the refused-call counters (RefusedCallCount, written by the REST API's usage recorder;
-// see lib/usage/refusals.ts). Callers authorize first: these take a token or value the viewer may see.
+// see lib/domain/usage/refusals.ts). Callers authorize first: these take a token or value the viewer may see.
 
 const DAY_MS = 86_400_000;
 

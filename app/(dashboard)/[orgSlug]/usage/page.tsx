@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { requireOrgPage } from "@/lib/auth/org-access";
 import { can } from "@/lib/auth/permissions";
 import { getOrgUsageOverview, NEAR_QUOTA_FRACTION } from "@/lib/db/queries/usage";
-import { OUTCOMES, type OutcomeCounts } from "@/lib/usage/outcomes";
+import { OUTCOMES, type OutcomeCounts } from "@/lib/domain/usage/outcomes";
 import { RelativeTime, ResetTime } from "@/components/format/relative-time";
 import { PageHeader } from "@/components/shell/page-header";
 import { OUTCOME_STYLE } from "@/components/usage/outcome-style";

@@ -3,7 +3,7 @@ import type { OrgRole } from "@/lib/auth/permissions";
 import { quotaAt, type QuotaNow } from "@/lib/domain/tokens/quota";
 import { visibleTokensSql, visibleTokensWhere } from "@/lib/domain/tokens/visibility";
 import type { QuotaWindow } from "@/lib/tokens";
-import { OUTCOMES, type Outcome } from "@/lib/usage/outcomes";
+import { OUTCOMES, type Outcome } from "@/lib/domain/usage/outcomes";
 import { db } from "../../client";
 import { DAY_MS, HOUR_MS, refreshRecentTotals, truncateToDay, truncateToHour } from "../../usage-rollups";
 import { buckets, SERIES_DAYS, SERIES_HOURS, sum, type CountedRow, type UsageSeries, type UsageTotals } from "./series";

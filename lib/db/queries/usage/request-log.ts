@@ -1,5 +1,5 @@
 import "server-only";
-import { outcomeOf, type Outcome } from "@/lib/usage/outcomes";
+import { outcomeOf, type Outcome } from "@/lib/domain/usage/outcomes";
 import {
   REQUEST_LOG_CSV_MAX_ROWS,
   REQUEST_LOG_MAX_ROWS,

@@ -1,4 +1,4 @@
-import { emptyOutcomeCounts, OUTCOMES, type OutcomeCounts } from "@/lib/usage/outcomes";
+import { emptyOutcomeCounts, OUTCOMES, type OutcomeCounts } from "@/lib/domain/usage/outcomes";
 
 // Time series shared by the token and organization read models.
 

@@ -2,7 +2,7 @@ import "server-only";
 import { ENDPOINTS } from "@/lib/api/endpoints";
 import { quotaAt, type QuotaNow } from "@/lib/domain/tokens/quota";
 import type { QuotaWindow, Scope } from "@/lib/tokens";
-import { scopeUsageReport, type ScopeUsageReport } from "@/lib/usage/scope-usage";
+import { scopeUsageReport, type ScopeUsageReport } from "@/lib/domain/usage/scope-usage";
 import { db } from "../../client";
 import { DAY_MS, HOUR_MS, truncateToDay, truncateToHour, type BreakdownDimension } from "../../usage-rollups";
 import { buckets, SERIES_DAYS, SERIES_HOURS, sum, type TopValue, type UsageSeries, type UsageTotals } from "./series";

@@ -1,5 +1,5 @@
-import { ENDPOINTS, type EndpointSpec } from "../api/endpoints";
-import { SCOPE_TREE, SCOPES, type Scope } from "../tokens/scopes";
+import { ENDPOINTS, type EndpointSpec } from "../../api/endpoints";
+import { SCOPE_TREE, SCOPES, type Scope } from "../../tokens/scopes";
 
 // Which of a token's scopes its recent calls needed, and the narrowest scope list that would
 // still have allowed every one of them. Pure; the route → scope table is the REST API's own
