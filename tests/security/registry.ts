@@ -83,6 +83,13 @@ async function incident(orgId: string, admin: { id: string; email: string }) {
   return incidentId;
 }
 
+/** An incident whose runner died: its lease lapsed, so it can be resumed. */
+async function stalledIncident(orgId: string, admin: { id: string; email: string }) {
+  const incidentId = await incident(orgId, admin);
+  await db.incident.update({ where: { id: incidentId }, data: { leaseUntil: new Date(Date.now() - 60_000) } });
+  return incidentId;
+}
+
 export const ACTIONS: Record<string, ActionEntry> = {
   // lib/actions/tokens.ts
   "tokens#createTokenAction": {
@@ -283,8 +290,8 @@ export const ACTIONS: Record<string, ActionEntry> = {
   },
   "incidents#resumeIncidentAction": {
     ...needs("incidents:manage"),
-    input: async (w) => ({ incidentId: await incident(w.a.org.id, w.a.admin) }),
-    foreignIds: async (w) => ({ incidentId: await incident(w.b.org.id, w.b.admin) }),
+    input: async (w) => ({ incidentId: await stalledIncident(w.a.org.id, w.a.admin) }),
+    foreignIds: async (w) => ({ incidentId: await stalledIncident(w.b.org.id, w.b.admin) }),
     expected: ADMINS,
   },
   "incidents#endIncidentGraceAction": {
