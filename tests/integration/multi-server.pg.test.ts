@@ -7,7 +7,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getKeyring } from "@/lib/config/keyring";
-import { createDb, databaseProvider, type Db } from "@/lib/db/client";
+import { createDb, type Db } from "@/lib/db/client";
 import { newTokenRows } from "@/lib/db/token-store";
 import type { Scope } from "@/lib/tokens";
 import { basicAuth } from "../support/api";
@@ -121,10 +121,9 @@ function call(url: string, path: string, options: { token?: string; method?: str
   });
 }
 
-const onPostgres = databaseProvider === "postgresql";
 
 // The SQLite pass of `npm test` has no PostgreSQL to share: this file is the PostgreSQL pass's.
-describe.skipIf(!onPostgres)("several Keyward servers on one PostgreSQL behind HAProxy", () => {
+describe("several Keyward servers on one PostgreSQL behind HAProxy", () => {
   const databaseName = `keyward_multi_${randomInt(1e9)}`;
   let cluster: pg.Client;
   let db: Db;
