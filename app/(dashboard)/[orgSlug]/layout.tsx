@@ -4,6 +4,7 @@ import { can } from "@/lib/auth/permissions";
 import { listInvitationsForUser } from "@/lib/db/queries/members";
 import { RenderedAtProvider } from "@/components/format/relative-time";
 import { KeyboardShortcuts } from "@/components/shell/keyboard-shortcuts";
+import { NavigationProgress } from "@/components/shell/navigation-progress";
 import { OrgAdminAlerts } from "./admin-alerts";
 import { Logo } from "@/components/shell/logo";
 import { MobileMenu } from "@/components/shell/mobile-menu";
@@ -36,6 +37,7 @@ export default async function OrgLayout({ children, params }: { children: React.
   const renderedAt = new Date().getTime();
   return (
     <RenderedAtProvider at={renderedAt}>
+      <NavigationProgress />
       <div className="min-h-screen">
         <a
           href="#main"
