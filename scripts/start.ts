@@ -1,6 +1,6 @@
 // `npm start`: configure, migrate, seed the demo on first run, build when needed, serve.
 import { resolve } from "node:path";
-import { parseStartupEnv } from "../lib/config/env";
+import { parseStartupEnv, usageRetentionFromEnv } from "../lib/config/env";
 import { ConfigError, loadOrCreateSecrets } from "../lib/config/secrets";
 import { DatabaseUrlError, resolveDatabaseTarget } from "../lib/db/database-url";
 import { AdvisoryLockError, STARTUP_LOCK, withAdvisoryLock } from "../lib/db/advisory-lock";
@@ -44,10 +44,13 @@ async function main() {
   log(`ready on http://${shownHost}:${env.PORT} (${target.provider === "sqlite" ? `SQLite ${target.file}` : "PostgreSQL"})`);
   const { startIncidentSweeper } = await import("../lib/server/incident-sweeper");
   const stopSweeper = startIncidentSweeper(log);
+  const [{ startUsageRetention }, { db }] = await Promise.all([import("../lib/server/usage-retention-job"), import("../lib/db/client")]);
+  const stopRetention = startUsageRetention(target, db, usageRetentionFromEnv(process.env), log);
 
   const shutdown = (signal: string) => {
     log(`${signal} received, shutting down (at most ${SHUTDOWN_TIMEOUT_MS / 1000} s)`);
     stopSweeper();
+    stopRetention();
     // Requests in progress finish and the last batch of API usage rows is written (lib/server/http-server.ts).
     void shutdownHttpServer(server).finally(() => process.exit(0));
     setTimeout(() => {

@@ -25,6 +25,7 @@ export function TokenUsageSection({
   refused,
   params,
   now,
+  retentionNotice,
 }: {
   token: TokenDetail;
   orgSlug: string;
@@ -36,6 +37,8 @@ export function TokenUsageSection({
   params: RequestLogParams;
   /** The page's moment: the quota shown here and in the page header is the same. */
   now: Date;
+  /** How far back the request log goes (lib/domain/usage/retention-notice.ts). */
+  retentionNotice: string;
 }) {
   return (
     <section className="mt-8 space-y-4" aria-labelledby="usage-heading">
@@ -93,7 +96,10 @@ export function TokenUsageSection({
       />
       <RefusedCallsPanel refused={refused} />
       <div>
-        <h3 className="mb-2 text-base font-semibold">Request log</h3>
+        <h3 className="mb-1 text-base font-semibold">Request log</h3>
+        <p className="mb-2 text-xs text-slate-500" data-testid="request-log-retention">
+          {retentionNotice}
+        </p>
         <RequestLogTable
           page={log}
           view={viewOf(params)}

@@ -31,7 +31,54 @@ function optionalUrl(pattern: RegExp, message: string) {
     .refine((v) => !v || (pattern.test(v) && URL.canParse(v)), message);
 }
 
+// How long usage is kept: raw events (the request log) and the hourly/daily rollups (charts, last
+// use, scopes used). The grace-traffic view reads raw events of values replaced up to 7 days ago,
+// and the rolling 30-day totals subtract days from the daily rollups, hence the floors.
+export const DEFAULT_USAGE_RETENTION_DAYS = 30;
+export const DEFAULT_ROLLUP_RETENTION_DAYS = 400;
+const MIN_USAGE_RETENTION_DAYS = 7;
+const MIN_ROLLUP_RETENTION_DAYS = 90;
+const MAX_RETENTION_DAYS = 3_650;
+
+const retentionDays = (fallback: number, min: number) =>
+  z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z.coerce
+      .number({ message: `must be a whole number of days, ${min} to ${MAX_RETENTION_DAYS}` })
+      .int(`must be a whole number of days, ${min} to ${MAX_RETENTION_DAYS}`)
+      .min(min, `must be at least ${min} days`)
+      .max(MAX_RETENTION_DAYS, `must be at most ${MAX_RETENTION_DAYS} days`)
+      .default(fallback),
+  );
+
+const usageRetentionFields = {
+  KEYWARD_USAGE_RETENTION_DAYS: retentionDays(DEFAULT_USAGE_RETENTION_DAYS, MIN_USAGE_RETENTION_DAYS),
+  KEYWARD_ROLLUP_RETENTION_DAYS: retentionDays(DEFAULT_ROLLUP_RETENTION_DAYS, MIN_ROLLUP_RETENTION_DAYS),
+};
+
+const rollupsOutliveEvents = (env: { KEYWARD_USAGE_RETENTION_DAYS: number; KEYWARD_ROLLUP_RETENTION_DAYS: number }) =>
+  env.KEYWARD_ROLLUP_RETENTION_DAYS >= env.KEYWARD_USAGE_RETENTION_DAYS;
+const ROLLUPS_OUTLIVE_EVENTS = {
+  message: "must be at least KEYWARD_USAGE_RETENTION_DAYS (charts are drawn from the rollups)",
+  path: ["KEYWARD_ROLLUP_RETENTION_DAYS"],
+};
+
+const usageRetentionSchema = z.object(usageRetentionFields).refine(rollupsOutliveEvents, ROLLUPS_OUTLIVE_EVENTS);
+
+export type UsageRetention = { usageDays: number; rollupDays: number };
+
+/**
+ * The usage retention settings (validated at start-up by parseStartupEnv; the dashboard and the
+ * retention job read them again from the same environment).
+ */
+export function usageRetentionFromEnv(env: NodeJS.ProcessEnv): UsageRetention {
+  const result = usageRetentionSchema.safeParse(env);
+  if (!result.success) throw configErrorFrom(result.error, env);
+  return { usageDays: result.data.KEYWARD_USAGE_RETENTION_DAYS, rollupDays: result.data.KEYWARD_ROLLUP_RETENTION_DAYS };
+}
+
 const startupEnvSchema = z.object({
+  ...usageRetentionFields,
   PORT: z.coerce.number().int().min(1).max(65_535).default(3000),
   HOST: z.string().trim().min(1).default("0.0.0.0"),
   DATABASE_URL: z.string().optional(),
@@ -49,7 +96,7 @@ const startupEnvSchema = z.object({
     .optional()
     .transform((v) => v || undefined)
     .refine((v) => v === undefined || v.length >= 16, "must be at least 16 characters (for example: openssl rand -hex 32)"),
-});
+}).refine(rollupsOutliveEvents, ROLLUPS_OUTLIVE_EVENTS);
 
 const SECRET_SETTINGS = new Set(["KEYWARD_METRICS_TOKEN"]);
 
@@ -58,13 +105,15 @@ export type StartupEnv = z.infer<typeof startupEnvSchema>;
 /** Validates the settings `npm start` reads; a bad one is one clear line, not a stack trace. */
 export function parseStartupEnv(env: NodeJS.ProcessEnv): StartupEnv {
   const result = startupEnvSchema.safeParse(env);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const name = String(issue.path[0]);
-    // A URL's credentials (SMTP_URL's password) and secrets never reach the log.
-    if (SECRET_SETTINGS.has(name)) throw new ConfigError(`${name} is invalid: ${issue.message}`);
-    const shown = String(env[name]).replace(/\/\/[^/@]*@/, "//***@");
-    throw new ConfigError(`${issue.path.join(".")} is invalid: ${issue.message} (got "${shown}")`);
-  }
+  if (!result.success) throw configErrorFrom(result.error, env);
   return result.data;
+}
+
+function configErrorFrom(error: z.ZodError, env: NodeJS.ProcessEnv): ConfigError {
+  const issue = error.issues[0];
+  const name = String(issue.path[0]);
+  // A URL's credentials (SMTP_URL's password) and secrets never reach the log.
+  if (SECRET_SETTINGS.has(name)) return new ConfigError(`${name} is invalid: ${issue.message}`);
+  const shown = String(env[name]).replace(/\/\/[^/@]*@/, "//***@");
+  return new ConfigError(`${issue.path.join(".")} is invalid: ${issue.message} (got "${shown}")`);
 }

@@ -14,6 +14,7 @@ import {
 import type { ActionInput, ActionState } from "@/lib/auth/action";
 import { db } from "@/lib/db/client";
 import { createIncident, runIncident, selectIncidentTokens, type LookupResult } from "@/lib/db/incidents";
+import { insertUsageWithRollups } from "@/lib/db/usage-rollups";
 import {
   createToken,
   revokeToken,
@@ -227,9 +228,10 @@ describe("the filter", () => {
     const old = new Date("2020-01-01T00:00:00Z");
     await db.apiToken.update({ where: { id: reader }, data: { createdAt: old, lastUsedAt: new Date("2021-06-01T00:00:00Z"), lastUsedIp: "198.51.100.7" } });
     await db.apiToken.update({ where: { id: writer }, data: { lastUsedAt: new Date(), lastUsedIp: "203.0.113.9" } });
-    await db.usageEvent.create({
-      data: { requestId: crypto.randomUUID(), tokenId: parent, orgId: org.org.id, at: new Date(), method: "GET", route: "/v0/quota", status: 200, ip: "2001:db8::5" },
-    });
+    // Recorded as the API records it: the event and its rollups (the filter reads the IP breakdown).
+    await insertUsageWithRollups(db, [
+      { requestId: crypto.randomUUID(), tokenId: parent, valueId: null, orgId: org.org.id, at: new Date(), method: "GET", route: "/v0/quota", status: 200, ip: "2001:db8::5", userAgent: null, cost: 0 },
+    ]);
     expect(await pick({ createdBefore: "2021-01-01" })).toEqual([reader]);
     expect(await pick({ notUsedSince: "2022-01-01", visibility: "ORGANIZATION" })).toEqual([parent, reader, byMember].sort());
     expect(await pick({ usedFrom: "198.51.100.0/24" })).toEqual([reader]);

@@ -2,7 +2,8 @@ import { BlockList } from "node:net";
 import { deserializeScopes, maskToken, scopeGrants, type Scope } from "../../tokens";
 import { parseAddressRange, type IncidentAction, type IncidentFilter } from "../../validations/incident";
 import { recordAudit } from "../audit";
-import { db } from "../client";
+import { databaseProvider, db } from "../client";
+import { SqlParams } from "../dialect";
 import type { Prisma } from "../generated/sqlite/client";
 import { displayStatus, type TokenDisplayStatus, type TokenVisibility } from "../token-dto";
 import { asAdmin, auditActorOf, IncidentError, type UserActor } from "./shared";
@@ -92,7 +93,14 @@ async function tokensUsedFrom(orgId: string, rangeText: string): Promise<Set<str
       return false; // not an address (e.g. "unknown")
     }
   };
-  const pairs = await db.usageEvent.groupBy({ by: ["tokenId", "ip"], where: { orgId, ip: { not: null } } });
+  // From the daily IP breakdown, not the raw events: it covers the rollup retention (raw events
+  // are pruned after KEYWARD_USAGE_RETENTION_DAYS) in a fraction of the rows.
+  const p = new SqlParams(databaseProvider);
+  const pairs = await db.$queryRawUnsafe<{ tokenId: string; ip: string }[]>(
+    `SELECT DISTINCT b."tokenId", b."value" AS "ip" FROM "UsageBreakdownDaily" b JOIN "ApiToken" t ON t."id" = b."tokenId"
+     WHERE t."orgId" = ${p.add(orgId)} AND b."dimension" = 'ip' AND b."value" <> ''`,
+    ...p.values,
+  );
   for (const pair of pairs) if (inRange(pair.ip)) matched.add(pair.tokenId);
   const lastUsed = await db.apiToken.findMany({ where: { orgId, lastUsedIp: { not: null } }, select: { id: true, lastUsedIp: true } });
   for (const token of lastUsed) if (inRange(token.lastUsedIp)) matched.add(token.id);

@@ -1,8 +1,10 @@
 import type { Metadata } from "next";
 import { requireOrgPage } from "@/lib/auth/org-access";
 import { can } from "@/lib/auth/permissions";
+import { usageRetentionFromEnv } from "@/lib/config/env";
 import { getOrgUsageOverview, NEAR_QUOTA_FRACTION } from "@/lib/db/queries/usage";
 import { OUTCOMES, type OutcomeCounts } from "@/lib/domain/usage/outcomes";
+import { usageRetentionNotice } from "@/lib/domain/usage/retention-notice";
 import { RelativeTime, ResetTime } from "@/components/format/relative-time";
 import { PageHeader } from "@/components/shell/page-header";
 import { OUTCOME_STYLE } from "@/components/usage/outcome-style";
@@ -45,6 +47,9 @@ export default async function UsagePage({ params }: { params: Promise<{ orgSlug:
           <UsageChart title="Last 24 hours, by hour (UTC)" buckets={overview.series.hourly} granularity="hour" />
           <UsageChart title="Last 30 days, by day (UTC)" buckets={overview.series.daily} granularity="day" />
         </div>
+        <p className="text-xs text-slate-500" data-testid="usage-retention">
+          {usageRetentionNotice(usageRetentionFromEnv(process.env))}
+        </p>
         <div className="grid gap-4 lg:grid-cols-2">
           <TokenListCard
             title="Top tokens by volume (30 days)"

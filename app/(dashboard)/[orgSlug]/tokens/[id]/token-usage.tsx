@@ -1,8 +1,10 @@
 import { TokenUsageSection } from "@/components/usage/token-usage-section";
+import { usageRetentionFromEnv } from "@/lib/config/env";
 import { getRefusedCalls } from "@/lib/db/queries/refused-calls";
 import { getTokenUsage, listTokenRequests } from "@/lib/db/queries/usage";
 import type { TokenDetail } from "@/lib/db/token-dto";
 import { firstValues } from "@/lib/validations/token";
+import { requestLogRetentionNotice } from "@/lib/domain/usage/retention-notice";
 import { requestLogParamsSchema } from "@/lib/validations/usage";
 
 /**
@@ -25,5 +27,17 @@ export async function TokenUsage({
 }) {
   const params = requestLogParamsSchema.parse(firstValues(searchParams));
   const [usage, log, refused] = await Promise.all([getTokenUsage(token, now), listTokenRequests(token.id, params), getRefusedCalls(token.id, now)]);
-  return <TokenUsageSection token={token} orgSlug={orgSlug} canManage={canManage} usage={usage} log={log} refused={refused} params={params} now={now} />;
+  return (
+    <TokenUsageSection
+      token={token}
+      orgSlug={orgSlug}
+      canManage={canManage}
+      usage={usage}
+      log={log}
+      refused={refused}
+      params={params}
+      now={now}
+      retentionNotice={requestLogRetentionNotice(usageRetentionFromEnv(process.env))}
+    />
+  );
 }
