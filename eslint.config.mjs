@@ -1,6 +1,6 @@
-import { defineConfig, globalIgnores } from "eslint/config";
 import nextVitals from "eslint-config-next/core-web-vitals";
 import nextTs from "eslint-config-next/typescript";
+import { defineConfig, globalIgnores } from "eslint/config";
 
 // Import boundaries between the rooms of ARCHITECTURE.md; lib/import-boundaries.test.ts proves each
 // one fails the lint. Patterns match both the "@/lib/…" alias and relative paths.
@@ -31,7 +31,8 @@ const BOUNDARIES = [
       PRISMA,
       {
         regex: `(${IMPORT_PATH("lib/")}|^(\\.\\./)+)(db|api(?!/endpoints$)|auth|actions)(/|$)`,
-        message: "lib/domain depends on nothing above it (lib/db, lib/api, lib/auth, lib/actions; only the endpoint table, lib/api/endpoints, is data it may read): they call the domain, not the reverse.",
+        message:
+          "lib/domain depends on nothing above it (lib/db, lib/api, lib/auth, lib/actions; only the endpoint table, lib/api/endpoints, is data it may read): they call the domain, not the reverse.",
       },
     ],
   },
@@ -42,7 +43,8 @@ const BOUNDARIES = [
       {
         regex: `${IMPORT_PATH("lib/db")}(/(?!queries(/|$)).*)?$`,
         allowTypeImports: true,
-        message: "app/ reaches data through lib/db/queries (reads), lib/actions (writes), lib/domain and lib/auth: add a named query there.",
+        message:
+          "app/ reaches data through lib/db/queries (reads), lib/actions (writes), lib/domain and lib/auth: add a named query there.",
       },
       { ...PRISMA, allowTypeImports: true },
     ],
@@ -58,5 +60,14 @@ export default defineConfig([
     },
   },
   ...BOUNDARIES.map(({ files, patterns }) => ({ files, rules: { "no-restricted-imports": ["error", { patterns }] } })),
-  globalIgnores([".next/**", ".next-*/**", "node_modules/**", "lib/db/generated/**", "data/**", "test-results/**", "playwright-report/**", "next-env.d.ts"]),
+  globalIgnores([
+    ".next/**",
+    ".next-*/**",
+    "node_modules/**",
+    "lib/db/generated/**",
+    "data/**",
+    "test-results/**",
+    "playwright-report/**",
+    "next-env.d.ts",
+  ]),
 ]);

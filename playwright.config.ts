@@ -1,4 +1,5 @@
 import { defineConfig } from "@playwright/test";
+
 import { E2E_GITHUB_CLIENT, e2eFakePorts } from "./tests/support/e2e-fakes";
 
 const PORT = Number(process.env.E2E_PORT ?? 3100);

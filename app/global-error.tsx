@@ -1,6 +1,7 @@
 "use client";
 
 import "./globals.css";
+
 import { ErrorPanel } from "@/components/shell/error-panel";
 
 // Replaces the root layout when the layout itself fails, so it brings its own document.

@@ -1,5 +1,7 @@
 import type { Metadata } from "next";
+
 import { THEME_SCRIPT } from "@/components/shell/theme";
+
 import "./globals.css";
 
 export const metadata: Metadata = {

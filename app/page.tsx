@@ -1,9 +1,10 @@
 import { redirect } from "next/navigation";
+
+import { PendingInvitations } from "@/components/members/pending-invitations";
+import { SignOutButton } from "@/components/shell/sign-out-button";
 import { listUserOrgs } from "@/lib/auth/org-access";
 import { getCurrentUser } from "@/lib/auth/session";
 import { listInvitationsForUser } from "@/lib/db/queries/members";
-import { PendingInvitations } from "@/components/members/pending-invitations";
-import { SignOutButton } from "@/components/shell/sign-out-button";
 
 export default async function Home() {
   const user = await getCurrentUser();
@@ -18,7 +19,9 @@ export default async function Home() {
         You are signed in as {user.email}, but you are not a member of any organization.{" "}
         {invitations.length > 0 ? "You have been invited to:" : "Ask an admin for an invitation."}
       </p>
-      {invitations.length > 0 && <PendingInvitations invitations={invitations.map((i) => ({ id: i.id, orgName: i.org.name, role: i.role }))} />}
+      {invitations.length > 0 && (
+        <PendingInvitations invitations={invitations.map((i) => ({ id: i.id, orgName: i.org.name, role: i.role }))} />
+      )}
       <SignOutButton />
     </main>
   );

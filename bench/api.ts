@@ -8,12 +8,13 @@
 // - afterwards, that the quota charged equals the successful charged calls.
 // Loopback only; every load run is bounded in time. Needs `apt-get install wrk hey`.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
-import { randomBytes } from "node:crypto";
+
 import { generateKeySpec, parseKeyring } from "../lib/tokens/encryption";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -41,7 +42,11 @@ async function main() {
   const secrets = { TOKEN_ENCRYPTION_KEYS: generateKeySpec(1), AUTH_SECRET: randomBytes(32).toString("base64url") };
   const children: ChildProcess[] = [];
   try {
-    log(`machine: ${loadavg().map((n) => n.toFixed(2)).join(" ")} load average before the run`);
+    log(
+      `machine: ${loadavg()
+        .map((n) => n.toFixed(2))
+        .join(" ")} load average before the run`,
+    );
     log("starting the production server (scripts/start.ts; builds into .next-bench when sources changed)…");
     const server = await startProcess(
       // As `npm start` runs it (package.json), young-generation size included.
@@ -68,7 +73,12 @@ async function main() {
     // The bare server answers with exactly the bytes the real one sends.
     const [quotaJson, reposJson] = await Promise.all([quotaPath, reposPath].map((path) => fetchText(`${api}${path}`, auth)));
 
-    const bare = await startProcess(["--import", "tsx", "bench/bare-server.ts"], { PORT: String(barePort), BARE_QUOTA_JSON: quotaJson, BARE_REPOS_JSON: reposJson }, /listening/, 60_000);
+    const bare = await startProcess(
+      ["--import", "tsx", "bench/bare-server.ts"],
+      { PORT: String(barePort), BARE_QUOTA_JSON: quotaJson, BARE_REPOS_JSON: reposJson },
+      /listening/,
+      60_000,
+    );
     children.push(bare);
     const bareUrl = `http://127.0.0.1:${barePort}`;
 
@@ -102,13 +112,19 @@ async function main() {
     const after = await quotaRemaining(db, tokenId);
     const charged = before - after;
     const measured = { tokenId, at: { gte: measuredFrom } };
-    const recordedOk = await db.usageEvent.aggregate({ where: { ...measured, route: "/v0/orgs/{org}/repos", status: 200 }, _count: true, _sum: { cost: true } });
+    const recordedOk = await db.usageEvent.aggregate({
+      where: { ...measured, route: "/v0/orgs/{org}/repos", status: 200 },
+      _count: true,
+      _sum: { cost: true },
+    });
     const failures = await db.usageEvent.count({ where: { ...measured, status: { not: 200 } } });
     await db.$disconnect();
 
     log();
     log("Throughput at saturation (wrk, 64 connections), requests/s and the server process's CPU time per request:");
-    log(`  ${"endpoint".padEnd(26)} ${"bare node:http".padStart(15)} ${"Keyward".padStart(10)} ${"ratio".padStart(7)}  ${"CPU µs/req bare / Keyward".padStart(26)}  Keyward non-2xx`);
+    log(
+      `  ${"endpoint".padEnd(26)} ${"bare node:http".padStart(15)} ${"Keyward".padStart(10)} ${"ratio".padStart(7)}  ${"CPU µs/req bare / Keyward".padStart(26)}  Keyward non-2xx`,
+    );
     for (const r of results) {
       const cpu = (s: Saturation) => (s.cpuMicrosPerRequest === null ? "?" : s.cpuMicrosPerRequest.toFixed(0));
       log(
@@ -116,17 +132,23 @@ async function main() {
       );
     }
     log();
-    log(`Latency at a fixed ${RATE_WORKERS * RATE_PER_WORKER} requests/s (hey -c ${RATE_WORKERS} -q ${RATE_PER_WORKER} -z ${RATE_SECONDS}s):`);
+    log(
+      `Latency at a fixed ${RATE_WORKERS * RATE_PER_WORKER} requests/s (hey -c ${RATE_WORKERS} -q ${RATE_PER_WORKER} -z ${RATE_SECONDS}s):`,
+    );
     log(`  ${"endpoint".padEnd(26)} ${"bare p50/p99 (ms)".padStart(18)} ${"Keyward p50/p99 (ms)".padStart(21)}  Keyward ok/sent`);
     for (const r of results) {
       const pair = (l: Latency) => `${l.p50.toFixed(2)} / ${l.p99.toFixed(2)}`;
-      log(`  ${r.endpoint.padEnd(26)} ${pair(r.bareLatency).padStart(18)} ${pair(r.keywardLatency).padStart(21)}  ${r.keywardLatency.ok}/${r.keywardLatency.total}`);
+      log(
+        `  ${r.endpoint.padEnd(26)} ${pair(r.bareLatency).padStart(18)} ${pair(r.keywardLatency).padStart(21)}  ${r.keywardLatency.ok}/${r.keywardLatency.total}`,
+      );
     }
     log();
     log("Quota check (charged endpoint, 1 unit per call):");
     log(`  charged in the database:          ${charged}`);
     log(`  successful calls recorded:        ${recordedOk._count} (cost ${recordedOk._sum.cost ?? 0})`);
-    log(`  successful calls seen by clients: ${reposOk} (wrk does not count the calls in flight when it stops: at most ${CONNECTIONS} fewer)`);
+    log(
+      `  successful calls seen by clients: ${reposOk} (wrk does not count the calls in flight when it stops: at most ${CONNECTIONS} fewer)`,
+    );
     log(`  refused or failed calls recorded: ${failures}`);
     const exact = charged === (recordedOk._sum.cost ?? 0) && charged >= reposOk && charged - reposOk <= CONNECTIONS;
     log(`  ${exact ? "OK: the quota charged equals the successful calls" : "MISMATCH between the quota charged and the successful calls"}`);
@@ -206,7 +228,11 @@ function wrk(url: string, auth: string, seconds: number, pid?: number): Saturati
 }
 
 function hey(url: string, auth: string): Latency {
-  const out = run("hey", ["-z", `${RATE_SECONDS}s`, "-c", String(RATE_WORKERS), "-q", String(RATE_PER_WORKER), "-H", `Authorization: ${auth}`, url], RATE_SECONDS);
+  const out = run(
+    "hey",
+    ["-z", `${RATE_SECONDS}s`, "-c", String(RATE_WORKERS), "-q", String(RATE_PER_WORKER), "-H", `Authorization: ${auth}`, url],
+    RATE_SECONDS,
+  );
   const percentile = (p: number) => Number(new RegExp(`${p}% in ([\\d.]+) secs`).exec(out)?.[1]) * 1000;
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
   const ok = Number(/\[200\]\s+(\d+) responses/.exec(out)?.[1] ?? 0);
@@ -229,7 +255,11 @@ async function fetchText(url: string, auth: string): Promise<string> {
 }
 
 function startProcess(args: string[], env: Record<string, string>, ready: RegExp, timeoutMs: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   return new Promise((resolvePromise, reject) => {
     const timer = setTimeout(() => reject(new Error(`${args.join(" ")} did not start in time:\n${output}`)), timeoutMs);

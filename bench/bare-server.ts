@@ -2,12 +2,17 @@
 // bench/api.ts runs it in its own process, beside the real server, for the throughput ratio.
 import { createServer } from "node:http";
 
-const QUOTA = process.env.BARE_QUOTA_JSON ?? JSON.stringify({ quota: 999_999, maxQuota: 1_000_000, nextWindowRefresh: "2026-12-01T00:00:00.000Z" });
+const QUOTA =
+  process.env.BARE_QUOTA_JSON ?? JSON.stringify({ quota: 999_999, maxQuota: 1_000_000, nextWindowRefresh: "2026-12-01T00:00:00.000Z" });
 const REPOS = process.env.BARE_REPOS_JSON ?? JSON.stringify({ results: [], nextPage: null });
 
 const server = createServer((req, res) => {
   const body = req.url?.startsWith("/v0/quota") ? QUOTA : REPOS;
-  res.writeHead(200, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(body), "Cache-Control": "no-store" });
+  res.writeHead(200, {
+    "Content-Type": "application/json; charset=utf-8",
+    "Content-Length": Buffer.byteLength(body),
+    "Cache-Control": "no-store",
+  });
   res.end(body);
 });
 

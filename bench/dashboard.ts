@@ -10,6 +10,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+
 import { BENCH_ADMIN_EMAIL, BENCH_ORG_SLUG, BENCH_PASSWORD, seedBenchDatabase, type BenchSeedResult } from "./seed";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -92,7 +93,8 @@ async function timePage(base: string, cookie: string, path: string, runs: number
     const response = await fetch(`${base}${path}`, { headers: { cookie }, redirect: "manual" });
     const body = await response.text();
     const elapsed = performance.now() - started;
-    if (response.status !== 200 || !body.includes(expect)) throw new Error(`GET ${path}: ${response.status}, expected "${expect}" in the page`);
+    if (response.status !== 200 || !body.includes(expect))
+      throw new Error(`GET ${path}: ${response.status}, expected "${expect}" in the page`);
     return elapsed;
   };
   for (let i = 0; i < WARMUP; i++) await once();
@@ -113,18 +115,34 @@ function pagesFor(seed: BenchSeedResult, now: Date) {
       path: `${token}?${new URLSearchParams({ ip: seed.busiestTokenIp, status: "success", from: weekAgo })}`,
       expect: "Request log",
     },
-    { page: "request log: 401/403, page 3, by status", path: `${token}?${new URLSearchParams({ status: "authErrors", sort: "status", page: "3" })}`, expect: "Request log" },
+    {
+      page: "request log: 401/403, page 3, by status",
+      path: `${token}?${new URLSearchParams({ status: "authErrors", sort: "status", page: "3" })}`,
+      expect: "Request log",
+    },
     { page: "org usage overview", path: `/${BENCH_ORG_SLUG}/usage`, expect: "Top tokens by volume" },
   ];
 }
 
-async function benchScale(events: number, tokens: number, runs: number, keep: boolean, log: (line: string) => void): Promise<{ timings: PageTiming[]; seed: BenchSeedResult }> {
+async function benchScale(
+  events: number,
+  tokens: number,
+  runs: number,
+  keep: boolean,
+  log: (line: string) => void,
+): Promise<{ timings: PageTiming[]; seed: BenchSeedResult }> {
   const dataDir = mkdtempSync(join(tmpdir(), `keyward-bench-${events}-`));
   let server: ChildProcess | null = null;
   try {
     log(`seeding ${tokens.toLocaleString("en")} tokens and ${events.toLocaleString("en")} usage rows into ${dataDir}…`);
     const now = new Date();
-    const seed = await seedBenchDatabase({ file: join(dataDir, "keyward.db"), tokens, events, log: (line) => log(`  ${line.trim()}`), now });
+    const seed = await seedBenchDatabase({
+      file: join(dataDir, "keyward.db"),
+      tokens,
+      events,
+      log: (line) => log(`  ${line.trim()}`),
+      now,
+    });
     log(`  busiest token: ${seed.busiestTokenEvents.toLocaleString("en")} usage rows`);
     const port = await freePort();
     log(`starting the production server on port ${port} (builds into .next-bench if sources changed)…`);
@@ -176,7 +194,9 @@ async function main() {
     if (results.length > 1) cells.push((largest.timings[index].p95 / smallest.timings[index].p95).toFixed(2));
     lines.push(`| ${cells.join(" | ")} |`);
   }
-  console.log(`\n${tokens.toLocaleString("en")} tokens; ${runs} timed requests per page after ${WARMUP} warm-up; busiest token: ${results.map((r) => r.busiest.toLocaleString("en")).join(" / ")} rows`);
+  console.log(
+    `\n${tokens.toLocaleString("en")} tokens; ${runs} timed requests per page after ${WARMUP} warm-up; busiest token: ${results.map((r) => r.busiest.toLocaleString("en")).join(" / ")} rows`,
+  );
   console.log(lines.join("\n"));
   const slow = largest.timings.filter((t) => t.p95 > GOAL_P95_MS);
   const steep = results.length > 1 ? largest.timings.filter((t, i) => t.p95 > 2 * smallest.timings[i].p95) : [];

@@ -2,10 +2,10 @@
 // requests, timers) keeps being served while it runs.
 //   node --conditions=react-server --import tsx bench/incident-bulk.ts            (temporary SQLite file)
 //   npx tsx scripts/with-postgres.ts node --conditions=react-server --import tsx bench/incident-bulk.ts
+import { randomUUID } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 
 const TOKENS = Number(process.env.TOKENS ?? 1000);
@@ -78,13 +78,18 @@ async function main() {
   await watcher;
   if (result.outcome !== "completed" || result.progress.done !== TOKENS) throw new Error(`unexpected result ${JSON.stringify(result)}`);
 
-  const pct = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((values.length * p) / 100))] ?? 0;
+  const pct = (values: number[], p: number) =>
+    [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((values.length * p) / 100))] ?? 0;
   const ms = (value: number) => `${value.toFixed(1)} ms`;
   console.log(`${target.provider}: ${TOKENS} tokens`);
   console.log(`  create incident (select + items): ${ms(createMs)}`);
   console.log(`  run: ${(runMs / 1000).toFixed(1)} s total, ${ms(runMs / TOKENS)} per token`);
-  console.log(`  event-loop lag during run: median ${ms(pct(lags, 50))}, p99 ${ms(pct(lags, 99))}, max ${ms(Math.max(...lags))} (${lags.length} samples)`);
-  console.log(`  progress page query during run: median ${ms(pct(pageQueries, 50))}, p90 ${ms(pct(pageQueries, 90))}, max ${ms(Math.max(...pageQueries))}`);
+  console.log(
+    `  event-loop lag during run: median ${ms(pct(lags, 50))}, p99 ${ms(pct(lags, 99))}, max ${ms(Math.max(...lags))} (${lags.length} samples)`,
+  );
+  console.log(
+    `  progress page query during run: median ${ms(pct(pageQueries, 50))}, p90 ${ms(pct(pageQueries, 90))}, max ${ms(Math.max(...pageQueries))}`,
+  );
   await db.$disconnect();
 }
 

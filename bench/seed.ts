@@ -10,6 +10,7 @@ import { existsSync, rmSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import Database from "better-sqlite3";
+
 import { ENDPOINTS, type EndpointSpec } from "../lib/api/endpoints";
 import { hashPassword } from "../lib/auth/password";
 import { loadOrCreateSecrets } from "../lib/config/secrets";
@@ -79,7 +80,12 @@ type Profile = { name: string; scopes: Scope[]; routes: string[]; weight: number
 const route = (id: keyof typeof ENDPOINTS) => `${ENDPOINTS[id].method} ${ENDPOINTS[id].path}`;
 // What kinds of tokens an org has, and which routes each kind actually calls (often fewer than its scopes allow).
 const PROFILES: Profile[] = [
-  { name: "CI scanner", scopes: ["report:read", "report:write"], routes: [route("createReport"), route("getReport"), route("getQuota")], weight: 45 },
+  {
+    name: "CI scanner",
+    scopes: ["report:read", "report:write"],
+    routes: [route("createReport"), route("getReport"), route("getQuota")],
+    weight: 45,
+  },
   { name: "Dashboard reader", scopes: ["report:list", "report:read"], routes: [route("getReportList"), route("getReport")], weight: 20 },
   { name: "Repo sync", scopes: ["repo", "report:list"], routes: [route("getOrgRepoList"), route("getReportList")], weight: 15 },
   { name: "Broad legacy", scopes: ["report", "repo"], routes: [route("getReport"), route("getOrganizations")], weight: 12 },
@@ -142,10 +148,30 @@ export async function seedBenchDatabase(options: BenchSeedOptions): Promise<Benc
     { id: randomUUID(), email: BENCH_MEMBER_EMAIL, name: "Bench Member", role: "MEMBER" },
   ];
   db.transaction(() => {
-    db.prepare(`INSERT INTO "Org" ("id", "slug", "name", "plan", "createdAt", "updatedAt") VALUES (?, ?, ?, 'team', ?, ?)`).run(orgId, BENCH_ORG_SLUG, "Bench Inc.", nowMs, nowMs);
+    db.prepare(`INSERT INTO "Org" ("id", "slug", "name", "plan", "createdAt", "updatedAt") VALUES (?, ?, ?, 'team', ?, ?)`).run(
+      orgId,
+      BENCH_ORG_SLUG,
+      "Bench Inc.",
+      nowMs,
+      nowMs,
+    );
     for (const user of users) {
-      db.prepare(`INSERT INTO "User" ("id", "email", "name", "passwordHash", "createdAt", "updatedAt") VALUES (?, ?, ?, ?, ?, ?)`).run(user.id, user.email, user.name, passwordHash, nowMs, nowMs);
-      db.prepare(`INSERT INTO "Membership" ("id", "userId", "orgId", "role", "createdAt", "updatedAt") VALUES (?, ?, ?, ?, ?, ?)`).run(randomUUID(), user.id, orgId, user.role, nowMs, nowMs);
+      db.prepare(`INSERT INTO "User" ("id", "email", "name", "passwordHash", "createdAt", "updatedAt") VALUES (?, ?, ?, ?, ?, ?)`).run(
+        user.id,
+        user.email,
+        user.name,
+        passwordHash,
+        nowMs,
+        nowMs,
+      );
+      db.prepare(`INSERT INTO "Membership" ("id", "userId", "orgId", "role", "createdAt", "updatedAt") VALUES (?, ?, ?, ?, ?, ?)`).run(
+        randomUUID(),
+        user.id,
+        orgId,
+        user.role,
+        nowMs,
+        nowMs,
+      );
     }
   })();
 
@@ -221,7 +247,9 @@ export async function seedBenchDatabase(options: BenchSeedOptions): Promise<Benc
   times.sort();
 
   // Index maintenance on a million random keys is slow; build the indexes once at the end.
-  const indexes = db.prepare(`SELECT "name", "sql" FROM sqlite_master WHERE "type" = 'index' AND "tbl_name" = 'UsageEvent' AND "sql" IS NOT NULL`).all() as { name: string; sql: string }[];
+  const indexes = db
+    .prepare(`SELECT "name", "sql" FROM sqlite_master WHERE "type" = 'index' AND "tbl_name" = 'UsageEvent' AND "sql" IS NOT NULL`)
+    .all() as { name: string; sql: string }[];
   for (const index of indexes) db.exec(`DROP INDEX "${index.name}"`);
   const insertEvent = db.prepare(
     `INSERT INTO "UsageEvent" ("requestId", "tokenId", "valueId", "orgId", "at", "method", "route", "status", "ip", "userAgent", "cost") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -282,22 +310,68 @@ export async function seedBenchDatabase(options: BenchSeedOptions): Promise<Benc
       const status = roll < 0.92 ? "ACTIVE" : roll < 0.97 ? "DISABLED" : "REVOKED";
       const expiryRoll = r.next();
       const expiresAt =
-        expiryRoll < 0.7 ? null : expiryRoll < 0.95 ? nowMs + (8 + r.int(360)) * DAY_MS : expiryRoll < 0.98 ? nowMs + r.int(7 * DAY_MS) : nowMs - r.int(60) * DAY_MS;
+        expiryRoll < 0.7
+          ? null
+          : expiryRoll < 0.95
+            ? nowMs + (8 + r.int(360)) * DAY_MS
+            : expiryRoll < 0.98
+              ? nowMs + r.int(7 * DAY_MS)
+              : nowMs - r.int(60) * DAY_MS;
       // Quotas sized to use: most have room, a few are close to (or at) their limit.
       const nearLimit = r.next() < 0.03;
       const quotaMax = Math.max(100, Math.ceil(token.windowCost * (nearLimit ? 1 + r.next() * 0.08 : 2 + r.next() * 8)));
       // Idle tokens: some were used long ago, some never.
-      const last = token.last ?? (r.next() < 0.6 ? { at: nowMs - (days + r.int(200)) * DAY_MS, ip: token.ips[0], userAgent: token.userAgents[0], route: token.profile.routes[0] } : null);
+      const last =
+        token.last ??
+        (r.next() < 0.6
+          ? { at: nowMs - (days + r.int(200)) * DAY_MS, ip: token.ips[0], userAgent: token.userAgents[0], route: token.profile.routes[0] }
+          : null);
       const name = `${r.pick(NAME_PARTS)}-${token.profile.name.toLowerCase().replaceAll(" ", "-")}-${String(index).padStart(5, "0")}`;
       const scopes = serializeScopes(token.profile.scopes);
       insertToken.run(
-        token.id, orgId, name, scopes, r.next() < 0.5 ? "ORGANIZATION" : "ADMIN_ONLY", status, TOKEN_PREFIX, lastFour, quotaMax,
-        Math.max(0, quotaMax - token.windowCost), token.window, nextQuotaReset(token.window, now).getTime(), expiresAt, admin.id,
-        Math.min(token.createdAt, last?.at ?? token.createdAt), nowMs, status === "DISABLED" ? nowMs - DAY_MS : null,
-        status === "REVOKED" ? nowMs - DAY_MS : null, last?.at ?? null, last?.ip ?? null, last?.userAgent ?? null, last?.route ?? null,
+        token.id,
+        orgId,
+        name,
+        scopes,
+        r.next() < 0.5 ? "ORGANIZATION" : "ADMIN_ONLY",
+        status,
+        TOKEN_PREFIX,
+        lastFour,
+        quotaMax,
+        Math.max(0, quotaMax - token.windowCost),
+        token.window,
+        nextQuotaReset(token.window, now).getTime(),
+        expiresAt,
+        admin.id,
+        Math.min(token.createdAt, last?.at ?? token.createdAt),
+        nowMs,
+        status === "DISABLED" ? nowMs - DAY_MS : null,
+        status === "REVOKED" ? nowMs - DAY_MS : null,
+        last?.at ?? null,
+        last?.ip ?? null,
+        last?.userAgent ?? null,
+        last?.route ?? null,
       );
-      insertValue.run(token.valueId, token.id, orgId, hashTokenValue(plaintext), status === "REVOKED" ? null : ciphertext, keyVersion, lastFour, token.createdAt, admin.id);
-      insertAudit.run(randomUUID(), orgId, token.createdAt, admin.id, admin.email, token.id, JSON.stringify({ name, scopes: token.profile.scopes }));
+      insertValue.run(
+        token.valueId,
+        token.id,
+        orgId,
+        hashTokenValue(plaintext),
+        status === "REVOKED" ? null : ciphertext,
+        keyVersion,
+        lastFour,
+        token.createdAt,
+        admin.id,
+      );
+      insertAudit.run(
+        randomUUID(),
+        orgId,
+        token.createdAt,
+        admin.id,
+        admin.email,
+        token.id,
+        JSON.stringify({ name, scopes: token.profile.scopes }),
+      );
     });
   })();
 

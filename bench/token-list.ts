@@ -2,10 +2,10 @@
 //   node --conditions=react-server --import tsx bench/token-list.ts            (temporary SQLite file)
 //   npx tsx scripts/with-postgres.ts node --conditions=react-server --import tsx bench/token-list.ts
 // (react-server: the query modules import "server-only", as Next.js resolves it on the server.)
+import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { randomUUID } from "node:crypto";
 
 const TOKENS = Number(process.env.TOKENS ?? 10_000);
 const RUNS = 15;
@@ -61,7 +61,15 @@ async function main() {
           lastUsedAt: i % 5 === 0 ? null : new Date(now - (i % 977) * 1000),
         },
         value: rows.value,
-        audit: { ...auditRow({ orgId: org.id, actor: { type: "user", userId: admin.id, label: admin.email }, action: "token.created", target: { type: "token", id: rows.token.id } }), at: rows.token.createdAt },
+        audit: {
+          ...auditRow({
+            orgId: org.id,
+            actor: { type: "user", userId: admin.id, label: admin.email },
+            action: "token.created",
+            target: { type: "token", id: rows.token.id },
+          }),
+          at: rows.token.createdAt,
+        },
       };
     });
     await db.apiToken.createMany({ data: batch.map((b) => b.token) });
@@ -83,8 +91,10 @@ async function main() {
     console.log(`${label.padEnd(58)} median ${median.toFixed(1).padStart(6)} ms   p90 ${p90.toFixed(1).padStart(6)} ms`);
   }
 
-  const tokens = (params: Record<string, string>, role: "ADMIN" | "MEMBER" = "ADMIN") => () =>
-    listTokens(org.id, role, tokenListParamsSchema.parse(params));
+  const tokens =
+    (params: Record<string, string>, role: "ADMIN" | "MEMBER" = "ADMIN") =>
+    () =>
+      listTokens(org.id, role, tokenListParamsSchema.parse(params));
   const audit = (params: Record<string, string>) => () => listAuditEvents(org.id, auditListParamsSchema.parse(params));
 
   await time("tokens: first page, newest first (default)", tokens({}));

@@ -16,8 +16,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import Database from "better-sqlite3";
-import { SqliteApiStore } from "../lib/api/store-sqlite";
+
 import type { UsageRow } from "../lib/api/store";
+import { SqliteApiStore } from "../lib/api/store-sqlite";
 import { applyMigrations } from "../lib/db/migrate";
 
 const { values: args } = parseArgs({
@@ -63,7 +64,9 @@ async function main() {
     const tokenIds = Array.from({ length: TOKENS }, (_, i) => `bench-token-${i}`);
     // The first token makes a fifth of the calls: the page measured is a busy token's.
     const tokenOf = (n: number) => (n % 5 === 0 ? tokenIds[0] : tokenIds[1 + (n % (TOKENS - 1))]);
-    console.log(`${CALLS_PER_DAY.toLocaleString("en")} calls/day for ${DAYS} simulated days, ${TOKENS} tokens, retention ${RETENTION_DAYS} days (rollups 400), SQLite`);
+    console.log(
+      `${CALLS_PER_DAY.toLocaleString("en")} calls/day for ${DAYS} simulated days, ${TOKENS} tokens, retention ${RETENTION_DAYS} days (rollups 400), SQLite`,
+    );
     console.log("day  rows kept   DB in use (MB)  file (MB)  write s  prune s  rows pruned  p95 token usage (ms)  p95 request log (ms)");
     let sequence = 0;
     for (let day = 0; day < DAYS; day += 1) {
@@ -96,7 +99,16 @@ async function main() {
       const pruned = await pruneUsage(db, { now, usageDays: RETENTION_DAYS, rollupDays: 400 });
       const pruneSeconds = (performance.now() - pruneStart) / 1000;
 
-      const token = { id: tokenIds[0], orgId, scopes: ["report:list" as const], createdAt: new Date(START), quotaMax: 1e9, quotaRemaining: 1e9, quotaWindow: "MONTHLY" as const, quotaResetAt: now };
+      const token = {
+        id: tokenIds[0],
+        orgId,
+        scopes: ["report:list" as const],
+        createdAt: new Date(START),
+        quotaMax: 1e9,
+        quotaRemaining: 1e9,
+        quotaWindow: "MONTHLY" as const,
+        quotaResetAt: now,
+      };
       const usageTimes: number[] = [];
       const logTimes: number[] = [];
       const firstPage = requestLogParamsSchema.parse({});
@@ -109,7 +121,9 @@ async function main() {
         logTimes.push(performance.now() - t);
       }
       const pageSize = pages.pragma("page_size", { simple: true }) as number;
-      const inUse = ((pages.pragma("page_count", { simple: true }) as number) - (pages.pragma("freelist_count", { simple: true }) as number)) * pageSize;
+      const inUse =
+        ((pages.pragma("page_count", { simple: true }) as number) - (pages.pragma("freelist_count", { simple: true }) as number)) *
+        pageSize;
       const fileBytes = statSync(file).size + (statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0);
       const kept = (pages.prepare(`SELECT COUNT(*) AS n FROM "UsageEvent"`).get() as { n: number }).n;
       console.log(

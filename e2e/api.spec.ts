@@ -1,9 +1,13 @@
 import { expect, test } from "@playwright/test";
+
 import { signInAndWait } from "./support";
 
 const TOKEN_VALUE = /kw_[0-9A-Za-z]{36}/;
 
-test("the API page shows curl examples for a visible token, and the token works against /v0/ on the same server", async ({ page, request }) => {
+test("the API page shows curl examples for a visible token, and the token works against /v0/ on the same server", async ({
+  page,
+  request,
+}) => {
   const name = `E2E api ${Date.now().toString(36)}`;
   await signInAndWait(page, "admin@acme.test");
 

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import { expect, test, type Page } from "@playwright/test";
+import Database from "better-sqlite3";
+
 import { signInAndWait } from "./support";
 
 // What the dashboard tells people must be true: values can be revealed again (audited), limits
@@ -59,7 +60,9 @@ test("create and rotate dialogs say the value can be revealed again, audited, an
   await dialog.getByRole("button", { name: "Done" }).click();
 });
 
-test("the create form states its limits: a long name is not cut, no scope and a quota of 0 are field errors, a duplicate name asks first", async ({ page }) => {
+test("the create form states its limits: a long name is not cut, no scope and a quota of 0 are field errors, a duplicate name asks first", async ({
+  page,
+}) => {
   await signInAndWait(page, "admin@acme.test");
   const dialog = await openCreateDialog(page);
   const nameInput = dialog.getByLabel("Name", { exact: true });
@@ -100,13 +103,19 @@ test("an incident page follows a running bulk operation without a reload, and st
   const itemIds = [randomUUID(), randomUUID()];
   withDatabase((db) => {
     const orgId = (db.prepare(`SELECT "id" FROM "Org" WHERE "slug" = 'acme'`).get() as { id: string }).id;
-    const tokens = db.prepare(`SELECT "id" FROM "ApiToken" WHERE "orgId" = ? AND "name" IN ('Developer laptops', 'Legacy deploy')`).all(orgId) as { id: string }[];
+    const tokens = db
+      .prepare(`SELECT "id" FROM "ApiToken" WHERE "orgId" = ? AND "name" IN ('Developer laptops', 'Legacy deploy')`)
+      .all(orgId) as { id: string }[];
     const now = Date.now();
     db.prepare(
       `INSERT INTO "Incident" ("id", "orgId", "createdById", "createdByLabel", "action", "graceSeconds", "filter", "status", "total", "createdAt", "leaseUntil")
        VALUES (?, ?, NULL, 'runner elsewhere', 'DISABLE', 0, '{}', 'RUNNING', 2, ?, ?)`,
     ).run(incidentId, orgId, now, now + 3600_000);
-    tokens.forEach((token, i) => db.prepare(`INSERT INTO "IncidentItem" ("id", "incidentId", "tokenId", "state") VALUES (?, ?, ?, 'PENDING')`).run(itemIds[i], incidentId, token.id));
+    tokens.forEach((token, i) =>
+      db
+        .prepare(`INSERT INTO "IncidentItem" ("id", "incidentId", "tokenId", "state") VALUES (?, ?, ?, 'PENDING')`)
+        .run(itemIds[i], incidentId, token.id),
+    );
   });
 
   await page.goto(`/acme/incidents/${incidentId}`);
@@ -119,7 +128,10 @@ test("an incident page follows a running bulk operation without a reload, and st
   withDatabase((db) => db.prepare(`UPDATE "IncidentItem" SET "state" = 'DONE', "doneAt" = ? WHERE "id" = ?`).run(Date.now(), itemIds[0]));
   await expect(page.getByTestId("incident-progress")).toContainText("1 of 2 processed: 1 done, 0 skipped, 1 pending.");
   withDatabase((db) => {
-    db.prepare(`UPDATE "IncidentItem" SET "state" = 'SKIPPED', "note" = 'Already disabled.', "doneAt" = ? WHERE "id" = ?`).run(Date.now(), itemIds[1]);
+    db.prepare(`UPDATE "IncidentItem" SET "state" = 'SKIPPED', "note" = 'Already disabled.', "doneAt" = ? WHERE "id" = ?`).run(
+      Date.now(),
+      itemIds[1],
+    );
     db.prepare(`UPDATE "Incident" SET "status" = 'COMPLETED', "finishedAt" = ? WHERE "id" = ?`).run(Date.now(), incidentId);
   });
   await expect(page.getByTestId("incident-status")).toHaveText("Completed");
@@ -128,7 +140,11 @@ test("an incident page follows a running bulk operation without a reload, and st
   expect(await page.evaluate(() => (window as unknown as { __notReloaded?: boolean }).__notReloaded)).toBe(true);
 });
 
-test("which token is this: the result follows a rotation, and a value in its grace period can be ended right there", async ({ page, context, baseURL }) => {
+test("which token is this: the result follows a rotation, and a value in its grace period can be ended right there", async ({
+  page,
+  context,
+  baseURL,
+}) => {
   await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: baseURL });
   await signInAndWait(page, "admin@acme.test");
   const name = unique("Lookup");
@@ -154,7 +170,10 @@ test("which token is this: the result follows a rotation, and a value in its gra
 
   // End grace from the card, confirmed in the product's dialog; the card follows again.
   await card.getByRole("button", { name: "End grace now" }).click();
-  await page.getByRole("dialog", { name: `End grace for ${name}?` }).getByRole("button", { name: "End grace now" }).click();
+  await page
+    .getByRole("dialog", { name: `End grace for ${name}?` })
+    .getByRole("button", { name: "End grace now" })
+    .click();
   await expect(card.getByTestId("lookup-value-state")).toHaveText("This is an old value that no longer works.");
   await expect(card.getByRole("button", { name: "End grace now" })).toHaveCount(0);
   expect((await page.request.get("/v0/quota", { headers: { authorization: `Bearer ${value}` } })).status()).toBe(401);

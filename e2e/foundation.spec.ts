@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+
 import { signIn, signInAndWait } from "./support";
 
 test.describe("signing in and the dashboard shell", () => {

@@ -1,4 +1,5 @@
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+
 import { signInAndWait } from "./support";
 
 // Incident response as an admin does it: every organization-visible token with report:write is
@@ -9,14 +10,19 @@ test.describe.configure({ mode: "serial" });
 const TARGETS = ["CI pipeline", "Developer laptops"];
 
 function tokenRow(page: Page, name: string) {
-  return page.getByRole("table", { name: "API tokens" }).getByRole("row").filter({ has: page.getByRole("link", { name, exact: true }) });
+  return page
+    .getByRole("table", { name: "API tokens" })
+    .getByRole("row")
+    .filter({ has: page.getByRole("link", { name, exact: true }) });
 }
 
 /** The token's current value, copied from the tokens list as an admin would (the copy is audited). */
 async function copyValue(page: Page, name: string): Promise<string> {
   await page.goto("/acme/tokens");
   await page.evaluate(() => navigator.clipboard.writeText(""));
-  await tokenRow(page, name).getByRole("button", { name: `Copy value of ${name}` }).click();
+  await tokenRow(page, name)
+    .getByRole("button", { name: `Copy value of ${name}` })
+    .click();
   await expect(tokenRow(page, name).getByRole("button", { name: `Copy value of ${name}` })).toContainText("Copied");
   return page.evaluate(() => navigator.clipboard.readText());
 }
@@ -29,7 +35,12 @@ async function quotaStatus(request: APIRequestContext, token: string): Promise<n
 const oldValues = new Map<string, string>();
 const newValues = new Map<string, string>();
 
-test("rotate every organization-visible report:write token in one action, with a 1-hour grace period", async ({ page, context, baseURL, request }) => {
+test("rotate every organization-visible report:write token in one action, with a 1-hour grace period", async ({
+  page,
+  context,
+  baseURL,
+  request,
+}) => {
   await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: baseURL });
   await signInAndWait(page, "admin@acme.test");
   for (const name of TARGETS) {
@@ -104,7 +115,9 @@ test("rotate every organization-visible report:write token in one action, with a
       await page.reload();
       await expect(graceRows.filter({ hasText: name }).getByTestId("grace-requests")).not.toHaveText("0", { timeout: 1000 });
     }).toPass({ timeout: 15_000 });
-    await expect(graceRows.filter({ hasText: name })).toContainText(`kw_…${oldValues.get(name)!.slice(-4)} → kw_…${newValues.get(name)!.slice(-4)}`);
+    await expect(graceRows.filter({ hasText: name })).toContainText(
+      `kw_…${oldValues.get(name)!.slice(-4)} → kw_…${newValues.get(name)!.slice(-4)}`,
+    );
   }
 
   // End grace now, for the whole operation: the old values stop, the new ones keep working.
@@ -146,7 +159,9 @@ test("a leaked-token report disables the token and shows the admins a banner", a
   await signInAndWait(page, "admin@acme.test");
   await expect(page.getByTestId("leak-banner")).toContainText("1 token was reported leaked");
   await page.getByTestId("leak-banner").getByRole("link").click();
-  await expect(page.getByTestId("leaked-token").filter({ hasText: TARGETS[1] })).toContainText("https://github.com/example/app/blob/main/.env");
+  await expect(page.getByTestId("leaked-token").filter({ hasText: TARGETS[1] })).toContainText(
+    "https://github.com/example/app/blob/main/.env",
+  );
   await page.getByTestId("leaked-token").filter({ hasText: TARGETS[1] }).getByRole("button", { name: "Dismiss" }).click();
   await expect(page.getByTestId("leak-banner")).toHaveCount(0);
 });

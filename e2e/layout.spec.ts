@@ -1,5 +1,6 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Browser, type Page } from "@playwright/test";
+
 import { signIn } from "./support";
 
 // The dashboard's layout, accessibility and theming, per role, at desktop and phone sizes, in light and dark.
@@ -18,7 +19,10 @@ async function signInAt(page: Page, email: string) {
 /** Every page each role can open, the token page being a demo token both roles may see. */
 async function pagesFor(page: Page, role: "admin" | "member") {
   await page.goto("/acme/tokens");
-  const href = await page.getByRole("table", { name: "API tokens" }).getByRole("link", { name: "CI pipeline", exact: true }).getAttribute("href");
+  const href = await page
+    .getByRole("table", { name: "API tokens" })
+    .getByRole("link", { name: "CI pipeline", exact: true })
+    .getAttribute("href");
   const common = ["/acme/tokens", href!, "/acme/members", "/acme/usage", "/acme/api"];
   return role === "admin" ? [...common, "/acme/audit", "/acme/incidents", "/acme/incidents/lookup", "/acme/incidents/new"] : common;
 }
@@ -40,7 +44,13 @@ async function seriousAxeViolations(page: Page) {
   const results = await new AxeBuilder({ page }).analyze();
   return results.violations
     .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`);
+    .map(
+      (v) =>
+        `${v.id}: ${v.help} — ${v.nodes
+          .map((n) => n.target.join(" "))
+          .slice(0, 3)
+          .join(", ")}`,
+    );
 }
 
 async function fitsWidth(page: Page) {
@@ -48,7 +58,10 @@ async function fitsWidth(page: Page) {
 }
 
 for (const role of ["admin", "member"] as const) {
-  test(`${role}: every page fits desktop and phone widths, passes axe in light and dark, and hydrates without a mismatch`, async ({ browser, baseURL }) => {
+  test(`${role}: every page fits desktop and phone widths, passes axe in light and dark, and hydrates without a mismatch`, async ({
+    browser,
+    baseURL,
+  }) => {
     test.setTimeout(240_000);
     const context = await browser.newContext({ baseURL, viewport: DESKTOP });
     const page = await context.newPage();
@@ -66,7 +79,8 @@ for (const role of ["admin", "member"] as const) {
           await expect(page.locator("h1").first()).toBeVisible();
           await expect(page.locator("html")).toHaveClass(theme === "dark" ? /\bdark\b/ : /^(?!.*\bdark\b)/);
           const { scrollWidth, innerWidth } = await fitsWidth(page);
-          if (scrollWidth > innerWidth) problems.push(`${sizeName} ${theme} ${path}: page is ${scrollWidth}px wide in a ${innerWidth}px window`);
+          if (scrollWidth > innerWidth)
+            problems.push(`${sizeName} ${theme} ${path}: page is ${scrollWidth}px wide in a ${innerWidth}px window`);
           for (const violation of await seriousAxeViolations(page)) problems.push(`${sizeName} ${theme} ${path}: ${violation}`);
         }
       }
@@ -101,7 +115,10 @@ test("phone: the navigation folds into a menu button that Escape closes, returni
   await context.close();
 });
 
-test("phone: create, rotate with grace, reveal, and disable complete with touch; the page never scrolls sideways", async ({ browser, baseURL }) => {
+test("phone: create, rotate with grace, reveal, and disable complete with touch; the page never scrolls sideways", async ({
+  browser,
+  baseURL,
+}) => {
   const context = await phoneContext(browser, baseURL);
   await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: baseURL });
   const page = await context.newPage();
@@ -149,14 +166,19 @@ test("phone: create, rotate with grace, reveal, and disable complete with touch;
   await expect(page.getByTestId("previous-value-grace")).toHaveText(/^The previous value stops working in (1 hour|60 minutes|59 minutes)$/);
   expect((await fitsWidth(page)).scrollWidth).toBeLessThanOrEqual(PHONE.width);
   await page.getByRole("button", { name: "Disable", exact: true }).tap();
-  await page.getByRole("dialog", { name: `Disable ${name}?` }).getByRole("button", { name: "Disable token" }).tap();
+  await page
+    .getByRole("dialog", { name: `Disable ${name}?` })
+    .getByRole("button", { name: "Disable token" })
+    .tap();
   await expect(page.getByText("Disabled", { exact: true }).first()).toBeVisible();
   await expect(page.getByTestId("previous-value-grace")).toHaveCount(0);
   await expect(page.getByText(/works until/i)).toHaveCount(0);
   await context.close();
 });
 
-test("focus: dialogs focus their first field, a refused submit focuses the first field in error, closing returns to the opener", async ({ page }) => {
+test("focus: dialogs focus their first field, a refused submit focuses the first field in error, closing returns to the opener", async ({
+  page,
+}) => {
   await page.setViewportSize(DESKTOP);
   await signInAt(page, "admin@acme.test");
 
@@ -215,7 +237,9 @@ test("menus: a row menu near the window's bottom opens upward, and scrolling mov
 
   await page.mouse.wheel(0, -60);
   await expect(menu).toBeVisible();
-  await expect.poll(async () => (await menu.boundingBox())!.y + (await menu.boundingBox())!.height).toBeLessThanOrEqual((await button.boundingBox())!.y);
+  await expect
+    .poll(async () => (await menu.boundingBox())!.y + (await menu.boundingBox())!.height)
+    .toBeLessThanOrEqual((await button.boundingBox())!.y);
   await expect
     .poll(async () => Math.abs((await button.boundingBox())!.y - ((await menu.boundingBox())!.y + (await menu.boundingBox())!.height)))
     .toBeLessThan(10);
@@ -237,7 +261,11 @@ test("theme: follows the system until chosen, and the choice is remembered acros
   await expect(html).toHaveClass(/\bdark\b/);
 });
 
-test("shortcuts: ? lists them, / focuses search, c creates a token for admins, and typing in a field triggers none", async ({ page, browser, baseURL }) => {
+test("shortcuts: ? lists them, / focuses search, c creates a token for admins, and typing in a field triggers none", async ({
+  page,
+  browser,
+  baseURL,
+}) => {
   await signInAt(page, "admin@acme.test");
   await page.keyboard.press("?");
   const help = page.getByRole("dialog", { name: "Keyboard shortcuts" });
@@ -276,7 +304,10 @@ test("screenshots of the main pages at both sizes and in both themes", async ({ 
       const context = await browser.newContext({ baseURL, viewport: size, colorScheme: theme });
       const page = await context.newPage();
       await signInAt(page, "admin@acme.test");
-      const tokenHref = await page.getByRole("table", { name: "API tokens" }).getByRole("link", { name: "CI pipeline", exact: true }).getAttribute("href");
+      const tokenHref = await page
+        .getByRole("table", { name: "API tokens" })
+        .getByRole("link", { name: "CI pipeline", exact: true })
+        .getAttribute("href");
       const pages = { tokens: "/acme/tokens", token: tokenHref!, usage: "/acme/usage", members: "/acme/members", api: "/acme/api" };
       for (const [pageName, path] of Object.entries(pages)) {
         await page.goto(path);

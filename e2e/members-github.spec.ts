@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { expect, test } from "@playwright/test";
+
 import { e2eFakePorts } from "../tests/support/e2e-fakes";
 
 const FAKE_GITHUB = e2eFakePorts().githubUrl;
@@ -11,7 +12,12 @@ const APP = `http://localhost:${process.env.E2E_PORT ?? 3100}`;
 async function githubAccount(login: string, opts: { name: string; email: string }) {
   const response = await fetch(`${FAKE_GITHUB}/__fake/users`, {
     method: "POST",
-    body: JSON.stringify({ id: Math.floor(Math.random() * 1e9), login, name: opts.name, emails: [{ email: opts.email, primary: true, verified: true }] }),
+    body: JSON.stringify({
+      id: Math.floor(Math.random() * 1e9),
+      login,
+      name: opts.name,
+      emails: [{ email: opts.email, primary: true, verified: true }],
+    }),
   });
   expect(response.status).toBe(201);
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
-import Database from "better-sqlite3";
 import { expect, test, type Browser, type Page } from "@playwright/test";
+import Database from "better-sqlite3";
+
 import { e2eFakePorts } from "../tests/support/e2e-fakes";
 import { signInAndWait } from "./support";
 
@@ -44,7 +45,10 @@ async function acceptAsNewPerson(browser: Browser, link: string, name: string) {
 }
 
 test.describe("members and invitations", () => {
-  test("an admin invites new@acme.test by email; the invitee sets a password and sees organization tokens only", async ({ page, browser }) => {
+  test("an admin invites new@acme.test by email; the invitee sets a password and sees organization tokens only", async ({
+    page,
+    browser,
+  }) => {
     await signInAndWait(page, "admin@acme.test");
     const link = await inviteByEmail(page, "new@acme.test");
     await expect(page.getByRole("table", { name: "Open invitations" })).toContainText("new@acme.test");

@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+
 import { signInAndWait } from "./support";
 
 // A slow page shows a progress bar at the top from the click until it has rendered.

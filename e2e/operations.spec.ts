@@ -4,8 +4,9 @@ import { request as httpRequest } from "node:http";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { expect, test } from "@playwright/test";
-import { DEMO_PASSWORD } from "./support";
+
 import { startTempPostgres, type TempPostgres } from "../lib/db/temp-postgres";
+import { DEMO_PASSWORD } from "./support";
 
 // What an operator relies on, against real `npm start` processes on the e2e build: health and
 // readiness probes, metrics behind a bearer token, a graceful stop within seconds, and the
@@ -82,7 +83,10 @@ test("health and readiness answer without signing in; metrics stay hidden while 
 
   const ready = await request.get("/readyz");
   expect(ready.status()).toBe(200);
-  expect(await ready.json()).toMatchObject({ status: "ready", checks: { database: { ok: true }, migrations: { ok: true }, usageWriter: { ok: true } } });
+  expect(await ready.json()).toMatchObject({
+    status: "ready",
+    checks: { database: { ok: true }, migrations: { ok: true }, usageWriter: { ok: true } },
+  });
 
   expect((await request.get("/metrics")).status()).toBe(404);
 });

@@ -3,8 +3,9 @@ import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import { expect, test } from "@playwright/test";
+import Database from "better-sqlite3";
+
 import { decryptTokenValue, parseKeyring } from "../lib/tokens/encryption";
 import { DEMO_PASSWORD } from "./support";
 
@@ -39,7 +40,13 @@ async function post(url: string, actionId: string, args: unknown[], headers: Rec
   const response = await fetch(url, {
     method: "POST",
     redirect: "manual",
-    headers: { "Next-Action": actionId, Accept: "text/x-component", "Content-Type": "text/plain;charset=UTF-8", Origin: new URL(url).origin, ...headers },
+    headers: {
+      "Next-Action": actionId,
+      Accept: "text/x-component",
+      "Content-Type": "text/plain;charset=UTF-8",
+      Origin: new URL(url).origin,
+      ...headers,
+    },
     body: JSON.stringify(args),
   });
   return { status: response.status, text: await response.text(), headers: response.headers, setCookies: response.headers.getSetCookie() };
@@ -54,7 +61,12 @@ function actionResult(sent: { text: string }): { ok?: boolean; code?: string; da
 const cookieHeader = (setCookies: string[]) => setCookies.map((c) => c.split(";")[0]).join("; ");
 
 async function signIn(server: string, email: string, headers: Record<string, string> = {}): Promise<Sent & { cookie: string }> {
-  const sent = await post(`${server}/sign-in`, actionIds().get("lib/actions/session.ts#signInWithPassword")!, ["$undefined", { email, password: DEMO_PASSWORD, callbackUrl: "/" }], headers);
+  const sent = await post(
+    `${server}/sign-in`,
+    actionIds().get("lib/actions/session.ts#signInWithPassword")!,
+    ["$undefined", { email, password: DEMO_PASSWORD, callbackUrl: "/" }],
+    headers,
+  );
   return { ...sent, cookie: cookieHeader(sent.setCookies) };
 }
 
@@ -77,7 +89,9 @@ function snapshot() {
 function tokenId(org: string, name: string): string {
   const db = openDb();
   try {
-    const row = db.prepare(`SELECT t."id" FROM "ApiToken" t JOIN "Org" o ON o."id" = t."orgId" WHERE o."slug" = ? AND t."name" = ?`).get(org, name) as { id: string } | undefined;
+    const row = db
+      .prepare(`SELECT t."id" FROM "ApiToken" t JOIN "Org" o ON o."id" = t."orgId" WHERE o."slug" = ? AND t."name" = ?`)
+      .get(org, name) as { id: string } | undefined;
     if (!row) throw new Error(`no token ${name} in ${org}`);
     return row.id;
   } finally {
@@ -91,7 +105,11 @@ function storedValues(): string[] {
   const keyring = parseKeyring(secrets.TOKEN_ENCRYPTION_KEYS);
   const db = openDb();
   try {
-    const rows = db.prepare(`SELECT "id", "ciphertext", "keyVersion" FROM "ApiTokenValue" WHERE "ciphertext" IS NOT NULL`).all() as { id: string; ciphertext: string; keyVersion: number }[];
+    const rows = db.prepare(`SELECT "id", "ciphertext", "keyVersion" FROM "ApiTokenValue" WHERE "ciphertext" IS NOT NULL`).all() as {
+      id: string;
+      ciphertext: string;
+      keyVersion: number;
+    }[];
     return rows.map((row) => decryptTokenValue(keyring, row.ciphertext, row.keyVersion, row.id));
   } finally {
     db.close();
@@ -166,24 +184,42 @@ test("every server action refuses Origin: https://evil.example and Origin: null 
   expect(ids.size).toBeGreaterThan(20);
   for (const [name, id] of ids) {
     for (const origin of [EVIL, "null"]) {
-      const sent = await post(`${base}/globex/tokens`, id, ["$undefined", { orgSlug: "globex", tokenId: target }], { cookie: admin.cookie, Origin: origin });
+      const sent = await post(`${base}/globex/tokens`, id, ["$undefined", { orgSlug: "globex", tokenId: target }], {
+        cookie: admin.cookie,
+        Origin: origin,
+      });
       expect(sent.status, `${name} from ${origin}`).toBe(403);
       expect(sent.setCookies, name).toEqual([]);
     }
   }
   // A browser's form post from another site (no Origin, but Sec-Fetch-Site) is refused too.
-  const formPost = await post(`${base}/globex/tokens`, ids.get("lib/actions/tokens.ts#disableTokenAction")!, ["$undefined", { orgSlug: "globex", tokenId: target }], {
-    cookie: admin.cookie,
-    Origin: "",
-    "Sec-Fetch-Site": "cross-site",
-  });
+  const formPost = await post(
+    `${base}/globex/tokens`,
+    ids.get("lib/actions/tokens.ts#disableTokenAction")!,
+    ["$undefined", { orgSlug: "globex", tokenId: target }],
+    {
+      cookie: admin.cookie,
+      Origin: "",
+      "Sec-Fetch-Site": "cross-site",
+    },
+  );
   expect(formPost.status).toBe(403);
   expect(snapshot()).toEqual(before);
 
   // The same call from the page's own origin goes through: the refusal above was about the origin.
-  const disable = await post(`${base}/globex/tokens`, ids.get("lib/actions/tokens.ts#disableTokenAction")!, ["$undefined", { orgSlug: "globex", tokenId: target }], { cookie: admin.cookie });
+  const disable = await post(
+    `${base}/globex/tokens`,
+    ids.get("lib/actions/tokens.ts#disableTokenAction")!,
+    ["$undefined", { orgSlug: "globex", tokenId: target }],
+    { cookie: admin.cookie },
+  );
   expect(actionResult(disable)).toMatchObject({ ok: true });
-  const enable = await post(`${base}/globex/tokens`, ids.get("lib/actions/tokens.ts#enableTokenAction")!, ["$undefined", { orgSlug: "globex", tokenId: target }], { cookie: admin.cookie });
+  const enable = await post(
+    `${base}/globex/tokens`,
+    ids.get("lib/actions/tokens.ts#enableTokenAction")!,
+    ["$undefined", { orgSlug: "globex", tokenId: target }],
+    { cookie: admin.cookie },
+  );
   expect(actionResult(enable)).toMatchObject({ ok: true });
 });
 
@@ -195,7 +231,12 @@ test("sign-in from another origin sets no cookie; Auth.js's own POST routes need
   }
   const admin = await signIn(base, "admin@globex.test");
   const signOut = async (origin: string) =>
-    fetch(`${base}/api/auth/signout`, { method: "POST", redirect: "manual", headers: { cookie: admin.cookie, Origin: origin, "Content-Type": "application/x-www-form-urlencoded" }, body: "" });
+    fetch(`${base}/api/auth/signout`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { cookie: admin.cookie, Origin: origin, "Content-Type": "application/x-www-form-urlencoded" },
+      body: "",
+    });
   expect((await signOut(EVIL)).status).toBe(403);
   // Same origin but without Auth.js's CSRF token: Auth.js refuses it.
   expect((await signOut(base)).headers.get("location")).toContain("MissingCSRF");
@@ -235,7 +276,11 @@ test("session cookies are HttpOnly and SameSite=Lax; Secure only behind a truste
 
 test("x-middleware-subrequest changes nothing: signed-out visitors are sent to sign-in, members stay members", async () => {
   const header = { "x-middleware-subrequest": "middleware:middleware:middleware:middleware:middleware" };
-  for (const value of [header["x-middleware-subrequest"], "src/middleware:src/middleware:src/middleware:src/middleware:src/middleware", "proxy:proxy:proxy:proxy:proxy"]) {
+  for (const value of [
+    header["x-middleware-subrequest"],
+    "src/middleware:src/middleware:src/middleware:src/middleware:src/middleware",
+    "proxy:proxy:proxy:proxy:proxy",
+  ]) {
     const response = await fetch(`${base}/acme/tokens`, { redirect: "manual", headers: { "x-middleware-subrequest": value } });
     expect(response.status).toBe(307);
     expect(response.headers.get("location")).toContain("/sign-in");
@@ -245,17 +290,31 @@ test("x-middleware-subrequest changes nothing: signed-out visitors are sent to s
   const page = await fetch(`${base}/acme/tokens/${adminOnly}`, { redirect: "manual", headers: { cookie: member.cookie, ...header } });
   expect(page.status).toBe(404);
   const before = snapshot();
-  const reveal = await post(`${base}/acme/tokens`, actionIds().get("lib/actions/tokens.ts#revealTokenAction")!, ["$undefined", { orgSlug: "acme", tokenId: adminOnly }], { cookie: member.cookie, ...header });
+  const reveal = await post(
+    `${base}/acme/tokens`,
+    actionIds().get("lib/actions/tokens.ts#revealTokenAction")!,
+    ["$undefined", { orgSlug: "acme", tokenId: adminOnly }],
+    { cookie: member.cookie, ...header },
+  );
   expect(actionResult(reveal)).toMatchObject({ ok: false, code: "NOT_FOUND" });
   expect(reveal.text).not.toMatch(TOKEN_VALUE);
-  const disable = await post(`${base}/acme/tokens`, actionIds().get("lib/actions/tokens.ts#disableTokenAction")!, ["$undefined", { orgSlug: "acme", tokenId: adminOnly }], { cookie: member.cookie, ...header });
+  const disable = await post(
+    `${base}/acme/tokens`,
+    actionIds().get("lib/actions/tokens.ts#disableTokenAction")!,
+    ["$undefined", { orgSlug: "acme", tokenId: adminOnly }],
+    { cookie: member.cookie, ...header },
+  );
   expect(actionResult(disable)).toMatchObject({ ok: false, code: "FORBIDDEN" });
   expect(snapshot()).toEqual(before);
 });
 
 test("security headers on every page; no-store on everything that carries a token value", async () => {
   const admin = await signIn(base, "admin@globex.test");
-  for (const [path, cookie] of [["/sign-in", ""], ["/globex/tokens", admin.cookie], ["/no-such-page", admin.cookie]] as const) {
+  for (const [path, cookie] of [
+    ["/sign-in", ""],
+    ["/globex/tokens", admin.cookie],
+    ["/no-such-page", admin.cookie],
+  ] as const) {
     const response = await fetch(`${base}${path}`, { redirect: "manual", headers: { cookie } });
     const csp = response.headers.get("content-security-policy") ?? "";
     expect(csp, path).toContain("frame-ancestors 'none'");
@@ -267,18 +326,41 @@ test("security headers on every page; no-store on everything that carries a toke
   }
 
   const ids = actionIds();
-  const create = await post(`${base}/globex/tokens`, ids.get("lib/actions/tokens.ts#createTokenAction")!, [
-    "$undefined",
-    { orgSlug: "globex", name: `no-store ${Date.now()}`, scopes: ["report:read"], visibility: "ORGANIZATION", quotaMax: "100", quotaWindow: "DAILY", expiresAt: "" },
-  ], { cookie: admin.cookie });
+  const create = await post(
+    `${base}/globex/tokens`,
+    ids.get("lib/actions/tokens.ts#createTokenAction")!,
+    [
+      "$undefined",
+      {
+        orgSlug: "globex",
+        name: `no-store ${Date.now()}`,
+        scopes: ["report:read"],
+        visibility: "ORGANIZATION",
+        quotaMax: "100",
+        quotaWindow: "DAILY",
+        expiresAt: "",
+      },
+    ],
+    { cookie: admin.cookie },
+  );
   const created = actionResult(create)!;
   expect(created).toMatchObject({ ok: true });
   expect(create.headers.get("cache-control")).toContain("no-store");
   const newId = created.data!.tokenId as string;
-  const reveal = await post(`${base}/globex/tokens`, ids.get("lib/actions/tokens.ts#revealTokenAction")!, ["$undefined", { orgSlug: "globex", tokenId: newId }], { cookie: admin.cookie });
+  const reveal = await post(
+    `${base}/globex/tokens`,
+    ids.get("lib/actions/tokens.ts#revealTokenAction")!,
+    ["$undefined", { orgSlug: "globex", tokenId: newId }],
+    { cookie: admin.cookie },
+  );
   expect(actionResult(reveal)!.data!.value).toMatch(TOKEN_VALUE);
   expect(reveal.headers.get("cache-control")).toContain("no-store");
-  const rotate = await post(`${base}/globex/tokens`, ids.get("lib/actions/tokens.ts#rotateTokenAction")!, ["$undefined", { orgSlug: "globex", tokenId: newId, graceHours: "0" }], { cookie: admin.cookie });
+  const rotate = await post(
+    `${base}/globex/tokens`,
+    ids.get("lib/actions/tokens.ts#rotateTokenAction")!,
+    ["$undefined", { orgSlug: "globex", tokenId: newId, graceHours: "0" }],
+    { cookie: admin.cookie },
+  );
   expect(actionResult(rotate)).toMatchObject({ ok: true });
   expect(rotate.headers.get("cache-control")).toContain("no-store");
   const csv = await fetch(`${base}/globex/tokens/${newId}/usage.csv`, { headers: { cookie: admin.cookie } });
@@ -286,7 +368,10 @@ test("security headers on every page; no-store on everything that carries a toke
 
   const value = actionResult(rotate)!.data!.value as string;
   const auth = { authorization: `Bearer ${value}` };
-  for (const [method, path] of [["GET", "/v0/quota"], ["GET", "/v0/orgs/globex/tokens"]]) {
+  for (const [method, path] of [
+    ["GET", "/v0/quota"],
+    ["GET", "/v0/orgs/globex/tokens"],
+  ]) {
     const response = await fetch(`${base}${path}`, { method, headers: auth });
     expect(response.headers.get("cache-control"), path).toContain("no-store");
   }
@@ -298,7 +383,16 @@ test("no token value in the HTML or RSC payload of any list page, for admins or 
   const admin = await signIn(base, "admin@acme.test");
   const member = await signIn(base, "member@acme.test");
   const someToken = tokenId("acme", "CI pipeline");
-  const pages = ["/acme/tokens", `/acme/tokens/${someToken}`, "/acme/audit", "/acme/members", "/acme/usage", "/acme/incidents", "/acme/api", "/acme/tokens?q=kw_&size=100"];
+  const pages = [
+    "/acme/tokens",
+    `/acme/tokens/${someToken}`,
+    "/acme/audit",
+    "/acme/members",
+    "/acme/usage",
+    "/acme/incidents",
+    "/acme/api",
+    "/acme/tokens?q=kw_&size=100",
+  ];
   for (const cookie of [admin.cookie, member.cookie]) {
     for (const path of pages) {
       for (const rsc of [false, true]) {
@@ -318,7 +412,9 @@ test("crafted action calls: unknown ids, non-object arguments, junk bodies and o
   const target = tokenId("globex", "Globex CI");
   const before = snapshot();
   const ids = actionIds();
-  expect((await post(`${base}/globex/tokens`, `7f${"0".repeat(40)}`, ["$undefined", {}], { cookie: admin.cookie })).status).toBeLessThan(500);
+  expect((await post(`${base}/globex/tokens`, `7f${"0".repeat(40)}`, ["$undefined", {}], { cookie: admin.cookie })).status).toBeLessThan(
+    500,
+  );
   expect((await post(`${base}/globex/tokens`, "not-an-action", ["$undefined", {}], { cookie: admin.cookie })).status).toBeLessThan(500);
   for (const [name, id] of ids) {
     if (name.endsWith("#signOutAction") || name.endsWith("#leaveOrganization")) continue;
@@ -352,7 +448,12 @@ test("server action input nested 20,000 deep is refused with 400 before Next.js 
   const input = (tokenIdJson: string) => `["$undefined",{"orgSlug":"globex","tokenId":${tokenIdJson}}]`;
   const deepInput = input("[".repeat(20_000) + "]".repeat(20_000));
   const send = async (body: string | FormData, headers: Record<string, string>) => {
-    const response = await fetch(`${server}/globex/tokens`, { method: "POST", redirect: "manual", headers: { cookie: admin.cookie, Origin: server, Accept: "text/x-component", ...headers }, body });
+    const response = await fetch(`${server}/globex/tokens`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { cookie: admin.cookie, Origin: server, Accept: "text/x-component", ...headers },
+      body,
+    });
     return { status: response.status, contentType: response.headers.get("content-type"), text: await response.text() };
   };
   const multipartReply = (root: string) => {
@@ -391,10 +492,23 @@ test("two server processes on one SQLite file under mixed load: no 5xx, no SQLIT
   const ids = actionIds();
   const servers = [base, second!.url];
   const sessions = await Promise.all(servers.map((server) => signIn(server, "admin@globex.test")));
-  const create = await post(`${base}/globex/tokens`, ids.get("lib/actions/tokens.ts#createTokenAction")!, [
-    "$undefined",
-    { orgSlug: "globex", name: `load ${Date.now()}`, scopes: ["api-tokens", "report"], visibility: "ADMIN_ONLY", quotaMax: "100000", quotaWindow: "MONTHLY", expiresAt: "" },
-  ], { cookie: sessions[0]!.cookie });
+  const create = await post(
+    `${base}/globex/tokens`,
+    ids.get("lib/actions/tokens.ts#createTokenAction")!,
+    [
+      "$undefined",
+      {
+        orgSlug: "globex",
+        name: `load ${Date.now()}`,
+        scopes: ["api-tokens", "report"],
+        visibility: "ADMIN_ONLY",
+        quotaMax: "100000",
+        quotaWindow: "MONTHLY",
+        expiresAt: "",
+      },
+    ],
+    { cookie: sessions[0]!.cookie },
+  );
   const { tokenId: loadToken, value } = actionResult(create)!.data as { tokenId: string; value: string };
   const auth = { authorization: `Bearer ${value}`, "content-type": "application/json" };
 
@@ -405,29 +519,47 @@ test("two server processes on one SQLite file under mixed load: no 5xx, no SQLIT
     let status: number;
     if (i % 4 === 0) {
       // Dashboard writes (a transaction with its audit row) interleaved with API charges.
-      const sent = await post(`${server}/globex/tokens`, ids.get("lib/actions/tokens.ts#updateTokenAction")!, ["$undefined", { orgSlug: "globex", tokenId: loadToken, name: `load rename ${i}` }], {
-        cookie: sessions[i % 2]!.cookie,
-      });
+      const sent = await post(
+        `${server}/globex/tokens`,
+        ids.get("lib/actions/tokens.ts#updateTokenAction")!,
+        ["$undefined", { orgSlug: "globex", tokenId: loadToken, name: `load rename ${i}` }],
+        {
+          cookie: sessions[i % 2]!.cookie,
+        },
+      );
       status = sent.status;
       if (actionResult(sent)?.ok) renames++;
     } else if (i % 4 === 1) {
-      status = (await fetch(`${server}/v0/orgs/globex/tokens`, { method: "POST", headers: auth, body: JSON.stringify({ name: `api ${i}`, scopes: ["report:read"] }) })).status;
+      status = (
+        await fetch(`${server}/v0/orgs/globex/tokens`, {
+          method: "POST",
+          headers: auth,
+          body: JSON.stringify({ name: `api ${i}`, scopes: ["report:read"] }),
+        })
+      ).status;
     } else {
       status = (await fetch(`${server}/v0/quota`, { headers: auth })).status;
     }
     statuses.push(status);
   });
   const queue = [...work];
-  await Promise.all(Array.from({ length: 12 }, async () => {
-    while (queue.length) await queue.shift()!();
-  }));
+  await Promise.all(
+    Array.from({ length: 12 }, async () => {
+      while (queue.length) await queue.shift()!();
+    }),
+  );
 
-  expect(statuses.filter((s) => s >= 500), statuses.join(",")).toEqual([]);
+  expect(
+    statuses.filter((s) => s >= 500),
+    statuses.join(","),
+  ).toEqual([]);
   expect(statuses.filter((s) => s === 200).length).toBe(160);
   expect(second!.log()).not.toMatch(/SQLITE_BUSY|database is locked/);
   const db = openDb();
   try {
-    const updates = db.prepare(`SELECT count(*) AS n FROM "AuditEvent" WHERE "targetId" = ? AND "action" = 'token.updated'`).get(loadToken) as { n: number };
+    const updates = db
+      .prepare(`SELECT count(*) AS n FROM "AuditEvent" WHERE "targetId" = ? AND "action" = 'token.updated'`)
+      .get(loadToken) as { n: number };
     expect(updates.n).toBe(renames);
     const created = db.prepare(`SELECT count(*) AS n FROM "ApiToken" WHERE "createdByTokenId" = ?`).get(loadToken) as { n: number };
     expect(created.n).toBe(40);
@@ -440,8 +572,18 @@ test("the server's log never holds a token value or an invitation secret", async
   const server = second!.url;
   const ids = actionIds();
   const admin = await signIn(server, "admin@globex.test", { Origin: server });
-  const call = (name: string, input: Record<string, unknown>) => post(`${server}/globex/tokens`, ids.get(name)!, ["$undefined", { orgSlug: "globex", ...input }], { cookie: admin.cookie });
-  const created = actionResult(await call("lib/actions/tokens.ts#createTokenAction", { name: `log ${Date.now()}`, scopes: ["report:read"], visibility: "ORGANIZATION", quotaMax: "10", quotaWindow: "DAILY", expiresAt: "" }))!;
+  const call = (name: string, input: Record<string, unknown>) =>
+    post(`${server}/globex/tokens`, ids.get(name)!, ["$undefined", { orgSlug: "globex", ...input }], { cookie: admin.cookie });
+  const created = actionResult(
+    await call("lib/actions/tokens.ts#createTokenAction", {
+      name: `log ${Date.now()}`,
+      scopes: ["report:read"],
+      visibility: "ORGANIZATION",
+      quotaMax: "10",
+      quotaWindow: "DAILY",
+      expiresAt: "",
+    }),
+  )!;
   const tokenIdCreated = created.data!.tokenId as string;
   const seen = [created.data!.value as string];
   seen.push(actionResult(await call("lib/actions/tokens.ts#revealTokenAction", { tokenId: tokenIdCreated }))!.data!.value as string);
@@ -451,13 +593,21 @@ test("the server's log never holds a token value or an invitation secret", async
     await fetch(`${server}/v0/quota`, { headers: { authorization: `Bearer ${value}` } });
     await fetch(`${server}/v0/quota?token=${value}`);
   }
-  await fetch(`${server}/v0/leaked-tokens`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ tokens: [seen[0]] }) });
-  const invited = actionResult(await call("lib/actions/invitations.ts#inviteMembers", { kind: "email", invitees: `log-${Date.now()}@example.test`, role: "MEMBER" }))!;
+  await fetch(`${server}/v0/leaked-tokens`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ tokens: [seen[0]] }),
+  });
+  const invited = actionResult(
+    await call("lib/actions/invitations.ts#inviteMembers", { kind: "email", invitees: `log-${Date.now()}@example.test`, role: "MEMBER" }),
+  )!;
   const link = (invited.data as { outcomes: { link?: string }[] }).outcomes[0]!.link!;
   expect(link).toMatch(/kwi_/);
   // A failed sign-in, a refused action and a crafted one, so error paths log too.
   await signIn(server, "admin@globex.test", { Origin: EVIL });
-  await post(`${server}/globex/tokens`, ids.get("lib/actions/session.ts#signInWithGithub")!, [{ callbackUrl: seen[0] }], { cookie: admin.cookie });
+  await post(`${server}/globex/tokens`, ids.get("lib/actions/session.ts#signInWithGithub")!, [{ callbackUrl: seen[0] }], {
+    cookie: admin.cookie,
+  });
   await new Promise((resolve) => setTimeout(resolve, 500));
 
   const log = second!.log();

@@ -1,4 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
+
 import { DEMO_PASSWORD, signInAndWait } from "./support";
 
 // A sign-in link carrying a callbackUrl that a browser reads as another host ("/\", "/<tab>/",

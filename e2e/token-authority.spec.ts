@@ -1,5 +1,6 @@
-import { expect, test } from "@playwright/test";
 import { randomUUID } from "node:crypto";
+import { expect, test } from "@playwright/test";
+
 import { callServerAction, serverActionId } from "./server-actions";
 import { signInAndWait } from "./support";
 
@@ -7,22 +8,33 @@ import { signInAndWait } from "./support";
 // makes an organization-visible token that manages tokens; a member copies it in the dashboard
 // and tries to reach an admin-only token through the API with it.
 
-test("member: an organization-visible token that manages tokens cannot rotate, reveal or expose an admin-only token", async ({ browser, baseURL }) => {
+test("member: an organization-visible token that manages tokens cannot rotate, reveal or expose an admin-only token", async ({
+  browser,
+  baseURL,
+}) => {
   const name = `Shared automation ${randomUUID().slice(0, 6)}`;
   const adminContext = await browser.newContext({ baseURL });
   const admin = await adminContext.newPage();
   await signInAndWait(admin, "admin@acme.test");
-  const created = await callServerAction(admin.request, "/acme/tokens", serverActionId(baseURL!, "lib/actions/tokens.ts", "createTokenAction"), {
-    orgSlug: "acme",
-    name,
-    visibility: "ORGANIZATION",
-    scopes: ["api-tokens", "report", "repo"],
-    quotaMax: "100000",
-    quotaWindow: "MONTHLY",
-  });
+  const created = await callServerAction(
+    admin.request,
+    "/acme/tokens",
+    serverActionId(baseURL!, "lib/actions/tokens.ts", "createTokenAction"),
+    {
+      orgSlug: "acme",
+      name,
+      visibility: "ORGANIZATION",
+      scopes: ["api-tokens", "report", "repo"],
+      quotaMax: "100000",
+      quotaWindow: "MONTHLY",
+    },
+  );
   expect(created.status).toBe(200);
   await admin.reload();
-  const secretHref = await admin.getByRole("table", { name: "API tokens" }).getByRole("link", { name: "Security scanner", exact: true }).getAttribute("href");
+  const secretHref = await admin
+    .getByRole("table", { name: "API tokens" })
+    .getByRole("link", { name: "Security scanner", exact: true })
+    .getAttribute("href");
   const secretId = secretHref!.split("/").at(-1)!;
   await adminContext.close();
 
@@ -32,7 +44,10 @@ test("member: an organization-visible token that manages tokens cannot rotate, r
   await signInAndWait(member, "member@acme.test");
   await member.getByRole("table", { name: "API tokens" }).getByRole("link", { name, exact: true }).click();
   await member.getByRole("button", { name: "Reveal value" }).click();
-  const value = await member.getByRole("dialog", { name: `Value of ${name}` }).getByTestId("secret-value").inputValue();
+  const value = await member
+    .getByRole("dialog", { name: `Value of ${name}` })
+    .getByTestId("secret-value")
+    .inputValue();
   expect(value).toMatch(/^kw_/);
 
   const auth = { Authorization: `Bearer ${value}` };
@@ -41,7 +56,10 @@ test("member: an organization-visible token that manages tokens cannot rotate, r
   const rotateBody = await rotate.json();
   expect(rotateBody.error.details.rule).toBe("admin-only-target");
   expect(JSON.stringify(rotateBody)).not.toMatch(/kw_/);
-  const flip = await member.request.post(`/v0/orgs/acme/tokens/${secretId}/update`, { headers: auth, data: { visibility: "organization" } });
+  const flip = await member.request.post(`/v0/orgs/acme/tokens/${secretId}/update`, {
+    headers: auth,
+    data: { visibility: "organization" },
+  });
   expect(flip.status()).toBe(403);
   const listed = await member.request.get("/v0/orgs/acme/tokens?token_values=include", { headers: auth });
   expect(listed.status()).toBe(200);
@@ -50,7 +68,9 @@ test("member: an organization-visible token that manages tokens cannot rotate, r
   // Still hidden from the member: not in the table, and its page is a 404.
   await member.goto("/acme/tokens");
   await expect(member.getByRole("table", { name: "API tokens" }).getByRole("link", { name, exact: true })).toBeVisible();
-  await expect(member.getByRole("table", { name: "API tokens" }).getByRole("link", { name: "Security scanner", exact: true })).toHaveCount(0);
+  await expect(member.getByRole("table", { name: "API tokens" }).getByRole("link", { name: "Security scanner", exact: true })).toHaveCount(
+    0,
+  );
   expect((await member.goto(`/acme/tokens/${secretId}`))?.status()).toBe(404);
   await memberContext.close();
 });

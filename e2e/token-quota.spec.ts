@@ -1,6 +1,7 @@
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import { expect, test, type Locator } from "@playwright/test";
+import Database from "better-sqlite3";
+
 import { signInAndWait } from "./support";
 
 // A token whose quota window ended days ago (nobody has called since, so the stored row still

@@ -1,4 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
+
 import { signInAndWait } from "./support";
 
 const TOKEN_VALUE = /^kw_[0-9A-Za-z]{36}$/;
@@ -11,7 +12,10 @@ async function clipboardText(page: Page) {
 }
 
 function tokenRow(page: Page, name: string) {
-  return page.getByRole("table", { name: "API tokens" }).getByRole("row").filter({ has: page.getByRole("link", { name, exact: true }) });
+  return page
+    .getByRole("table", { name: "API tokens" })
+    .getByRole("row")
+    .filter({ has: page.getByRole("link", { name, exact: true }) });
 }
 
 async function openRowAction(page: Page, name: string, action: string) {
@@ -19,7 +23,11 @@ async function openRowAction(page: Page, name: string, action: string) {
   await page.getByRole("menuitem", { name: action, exact: true }).click();
 }
 
-test("admin: create → copy → edit → rotate with and without grace → disable → enable → revoke, all in the audit log", async ({ page, context, baseURL }) => {
+test("admin: create → copy → edit → rotate with and without grace → disable → enable → revoke, all in the audit log", async ({
+  page,
+  context,
+  baseURL,
+}) => {
   await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: baseURL });
   const name = `E2E deploy ${Date.now().toString(36)}`;
   await signInAndWait(page, "admin@acme.test");
@@ -108,15 +116,24 @@ test("admin: create → copy → edit → rotate with and without grace → disa
 
   // Disable, then enable.
   await openRowAction(page, name, "Disable");
-  await page.getByRole("dialog", { name: `Disable ${name}?` }).getByRole("button", { name: "Disable token" }).click();
+  await page
+    .getByRole("dialog", { name: `Disable ${name}?` })
+    .getByRole("button", { name: "Disable token" })
+    .click();
   await expect(row).toContainText("Disabled");
   await openRowAction(page, name, "Enable");
-  await page.getByRole("dialog", { name: `Enable ${name}?` }).getByRole("button", { name: "Enable token" }).click();
+  await page
+    .getByRole("dialog", { name: `Enable ${name}?` })
+    .getByRole("button", { name: "Enable token" })
+    .click();
   await expect(row).toContainText("Active");
 
   // Revoke: permanent; the row stays, without a copy button.
   await openRowAction(page, name, "Revoke");
-  await page.getByRole("dialog", { name: `Revoke ${name}?` }).getByRole("button", { name: "Revoke token" }).click();
+  await page
+    .getByRole("dialog", { name: `Revoke ${name}?` })
+    .getByRole("button", { name: "Revoke token" })
+    .click();
   await expect(row).toContainText("Revoked");
   await expect(row.getByRole("button", { name: `Copy value of ${name}` })).toHaveCount(0);
 

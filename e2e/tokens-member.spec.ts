@@ -1,4 +1,5 @@
 import { expect, test, type Browser } from "@playwright/test";
+
 import { callServerAction, serverActionId } from "./server-actions";
 import { signInAndWait } from "./support";
 
@@ -56,11 +57,19 @@ test("member: sees only organization-visible tokens, copies one, and has no edit
   await expect(page.getByRole("dialog", { name: "Value of CI pipeline" }).getByTestId("secret-value")).toHaveValue(copied);
 });
 
-test("member: a direct URL to an admin-only token is a 404, and crafted action calls change nothing", async ({ page, browser, baseURL }) => {
+test("member: a direct URL to an admin-only token is a 404, and crafted action calls change nothing", async ({
+  page,
+  browser,
+  baseURL,
+}) => {
   const ids = await demoTokenIds(browser, baseURL!);
   await signInAndWait(page, "member@acme.test");
 
-  for (const path of [`/acme/tokens/${ids["Security scanner"]}`, "/acme/tokens/not-a-token-id", "/acme/tokens/00000000-0000-4000-8000-000000000000"]) {
+  for (const path of [
+    `/acme/tokens/${ids["Security scanner"]}`,
+    "/acme/tokens/not-a-token-id",
+    "/acme/tokens/00000000-0000-4000-8000-000000000000",
+  ]) {
     const response = await page.goto(path);
     expect(response?.status(), path).toBe(404);
     await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible();
@@ -73,7 +82,13 @@ test("member: a direct URL to an admin-only token is a 404, and crafted action c
     await call("disableTokenAction", { tokenId: ids["CI pipeline"] }),
     await call("revokeTokenAction", { tokenId: ids["CI pipeline"] }),
     await call("rotateTokenAction", { tokenId: ids["CI pipeline"], graceHours: "0" }),
-    await call("updateTokenAction", { tokenId: ids["CI pipeline"], name: "pwned", visibility: "ORGANIZATION", quotaMax: "1", quotaWindow: "DAILY" }),
+    await call("updateTokenAction", {
+      tokenId: ids["CI pipeline"],
+      name: "pwned",
+      visibility: "ORGANIZATION",
+      quotaMax: "1",
+      quotaWindow: "DAILY",
+    }),
     await call("createTokenAction", { name: "pwned", visibility: "ORGANIZATION", quotaMax: "1", quotaWindow: "DAILY" }),
   ];
   for (const refusal of refusals) {

@@ -1,4 +1,5 @@
 import { expect, test, type Locator, type Page } from "@playwright/test";
+
 import { signInAndWait } from "./support";
 
 // An admin limits a token to some networks, on a phone-sized screen: a bad range is named beside

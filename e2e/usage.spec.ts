@@ -1,4 +1,5 @@
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+
 import { signInAndWait } from "./support";
 
 // A token's usage as people see it after real API calls: an admin makes two tokens (one shared
@@ -44,7 +45,10 @@ async function openWhenLogged(page: Page, path: string, rows: number) {
   }).toPass({ timeout: 15_000 });
 }
 
-test("admin: after API calls the token's page shows last use, quota left, the calls in the log and chart, and narrows unused scopes", async ({ page, request }) => {
+test("admin: after API calls the token's page shows last use, quota left, the calls in the log and chart, and narrows unused scopes", async ({
+  page,
+  request,
+}) => {
   await signInAndWait(page, "admin@acme.test");
   await createToken(page, SHARED, { shared: true });
   await createToken(page, HIDDEN, { shared: false });

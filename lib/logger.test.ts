@@ -1,4 +1,5 @@
 import { afterEach, expect, test } from "vitest";
+
 import { captureLogLines, logger } from "./logger";
 
 let capture: ReturnType<typeof captureLogLines> | null = null;
@@ -7,7 +8,10 @@ afterEach(() => capture?.stop());
 test("a logged request's authorization and cookie headers, and password or token fields, come out redacted", () => {
   capture = captureLogLines();
   logger.warn(
-    { req: { headers: { authorization: "Bearer kw_secretvalue", cookie: "authjs.session-token=abc" } }, body: { password: "hunter2", token: "kw_other" } },
+    {
+      req: { headers: { authorization: "Bearer kw_secretvalue", cookie: "authjs.session-token=abc" } },
+      body: { password: "hunter2", token: "kw_other" },
+    },
     "refused",
   );
   const text = JSON.stringify(capture.lines);

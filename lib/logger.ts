@@ -31,14 +31,17 @@ const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as
 const configuredLevel = process.env.KEYWARD_LOG_LEVEL?.trim().toLowerCase();
 const level = LEVELS.find((each) => each === configuredLevel) ?? "info";
 
-export const logger: Logger = pino({
-  level,
-  base: { service: "keyward" },
-  timestamp: pino.stdTimeFunctions.isoTime,
-  redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
-  // Written through `sink`, so tests can read the lines a user's operator would see.
-  // (Synchronous: a line is on stdout before the next statement, even when the process exits.)
-}, { write: (line: string) => sink(line) });
+export const logger: Logger = pino(
+  {
+    level,
+    base: { service: "keyward" },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
+    // Written through `sink`, so tests can read the lines a user's operator would see.
+    // (Synchronous: a line is on stdout before the next statement, even when the process exits.)
+  },
+  { write: (line: string) => sink(line) },
+);
 
 /** Test helper: collects the log lines (parsed) until the returned `stop()` is called. */
 export function captureLogLines(): { lines: Record<string, unknown>[]; stop(): void } {

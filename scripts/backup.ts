@@ -1,6 +1,7 @@
 // `npm run backup [destination]`: a consistent copy of the SQLite database, taken while Keyward
 // runs (lib/db/backup.ts). On PostgreSQL it explains pg_dump instead.
 import { resolve } from "node:path";
+
 import { parseStartupEnv } from "../lib/config/env";
 import { ConfigError } from "../lib/config/secrets";
 import { BackupError, backupSqlite, defaultBackupPath } from "../lib/db/backup";

@@ -1,6 +1,7 @@
 // Generates both Prisma clients (SQLite and PostgreSQL). Runs at `npm install`.
 // The schema engine binary cannot be downloaded here and generate does not need it.
 import { execFileSync } from "node:child_process";
+
 import { POSTGRES_SCHEMA, SQLITE_SCHEMA } from "./lib/schema-variants";
 
 for (const schema of [SQLITE_SCHEMA, POSTGRES_SCHEMA]) {

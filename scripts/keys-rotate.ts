@@ -14,6 +14,7 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+
 import { parseStartupEnv } from "../lib/config/env";
 import { ConfigError } from "../lib/config/secrets";
 import { createDb, type Db } from "../lib/db/client";
@@ -149,7 +150,9 @@ async function main() {
         (outcome.changedMeanwhile ? `, ${outcome.changedMeanwhile} rotated or revoked meanwhile (left as they are)` : ""),
     );
     if (outcome.undecryptable.length > 0) {
-      log(`${outcome.undecryptable.length} value(s) could not be decrypted with any key and were left as they are; rotate these tokens' values:`);
+      log(
+        `${outcome.undecryptable.length} value(s) could not be decrypted with any key and were left as they are; rotate these tokens' values:`,
+      );
       for (const id of outcome.undecryptable) log(`  value ${id}`);
     }
     if (!reencryptOnly) {
@@ -157,7 +160,11 @@ async function main() {
       log("then run `npm run keys:rotate -- --reencrypt` once more for values created in the meantime.");
     }
     const left = remaining.map((r) => `${r._count._all} under version ${r.keyVersion}`).join(", ");
-    log(left ? `still under older keys: ${left}` : `no value is under an older key: versions ${[...keyring.keys.keys()].filter((v) => v !== keyring.current).join(", ") || "none"} may be removed once every server has restarted`);
+    log(
+      left
+        ? `still under older keys: ${left}`
+        : `no value is under an older key: versions ${[...keyring.keys.keys()].filter((v) => v !== keyring.current).join(", ") || "none"} may be removed once every server has restarted`,
+    );
     process.exitCode = outcome.undecryptable.length > 0 ? 2 : 0;
   } finally {
     await db.$disconnect();

@@ -4,14 +4,9 @@
 //   diff           exit 1 and print the SQL if DATABASE_URL's database differs from the schema
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+
 import { resolveDatabaseTarget } from "../lib/db/database-url";
-import {
-  applyMigrations,
-  createMigration,
-  diffDatabaseAgainstSchema,
-  migrationTimestamp,
-  schemaPathFor,
-} from "../lib/db/migrate";
+import { applyMigrations, createMigration, diffDatabaseAgainstSchema, migrationTimestamp, schemaPathFor } from "../lib/db/migrate";
 import { findPostgresBin } from "../lib/db/temp-postgres";
 import { postgresSchemaFrom } from "./lib/schema-variants";
 

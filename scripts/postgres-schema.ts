@@ -1,7 +1,8 @@
 // Regenerates prisma/postgres/schema.prisma from prisma/schema.prisma.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { POSTGRES_SCHEMA, SQLITE_SCHEMA, postgresSchemaFrom } from "./lib/schema-variants";
+
+import { POSTGRES_SCHEMA, postgresSchemaFrom, SQLITE_SCHEMA } from "./lib/schema-variants";
 
 const next = postgresSchemaFrom(readFileSync(SQLITE_SCHEMA, "utf8"));
 mkdirSync(dirname(POSTGRES_SCHEMA), { recursive: true });

@@ -19,13 +19,16 @@ const e2eSecurity = (c: Case, title: RegExp) => c.file === "security.spec.ts" &&
 const CLASSES: AttackClass[] = [
   {
     name: "Authorization matrix: every server action, API route and route handler × admin, member, other org's admin, removed member (old session and signed in again), signed out / no token; answer checked and nothing changed",
-    matches: (c) => inFile(c, "security-action-matrix.test.ts", "security-api-matrix.test.ts") && /registry covers|every action × every caller|every API route × every caller|route handlers × every caller/.test(c.describe),
+    matches: (c) =>
+      inFile(c, "security-action-matrix.test.ts", "security-api-matrix.test.ts") &&
+      /registry covers|every action × every caller|every API route × every caller|route handlers × every caller/.test(c.describe),
     reproduce: `${SUITE} tests/integration/security-action-matrix.test.ts tests/integration/security-api-matrix.test.ts`,
   },
   {
     name: "Cross-org ids in every id field, mass-assignment fields, method swaps, crafted Next-Action POSTs",
     matches: (c) =>
-      (inFile(c, "security-action-matrix.test.ts", "security-api-matrix.test.ts") && /another org|org B|mass assignment|method swaps/.test(c.describe)) ||
+      (inFile(c, "security-action-matrix.test.ts", "security-api-matrix.test.ts") &&
+        /another org|org B|mass assignment|method swaps/.test(c.describe)) ||
       e2eSecurity(c, /^crafted action calls/),
     reproduce: `${SUITE} tests/integration/security-*-matrix.test.ts; ${E2E} -g "crafted"`,
   },
@@ -46,7 +49,9 @@ const CLASSES: AttackClass[] = [
   },
   {
     name: "Secrets at rest and in output: database copy, tampered or moved ciphertext, key rotation, HTML/RSC of list pages, server log",
-    matches: (c) => inFile(c, "token-at-rest.test.ts", "security-keys-rotate.test.ts", "encryption.test.ts") || e2eSecurity(c, /no token value|server's log/),
+    matches: (c) =>
+      inFile(c, "token-at-rest.test.ts", "security-keys-rotate.test.ts", "encryption.test.ts") ||
+      e2eSecurity(c, /no token value|server's log/),
     reproduce: `${SUITE} tests/integration/token-at-rest.test.ts tests/integration/security-keys-rotate.test.ts; ${E2E} -g "token value|log"`,
   },
   {
@@ -70,7 +75,12 @@ if (!existsSync(dir)) {
   process.exit(1);
 }
 
-const RUN_OF_FILE: Record<string, Run> = { "unit.json": "unit", "integration-sqlite.json": "SQLite", "integration-postgres.json": "PostgreSQL", "e2e.json": "e2e" };
+const RUN_OF_FILE: Record<string, Run> = {
+  "unit.json": "unit",
+  "integration-sqlite.json": "SQLite",
+  "integration-postgres.json": "PostgreSQL",
+  "e2e.json": "e2e",
+};
 const cases: Case[] = [];
 const missing: string[] = [];
 for (const [file, run] of Object.entries(RUN_OF_FILE)) {
@@ -94,13 +104,24 @@ function collectVitest(report: VitestReport, run: Run) {
   }
 }
 
-type PlaywrightSuite = { title: string; file?: string; suites?: PlaywrightSuite[]; specs?: { title: string; file?: string; tests: { status: string }[] }[] };
+type PlaywrightSuite = {
+  title: string;
+  file?: string;
+  suites?: PlaywrightSuite[];
+  specs?: { title: string; file?: string; tests: { status: string }[] }[];
+};
 function collectPlaywright(suites: PlaywrightSuite[], path: string[]) {
   for (const suite of suites) {
     for (const spec of suite.specs ?? []) {
       for (const test of spec.tests) {
         const status = test.status === "expected" || test.status === "flaky" ? "passed" : test.status === "skipped" ? "skipped" : "failed";
-        cases.push({ run: "e2e", file: basename(spec.file ?? suite.file ?? suite.title), describe: path.join(" > "), title: spec.title, status });
+        cases.push({
+          run: "e2e",
+          file: basename(spec.file ?? suite.file ?? suite.title),
+          describe: path.join(" > "),
+          title: spec.title,
+          status,
+        });
       }
     }
     collectPlaywright(suite.suites ?? [], suite.file ? [] : [...path, suite.title]);
@@ -120,7 +141,8 @@ function propertyRuns(): { file: string; title: RegExp; runs: number }[] {
       const test = /\bit(?:\.each\(.*?\))?\(\s*"((?:[^"\\]|\\.)+)"/.exec(line);
       if (test) title = new RegExp(`^${escapeTemplate(test[1]!)}$`);
       const runs = /numRuns:\s*([\w_]+)/.exec(line);
-      if (runs && title) found.push({ file: basename(source), title, runs: constants.get(runs[1]!) ?? Number(runs[1]!.replaceAll("_", "")) });
+      if (runs && title)
+        found.push({ file: basename(source), title, runs: constants.get(runs[1]!) ?? Number(runs[1]!.replaceAll("_", "")) });
     }
   }
   return found;
@@ -158,7 +180,9 @@ const rows = CLASSES.map((attack) => {
     name: attack.name,
     tried: count("passed") + count("failed"),
     passed: count("passed"),
-    detail: [perRun, skipped ? `${skipped} skipped` : "", inputs ? `${inputs.toLocaleString("en")} generated inputs` : ""].filter(Boolean).join("; "),
+    detail: [perRun, skipped ? `${skipped} skipped` : "", inputs ? `${inputs.toLocaleString("en")} generated inputs` : ""]
+      .filter(Boolean)
+      .join("; "),
     reproduce: attack.reproduce,
   };
 });
@@ -166,7 +190,8 @@ const rows = CLASSES.map((attack) => {
 const cell = (text: string | number) => String(text).replaceAll("|", "\\|");
 console.log("| Attack class | Cases tried | Passed | Runs (cases per run) | Reproduce |");
 console.log("| --- | ---: | ---: | --- | --- |");
-for (const row of rows) console.log(`| ${cell(row.name)} | ${row.tried} | ${row.passed} | ${cell(row.detail)} | \`${cell(row.reproduce)}\` |`);
+for (const row of rows)
+  console.log(`| ${cell(row.name)} | ${row.tried} | ${row.passed} | ${cell(row.detail)} | \`${cell(row.reproduce)}\` |`);
 const total = rows.reduce((sum, r) => ({ tried: sum.tried + r.tried, passed: sum.passed + r.passed }), { tried: 0, passed: 0 });
 console.log(`| **All security classes** | **${total.tried}** | **${total.passed}** | | \`npm test\` |`);
 const removedMember = cases.filter((c) => /as removed member/.test(c.title) && c.status !== "skipped");

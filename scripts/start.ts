@@ -1,9 +1,10 @@
 // `npm start`: configure, migrate, seed the demo on first run, build when needed, serve.
 import { resolve } from "node:path";
+
 import { parseStartupEnv, usageRetentionFromEnv } from "../lib/config/env";
 import { ConfigError, loadOrCreateSecrets } from "../lib/config/secrets";
-import { DatabaseUrlError, resolveDatabaseTarget } from "../lib/db/database-url";
 import { AdvisoryLockError, STARTUP_LOCK, withAdvisoryLock } from "../lib/db/advisory-lock";
+import { DatabaseUrlError, resolveDatabaseTarget } from "../lib/db/database-url";
 import { applyMigrations, MigrationError } from "../lib/db/migrate";
 import { BuildError, buildIfNeeded } from "../lib/server/build";
 import { assertPortFree, PortInUseError, SHUTDOWN_TIMEOUT_MS, shutdownHttpServer, startHttpServer } from "../lib/server/http-server";
@@ -16,7 +17,12 @@ async function main() {
   // An operator who says NODE_ENV=production must configure secrets explicitly.
   const explicitProduction = process.env.NODE_ENV === "production";
   const env = parseStartupEnv(process.env);
-  const secrets = loadOrCreateSecrets({ env: process.env, dataDir: resolve(ROOT, env.KEYWARD_DATA_DIR), production: explicitProduction, log });
+  const secrets = loadOrCreateSecrets({
+    env: process.env,
+    dataDir: resolve(ROOT, env.KEYWARD_DATA_DIR),
+    production: explicitProduction,
+    log,
+  });
   const target = resolveDatabaseTarget(env.DATABASE_URL, ROOT);
   Object.assign(process.env, secrets, { DATABASE_URL: target.url, NEXT_TELEMETRY_DISABLED: "1" });
 

@@ -15,6 +15,7 @@ step() {
   if ! "$@"; then failed_steps+=("$name"); fi
 }
 
+step "format" npx prettier --check . --log-level=warn
 step "lint" npx eslint . --max-warnings=0
 step "typecheck" bash -c "npx next typegen >/dev/null && npx tsc --noEmit"
 step "unit tests" npx vitest run --project unit --reporter=default --reporter=json --outputFile="$results_dir/unit.json"

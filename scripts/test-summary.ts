@@ -16,8 +16,7 @@ for (const file of existsSync(dir) ? readdirSync(dir) : []) {
     failed += report.numFailedTests;
     skipped += report.numPendingTests + (report.numTodoTests ?? 0);
     for (const suite of report.testResults ?? [])
-      for (const test of suite.assertionResults ?? [])
-        if (test.status === "failed") failedTests.push(`${file}: ${test.fullName}`);
+      for (const test of suite.assertionResults ?? []) if (test.status === "failed") failedTests.push(`${file}: ${test.fullName}`);
   } else if (report.stats) {
     // playwright
     passed += report.stats.expected + report.stats.flaky;

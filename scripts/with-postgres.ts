@@ -2,6 +2,7 @@
 //   tsx scripts/with-postgres.ts vitest run --project integration
 // DATABASE_URL points the command at the cluster; the cluster is removed afterwards.
 import { spawn } from "node:child_process";
+
 import { applyMigrations } from "../lib/db/migrate";
 import { startTempPostgres, type TempPostgres } from "../lib/db/temp-postgres";
 

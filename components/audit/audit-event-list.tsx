@@ -1,5 +1,6 @@
 import { RelativeTime } from "@/components/format/relative-time";
 import type { AuditListItem } from "@/lib/db/queries/audit";
+
 import { actionLabel, describeDetails } from "./describe-event";
 
 /** A short list of events (a token's recent activity); the audit page uses the full table. */

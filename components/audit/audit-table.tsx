@@ -1,12 +1,14 @@
 "use client";
 
 import { useMemo } from "react";
+
 import { DataTable } from "@/components/data-table/data-table";
 import { DataTableFilter, DataTableSearch } from "@/components/data-table/toolbar";
 import { useUrlTableState } from "@/components/data-table/use-url-state";
 import type { AuditFilterOptions, AuditPage } from "@/lib/db/queries/audit";
 import type { AuditListParams } from "@/lib/validations/audit";
 import { DEFAULT_PAGE_SIZE, PAGE_SIZES } from "@/lib/validations/token";
+
 import { auditColumns } from "./columns";
 import { actionLabel } from "./describe-event";
 
@@ -42,10 +44,27 @@ export function AuditTable({
   return (
     <div className="space-y-3">
       <div className="flex flex-wrap items-center gap-3">
-        <DataTableSearch label="Search the audit log" placeholder="Search people, tokens, details…" value={params.q ?? ""} onSearch={(q) => setParams({ q })} />
+        <DataTableSearch
+          label="Search the audit log"
+          placeholder="Search people, tokens, details…"
+          value={params.q ?? ""}
+          onSearch={(q) => setParams({ q })}
+        />
         <DataTableFilter label="Action" value={params.action ?? ""} options={actionOptions} onChange={(action) => setParams({ action })} />
-        <DataTableFilter label="Actor" value={params.actor ?? ""} options={options.actors} onChange={(actor) => setParams({ actor })} anyLabel="Anyone" />
-        <DataTableFilter label="Token" value={params.token ?? ""} options={tokenOptions} onChange={(token) => setParams({ token })} anyLabel="Any token" />
+        <DataTableFilter
+          label="Actor"
+          value={params.actor ?? ""}
+          options={options.actors}
+          onChange={(actor) => setParams({ actor })}
+          anyLabel="Anyone"
+        />
+        <DataTableFilter
+          label="Token"
+          value={params.token ?? ""}
+          options={tokenOptions}
+          onChange={(token) => setParams({ token })}
+          anyLabel="Any token"
+        />
         <label className="flex items-center gap-1.5 text-sm text-slate-600">
           From
           <input

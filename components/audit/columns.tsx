@@ -1,10 +1,12 @@
 "use client";
 
 import Link from "next/link";
+
 import { dataTableColumns, type DataTableColumn } from "@/components/data-table/data-table";
 import { RelativeTime } from "@/components/format/relative-time";
 import { Badge } from "@/components/ui/badge";
 import type { AuditListItem } from "@/lib/db/queries/audit";
+
 import { actionLabel, describeDetails, describeEvent } from "./describe-event";
 
 const column = dataTableColumns<AuditListItem>();

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+
 import { ACTION_LABELS, actionLabel, describeDetails, describeEvent, type DescribableEvent } from "./describe-event";
 
 describe("audit event descriptions", () => {
@@ -21,13 +22,16 @@ describe("audit event descriptions", () => {
   });
 
   it("says which networks a token may be used from, and that none listed means any address", () => {
-    expect(describeDetails("token.updated", { changes: { allowedNetworks: { before: [], after: ["203.0.113.0/24", "2001:db8::/32"] } } })).toEqual([
-      "allowed networks: any address → 203.0.113.0/24 2001:db8::/32",
-    ]);
+    expect(
+      describeDetails("token.updated", { changes: { allowedNetworks: { before: [], after: ["203.0.113.0/24", "2001:db8::/32"] } } }),
+    ).toEqual(["allowed networks: any address → 203.0.113.0/24 2001:db8::/32"]);
     expect(describeDetails("token.updated", { changes: { allowedNetworks: { before: ["10.0.0.0/8"], after: [] } } })).toEqual([
       "allowed networks: 10.0.0.0/8 → any address",
     ]);
-    expect(describeDetails("token.created", { scopes: [], allowedNetworks: ["10.0.0.0/8"] })).toEqual(["scopes: no scopes", "allowed networks: 10.0.0.0/8"]);
+    expect(describeDetails("token.created", { scopes: [], allowedNetworks: ["10.0.0.0/8"] })).toEqual([
+      "scopes: no scopes",
+      "allowed networks: 10.0.0.0/8",
+    ]);
   });
 
   it("describes rotation grace and reveals", () => {
@@ -61,24 +65,48 @@ describe("audit events as sentences", () => {
     describeEvent({ ...ada, metadata: {}, ...event });
 
   it("says who did what to whom, in English", () => {
-    expect(said({ action: "member.invited", metadata: { email: "bob@acme.test", role: "MEMBER" } })).toBe("ada@acme.test invited bob@acme.test as member");
+    expect(said({ action: "member.invited", metadata: { email: "bob@acme.test", role: "MEMBER" } })).toBe(
+      "ada@acme.test invited bob@acme.test as member",
+    );
     expect(said({ action: "member.role_changed", metadata: { email: "bob@acme.test", before: "MEMBER", after: "ADMIN" } })).toBe(
       "ada@acme.test changed bob@acme.test's role from member to admin",
     );
-    expect(said({ action: "member.joined", actorLabel: "bob@acme.test", metadata: { email: "bob@acme.test", role: "MEMBER", via: "github_org", githubOrg: "acme-gh" } })).toBe(
-      "bob@acme.test joined as member (member of GitHub organization acme-gh)",
+    expect(
+      said({
+        action: "member.joined",
+        actorLabel: "bob@acme.test",
+        metadata: { email: "bob@acme.test", role: "MEMBER", via: "github_org", githubOrg: "acme-gh" },
+      }),
+    ).toBe("bob@acme.test joined as member (member of GitHub organization acme-gh)");
+    expect(said({ action: "token.revealed", targetType: "token", targetName: "CI pipeline" })).toBe(
+      "ada@acme.test revealed the value of token “CI pipeline”",
     );
-    expect(said({ action: "token.revealed", targetType: "token", targetName: "CI pipeline" })).toBe("ada@acme.test revealed the value of token “CI pipeline”");
-    expect(said({ action: "token.action_refused", actorKind: "token", actorLabel: "automation", targetType: "token", targetName: "Deploy", metadata: { message: "It may not grant repo." } })).toBe(
-      "API token “automation” was refused an action on token “Deploy”: It may not grant repo.",
+    expect(
+      said({
+        action: "token.action_refused",
+        actorKind: "token",
+        actorLabel: "automation",
+        targetType: "token",
+        targetName: "Deploy",
+        metadata: { message: "It may not grant repo." },
+      }),
+    ).toBe("API token “automation” was refused an action on token “Deploy”: It may not grant repo.");
+    expect(said({ action: "incident.created", metadata: { action: "ROTATE", total: 3 } })).toBe(
+      "ada@acme.test started a bulk rotation of 3 tokens",
     );
-    expect(said({ action: "incident.created", metadata: { action: "ROTATE", total: 3 } })).toBe("ada@acme.test started a bulk rotation of 3 tokens");
-    expect(said({ action: "incident.completed", actorKind: "system", metadata: { action: "DISABLE", done: 2, skipped: 1 } })).toBe("Bulk disabling finished: 2 done, 1 skipped");
+    expect(said({ action: "incident.completed", actorKind: "system", metadata: { action: "DISABLE", done: 2, skipped: 1 } })).toBe(
+      "Bulk disabling finished: 2 done, 1 skipped",
+    );
     expect(said({ action: "token.revoked", targetType: "token" })).toBe("ada@acme.test revoked a deleted token");
   });
 
   it.each(Object.keys(ACTION_LABELS))("tells %s as a sentence, never the raw action name", (action) => {
-    const sentence = said({ action, targetType: "token", targetName: "CI", metadata: { email: "bob@acme.test", role: "MEMBER", total: 1, done: 1, skipped: 0 } });
+    const sentence = said({
+      action,
+      targetType: "token",
+      targetName: "CI",
+      metadata: { email: "bob@acme.test", role: "MEMBER", total: 1, done: 1, skipped: 0 },
+    });
     expect(sentence).not.toContain(action);
     expect(sentence).not.toContain(`: ${actionLabel(action)}`);
   });

@@ -43,7 +43,12 @@ export type DescribableEvent = {
 };
 
 const ROLE_WORDS: Record<string, string> = { ADMIN: "admin", MEMBER: "member" };
-const INCIDENT_VERBS: Record<string, string> = { ROTATE: "rotation", DISABLE: "disabling", MAKE_ADMIN_ONLY: "make-admin-only", REVOKE: "revocation" };
+const INCIDENT_VERBS: Record<string, string> = {
+  ROTATE: "rotation",
+  DISABLE: "disabling",
+  MAKE_ADMIN_ONLY: "make-admin-only",
+  REVOKE: "revocation",
+};
 
 const text = (value: unknown): string | null => (typeof value === "string" && value !== "" ? value : null);
 const role = (value: unknown): string => ROLE_WORDS[String(value)] ?? String(value ?? "member").toLowerCase();
@@ -170,7 +175,8 @@ export function describeDetails(action: string, metadata: Record<string, unknown
     case "token.created":
       if (Array.isArray(metadata.scopes)) lines.push(`scopes: ${show(metadata.scopes)}`);
       if (metadata.visibility) lines.push(`visibility: ${show(metadata.visibility)}`);
-      if (typeof metadata.quotaMax === "number") lines.push(`quota: ${show(metadata.quotaMax)}${metadata.quotaWindow ? ` ${String(metadata.quotaWindow).toLowerCase()}` : ""}`);
+      if (typeof metadata.quotaMax === "number")
+        lines.push(`quota: ${show(metadata.quotaMax)}${metadata.quotaWindow ? ` ${String(metadata.quotaWindow).toLowerCase()}` : ""}`);
       if (metadata.expiresAt) lines.push(`expires: ${show(metadata.expiresAt)}`);
       if (Array.isArray(metadata.allowedNetworks)) lines.push(`allowed networks: ${showNetworks(metadata.allowedNetworks)}`);
       break;

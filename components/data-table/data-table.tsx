@@ -14,6 +14,7 @@ import {
   type Updater,
 } from "@tanstack/react-table";
 import type { ReactNode } from "react";
+
 import { DataTablePagination } from "./pagination";
 
 export type DataTableColumnMeta = {
@@ -144,7 +145,10 @@ export function DataTable<TData extends RowData>({
               table.getRowModel().rows.map((row) => (
                 <tr key={row.id} className="group align-top hover:bg-slate-50">
                   {row.getAllCells().map((cell, index) => (
-                    <td key={cell.id} className={`px-4 py-2.5 ${index === 0 ? `${PINNED} bg-white group-hover:bg-slate-50` : ""} ${cell.column.columnDef.meta?.className ?? ""}`}>
+                    <td
+                      key={cell.id}
+                      className={`px-4 py-2.5 ${index === 0 ? `${PINNED} bg-white group-hover:bg-slate-50` : ""} ${cell.column.columnDef.meta?.className ?? ""}`}
+                    >
                       <table.FlexRender cell={cell} />
                     </td>
                   ))}

@@ -21,7 +21,8 @@ export function DataTablePagination({
   const first = rowCount === 0 ? 0 : pageIndex * pageSize + 1;
   const last = Math.min(rowCount, (pageIndex + 1) * pageSize);
   const go = (index: number) => onChange({ pageIndex: Math.min(Math.max(0, index), pageCount - 1), pageSize });
-  const button = "rounded-md border border-slate-300 bg-white px-2.5 py-1 text-sm text-slate-700 hover:bg-slate-50 disabled:cursor-not-allowed disabled:text-slate-300";
+  const button =
+    "rounded-md border border-slate-300 bg-white px-2.5 py-1 text-sm text-slate-700 hover:bg-slate-50 disabled:cursor-not-allowed disabled:text-slate-300";
   return (
     <nav aria-label="Pagination" className="flex flex-wrap items-center justify-between gap-3 text-sm text-slate-600">
       <p aria-live="polite">
@@ -54,7 +55,13 @@ export function DataTablePagination({
         <button type="button" className={button} onClick={() => go(pageIndex + 1)} disabled={pageIndex >= pageCount - 1}>
           Next
         </button>
-        <button type="button" className={button} onClick={() => go(pageCount - 1)} disabled={pageIndex >= pageCount - 1} aria-label="Last page">
+        <button
+          type="button"
+          className={button}
+          onClick={() => go(pageCount - 1)}
+          disabled={pageIndex >= pageCount - 1}
+          aria-label="Last page"
+        >
           »
         </button>
       </div>

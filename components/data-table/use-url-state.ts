@@ -1,8 +1,8 @@
 "use client";
 
+import type { PaginationState, SortingState } from "@tanstack/react-table";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useCallback, useEffect, useRef, useTransition } from "react";
-import type { PaginationState, SortingState } from "@tanstack/react-table";
 
 /**
  * Table state lives in the URL (shareable, survives reloads, read by the server page that
@@ -44,7 +44,10 @@ export function useUrlTableState({ defaultPageSize }: { defaultPageSize: number 
 
   const setPagination = (next: PaginationState) => {
     setParams(
-      { page: next.pageIndex > 0 ? String(next.pageIndex + 1) : null, size: next.pageSize === defaultPageSize ? null : String(next.pageSize) },
+      {
+        page: next.pageIndex > 0 ? String(next.pageIndex + 1) : null,
+        size: next.pageSize === defaultPageSize ? null : String(next.pageSize),
+      },
       { resetPage: false },
     );
   };

@@ -20,7 +20,10 @@ export function formatRelative(date: Date, now = new Date()): string {
 
 /** The exact time, the same on the server and in every browser: "2025-06-01 14:03:07 UTC". */
 export function formatExactUtc(date: Date): string {
-  return date.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
+  return date
+    .toISOString()
+    .replace("T", " ")
+    .replace(/\.\d+Z$/, " UTC");
 }
 
 /**

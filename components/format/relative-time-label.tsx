@@ -1,6 +1,7 @@
 "use client";
 
 import { createContext, useContext, useSyncExternalStore } from "react";
+
 import { formatExactUtc, formatRelative } from "./format-relative";
 
 /**

@@ -2,9 +2,10 @@
 
 import { useRouter } from "next/navigation";
 import { useState } from "react";
+
 import { RelativeTime } from "@/components/format/relative-time";
-import { ScopeBadges } from "@/components/tokens/scope-badges";
 import { STATUS_BADGES, VISIBILITY_LABELS } from "@/components/tokens/labels";
+import { ScopeBadges } from "@/components/tokens/scope-badges";
 import { useFormAction } from "@/components/tokens/use-form-action";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -13,6 +14,7 @@ import { SelectField } from "@/components/ui/select-field";
 import { createIncidentAction } from "@/lib/actions/incidents";
 import type { IncidentCandidate } from "@/lib/db/incidents";
 import type { IncidentAction } from "@/lib/validations/incident";
+
 import { ACTION_LABELS, ACTION_OPTIONS } from "./labels";
 
 const GRACE_OPTIONS = [
@@ -107,7 +109,12 @@ export function ApplyForm({
               {candidates.map((token) => (
                 <tr key={token.id} data-testid="candidate-row">
                   <td className="px-4 py-2">
-                    <input type="checkbox" aria-label={`Only ${token.name}`} checked={checked.has(token.id)} onChange={() => toggle(token.id)} />
+                    <input
+                      type="checkbox"
+                      aria-label={`Only ${token.name}`}
+                      checked={checked.has(token.id)}
+                      onChange={() => toggle(token.id)}
+                    />
                   </td>
                   <td className="px-2 py-2">
                     <div className="font-medium">{token.name}</div>
@@ -151,7 +158,13 @@ export function ApplyForm({
             errors={state?.errors?.action}
           />
           {action === "ROTATE" ? (
-            <SelectField label="Grace period for the old values" name="graceHours" defaultValue="1" options={GRACE_OPTIONS} errors={state?.errors?.graceHours} />
+            <SelectField
+              label="Grace period for the old values"
+              name="graceHours"
+              defaultValue="1"
+              options={GRACE_OPTIONS}
+              errors={state?.errors?.graceHours}
+            />
           ) : (
             <div />
           )}
@@ -168,10 +181,18 @@ export function ApplyForm({
           spellCheck={false}
           errors={state?.errors?.confirmSlug}
         />
-        <FieldErrors errors={Object.entries(state?.errors ?? {}).flatMap(([field, messages]) => (["action", "graceHours", "confirmSlug"].includes(field) ? [] : messages))} />
+        <FieldErrors
+          errors={Object.entries(state?.errors ?? {}).flatMap(([field, messages]) =>
+            ["action", "graceHours", "confirmSlug"].includes(field) ? [] : messages,
+          )}
+        />
         <FormMessage message={state?.ok ? undefined : state?.message} />
         <div className="flex justify-end">
-          <Button type="submit" variant={action === "REVOKE" || action === "DISABLE" ? "danger" : "primary"} disabled={pending || count === 0}>
+          <Button
+            type="submit"
+            variant={action === "REVOKE" || action === "DISABLE" ? "danger" : "primary"}
+            disabled={pending || count === 0}
+          >
             {pending ? "Starting…" : `${ACTION_LABELS[action].verb} ${count} token${count === 1 ? "" : "s"}`}
           </Button>
         </div>

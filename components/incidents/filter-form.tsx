@@ -1,4 +1,5 @@
 import Link from "next/link";
+
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { SelectField } from "@/components/ui/select-field";
@@ -61,7 +62,13 @@ export function FilterForm({
           errors={errors.createdBy}
           options={[{ value: "", label: "Anyone" }, ...creators.map((c) => ({ value: c.id, label: c.email }))]}
         />
-        <Field label="Created before" name="createdBefore" type="date" defaultValue={values.createdBefore ?? ""} errors={errors.createdBefore} />
+        <Field
+          label="Created before"
+          name="createdBefore"
+          type="date"
+          defaultValue={values.createdBefore ?? ""}
+          errors={errors.createdBefore}
+        />
         <Field
           label="Used from (IP or range)"
           name="usedFrom"

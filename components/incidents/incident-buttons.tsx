@@ -2,17 +2,13 @@
 
 import { useRouter } from "next/navigation";
 import { useEffect, useState, useTransition } from "react";
+
 import { useFormAction } from "@/components/tokens/use-form-action";
 import { Button, type ButtonVariant } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { FormMessage } from "@/components/ui/field";
+import { dismissLeakReportAction, endGraceAction, endIncidentGraceAction, resumeIncidentAction } from "@/lib/actions/incidents";
 import type { ActionState } from "@/lib/auth/action";
-import {
-  dismissLeakReportAction,
-  endGraceAction,
-  endIncidentGraceAction,
-  resumeIncidentAction,
-} from "@/lib/actions/incidents";
 
 type FormAction<T> = (prev: ActionState<T> | undefined, input: FormData) => Promise<ActionState<T>>;
 
@@ -82,7 +78,15 @@ function ActionButton<T>({
 }
 
 export function ResumeIncidentButton({ orgSlug, incidentId }: { orgSlug: string; incidentId: string }) {
-  return <ActionButton action={resumeIncidentAction} fields={{ orgSlug, incidentId }} label="Resume" pendingLabel="Resuming…" variant="primary" />;
+  return (
+    <ActionButton
+      action={resumeIncidentAction}
+      fields={{ orgSlug, incidentId }}
+      label="Resume"
+      pendingLabel="Resuming…"
+      variant="primary"
+    />
+  );
 }
 
 export function EndIncidentGraceButton({ orgSlug, incidentId, count }: { orgSlug: string; incidentId: string; count: number }) {
@@ -101,7 +105,17 @@ export function EndIncidentGraceButton({ orgSlug, incidentId, count }: { orgSlug
   );
 }
 
-export function EndGraceButton({ orgSlug, tokenId, tokenName, onDone }: { orgSlug: string; tokenId: string; tokenName: string; onDone?: () => void }) {
+export function EndGraceButton({
+  orgSlug,
+  tokenId,
+  tokenName,
+  onDone,
+}: {
+  orgSlug: string;
+  tokenId: string;
+  tokenName: string;
+  onDone?: () => void;
+}) {
   return (
     <ActionButton
       onDone={onDone}
@@ -110,7 +124,10 @@ export function EndGraceButton({ orgSlug, tokenId, tokenName, onDone }: { orgSlu
       label="End grace now"
       pendingLabel="Ending…"
       variant="danger"
-      confirm={{ title: `End grace for ${tokenName}?`, body: `The previous value of “${tokenName}” stops working at once. The current value keeps working.` }}
+      confirm={{
+        title: `End grace for ${tokenName}?`,
+        body: `The previous value of “${tokenName}” stops working at once. The current value keeps working.`,
+      }}
     />
   );
 }

@@ -7,7 +7,11 @@ export const ACTION_LABELS: Record<IncidentAction, { label: string; verb: string
     verb: "Rotate",
     description: "Each token gets a new value. The old value keeps working for the grace period, then stops.",
   },
-  DISABLE: { label: "Disable", verb: "Disable", description: "API calls with these tokens fail from the next request on. They can be enabled again." },
+  DISABLE: {
+    label: "Disable",
+    verb: "Disable",
+    description: "API calls with these tokens fail from the next request on. They can be enabled again.",
+  },
   MAKE_ADMIN_ONLY: {
     label: "Make admin-only",
     verb: "Make admin-only",
@@ -16,7 +20,10 @@ export const ACTION_LABELS: Record<IncidentAction, { label: string; verb: string
   REVOKE: { label: "Revoke", verb: "Revoke", description: "Permanent: every value stops working at once and is destroyed." },
 };
 
-export const ACTION_OPTIONS = (Object.keys(ACTION_LABELS) as IncidentAction[]).map((value) => ({ value, label: ACTION_LABELS[value].label }));
+export const ACTION_OPTIONS = (Object.keys(ACTION_LABELS) as IncidentAction[]).map((value) => ({
+  value,
+  label: ACTION_LABELS[value].label,
+}));
 
 export const ITEM_STATE_BADGES: Record<"PENDING" | "DONE" | "SKIPPED", { label: string; tone: BadgeTone }> = {
   PENDING: { label: "Pending", tone: "gray" },

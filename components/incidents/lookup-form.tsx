@@ -1,10 +1,10 @@
 "use client";
 
 import { useRef, useState } from "react";
-import { EndGraceButton } from "./incident-buttons";
+
 import { RelativeTime } from "@/components/format/relative-time";
-import { ScopeBadges } from "@/components/tokens/scope-badges";
 import { STATUS_BADGES, VISIBILITY_LABELS } from "@/components/tokens/labels";
+import { ScopeBadges } from "@/components/tokens/scope-badges";
 import { NewTokenValue } from "@/components/tokens/secret-value";
 import { useFormAction } from "@/components/tokens/use-form-action";
 import { Badge } from "@/components/ui/badge";
@@ -12,6 +12,8 @@ import { Button } from "@/components/ui/button";
 import { FieldErrors, FormMessage } from "@/components/ui/field";
 import { lookupTokenAction, quickDisableAction, quickRotateAction } from "@/lib/actions/incidents";
 import type { LookupMatch, LookupResult } from "@/lib/db/incidents";
+
+import { EndGraceButton } from "./incident-buttons";
 
 const VALUE_STATES: Record<LookupMatch["value"]["state"], string> = {
   current: "This is the token's current value.",
@@ -45,7 +47,8 @@ export function LookupForm({ orgSlug }: { orgSlug: string }) {
         />
         <FieldErrors id="lookup-text-error" errors={state?.errors?.text} />
         <p className="text-xs text-slate-500">
-          Checksums are checked first, so typos are caught without a lookup. Only organizations you administer are searched; every lookup is recorded in the audit log.
+          Checksums are checked first, so typos are caught without a lookup. Only organizations you administer are searched; every lookup is
+          recorded in the audit log.
         </p>
         <div className="flex justify-end">
           <Button type="submit" disabled={pending}>
@@ -128,12 +131,24 @@ function ResultCard({ result, onChanged }: { result: LookupResult; onChanged: ()
           </dd>
         </div>
       </dl>
-      {token.status !== "REVOKED" && <QuickActions orgSlug={org.slug} tokenId={token.id} disabled={token.status === "DISABLED"} onChanged={onChanged} />}
+      {token.status !== "REVOKED" && (
+        <QuickActions orgSlug={org.slug} tokenId={token.id} disabled={token.status === "DISABLED"} onChanged={onChanged} />
+      )}
     </div>
   );
 }
 
-function QuickActions({ orgSlug, tokenId, disabled, onChanged }: { orgSlug: string; tokenId: string; disabled: boolean; onChanged: () => void }) {
+function QuickActions({
+  orgSlug,
+  tokenId,
+  disabled,
+  onChanged,
+}: {
+  orgSlug: string;
+  tokenId: string;
+  disabled: boolean;
+  onChanged: () => void;
+}) {
   const rotate = useFormAction(quickRotateAction, onChanged);
   const disable = useFormAction(quickDisableAction, onChanged);
   const [showValue, setShowValue] = useState(true);
@@ -169,7 +184,14 @@ function QuickActions({ orgSlug, tokenId, disabled, onChanged }: { orgSlug: stri
       <FormMessage message={rotate.state?.ok ? undefined : rotate.state?.message} />
       <FormMessage message={disable.state?.message} ok={disable.state?.ok} />
       {rotated && showValue && (
-        <NewTokenValue name={rotated.name} value={rotated.value} previousValueValidUntil={rotated.previousValueValidUntil} rotated visibility={rotated.visibility} onDone={() => setShowValue(false)} />
+        <NewTokenValue
+          name={rotated.name}
+          value={rotated.value}
+          previousValueValidUntil={rotated.previousValueValidUntil}
+          rotated
+          visibility={rotated.visibility}
+          onDone={() => setShowValue(false)}
+        />
       )}
     </div>
   );

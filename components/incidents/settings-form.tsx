@@ -1,6 +1,7 @@
 "use client";
 
 import { useRouter } from "next/navigation";
+
 import { useFormAction } from "@/components/tokens/use-form-action";
 import { Button } from "@/components/ui/button";
 import { Field, FormMessage } from "@/components/ui/field";

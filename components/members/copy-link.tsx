@@ -1,6 +1,7 @@
 "use client";
 
 import { useState } from "react";
+
 import { Button } from "@/components/ui/button";
 
 /** A link the admin passes on by hand (no mail was sent): shown once, with a copy button. */

@@ -1,5 +1,5 @@
-import { Badge } from "@/components/ui/badge";
 import { RelativeTime } from "@/components/format/relative-time";
+import { Badge } from "@/components/ui/badge";
 
 export type ExposedTokenItem = { id: string; name: string; visibility: "ADMIN_ONLY" | "ORGANIZATION"; lastSeenAt: Date | string };
 
@@ -10,7 +10,9 @@ export function ExposedTokenList({ tokens }: { tokens: ExposedTokenItem[] }) {
         <li key={t.id} className="flex flex-wrap items-center justify-between gap-2 px-3 py-2">
           <span className="font-medium">{t.name}</span>
           <span className="flex items-center gap-2 text-xs text-slate-500">
-            <Badge tone={t.visibility === "ADMIN_ONLY" ? "amber" : "sky"}>{t.visibility === "ADMIN_ONLY" ? "Admin only" : "Organization"}</Badge>
+            <Badge tone={t.visibility === "ADMIN_ONLY" ? "amber" : "sky"}>
+              {t.visibility === "ADMIN_ONLY" ? "Admin only" : "Organization"}
+            </Badge>
             seen <RelativeTime date={t.lastSeenAt} />
           </span>
         </li>

@@ -1,11 +1,20 @@
 "use client";
 
 import { useActionState, useState } from "react";
+
 import { Button } from "@/components/ui/button";
 import { Field, FormMessage } from "@/components/ui/field";
 import { updateGithubJoinSetting } from "@/lib/actions/members";
 
-export function GithubJoinForm({ orgSlug, githubOrg, githubEnabled }: { orgSlug: string; githubOrg: string | null; githubEnabled: boolean }) {
+export function GithubJoinForm({
+  orgSlug,
+  githubOrg,
+  githubEnabled,
+}: {
+  orgSlug: string;
+  githubOrg: string | null;
+  githubEnabled: boolean;
+}) {
   const [state, formAction, isPending] = useActionState(updateGithubJoinSetting, undefined);
   // Controlled, so a rejected name stays in the field to be corrected.
   const [value, setValue] = useState(githubOrg ?? "");
@@ -20,8 +29,14 @@ export function GithubJoinForm({ orgSlug, githubOrg, githubEnabled }: { orgSlug:
       </p>
       <form action={formAction} className="flex flex-wrap items-end gap-2">
         <input type="hidden" name="orgSlug" value={orgSlug} />
-        <Field label="GitHub organization" name="githubOrg" value={value}
-          onChange={(e) => setValue(e.target.value)} placeholder="acme-corp" errors={state?.errors?.githubOrg} />
+        <Field
+          label="GitHub organization"
+          name="githubOrg"
+          value={value}
+          onChange={(e) => setValue(e.target.value)}
+          placeholder="acme-corp"
+          errors={state?.errors?.githubOrg}
+        />
         <Button type="submit" variant="secondary" disabled={isPending}>
           {isPending ? "Saving…" : "Save"}
         </Button>

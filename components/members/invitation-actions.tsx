@@ -1,10 +1,12 @@
 "use client";
 
 import { useActionState, useState } from "react";
+
 import { Button } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { FormMessage } from "@/components/ui/field";
 import { resendInvitation, revokeInvitation } from "@/lib/actions/invitations";
+
 import { CopyLink } from "./copy-link";
 
 export function InvitationActions({ orgSlug, invitationId, invitee }: { orgSlug: string; invitationId: string; invitee: string }) {

@@ -1,6 +1,7 @@
 import { RelativeTime } from "@/components/format/relative-time";
 import { Badge } from "@/components/ui/badge";
 import type { InvitationRow } from "@/lib/db/queries/members";
+
 import { InvitationActions } from "./invitation-actions";
 
 export function InvitationsTable({ orgSlug, invitations }: { orgSlug: string; invitations: InvitationRow[] }) {

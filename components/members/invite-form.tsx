@@ -1,9 +1,11 @@
 "use client";
 
 import { useActionState, useState } from "react";
+
 import { Button } from "@/components/ui/button";
 import { FieldErrors, FormMessage } from "@/components/ui/field";
 import { inviteMembers } from "@/lib/actions/invitations";
+
 import { CopyLink } from "./copy-link";
 
 export function InviteForm({ orgSlug, githubEnabled }: { orgSlug: string; githubEnabled: boolean }) {
@@ -11,11 +13,14 @@ export function InviteForm({ orgSlug, githubEnabled }: { orgSlug: string; github
   // Controlled, so a refused list stays in the box to be corrected; cleared once invitations went out.
   const [invitees, setInvitees] = useState("");
   const [role, setRole] = useState<"MEMBER" | "ADMIN">("MEMBER");
-  const [state, formAction, isPending] = useActionState(async (prev: Awaited<ReturnType<typeof inviteMembers>> | undefined, form: FormData) => {
-    const result = await inviteMembers(prev, form);
-    if (result.ok) setInvitees("");
-    return result;
-  }, undefined);
+  const [state, formAction, isPending] = useActionState(
+    async (prev: Awaited<ReturnType<typeof inviteMembers>> | undefined, form: FormData) => {
+      const result = await inviteMembers(prev, form);
+      if (result.ok) setInvitees("");
+      return result;
+    },
+    undefined,
+  );
   const outcomes = state?.data?.outcomes ?? [];
   const skipped = state?.data?.skipped ?? [];
   return (
@@ -71,7 +76,8 @@ export function InviteForm({ orgSlug, githubEnabled }: { orgSlug: string; github
               name="role"
               value={role}
               onChange={(e) => setRole(e.target.value as "MEMBER" | "ADMIN")}
-              className="rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm shadow-sm">
+              className="rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm shadow-sm"
+            >
               <option value="MEMBER">Member</option>
               <option value="ADMIN">Admin</option>
             </select>

@@ -1,6 +1,7 @@
 "use client";
 
 import { useActionState, useState } from "react";
+
 import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
 import { FormMessage } from "@/components/ui/field";
@@ -15,7 +16,11 @@ export function LeaveOrgButton({ orgSlug, orgName }: { orgSlug: string; orgName:
         Leave organization
       </Button>
       {open && (
-        <Dialog title={`Leave ${orgName}?`} description="You lose access to its tokens at once. An admin can invite you again." onClose={() => setOpen(false)}>
+        <Dialog
+          title={`Leave ${orgName}?`}
+          description="You lose access to its tokens at once. An admin can invite you again."
+          onClose={() => setOpen(false)}
+        >
           <form action={formAction} className="space-y-3">
             <input type="hidden" name="orgSlug" value={orgSlug} />
             <FormMessage message={state?.message} ok={state?.ok} />

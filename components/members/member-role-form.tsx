@@ -1,11 +1,22 @@
 "use client";
 
 import { useActionState, useState } from "react";
+
 import { Button } from "@/components/ui/button";
 import { FormMessage } from "@/components/ui/field";
 import { changeMemberRole } from "@/lib/actions/members";
 
-export function MemberRoleForm({ orgSlug, userId, email, role }: { orgSlug: string; userId: string; email: string; role: "ADMIN" | "MEMBER" }) {
+export function MemberRoleForm({
+  orgSlug,
+  userId,
+  email,
+  role,
+}: {
+  orgSlug: string;
+  userId: string;
+  email: string;
+  role: "ADMIN" | "MEMBER";
+}) {
   const [state, formAction, isPending] = useActionState(changeMemberRole, undefined);
   const [selected, setSelected] = useState(role);
   return (

@@ -1,9 +1,11 @@
 "use client";
 
 import { useState } from "react";
+
 import { RelativeTime } from "@/components/format/relative-time";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
+
 import { MemberRoleForm } from "./member-role-form";
 import { RemoveMemberDialog } from "./remove-member-dialog";
 
@@ -36,7 +38,12 @@ export function MembersTable({
   const [removing, setRemoving] = useState<{ userId: string; email: string } | null>(null);
   // Focusable: a member sees no buttons in it, and keyboard users must still be able to scroll it on a phone.
   return (
-    <div role="region" aria-label="Members (scrolls sideways)" tabIndex={0} className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white">
+    <div
+      role="region"
+      aria-label="Members (scrolls sideways)"
+      tabIndex={0}
+      className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white"
+    >
       <table className="min-w-full divide-y divide-slate-200 text-sm" aria-label="Members">
         <thead className="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
           <tr>
@@ -93,7 +100,9 @@ export function MembersTable({
           ))}
         </tbody>
       </table>
-      {removing && <RemoveMemberDialog orgSlug={orgSlug} userId={removing.userId} email={removing.email} onClose={() => setRemoving(null)} />}
+      {removing && (
+        <RemoveMemberDialog orgSlug={orgSlug} userId={removing.userId} email={removing.email} onClose={() => setRemoving(null)} />
+      )}
     </div>
   );
 }

@@ -1,5 +1,6 @@
 import { RelativeTime } from "@/components/format/relative-time";
 import type { Departure } from "@/lib/db/queries/members";
+
 import { ExposedTokenList } from "./exposed-token-list";
 import { RotateExposedForm } from "./rotate-exposed-form";
 
@@ -11,7 +12,8 @@ export function OffboardingPanel({ orgSlug, departures }: { orgSlug: string; dep
         Offboarding: tokens known to people who left
       </h2>
       <p className="mb-3 text-sm text-amber-900">
-        They revealed, copied, created or rotated these tokens, and nobody has rotated them since. Rotate them so the values they saw stop working.
+        They revealed, copied, created or rotated these tokens, and nobody has rotated them since. Rotate them so the values they saw stop
+        working.
       </p>
       <ul className="space-y-4">
         {departures.map((d) => (

@@ -1,15 +1,27 @@
 "use client";
 
 import { useActionState } from "react";
+
 import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
 import { FormMessage } from "@/components/ui/field";
 import { removeMember } from "@/lib/actions/members";
+
 import { ExposedTokenList } from "./exposed-token-list";
 import { RotateExposedForm } from "./rotate-exposed-form";
 
 /** Confirms a removal, then shows the offboarding step for the tokens the person has seen. */
-export function RemoveMemberDialog({ orgSlug, userId, email, onClose }: { orgSlug: string; userId: string; email: string; onClose: () => void }) {
+export function RemoveMemberDialog({
+  orgSlug,
+  userId,
+  email,
+  onClose,
+}: {
+  orgSlug: string;
+  userId: string;
+  email: string;
+  onClose: () => void;
+}) {
   const [state, formAction, isPending] = useActionState(removeMember, undefined);
   if (state?.ok && state.data) {
     const { exposedTokens } = state.data;
@@ -34,7 +46,11 @@ export function RemoveMemberDialog({ orgSlug, userId, email, onClose }: { orgSlu
     );
   }
   return (
-    <Dialog title={`Remove ${email}?`} description="They lose access on their very next request and are signed out of Keyward." onClose={onClose}>
+    <Dialog
+      title={`Remove ${email}?`}
+      description="They lose access on their very next request and are signed out of Keyward."
+      onClose={onClose}
+    >
       <form action={formAction} className="space-y-3">
         <input type="hidden" name="orgSlug" value={orgSlug} />
         <input type="hidden" name="userId" value={userId} />

@@ -1,6 +1,7 @@
 "use client";
 
 import { useActionState } from "react";
+
 import { Button } from "@/components/ui/button";
 import { FormMessage } from "@/components/ui/field";
 import { rotateExposedTokens } from "@/lib/actions/members";

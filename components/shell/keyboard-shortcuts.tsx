@@ -1,6 +1,7 @@
 "use client";
 
 import { useEffect, useState } from "react";
+
 import { Dialog } from "@/components/ui/dialog";
 
 /** Controls a shortcut acts on carry data-shortcut="<key>"; pages opt in by marking them. */

@@ -1,7 +1,7 @@
 "use client";
 
-import { useEffect, useId, useRef, useState } from "react";
 import { usePathname } from "next/navigation";
+import { useEffect, useId, useRef, useState } from "react";
 
 /**
  * On narrow screens the navigation, account and theme controls fold behind one button. Escape
@@ -41,7 +41,13 @@ export function MobileMenu({ children }: { children: React.ReactNode }) {
         className="inline-flex items-center gap-1.5 rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-100"
       >
         <svg viewBox="0 0 20 20" aria-hidden="true" className="h-4 w-4">
-          <path fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" d={open ? "m5 5 10 10M15 5 5 15" : "M3 5h14M3 10h14M3 15h14"} />
+          <path
+            fill="none"
+            stroke="currentColor"
+            strokeWidth="1.8"
+            strokeLinecap="round"
+            d={open ? "m5 5 10 10M15 5 5 15" : "M3 5h14M3 10h14M3 15h14"}
+          />
         </svg>
         Menu
       </button>

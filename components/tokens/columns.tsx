@@ -1,10 +1,12 @@
 "use client";
 
 import Link from "next/link";
+
 import { dataTableColumns, type DataTableColumn } from "@/components/data-table/data-table";
 import { RelativeTime } from "@/components/format/relative-time";
 import { Badge } from "@/components/ui/badge";
 import type { TokenListItem } from "@/lib/db/queries/tokens";
+
 import { FORMER_ADMIN_LABEL, FORMER_ADMIN_SUMMARY, STATUS_BADGES, VISIBILITY_LABELS } from "./labels";
 import { QuotaBar } from "./quota-bar";
 import { CopyValueButton } from "./reveal";
@@ -54,7 +56,9 @@ export function tokenColumns({
       cell: ({ row }) => (
         <div className="flex items-center gap-1 whitespace-nowrap">
           <code className="font-mono text-xs text-slate-700">{row.original.maskedValue}</code>
-          {row.original.status !== "REVOKED" && <CopyValueButton orgSlug={orgSlug} tokenId={row.original.id} tokenName={row.original.name} />}
+          {row.original.status !== "REVOKED" && (
+            <CopyValueButton orgSlug={orgSlug} tokenId={row.original.id} tokenName={row.original.name} />
+          )}
         </div>
       ),
     }),

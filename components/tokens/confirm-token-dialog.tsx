@@ -4,6 +4,7 @@ import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
 import { FormMessage } from "@/components/ui/field";
 import { disableTokenAction, enableTokenAction, revokeTokenAction } from "@/lib/actions/tokens";
+
 import type { ManagedToken } from "./types";
 import { useFormAction } from "./use-form-action";
 

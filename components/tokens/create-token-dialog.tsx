@@ -4,6 +4,7 @@ import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
 import { FormMessage } from "@/components/ui/field";
 import { createTokenAction } from "@/lib/actions/tokens";
+
 import { NewTokenValue } from "./secret-value";
 import { NEW_TOKEN_DEFAULTS, TokenFormFields } from "./token-form-fields";
 import { useFormAction } from "./use-form-action";
@@ -20,7 +21,11 @@ export function CreateTokenDialog({ orgSlug, onClose }: { orgSlug: string; onClo
           <input type="hidden" name="orgSlug" value={orgSlug} />
           <TokenFormFields defaults={NEW_TOKEN_DEFAULTS} errors={state?.errors} />
           {state?.code === "NEEDS_CONFIRMATION" ? (
-            <div role="alert" className="rounded-md border border-amber-200 bg-amber-50 p-3 text-sm text-amber-900" data-testid="duplicate-name-warning">
+            <div
+              role="alert"
+              className="rounded-md border border-amber-200 bg-amber-50 p-3 text-sm text-amber-900"
+              data-testid="duplicate-name-warning"
+            >
               {state.message} Two tokens with one name are hard to tell apart in lists and the audit log.
             </div>
           ) : (

@@ -38,7 +38,10 @@ export function utcDateInputValue(date: Date | string | null): string {
 }
 
 export function formatExactTime(date: Date | string): string {
-  return new Date(date).toISOString().replace("T", " ").replace(/:\d\d\.\d+Z$/, " UTC");
+  return new Date(date)
+    .toISOString()
+    .replace("T", " ")
+    .replace(/:\d\d\.\d+Z$/, " UTC");
 }
 
 // A token whose admin (onBehalfOfId) was demoted or removed (lib/domain/tokens/authority.ts).

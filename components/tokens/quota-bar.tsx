@@ -1,4 +1,5 @@
 import type { QuotaWindow } from "@/lib/tokens";
+
 import { QUOTA_WINDOW_LABELS } from "./labels";
 
 /** Remaining of the maximum, as numbers and a bar that turns amber, then red, as it runs out. */
@@ -9,7 +10,10 @@ export function QuotaBar({ remaining, max, window }: { remaining: number; max: n
     <div className="min-w-32">
       <div className="whitespace-nowrap text-xs text-slate-700">
         <span className="font-medium tabular-nums">{remaining.toLocaleString("en")}</span>
-        <span className="text-slate-500"> / {max.toLocaleString("en")} {QUOTA_WINDOW_LABELS[window]}</span>
+        <span className="text-slate-500">
+          {" "}
+          / {max.toLocaleString("en")} {QUOTA_WINDOW_LABELS[window]}
+        </span>
       </div>
       <div
         role="meter"

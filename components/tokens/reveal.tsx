@@ -1,8 +1,10 @@
 "use client";
 
 import { useState } from "react";
+
 import { Dialog } from "@/components/ui/dialog";
 import { revealTokenAction } from "@/lib/actions/tokens";
+
 import { copyText } from "./clipboard";
 import { SecretValue } from "./secret-value";
 
@@ -53,9 +55,16 @@ export function CopyValueButton({ orgSlug, tokenId, tokenName }: { orgSlug: stri
       >
         <svg viewBox="0 0 20 20" aria-hidden="true" className="h-3.5 w-3.5">
           <rect x="6.5" y="6.5" width="10" height="11" rx="1.5" fill="none" stroke="currentColor" strokeWidth="1.6" />
-          <path d="M13.5 4.5v-1A1.5 1.5 0 0 0 12 2H4.5A1.5 1.5 0 0 0 3 3.5V13a1.5 1.5 0 0 0 1.5 1.5h1" fill="none" stroke="currentColor" strokeWidth="1.6" />
+          <path
+            d="M13.5 4.5v-1A1.5 1.5 0 0 0 12 2H4.5A1.5 1.5 0 0 0 3 3.5V13a1.5 1.5 0 0 0 1.5 1.5h1"
+            fill="none"
+            stroke="currentColor"
+            strokeWidth="1.6"
+          />
         </svg>
-        <span aria-live="polite">{status === "copied" ? "Copied" : status === "busy" ? "Copying…" : status === "failed" ? "Failed" : "Copy"}</span>
+        <span aria-live="polite">
+          {status === "copied" ? "Copied" : status === "busy" ? "Copying…" : status === "failed" ? "Failed" : "Copy"}
+        </span>
       </button>
       {fallback && <RevealedValueDialog name={tokenName} value={fallback} onClose={() => setFallback(null)} />}
     </>
@@ -64,7 +73,11 @@ export function CopyValueButton({ orgSlug, tokenId, tokenName }: { orgSlug: stri
 
 export function RevealedValueDialog({ name, value, onClose }: { name: string; value: string; onClose: () => void }) {
   return (
-    <Dialog title={`Value of ${name}`} description="This reveal is recorded in the audit log. Close this dialog when you are done." onClose={onClose}>
+    <Dialog
+      title={`Value of ${name}`}
+      description="This reveal is recorded in the audit log. Close this dialog when you are done."
+      onClose={onClose}
+    >
       <SecretValue value={value} label={`Value of ${name}`} />
     </Dialog>
   );

@@ -1,12 +1,14 @@
 "use client";
 
 import { useState } from "react";
+
 import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
 import { Field, FormMessage } from "@/components/ui/field";
 import { SelectField } from "@/components/ui/select-field";
 import { rotateTokenAction } from "@/lib/actions/tokens";
 import { MAX_GRACE_HOURS } from "@/lib/validations/token";
+
 import { NewTokenValue } from "./secret-value";
 import type { ManagedToken } from "./types";
 import { useFormAction } from "./use-form-action";
@@ -29,9 +31,20 @@ export function RotateTokenDialog({ orgSlug, token, onClose }: { orgSlug: string
   const rotated = state?.ok ? state.data : undefined;
   const visibleToMembers = token.visibility === "ORGANIZATION";
   return (
-    <Dialog title={rotated ? "Token rotated" : `Rotate ${token.name}`} description={<span className="font-mono">{token.maskedValue}</span>} onClose={onClose}>
+    <Dialog
+      title={rotated ? "Token rotated" : `Rotate ${token.name}`}
+      description={<span className="font-mono">{token.maskedValue}</span>}
+      onClose={onClose}
+    >
       {rotated ? (
-        <NewTokenValue name={rotated.name} value={rotated.value} previousValueValidUntil={rotated.previousValueValidUntil} rotated visibility={rotated.visibility} onDone={onClose} />
+        <NewTokenValue
+          name={rotated.name}
+          value={rotated.value}
+          previousValueValidUntil={rotated.previousValueValidUntil}
+          rotated
+          visibility={rotated.visibility}
+          onDone={onClose}
+        />
       ) : (
         <form onSubmit={onSubmit} noValidate className="space-y-4">
           <input type="hidden" name="orgSlug" value={orgSlug} />
@@ -66,7 +79,10 @@ export function RotateTokenDialog({ orgSlug, token, onClose }: { orgSlug: string
           {visibleToMembers && (
             <div role="note" className="rounded-md border border-amber-200 bg-amber-50 p-3 text-sm text-amber-900">
               <p className="font-medium">Organization members can see this token.</p>
-              <p>They will be able to view and copy the new value too. To keep it from them, make the token admin-only and rotate in one step.</p>
+              <p>
+                They will be able to view and copy the new value too. To keep it from them, make the token admin-only and rotate in one
+                step.
+              </p>
             </div>
           )}
           <FormMessage message={state?.ok ? undefined : state?.message} />

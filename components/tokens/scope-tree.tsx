@@ -1,6 +1,7 @@
 "use client";
 
 import { useState } from "react";
+
 import { FieldErrors } from "@/components/ui/field";
 import { SCOPE_TREE, type Scope, type ScopeDefinition } from "@/lib/tokens";
 

@@ -1,8 +1,10 @@
 "use client";
 
 import { useState } from "react";
+
 import { Button } from "@/components/ui/button";
 import type { TokenVisibility } from "@/lib/db/token-dto";
+
 import { copyText } from "./clipboard";
 
 /** A token value on screen, with a copy button; when the clipboard is refused, the text is selected for copying by hand. */
@@ -66,8 +68,8 @@ export function NewTokenValue({
         <strong className="[overflow-wrap:anywhere]">{name}</strong>:
       </p>
       <p className="text-sm text-slate-700" data-testid="reveal-again-note">
-        You can reveal or copy it again later from the token&apos;s page or its menu in the Tokens list. Every reveal and copy is
-        recorded in the audit log.{" "}
+        You can reveal or copy it again later from the token&apos;s page or its menu in the Tokens list. Every reveal and copy is recorded
+        in the audit log.{" "}
         {visibility === "ORGANIZATION"
           ? "This token is visible to organization members, so members can reveal it too."
           : "This token is admin-only: only admins can reveal it."}

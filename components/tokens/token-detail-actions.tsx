@@ -1,6 +1,7 @@
 "use client";
 
 import { Button } from "@/components/ui/button";
+
 import { NoticeBar, useTokenDialogs } from "./token-dialogs";
 import type { ManagedToken } from "./types";
 

@@ -1,6 +1,7 @@
 "use client";
 
 import { useCallback, useState, type ReactNode } from "react";
+
 import { ConfirmTokenDialog } from "./confirm-token-dialog";
 import { EditTokenDialog } from "./edit-token-dialog";
 import { RevealedValueDialog, revealValue } from "./reveal";
@@ -39,10 +40,19 @@ export function useTokenDialogs(orgSlug: string): {
 
   const dialogs = (
     <>
-      {active?.kind === "edit" && <EditTokenDialog key={active.token.id} orgSlug={orgSlug} token={active.token} onClose={close} onDone={done} />}
+      {active?.kind === "edit" && (
+        <EditTokenDialog key={active.token.id} orgSlug={orgSlug} token={active.token} onClose={close} onDone={done} />
+      )}
       {active?.kind === "rotate" && <RotateTokenDialog key={active.token.id} orgSlug={orgSlug} token={active.token} onClose={close} />}
       {(active?.kind === "disable" || active?.kind === "enable" || active?.kind === "revoke") && (
-        <ConfirmTokenDialog key={`${active.kind}-${active.token.id}`} kind={active.kind} orgSlug={orgSlug} token={active.token} onClose={close} onDone={done} />
+        <ConfirmTokenDialog
+          key={`${active.kind}-${active.token.id}`}
+          kind={active.kind}
+          orgSlug={orgSlug}
+          token={active.token}
+          onClose={close}
+          onDone={done}
+        />
       )}
       {revealed && <RevealedValueDialog name={revealed.name} value={revealed.value} onClose={() => setRevealed(null)} />}
     </>
@@ -54,7 +64,9 @@ export function NoticeBar({ notice }: { notice: Notice | null }) {
   return (
     <div aria-live="polite" role={notice && !notice.ok ? "alert" : "status"}>
       {notice && (
-        <p className={`rounded-md px-3 py-2 text-sm ${notice.ok ? "bg-green-50 text-green-800" : "bg-red-50 text-red-700"}`}>{notice.message}</p>
+        <p className={`rounded-md px-3 py-2 text-sm ${notice.ok ? "bg-green-50 text-green-800" : "bg-red-50 text-red-700"}`}>
+          {notice.message}
+        </p>
       )}
     </div>
   );

@@ -1,11 +1,13 @@
 "use client";
 
 import { useState } from "react";
+
 import { Field, FieldErrors } from "@/components/ui/field";
 import { SelectField } from "@/components/ui/select-field";
 import type { TokenVisibility } from "@/lib/db/token-dto";
-import { QUOTA_MAX_LIMIT, TOKEN_NAME_MAX_LENGTH } from "@/lib/validations/token";
 import type { QuotaWindow, Scope } from "@/lib/tokens";
+import { QUOTA_MAX_LIMIT, TOKEN_NAME_MAX_LENGTH } from "@/lib/validations/token";
+
 import { QUOTA_WINDOW_OPTIONS, utcDateInputValue, VISIBILITY_DESCRIPTIONS, VISIBILITY_LABELS } from "./labels";
 import { ScopeTree } from "./scope-tree";
 
@@ -87,7 +89,13 @@ export function TokenFormFields({
           defaultValue={defaults.quotaMax}
           errors={errors.quotaMax}
         />
-        <SelectField label="Quota window" name="quotaWindow" defaultValue={defaults.quotaWindow} options={QUOTA_WINDOW_OPTIONS} errors={errors.quotaWindow} />
+        <SelectField
+          label="Quota window"
+          name="quotaWindow"
+          defaultValue={defaults.quotaWindow}
+          options={QUOTA_WINDOW_OPTIONS}
+          errors={errors.quotaWindow}
+        />
       </div>
       <div className="flex flex-col gap-1">
         <label htmlFor="expiresAt" className="text-sm font-medium text-slate-700">

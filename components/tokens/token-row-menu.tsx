@@ -1,7 +1,9 @@
 "use client";
 
 import { useRouter } from "next/navigation";
+
 import { DropdownMenu, type MenuItem } from "@/components/ui/dropdown-menu";
+
 import type { ManagedToken, TokenDialogKind } from "./types";
 
 /** The actions this viewer may take on a token; members only ever get reveal and details. */

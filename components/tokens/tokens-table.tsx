@@ -1,6 +1,7 @@
 "use client";
 
 import { useMemo, useState } from "react";
+
 import { DataTable } from "@/components/data-table/data-table";
 import { DataTableFilter, DataTableSearch } from "@/components/data-table/toolbar";
 import { useUrlTableState } from "@/components/data-table/use-url-state";
@@ -8,6 +9,7 @@ import { Button } from "@/components/ui/button";
 import type { TokenPage } from "@/lib/db/queries/tokens";
 import { SCOPE_NAMES } from "@/lib/tokens";
 import { DEFAULT_PAGE_SIZE, PAGE_SIZES, type TokenListParams } from "@/lib/validations/token";
+
 import { tokenColumns } from "./columns";
 import { CreateTokenDialog } from "./create-token-dialog";
 import { NoticeBar, useTokenDialogs } from "./token-dialogs";
@@ -47,9 +49,20 @@ export function TokensTable({
   return (
     <div className="space-y-3">
       <div className="flex flex-wrap items-center gap-3">
-        <DataTableSearch label="Search tokens" placeholder="Search by name, id or pasted value" value={params.q} onSearch={(q) => setParams({ q })} shortcut="/" />
+        <DataTableSearch
+          label="Search tokens"
+          placeholder="Search by name, id or pasted value"
+          value={params.q}
+          onSearch={(q) => setParams({ q })}
+          shortcut="/"
+        />
         <DataTableFilter label="Status" value={params.status ?? ""} options={STATUS_OPTIONS} onChange={(status) => setParams({ status })} />
-        <DataTableFilter label="Visibility" value={params.visibility ?? ""} options={VISIBILITY_OPTIONS} onChange={(visibility) => setParams({ visibility })} />
+        <DataTableFilter
+          label="Visibility"
+          value={params.visibility ?? ""}
+          options={VISIBILITY_OPTIONS}
+          onChange={(visibility) => setParams({ visibility })}
+        />
         <DataTableFilter label="Scope" value={params.scope ?? ""} options={SCOPE_OPTIONS} onChange={(scope) => setParams({ scope })} />
         {filtered && (
           <button

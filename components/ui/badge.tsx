@@ -9,9 +9,22 @@ const TONES = {
 
 export type BadgeTone = keyof typeof TONES;
 
-export function Badge({ tone = "gray", className = "", children, title }: { tone?: BadgeTone; className?: string; children: React.ReactNode; title?: string }) {
+export function Badge({
+  tone = "gray",
+  className = "",
+  children,
+  title,
+}: {
+  tone?: BadgeTone;
+  className?: string;
+  children: React.ReactNode;
+  title?: string;
+}) {
   return (
-    <span title={title} className={`inline-flex items-center whitespace-nowrap rounded px-1.5 py-0.5 text-xs font-medium ring-1 ring-inset ${TONES[tone]} ${className}`}>
+    <span
+      title={title}
+      className={`inline-flex items-center whitespace-nowrap rounded px-1.5 py-0.5 text-xs font-medium ring-1 ring-inset ${TONES[tone]} ${className}`}
+    >
       {children}
     </span>
   );

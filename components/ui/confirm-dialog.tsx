@@ -1,6 +1,7 @@
 "use client";
 
 import type { ComponentProps, ReactNode } from "react";
+
 import { Button, type ButtonVariant } from "./button";
 import { Dialog } from "./dialog";
 

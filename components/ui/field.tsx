@@ -31,7 +31,9 @@ export function Field({
 export function FieldErrors({ id, errors }: { id?: string; errors?: string[] }) {
   return (
     <div id={id} aria-live="polite" className="text-xs text-red-600">
-      {errors?.map((e) => <p key={e}>{e}</p>)}
+      {errors?.map((e) => (
+        <p key={e}>{e}</p>
+      ))}
     </div>
   );
 }

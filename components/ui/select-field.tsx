@@ -1,4 +1,5 @@
 import type { ReactNode, SelectHTMLAttributes } from "react";
+
 import { FieldErrors } from "./field";
 
 /** A labelled <select> with its field errors, like Field for inputs. */

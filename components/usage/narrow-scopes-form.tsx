@@ -1,9 +1,10 @@
 "use client";
 
 import { useActionState } from "react";
+
+import { Button } from "@/components/ui/button";
 import { narrowTokenScopesAction } from "@/lib/actions/usage";
 import type { Scope } from "@/lib/tokens";
-import { Button } from "@/components/ui/button";
 
 /** The admin's one click: applies exactly the suggested list, for the token version the page showed. */
 export function NarrowScopesForm({

@@ -1,5 +1,5 @@
-import type { Outcome } from "@/lib/domain/usage/outcomes";
 import type { BadgeTone } from "@/components/ui/badge";
+import type { Outcome } from "@/lib/domain/usage/outcomes";
 
 /** Stacking order (bottom first) and colours of the outcome classes in charts, legends and badges. */
 export const OUTCOME_STYLE: Record<Outcome, { fill: string; swatch: string; short: string; tone: BadgeTone }> = {

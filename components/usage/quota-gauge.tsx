@@ -1,5 +1,5 @@
-import type { QuotaNow, QuotaWindow } from "@/lib/domain/tokens/quota";
 import { ResetTime } from "@/components/format/relative-time";
+import type { QuotaNow, QuotaWindow } from "@/lib/domain/tokens/quota";
 
 const WINDOW_NAMES: Record<QuotaWindow, string> = { HOURLY: "hourly", DAILY: "daily", MONTHLY: "monthly" };
 
@@ -40,8 +40,7 @@ export function QuotaGauge({ remaining, max, window, resetsAt, now = new Date() 
         <span className="font-semibold">{remaining.toLocaleString("en")}</span> of {max.toLocaleString("en")} left
       </p>
       <p className="text-xs text-slate-500">
-        {WINDOW_NAMES[window]} quota · resets{" "}
-        <ResetTime date={resetsAt} now={now} />
+        {WINDOW_NAMES[window]} quota · resets <ResetTime date={resetsAt} now={now} />
       </p>
     </div>
   );

@@ -4,6 +4,7 @@ import { dataTableColumns, type DataTableColumn } from "@/components/data-table/
 import { formatRelative } from "@/components/format/relative-time";
 import { Badge } from "@/components/ui/badge";
 import type { RequestLogRow } from "@/lib/db/queries/usage";
+
 import { OUTCOME_STYLE } from "./outcome-style";
 
 const column = dataTableColumns<RequestLogRow>();
@@ -77,7 +78,13 @@ export function requestLogColumns(now: Date): DataTableColumn<RequestLogRow>[] {
       enableSorting: false,
       cell: (info) => {
         const lastFour = info.getValue();
-        return lastFour ? <code className="font-mono text-xs" title="Last four characters of the token value used">…{lastFour}</code> : "—";
+        return lastFour ? (
+          <code className="font-mono text-xs" title="Last four characters of the token value used">
+            …{lastFour}
+          </code>
+        ) : (
+          "—"
+        );
       },
     }),
   ];

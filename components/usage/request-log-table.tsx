@@ -1,13 +1,15 @@
 "use client";
 
-import { useMemo, useState } from "react";
 import { useSearchParams } from "next/navigation";
+import { useMemo, useState } from "react";
+
 import { DataTable } from "@/components/data-table/data-table";
 import { DataTableFilter, DataTableSearch } from "@/components/data-table/toolbar";
 import { useUrlTableState } from "@/components/data-table/use-url-state";
 import type { RequestLogPage } from "@/lib/db/queries/usage";
 import { OUTCOME_LABELS, OUTCOMES } from "@/lib/domain/usage/outcomes";
 import { DEFAULT_REQUEST_LOG_PAGE_SIZE, REQUEST_LOG_MAX_ROWS, REQUEST_LOG_PAGE_SIZES, type RequestLogSort } from "@/lib/validations/usage";
+
 import { requestLogColumns } from "./request-log-columns";
 
 /** The log's filters and sort as the server understood them (URL state; times are ISO strings). */
@@ -109,8 +111,8 @@ export function RequestLogTable({
       </div>
       {page.capped && (
         <p className="text-sm text-slate-600">
-          More than {REQUEST_LOG_MAX_ROWS.toLocaleString("en")} requests match; pages cover the first {REQUEST_LOG_MAX_ROWS.toLocaleString("en")}. Narrow the
-          filters to go further back, or export CSV for all of them.
+          More than {REQUEST_LOG_MAX_ROWS.toLocaleString("en")} requests match; pages cover the first{" "}
+          {REQUEST_LOG_MAX_ROWS.toLocaleString("en")}. Narrow the filters to go further back, or export CSV for all of them.
         </p>
       )}
       <DataTable
@@ -131,7 +133,15 @@ export function RequestLogTable({
   );
 }
 
-function TimeRange({ from, to, onApply }: { from: string | null; to: string | null; onApply: (from: string | null, to: string | null) => void }) {
+function TimeRange({
+  from,
+  to,
+  onApply,
+}: {
+  from: string | null;
+  to: string | null;
+  onApply: (from: string | null, to: string | null) => void;
+}) {
   const [draft, setDraft] = useState({ from: toInputValue(from), to: toInputValue(to) });
   const [shown, setShown] = useState({ from, to });
   // Follow the URL when it changes elsewhere (a quick range, "Clear filters").

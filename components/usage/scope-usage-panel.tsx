@@ -1,5 +1,6 @@
-import type { TokenScopeUsage } from "@/lib/db/queries/usage";
 import { Badge } from "@/components/ui/badge";
+import type { TokenScopeUsage } from "@/lib/db/queries/usage";
+
 import { NarrowScopesForm } from "./narrow-scopes-form";
 
 /** Granted scopes against the ones the token's calls needed, with a suggestion to narrow (one click for admins). */
@@ -54,7 +55,12 @@ export function ScopeUsagePanel({
       <Suggestion usage={usage} canManage={canManage && editable} />
       {/* Always rendered for admins, so its message outlives the suggestion it just applied. */}
       {canManage && editable && (
-        <NarrowScopesForm orgSlug={orgSlug} tokenId={tokenId} version={version} scopes={usage.countedRequests > 0 ? usage.suggestion : null} />
+        <NarrowScopesForm
+          orgSlug={orgSlug}
+          tokenId={tokenId}
+          version={version}
+          scopes={usage.countedRequests > 0 ? usage.suggestion : null}
+        />
       )}
     </section>
   );
@@ -63,7 +69,9 @@ export function ScopeUsagePanel({
 function Suggestion({ usage, canManage }: { usage: TokenScopeUsage; canManage: boolean }) {
   if (usage.countedRequests === 0) {
     return usage.granted.length > 0 ? (
-      <p className="mt-3 text-sm text-slate-600">No authorized calls in this period, so there is nothing to compare. A token nobody uses is better disabled.</p>
+      <p className="mt-3 text-sm text-slate-600">
+        No authorized calls in this period, so there is nothing to compare. A token nobody uses is better disabled.
+      </p>
     ) : null;
   }
   if (!usage.suggestion) return <p className="mt-3 text-sm text-slate-600">Every granted scope was needed.</p>;

@@ -1,16 +1,17 @@
+import { RelativeTime } from "@/components/format/relative-time";
 import type { RefusedCallSummary } from "@/lib/db/queries/refused-calls";
 import type { RequestLogPage, TokenUsage } from "@/lib/db/queries/usage";
 import type { TokenDetail } from "@/lib/db/token-dto";
 import { OUTCOMES, type OutcomeCounts } from "@/lib/domain/usage/outcomes";
 import type { RequestLogParams } from "@/lib/validations/usage";
-import { RelativeTime } from "@/components/format/relative-time";
+
+import { OUTCOME_STYLE } from "./outcome-style";
 import { QuotaGauge } from "./quota-gauge";
 import { RefusedCallsPanel } from "./refused-calls-panel";
 import { RequestLogTable, type RequestLogView } from "./request-log-table";
 import { ScopeUsagePanel } from "./scope-usage-panel";
 import { TopList } from "./top-list";
 import { UsageChart } from "./usage-chart";
-import { OUTCOME_STYLE } from "./outcome-style";
 
 /**
  * The usage part of a token's page: quota, last use, charts, top lists, scopes used, refused
@@ -140,7 +141,9 @@ function Totals({ label, counts }: { label: string; counts: OutcomeCounts }) {
       <p className="text-xs text-slate-500">{label}</p>
       <p className="text-xl font-semibold tabular-nums">{counts.requests.toLocaleString("en")}</p>
       {errors.length > 0 && (
-        <p className="text-xs text-slate-600">{errors.map((outcome) => `${counts[outcome].toLocaleString("en")} ${OUTCOME_STYLE[outcome].short}`).join(" · ")}</p>
+        <p className="text-xs text-slate-600">
+          {errors.map((outcome) => `${counts[outcome].toLocaleString("en")} ${OUTCOME_STYLE[outcome].short}`).join(" · ")}
+        </p>
       )}
     </div>
   );

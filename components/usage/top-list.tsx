@@ -1,5 +1,5 @@
-import type { TopValue } from "@/lib/db/queries/usage";
 import { RelativeTime } from "@/components/format/relative-time";
+import type { TopValue } from "@/lib/db/queries/usage";
 
 /** A ranked list with bars relative to the first entry: top routes, client IPs, user agents. */
 export function TopList({ title, items, emptyLabel = "(none)" }: { title: string; items: TopValue[]; emptyLabel?: string }) {

@@ -1,5 +1,6 @@
-import { OUTCOMES } from "@/lib/domain/usage/outcomes";
 import type { UsageBucket } from "@/lib/db/queries/usage";
+import { OUTCOMES } from "@/lib/domain/usage/outcomes";
+
 import { OUTCOME_STYLE } from "./outcome-style";
 
 // A stacked bar chart drawn on the server as SVG: no chart library, no client JavaScript.
@@ -62,7 +63,9 @@ export function UsageChart({ title, buckets, granularity }: { title: string; buc
         {buckets.map((bucket, index) => {
           const x = PLOT_LEFT + index * slot + (slot - barWidth) / 2;
           let y = PLOT_BOTTOM;
-          const parts = OUTCOMES.filter((outcome) => bucket[outcome] > 0).map((outcome) => `${formatCount(bucket[outcome])} ${OUTCOME_STYLE[outcome].short}`);
+          const parts = OUTCOMES.filter((outcome) => bucket[outcome] > 0).map(
+            (outcome) => `${formatCount(bucket[outcome])} ${OUTCOME_STYLE[outcome].short}`,
+          );
           return (
             <g key={bucket.start.getTime()} data-requests={bucket.requests}>
               <title>{`${bucketLabel(bucket.start, granularity)}: ${formatCount(bucket.requests)} requests${parts.length ? ` (${parts.join(", ")})` : ""}`}</title>

@@ -1,4 +1,5 @@
 import "server-only";
+
 import * as incidents from "./incidents";
 import * as invitations from "./invitations";
 import * as members from "./members";

@@ -1,7 +1,6 @@
 "use server";
 
-import { actionActor, type ActionState, orgAction } from "@/lib/auth/action";
-import { guarded, refreshOrgPages, TOKEN_NOT_FOUND } from "./refusals";
+import { actionActor, orgAction, type ActionState } from "@/lib/auth/action";
 import {
   createIncident,
   dismissLeakReport,
@@ -12,8 +11,8 @@ import {
   updateIncidentSettings,
   type LookupResult,
 } from "@/lib/db/incidents";
-import { endGracePeriod, rotateToken, setTokenEnabled } from "@/lib/db/token-mutations";
 import type { TokenVisibility } from "@/lib/db/token-dto";
+import { endGracePeriod, rotateToken, setTokenEnabled } from "@/lib/db/token-mutations";
 import {
   createIncidentSchema,
   incidentSettingsSchema,
@@ -22,6 +21,8 @@ import {
   quickRotateSchema,
   tokenTargetSchema,
 } from "@/lib/validations/incident";
+
+import { guarded, refreshOrgPages, TOKEN_NOT_FOUND } from "./refusals";
 
 // Incident response actions. Each declares its permission with orgAction, which also scopes each
 // call to the org named by `orgSlug` and refuses unknown fields: incidents:manage, or tokens:manage
@@ -45,7 +46,12 @@ export const createIncidentAction = orgAction("incidents:manage", createIncident
       };
     }
     const actor = actionActor(ctx);
-    const { incidentId, total } = await createIncident(actor, ctx.org.id, { action, graceSeconds: graceHours * 3600, filter, expectedCount });
+    const { incidentId, total } = await createIncident(actor, ctx.org.id, {
+      action,
+      graceSeconds: graceHours * 3600,
+      filter,
+      expectedCount,
+    });
     startIncidentRun(incidentId, actor);
     refreshOrgPages(ctx);
     return { ok: true, message: `Started on ${total} token${total === 1 ? "" : "s"}.`, data: { incidentId } };
@@ -68,7 +74,10 @@ export const endIncidentGraceAction = orgAction("incidents:manage", incidentTarg
     refreshOrgPages(ctx);
     return {
       ok: true,
-      message: ended === 0 ? "No old value was still in its grace period." : `${ended} old value${ended === 1 ? " has" : "s have"} stopped working.`,
+      message:
+        ended === 0
+          ? "No old value was still in its grace period."
+          : `${ended} old value${ended === 1 ? " has" : "s have"} stopped working.`,
     };
   }),
 );
@@ -96,34 +105,47 @@ export const dismissLeakReportAction = orgAction("incidents:manage", tokenTarget
 });
 
 /** "Which token is this?": looks pasted text up across every org the caller administers. */
-export const lookupTokenAction = orgAction("incidents:manage", lookupSchema, async (input, ctx): Promise<ActionState<{ results: LookupResult[] }>> => {
-  const results = await lookupTokens(actionActor(ctx), ctx.org.id, input.text);
-  if (results.length === 0) {
-    return { ok: false, code: "INVALID", errors: { text: ["No Keyward token (kw_…) found in this text."] }, message: "Nothing to look up." };
-  }
-  return { ok: true, data: { results } };
-});
+export const lookupTokenAction = orgAction(
+  "incidents:manage",
+  lookupSchema,
+  async (input, ctx): Promise<ActionState<{ results: LookupResult[] }>> => {
+    const results = await lookupTokens(actionActor(ctx), ctx.org.id, input.text);
+    if (results.length === 0) {
+      return {
+        ok: false,
+        code: "INVALID",
+        errors: { text: ["No Keyward token (kw_…) found in this text."] },
+        message: "Nothing to look up.",
+      };
+    }
+    return { ok: true, data: { results } };
+  },
+);
 
 /**
  * One-click rotate from a lookup result, in the token's own org (`orgSlug` names it; the caller
  * must administer it). The new value is shown here and can be revealed again (audited) later.
  */
 export const quickRotateAction = orgAction("tokens:manage", quickRotateSchema, (input, ctx) =>
-  guarded(async (): Promise<ActionState<{ name: string; value: string; previousValueValidUntil: string | null; visibility: TokenVisibility }>> => {
-    const rotated = await rotateToken(actionActor(ctx), ctx.org.id, input.tokenId, { graceSeconds: input.graceHours * 3600 });
-    if (!rotated) return TOKEN_NOT_FOUND;
-    refreshOrgPages(ctx);
-    return {
-      ok: true,
-      message: `Rotated “${rotated.token.name}”.`,
-      data: {
-        name: rotated.token.name,
-        value: rotated.plaintext,
-        previousValueValidUntil: rotated.token.previousValueValidUntil?.toISOString() ?? null,
-        visibility: rotated.token.visibility,
-      },
-    };
-  }),
+  guarded(
+    async (): Promise<
+      ActionState<{ name: string; value: string; previousValueValidUntil: string | null; visibility: TokenVisibility }>
+    > => {
+      const rotated = await rotateToken(actionActor(ctx), ctx.org.id, input.tokenId, { graceSeconds: input.graceHours * 3600 });
+      if (!rotated) return TOKEN_NOT_FOUND;
+      refreshOrgPages(ctx);
+      return {
+        ok: true,
+        message: `Rotated “${rotated.token.name}”.`,
+        data: {
+          name: rotated.token.name,
+          value: rotated.plaintext,
+          previousValueValidUntil: rotated.token.previousValueValidUntil?.toISOString() ?? null,
+          visibility: rotated.token.visibility,
+        },
+      };
+    },
+  ),
 );
 
 /** One-click disable from a lookup result, in the token's own org. */

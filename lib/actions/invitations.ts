@@ -1,18 +1,19 @@
 "use server";
 
+import { revalidatePath } from "next/cache";
 import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
-import { revalidatePath } from "next/cache";
-import { actionActor, type ActionInput, type ActionState, fieldErrors, inputToObject, orgAction } from "@/lib/auth/action";
+
+import { actionActor, fieldErrors, inputToObject, orgAction, type ActionInput, type ActionState } from "@/lib/auth/action";
 import { INVITE_COOKIE } from "@/lib/auth/github";
 import { signIn } from "@/lib/auth/next-auth";
 import { hashPassword } from "@/lib/auth/password";
 import { getCurrentUser } from "@/lib/auth/session";
 import { db } from "@/lib/db/client";
 import {
-  acceptInvitation as acceptInvitationForUser,
-  acceptInvitationById as acceptInvitationByIdForUser,
   acceptInvitationAsNewUser,
+  acceptInvitationById as acceptInvitationByIdForUser,
+  acceptInvitation as acceptInvitationForUser,
   createInvitations,
   resendInvitation as resendInvitationLink,
   revokeInvitation as revokeInvitationLink,
@@ -63,7 +64,8 @@ const SKIP_REASONS = { already_member: "already a member", already_invited: "alr
 
 export const inviteMembers = orgAction("members:manage", inviteSchema, async (input, ctx): Promise<ActionState<InviteResult>> => {
   const parsed = parseInvitees(input.kind, input.invitees);
-  if (!parsed.ok) return { ok: false, code: "INVALID", errors: { invitees: parsed.errors }, message: "Please correct the highlighted fields." };
+  if (!parsed.ok)
+    return { ok: false, code: "INVALID", errors: { invitees: parsed.errors }, message: "Please correct the highlighted fields." };
   const result = await createInvitations(actionActor(ctx), ctx.org.id, parsed.invitees, input.role);
   if (!result.ok) return notFound();
   // Mail goes out after the invitations are committed, never from inside the transaction.
@@ -72,9 +74,7 @@ export const inviteMembers = orgAction("members:manage", inviteSchema, async (in
   revalidatePath(`/${ctx.org.slug}/members`);
   const skipped = result.skipped.map((s) => ({ invitee: s.invitee, reason: SKIP_REASONS[s.reason] }));
   const message =
-    outcomes.length === 0
-      ? "Nobody new to invite."
-      : `Invited ${outcomes.length} ${outcomes.length === 1 ? "person" : "people"}.`;
+    outcomes.length === 0 ? "Nobody new to invite." : `Invited ${outcomes.length} ${outcomes.length === 1 ? "person" : "people"}.`;
   return { ok: outcomes.length > 0, message, data: { outcomes, skipped } };
 });
 
@@ -85,17 +85,24 @@ export const revokeInvitation = orgAction("members:manage", invitationTargetSche
   return { ok: true, message: "Invitation revoked. Its link no longer works." };
 });
 
-export const resendInvitation = orgAction("members:manage", invitationTargetSchema, async (input, ctx): Promise<ActionState<InviteOutcome>> => {
-  const result = await resendInvitationLink(actionActor(ctx), ctx.org.id, input.invitationId);
-  if (!result.ok) return notFound("That invitation is no longer open.");
-  const outcome = await deliver(result.invitation, ctx.org.name, ctx.user.name ?? ctx.user.email);
-  revalidatePath(`/${ctx.org.slug}/members`);
-  return {
-    ok: true,
-    message: outcome.delivery === "emailed" ? `Sent a new link to ${outcome.invitee}. The old link no longer works.` : "New link created. The old link no longer works.",
-    data: outcome,
-  };
-});
+export const resendInvitation = orgAction(
+  "members:manage",
+  invitationTargetSchema,
+  async (input, ctx): Promise<ActionState<InviteOutcome>> => {
+    const result = await resendInvitationLink(actionActor(ctx), ctx.org.id, input.invitationId);
+    if (!result.ok) return notFound("That invitation is no longer open.");
+    const outcome = await deliver(result.invitation, ctx.org.name, ctx.user.name ?? ctx.user.email);
+    revalidatePath(`/${ctx.org.slug}/members`);
+    return {
+      ok: true,
+      message:
+        outcome.delivery === "emailed"
+          ? `Sent a new link to ${outcome.invitee}. The old link no longer works.`
+          : "New link created. The old link no longer works.",
+      data: outcome,
+    };
+  },
+);
 
 // ——— Accepting (the invitee is not a member yet, so these are not org actions) ———
 
@@ -116,7 +123,8 @@ export async function acceptInvitation(_prev: ActionState | undefined, raw: Acti
   if (!parsed.success) return fieldErrors(parsed.error);
   const joiner = await db.user.findUniqueOrThrow({ where: { id: user.id }, select: { id: true, email: true, githubLogin: true } });
   const result = await acceptInvitationForUser(parsed.data.secret, joiner);
-  if (!result.ok) return { ok: false, code: result.reason === "invalid" ? "NOT_FOUND" : "CONFLICT", message: ACCEPT_MESSAGES[result.reason] };
+  if (!result.ok)
+    return { ok: false, code: result.reason === "invalid" ? "NOT_FOUND" : "CONFLICT", message: ACCEPT_MESSAGES[result.reason] };
   revalidatePath("/", "layout");
   redirect(`/${result.org.slug}/tokens`);
 }
@@ -150,7 +158,8 @@ export async function acceptInvitationWithPassword(_prev: ActionState | undefine
   if (link.accountExists) return { ok: false, code: "CONFLICT", message: ACCEPT_MESSAGES.account_exists };
   // The same checks again, atomically, inside the transaction that creates the account.
   const result = await acceptInvitationAsNewUser(secret, { name, passwordHash: await hashPassword(password) });
-  if (!result.ok) return { ok: false, code: result.reason === "invalid" ? "NOT_FOUND" : "CONFLICT", message: ACCEPT_MESSAGES[result.reason] };
+  if (!result.ok)
+    return { ok: false, code: result.reason === "invalid" ? "NOT_FOUND" : "CONFLICT", message: ACCEPT_MESSAGES[result.reason] };
   // The ordinary password sign-in: a new server-side session, then Next's redirect into the org.
   await signIn("credentials", { email: result.email, password, redirectTo: `/${result.org.slug}/tokens` });
   return { ok: true };

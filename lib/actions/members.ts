@@ -1,14 +1,10 @@
 "use server";
 
-import { redirect } from "next/navigation";
 import { revalidatePath } from "next/cache";
-import { actionActor, type ActionState, orgAction } from "@/lib/auth/action";
-import {
-  changeMemberRole as changeRole,
-  leaveOrg,
-  removeMember as removeFromOrg,
-  setGithubOrgLogin,
-} from "@/lib/db/member-mutations";
+import { redirect } from "next/navigation";
+
+import { actionActor, orgAction, type ActionState } from "@/lib/auth/action";
+import { changeMemberRole as changeRole, leaveOrg, removeMember as removeFromOrg, setGithubOrgLogin } from "@/lib/db/member-mutations";
 import { hasDeparted, listTokensSeenBy, type ExposedToken } from "@/lib/db/queries/members";
 import { isTokenConflict, rotateToken } from "@/lib/db/token-mutations";
 import {

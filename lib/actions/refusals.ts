@@ -1,11 +1,16 @@
 import { revalidatePath } from "next/cache";
+
 import type { ActionContext, ActionState } from "@/lib/auth/action";
 import { IncidentError } from "@/lib/db/incidents";
 import { isTokenConflict, isTokenPolicyError } from "@/lib/db/token-mutations";
 
 // What the token and incident actions share (not a "use server" module: nothing here is an endpoint).
 
-export const TOKEN_NOT_FOUND: ActionState<never> = { ok: false, code: "NOT_FOUND", message: "This token does not exist or you cannot see it." };
+export const TOKEN_NOT_FOUND: ActionState<never> = {
+  ok: false,
+  code: "NOT_FOUND",
+  message: "This token does not exist or you cannot see it.",
+};
 
 /** Every page of the org shows tokens (lists, alerts, counts): refresh them all after a change. */
 export function refreshOrgPages(ctx: ActionContext): void {

@@ -1,6 +1,7 @@
 "use server";
 
 import { AuthError, CredentialsSignin } from "next-auth";
+
 import { fieldErrors, inputToObject, type ActionInput, type ActionState } from "@/lib/auth/action";
 import { safeCallbackPath } from "@/lib/auth/callback-url";
 import { signIn, signInSchema, signOut } from "@/lib/auth/next-auth";

@@ -1,19 +1,13 @@
 "use server";
 
-import { actionActor, type ActionState, orgAction } from "@/lib/auth/action";
-import { guarded, refreshOrgPages, TOKEN_NOT_FOUND } from "./refusals";
-import {
-  createToken,
-  revealToken,
-  revokeToken,
-  rotateToken,
-  setTokenEnabled,
-  updateToken,
-} from "@/lib/db/token-mutations";
+import { actionActor, orgAction, type ActionState } from "@/lib/auth/action";
 import { tokenNameInUse } from "@/lib/db/queries/tokens";
 import type { TokenVisibility } from "@/lib/db/token-dto";
+import { createToken, revealToken, revokeToken, rotateToken, setTokenEnabled, updateToken } from "@/lib/db/token-mutations";
 import { TokenDecryptionError } from "@/lib/tokens";
 import { createTokenSchema, rotateTokenSchema, tokenTargetSchema, updateTokenSchema } from "@/lib/validations/token";
+
+import { guarded, refreshOrgPages, TOKEN_NOT_FOUND } from "./refusals";
 
 // Every action here is a public POST endpoint: the permission it needs is declared by its wrapper
 // (orgAction), which also scopes it to the org named by `orgSlug` and refuses

@@ -1,10 +1,11 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
-import { actionActor, type ActionState, orgAction } from "@/lib/auth/action";
-import { getTokenScopeUsage } from "@/lib/db/queries/usage";
+
+import { actionActor, orgAction, type ActionState } from "@/lib/auth/action";
 import { db } from "@/lib/db/client";
 import { visibleTokensWhere } from "@/lib/db/queries/tokens";
+import { getTokenScopeUsage } from "@/lib/db/queries/usage";
 import { isTokenConflict, updateToken } from "@/lib/db/token-mutations";
 import { deserializeScopes, serializeScopes } from "@/lib/tokens";
 import { narrowScopesSchema } from "@/lib/validations/usage";
@@ -22,7 +23,11 @@ export const narrowTokenScopesAction = orgAction("tokens:manage", narrowScopesSc
   if (!token) return { ok: false, code: "NOT_FOUND", message: "This token does not exist or you cannot see it." };
   const usage = await getTokenScopeUsage({ ...token, scopes: deserializeScopes(token.scopes) });
   if (usage.countedRequests === 0 || usage.suggestion === null || serializeScopes(usage.suggestion) !== serializeScopes(input.scopes)) {
-    return { ok: false, code: "CONFLICT", message: "The token's usage or scopes changed since this page was loaded. Reload to see the current suggestion." };
+    return {
+      ok: false,
+      code: "CONFLICT",
+      message: "The token's usage or scopes changed since this page was loaded. Reload to see the current suggestion.",
+    };
   }
   try {
     const updated = await updateToken(

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+
 import type { EndpointSpec } from "./endpoints";
 import { notFound } from "./errors";
 import type { reportUploadFiles } from "./schemas";

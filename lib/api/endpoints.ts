@@ -1,4 +1,5 @@
 import type { z } from "zod";
+
 import type { Scope } from "../tokens/scopes";
 import * as s from "./schemas";
 
@@ -31,8 +32,26 @@ function tokenEndpoints(prefix: "tokens" | "api-tokens") {
   const base = `/v0/orgs/{org}/${prefix}`;
   const alias = prefix === "api-tokens" ? " (api-tokens path)" : "";
   return {
-    list: { method: "GET", path: base, summary: `List API tokens${alias}`, tag: "API tokens", scope: "api-tokens:list", cost: 10, query: s.tokenListQuery, response: s.tokenListResponse },
-    create: { method: "POST", path: base, summary: `Create an API token${alias}`, tag: "API tokens", scope: "api-tokens:create", cost: 10, body: json(s.tokenCreateBody), response: s.tokenCreateResponse },
+    list: {
+      method: "GET",
+      path: base,
+      summary: `List API tokens${alias}`,
+      tag: "API tokens",
+      scope: "api-tokens:list",
+      cost: 10,
+      query: s.tokenListQuery,
+      response: s.tokenListResponse,
+    },
+    create: {
+      method: "POST",
+      path: base,
+      summary: `Create an API token${alias}`,
+      tag: "API tokens",
+      scope: "api-tokens:create",
+      cost: 10,
+      body: json(s.tokenCreateBody),
+      response: s.tokenCreateResponse,
+    },
   } satisfies Record<string, EndpointSpec>;
 }
 
@@ -40,12 +59,62 @@ const tokens = tokenEndpoints("tokens");
 const apiTokens = tokenEndpoints("api-tokens");
 
 export const ENDPOINTS = {
-  getQuota: { method: "GET", path: "/v0/quota", summary: "Quota left for this token", tag: "Account", scope: null, cost: 0, response: s.quotaResponse },
-  getOrganizations: { method: "GET", path: "/v0/organizations", summary: "The organization this token belongs to", tag: "Account", scope: null, cost: 1, response: s.organizationsResponse },
-  getOrgTelemetryConfig: { method: "GET", path: "/v0/orgs/{org}/telemetry/config", summary: "Telemetry settings (always off)", tag: "Account", scope: null, cost: 1, response: s.telemetryConfigResponse },
-  getOrgRepoList: { method: "GET", path: "/v0/orgs/{org}/repos", summary: "List repositories", tag: "Repositories", scope: "repo:list", cost: 1, query: s.repoListQuery, response: s.repoListResponse },
-  getReportList: { method: "GET", path: "/v0/report/list", summary: "List the organization's reports", tag: "Reports", scope: "report:list", cost: 10, query: s.reportListQuery, response: s.reportListResponse },
-  getReport: { method: "GET", path: "/v0/report/view/{id}", summary: "View a report by id", tag: "Reports", scope: "report:read", cost: 10, response: s.reportResponse },
+  getQuota: {
+    method: "GET",
+    path: "/v0/quota",
+    summary: "Quota left for this token",
+    tag: "Account",
+    scope: null,
+    cost: 0,
+    response: s.quotaResponse,
+  },
+  getOrganizations: {
+    method: "GET",
+    path: "/v0/organizations",
+    summary: "The organization this token belongs to",
+    tag: "Account",
+    scope: null,
+    cost: 1,
+    response: s.organizationsResponse,
+  },
+  getOrgTelemetryConfig: {
+    method: "GET",
+    path: "/v0/orgs/{org}/telemetry/config",
+    summary: "Telemetry settings (always off)",
+    tag: "Account",
+    scope: null,
+    cost: 1,
+    response: s.telemetryConfigResponse,
+  },
+  getOrgRepoList: {
+    method: "GET",
+    path: "/v0/orgs/{org}/repos",
+    summary: "List repositories",
+    tag: "Repositories",
+    scope: "repo:list",
+    cost: 1,
+    query: s.repoListQuery,
+    response: s.repoListResponse,
+  },
+  getReportList: {
+    method: "GET",
+    path: "/v0/report/list",
+    summary: "List the organization's reports",
+    tag: "Reports",
+    scope: "report:list",
+    cost: 10,
+    query: s.reportListQuery,
+    response: s.reportListResponse,
+  },
+  getReport: {
+    method: "GET",
+    path: "/v0/report/view/{id}",
+    summary: "View a report by id",
+    tag: "Reports",
+    scope: "report:read",
+    cost: 10,
+    response: s.reportResponse,
+  },
   createReport: {
     method: "PUT",
     path: "/v0/report/upload",
@@ -59,14 +128,68 @@ export const ENDPOINTS = {
   },
   getAPITokens: tokens.list,
   postAPIToken: tokens.create,
-  postAPITokenUpdate: { method: "POST", path: "/v0/orgs/{org}/tokens/{id}/update", summary: "Update an API token", tag: "API tokens", scope: "api-tokens:update", cost: 10, body: json(s.tokenUpdateBody), response: s.tokenUpdateResponse },
-  postAPITokensRotate: { method: "POST", path: "/v0/orgs/{org}/tokens/{id}/rotate", summary: "Rotate an API token", tag: "API tokens", scope: "api-tokens:rotate", cost: 10, body: json(s.tokenRotateBody), response: s.tokenRotateResponse },
-  postAPITokensRevoke: { method: "POST", path: "/v0/orgs/{org}/tokens/{id}/revoke", summary: "Revoke an API token", tag: "API tokens", scope: "api-tokens:revoke", cost: 10, body: json(s.tokenRevokeBody), response: s.tokenRevokeResponse },
+  postAPITokenUpdate: {
+    method: "POST",
+    path: "/v0/orgs/{org}/tokens/{id}/update",
+    summary: "Update an API token",
+    tag: "API tokens",
+    scope: "api-tokens:update",
+    cost: 10,
+    body: json(s.tokenUpdateBody),
+    response: s.tokenUpdateResponse,
+  },
+  postAPITokensRotate: {
+    method: "POST",
+    path: "/v0/orgs/{org}/tokens/{id}/rotate",
+    summary: "Rotate an API token",
+    tag: "API tokens",
+    scope: "api-tokens:rotate",
+    cost: 10,
+    body: json(s.tokenRotateBody),
+    response: s.tokenRotateResponse,
+  },
+  postAPITokensRevoke: {
+    method: "POST",
+    path: "/v0/orgs/{org}/tokens/{id}/revoke",
+    summary: "Revoke an API token",
+    tag: "API tokens",
+    scope: "api-tokens:revoke",
+    cost: 10,
+    body: json(s.tokenRevokeBody),
+    response: s.tokenRevokeResponse,
+  },
   getOrgApiTokens: apiTokens.list,
   postOrgApiToken: apiTokens.create,
-  postOrgApiTokenUpdate: { method: "POST", path: "/v0/orgs/{org}/api-tokens/update", summary: "Update an API token named in the body", tag: "API tokens", scope: "api-tokens:update", cost: 10, body: json(s.tokenUpdateBody), response: s.tokenUpdateResponse },
-  postOrgApiTokenRotate: { method: "POST", path: "/v0/orgs/{org}/api-tokens/rotate", summary: "Rotate an API token named in the body", tag: "API tokens", scope: "api-tokens:rotate", cost: 10, body: json(s.tokenRotateBody), response: s.tokenRotateResponse },
-  postOrgApiTokenRevoke: { method: "POST", path: "/v0/orgs/{org}/api-tokens/revoke", summary: "Revoke an API token named in the body", tag: "API tokens", scope: "api-tokens:revoke", cost: 10, body: json(s.tokenRevokeBody), response: s.tokenRevokeResponse },
+  postOrgApiTokenUpdate: {
+    method: "POST",
+    path: "/v0/orgs/{org}/api-tokens/update",
+    summary: "Update an API token named in the body",
+    tag: "API tokens",
+    scope: "api-tokens:update",
+    cost: 10,
+    body: json(s.tokenUpdateBody),
+    response: s.tokenUpdateResponse,
+  },
+  postOrgApiTokenRotate: {
+    method: "POST",
+    path: "/v0/orgs/{org}/api-tokens/rotate",
+    summary: "Rotate an API token named in the body",
+    tag: "API tokens",
+    scope: "api-tokens:rotate",
+    cost: 10,
+    body: json(s.tokenRotateBody),
+    response: s.tokenRotateResponse,
+  },
+  postOrgApiTokenRevoke: {
+    method: "POST",
+    path: "/v0/orgs/{org}/api-tokens/revoke",
+    summary: "Revoke an API token named in the body",
+    tag: "API tokens",
+    scope: "api-tokens:revoke",
+    cost: 10,
+    body: json(s.tokenRevokeBody),
+    response: s.tokenRevokeResponse,
+  },
 } as const satisfies Record<string, EndpointSpec>;
 
 export type EndpointId = keyof typeof ENDPOINTS;

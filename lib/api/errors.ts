@@ -1,4 +1,5 @@
 import { z } from "zod";
+
 import type { RefusalReason } from "../domain/usage/refusals";
 
 // Every refusal the REST API gives goes through here, so each status has one body shape:
@@ -26,12 +27,17 @@ export const missingScope = (scope: string) =>
 export const forbidden = (message: string, details: unknown = null) => new ApiError(403, message, details);
 
 export const outsideAllowedNetworks = () =>
-  new ApiError(403, "This token cannot be used from this address: it is outside the token's allowed networks.", { rule: "allowed-networks" }, {}, "network");
+  new ApiError(
+    403,
+    "This token cannot be used from this address: it is outside the token's allowed networks.",
+    { rule: "allowed-networks" },
+    {},
+    "network",
+  );
 
 export const notFound = (message = "Not found.") => new ApiError(404, message);
 
-export const methodNotAllowed = (allowed: string[]) =>
-  new ApiError(405, "Method not allowed.", { allowed }, { Allow: allowed.join(", ") });
+export const methodNotAllowed = (allowed: string[]) => new ApiError(405, "Method not allowed.", { allowed }, { Allow: allowed.join(", ") });
 
 export const badRequest = (message: string, details: unknown = null) => new ApiError(400, message, details);
 
@@ -40,8 +46,7 @@ export const conflict = (message: string) => new ApiError(409, message);
 export const payloadTooLarge = (limitBytes: number) =>
   new ApiError(413, `The request body is too large (at most ${limitBytes} bytes).`, { limitBytes }, { Connection: "close" });
 
-export const unsupportedMediaType = (expected: string) =>
-  new ApiError(415, `Send the request body as ${expected}.`, { expected });
+export const unsupportedMediaType = (expected: string) => new ApiError(415, `Send the request body as ${expected}.`, { expected });
 
 export const unprocessable = (message: string, details: unknown = null) => new ApiError(422, message, details);
 
@@ -55,8 +60,7 @@ export function quotaExceeded(quota: { remaining: number; max: number; resetAt: 
   );
 }
 
-export const databaseBusy = () =>
-  new ApiError(503, "The database is busy; try again shortly.", null, { "Retry-After": "1" });
+export const databaseBusy = () => new ApiError(503, "The database is busy; try again shortly.", null, { "Retry-After": "1" });
 
 /** The database cannot take writes (disk full) or cannot be reached: nothing was done. */
 export const databaseUnavailable = () =>
@@ -66,7 +70,9 @@ export const internalError = () => new ApiError(500, "Internal server error.");
 
 /** Zod issues as details a client can act on: which field, what is wrong. */
 export function fromZodError(error: z.ZodError, where: "query" | "body" | "path"): ApiError {
-  const details = error.issues.slice(0, 20).map((issue) => ({ field: [where, ...issue.path.map(String)].join("."), message: issue.message }));
+  const details = error.issues
+    .slice(0, 20)
+    .map((issue) => ({ field: [where, ...issue.path.map(String)].join("."), message: issue.message }));
   // A wrong type or a missing field is a malformed request; a well-formed value we refuse is 422.
   const malformed = error.issues.some((issue) => issue.code === "invalid_type" || issue.code === "unrecognized_keys");
   return new ApiError(malformed ? 400 : 422, `Invalid ${where === "path" ? "path parameter" : where}.`, details);

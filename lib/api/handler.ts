@@ -1,11 +1,16 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+
 import { queryCarriesToken, TOKEN_REFUSAL_MESSAGES, tokenFromAuthorization } from "../auth/api-token";
+import { databaseUnavailableReason } from "../db/unavailable";
+import { nextQuotaReset, quotaAt } from "../domain/tokens/quota";
+import type { RefusalReason } from "../domain/usage/refusals";
+import { logger } from "../logger";
 import { clientIpOf } from "../server/client-ip";
+import type { ApiMetrics } from "../server/metrics";
 import { forwardedProtoOf } from "../server/trusted-proxy";
 import { hashTokenValue } from "../tokens/format";
-import { nextQuotaReset, quotaAt } from "../domain/tokens/quota";
-import { isStorableDeep } from "../validations/text";
 import { scopeGrants } from "../tokens/scopes";
+import { isStorableDeep } from "../validations/text";
 import type { ApiContext, ApiResult, BodyOf, QueryOf } from "./context";
 import { ENDPOINTS, OPENAPI_PATH, type EndpointId, type EndpointSpec } from "./endpoints";
 import {
@@ -26,21 +31,17 @@ import {
 import { isJsonContentType, parseJsonBody, readBody, sendError, sendJson, sendRaw } from "./http";
 import { createLeakedTokensHandler, LEAKED_TOKENS_PATH } from "./leaked-tokens";
 import { parseMultipartFiles } from "./multipart";
-import { nextRequestId } from "./request-id";
 import { buildOpenApiDocument } from "./openapi";
+import { nextRequestId } from "./request-id";
 import { matchRoute, type RouteMatch } from "./router";
 import { getOrganizations, getOrgTelemetryConfig, getQuota } from "./routes/account";
-import { getOrgRepoList } from "./routes/repos";
 import { createReport, getReport, getReportList } from "./routes/reports";
+import { getOrgRepoList } from "./routes/repos";
 import { createApiToken, listTokens, revokeApiToken, rotateApiToken, updateApiToken } from "./routes/tokens";
 import { reportUploadFiles } from "./schemas";
-import { databaseUnavailableReason } from "../db/unavailable";
 import { StoreBusyError, type ApiStore, type ChargeResult, type TokenRecord } from "./store";
 import { isUsable, TokenCache, unusableReason, type CachedToken } from "./token-cache";
 import { UsageRecorder } from "./usage-recorder";
-import type { RefusalReason } from "../domain/usage/refusals";
-import { logger } from "../logger";
-import type { ApiMetrics } from "../server/metrics";
 
 // The REST API's request path, outside Next.js: lib/server/http-server.ts hands every /v0/
 // request here. Per call: the token is checked and hashed in memory, its metadata comes from
@@ -114,7 +115,9 @@ type Call = { now: number; method: string; route: string; ip: string; userAgent:
 type Trace = { route: string };
 
 // Metric labels, made once: "GET /v0/quota" per endpoint, and one each for calls never routed.
-const ROUTE_LABELS = new Map<EndpointSpec, string>(Object.values(ENDPOINTS).map((spec: EndpointSpec) => [spec, `${spec.method} ${spec.path}`]));
+const ROUTE_LABELS = new Map<EndpointSpec, string>(
+  Object.values(ENDPOINTS).map((spec: EndpointSpec) => [spec, `${spec.method} ${spec.path}`]),
+);
 const OPENAPI_LABEL = `GET ${OPENAPI_PATH}`;
 const LEAKED_TOKENS_LABEL = `POST ${LEAKED_TOKENS_PATH}`;
 const NO_TOKEN_LABEL = "(refused before routing)";

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+
 import { JSON_TOO_DEEP_MESSAGE, jsonTextWithinDepth } from "../validations/json-depth";
 import { isStorableDeep } from "../validations/text";
 import { badRequest, errorBody, payloadTooLarge, type ApiError } from "./errors";
@@ -59,7 +60,8 @@ export function parseJsonBody(raw: Buffer): unknown {
   } catch {
     throw badRequest("The request body is not valid JSON.");
   }
-  if (!isStorableDeep(json)) throw badRequest("The request body contains a string that is not valid text (NUL or a lone surrogate escape).");
+  if (!isStorableDeep(json))
+    throw badRequest("The request body contains a string that is not valid text (NUL or a lone surrogate escape).");
   return json;
 }
 

@@ -1,12 +1,13 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+
 import { recordAudit } from "../db/audit";
 import { db } from "../db/client";
 import { takeRateLimit, type RateLimit } from "../db/rate-limit";
 import { endGracePeriod, setTokenEnabled, type TokenActor, type Tx } from "../db/token-mutations";
+import { logger } from "../logger";
 import { clientIpOf } from "../server/client-ip";
 import { checkTokenFormat, hashTokenValue } from "../tokens/format";
 import { leakReportSchema, MAX_LEAK_CANDIDATES, type LeakCandidate } from "../validations/incident";
-import { logger } from "../logger";
 import { truncateText } from "../validations/text";
 import { ApiError, badRequest, fromZodError, methodNotAllowed, unsupportedMediaType } from "./errors";
 import { isJsonContentType, parseJsonBody, readBody, sendError, sendJson } from "./http";
@@ -34,7 +35,11 @@ export type LeakReporter = { ip: string; userAgent: string | null };
  * Acts on the candidates of one report; returns what was done (for logs and tests — never for the
  * reporter). Candidates that are not well-formed Keyward tokens are dropped before any lookup.
  */
-export async function processLeakReport(candidates: readonly LeakCandidate[], reporter: LeakReporter, now = new Date()): Promise<LeakHandling[]> {
+export async function processLeakReport(
+  candidates: readonly LeakCandidate[],
+  reporter: LeakReporter,
+  now = new Date(),
+): Promise<LeakHandling[]> {
   const byHash = new Map<string, LeakCandidate>();
   for (const candidate of candidates) {
     const value = candidate.token.trim();
@@ -108,7 +113,10 @@ async function flagLeaked(
   now: Date,
 ): Promise<void> {
   const source = truncateText(report.url ?? report.source ?? report.type ?? "", SOURCE_MAX_LENGTH) || null;
-  await tx.apiToken.updateMany({ where: { id: value.tokenId, orgId: value.orgId }, data: { leakReportedAt: now, leakReportSource: source } });
+  await tx.apiToken.updateMany({
+    where: { id: value.tokenId, orgId: value.orgId },
+    data: { leakReportedAt: now, leakReportSource: source },
+  });
   await recordAudit(tx, {
     orgId: value.orgId,
     actor: { type: "system", label: actor.label },
@@ -135,7 +143,10 @@ export type LeakedTokensHandler = ((req: IncomingMessage, res: ServerResponse) =
 };
 
 /** The same answer for every accepted report, whatever it contained. */
-const ACCEPTED_BODY = (received: number) => ({ received, message: "Thank you. Reported tokens that are live are handled by their organization's policy." });
+const ACCEPTED_BODY = (received: number) => ({
+  received,
+  message: "Thank you. Reported tokens that are live are handled by their organization's policy.",
+});
 
 export function createLeakedTokensHandler(options: LeakedTokensHandlerOptions): LeakedTokensHandler {
   const limit = options.limit ?? DEFAULT_LIMIT;
@@ -150,7 +161,10 @@ export function createLeakedTokensHandler(options: LeakedTokensHandlerOptions): 
     const wait = await takeRateLimit(`leaked-tokens:${ip}`, limit, clock());
     if (wait !== null) {
       req.resume();
-      return sendError(res, new ApiError(429, "Too many reports from this address; try again later.", null, { "Retry-After": String(wait) }));
+      return sendError(
+        res,
+        new ApiError(429, "Too many reports from this address; try again later.", null, { "Retry-After": String(wait) }),
+      );
     }
     let candidates: LeakCandidate[];
     try {
@@ -182,14 +196,18 @@ async function readReport(req: IncomingMessage): Promise<LeakCandidate[]> {
     throw unsupportedMediaType("application/json");
   }
   const json = parseJsonBody(await readBody(req, BODY_LIMIT_BYTES));
-  const count = Array.isArray(json) ? json.length : Array.isArray((json as { tokens?: unknown } | null)?.tokens) ? (json as { tokens: unknown[] }).tokens.length : 0;
+  const count = Array.isArray(json)
+    ? json.length
+    : Array.isArray((json as { tokens?: unknown } | null)?.tokens)
+      ? (json as { tokens: unknown[] }).tokens.length
+      : 0;
   // Checked first so a long list gets this message rather than a union's generic one.
   if (count > MAX_LEAK_CANDIDATES) {
     throw new ApiError(413, `Send at most ${MAX_LEAK_CANDIDATES} candidates per request.`, { maxCandidates: MAX_LEAK_CANDIDATES });
   }
   const parsed = leakReportSchema.safeParse(json);
   if (!parsed.success) {
-    throw badRequest("Send a JSON array of {token, type, url, source}, or {\"tokens\": [...]}.", fromZodError(parsed.error, "body").details);
+    throw badRequest('Send a JSON array of {token, type, url, source}, or {"tokens": [...]}.', fromZodError(parsed.error, "body").details);
   }
   return parsed.data;
 }

@@ -13,7 +13,11 @@ export async function parseMultipartFiles(body: Buffer, contentType: string | un
   }
   let form: FormData;
   try {
-    form = await new Request("http://keyward.invalid/", { method: "PUT", headers: { "content-type": contentType }, body: new Blob([new Uint8Array(body)]) }).formData();
+    form = await new Request("http://keyward.invalid/", {
+      method: "PUT",
+      headers: { "content-type": contentType },
+      body: new Blob([new Uint8Array(body)]),
+    }).formData();
   } catch {
     throw badRequest("The multipart body could not be parsed.");
   }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+
 import { SCOPES } from "../tokens/scopes";
 import { leakReportSchema, MAX_LEAK_CANDIDATES } from "../validations/incident";
 import { ENDPOINTS, OPENAPI_PATH, type EndpointSpec } from "./endpoints";
@@ -56,7 +57,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       title: "Keyward REST API",
       version: "0",
       description:
-        "Socket v0-compatible API. Authenticate with `Authorization: Basic base64(\"<token>:\")` (token as user name, empty password) or `Authorization: Bearer <token>`. Each endpoint lists its scope (a parent scope grants its children) and quota cost.",
+        'Socket v0-compatible API. Authenticate with `Authorization: Basic base64("<token>:")` (token as user name, empty password) or `Authorization: Bearer <token>`. Each endpoint lists its scope (a parent scope grants its children) and quota cost.',
     },
     servers: [{ url: "/" }],
     security: [{ basicAuth: [] }, { bearerAuth: [] }],
@@ -87,13 +88,18 @@ function operation(operationId: string, spec: EndpointSpec, schema: (type: z.Zod
   const requestBody = spec.body
     ? {
         required: spec.body.kind === "multipart",
-        content: { [spec.body.kind === "json" ? "application/json" : "multipart/form-data"]: { schema: schema(spec.body.schema, "input") } },
+        content: {
+          [spec.body.kind === "json" ? "application/json" : "multipart/form-data"]: { schema: schema(spec.body.schema, "input") },
+        },
       }
     : undefined;
   const errors = Object.fromEntries(
     Object.entries(ERROR_RESPONSES)
       .filter(([status]) => (status !== "403" || spec.scope) && (status !== "413" || spec.body) && (status !== "429" || spec.cost > 0))
-      .map(([status, description]) => [status, { description, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } }]),
+      .map(([status, description]) => [
+        status,
+        { description, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
+      ]),
   );
   return {
     operationId,
@@ -113,7 +119,10 @@ function operation(operationId: string, spec: EndpointSpec, schema: (type: z.Zod
 
 /** For secret scanners: no token, limited per address, and the same answer whatever matched. */
 function leakedTokensOperation(schema: (type: z.ZodType, io: "input" | "output") => JsonSchema) {
-  const error = (description: string) => ({ description, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } });
+  const error = (description: string) => ({
+    description,
+    content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+  });
   return {
     operationId: "postLeakedTokens",
     summary: "Report leaked token values",
@@ -124,7 +133,15 @@ function leakedTokensOperation(schema: (type: z.ZodType, io: "input" | "output")
     responses: {
       "202": {
         description: "Received (says nothing about matches)",
-        content: { "application/json": { schema: { type: "object", properties: { received: { type: "integer" }, message: { type: "string" } }, required: ["received", "message"] } } },
+        content: {
+          "application/json": {
+            schema: {
+              type: "object",
+              properties: { received: { type: "integer" }, message: { type: "string" } },
+              required: ["received", "message"],
+            },
+          },
+        },
       },
       "400": error("Malformed body or more candidates than allowed"),
       "413": error("Request body too large"),

@@ -1,5 +1,13 @@
 import { z } from "zod";
-import { allowedNetworksSchema, expiresAtSchema, MAX_GRACE_HOURS, quotaMaxSchema, scopeListSchema, tokenNameSchema } from "../validations/token";
+
+import {
+  allowedNetworksSchema,
+  expiresAtSchema,
+  MAX_GRACE_HOURS,
+  quotaMaxSchema,
+  scopeListSchema,
+  tokenNameSchema,
+} from "../validations/token";
 import { REPO_SORTS } from "./store";
 
 // Request and response shapes of the Socket-compatible REST API. Requests are parsed with these
@@ -66,7 +74,9 @@ export const repoItem = z
   })
   .meta({ id: "Repository" });
 
-export const repoListResponse = z.object({ results: z.array(repoItem), nextPage: z.number().int().nullable() }).meta({ id: "RepositoryList" });
+export const repoListResponse = z
+  .object({ results: z.array(repoItem), nextPage: z.number().int().nullable() })
+  .meta({ id: "RepositoryList" });
 
 // ---------------------------------------------------------------------------------------
 // Reports
@@ -148,9 +158,13 @@ const relativeManifestPath = z
   .string()
   .min(1)
   .max(1024)
-  .refine((path) => !path.startsWith("/") && !path.includes("\\") && !path.split("/").some((part) => part === ".." || part === "" || part === "."), {
-    message: "File names must be relative paths such as package.json or packages/app/package.json.",
-  })
+  .refine(
+    (path) =>
+      !path.startsWith("/") && !path.includes("\\") && !path.split("/").some((part) => part === ".." || part === "" || part === "."),
+    {
+      message: "File names must be relative paths such as package.json or packages/app/package.json.",
+    },
+  )
   .refine((path) => MANIFEST_SET.has(path.slice(path.lastIndexOf("/") + 1)), {
     message: "Not a supported manifest or lock file.",
   });
@@ -216,12 +230,19 @@ export const tokenListItem = z
     created_at: isoTime,
     last_used_at: isoTime.nullable(),
     hash: z.string().nullable(),
-    token: z.string().nullable().describe("The value, only with token_values=include, for tokens that grant no more than the calling token (scopes, quota, expiry, visibility, networks)"),
+    token: z
+      .string()
+      .nullable()
+      .describe(
+        "The value, only with token_values=include, for tokens that grant no more than the calling token (scopes, quota, expiry, visibility, networks)",
+      ),
     committers: z.array(z.unknown()),
   })
   .meta({ id: "ApiToken" });
 
-export const tokenListResponse = z.object({ tokens: z.array(tokenListItem), nextPage: z.number().int().nullable() }).meta({ id: "ApiTokenList" });
+export const tokenListResponse = z
+  .object({ tokens: z.array(tokenListItem), nextPage: z.number().int().nullable() })
+  .meta({ id: "ApiTokenList" });
 
 export const tokenCreateBody = z
   .object({

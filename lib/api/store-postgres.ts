@@ -1,4 +1,5 @@
 import pg from "pg";
+
 import { pgEpochMs as ms, pgTimestamp as ts } from "../db/dialect";
 import { usageBatchStatements } from "../db/usage-rollups";
 import type { RefusedCallGroup } from "../domain/usage/refusals";
@@ -142,7 +143,19 @@ export class PostgresApiStore implements ApiStore {
       const values: unknown[] = [];
       const tuples = chunk.map((row, index) => {
         const base = index * USAGE_PARAMS_PER_ROW;
-        values.push(row.requestId, row.tokenId, row.valueId, row.orgId, new Date(row.at).toISOString(), row.method, row.route, row.status, row.ip, row.userAgent, row.cost);
+        values.push(
+          row.requestId,
+          row.tokenId,
+          row.valueId,
+          row.orgId,
+          new Date(row.at).toISOString(),
+          row.method,
+          row.route,
+          row.status,
+          row.ip,
+          row.userAgent,
+          row.cost,
+        );
         const p = (offset: number) => `$${base + offset}`;
         return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${ts(p(5))}, ${p(6)}, ${p(7)}, ${p(8)}::int, ${p(9)}, ${p(10)}, ${p(11)}::int)`;
       });

@@ -1,6 +1,7 @@
-import Database from "better-sqlite3";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Worker } from "node:worker_threads";
+import Database from "better-sqlite3";
+
 import type { SqlStatement } from "../db/dialect";
 import { usageBatchStatements } from "../db/usage-rollups";
 import type { RefusedCallGroup } from "../domain/usage/refusals";
@@ -142,7 +143,21 @@ export class SqliteApiStore implements ApiStore {
 
   /** One charge, inside the batch's transaction; the organization read there too when asked for. */
   #chargeOne(r: ChargeRequest): ChargeResult | null {
-    const row = this.#charge.get(r.now, r.cost, r.now, r.nextResetAt, r.now, r.ip, r.userAgent, r.route, r.tokenId, r.version, r.now, r.now, r.cost);
+    const row = this.#charge.get(
+      r.now,
+      r.cost,
+      r.now,
+      r.nextResetAt,
+      r.now,
+      r.ip,
+      r.userAgent,
+      r.route,
+      r.tokenId,
+      r.version,
+      r.now,
+      r.now,
+      r.cost,
+    );
     if (!row) return null;
     const result: ChargeResult = { remaining: row.remaining, max: row.max, resetAt: row.resetAt };
     if (r.readOrg) result.org = this.#orgById.get(row.orgId) ?? null;
@@ -190,7 +205,10 @@ export class SqliteApiStore implements ApiStore {
       chunks.push({ rows: chunk.map(usageValues), statements: usageBatchStatements(chunk, [], "sqlite") });
     }
     for (let start = 0; start < refused.length; start += REFUSED_GROUPS_PER_TRANSACTION) {
-      chunks.push({ rows: [], statements: usageBatchStatements([], refused.slice(start, start + REFUSED_GROUPS_PER_TRANSACTION), "sqlite") });
+      chunks.push({
+        rows: [],
+        statements: usageBatchStatements([], refused.slice(start, start + REFUSED_GROUPS_PER_TRANSACTION), "sqlite"),
+      });
     }
     // A writer thread that died is replaced; the recorder retries the batch it lost.
     if (!this.#writer || this.#writer.failed) this.#writer = new UsageWriter(this.#file, this.#synchronous);
@@ -213,11 +231,15 @@ export class SqliteApiStore implements ApiStore {
       // LIMIT and OFFSET as CAST(? AS INTEGER): measured 2-4x faster here than plain bound values.
       const direction = query.direction === "asc" ? "ASC" : "DESC";
       const order = `${REPO_SORT_COLUMNS[query.sort]} ${direction}${query.sort === "name" ? `, "id" ASC` : ""}`;
-      statement = this.#db.prepare(`
+      statement = this.#db
+        .prepare(
+          `
         SELECT "id", "slug", "name", "description", "homepage", "visibility", "archived", "defaultBranch",
                "headFullScanId", "workspace", "createdAt", "updatedAt"
         FROM "Repo" WHERE "orgId" = ?${query.includeArchived ? "" : ` AND "archived" = 0`}${query.workspace !== undefined ? ` AND "workspace" = ?` : ""}
-        ORDER BY ${order} LIMIT CAST(? AS INTEGER) OFFSET CAST(? AS INTEGER)`).raw(true) as unknown as Database.Statement<unknown[], RepoRow>;
+        ORDER BY ${order} LIMIT CAST(? AS INTEGER) OFFSET CAST(? AS INTEGER)`,
+        )
+        .raw(true) as unknown as Database.Statement<unknown[], RepoRow>;
       this.#repoQueries.set(key, statement);
     }
     return statement;

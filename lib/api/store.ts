@@ -1,5 +1,5 @@
-import type { QuotaWindow } from "../tokens/quota";
 import type { RefusedCallGroup } from "../domain/usage/refusals";
+import type { QuotaWindow } from "../tokens/quota";
 
 // The REST API's hot path talks to the database through this small interface, with one
 // implementation per provider on the raw driver (a prepared better-sqlite3 statement, a pg pool).

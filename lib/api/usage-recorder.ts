@@ -91,6 +91,7 @@ export class UsageRecorder {
       this.#dropped = 0;
     }
     const droppedRefusals = this.#refused.takeDropped();
-    if (droppedRefusals > 0) this.onError(new Error(`${droppedRefusals} refused calls went uncounted while the database could not be written`));
+    if (droppedRefusals > 0)
+      this.onError(new Error(`${droppedRefusals} refused calls went uncounted while the database could not be written`));
   }
 }

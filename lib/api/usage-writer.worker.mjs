@@ -45,7 +45,12 @@ parentPort.on("message", (message) => {
       }
       parentPort.postMessage({ id: message.id, ok: true });
     } catch (error) {
-      parentPort.postMessage({ id: message.id, ok: false, message: error instanceof Error ? error.message : String(error), code: error?.code ?? null });
+      parentPort.postMessage({
+        id: message.id,
+        ok: false,
+        message: error instanceof Error ? error.message : String(error),
+        code: error?.code ?? null,
+      });
     }
   });
 });

@@ -1,5 +1,7 @@
 import "server-only";
+
 import { z } from "zod";
+
 import { db } from "../db/client";
 import { RoleChangedError } from "../db/org-lock";
 import { databaseUnavailableReason } from "../db/unavailable";

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+
 import { generateTokenValue } from "../tokens/format";
 import { MAX_AUTHORIZATION_HEADER_BYTES, queryCarriesToken, tokenFromAuthorization } from "./api-token";
 

@@ -12,7 +12,7 @@ export type PresentedToken = { ok: true; token: string } | { ok: false; reason: 
 export const TOKEN_REFUSAL_MESSAGES: Record<TokenRefusal, string> = {
   missing: "Authentication required: send your API token as the Basic auth user name or as a Bearer token.",
   "too-long": "The Authorization header is too long.",
-  malformed: "The Authorization header is malformed: use Basic base64(\"<token>:\") or Bearer <token>.",
+  malformed: 'The Authorization header is malformed: use Basic base64("<token>:") or Bearer <token>.',
   "bad-token": "Invalid API token.",
   "in-query": "Tokens in the URL are refused (URLs end up in logs): send the token in the Authorization header.",
 };

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+
 import { safeCallbackPath } from "./callback-url";
 
 const ORIGIN = "https://keyward.example";

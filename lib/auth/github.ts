@@ -3,11 +3,12 @@
 // and what a GitHub sign-in does here: find or link the Keyward user, accept their pending
 // invitations, and join orgs that admit members of a GitHub organization.
 import GitHub from "next-auth/providers/github";
-import { hashInvitationSecret, isInvitationSecret } from "./invitation-secret";
-import { acceptInvitationInTx, MembershipRollBack, type Tx } from "../db/member-mutations";
+
 import { recordAudit } from "../db/audit";
 import { db } from "../db/client";
+import { acceptInvitationInTx, MembershipRollBack, type Tx } from "../db/member-mutations";
 import { logger } from "../logger";
+import { hashInvitationSecret, isInvitationSecret } from "./invitation-secret";
 
 /** The invitation a person was looking at when they chose "Continue with GitHub" (set by the invite page). */
 export const INVITE_COOKIE = "keyward-invite";

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+
 import { hashInvitationSecret, invitationExpiry, isInvitationSecret, newInvitationSecret } from "./invitation-secret";
 
 describe("invitation secrets", () => {

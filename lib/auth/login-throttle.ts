@@ -42,7 +42,10 @@ export async function beginSignIn(email: string, ip: string, now = new Date()): 
     },
     data: { failures: 0, windowStart: now, lockedUntil: null },
   });
-  const locked = await db.loginThrottle.findMany({ where: { key: { in: ruleKeys }, lockedUntil: { gt: now } }, select: { lockedUntil: true } });
+  const locked = await db.loginThrottle.findMany({
+    where: { key: { in: ruleKeys }, lockedUntil: { gt: now } },
+    select: { lockedUntil: true },
+  });
   if (locked.length > 0) return { allowed: false, minutes: minutesUntil(locked, now) };
 
   const counted: { rule: Rule; key: string; failures: number }[] = [];
@@ -51,17 +54,27 @@ export async function beginSignIn(email: string, ip: string, now = new Date()): 
   if (over.length > 0) {
     // Concurrent guesses beyond the allowance: the counter is spent, so it locks now.
     await lock(over, now);
-    const lockedNow = await db.loginThrottle.findMany({ where: { key: { in: over.map((c) => c.key) }, lockedUntil: { gt: now } }, select: { lockedUntil: true } });
+    const lockedNow = await db.loginThrottle.findMany({
+      where: { key: { in: over.map((c) => c.key) }, lockedUntil: { gt: now } },
+      select: { lockedUntil: true },
+    });
     return { allowed: false, minutes: Math.max(1, minutesUntil(lockedNow, now)) };
   }
 
   return {
     allowed: true,
     async finish(success) {
-      if (!success) return lock(counted.filter((c) => c.failures >= c.rule.maxFailures), now);
+      if (!success)
+        return lock(
+          counted.filter((c) => c.failures >= c.rule.maxFailures),
+          now,
+        );
       // The right password: this attempt was no failure, and this address is now known.
       await db.loginThrottle.updateMany({ where: { key: keys.pair }, data: { failures: 0 } });
-      await db.loginThrottle.updateMany({ where: { key: { in: [keys.ip, keys.account] }, failures: { gt: 0 } }, data: { failures: { decrement: 1 } } });
+      await db.loginThrottle.updateMany({
+        where: { key: { in: [keys.ip, keys.account] }, failures: { gt: 0 } },
+        data: { failures: { decrement: 1 } },
+      });
       await upsertRetrying(keys.known, { windowStart: now }, { key: keys.known, failures: 0, windowStart: now });
     },
   };

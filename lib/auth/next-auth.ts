@@ -2,14 +2,15 @@ import NextAuth, { CredentialsSignin } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import { cookies } from "next/headers";
 import { z } from "zod";
+
 import { db } from "../db/client";
+import { logger } from "../logger";
 import { safeCallbackPath } from "./callback-url";
 import { completeGithubSignIn, githubEnabled, githubProvider, INVITE_COOKIE, type GithubProfile } from "./github";
 import { beginSignIn } from "./login-throttle";
 import { verifyPassword } from "./password";
 import { clientIpFrom } from "./request-context";
 import { endSession } from "./session-rows";
-import { logger } from "../logger";
 
 const SESSION_MAX_AGE_SECONDS = 30 * 24 * 60 * 60;
 
@@ -31,7 +32,12 @@ class ThrottledSignIn extends CredentialsSignin {
 export { githubEnabled };
 
 /** A log line per refused password sign-in, for spotting guessing (never the password). */
-function logRefusedSignIn(fields: { email?: string; ip: string; reason: "malformed" | "throttled" | "wrong-password" | "unknown-account"; lockedMinutes?: number }) {
+function logRefusedSignIn(fields: {
+  email?: string;
+  ip: string;
+  reason: "malformed" | "throttled" | "wrong-password" | "unknown-account";
+  lockedMinutes?: number;
+}) {
   logger.warn({ event: "sign-in refused", ...fields }, "sign-in refused");
 }
 

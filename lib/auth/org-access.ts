@@ -1,6 +1,8 @@
 import "server-only";
-import { cache } from "react";
+
 import { notFound, redirect } from "next/navigation";
+import { cache } from "react";
+
 import { db } from "../db/client";
 import { isStorableText } from "../validations/text";
 import type { OrgRole } from "./permissions";

@@ -1,4 +1,5 @@
 import { headers } from "next/headers";
+
 import { CLIENT_IP_HEADER } from "../server/client-ip";
 
 // The HTTP server sets this header (lib/server/client-ip.ts: the socket address, or the

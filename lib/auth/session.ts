@@ -1,5 +1,7 @@
 import "server-only";
+
 import { cache } from "react";
+
 import { db } from "../db/client";
 import { auth } from "./next-auth";
 

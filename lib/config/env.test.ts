@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+
 import { parseStartupEnv as parseEnv, usageRetentionFromEnv } from "./env";
 
 // Next.js's types make NODE_ENV a required key of ProcessEnv; these tests leave it unset.
@@ -50,13 +51,22 @@ describe("usage retention settings", () => {
 
   it("keep requests 30 days and rollups 400 unless told otherwise", () => {
     expect(retention({})).toEqual({ usageDays: 30, rollupDays: 400 });
-    expect(retention({ KEYWARD_USAGE_RETENTION_DAYS: "90", KEYWARD_ROLLUP_RETENTION_DAYS: "" })).toEqual({ usageDays: 90, rollupDays: 400 });
+    expect(retention({ KEYWARD_USAGE_RETENTION_DAYS: "90", KEYWARD_ROLLUP_RETENTION_DAYS: "" })).toEqual({
+      usageDays: 90,
+      rollupDays: 400,
+    });
   });
 
   it("stop startup with one clear line when a retention is not a sensible number of days", () => {
-    expect(() => parseStartupEnv({ KEYWARD_USAGE_RETENTION_DAYS: "30d" })).toThrow(/KEYWARD_USAGE_RETENTION_DAYS is invalid: must be a whole number of days/);
-    expect(() => parseStartupEnv({ KEYWARD_USAGE_RETENTION_DAYS: "2" })).toThrow(/KEYWARD_USAGE_RETENTION_DAYS is invalid: must be at least 7 days/);
-    expect(() => parseStartupEnv({ KEYWARD_ROLLUP_RETENTION_DAYS: "30" })).toThrow(/KEYWARD_ROLLUP_RETENTION_DAYS is invalid: must be at least 90 days/);
+    expect(() => parseStartupEnv({ KEYWARD_USAGE_RETENTION_DAYS: "30d" })).toThrow(
+      /KEYWARD_USAGE_RETENTION_DAYS is invalid: must be a whole number of days/,
+    );
+    expect(() => parseStartupEnv({ KEYWARD_USAGE_RETENTION_DAYS: "2" })).toThrow(
+      /KEYWARD_USAGE_RETENTION_DAYS is invalid: must be at least 7 days/,
+    );
+    expect(() => parseStartupEnv({ KEYWARD_ROLLUP_RETENTION_DAYS: "30" })).toThrow(
+      /KEYWARD_ROLLUP_RETENTION_DAYS is invalid: must be at least 90 days/,
+    );
     expect(() => parseStartupEnv({ KEYWARD_USAGE_RETENTION_DAYS: "200", KEYWARD_ROLLUP_RETENTION_DAYS: "100" })).toThrow(
       /KEYWARD_ROLLUP_RETENTION_DAYS is invalid: must be at least KEYWARD_USAGE_RETENTION_DAYS/,
     );

@@ -1,4 +1,5 @@
 import { z } from "zod";
+
 import { MAX_TRUSTED_PROXY_HOPS, parseTrustedProxyHops } from "../server/trusted-proxy";
 import { ConfigError } from "./secrets";
 
@@ -16,7 +17,10 @@ const trustedProxyHops = z
   .transform((raw, ctx) => {
     const hops = parseTrustedProxyHops(raw);
     if (hops === null) {
-      ctx.addIssue({ code: "custom", message: `must be the number of reverse proxies in front of Keyward, 0 (none) to ${MAX_TRUSTED_PROXY_HOPS}` });
+      ctx.addIssue({
+        code: "custom",
+        message: `must be the number of reverse proxies in front of Keyward, 0 (none) to ${MAX_TRUSTED_PROXY_HOPS}`,
+      });
       return z.NEVER;
     }
     return hops;
@@ -77,26 +81,28 @@ export function usageRetentionFromEnv(env: NodeJS.ProcessEnv): UsageRetention {
   return { usageDays: result.data.KEYWARD_USAGE_RETENTION_DAYS, rollupDays: result.data.KEYWARD_ROLLUP_RETENTION_DAYS };
 }
 
-const startupEnvSchema = z.object({
-  ...usageRetentionFields,
-  PORT: z.coerce.number().int().min(1).max(65_535).default(3000),
-  HOST: z.string().trim().min(1).default("0.0.0.0"),
-  DATABASE_URL: z.string().optional(),
-  KEYWARD_DATA_DIR: z.string().trim().min(1).default("./data"),
-  KEYWARD_DEMO: flag(true),
-  TRUST_PROXY: trustedProxyHops,
-  SMTP_URL: optionalUrl(/^smtps?:\/\/[^/]/, "must look like smtp://host:port or smtps://user:pass@host:465"),
-  KEYWARD_PUBLIC_URL: optionalUrl(/^https?:\/\/[^/]/, "must be an http(s) URL such as https://keyward.example.com"),
-  AUTH_GITHUB_URL: optionalUrl(/^https?:\/\/[^/]/, "must be an http(s) URL such as https://github.com"),
-  AUTH_GITHUB_API_URL: optionalUrl(/^https?:\/\/[^/]/, "must be an http(s) URL such as https://api.github.com"),
-  // Guessable secrets would expose the metrics; unset or empty turns GET /metrics off (404).
-  KEYWARD_METRICS_TOKEN: z
-    .string()
-    .trim()
-    .optional()
-    .transform((v) => v || undefined)
-    .refine((v) => v === undefined || v.length >= 16, "must be at least 16 characters (for example: openssl rand -hex 32)"),
-}).refine(rollupsOutliveEvents, ROLLUPS_OUTLIVE_EVENTS);
+const startupEnvSchema = z
+  .object({
+    ...usageRetentionFields,
+    PORT: z.coerce.number().int().min(1).max(65_535).default(3000),
+    HOST: z.string().trim().min(1).default("0.0.0.0"),
+    DATABASE_URL: z.string().optional(),
+    KEYWARD_DATA_DIR: z.string().trim().min(1).default("./data"),
+    KEYWARD_DEMO: flag(true),
+    TRUST_PROXY: trustedProxyHops,
+    SMTP_URL: optionalUrl(/^smtps?:\/\/[^/]/, "must look like smtp://host:port or smtps://user:pass@host:465"),
+    KEYWARD_PUBLIC_URL: optionalUrl(/^https?:\/\/[^/]/, "must be an http(s) URL such as https://keyward.example.com"),
+    AUTH_GITHUB_URL: optionalUrl(/^https?:\/\/[^/]/, "must be an http(s) URL such as https://github.com"),
+    AUTH_GITHUB_API_URL: optionalUrl(/^https?:\/\/[^/]/, "must be an http(s) URL such as https://api.github.com"),
+    // Guessable secrets would expose the metrics; unset or empty turns GET /metrics off (404).
+    KEYWARD_METRICS_TOKEN: z
+      .string()
+      .trim()
+      .optional()
+      .transform((v) => v || undefined)
+      .refine((v) => v === undefined || v.length >= 16, "must be at least 16 characters (for example: openssl rand -hex 32)"),
+  })
+  .refine(rollupsOutliveEvents, ROLLUPS_OUTLIVE_EVENTS);
 
 const SECRET_SETTINGS = new Set(["KEYWARD_METRICS_TOKEN"]);
 

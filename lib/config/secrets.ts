@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
+
 import { generateKeySpec, KeyringError, parseKeyring } from "../tokens/encryption";
 
 export class ConfigError extends Error {}

@@ -1,4 +1,5 @@
 import pg from "pg";
+
 import type { DatabaseTarget } from "./database-url";
 
 // What several server processes on one PostgreSQL must do once rather than once each (migrate at
@@ -26,7 +27,12 @@ export type LockOutcome<T> = { acquired: true; value: T } | { acquired: false };
  * the other processes wait for the first to migrate); `wait: false` gives up at once when another
  * process holds it (a sweep that one process is already doing).
  */
-export async function withAdvisoryLock<T>(target: DatabaseTarget, name: string, options: { wait: boolean }, fn: () => Promise<T>): Promise<LockOutcome<T>> {
+export async function withAdvisoryLock<T>(
+  target: DatabaseTarget,
+  name: string,
+  options: { wait: boolean },
+  fn: () => Promise<T>,
+): Promise<LockOutcome<T>> {
   if (target.provider !== "postgresql") return { acquired: true, value: await fn() };
   const client = new pg.Client({ connectionString: target.url });
   // A dropped connection must not become an uncaught 'error' event; the next query reports it.
@@ -40,7 +46,10 @@ export async function withAdvisoryLock<T>(target: DatabaseTarget, name: string, 
     if (options.wait) {
       await client.query("SELECT pg_advisory_lock($1, hashtext($2))", [LOCK_NAMESPACE, name]);
     } else {
-      const result = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked", [LOCK_NAMESPACE, name]);
+      const result = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked", [
+        LOCK_NAMESPACE,
+        name,
+      ]);
       if (result.rows[0]?.locked !== true) return { acquired: false };
     }
     try {

@@ -4,9 +4,7 @@ import type { Db } from "./client";
 type Writer = Pick<Db, "auditEvent">;
 
 export type AuditActor =
-  | { type: "user"; userId: string; label: string }
-  | { type: "token"; tokenId: string; label: string }
-  | { type: "system"; label: string };
+  { type: "user"; userId: string; label: string } | { type: "token"; tokenId: string; label: string } | { type: "system"; label: string };
 
 export type AuditEntry = {
   orgId: string;

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, expect, test } from "vitest";
+
 import { BackupError, backupSqlite } from "./backup";
 
 let dir = "";

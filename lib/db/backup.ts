@@ -30,7 +30,9 @@ export async function backupSqlite(databaseFile: string, destination: string): P
   try {
     const result = copy.pragma("integrity_check", { simple: true });
     if (result !== "ok") throw new BackupError(`the copy at ${destination} failed its integrity check: ${String(result)}`);
-    const { bytes } = copy.prepare("SELECT page_count * page_size AS bytes FROM pragma_page_count(), pragma_page_size()").get() as { bytes: number };
+    const { bytes } = copy.prepare("SELECT page_count * page_size AS bytes FROM pragma_page_count(), pragma_page_size()").get() as {
+      bytes: number;
+    };
     return { path: destination, bytes };
   } finally {
     copy.close();

@@ -1,7 +1,8 @@
 import { PrismaPg } from "@prisma/adapter-pg";
-import { PrismaClient } from "./generated/sqlite/client";
-import { PrismaClient as PostgresPrismaClient } from "./generated/postgres/client";
+
 import { resolveDatabaseTarget, type DatabaseTarget } from "./database-url";
+import { PrismaClient as PostgresPrismaClient } from "./generated/postgres/client";
+import { PrismaClient } from "./generated/sqlite/client";
 import { SerializedSqliteAdapterFactory } from "./sqlite-adapter";
 
 // Secrets never leave the database layer unless a query asks for them by name.

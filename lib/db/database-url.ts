@@ -1,8 +1,6 @@
 import { isAbsolute, resolve } from "node:path";
 
-export type DatabaseTarget =
-  | { provider: "sqlite"; file: string; url: string }
-  | { provider: "postgresql"; url: string };
+export type DatabaseTarget = { provider: "sqlite"; file: string; url: string } | { provider: "postgresql"; url: string };
 
 export const DEFAULT_SQLITE_FILE = "./data/keyward.db";
 
@@ -29,9 +27,7 @@ export function resolveDatabaseTarget(databaseUrl: string | undefined, cwd = pro
     if (!path) throw new DatabaseUrlError("DATABASE_URL file: URL has no path (expected file:./data/keyward.db)");
     return sqliteTarget(path, cwd);
   }
-  throw new DatabaseUrlError(
-    `DATABASE_URL must start with file:, postgres:// or postgresql:// (got "${raw.split(":")[0]}:…")`,
-  );
+  throw new DatabaseUrlError(`DATABASE_URL must start with file:, postgres:// or postgresql:// (got "${raw.split(":")[0]}:…")`);
 }
 
 function sqliteTarget(path: string, cwd: string): DatabaseTarget {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+
 import { dateFromSql, placeholder, SqlParams, timeParam, truncateTimeSql } from "./dialect";
 
 describe("SQL dialect helpers", () => {

@@ -1,6 +1,7 @@
 // Every change to who belongs to an org: invitations, joining, roles, removal. Each change and
 // its audit event commit together. No Next.js imports: the GitHub sign-in callback uses it too.
 import { randomUUID } from "node:crypto";
+
 import { hashInvitationSecret, invitationExpiry, newInvitationSecret } from "../auth/invitation-secret";
 import type { OrgRole } from "../auth/permissions";
 import type { Invitee } from "../validations/member";
@@ -32,12 +33,7 @@ function managingMembers<T>(actor: MemberActor, orgId: string, change: (tx: Tx) 
   return inPermittedTransaction(actor, orgId, "members:manage", change);
 }
 
-export async function changeMemberRole(
-  actor: MemberActor,
-  orgId: string,
-  userId: string,
-  role: OrgRole,
-): Promise<MembershipChangeResult> {
+export async function changeMemberRole(actor: MemberActor, orgId: string, userId: string, role: OrgRole): Promise<MembershipChangeResult> {
   return managingMembers(actor, orgId, async (tx) => {
     const target = await tx.membership.findUnique({
       where: { userId_orgId: { userId, orgId } },

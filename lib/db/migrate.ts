@@ -3,13 +3,11 @@
 // every migrate command, which a self-hosted install without internet cannot do.
 // The layout stays Prisma's own (migrations/<name>/migration.sql, migration_lock.toml,
 // the _prisma_migrations table), so `prisma migrate deploy` works on these databases too.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import Database from "better-sqlite3";
-import pg from "pg";
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
 import {
@@ -18,6 +16,9 @@ import {
   type SqlMigrationAwareDriverAdapterFactory,
 } from "@prisma/driver-adapter-utils";
 import type { MigrationList, SchemaEngine, SchemaFilter } from "@prisma/schema-engine-wasm";
+import Database from "better-sqlite3";
+import pg from "pg";
+
 import type { DatabaseTarget } from "./database-url";
 import { startTempPostgres } from "./temp-postgres";
 
@@ -55,9 +56,7 @@ const SQLITE_BUSY_TIMEOUT_MS = 10_000;
 /** Applies the pending migrations to the database; returns the names of those applied. */
 export async function applyMigrations(target: DatabaseTarget, opts: MigrateOptions = {}): Promise<string[]> {
   if (target.provider === "sqlite") prepareSqliteFile(target.file);
-  const applied = await withEngine(target, "apply migrations", (engine) =>
-    applyPending(engine, target.provider),
-  );
+  const applied = await withEngine(target, "apply migrations", (engine) => applyPending(engine, target.provider));
   for (const name of applied) opts.log?.(`applied ${name}`);
   return applied;
 }
@@ -67,9 +66,7 @@ export async function diffDatabaseAgainstSchema(target: DatabaseTarget): Promise
   if (target.provider === "sqlite" && !existsSync(target.file)) {
     throw new MigrationError(`SQLite database ${target.file} does not exist`);
   }
-  return withEngine(target, "diff the database against the schema", (engine) =>
-    diffLiveAgainstSchema(engine, target.provider),
-  );
+  return withEngine(target, "diff the database against the schema", (engine) => diffLiveAgainstSchema(engine, target.provider));
 }
 
 /**
@@ -199,7 +196,11 @@ function writeMigration(provider: Provider, dirName: string, sql: string): strin
 }
 
 function migrationSlug(name: string): string {
-  const slug = name.trim().toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_+|_+$/g, "");
+  const slug = name
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "_")
+    .replace(/^_+|_+$/g, "");
   if (!slug) throw new MigrationError(`invalid migration name "${name}" (use letters, digits and _)`);
   return slug;
 }
@@ -254,7 +255,12 @@ function clearEngineTimersWhenIdle(): void {
 }
 
 // The engine reports Rust panics through this global.
-const panicRegistry = { message: "", set_message(message: string) { panicRegistry.message = message; } };
+const panicRegistry = {
+  message: "",
+  set_message(message: string) {
+    panicRegistry.message = message;
+  },
+};
 
 async function withEngine<T>(target: DatabaseTarget, action: string, run: (engine: SchemaEngine) => Promise<T>): Promise<T> {
   const connection = await openConnection(target);
@@ -424,9 +430,7 @@ function observed<T extends object>(target: T, failures: FailureLog, overrides: 
           throw error;
         };
         const succeeded = <R>(result: R): R =>
-          property === "startTransaction" && result && typeof result === "object"
-            ? (observed(result, failures) as R)
-            : result;
+          property === "startTransaction" && result && typeof result === "object" ? (observed(result, failures) as R) : result;
         try {
           // Called on the real object: the adapters keep state in private (#) fields.
           const result: unknown = value.apply(overridden ? overrides : object, args);
@@ -485,7 +489,12 @@ function driverAdapterCause(error: unknown): string | undefined {
 const MAX_LINE = 300;
 
 function firstLine(text: string): string {
-  const line = text.trim().split("\n").map((part) => part.trim()).find(Boolean) ?? "";
+  const line =
+    text
+      .trim()
+      .split("\n")
+      .map((part) => part.trim())
+      .find(Boolean) ?? "";
   return line.length > MAX_LINE ? `${line.slice(0, MAX_LINE)}…` : line;
 }
 

@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from "node:crypto";
+
 import { hashPassword } from "../auth/password";
-import { scopeGrants, type Scope, type TokenKeyring } from "../tokens";
 import { scopeForRoute } from "../domain/usage/scope-usage";
+import { scopeGrants, type Scope, type TokenKeyring } from "../tokens";
 import { auditRow } from "./audit";
 import type { Db } from "./client";
 import { newTokenRows } from "./token-store";
@@ -31,8 +32,22 @@ type DemoToken = {
 };
 
 const DEMO_TOKENS: DemoToken[] = [
-  { org: "acme", name: "CI pipeline", scopes: ["report:read", "report:write"], visibility: "ORGANIZATION", quotaMax: 10_000, requests: 180 },
-  { org: "acme", name: "Developer laptops", scopes: ["report:read", "report:write"], visibility: "ORGANIZATION", quotaMax: 1_000, requests: 60 },
+  {
+    org: "acme",
+    name: "CI pipeline",
+    scopes: ["report:read", "report:write"],
+    visibility: "ORGANIZATION",
+    quotaMax: 10_000,
+    requests: 180,
+  },
+  {
+    org: "acme",
+    name: "Developer laptops",
+    scopes: ["report:read", "report:write"],
+    visibility: "ORGANIZATION",
+    quotaMax: 1_000,
+    requests: 60,
+  },
   { org: "acme", name: "Security scanner", scopes: ["report", "repo"], visibility: "ADMIN_ONLY", quotaMax: 50_000, requests: 240 },
   { org: "acme", name: "Token automation", scopes: ["api-tokens", "audit-log"], visibility: "ADMIN_ONLY", quotaMax: 1_000, requests: 12 },
   { org: "acme", name: "Legacy deploy", scopes: ["repo:list"], visibility: "ADMIN_ONLY", quotaMax: 1_000, status: "DISABLED", requests: 5 },
@@ -63,8 +78,8 @@ export async function seedDemoData(db: Db, keyring: TokenKeyring, now = new Date
   }
 
   let seed = 42;
-  const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
-  const pick = <T,>(items: readonly T[]) => items[Math.floor(random() * items.length)];
+  const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+  const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)];
 
   for (const demo of DEMO_TOKENS) {
     const orgId = orgIds.get(demo.org)!;

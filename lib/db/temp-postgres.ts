@@ -1,8 +1,8 @@
 // Throw-away PostgreSQL clusters: createMigration generates PostgreSQL migrations on one, and the
 // tests and scripts/with-postgres.ts run against one. Not test-only, so it lives beside migrate.ts.
 // Uses the server binaries of the local PostgreSQL packages; no Docker, no network.
-import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { chownSync, existsSync, mkdtempSync, openSync, closeSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { chownSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -93,7 +93,16 @@ function command(prefix: string[], program: string, args: string[]): [string, st
 
 function initCluster(bin: string, dataDir: string, prefix: string[]): void {
   const [cmd, args] = command(prefix, join(bin, "initdb"), [
-    "-D", dataDir, "-A", "trust", "-U", DB_USER, "-E", "UTF8", "--locale=C", "--no-sync",
+    "-D",
+    dataDir,
+    "-A",
+    "trust",
+    "-U",
+    DB_USER,
+    "-E",
+    "UTF8",
+    "--locale=C",
+    "--no-sync",
   ]);
   try {
     execFileSync(cmd, args, { stdio: ["ignore", "ignore", "pipe"], cwd: tmpdir() });
@@ -105,9 +114,20 @@ function initCluster(bin: string, dataDir: string, prefix: string[]): void {
 
 function startPostmaster(bin: string, root: string, dataDir: string, port: number, prefix: string[]): ChildProcess {
   const [cmd, args] = command(prefix, join(bin, "postgres"), [
-    "-D", dataDir, "-p", String(port), "-k", root,
-    "-c", "listen_addresses=127.0.0.1",
-    "-c", "fsync=off", "-c", "full_page_writes=off", "-c", "synchronous_commit=off",
+    "-D",
+    dataDir,
+    "-p",
+    String(port),
+    "-k",
+    root,
+    "-c",
+    "listen_addresses=127.0.0.1",
+    "-c",
+    "fsync=off",
+    "-c",
+    "full_page_writes=off",
+    "-c",
+    "synchronous_commit=off",
   ]);
   // Log to a file rather than a pipe nobody drains (a full pipe would stall the server).
   const log = openSync(join(root, "postgres.log"), "a");

@@ -1,8 +1,9 @@
 import { getKeyring } from "../config/keyring";
+import { can, type OrgRole, type Permission } from "../domain/members/policy";
 import {
   actsForAnAdmin,
-  refusalOf,
   managementRefusal,
+  refusalOf,
   TokenAuthorityError,
   type ActingToken,
   type TokenChange,
@@ -13,9 +14,8 @@ import { visibleTokensWhere } from "../domain/tokens/visibility";
 import { decryptTokenValue, deserializeScopes, nextQuotaReset, serializeScopes, type QuotaWindow, type Scope } from "../tokens";
 import { auditRow, type AuditActor, type AuditEntry } from "./audit";
 import { db, type Db } from "./client";
-import { can, type OrgRole, type Permission } from "../domain/members/policy";
-import { inPermittedTransaction, lockOrgMemberships, roleInTransaction } from "./org-lock";
 import type { Prisma } from "./generated/sqlite/client";
+import { inPermittedTransaction, lockOrgMemberships, roleInTransaction } from "./org-lock";
 import { tokenDetailSelect, toTokenDetail, type TokenDetail, type TokenVisibility } from "./token-dto";
 import { mintTokenValue, newTokenRows } from "./token-store";
 
@@ -194,7 +194,11 @@ export async function updateToken(
       });
       if (!before) return null;
       assertChangeable(before, options.expectedVersion);
-      authorize({ kind: "update", target: { id: tokenId, quotaWindow: before.quotaWindow, ...grantOf(before) }, patch: grantPatchOf(patch) });
+      authorize({
+        kind: "update",
+        target: { id: tokenId, quotaWindow: before.quotaWindow, ...grantOf(before) },
+        patch: grantPatchOf(patch),
+      });
 
       const changes: Record<string, { before: unknown; after: unknown }> = {};
       const data: Prisma.ApiTokenUpdateManyMutationInput = {};
@@ -353,7 +357,10 @@ export async function setTokenEnabled(
   return retryStaleReads(true, () =>
     inTokenTransaction(actor, orgId, "tokens:manage", async (tx, authorize) => {
       const now = new Date();
-      const before = await tx.apiToken.findFirst({ where: { id: tokenId, orgId }, select: { status: true, version: true, visibility: true } });
+      const before = await tx.apiToken.findFirst({
+        where: { id: tokenId, orgId },
+        select: { status: true, version: true, visibility: true },
+      });
       if (!before) return null;
       authorize({ kind: "other", target: { id: tokenId, visibility: before.visibility } });
       assertChangeable(before);
@@ -383,7 +390,10 @@ export async function revokeToken(
   return retryStaleReads(true, () =>
     inTokenTransaction(actor, orgId, "tokens:manage", async (tx, authorize) => {
       const now = new Date();
-      const before = await tx.apiToken.findFirst({ where: { id: tokenId, orgId }, select: { status: true, version: true, name: true, visibility: true } });
+      const before = await tx.apiToken.findFirst({
+        where: { id: tokenId, orgId },
+        select: { status: true, version: true, name: true, visibility: true },
+      });
       if (!before) return null;
       authorize({ kind: "revoke", target: { id: tokenId, visibility: before.visibility } });
       if (before.status === "REVOKED") return readDetail(tx, orgId, tokenId, now);
@@ -418,7 +428,10 @@ export async function endGracePeriod(
   return retryStaleReads(true, () =>
     inTokenTransaction(actor, orgId, "tokens:manage", async (tx, authorize) => {
       const now = new Date();
-      const before = await tx.apiToken.findFirst({ where: { id: tokenId, orgId }, select: { status: true, version: true, visibility: true } });
+      const before = await tx.apiToken.findFirst({
+        where: { id: tokenId, orgId },
+        select: { status: true, version: true, visibility: true },
+      });
       if (!before) return null;
       authorize({ kind: "other", target: { id: tokenId, visibility: before.visibility } });
       const inGrace = await tx.apiTokenValue.findMany({
@@ -437,7 +450,11 @@ export async function endGracePeriod(
       });
       await tx.auditEvent.create({
         data: audit(actor, orgId, "token.grace_ended", tokenId, {
-          values: inGrace.map((value) => ({ id: value.id, lastFour: value.lastFour, wasValidUntil: value.validUntil?.toISOString() ?? null })),
+          values: inGrace.map((value) => ({
+            id: value.id,
+            lastFour: value.lastFour,
+            wasValidUntil: value.validUntil?.toISOString() ?? null,
+          })),
           ...options.auditMetadata,
         }),
       });
@@ -453,12 +470,7 @@ export async function endGracePeriod(
  * audited before the value is returned; a value that fails to decrypt throws TokenDecryptionError
  * (fail closed, nothing recorded).
  */
-export async function revealToken(
-  actor: TokenActor,
-  orgId: string,
-  tokenId: string,
-  viewerRole: OrgRole,
-): Promise<string | null> {
+export async function revealToken(actor: TokenActor, orgId: string, tokenId: string, viewerRole: OrgRole): Promise<string | null> {
   const keyring = getKeyring();
   // Seeing admin-only tokens is a permission of its own: a caller who saw them when the request
   // began must still hold it now, not merely be allowed to copy values.
@@ -602,7 +614,11 @@ async function actingTokenInTransaction(
     value !== undefined &&
     (value.validUntil === null || value.validUntil > now);
   if (!row || !value || !usable) {
-    throw new TokenAuthorityError({ rule: "inactive-token", message: "This token is no longer active.", details: { tokenId: actor.tokenId } });
+    throw new TokenAuthorityError({
+      rule: "inactive-token",
+      message: "This token is no longer active.",
+      details: { tokenId: actor.tokenId },
+    });
   }
   await lockOrgMemberships(tx, orgId);
   const role = row.onBehalfOfId ? await roleInTransaction(tx, orgId, row.onBehalfOfId) : null;

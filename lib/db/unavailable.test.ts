@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+
 import { databaseUnavailableReason } from "./unavailable";
 
 const withCode = (code: string, message = "failed") => Object.assign(new Error(message), { code });
@@ -18,7 +19,9 @@ describe("databaseUnavailableReason", () => {
   });
 
   it("finds the database's error under Prisma's wrappers", () => {
-    const adapterError = Object.assign(new Error("driver adapter error"), { cause: { kind: "sqlite", extendedCode: 13, message: "SQLITE_FULL: database or disk is full" } });
+    const adapterError = Object.assign(new Error("driver adapter error"), {
+      cause: { kind: "sqlite", extendedCode: 13, message: "SQLITE_FULL: database or disk is full" },
+    });
     expect(databaseUnavailableReason(new Error("Invalid `db.apiToken.update()` invocation", { cause: adapterError }))).toBe("full");
     expect(databaseUnavailableReason(new Error("wrapped", { cause: { kind: "postgres", code: "55P03" } }))).toBe("busy");
   });
@@ -27,14 +30,27 @@ describe("databaseUnavailableReason", () => {
     // The shape Prisma 7 gives a 55P03 from adapter-pg, for raw (P2010) and model (P2039) queries alike.
     const lockTimeout = Object.assign(new Error("Raw query failed. Code: `55P03`."), {
       code: "P2010",
-      meta: { driverAdapterError: { name: "DriverAdapterError", cause: { originalCode: "55P03", kind: "postgres", code: "55P03", message: "canceling statement due to lock timeout" } } },
+      meta: {
+        driverAdapterError: {
+          name: "DriverAdapterError",
+          cause: { originalCode: "55P03", kind: "postgres", code: "55P03", message: "canceling statement due to lock timeout" },
+        },
+      },
     });
     expect(databaseUnavailableReason(lockTimeout)).toBe("busy");
     expect(databaseUnavailableReason({ ...lockTimeout, code: "P2039" })).toBe("busy");
   });
 
   it("leaves the request's own faults and programming errors alone", () => {
-    for (const error of [withCode("SQLITE_CONSTRAINT_UNIQUE"), withCode("23505"), withCode("P2002"), new TypeError("x is undefined"), "text", null, undefined]) {
+    for (const error of [
+      withCode("SQLITE_CONSTRAINT_UNIQUE"),
+      withCode("23505"),
+      withCode("P2002"),
+      new TypeError("x is undefined"),
+      "text",
+      null,
+      undefined,
+    ]) {
       expect(databaseUnavailableReason(error)).toBeNull();
     }
   });

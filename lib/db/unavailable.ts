@@ -40,7 +40,14 @@ const ADAPTER_KINDS: Record<string, UnavailableReason> = {
   DatabaseNotReachable: "unreachable",
   ConnectionClosed: "unreachable",
 };
-const PRISMA_CODES: Record<string, UnavailableReason> = { P1001: "unreachable", P1002: "unreachable", P1008: "busy", P1017: "unreachable", P2024: "busy", P2034: "busy" };
+const PRISMA_CODES: Record<string, UnavailableReason> = {
+  P1001: "unreachable",
+  P1002: "unreachable",
+  P1008: "busy",
+  P1017: "unreachable",
+  P2024: "busy",
+  P2034: "busy",
+};
 
 /** Why the database cannot serve this request right now, or null when the error is something else. */
 export function databaseUnavailableReason(error: unknown): UnavailableReason | null {

@@ -26,7 +26,9 @@ const PARTITION_NAME = /^UsageEvent_p(\d{4})(\d{2})$/;
 const pgTime = (date: Date) => `'${date.toISOString().replace("T", " ").replace("Z", "")}'`;
 
 export async function isUsagePartitioned(db: Db): Promise<boolean> {
-  const rows = await db.$queryRawUnsafe<{ kind: string }[]>(`SELECT relkind::text AS kind FROM pg_class WHERE oid = to_regclass('"${PARTITIONED_TABLE}"')`);
+  const rows = await db.$queryRawUnsafe<{ kind: string }[]>(
+    `SELECT relkind::text AS kind FROM pg_class WHERE oid = to_regclass('"${PARTITIONED_TABLE}"')`,
+  );
   return rows[0]?.kind === "p";
 }
 
@@ -78,8 +80,12 @@ async function createPartition(db: Db, name: string, start: Date, end: Date): Pr
       db.$executeRawUnsafe(`SET LOCAL lock_timeout = '${PARTITION_LOCK_TIMEOUT}'`),
       db.$executeRawUnsafe(`LOCK TABLE "${DEFAULT_PARTITION}" IN ACCESS EXCLUSIVE MODE`),
       db.$executeRawUnsafe(`CREATE TABLE "${name}" (LIKE "${PARTITIONED_TABLE}" INCLUDING DEFAULTS)`),
-      db.$executeRawUnsafe(`WITH moved AS (DELETE FROM "${DEFAULT_PARTITION}" WHERE ${range} RETURNING *) INSERT INTO "${name}" SELECT * FROM moved`),
-      db.$executeRawUnsafe(`ALTER TABLE "${PARTITIONED_TABLE}" ATTACH PARTITION "${name}" FOR VALUES FROM (${pgTime(start)}) TO (${pgTime(end)})`),
+      db.$executeRawUnsafe(
+        `WITH moved AS (DELETE FROM "${DEFAULT_PARTITION}" WHERE ${range} RETURNING *) INSERT INTO "${name}" SELECT * FROM moved`,
+      ),
+      db.$executeRawUnsafe(
+        `ALTER TABLE "${PARTITIONED_TABLE}" ATTACH PARTITION "${name}" FOR VALUES FROM (${pgTime(start)}) TO (${pgTime(end)})`,
+      ),
     ]);
     return true;
   } catch (error) {

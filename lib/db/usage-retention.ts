@@ -47,7 +47,8 @@ export async function pruneUsage(db: Db, options: PruneOptions): Promise<PruneRe
 
   // PostgreSQL: whole months past the retention go as partitions; what is left below the cutoff
   // (the month that straddles it, the default partition) is deleted like on SQLite.
-  const partitions = dialect === "postgresql" ? await maintainUsagePartitions(db, { now, cutoff: usageCutoff }) : { created: [], dropped: [] };
+  const partitions =
+    dialect === "postgresql" ? await maintainUsagePartitions(db, { now, cutoff: usageCutoff }) : { created: [], dropped: [] };
 
   let usageEvents = 0;
   let refusedCallCounts = 0;
@@ -55,7 +56,10 @@ export async function pruneUsage(db: Db, options: PruneOptions): Promise<PruneRe
     usageEvents += await batches.run("UsageEvent", ["id", "at"], `"orgId" = ? AND "at" < ?`, [orgId, usageCutoff]);
   }
   for (const orgId of await distinctOrgIds(db, "RefusedCallCount")) {
-    refusedCallCounts += await batches.run("RefusedCallCount", ["tokenId", "valueId", "reason", "minute"], `"orgId" = ? AND "minute" < ?`, [orgId, usageCutoff]);
+    refusedCallCounts += await batches.run("RefusedCallCount", ["tokenId", "valueId", "reason", "minute"], `"orgId" = ? AND "minute" < ?`, [
+      orgId,
+      usageCutoff,
+    ]);
   }
   const rateLimitBuckets = await batches.run("RateLimitBucket", ["bucket"], `"expiresAt" <= ?`, [now]);
 
@@ -66,7 +70,10 @@ export async function pruneUsage(db: Db, options: PruneOptions): Promise<PruneRe
     const tokens = await oldRollupTokens(db, dialect, orgId, rollupCutoff);
     for (const tokenId of tokens) {
       rollups += await batches.run("UsageHourly", ["tokenId", "hour"], `"tokenId" = ? AND "hour" < ?`, [tokenId, rollupCutoff]);
-      rollups += await batches.run("UsageBreakdownDaily", ["tokenId", "dimension", "day", "value"], `"tokenId" = ? AND "day" < ?`, [tokenId, rollupCutoff]);
+      rollups += await batches.run("UsageBreakdownDaily", ["tokenId", "dimension", "day", "value"], `"tokenId" = ? AND "day" < ?`, [
+        tokenId,
+        rollupCutoff,
+      ]);
     }
     rollups += await batches.run("UsageDaily", ["tokenId", "day"], `"orgId" = ? AND "day" < ?`, [orgId, rollupCutoff]);
   }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+
 import { buildUsageRollups, usageRollupStatements, type RollupEvent } from "./usage-rollups";
 
 const at = (iso: string) => Date.parse(iso);
@@ -27,7 +28,9 @@ describe("buildUsageRollups", () => {
 
   it("counts each token's requests per UTC hour, split by outcome, with the quota cost", () => {
     const t1 = rollups.tokenHours.filter((r) => r.tokenId === "t1");
-    expect(t1.map((r) => [new Date(r.hour).toISOString(), r.requests, r.success, r.authErrors, r.rateLimited, r.serverErrors, r.cost])).toEqual([
+    expect(
+      t1.map((r) => [new Date(r.hour).toISOString(), r.requests, r.success, r.authErrors, r.rateLimited, r.serverErrors, r.cost]),
+    ).toEqual([
       ["2030-01-02T10:00:00.000Z", 2, 1, 1, 0, 0, 1],
       ["2030-01-02T11:00:00.000Z", 1, 0, 0, 1, 0, 0],
       ["2030-01-03T00:00:00.000Z", 1, 0, 0, 0, 1, 1],
@@ -62,9 +65,18 @@ describe("buildUsageRollups", () => {
     ]);
     const values = (dimension: string) =>
       alternating.breakdowns.filter((r) => r.dimension === dimension).map((r) => [r.value, r.requests, r.denied]);
-    expect(values("ip")).toEqual([["a", 3, 1], ["b", 1, 0]]);
-    expect(values("userAgent")).toEqual([["cli/1", 3, 1], ["other/2", 1, 0]]);
-    expect(values("route")).toEqual([["GET /v0/quota", 3, 1], ["GET /v0/report/list", 1, 0]]);
+    expect(values("ip")).toEqual([
+      ["a", 3, 1],
+      ["b", 1, 0],
+    ]);
+    expect(values("userAgent")).toEqual([
+      ["cli/1", 3, 1],
+      ["other/2", 1, 0],
+    ]);
+    expect(values("route")).toEqual([
+      ["GET /v0/quota", 3, 1],
+      ["GET /v0/report/list", 1, 0],
+    ]);
     expect(alternating.tokenHours.map((r) => [r.requests, r.success, r.authErrors])).toEqual([[4, 3, 1]]);
   });
 
@@ -76,7 +88,9 @@ describe("buildUsageRollups", () => {
 describe("usageRollupStatements", () => {
   it("adds to stored rows rather than replacing them, with one parameter per value", () => {
     const [hourly] = usageRollupStatements(buildUsageRollups([event({})]), "postgresql");
-    expect(hourly.sql).toContain(`ON CONFLICT ("tokenId", "hour") DO UPDATE SET "requests" = "UsageHourly"."requests" + excluded."requests"`);
+    expect(hourly.sql).toContain(
+      `ON CONFLICT ("tokenId", "hour") DO UPDATE SET "requests" = "UsageHourly"."requests" + excluded."requests"`,
+    );
     expect(hourly.sql).toContain("$2::timestamp(3)");
     expect(hourly.params[1]).toBe("2030-01-02T10:00:00.000Z");
   });
@@ -85,7 +99,9 @@ describe("usageRollupStatements", () => {
     const many = Array.from({ length: 3_000 }, (_, i) => event({ tokenId: `t${i}` }));
     const statements = usageRollupStatements(buildUsageRollups(many), "sqlite");
     expect(Math.max(...statements.map((s) => s.params.length))).toBeLessThanOrEqual(4_000);
-    const hourlyRows = statements.filter((s) => s.sql.startsWith(`INSERT INTO "UsageHourly"`)).reduce((n, s) => n + s.params.length / 10, 0);
+    const hourlyRows = statements
+      .filter((s) => s.sql.startsWith(`INSERT INTO "UsageHourly"`))
+      .reduce((n, s) => n + s.params.length / 10, 0);
     expect(hourlyRows).toBe(3_000);
   });
 });

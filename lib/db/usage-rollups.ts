@@ -1,8 +1,18 @@
 import type BetterSqlite3 from "better-sqlite3";
-import { isDenied, OUTCOME_SQL, OUTCOMES, outcomeOf, type Outcome } from "../domain/usage/outcomes";
+
+import { isDenied, OUTCOME_SQL, outcomeOf, OUTCOMES, type Outcome } from "../domain/usage/outcomes";
 import { REFUSAL_REASONS, REFUSAL_STATUS, type RefusedCallGroup } from "../domain/usage/refusals";
 import type { Db } from "./client";
-import { dialectOf, greatestSql, placeholder, timeParam, truncateTimeSql, type SqlDialect, type SqlParamKind, type SqlStatement } from "./dialect";
+import {
+  dialectOf,
+  greatestSql,
+  placeholder,
+  timeParam,
+  truncateTimeSql,
+  type SqlDialect,
+  type SqlParamKind,
+  type SqlStatement,
+} from "./dialect";
 
 // Usage rollups (see the models in prisma/schema.prisma): request counts per token and hour,
 // per token and day, per org and hour, and per token, day and route / IP / user agent. They are
@@ -85,12 +95,20 @@ export function buildUsageRollups(events: readonly RollupEvent[]): UsageRollups 
 
   // Consecutive rows mostly share token, hour and client (a batch is one busy token's calls):
   // such a row reuses the previous row's entries instead of building and looking up six keys.
-  let previous: { event: RollupEvent; hour: number; tokenHour: TokenHourRollup; tokenDay: TokenDayRollup; orgHour: OrgHourRollup; breakdowns: BreakdownRollup[] } | null = null;
+  let previous: {
+    event: RollupEvent;
+    hour: number;
+    tokenHour: TokenHourRollup;
+    tokenDay: TokenDayRollup;
+    orgHour: OrgHourRollup;
+    breakdowns: BreakdownRollup[];
+  } | null = null;
 
   for (const event of events) {
     const hour = truncateToHour(event.at);
     const day = truncateToDay(event.at);
-    const sameHour = previous !== null && previous.hour === hour && previous.event.tokenId === event.tokenId && previous.event.orgId === event.orgId;
+    const sameHour =
+      previous !== null && previous.hour === hour && previous.event.tokenId === event.tokenId && previous.event.orgId === event.orgId;
 
     let tokenHour: TokenHourRollup | undefined;
     let tokenDay: TokenDayRollup | undefined;
@@ -124,7 +142,8 @@ export function buildUsageRollups(events: readonly RollupEvent[]): UsageRollups 
         const value = dimensionValue(dimension, event);
         const key = `${event.tokenId}\u0000${dimension}\u0000${day}\u0000${value}`;
         breakdown = breakdowns.get(key);
-        if (!breakdown) breakdowns.set(key, (breakdown = { tokenId: event.tokenId, dimension, day, value, requests: 0, denied: 0, lastAt: event.at }));
+        if (!breakdown)
+          breakdowns.set(key, (breakdown = { tokenId: event.tokenId, dimension, day, value, requests: 0, denied: 0, lastAt: event.at }));
       }
       const calls = event.count ?? 1;
       breakdown.requests += calls;
@@ -294,9 +313,16 @@ export function refusedCallEvent(group: RefusedCallGroup): RollupEvent {
  * the rows and of the refused calls together (one sorted set, so concurrent writers lock rollup
  * rows in one order), then the refused-call counters.
  */
-export function usageBatchStatements(rows: readonly RollupEvent[], refused: readonly RefusedCallGroup[], dialect: SqlDialect): SqlStatement[] {
+export function usageBatchStatements(
+  rows: readonly RollupEvent[],
+  refused: readonly RefusedCallGroup[],
+  dialect: SqlDialect,
+): SqlStatement[] {
   const events = refused.length === 0 ? rows : [...rows, ...refused.map(refusedCallEvent)];
-  return [...usageRollupStatements(buildUsageRollups(events), dialect), ...upserts(REFUSED_CALL_COUNTS, refusedCallCounters(refused), dialect)];
+  return [
+    ...usageRollupStatements(buildUsageRollups(events), dialect),
+    ...upserts(REFUSED_CALL_COUNTS, refusedCallCounters(refused), dialect),
+  ];
 }
 
 // Well under SQLite's 32,766 and PostgreSQL's 65,535 parameters per statement.
@@ -335,8 +361,10 @@ function recentTotalUpserts(days: readonly TokenDayRollup[], dialect: SqlDialect
       return `(${placeholder(dialect, n - 3, "text")}, ${placeholder(dialect, n - 2, "text")}, ${placeholder(dialect, n - 1, "time")}, ${placeholder(dialect, n, "int")})`;
     });
     // SQLite names VALUES columns column1…column4; PostgreSQL takes an alias list.
-    const [token, org, day, requests] = dialect === "sqlite" ? ["column1", "column2", "column3", "column4"] : ["token_id", "org_id", "day", "requests"];
-    const source = dialect === "sqlite" ? `(VALUES ${tuples.join(", ")}) AS v` : `(VALUES ${tuples.join(", ")}) AS v(token_id, org_id, day, requests)`;
+    const [token, org, day, requests] =
+      dialect === "sqlite" ? ["column1", "column2", "column3", "column4"] : ["token_id", "org_id", "day", "requests"];
+    const source =
+      dialect === "sqlite" ? `(VALUES ${tuples.join(", ")}) AS v` : `(VALUES ${tuples.join(", ")}) AS v(token_id, org_id, day, requests)`;
     statements.push({
       sql:
         `INSERT INTO "UsageRecentTotal" ("tokenId", "orgId", "requests") ` +
@@ -379,7 +407,8 @@ function upsertSql(spec: { table: string; columns: readonly Column[] }, dialect:
     if (column.merge === "sum") return [`${name} = ${current(column.name)} + excluded.${name}`];
     if (column.merge === "max") return [`${name} = ${greatestSql(dialect, current(column.name), `excluded.${name}`)}`];
     // Every SET expression reads the row as it was, so this compares with the old "lastAt".
-    if (column.merge === "latest") return [`${name} = CASE WHEN excluded."lastAt" >= ${current("lastAt")} THEN excluded.${name} ELSE ${current(column.name)} END`];
+    if (column.merge === "latest")
+      return [`${name} = CASE WHEN excluded."lastAt" >= ${current("lastAt")} THEN excluded.${name} ELSE ${current(column.name)} END`];
     return [];
   });
   return (
@@ -465,7 +494,14 @@ export function rebuildRollupStatements(dialect: SqlDialect): string[] {
 }
 
 // Without a UsageRecentWindow row an org's totals are recomputed from UsageDaily when next read.
-const ROLLUP_TABLES = ["UsageHourly", "UsageDaily", "UsageOrgHourly", "UsageBreakdownDaily", "UsageRecentTotal", "UsageRecentWindow"] as const;
+const ROLLUP_TABLES = [
+  "UsageHourly",
+  "UsageDaily",
+  "UsageOrgHourly",
+  "UsageBreakdownDaily",
+  "UsageRecentTotal",
+  "UsageRecentWindow",
+] as const;
 
 /**
  * Recomputes every rollup from the UsageEvent rows, in one transaction: for rows written
@@ -534,7 +570,11 @@ export async function refreshRecentTotals(db: Db, orgId: string, now = new Date(
         );
         await tx.$executeRawUnsafe(`DELETE FROM "UsageRecentTotal" WHERE "orgId" = ${p(1, "text")} AND "requests" <= 0`, orgId);
       }
-      await tx.usageRecentWindow.upsert({ where: { orgId }, create: { orgId, firstDay: new Date(target) }, update: { firstDay: new Date(target) } });
+      await tx.usageRecentWindow.upsert({
+        where: { orgId },
+        create: { orgId, firstDay: new Date(target) },
+        update: { firstDay: new Date(target) },
+      });
     },
     { maxWait: 10_000, timeout: 60_000 },
   );

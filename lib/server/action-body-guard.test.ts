@@ -1,8 +1,15 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
 import nextConfig from "../../next.config";
 import { JSON_TOO_DEEP_MESSAGE } from "../validations/json-depth";
-import { actionBodyKind, actionBodyWithinDepth, checkedActionRequest, SERVER_ACTION_BODY_LIMIT, type ActionBodyKind } from "./action-body-guard";
+import {
+  actionBodyKind,
+  actionBodyWithinDepth,
+  checkedActionRequest,
+  SERVER_ACTION_BODY_LIMIT,
+  type ActionBodyKind,
+} from "./action-body-guard";
 
 const nested = (depth: number) => "[".repeat(depth) + "]".repeat(depth);
 const actionInput = (tokenId: string) => `["$undefined",{"orgSlug":"acme","tokenId":${tokenId}}]`;
@@ -30,7 +37,9 @@ describe("actionBodyKind: the requests Next.js decodes as server actions", () =>
 
   it("names fetch calls, multipart fetch calls and form posts; leaves everything else alone", () => {
     expect(actionBodyKind(request("POST", { "next-action": "7f00", "content-type": "text/plain;charset=UTF-8" }))).toBe("reply");
-    expect(actionBodyKind(request("POST", { "next-action": "7f00", "content-type": "multipart/form-data; boundary=x" }))).toBe("multipart-reply");
+    expect(actionBodyKind(request("POST", { "next-action": "7f00", "content-type": "multipart/form-data; boundary=x" }))).toBe(
+      "multipart-reply",
+    );
     expect(actionBodyKind(request("POST", { "content-type": "multipart/form-data; boundary=x" }))).toBe("form");
     expect(actionBodyKind(request("POST", { "next-action": "7f00", "content-type": "application/x-www-form-urlencoded" }))).toBeNull();
     expect(actionBodyKind(request("POST", { "content-type": "application/json" }))).toBeNull();
@@ -49,8 +58,24 @@ describe("actionBodyWithinDepth", () => {
   });
 
   it("a multipart fetch call: refuses JSON nested too deeply in any part, not just the first", async () => {
-    expect(await withinDepth("multipart-reply", fields([["0", '["$undefined","$1"]'], ["1", `{"orgSlug":"acme","tokenId":"t"}`]]))).toBe(true);
-    expect(await withinDepth("multipart-reply", fields([["0", '["$undefined","$1"]'], ["1", `{"orgSlug":"acme","tokenId":${nested(20_000)}}`]]))).toBe(false);
+    expect(
+      await withinDepth(
+        "multipart-reply",
+        fields([
+          ["0", '["$undefined","$1"]'],
+          ["1", `{"orgSlug":"acme","tokenId":"t"}`],
+        ]),
+      ),
+    ).toBe(true);
+    expect(
+      await withinDepth(
+        "multipart-reply",
+        fields([
+          ["0", '["$undefined","$1"]'],
+          ["1", `{"orgSlug":"acme","tokenId":${nested(20_000)}}`],
+        ]),
+      ),
+    ).toBe(false);
     expect(await withinDepth("multipart-reply", fields([["0", actionInput(JSON.stringify("[".repeat(100)))]]))).toBe(true);
   });
 
@@ -68,19 +93,57 @@ describe("actionBodyWithinDepth", () => {
 
   it("does not scan uploaded files, which React never parses", async () => {
     const upload = new File([nested(100)], "nested.json", { type: "application/json" });
-    expect(await withinDepth("multipart-reply", fields([["0", '["$undefined","$K1"]'], ["1_file", upload]]))).toBe(true);
-    expect(await withinDepth("form", fields([["$ACTION_ID_7f00", ""], ["file", upload]]))).toBe(true);
+    expect(
+      await withinDepth(
+        "multipart-reply",
+        fields([
+          ["0", '["$undefined","$K1"]'],
+          ["1_file", upload],
+        ]),
+      ),
+    ).toBe(true);
+    expect(
+      await withinDepth(
+        "form",
+        fields([
+          ["$ACTION_ID_7f00", ""],
+          ["file", upload],
+        ]),
+      ),
+    ).toBe(true);
   });
 
   it("a form posted without JavaScript: refuses deep JSON among a bound action's arguments", async () => {
-    const bound = (argument: string) => fields([["$ACTION_REF_1", ""], ["$ACTION_1:0", '{"id":"7f00","bound":"$@1"}'], ["$ACTION_1:1", argument], ["name", "CI"]]);
+    const bound = (argument: string) =>
+      fields([
+        ["$ACTION_REF_1", ""],
+        ["$ACTION_1:0", '{"id":"7f00","bound":"$@1"}'],
+        ["$ACTION_1:1", argument],
+        ["name", "CI"],
+      ]);
     expect(await withinDepth("form", bound('["$undefined",{"orgSlug":"acme"}]'))).toBe(true);
     expect(await withinDepth("form", bound(actionInput(nested(20_000))))).toBe(false);
   });
 
   it("refuses a plain text field with 33 unclosed brackets (no Keyward form sends one)", async () => {
-    expect(await withinDepth("form", fields([["$ACTION_ID_7f00", ""], ["name", "[".repeat(33)]]))).toBe(false);
-    expect(await withinDepth("form", fields([["$ACTION_ID_7f00", ""], ["name", "[".repeat(32)]]))).toBe(true);
+    expect(
+      await withinDepth(
+        "form",
+        fields([
+          ["$ACTION_ID_7f00", ""],
+          ["name", "[".repeat(33)],
+        ]),
+      ),
+    ).toBe(false);
+    expect(
+      await withinDepth(
+        "form",
+        fields([
+          ["$ACTION_ID_7f00", ""],
+          ["name", "[".repeat(32)],
+        ]),
+      ),
+    ).toBe(true);
   });
 
   it("lets unparseable multipart through to Next.js, which refuses it the same way before React decodes anything", async () => {
@@ -102,7 +165,9 @@ describe("checkedActionRequest over HTTP", () => {
         if (!checked) return;
         const chunks: Buffer[] = [];
         for await (const chunk of checked) chunks.push(chunk as Buffer);
-        res.writeHead(200, { "content-type": "application/octet-stream", "x-seen-action": String(checked.headers["next-action"]) }).end(Buffer.concat(chunks));
+        res
+          .writeHead(200, { "content-type": "application/octet-stream", "x-seen-action": String(checked.headers["next-action"]) })
+          .end(Buffer.concat(chunks));
       });
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -113,7 +178,8 @@ describe("checkedActionRequest over HTTP", () => {
     await new Promise((resolve) => server.close(resolve));
   });
 
-  const send = (body: BodyInit, headers: Record<string, string>) => fetch(url, { method: "POST", headers: { "next-action": "7f00", ...headers }, body });
+  const send = (body: BodyInit, headers: Record<string, string>) =>
+    fetch(url, { method: "POST", headers: { "next-action": "7f00", ...headers }, body });
 
   it("hands on the very bytes it read, text or multipart", async () => {
     const text = actionInput('"tok_1 ✓"');
@@ -122,7 +188,13 @@ describe("checkedActionRequest over HTTP", () => {
     expect(asText.headers.get("x-seen-action")).toBe("7f00");
     expect(await asText.text()).toBe(text);
 
-    const { body, contentType } = await multipart(fields([["0", '["$undefined","$1"]'], ["1", text], ["file", new File([new Uint8Array([0, 255, 13, 10, 45, 45])], "x.bin")]]));
+    const { body, contentType } = await multipart(
+      fields([
+        ["0", '["$undefined","$1"]'],
+        ["1", text],
+        ["file", new File([new Uint8Array([0, 255, 13, 10, 45, 45])], "x.bin")],
+      ]),
+    );
     const asMultipart = await send(new Uint8Array(body), { "content-type": contentType });
     expect(asMultipart.status).toBe(200);
     expect(Buffer.from(await asMultipart.arrayBuffer()).equals(body)).toBe(true);
@@ -152,7 +224,12 @@ describe("checkedActionRequest over HTTP", () => {
         controller.close();
       },
     });
-    const chunked = await fetch(url, { method: "POST", headers: { "next-action": "7f00", "content-type": "text/plain" }, body: streamed, duplex: "half" } as RequestInit);
+    const chunked = await fetch(url, {
+      method: "POST",
+      headers: { "next-action": "7f00", "content-type": "text/plain" },
+      body: streamed,
+      duplex: "half",
+    } as RequestInit);
     expect(chunked.status).toBe(413);
   });
 

@@ -1,6 +1,7 @@
 import { IncomingMessage, type IncomingHttpHeaders, type ServerResponse } from "node:http";
 import { createRequire } from "node:module";
 import { getServerActionRequestMetadata } from "next/dist/server/lib/server-action-request-meta";
+
 import { JSON_TOO_DEEP_MESSAGE, jsonTextWithinDepth } from "../validations/json-depth";
 
 // A server action's arguments arrive as JSON that React decodes (decodeReply, decodeAction) with
@@ -46,7 +47,11 @@ export async function actionBodyWithinDepth(kind: ActionBodyKind, body: Buffer, 
  * request carrying the same bytes for Next.js to read; otherwise answers 413 or 400 itself and
  * returns null.
  */
-export async function checkedActionRequest(req: IncomingMessage, res: ServerResponse, kind: ActionBodyKind): Promise<IncomingMessage | null> {
+export async function checkedActionRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  kind: ActionBodyKind,
+): Promise<IncomingMessage | null> {
   const body = await readBodyWithin(req, SERVER_ACTION_BODY_LIMIT);
   if (body === "aborted") return null;
   if (body === "too-large") {
@@ -149,7 +154,11 @@ async function busboyFields(body: Buffer, headers: IncomingHttpHeaders): Promise
 async function formDataFields(body: Buffer, contentType: string | undefined): Promise<string[]> {
   let form: FormData;
   try {
-    form = await new Request("http://keyward.invalid/", { method: "POST", headers: { "content-type": contentType ?? "" }, body: new Uint8Array(body) }).formData();
+    form = await new Request("http://keyward.invalid/", {
+      method: "POST",
+      headers: { "content-type": contentType ?? "" },
+      body: new Uint8Array(body),
+    }).formData();
   } catch {
     return []; // Next.js's parse fails the same way, before React sees anything
   }

@@ -1,10 +1,20 @@
-import { createHash } from "node:crypto";
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 
 // Everything a production build depends on; a change to any of these triggers a rebuild.
-const BUILD_INPUTS = ["app", "components", "lib", "public", "package.json", "next.config.ts", "tsconfig.json", "postcss.config.mjs", "prisma/schema.prisma"];
+const BUILD_INPUTS = [
+  "app",
+  "components",
+  "lib",
+  "public",
+  "package.json",
+  "next.config.ts",
+  "tsconfig.json",
+  "postcss.config.mjs",
+  "prisma/schema.prisma",
+];
 const SKIP = new Set(["node_modules", "generated"]);
 
 function* files(path: string): Generator<string> {

@@ -1,11 +1,15 @@
 import type { IncomingMessage } from "node:http";
 import { describe, expect, it } from "vitest";
+
 import { clientIpOf } from "./client-ip";
 import { forwardedProtoOf, parseTrustedProxyHops } from "./trusted-proxy";
 
 const PROXY = "10.0.0.5";
 const request = (forwardedFor: string | string[] | undefined, socket = PROXY) =>
-  ({ headers: forwardedFor === undefined ? {} : { "x-forwarded-for": forwardedFor }, socket: { remoteAddress: socket } }) as unknown as IncomingMessage;
+  ({
+    headers: forwardedFor === undefined ? {} : { "x-forwarded-for": forwardedFor },
+    socket: { remoteAddress: socket },
+  }) as unknown as IncomingMessage;
 
 describe("the client address behind trusted proxies", () => {
   it("without a trusted proxy is the socket's, whatever X-Forwarded-For says", () => {

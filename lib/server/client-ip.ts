@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+
 import { normalizeIpAddress, trustedListEntry } from "./trusted-proxy";
 
 export const CLIENT_IP_HEADER = "x-keyward-client-ip";

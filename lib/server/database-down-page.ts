@@ -47,7 +47,8 @@ export function replace500WhenDatabaseDown(res: ServerResponse, databaseDown: ()
     if (!heldHead && !this.headersSent && !released && this.statusCode >= 500) this.writeHead(this.statusCode);
     if (!heldHead || released) return (write as (...args: unknown[]) => boolean).call(this, chunk, encodingOrCallback, callback);
     const cb = typeof encodingOrCallback === "function" ? encodingOrCallback : callback;
-    if (chunk !== undefined && chunk !== null) heldChunks.push([chunk, typeof encodingOrCallback === "string" ? encodingOrCallback : undefined]);
+    if (chunk !== undefined && chunk !== null)
+      heldChunks.push([chunk, typeof encodingOrCallback === "string" ? encodingOrCallback : undefined]);
     if (cb) process.nextTick(cb);
     return true;
   } as typeof res.write;
@@ -59,7 +60,8 @@ export function replace500WhenDatabaseDown(res: ServerResponse, databaseDown: ()
     }
     if (!heldHead && !this.headersSent && !released && this.statusCode >= 500) this.writeHead(this.statusCode);
     if (!heldHead || released) return (end as (...args: unknown[]) => ServerResponse).call(this, chunk, encodingOrCallback, callback);
-    if (chunk !== undefined && chunk !== null) heldChunks.push([chunk, typeof encodingOrCallback === "string" ? encodingOrCallback : undefined]);
+    if (chunk !== undefined && chunk !== null)
+      heldChunks.push([chunk, typeof encodingOrCallback === "string" ? encodingOrCallback : undefined]);
     const cb = typeof encodingOrCallback === "function" ? encodingOrCallback : callback;
     void databaseDown()
       .catch(() => false)
@@ -68,7 +70,8 @@ export function replace500WhenDatabaseDown(res: ServerResponse, databaseDown: ()
         if (down) sendDatabaseDownPage(res, writeHead, end);
         else {
           writeHead.apply(res, heldHead!);
-          for (const [held, encoding] of heldChunks) (write as (chunk: unknown, encoding?: BufferEncoding) => boolean).call(res, held, encoding);
+          for (const [held, encoding] of heldChunks)
+            (write as (chunk: unknown, encoding?: BufferEncoding) => boolean).call(res, held, encoding);
           (end as () => void).call(res);
         }
         cb?.();
@@ -78,7 +81,18 @@ export function replace500WhenDatabaseDown(res: ServerResponse, databaseDown: ()
 }
 
 // The page's own headers (its HTML's length, encoding, caching, cookies) describe the 500, not this page.
-const PAGE_HEADERS_DROPPED = ["content-length", "content-encoding", "content-type", "etag", "vary", "cache-control", "set-cookie", "link", "x-nextjs-cache", "x-nextjs-prerender"];
+const PAGE_HEADERS_DROPPED = [
+  "content-length",
+  "content-encoding",
+  "content-type",
+  "etag",
+  "vary",
+  "cache-control",
+  "set-cookie",
+  "link",
+  "x-nextjs-cache",
+  "x-nextjs-prerender",
+];
 
 function sendDatabaseDownPage(res: ServerResponse, writeHead: WriteHead, end: ServerResponse["end"]): void {
   for (const name of PAGE_HEADERS_DROPPED) res.removeHeader(name);

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import next from "next";
+
 import { resolveDatabaseTarget } from "../db/database-url";
 import { logger } from "../logger";
 import { actionBodyKind, checkedActionRequest } from "./action-body-guard";
@@ -25,7 +26,12 @@ export const SHUTDOWN_GRACE_MS = 3_000;
 /** The process exits by then whatever is still pending (usage is flushed within it). */
 export const SHUTDOWN_TIMEOUT_MS = 5_000;
 
-type RunningServer = { api: { flush(): Promise<void>; close(): Promise<void> }; probe: DatabaseProbe; inFlight: () => number; draining: boolean };
+type RunningServer = {
+  api: { flush(): Promise<void>; close(): Promise<void> };
+  probe: DatabaseProbe;
+  inFlight: () => number;
+  draining: boolean;
+};
 const running = new WeakMap<Server, RunningServer>();
 
 /** One origin for the dashboard and the API: a plain Node server in front of Next.js. */
@@ -125,7 +131,8 @@ export function listen(server: Server, port: number, host: string): Promise<void
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       if (error.code === "EADDRINUSE") reject(new PortInUseError(`port ${port} is already in use (set PORT to another port)`));
-      else if (error.code === "EACCES") reject(new PortInUseError(`no permission to listen on port ${port} (set PORT to a port above 1023)`));
+      else if (error.code === "EACCES")
+        reject(new PortInUseError(`no permission to listen on port ${port} (set PORT to a port above 1023)`));
       else reject(error);
     };
     server.once("error", onError);

@@ -16,7 +16,9 @@ export function startIncidentSweeper(log: (line: string) => void, intervalMs = S
     if (sweeping) return;
     sweeping = true;
     try {
-      const swept = await withAdvisoryLock(resolveDatabaseTarget(process.env.DATABASE_URL), SWEEP_LOCK, { wait: false }, () => resumeStalledIncidents());
+      const swept = await withAdvisoryLock(resolveDatabaseTarget(process.env.DATABASE_URL), SWEEP_LOCK, { wait: false }, () =>
+        resumeStalledIncidents(),
+      );
       // Another server is sweeping right now: it finishes what there is to finish.
       if (!swept.acquired) return;
       for (const { incidentId, result } of swept.value) {

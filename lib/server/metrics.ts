@@ -2,7 +2,8 @@
 // path only increments counters and observes a histogram through children cached per route,
 // status and reason, so a request builds no label strings; everything that needs a query (pool
 // stats, bulk-run progress, the usage writer's queue) is read when Prometheus scrapes.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+
 import { REFUSAL_REASONS, type RefusalReason } from "../domain/usage/refusals";
 
 export type PoolStats = { total: number; idle: number; waiting: number };
@@ -94,7 +95,11 @@ export class KeywardMetrics implements ApiMetrics {
         });
       gauge("keyward_db_pool_connections", "Connections the REST API's PostgreSQL pool holds open.", (s) => s.total);
       gauge("keyward_db_pool_idle_connections", "Open connections not in use.", (s) => s.idle);
-      gauge("keyward_db_pool_waiting_requests", "Queries waiting for a connection (above 0 for long: the pool is too small or the database too slow).", (s) => s.waiting);
+      gauge(
+        "keyward_db_pool_waiting_requests",
+        "Queries waiting for a connection (above 0 for long: the pool is too small or the database too slow).",
+        (s) => s.waiting,
+      );
     }
     if (bulkRunProgress) {
       // Both gauges come from one query per scrape.

@@ -7,6 +7,7 @@
 //                 404 when no token is configured, so an unconfigured server exposes nothing.
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+
 import type { KeywardMetrics } from "./metrics";
 import type { Readiness } from "./readiness";
 
@@ -40,13 +41,19 @@ export function createOpsEndpoints(options: OpsEndpointsOptions): (req: Incoming
         return true;
       }
       void options.readiness().then(
-        (readiness) => send(res, readiness.ready ? 200 : 503, { status: readiness.ready ? "ready" : "not ready", checks: readiness.checks }),
+        (readiness) =>
+          send(res, readiness.ready ? 200 : 503, { status: readiness.ready ? "ready" : "not ready", checks: readiness.checks }),
         () => send(res, 503, { status: "not ready" }),
       );
     } else if (!tokenDigest) {
       send(res, 404, { error: { message: "Not found." } });
     } else if (!bearerMatches(req.headers.authorization, tokenDigest)) {
-      send(res, 401, { error: { message: "GET /metrics needs Authorization: Bearer <KEYWARD_METRICS_TOKEN>." } }, { "WWW-Authenticate": "Bearer" });
+      send(
+        res,
+        401,
+        { error: { message: "GET /metrics needs Authorization: Bearer <KEYWARD_METRICS_TOKEN>." } },
+        { "WWW-Authenticate": "Bearer" },
+      );
     } else {
       void options.metrics.text().then(
         ({ contentType, body }) => sendText(res, 200, body, contentType),
@@ -71,6 +78,11 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
 
 function sendText(res: ServerResponse, status: number, text: string, contentType: string, headers: Record<string, string> = {}): void {
   if (res.headersSent) return;
-  res.writeHead(status, { "Content-Type": contentType, "Content-Length": Buffer.byteLength(text), "Cache-Control": "no-store", ...headers });
+  res.writeHead(status, {
+    "Content-Type": contentType,
+    "Content-Length": Buffer.byteLength(text),
+    "Cache-Control": "no-store",
+    ...headers,
+  });
   res.end(res.req?.method === "HEAD" ? undefined : text);
 }

@@ -4,6 +4,7 @@
 // load balancers probing often cost nothing.
 import Database from "better-sqlite3";
 import pg from "pg";
+
 import type { DatabaseTarget } from "../db/database-url";
 
 export type ReadinessCheck = { ok: boolean; detail?: string };
@@ -66,7 +67,11 @@ export class DatabaseProbe {
   }
 
   async #connect(): Promise<pg.Client> {
-    const client = new pg.Client({ connectionString: this.target.url, connectionTimeoutMillis: PROBE_TIMEOUT_MS, statement_timeout: PROBE_TIMEOUT_MS });
+    const client = new pg.Client({
+      connectionString: this.target.url,
+      connectionTimeoutMillis: PROBE_TIMEOUT_MS,
+      statement_timeout: PROBE_TIMEOUT_MS,
+    });
     client.on("error", () => {}); // a lost connection is noticed by the next query
     await client.connect();
     return client;
@@ -80,14 +85,19 @@ export class DatabaseProbe {
 }
 
 /** Ready when the database answers, every migration this version ships is applied, and usage is being written. */
-export async function checkReadiness(probe: DatabaseProbe, expectedMigrations: readonly string[], usage: UsageWriterState | null): Promise<Readiness> {
+export async function checkReadiness(
+  probe: DatabaseProbe,
+  expectedMigrations: readonly string[],
+  usage: UsageWriterState | null,
+): Promise<Readiness> {
   let database: ReadinessCheck;
   let migrations: ReadinessCheck;
   try {
     const applied = new Set(await probe.appliedMigrations());
     database = { ok: true };
     const missing = expectedMigrations.filter((name) => !applied.has(name));
-    migrations = missing.length === 0 ? { ok: true } : { ok: false, detail: `${missing.length} migration(s) not applied, first ${missing[0]}` };
+    migrations =
+      missing.length === 0 ? { ok: true } : { ok: false, detail: `${missing.length} migration(s) not applied, first ${missing[0]}` };
   } catch (error) {
     database = { ok: false, detail: `unreachable: ${(error as Error).message}` };
     migrations = { ok: false, detail: "unknown: the database is unreachable" };

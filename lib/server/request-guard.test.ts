@@ -1,8 +1,10 @@
 import type { IncomingMessage } from "node:http";
 import { describe, expect, it } from "vitest";
+
 import { dropUntrustedForwarding, isCrossSiteWrite } from "./request-guard";
 
-const request = (method: string, headers: Record<string, string>) => ({ method, headers: { host: "keyward.test:3000", ...headers } }) as unknown as IncomingMessage;
+const request = (method: string, headers: Record<string, string>) =>
+  ({ method, headers: { host: "keyward.test:3000", ...headers } }) as unknown as IncomingMessage;
 
 describe("cross-site writes", () => {
   it.each([

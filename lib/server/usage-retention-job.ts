@@ -25,7 +25,13 @@ export async function runUsageRetention(target: DatabaseTarget, db: Db, options:
 }
 
 /** Prunes now and then every hour; returns a function that stops it. */
-export function startUsageRetention(target: DatabaseTarget, db: Db, retention: UsageRetention, log: (line: string) => void, intervalMs = PRUNE_INTERVAL_MS): () => void {
+export function startUsageRetention(
+  target: DatabaseTarget,
+  db: Db,
+  retention: UsageRetention,
+  log: (line: string) => void,
+  intervalMs = PRUNE_INTERVAL_MS,
+): () => void {
   const prune = async () => {
     try {
       const outcome = await runUsageRetention(target, db, retention);

@@ -1,14 +1,15 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
+
 import {
-  KeyringError,
-  TokenDecryptionError,
   decryptTokenValue,
   encryptTokenValue,
   formatKeyring,
   generateKeySpec,
+  KeyringError,
   parseKeyring,
   reencryptTokenValue,
+  TokenDecryptionError,
   type TokenKeyring,
 } from "./encryption";
 

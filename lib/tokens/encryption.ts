@@ -81,12 +81,7 @@ export function encryptTokenValue(keyring: TokenKeyring, plaintext: string, asso
   return { ciphertext, keyVersion: keyring.current };
 }
 
-export function decryptTokenValue(
-  keyring: TokenKeyring,
-  ciphertext: string,
-  keyVersion: number,
-  associatedId: string,
-): string {
+export function decryptTokenValue(keyring: TokenKeyring, ciphertext: string, keyVersion: number, associatedId: string): string {
   const key = keyring.keys.get(keyVersion);
   if (!key) throw new TokenDecryptionError(`No encryption key with version ${keyVersion}`);
   if (typeof ciphertext !== "string" || !BASE64URL_PATTERN.test(ciphertext)) {

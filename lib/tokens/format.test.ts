@@ -1,14 +1,15 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
+
 import {
-  TOKEN_LENGTH,
-  TOKEN_PREFIX,
   checkTokenFormat,
   crc32,
   findTokenCandidates,
   generateTokenValue,
   hashTokenValue,
   maskToken,
+  TOKEN_LENGTH,
+  TOKEN_PREFIX,
   tokenLastFour,
 } from "./format";
 

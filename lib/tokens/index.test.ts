@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+
 import * as tokens from "./index";
 
 describe("lib/tokens index", () => {

@@ -1,13 +1,14 @@
 import { describe, expect, it } from "vitest";
+
 import {
-  SCOPES,
-  SCOPE_NAMES,
-  SCOPE_TREE,
   deserializeScopes,
   expandScopes,
   isScope,
   parseScopeList,
+  SCOPE_NAMES,
+  SCOPE_TREE,
   scopeGrants,
+  SCOPES,
   scopesCovered,
   serializeScopes,
   type Scope,
@@ -34,9 +35,7 @@ describe("scope table", () => {
       "audit-log:list",
     ]);
     for (const scope of SCOPES) expect(scope.description.trim().length).toBeGreaterThan(5);
-    expect(SCOPES.find((scope) => scope.name === "report:read")?.description).toBe(
-      "Read the results of reports it has access to",
-    );
+    expect(SCOPES.find((scope) => scope.name === "report:read")?.description).toBe("Read the results of reports it has access to");
   });
 
   it("derives parents from the name prefix, and every child follows its parent", () => {
@@ -55,9 +54,7 @@ describe("scope table", () => {
   it("builds a two-level tree covering every scope", () => {
     expect(SCOPE_TREE.map((node) => node.name)).toEqual(["report", "repo", "api-tokens", "audit-log"]);
     expect(SCOPE_TREE[0]!.children.map((child) => child.name)).toEqual(["report:list", "report:read", "report:write"]);
-    expect(SCOPE_TREE.flatMap((node) => [node.name, ...node.children.map((child) => child.name)])).toEqual([
-      ...SCOPE_NAMES,
-    ]);
+    expect(SCOPE_TREE.flatMap((node) => [node.name, ...node.children.map((child) => child.name)])).toEqual([...SCOPE_NAMES]);
   });
 
   it("isScope accepts only known names", () => {

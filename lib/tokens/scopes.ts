@@ -62,9 +62,7 @@ export const SCOPE_TREE: readonly ScopeTreeNode[] = SCOPES.filter((scope) => sco
   children: SCOPES.filter((scope) => scope.parent === root.name),
 }));
 
-const CHILDREN = new Map<Scope, readonly Scope[]>(
-  SCOPE_TREE.map((node) => [node.name, node.children.map((child) => child.name)]),
-);
+const CHILDREN = new Map<Scope, readonly Scope[]>(SCOPE_TREE.map((node) => [node.name, node.children.map((child) => child.name)]));
 
 /** Accepts "a b", "a,b", "a, b" or an array; trims, dedupes and returns canonical order. */
 export function parseScopeList(input: string | readonly string[]): ScopeListResult {

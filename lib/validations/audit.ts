@@ -1,4 +1,5 @@
 import { z } from "zod";
+
 import { isStorableText } from "./text";
 import { pageSchema, pageSizeSchema } from "./token";
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+
 import { createIncidentSchema, incidentFilterSchema, leakReportSchema, parseAddressRange } from "./incident";
 
 describe("parseAddressRange", () => {
@@ -11,9 +12,12 @@ describe("parseAddressRange", () => {
     expect(parseAddressRange(input)).toEqual(expected);
   });
 
-  it.each(["", "example.com", "10.0.0.0/33", "10.0.0.0/-1", "10.0.0.0/8/8", "10.0.0/8", "2001:db8::/129", "10.0.0.0/ 8"])("refuses %j", (input) => {
-    expect(parseAddressRange(input)).toBeNull();
-  });
+  it.each(["", "example.com", "10.0.0.0/33", "10.0.0.0/-1", "10.0.0.0/8/8", "10.0.0/8", "2001:db8::/129", "10.0.0.0/ 8"])(
+    "refuses %j",
+    (input) => {
+      expect(parseAddressRange(input)).toBeNull();
+    },
+  );
 });
 
 describe("incidentFilterSchema", () => {

@@ -1,5 +1,6 @@
 import { isIP } from "node:net";
 import { z } from "zod";
+
 import { SCOPE_NAMES, type Scope } from "../tokens/scopes";
 
 // Incident response inputs: the bulk-operation filter (from the URL of the preview and from the
@@ -105,7 +106,11 @@ export const createIncidentSchema = incidentFilterSchema.extend({
   graceHours: graceHoursSchema,
   /** How many tokens the preview showed: if the selection changed since, the admin confirms again. */
   expectedCount: z.coerce.number({ error: "Preview the selection first." }).int().min(1, "Nothing to apply to.").max(MAX_INCIDENT_TOKENS),
-  confirmSlug: z.string({ error: "Type the organization's slug to confirm." }).trim().min(1, "Type the organization's slug to confirm.").max(64),
+  confirmSlug: z
+    .string({ error: "Type the organization's slug to confirm." })
+    .trim()
+    .min(1, "Type the organization's slug to confirm.")
+    .max(64),
 });
 
 export const incidentTargetSchema = z.object({ incidentId: z.uuid("Unknown incident.") });

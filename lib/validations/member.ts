@@ -1,5 +1,7 @@
 import { z } from "zod";
+
 import { isInvitationSecret } from "@/lib/auth/invitation-secret";
+
 import { isStorableText } from "./text";
 
 export const MAX_INVITEES_PER_REQUEST = 50;
@@ -66,10 +68,7 @@ export const inviteSchema = z.object({
 });
 
 /** Splits and checks the invitee list entry by entry, so an error names the bad entry. */
-export function parseInvitees(
-  kind: "email" | "github",
-  text: string,
-): { ok: true; invitees: Invitee[] } | { ok: false; errors: string[] } {
+export function parseInvitees(kind: "email" | "github", text: string): { ok: true; invitees: Invitee[] } | { ok: false; errors: string[] } {
   const entries = [...new Set(text.split(/[\s,;]+/).filter(Boolean))];
   if (entries.length === 0) return { ok: false, errors: ["Enter at least one address or login."] };
   if (entries.length > MAX_INVITEES_PER_REQUEST) {

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isStorableDeep, unstorableFields, truncateText } from "./text";
+
+import { isStorableDeep, truncateText, unstorableFields } from "./text";
 
 describe("storable text", () => {
   it("finds a lone surrogate or a NUL at any depth, in keys too", () => {
@@ -8,7 +9,11 @@ describe("storable text", () => {
     expect(isStorableDeep({ ["k\uDC00"]: 1 })).toBe(false);
     expect(isStorableDeep({ a: ["ok 👩‍💻", { b: 1, c: null }] })).toBe(true);
     expect(isStorableDeep(["a\u0000b"])).toBe(false);
-    expect(unstorableFields({ name: "a\uD800", scopes: ["ok"], note: ["\uDFFF"], ["k\u0000"]: "v", ok: "x" })).toEqual(["name", "note", "k\uFFFD"]);
+    expect(unstorableFields({ name: "a\uD800", scopes: ["ok"], note: ["\uDFFF"], ["k\u0000"]: "v", ok: "x" })).toEqual([
+      "name",
+      "note",
+      "k\uFFFD",
+    ]);
   });
 
   it("never cuts a surrogate pair in two", () => {

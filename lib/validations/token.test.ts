@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+
 import { createTokenSchema, normalizeScopes, rotateTokenSchema, updateTokenSchema } from "./token";
 
 const valid = { name: "CI", scopes: ["report:read"], visibility: "ADMIN_ONLY", quotaMax: "100", quotaWindow: "DAILY", expiresAt: "" };
@@ -11,7 +12,16 @@ function fieldOf(result: { success: boolean; error?: { issues: { path: PropertyK
 describe("token input schemas", () => {
   it("accepts a form submission and normalizes it", () => {
     const parsed = createTokenSchema.parse({ ...valid, name: "  CI  ", scopes: ["", "report", "report:write", "repo:list"] });
-    expect(parsed).toEqual({ name: "CI", scopes: ["report", "repo:list"], visibility: "ADMIN_ONLY", quotaMax: 100, quotaWindow: "DAILY", expiresAt: null, allowedNetworks: [], createAnyway: false });
+    expect(parsed).toEqual({
+      name: "CI",
+      scopes: ["report", "repo:list"],
+      visibility: "ADMIN_ONLY",
+      quotaMax: 100,
+      quotaWindow: "DAILY",
+      expiresAt: null,
+      allowedNetworks: [],
+      createAnyway: false,
+    });
   });
 
   it.each([
@@ -62,11 +72,18 @@ describe("token input schemas", () => {
 
   it("limits rotation grace to 7 days and reads the checkbox", () => {
     expect(rotateTokenSchema.parse({ tokenId: TOKEN_ID })).toEqual({ tokenId: TOKEN_ID, graceHours: 0, makeAdminOnly: false });
-    expect(rotateTokenSchema.parse({ tokenId: TOKEN_ID, graceHours: "168", makeAdminOnly: "true" })).toMatchObject({ graceHours: 168, makeAdminOnly: true });
+    expect(rotateTokenSchema.parse({ tokenId: TOKEN_ID, graceHours: "168", makeAdminOnly: "true" })).toMatchObject({
+      graceHours: 168,
+      makeAdminOnly: true,
+    });
     expect(rotateTokenSchema.safeParse({ tokenId: TOKEN_ID, graceHours: "169" }).success).toBe(false);
   });
 
   it("drops children covered by their parent", () => {
-    expect(normalizeScopes(["report", "report:read", "repo:list", "audit-log", "audit-log:list"])).toEqual(["report", "repo:list", "audit-log"]);
+    expect(normalizeScopes(["report", "report:read", "repo:list", "audit-log", "audit-log:list"])).toEqual([
+      "report",
+      "repo:list",
+      "audit-log",
+    ]);
   });
 });

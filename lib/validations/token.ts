@@ -1,6 +1,8 @@
 import { z } from "zod";
+
 import { MAX_ALLOWED_NETWORKS, parseNetworkList } from "@/lib/domain/tokens/networks";
 import { parseScopeList, QUOTA_WINDOWS, SCOPES, type Scope } from "@/lib/tokens";
+
 import { isStorableText } from "./text";
 
 // Shared by the dashboard's server actions and the REST API. Inputs arrive as FormData strings
@@ -30,15 +32,21 @@ const emptyToUndefined = (value: unknown) => (typeof value === "string" && value
 const wholeNumber = (what: string) =>
   z.preprocess(
     emptyToUndefined,
-    z.coerce.number({ error: `Enter ${what}.` }).refine(Number.isFinite, `Enter ${what}.`).pipe(z.number().int("Use a whole number.")),
+    z.coerce
+      .number({ error: `Enter ${what}.` })
+      .refine(Number.isFinite, `Enter ${what}.`)
+      .pipe(z.number().int("Use a whole number.")),
   );
 
-const formBoolean = z.preprocess((value) => {
-  if (value === undefined || value === null || value === "") return false;
-  if (value === "on" || value === "true" || value === "1") return true;
-  if (value === "false" || value === "0") return false;
-  return value;
-}, z.boolean({ error: "Expected yes or no." }));
+const formBoolean = z.preprocess(
+  (value) => {
+    if (value === undefined || value === null || value === "") return false;
+    if (value === "on" || value === "true" || value === "1") return true;
+    if (value === "false" || value === "0") return false;
+    return value;
+  },
+  z.boolean({ error: "Expected yes or no." }),
+);
 
 export const tokenNameSchema = z
   .string({ error: "Enter a name." })
@@ -58,7 +66,10 @@ export const scopeListSchema = z
   .transform((value, ctx): Scope[] => {
     const parsed = parseScopeList(value);
     if (!parsed.ok) {
-      const shown = parsed.unknown.slice(0, 5).map((name) => `"${name.slice(0, 40)}"`).join(", ");
+      const shown = parsed.unknown
+        .slice(0, 5)
+        .map((name) => `"${name.slice(0, 40)}"`)
+        .join(", ");
       ctx.addIssue({ code: "custom", message: `Unknown scope${parsed.unknown.length === 1 ? "" : "s"}: ${shown}.` });
       return z.NEVER;
     }
@@ -121,14 +132,19 @@ function parseExpiry(value: string): Date | null {
  * empty means any address. Malformed ranges are refused by name; stored canonical.
  */
 export const allowedNetworksSchema = z
-  .union([z.string().max(10_000), z.array(z.string().max(100)).max(MAX_ALLOWED_NETWORKS * 2)], { error: "Enter CIDR ranges such as 203.0.113.0/24." })
+  .union([z.string().max(10_000), z.array(z.string().max(100)).max(MAX_ALLOWED_NETWORKS * 2)], {
+    error: "Enter CIDR ranges such as 203.0.113.0/24.",
+  })
   .transform((value, ctx): string[] => {
     const parsed = parseNetworkList(value);
     if (parsed.ok) return parsed.networks;
     if ("tooMany" in parsed) {
       ctx.addIssue({ code: "custom", message: `Use at most ${MAX_ALLOWED_NETWORKS} ranges (${parsed.tooMany} given).` });
     } else {
-      const shown = parsed.invalid.slice(0, 3).map((range) => `"${range.slice(0, 50)}"`).join(", ");
+      const shown = parsed.invalid
+        .slice(0, 3)
+        .map((range) => `"${range.slice(0, 50)}"`)
+        .join(", ");
       ctx.addIssue({ code: "custom", message: `Not a CIDR range: ${shown}. Use ranges such as 203.0.113.0/24 or 2001:db8::/32.` });
     }
     return z.NEVER;
@@ -163,15 +179,13 @@ export const AT_LEAST_ONE_SCOPE = "Choose at least one scope.";
  */
 const formScopesSchema = scopeListSchema.refine((scopes) => scopes === undefined || scopes.length > 0, AT_LEAST_ONE_SCOPE);
 
-export const createTokenSchema = tokenSchema
-  .pick({ name: true, visibility: true, quotaMax: true, quotaWindow: true })
-  .extend({
-    scopes: scopeListSchema.transform((value) => value ?? []).refine((scopes) => scopes.length > 0, AT_LEAST_ONE_SCOPE),
-    expiresAt: expiresAtSchema.transform((value) => value ?? null),
-    allowedNetworks: allowedNetworksSchema.transform((value) => value ?? []),
-    /** The admin saw the "a token with this name exists" warning and creates it anyway. */
-    createAnyway: formBoolean.default(false),
-  });
+export const createTokenSchema = tokenSchema.pick({ name: true, visibility: true, quotaMax: true, quotaWindow: true }).extend({
+  scopes: scopeListSchema.transform((value) => value ?? []).refine((scopes) => scopes.length > 0, AT_LEAST_ONE_SCOPE),
+  expiresAt: expiresAtSchema.transform((value) => value ?? null),
+  allowedNetworks: allowedNetworksSchema.transform((value) => value ?? []),
+  /** The admin saw the "a token with this name exists" warning and creates it anyway. */
+  createAnyway: formBoolean.default(false),
+});
 
 export const updateTokenSchema = tokenSchema
   .pick({
@@ -213,7 +227,10 @@ export const tokenListParamsSchema = z.object({
   q: z.string().trim().max(200).refine(isStorableText).catch(""),
   status: z.enum(TOKEN_STATUS_FILTERS).optional().catch(undefined),
   visibility: z.enum(TOKEN_VISIBILITY_FILTERS).optional().catch(undefined),
-  scope: z.enum(SCOPES.map((s) => s.name) as [Scope, ...Scope[]]).optional().catch(undefined),
+  scope: z
+    .enum(SCOPES.map((s) => s.name) as [Scope, ...Scope[]])
+    .optional()
+    .catch(undefined),
   sort: z.enum(TOKEN_SORTS).catch("created"),
   dir: z.enum(["asc", "desc"]).catch("desc"),
   page: pageSchema,

@@ -1,5 +1,7 @@
 import { z } from "zod";
+
 import { OUTCOMES, type Outcome } from "@/lib/domain/usage/outcomes";
+
 import { isStorableText } from "./text";
 import { tokenSchema } from "./token";
 

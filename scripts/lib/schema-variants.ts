@@ -3,8 +3,7 @@
 export const SQLITE_SCHEMA = "prisma/schema.prisma";
 export const POSTGRES_SCHEMA = "prisma/postgres/schema.prisma";
 
-const GENERATED_HEADER =
-  "// GENERATED from prisma/schema.prisma by `npm run db:schema:pg`. Do not edit.\n";
+const GENERATED_HEADER = "// GENERATED from prisma/schema.prisma by `npm run db:schema:pg`. Do not edit.\n";
 
 export function postgresSchemaFrom(sqliteSchema: string): string {
   const swapped = sqliteSchema

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
 import { db } from "@/lib/db/client";
 import { revokeToken, rotateToken, setTokenEnabled, type TokenActor } from "@/lib/db/token-mutations";
 import { generateTokenValue } from "@/lib/tokens";
+
 import { basicAuth, callApi, countingStore, insertToken, startApiServer, type TestApiServer } from "../support/api";
 import { createTestOrg } from "../support/request-as";
 
@@ -14,7 +16,13 @@ let dbCalls: () => number;
 let frozenAt: number | null = null;
 let org: { id: string; slug: string };
 let otherOrg: { id: string; slug: string };
-const dashboard: TokenActor = { kind: "user", userId: "00000000-0000-0000-0000-000000000000", label: "admin@test", ip: null, userAgent: null };
+const dashboard: TokenActor = {
+  kind: "user",
+  userId: "00000000-0000-0000-0000-000000000000",
+  label: "admin@test",
+  ip: null,
+  userAgent: null,
+};
 
 beforeAll(async () => {
   server = await startApiServer({
@@ -198,20 +206,47 @@ describe("error statuses", () => {
     expectError(await call(`${repos}?direction=sideways`, { token: token.value }), 422);
 
     const tokens = `/v0/orgs/${org.slug}/tokens`;
-    expectError(await call(tokens, { token: token.value, method: "POST", body: "{not json", headers: { "content-type": "application/json" } }), 400);
+    expectError(
+      await call(tokens, { token: token.value, method: "POST", body: "{not json", headers: { "content-type": "application/json" } }),
+      400,
+    );
     expectError(await call(tokens, { token: token.value, method: "POST", json: { scopes: ["repo:list"], orgId: otherOrg.id } }), 400);
     expectError(await call(tokens, { token: token.value, method: "POST", json: { scopes: "repo:list", max_quota: "lots" } }), 400);
     expectError(await call(tokens, { token: token.value, method: "POST", json: { scopes: ["no-such-scope"] } }), 422);
     expectError(await call(tokens, { token: token.value, method: "POST", json: { scopes: [], max_quota: -5 } }), 422);
     expectError(await call(tokens, { token: token.value, method: "POST", json: { scopes: [], name: "x".repeat(500) } }), 422);
-    expectError(await call(tokens, { token: token.value, method: "POST", body: "scopes=repo", headers: { "content-type": "text/plain" } }), 415);
+    expectError(
+      await call(tokens, { token: token.value, method: "POST", body: "scopes=repo", headers: { "content-type": "text/plain" } }),
+      415,
+    );
     expect(await db.apiToken.count({ where: { orgId: otherOrg.id } })).toBe(0);
   });
 
   it("never answers bad input with a 500", async () => {
     const token = await insertToken(org.id, { scopes: ["api-tokens", "report"] });
-    const bodies = ["", "null", "[]", '"text"', "123", "{", '{"scopes": {"a": 1}}', '{"name": {"$gt": ""}}', '{"name": null}', '{"expires_at": "yesterday"}', '{"expires_at": "2001-01-01"}', '{"visibility": "everyone"}', '{"__proto__": {"x": 1}}', "\u0000\u0001", '{"max_quota": 1e400}'];
-    for (const path of [`/v0/orgs/${org.slug}/tokens`, `/v0/orgs/${org.slug}/api-tokens/rotate`, `/v0/orgs/${org.slug}/api-tokens/update`, `/v0/orgs/${org.slug}/tokens/x/revoke`]) {
+    const bodies = [
+      "",
+      "null",
+      "[]",
+      '"text"',
+      "123",
+      "{",
+      '{"scopes": {"a": 1}}',
+      '{"name": {"$gt": ""}}',
+      '{"name": null}',
+      '{"expires_at": "yesterday"}',
+      '{"expires_at": "2001-01-01"}',
+      '{"visibility": "everyone"}',
+      '{"__proto__": {"x": 1}}',
+      "\u0000\u0001",
+      '{"max_quota": 1e400}',
+    ];
+    for (const path of [
+      `/v0/orgs/${org.slug}/tokens`,
+      `/v0/orgs/${org.slug}/api-tokens/rotate`,
+      `/v0/orgs/${org.slug}/api-tokens/update`,
+      `/v0/orgs/${org.slug}/tokens/x/revoke`,
+    ]) {
       for (const body of bodies) {
         const response = await call(path, { token: token.value, method: "POST", body, headers: { "content-type": "application/json" } });
         expect(response.status, `${path} ${body} → ${JSON.stringify(response.body)}`).toBeLessThan(500);
@@ -219,7 +254,12 @@ describe("error statuses", () => {
       }
     }
     for (const body of ["", "--x\r\n", "garbage"]) {
-      const response = await call("/v0/report/upload", { token: token.value, method: "PUT", body, headers: { "content-type": "multipart/form-data; boundary=x" } });
+      const response = await call("/v0/report/upload", {
+        token: token.value,
+        method: "PUT",
+        body,
+        headers: { "content-type": "multipart/form-data; boundary=x" },
+      });
       expect(response.status).toBeGreaterThanOrEqual(400);
       expect(response.status).toBeLessThan(500);
     }
@@ -228,7 +268,15 @@ describe("error statuses", () => {
   it("413 for a body over the limit", async () => {
     const token = await insertToken(org.id, { scopes: ["api-tokens", "report"] });
     const bigJson = JSON.stringify({ scopes: [], name: "x".repeat(70 * 1024) });
-    expectError(await call(`/v0/orgs/${org.slug}/tokens`, { token: token.value, method: "POST", body: bigJson, headers: { "content-type": "application/json" } }), 413);
+    expectError(
+      await call(`/v0/orgs/${org.slug}/tokens`, {
+        token: token.value,
+        method: "POST",
+        body: bigJson,
+        headers: { "content-type": "application/json" },
+      }),
+      413,
+    );
     const form = new FormData();
     form.append("package.json", new Blob([`{"x":"${"y".repeat(11 * 1024 * 1024)}"}`]), "package.json");
     expectError(await call("/v0/report/upload", { token: token.value, method: "PUT", body: form }), 413);
@@ -281,7 +329,10 @@ describe("reports", () => {
     expect(upload.body).toEqual({ id: expect.stringMatching(/^[0-9a-f]{32}$/), url: `${server.url}/v0/report/view/${upload.body.id}` });
     const stored = await db.report.findUniqueOrThrow({ where: { id: upload.body.id } });
     expect(stored).toMatchObject({ orgId: org.id, createdByTokenId: writer.tokenId, repo: "web", branch: "main", commit: "abc123" });
-    expect(JSON.parse(stored.files)).toEqual([{ path: "package.json", size: 14 }, { path: "packages/app/package-lock.json", size: 2 }]);
+    expect(JSON.parse(stored.files)).toEqual([
+      { path: "package.json", size: 14 },
+      { path: "packages/app/package-lock.json", size: 2 },
+    ]);
 
     const view = await call(`/v0/report/view/${upload.body.id}`, { token: writer.value });
     expect(view.status).toBe(200);
@@ -319,7 +370,8 @@ describe("reports", () => {
 
   it("refuses uploads without files, with unsupported or unsafe names, or invalid JSON manifests", async () => {
     const writer = await insertToken(org.id, { scopes: ["report:write"] });
-    const upload = (body: BodyInit, headers: Record<string, string> = {}) => call("/v0/report/upload", { token: writer.value, method: "PUT", body, headers });
+    const upload = (body: BodyInit, headers: Record<string, string> = {}) =>
+      call("/v0/report/upload", { token: writer.value, method: "PUT", body, headers });
     const textOnly = new FormData();
     textOnly.append("note", "no files");
     expectError(await upload(textOnly), 422);
@@ -337,7 +389,10 @@ describe("usage recording", () => {
     const token = await insertToken(org.id, { scopes: ["report:read"], quotaMax: 10 });
     const at = Date.now();
     frozenAt = at;
-    await call(`/v0/orgs/${org.slug}/repos`, { token: token.value, headers: { "user-agent": "probe/1.0", "x-forwarded-for": "203.0.113.9" } });
+    await call(`/v0/orgs/${org.slug}/repos`, {
+      token: token.value,
+      headers: { "user-agent": "probe/1.0", "x-forwarded-for": "203.0.113.9" },
+    });
     await call("/v0/organizations", { token: token.value, headers: { "user-agent": "probe/2.0" } });
     frozenAt = null;
     await server.handler.flush();
@@ -349,7 +404,12 @@ describe("usage recording", () => {
     // X-Forwarded-For is not trusted unless TRUST_PROXY is set: the socket address counts.
     expect(refused.map((row) => [row.reason, row.count, row.lastIp, row.lastUserAgent])).toEqual([["scope", 1, "127.0.0.1", "probe/1.0"]]);
     const row = await db.apiToken.findUniqueOrThrow({ where: { id: token.tokenId } });
-    expect(row).toMatchObject({ quotaRemaining: 9, lastUsedUserAgent: "probe/2.0", lastUsedRoute: "GET /v0/organizations", lastUsedIp: "127.0.0.1" });
+    expect(row).toMatchObject({
+      quotaRemaining: 9,
+      lastUsedUserAgent: "probe/2.0",
+      lastUsedRoute: "GET /v0/organizations",
+      lastUsedIp: "127.0.0.1",
+    });
     expect(row.lastUsedAt?.getTime()).toBe(at);
   });
 
@@ -358,7 +418,9 @@ describe("usage recording", () => {
     expectError(await call("/v0/quota", { token: token.value }), 401);
     await server.handler.flush();
     expect(await db.usageEvent.count({ where: { tokenId: token.tokenId } })).toBe(0);
-    expect(await db.refusedCallCount.findMany({ where: { tokenId: token.tokenId }, select: { reason: true, count: true } })).toEqual([{ reason: "disabled", count: 1 }]);
+    expect(await db.refusedCallCount.findMany({ where: { tokenId: token.tokenId }, select: { reason: true, count: true } })).toEqual([
+      { reason: "disabled", count: 1 },
+    ]);
     expect((await db.apiToken.findUniqueOrThrow({ where: { id: token.tokenId } })).lastUsedAt).toBeNull();
   });
 
@@ -404,7 +466,15 @@ describe("openapi.json", () => {
     );
     const repos = doc.paths["/v0/orgs/{org}/repos"].get;
     expect(repos).toMatchObject({ "x-scope": "repo:list", "x-quota-cost": 1 });
-    expect(repos.parameters.map((p: { name: string }) => p.name)).toEqual(["org", "sort", "direction", "per_page", "page", "include_archived", "workspace"]);
+    expect(repos.parameters.map((p: { name: string }) => p.name)).toEqual([
+      "org",
+      "sort",
+      "direction",
+      "per_page",
+      "page",
+      "include_archived",
+      "workspace",
+    ]);
     expect(doc.paths["/v0/orgs/{org}/tokens"].post.requestBody.content["application/json"].schema.properties.scopes).toBeDefined();
     const leaks = doc.paths["/v0/leaked-tokens"].post;
     expect(leaks).toMatchObject({ security: [], responses: { "202": expect.anything(), "429": expect.anything() } });

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
 import { db } from "@/lib/db/client";
 import { setTokenEnabled, type TokenActor } from "@/lib/db/token-mutations";
+
 import { callApi, insertToken } from "../support/api";
 import { spawnApiProcess, type ApiProcess } from "../support/api-processes";
 import { createTestOrg } from "../support/request-as";
@@ -36,12 +38,16 @@ describe("two server processes on one database", () => {
     // nothing): otherwise the first to finish loading it could take every unit.
     expect((await callApi(a.url, "/v0/quota", { token: token.value })).status).toBe(200);
     expect((await callApi(b.url, "/v0/quota", { token: token.value })).status).toBe(200);
-    const calls = Array.from({ length: quota * 10 }, (_, i) => callApi(i % 2 === 0 ? a.url : b.url, "/v0/organizations", { token: token.value }));
+    const calls = Array.from({ length: quota * 10 }, (_, i) =>
+      callApi(i % 2 === 0 ? a.url : b.url, "/v0/organizations", { token: token.value }),
+    );
     const responses = await Promise.all(calls);
     const statuses = responses.map((response) => response.status);
     expect(statuses.filter((status) => status === 200)).toHaveLength(quota);
     expect(statuses.filter((status) => status === 429)).toHaveLength(quota * 9);
-    expect(responses.filter((response) => response.status === 429).every((response) => Number(response.headers.get("retry-after")) > 0)).toBe(true);
+    expect(
+      responses.filter((response) => response.status === 429).every((response) => Number(response.headers.get("retry-after")) > 0),
+    ).toBe(true);
     // Both processes served some of the successful calls.
     const servedBy = (even: boolean) => responses.filter((response, i) => response.status === 200 && (i % 2 === 0) === even).length;
     expect(servedBy(true)).toBeGreaterThan(0);
@@ -66,14 +72,22 @@ describe("two server processes on one database", () => {
     expect((await quota(a)).status).toBe(200);
 
     // Rotated through A without grace: B refuses the old value at once and accepts the new one.
-    const rotated = await callApi(a.url, `/v0/orgs/${org.slug}/api-tokens/rotate`, { token: manager.value, method: "POST", json: { uuid: token.tokenId } });
+    const rotated = await callApi(a.url, `/v0/orgs/${org.slug}/api-tokens/rotate`, {
+      token: manager.value,
+      method: "POST",
+      json: { uuid: token.tokenId },
+    });
     expect(rotated.status).toBe(200);
     expect((await quota(b)).status).toBe(401);
     expect((await quota(b, rotated.body.token)).status).toBe(200);
     expect((await quota(a, rotated.body.token)).status).toBe(200);
 
     // Revoked through B: A refuses it on the next request.
-    const revoked = await callApi(b.url, `/v0/orgs/${org.slug}/tokens/${token.tokenId}/revoke`, { token: manager.value, method: "POST", json: {} });
+    const revoked = await callApi(b.url, `/v0/orgs/${org.slug}/tokens/${token.tokenId}/revoke`, {
+      token: manager.value,
+      method: "POST",
+      json: {},
+    });
     expect(revoked.status).toBe(200);
     expect((await quota(a, rotated.body.token)).status).toBe(401);
     expect((await quota(b, rotated.body.token)).status).toBe(401);

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
 import { db } from "@/lib/db/client";
 import { listGraceTraffic } from "@/lib/db/queries/incidents";
 import { getRefusedCalls } from "@/lib/db/queries/refused-calls";
 import { revokeToken, rotateToken, type TokenActor } from "@/lib/db/token-mutations";
 import { HOUR_MS } from "@/lib/db/usage-rollups";
+
 import { callApi, insertToken, startApiServer, type TestApiServer } from "../support/api";
 import { createTestOrg } from "../support/request-as";
 
@@ -30,13 +32,19 @@ afterAll(async () => {
 /** `count` calls, twenty at a time, each answered with `status`. */
 async function callTimes(count: number, path: string, token: string, status: number, userAgent = "retry-loop/1.0") {
   for (let done = 0; done < count; done += 20) {
-    const batch = Array.from({ length: Math.min(20, count - done) }, () => callApi(server.url, path, { token, headers: { "user-agent": userAgent } }));
+    const batch = Array.from({ length: Math.min(20, count - done) }, () =>
+      callApi(server.url, path, { token, headers: { "user-agent": userAgent } }),
+    );
     expect((await Promise.all(batch)).map((response) => response.status)).toEqual(Array(Math.min(20, count - done)).fill(status));
   }
 }
 
 const counters = (tokenId: string) =>
-  db.refusedCallCount.findMany({ where: { tokenId }, orderBy: [{ reason: "asc" }, { minute: "asc" }], omit: { orgId: true, tokenId: true } });
+  db.refusedCallCount.findMany({
+    where: { tokenId },
+    orderBy: [{ reason: "asc" }, { minute: "asc" }],
+    omit: { orgId: true, tokenId: true },
+  });
 
 /** A time in the middle of a minute (and not before now), to freeze the clock at: a burst of calls falls in that minute. */
 const midMinute = () => Math.floor(Date.now() / 60_000) * 60_000 + 90_000;
@@ -66,9 +74,14 @@ describe("refused calls", () => {
         lastUserAgent: "retry-loop/1.0",
       },
     ]);
-    const hour = await db.usageHourly.findUniqueOrThrow({ where: { tokenId_hour: { tokenId: token.tokenId, hour: new Date(Math.floor(at / HOUR_MS) * HOUR_MS) } } });
+    const hour = await db.usageHourly.findUniqueOrThrow({
+      where: { tokenId_hour: { tokenId: token.tokenId, hour: new Date(Math.floor(at / HOUR_MS) * HOUR_MS) } },
+    });
     expect(hour).toMatchObject({ requests: 200, authErrors: 200, success: 0 });
-    const routes = await db.usageBreakdownDaily.findMany({ where: { tokenId: token.tokenId, dimension: "route" }, select: { value: true, requests: true, denied: true } });
+    const routes = await db.usageBreakdownDaily.findMany({
+      where: { tokenId: token.tokenId, dimension: "route" },
+      select: { value: true, requests: true, denied: true },
+    });
     expect(routes).toEqual([{ value: "GET /v0/quota", requests: 200, denied: 200 }]);
 
     expect(await getRefusedCalls(token.tokenId, new Date(at))).toEqual([
@@ -108,7 +121,9 @@ describe("refused calls", () => {
     }
     await server.handler.flush();
 
-    expect(await db.usageEvent.findMany({ where: { tokenId: token.tokenId }, select: { status: true, route: true }, orderBy: { id: "asc" } })).toEqual([
+    expect(
+      await db.usageEvent.findMany({ where: { tokenId: token.tokenId }, select: { status: true, route: true }, orderBy: { id: "asc" } }),
+    ).toEqual([
       { status: 200, route: "/v0/organizations" },
       { status: 404, route: "(unknown)" },
     ]);
@@ -144,7 +159,9 @@ describe("refused calls", () => {
     expect(grace).toMatchObject({ requestsSinceRotation: 8, lastUsedAt: new Date(at), lastUsedIp: "127.0.0.1", quietForAnHour: false });
 
     // An hour later the old value is quiet... until a client tries it after its grace has ended.
-    expect((await listGraceTraffic(org.id, 1, new Date(at + HOUR_MS + 1_000))).rows.find((row) => row.tokenId === token.tokenId)?.quietForAnHour).toBe(true);
+    expect(
+      (await listGraceTraffic(org.id, 1, new Date(at + HOUR_MS + 1_000))).rows.find((row) => row.tokenId === token.tokenId)?.quietForAnHour,
+    ).toBe(true);
     const later = (await db.apiTokenValue.findUniqueOrThrow({ where: { id: token.valueId } })).validUntil!.getTime() + 1_000;
     frozenAt = later;
     try {

@@ -1,8 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
 import { ENDPOINTS, type EndpointId } from "@/lib/api/endpoints";
 import { db } from "@/lib/db/client";
 import { SCOPES, type Scope } from "@/lib/tokens";
+
 import { callApi, insertToken, startApiServer, type TestApiServer } from "../support/api";
 import { createTestOrg } from "../support/request-as";
 
@@ -80,7 +82,12 @@ describe("scope checks", () => {
   it.each(cases)("$id with $label → $allowed", async ({ id, scopes, allowed }) => {
     const caller = await insertToken(org.id, { scopes, quotaMax: 1_000 });
     const request = await requestFor(id);
-    const response = await callApi(server.url, request.path, { token: caller.value, method: request.method, json: request.json, body: request.body });
+    const response = await callApi(server.url, request.path, {
+      token: caller.value,
+      method: request.method,
+      json: request.json,
+      body: request.body,
+    });
     const remaining = (await db.apiToken.findUniqueOrThrow({ where: { id: caller.tokenId } })).quotaRemaining;
     if (allowed) {
       expect(response.status, JSON.stringify(response.body)).toBe(200);

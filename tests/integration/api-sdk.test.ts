@@ -1,7 +1,9 @@
 import { SocketSdk } from "@socketsecurity/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
 import { db } from "@/lib/db/client";
 import { hashTokenValue } from "@/lib/tokens";
+
 import { callApi, insertToken, startApiServer, type TestApiServer, type TestToken } from "../support/api";
 import { createTestOrg } from "../support/request-as";
 
@@ -22,7 +24,14 @@ beforeAll(async () => {
   const base = Date.UTC(2026, 0, 1);
   for (const [index, slug] of ["web", "api", "infra"].entries()) {
     await db.repo.create({
-      data: { orgId: org.id, slug, name: slug, description: `The ${slug} repo`, createdAt: new Date(base + index * 60_000), visibility: index === 0 ? "public" : "private" },
+      data: {
+        orgId: org.id,
+        slug,
+        name: slug,
+        description: `The ${slug} repo`,
+        createdAt: new Date(base + index * 60_000),
+        visibility: index === 0 ? "public" : "private",
+      },
     });
   }
   await db.repo.create({ data: { orgId: org.id, slug: "old", name: "old", archived: true, createdAt: new Date(base - 60_000) } });
@@ -55,7 +64,14 @@ describe("the Socket SDK against Keyward", () => {
     const all = await client.listRepositories(org.slug);
     expect(all.success).toBe(true);
     expect(all.data?.results.map((repo) => repo.slug)).toEqual(["infra", "api", "web"]);
-    expect(all.data?.results[2]).toMatchObject({ slug: "web", visibility: "public", archived: false, default_branch: "main", description: "The web repo", integration_meta: null });
+    expect(all.data?.results[2]).toMatchObject({
+      slug: "web",
+      visibility: "public",
+      archived: false,
+      default_branch: "main",
+      description: "The web repo",
+      integration_meta: null,
+    });
 
     const page1 = await client.listRepositories(org.slug, { sort: "name", direction: "asc", per_page: 2, page: 1 });
     expect(page1.data?.results.map((repo) => repo.slug)).toEqual(["api", "infra"]);
@@ -82,7 +98,12 @@ describe("the Socket SDK against Keyward", () => {
 
   it("creates, lists, updates, rotates and revokes tokens", async () => {
     const client = sdk(admin.value);
-    const created = await client.postAPIToken(org.slug, { name: "ci", scopes: ["report:read", "report:write"], visibility: "admin", max_quota: 250 });
+    const created = await client.postAPIToken(org.slug, {
+      name: "ci",
+      scopes: ["report:read", "report:write"],
+      visibility: "admin",
+      max_quota: 250,
+    });
     expect(created.success).toBe(true);
     if (!created.success) return;
     const { token: value, group_uuid: groupId, hash } = created.data;
@@ -116,7 +137,11 @@ describe("the Socket SDK against Keyward", () => {
     expect(revoked).toMatchObject({ success: true, data: { status: "revoked" } });
     expect(await sdk(rotated.data.token).getQuota()).toMatchObject({ success: false, status: 401 });
 
-    const actions = await db.auditEvent.findMany({ where: { orgId: org.id, targetId: groupId }, orderBy: { at: "asc" }, select: { action: true, actorTokenId: true, actorLabel: true } });
+    const actions = await db.auditEvent.findMany({
+      where: { orgId: org.id, targetId: groupId },
+      orderBy: { at: "asc" },
+      select: { action: true, actorTokenId: true, actorLabel: true },
+    });
     expect(actions.map((event) => event.action)).toEqual(["token.created", "token.updated", "token.rotated", "token.revoked"]);
     expect(actions.every((event) => event.actorTokenId === admin.tokenId && event.actorLabel === "automation")).toBe(true);
   });
@@ -134,7 +159,14 @@ describe("the Socket SDK against Keyward", () => {
     await server.handler.flush();
     const events = await db.usageEvent.findMany({ where: { tokenId: token.tokenId } });
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ method: "GET", route: "/v0/orgs/{org}/repos", status: 200, ip: "127.0.0.1", cost: 1, valueId: token.valueId });
+    expect(events[0]).toMatchObject({
+      method: "GET",
+      route: "/v0/orgs/{org}/repos",
+      status: 200,
+      ip: "127.0.0.1",
+      cost: 1,
+      valueId: token.valueId,
+    });
     expect(events[0].userAgent).toMatch(/socket/i);
     const row = await db.apiToken.findUniqueOrThrow({ where: { id: token.tokenId } });
     expect(row).toMatchObject({ lastUsedIp: "127.0.0.1", lastUsedRoute: "GET /v0/orgs/{org}/repos", quotaRemaining: 999 });

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
 import { db } from "@/lib/db/client";
 import { hashTokenValue } from "@/lib/tokens";
+
 import { callApi, insertToken, startApiServer, type TestApiServer, type TestToken } from "../support/api";
 import { createTestOrg } from "../support/request-as";
 
@@ -23,15 +25,31 @@ afterAll(async () => {
   await server.close();
 });
 
-const post = (path: string, json: unknown, token = manager.value) => callApi(server.url, `/v0/orgs/${org.slug}${path}`, { token, method: "POST", json });
+const post = (path: string, json: unknown, token = manager.value) =>
+  callApi(server.url, `/v0/orgs/${org.slug}${path}`, { token, method: "POST", json });
 const sri = (value: string) => `sha256-${Buffer.from(hashTokenValue(value), "hex").toString("base64")}`;
 
 describe("what a token may grant", () => {
   it("creates a token with scopes it holds, with the calling token recorded as creator and actor", async () => {
-    const response = await post("/api-tokens", { name: "ci", scopes: ["report:read"], visibility: "admin", max_quota: 50, quota_window: "daily" });
+    const response = await post("/api-tokens", {
+      name: "ci",
+      scopes: ["report:read"],
+      visibility: "admin",
+      max_quota: 50,
+      quota_window: "daily",
+    });
     expect(response.status, JSON.stringify(response.body)).toBe(200);
     const created = await db.apiToken.findUniqueOrThrow({ where: { id: response.body.group_uuid } });
-    expect(created).toMatchObject({ orgId: org.id, name: "ci", scopes: "report:read", visibility: "ADMIN_ONLY", quotaMax: 50, quotaWindow: "DAILY", createdByTokenId: manager.tokenId, createdById: null });
+    expect(created).toMatchObject({
+      orgId: org.id,
+      name: "ci",
+      scopes: "report:read",
+      visibility: "ADMIN_ONLY",
+      quotaMax: 50,
+      quotaWindow: "DAILY",
+      createdByTokenId: manager.tokenId,
+      createdById: null,
+    });
     const audit = await db.auditEvent.findFirstOrThrow({ where: { targetId: created.id, action: "token.created" } });
     expect(audit).toMatchObject({ actorTokenId: manager.tokenId, actorUserId: null, actorLabel: "manager", ip: "127.0.0.1" });
   });
@@ -168,14 +186,25 @@ describe("listing", () => {
     }
     const path = `/v0/orgs/${listOrg.slug}/api-tokens`;
     const page1 = await callApi(server.url, `${path}?per_page=3`, { token: lister.value });
-    expect(page1.body.tokens.map((t: { group_uuid: string }) => t.group_uuid)).toEqual([stronger.tokenId, adminOnly.tokenId, visible.tokenId]);
+    expect(page1.body.tokens.map((t: { group_uuid: string }) => t.group_uuid)).toEqual([
+      stronger.tokenId,
+      adminOnly.tokenId,
+      visible.tokenId,
+    ]);
     expect(page1.body.nextPage).toBe(2);
     const page2 = await callApi(server.url, `${path}?per_page=3&page=2`, { token: lister.value });
     expect(page2.body).toMatchObject({ tokens: [{ group_uuid: lister.tokenId }], nextPage: null });
 
     const withValues = await callApi(server.url, `${path}?token_values=include`, { token: lister.value });
-    const values = Object.fromEntries(withValues.body.tokens.map((t: { group_uuid: string; token: string | null }) => [t.group_uuid, t.token]));
-    expect(values).toEqual({ [visible.tokenId]: visible.value, [adminOnly.tokenId]: adminOnly.value, [stronger.tokenId]: null, [lister.tokenId]: lister.value });
+    const values = Object.fromEntries(
+      withValues.body.tokens.map((t: { group_uuid: string; token: string | null }) => [t.group_uuid, t.token]),
+    );
+    expect(values).toEqual({
+      [visible.tokenId]: visible.value,
+      [adminOnly.tokenId]: adminOnly.value,
+      [stronger.tokenId]: null,
+      [lister.tokenId]: lister.value,
+    });
     expect(withValues.headers.get("cache-control")).toBe("no-store");
     const reveals = await db.auditEvent.findMany({ where: { orgId: listOrg.id, action: "token.revealed" } });
     expect(reveals.map((event) => event.targetId).sort()).toEqual([visible.tokenId, adminOnly.tokenId, lister.tokenId].sort());

@@ -1,10 +1,12 @@
 import { beforeAll, describe, expect, it } from "vitest";
+
 import { GET as exportAudit } from "@/app/(dashboard)/[orgSlug]/audit/export/route";
 import { db } from "@/lib/db/client";
 import { createInvitations } from "@/lib/db/member-mutations";
 import { listAuditEvents } from "@/lib/db/queries/audit";
 import { createToken, setTokenEnabled, type TokenActor } from "@/lib/db/token-mutations";
 import { auditListParamsSchema } from "@/lib/validations/audit";
+
 import { actAs, createTestOrg } from "../support/request-as";
 
 // The audit log as an admin reads it: sentences, filters (actor, action, token, dates, search)
@@ -14,18 +16,38 @@ let acme: Awaited<ReturnType<typeof createTestOrg>>;
 let deployId: string;
 let admin: TokenActor;
 
-const settings = { scopes: ["report:read" as const], visibility: "ADMIN_ONLY" as const, quotaMax: 100, quotaWindow: "DAILY" as const, expiresAt: null };
+const settings = {
+  scopes: ["report:read" as const],
+  visibility: "ADMIN_ONLY" as const,
+  quotaMax: 100,
+  quotaWindow: "DAILY" as const,
+  expiresAt: null,
+};
 
 beforeAll(async () => {
   acme = await createTestOrg("auditlog");
   admin = { kind: "user", userId: acme.admin.id, label: acme.admin.email, ip: null, userAgent: null };
   deployId = (await createToken(admin, acme.org.id, { ...settings, name: "Deploy bot" })).token.id;
-  await createToken(admin, acme.org.id, { ...settings, name: "=HYPERLINK(\"http://evil.test\")" });
+  await createToken(admin, acme.org.id, { ...settings, name: '=HYPERLINK("http://evil.test")' });
   await setTokenEnabled(admin, acme.org.id, deployId, false);
-  await createInvitations({ userId: acme.admin.id, label: acme.admin.email, ip: null, userAgent: null }, acme.org.id, [{ email: "bob@auditlog.test" }], "MEMBER");
+  await createInvitations(
+    { userId: acme.admin.id, label: acme.admin.email, ip: null, userAgent: null },
+    acme.org.id,
+    [{ email: "bob@auditlog.test" }],
+    "MEMBER",
+  );
   // An event from long ago, for the date range.
   await db.auditEvent.create({
-    data: { orgId: acme.org.id, actorLabel: acme.admin.email, actorUserId: acme.admin.id, action: "token.revealed", targetType: "token", targetId: deployId, metadata: "{}", at: new Date("2021-03-15T12:00:00Z") },
+    data: {
+      orgId: acme.org.id,
+      actorLabel: acme.admin.email,
+      actorUserId: acme.admin.id,
+      action: "token.revealed",
+      targetType: "token",
+      targetId: deployId,
+      metadata: "{}",
+      at: new Date("2021-03-15T12:00:00Z"),
+    },
   });
 });
 
@@ -33,7 +55,9 @@ const list = (query: Record<string, string>) => listAuditEvents(acme.org.id, aud
 
 async function exported(query: string, as = acme.admin) {
   await actAs(as);
-  const response = await exportAudit(new Request(`http://keyward.test/${acme.org.slug}/audit/export?${query}`), { params: Promise.resolve({ orgSlug: acme.org.slug }) });
+  const response = await exportAudit(new Request(`http://keyward.test/${acme.org.slug}/audit/export?${query}`), {
+    params: Promise.resolve({ orgSlug: acme.org.slug }),
+  });
   return { status: response.status, type: response.headers.get("content-type"), text: await response.text() };
 }
 
@@ -66,15 +90,26 @@ describe("audit log export", () => {
     expect(all.text).toContain(`"'=HYPERLINK(""http://evil.test"")"`);
 
     const filtered = await exported(`format=csv&token=${deployId}&from=2022-01-01`);
-    expect(filtered.text.trim().split("\r\n").slice(1).map((line) => line.split(",")[3])).toEqual(["token.disabled", "token.created"]);
+    expect(
+      filtered.text
+        .trim()
+        .split("\r\n")
+        .slice(1)
+        .map((line) => line.split(",")[3]),
+    ).toEqual(["token.disabled", "token.created"]);
   });
 
   it("exports the same filters as JSON", async () => {
     const response = await exported(`format=json&action=member.invited`);
     expect(response.type).toContain("application/json");
-    const body = JSON.parse(response.text) as { filters: Record<string, string>; events: { event: string; action: string; metadata: Record<string, unknown> }[] };
+    const body = JSON.parse(response.text) as {
+      filters: Record<string, string>;
+      events: { event: string; action: string; metadata: Record<string, unknown> }[];
+    };
     expect(body.filters).toEqual({ action: "member.invited" });
-    expect(body.events).toEqual([expect.objectContaining({ action: "member.invited", event: `${acme.admin.email} invited bob@auditlog.test as member` })]);
+    expect(body.events).toEqual([
+      expect.objectContaining({ action: "member.invited", event: `${acme.admin.email} invited bob@auditlog.test as member` }),
+    ]);
     expect(body.events[0]!.metadata).toMatchObject({ email: "bob@auditlog.test", role: "MEMBER" });
   });
 

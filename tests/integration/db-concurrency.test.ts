@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
+
 import { db } from "@/lib/db/client";
 
 describe("database client under concurrent requests", () => {
@@ -26,10 +27,13 @@ describe("database client under concurrent requests", () => {
     const org = await db.org.create({ data: { slug: `counter-${randomUUID()}`, name: "0" } });
     await Promise.all(
       Array.from({ length: 20 }, () =>
-        db.$transaction(async (tx) => {
-          const current = await tx.org.findUniqueOrThrow({ where: { id: org.id } });
-          await tx.org.update({ where: { id: org.id }, data: { name: String(Number(current.name) + 1) } });
-        }, { isolationLevel: "Serializable" }),
+        db.$transaction(
+          async (tx) => {
+            const current = await tx.org.findUniqueOrThrow({ where: { id: org.id } });
+            await tx.org.update({ where: { id: org.id }, data: { name: String(Number(current.name) + 1) } });
+          },
+          { isolationLevel: "Serializable" },
+        ),
       ).map((p) => p.catch(() => "conflict")),
     );
     const final = await db.org.findUniqueOrThrow({ where: { id: org.id } });

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { beforeAll, describe, expect, it } from "vitest";
+
 import {
   createIncidentAction,
   dismissLeakReportAction,
@@ -14,7 +15,6 @@ import {
 import type { ActionInput, ActionState } from "@/lib/auth/action";
 import { db } from "@/lib/db/client";
 import { createIncident, runIncident, selectIncidentTokens, type LookupResult } from "@/lib/db/incidents";
-import { insertUsageWithRollups } from "@/lib/db/usage-rollups";
 import {
   createToken,
   revokeToken,
@@ -24,8 +24,10 @@ import {
   type NewTokenInput,
   type TokenActor,
 } from "@/lib/db/token-mutations";
+import { insertUsageWithRollups } from "@/lib/db/usage-rollups";
 import { hashTokenValue } from "@/lib/tokens";
 import { incidentFilterSchema } from "@/lib/validations/incident";
+
 import { actAs, createTestOrg } from "../support/request-as";
 
 type TestOrg = Awaited<ReturnType<typeof createTestOrg>>;
@@ -159,7 +161,10 @@ describe("bulk operations through the server action", () => {
     const incidentId = result.data!.incidentId;
     await waitForIncident(incidentId);
     for (const token of tokens) expect(await valueWorks(token.plaintext)).toBe(false);
-    const events = await db.auditEvent.findMany({ where: { orgId: acme.org.id, action: "token.disabled" }, select: { targetId: true, metadata: true } });
+    const events = await db.auditEvent.findMany({
+      where: { orgId: acme.org.id, action: "token.disabled" },
+      select: { targetId: true, metadata: true },
+    });
     expect(events.map((e) => e.targetId).sort()).toEqual(tokens.map((t) => t.id).sort());
     for (const event of events) expect(JSON.parse(event.metadata)).toMatchObject({ incidentId });
     expect(await call(resumeIncidentAction, { orgSlug: acme.org.slug, incidentId })).toMatchObject({
@@ -226,11 +231,26 @@ describe("the filter", () => {
     expect(await pick({})).toHaveLength(5); // never the revoked one
 
     const old = new Date("2020-01-01T00:00:00Z");
-    await db.apiToken.update({ where: { id: reader }, data: { createdAt: old, lastUsedAt: new Date("2021-06-01T00:00:00Z"), lastUsedIp: "198.51.100.7" } });
+    await db.apiToken.update({
+      where: { id: reader },
+      data: { createdAt: old, lastUsedAt: new Date("2021-06-01T00:00:00Z"), lastUsedIp: "198.51.100.7" },
+    });
     await db.apiToken.update({ where: { id: writer }, data: { lastUsedAt: new Date(), lastUsedIp: "203.0.113.9" } });
     // Recorded as the API records it: the event and its rollups (the filter reads the IP breakdown).
     await insertUsageWithRollups(db, [
-      { requestId: crypto.randomUUID(), tokenId: parent, valueId: null, orgId: org.org.id, at: new Date(), method: "GET", route: "/v0/quota", status: 200, ip: "2001:db8::5", userAgent: null, cost: 0 },
+      {
+        requestId: crypto.randomUUID(),
+        tokenId: parent,
+        valueId: null,
+        orgId: org.org.id,
+        at: new Date(),
+        method: "GET",
+        route: "/v0/quota",
+        status: 200,
+        ip: "2001:db8::5",
+        userAgent: null,
+        cost: 0,
+      },
     ]);
     expect(await pick({ createdBefore: "2021-01-01" })).toEqual([reader]);
     expect(await pick({ notUsedSince: "2022-01-01", visibility: "ORGANIZATION" })).toEqual([parent, reader, byMember].sort());
@@ -279,14 +299,20 @@ describe("end grace now for a whole rotation", () => {
     await actAs(org.member);
     expect(await call(endIncidentGraceAction, { orgSlug: org.org.slug, incidentId })).toMatchObject({ code: "FORBIDDEN" });
     await actAs(org.admin);
-    expect(await call(endIncidentGraceAction, { orgSlug: org.org.slug, incidentId })).toMatchObject({ ok: true, message: "2 old values have stopped working." });
+    expect(await call(endIncidentGraceAction, { orgSlug: org.org.slug, incidentId })).toMatchObject({
+      ok: true,
+      message: "2 old values have stopped working.",
+    });
     for (const t of inScope) expect(await valueWorks(t.plaintext)).toBe(false);
     expect(await valueWorks(outside.plaintext)).toBe(true);
     expect(await valueWorks(outsideRotated!.plaintext)).toBe(true);
     const ended = await db.auditEvent.findMany({ where: { orgId: org.org.id, action: "token.grace_ended" }, select: { metadata: true } });
     expect(ended).toHaveLength(2);
     for (const event of ended) expect(JSON.parse(event.metadata)).toMatchObject({ incidentId });
-    expect(await call(endIncidentGraceAction, { orgSlug: org.org.slug, incidentId })).toMatchObject({ ok: true, message: "No old value was still in its grace period." });
+    expect(await call(endIncidentGraceAction, { orgSlug: org.org.slug, incidentId })).toMatchObject({
+      ok: true,
+      message: "No old value was still in its grace period.",
+    });
   });
 });
 
@@ -298,15 +324,21 @@ describe("expiry policy", () => {
   it("limits the lifetime on create and on a changed expiry, and gives tokens without one the longest allowed", async () => {
     const org = await createTestOrg("expiry");
     await actAs(org.member);
-    expect(await call(updateIncidentSettingsAction, { orgSlug: org.org.slug, leakedTokenPolicy: "FLAG", maxTokenLifetimeDays: "30" })).toMatchObject({
+    expect(
+      await call(updateIncidentSettingsAction, { orgSlug: org.org.slug, leakedTokenPolicy: "FLAG", maxTokenLifetimeDays: "30" }),
+    ).toMatchObject({
       code: "FORBIDDEN",
     });
     const { token: older } = await createToken(actorFor(org), org.org.id, BASE);
     await actAs(org.admin);
-    expect(await call(updateIncidentSettingsAction, { orgSlug: org.org.slug, leakedTokenPolicy: "DISABLE", maxTokenLifetimeDays: "0" })).toMatchObject({
+    expect(
+      await call(updateIncidentSettingsAction, { orgSlug: org.org.slug, leakedTokenPolicy: "DISABLE", maxTokenLifetimeDays: "0" }),
+    ).toMatchObject({
       errors: { maxTokenLifetimeDays: expect.any(Array) },
     });
-    expect(await call(updateIncidentSettingsAction, { orgSlug: org.org.slug, leakedTokenPolicy: "DISABLE", maxTokenLifetimeDays: "30" })).toMatchObject({
+    expect(
+      await call(updateIncidentSettingsAction, { orgSlug: org.org.slug, leakedTokenPolicy: "DISABLE", maxTokenLifetimeDays: "30" }),
+    ).toMatchObject({
       ok: true,
     });
 
@@ -341,7 +373,14 @@ describe("which token is this?", () => {
     const f = await createToken(actorFor(foreign), foreign.org.id, { ...BASE, name: "secret" });
     const rotated = await rotateToken(actorFor(acme), acme.org.id, a.token.id, { graceSeconds: 600 });
     await db.auditEvent.create({
-      data: { orgId: acme.org.id, actorUserId: acme.member.id, actorLabel: acme.member.email, action: "token.revealed", targetType: "token", targetId: a.token.id },
+      data: {
+        orgId: acme.org.id,
+        actorUserId: acme.member.id,
+        actorLabel: acme.member.email,
+        action: "token.revealed",
+        targetType: "token",
+        targetId: a.token.id,
+      },
     });
     const typo = a.plaintext.slice(0, -1) + (a.plaintext.endsWith("A") ? "B" : "A");
 
@@ -357,7 +396,12 @@ describe("which token is this?", () => {
       value: { state: "grace" },
       revealedBy: [{ label: acme.member.email, times: 1 }],
     });
-    expect(second).toMatchObject({ found: true, org: { slug: globex.org.slug }, token: { name: "globex ci", scopes: ["repo"] }, value: { state: "current" } });
+    expect(second).toMatchObject({
+      found: true,
+      org: { slug: globex.org.slug },
+      token: { name: "globex ci", scopes: ["repo"] },
+      value: { state: "current" },
+    });
     expect(third).toEqual({ candidate: expect.stringMatching(/^kw_…/), found: false, reason: "not-found" });
     expect(fourth).toMatchObject({ found: false, reason: "checksum" });
     expect(JSON.stringify(result)).not.toContain(a.plaintext);
@@ -366,7 +410,10 @@ describe("which token is this?", () => {
     expect(await db.auditEvent.count({ where: { orgId: globex.org.id, action: "token.lookup" } })).toBe(1);
     expect(await db.auditEvent.count({ where: { orgId: foreign.org.id, action: "token.lookup" } })).toBe(0);
 
-    expect(await call(lookupTokenAction, { orgSlug: acme.org.slug, text: "nothing here" })).toMatchObject({ ok: false, errors: { text: expect.any(Array) } });
+    expect(await call(lookupTokenAction, { orgSlug: acme.org.slug, text: "nothing here" })).toMatchObject({
+      ok: false,
+      errors: { text: expect.any(Array) },
+    });
     await actAs(acme.member);
     expect(await call(lookupTokenAction, { orgSlug: acme.org.slug, text })).toMatchObject({ ok: false, code: "FORBIDDEN" });
 
@@ -388,7 +435,10 @@ describe("leak report flags", () => {
   it("an admin dismisses a report; members cannot", async () => {
     const org = await createTestOrg("dismiss");
     const { token } = await createToken(actorFor(org), org.org.id, BASE);
-    await db.apiToken.update({ where: { id: token.id }, data: { leakReportedAt: new Date(), leakReportSource: "https://example.test/commit" } });
+    await db.apiToken.update({
+      where: { id: token.id },
+      data: { leakReportedAt: new Date(), leakReportSource: "https://example.test/commit" },
+    });
     await actAs(org.member);
     expect(await call(dismissLeakReportAction, { orgSlug: org.org.slug, tokenId: token.id })).toMatchObject({ code: "FORBIDDEN" });
     await actAs(org.admin);

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
 import { db } from "@/lib/db/client";
 import { createIncident, runIncident, type UserActor } from "@/lib/db/incidents";
 import { createToken, endGracePeriod, type NewTokenInput } from "@/lib/db/token-mutations";
 import { incidentFilterSchema } from "@/lib/validations/incident";
+
 import { startApiServer, type TestApiServer } from "../support/api";
 import { createTestOrg } from "../support/request-as";
 
@@ -74,7 +76,9 @@ describe("incident response through the API", () => {
     const response = await fetch(`${api.url}/v0/leaked-tokens`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify([{ token: t.plaintext, type: "keyward_api_token", url: "https://github.com/x/y/blob/main/.env", source: "content" }]),
+      body: JSON.stringify([
+        { token: t.plaintext, type: "keyward_api_token", url: "https://github.com/x/y/blob/main/.env", source: "content" },
+      ]),
     });
     expect(response.status).toBe(202);
     await api.handler.flush();

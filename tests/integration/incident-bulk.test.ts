@@ -2,11 +2,20 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { beforeAll, describe, expect, it } from "vitest";
+
 import { getKeyring } from "@/lib/config/keyring";
 import { db } from "@/lib/db/client";
-import { createIncident, DEFAULT_LEASE_MS, incidentProgress, resumeStalledIncidents, runIncident, type UserActor } from "@/lib/db/incidents";
+import {
+  createIncident,
+  DEFAULT_LEASE_MS,
+  incidentProgress,
+  resumeStalledIncidents,
+  runIncident,
+  type UserActor,
+} from "@/lib/db/incidents";
 import { newTokenRows } from "@/lib/db/token-store";
 import { incidentFilterSchema } from "@/lib/validations/incident";
+
 import { createTestOrg } from "../support/request-as";
 
 // The "Done when" of bulk rotation: a run killed midway (SIGKILL, like a crash or a pulled plug)
@@ -204,14 +213,22 @@ describe("after a restart", () => {
       expectedCount: 30,
     });
     // The runner died: a few tokens done, the lease lapsed.
-    await runIncident(incidentId, actorFor(admin), { batchSize: 10, onProgress: () => { throw new Error("killed"); } }).catch(() => {});
+    await runIncident(incidentId, actorFor(admin), {
+      batchSize: 10,
+      onProgress: () => {
+        throw new Error("killed");
+      },
+    }).catch(() => {});
     await db.incident.update({ where: { id: incidentId }, data: { leaseUntil: new Date(Date.now() - 1000) } });
     expect((await incidentProgress(incidentId)).pending).toBe(20);
 
     // Two processes sweep at once: one finishes it; the other finds the lease taken (or, if it
     // looked after the claim, does not see the operation as stopped at all).
     const sweeps = await Promise.all([resumeStalledIncidents(), resumeStalledIncidents()]);
-    const outcomes = sweeps.flat().filter((r) => r.incidentId === incidentId).map((r) => r.result.outcome);
+    const outcomes = sweeps
+      .flat()
+      .filter((r) => r.incidentId === incidentId)
+      .map((r) => r.result.outcome);
     expect(outcomes.filter((outcome) => outcome === "completed")).toHaveLength(1);
     expect(outcomes.filter((outcome) => outcome !== "completed" && outcome !== "busy")).toEqual([]);
     expect(await incidentProgress(incidentId)).toMatchObject({ done: 30, pending: 0 });
@@ -219,7 +236,10 @@ describe("after a restart", () => {
     const disabledBy = await db.auditEvent.findMany({ where: { orgId: org.id, action: "token.disabled" }, select: { actorLabel: true } });
     expect(disabledBy).toHaveLength(30);
     expect(new Set(disabledBy.map((e) => e.actorLabel))).toEqual(new Set([admin.email]));
-    const resumed = await db.auditEvent.findMany({ where: { orgId: org.id, action: "incident.resumed" }, select: { actorUserId: true, actorLabel: true, metadata: true } });
+    const resumed = await db.auditEvent.findMany({
+      where: { orgId: org.id, action: "incident.resumed" },
+      select: { actorUserId: true, actorLabel: true, metadata: true },
+    });
     expect(resumed).toHaveLength(1);
     expect(resumed[0]).toMatchObject({ actorUserId: null, actorLabel: "Keyward, after a restart" });
     expect(JSON.parse(resumed[0]!.metadata)).toMatchObject({ automatic: true, pending: 20 });
@@ -228,7 +248,12 @@ describe("after a restart", () => {
   it("leaves a just-created operation to the server that created it, and takes it over only after a lease's length unclaimed", async () => {
     const { org, admin } = await createTestOrg("sweep-fresh");
     await addTokens(org.id, 2);
-    const { incidentId } = await createIncident(actorFor(admin), org.id, { action: "DISABLE", graceSeconds: 0, filter: incidentFilterSchema.parse({ scope: "report:write" }), expectedCount: 2 });
+    const { incidentId } = await createIncident(actorFor(admin), org.id, {
+      action: "DISABLE",
+      graceSeconds: 0,
+      filter: incidentFilterSchema.parse({ scope: "report:write" }),
+      expectedCount: 2,
+    });
     expect((await resumeStalledIncidents()).map((r) => r.incidentId)).not.toContain(incidentId);
     expect(await incidentProgress(incidentId)).toMatchObject({ done: 0, pending: 2 });
     expect(await db.auditEvent.count({ where: { orgId: org.id, action: "incident.resumed" } })).toBe(0);
@@ -242,7 +267,12 @@ describe("after a restart", () => {
   it("waits for another admin when the one who started it is no longer an admin", async () => {
     const { org, admin, member } = await createTestOrg("sweep-demoted");
     const tokenIds = await addTokens(org.id, 3);
-    const { incidentId } = await createIncident(actorFor(admin), org.id, { action: "DISABLE", graceSeconds: 0, filter: incidentFilterSchema.parse({ scope: "report:write" }), expectedCount: 3 });
+    const { incidentId } = await createIncident(actorFor(admin), org.id, {
+      action: "DISABLE",
+      graceSeconds: 0,
+      filter: incidentFilterSchema.parse({ scope: "report:write" }),
+      expectedCount: 3,
+    });
     await db.incident.update({ where: { id: incidentId }, data: { leaseUntil: new Date(Date.now() - 1000) } });
     await db.membership.update({ where: { userId_orgId: { userId: member.id, orgId: org.id } }, data: { role: "ADMIN" } });
     await db.membership.update({ where: { userId_orgId: { userId: admin.id, orgId: org.id } }, data: { role: "MEMBER" } });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
+
 import { db } from "@/lib/db/client";
 import { isStalled, LEASE_MS, stalledWhere } from "@/lib/domain/incidents/policy";
+
 import { createTestOrg } from "../support/request-as";
 
 // "Has this bulk operation stalled?" is one rule in two forms: in memory (the dashboard, a manual
@@ -22,7 +24,15 @@ describe("the stalled-incident rule", () => {
     const ids = new Map<string, string>();
     for (const c of cases) {
       const incident = await db.incident.create({
-        data: { orgId: org.id, createdByLabel: "test", action: "ROTATE", total: 0, status: c.status, leaseUntil: c.leaseUntil, createdAt: c.createdAt },
+        data: {
+          orgId: org.id,
+          createdByLabel: "test",
+          action: "ROTATE",
+          total: 0,
+          status: c.status,
+          leaseUntil: c.leaseUntil,
+          createdAt: c.createdAt,
+        },
       });
       ids.set(incident.id, c.label);
     }

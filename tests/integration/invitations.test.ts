@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+
 import {
   acceptInvitation,
   acceptInvitationWithPassword,
@@ -12,8 +13,9 @@ import { listUserOrgs } from "@/lib/auth/org-access";
 import { db } from "@/lib/db/client";
 import { acceptInvitation as acceptAsUser, acceptInvitationAsNewUser } from "@/lib/db/member-mutations";
 import { findInvitationByLink, listInvitationsForUser, listOpenInvitations } from "@/lib/db/queries/members";
-import { actAs, createTestOrg } from "../support/request-as";
+
 import { addUser, callAction, membershipSnapshot } from "../support/members";
+import { actAs, createTestOrg } from "../support/request-as";
 import { invitationLinkIn, startTestSmtpServer, type TestSmtpServer } from "../support/smtp";
 
 const PASSWORD = "a long enough password";
@@ -129,7 +131,12 @@ describe("accepting", () => {
   it("a new person sets a name and password, joins with the invited role and is signed in", async () => {
     const { org, email, secret } = await pendingLink("MEMBER");
     await actAs(null);
-    const result = await callAction(acceptInvitationWithPassword, { secret, name: "New Person", password: PASSWORD, confirmPassword: PASSWORD });
+    const result = await callAction(acceptInvitationWithPassword, {
+      secret,
+      name: "New Person",
+      password: PASSWORD,
+      confirmPassword: PASSWORD,
+    });
     expect(result).toMatchObject({ ok: true, redirectedTo: `/${org.slug}/tokens` });
     const user = await db.user.findUniqueOrThrow({ where: { email }, select: { id: true, name: true, passwordHash: true } });
     expect(user.name).toBe("New Person");
@@ -144,9 +151,7 @@ describe("accepting", () => {
   it("a link works once: reusing it, even at the same moment, changes nothing", async () => {
     const { org, secret } = await pendingLink();
     await actAs(null);
-    const attempts = await Promise.all(
-      [1, 2, 3].map((i) => acceptInvitationAsNewUser(secret, { name: `Racer ${i}`, passwordHash: "x" })),
-    );
+    const attempts = await Promise.all([1, 2, 3].map((i) => acceptInvitationAsNewUser(secret, { name: `Racer ${i}`, passwordHash: "x" })));
     expect(attempts.filter((a) => a.ok)).toHaveLength(1);
     // The losers see the link used, or (having looked a moment earlier) the account it just created.
     for (const lost of attempts.filter((a) => !a.ok)) expect(["used", "account_exists"]).toContain(!lost.ok && lost.reason);
@@ -213,7 +218,12 @@ describe("accepting", () => {
     const short = await callAction(acceptInvitationWithPassword, { secret, name: "", password: "short", confirmPassword: "other" });
     expect(short).toMatchObject({ ok: false, code: "INVALID" });
     expect(Object.keys(short.errors ?? {}).sort()).toEqual(["confirmPassword", "name", "password"]);
-    const garbled = await callAction(acceptInvitationWithPassword, { secret: "kwi_nope", name: "A", password: PASSWORD, confirmPassword: PASSWORD });
+    const garbled = await callAction(acceptInvitationWithPassword, {
+      secret: "kwi_nope",
+      name: "A",
+      password: PASSWORD,
+      confirmPassword: PASSWORD,
+    });
     expect(garbled.errors?.secret).toEqual(["This invitation link is not valid."]);
     expect(await db.user.count({ where: { email } })).toBe(0);
     expect((await findInvitationByLink(secret))?.state).toBe("pending");
@@ -236,11 +246,17 @@ describe("invitations in the org switcher", () => {
     await actAs(home.admin);
     expect(await callAction(acceptPendingInvitation, { invitationId: pending[0].id })).toMatchObject({ ok: false, code: "NOT_FOUND" });
     await actAs(null);
-    expect(await callAction(acceptPendingInvitation, { invitationId: pending[0].id })).toMatchObject({ ok: false, code: "UNAUTHENTICATED" });
+    expect(await callAction(acceptPendingInvitation, { invitationId: pending[0].id })).toMatchObject({
+      ok: false,
+      code: "UNAUTHENTICATED",
+    });
     expect(await membershipSnapshot(org.id)).toEqual(before);
 
     await actAs(home.member);
-    expect(await callAction(acceptPendingInvitation, { invitationId: pending[0].id })).toMatchObject({ ok: true, redirectedTo: `/${org.slug}/tokens` });
+    expect(await callAction(acceptPendingInvitation, { invitationId: pending[0].id })).toMatchObject({
+      ok: true,
+      redirectedTo: `/${org.slug}/tokens`,
+    });
     expect((await listUserOrgs(home.member.id)).map((o) => o.slug).sort()).toEqual([home.org.slug, org.slug].sort());
     expect(await listInvitationsForUser(home.member.id)).toEqual([]);
     const joined = await db.auditEvent.findFirstOrThrow({ where: { orgId: org.id, action: "member.joined" } });
@@ -249,7 +265,10 @@ describe("invitations in the org switcher", () => {
 
   it("lists GitHub-login invitations for the user's GitHub login, but not revoked or expired ones", async () => {
     const { org, admin } = await createTestOrg("ghswitch");
-    const user = await db.user.update({ where: { id: (await addUser(null, "MEMBER", "hub")).id }, data: { githubLogin: `hub-${org.slug}` } });
+    const user = await db.user.update({
+      where: { id: (await addUser(null, "MEMBER", "hub")).id },
+      data: { githubLogin: `hub-${org.slug}` },
+    });
     await actAs(admin);
     await invite(org, `@hub-${org.slug}`, { kind: "github" });
     expect((await listInvitationsForUser(user.id)).map((i) => i.org.slug)).toEqual([org.slug]);

@@ -1,10 +1,12 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
 import { createLeakedTokensHandler, LEAKED_TOKENS_PATH, type LeakHandling } from "@/lib/api/leaked-tokens";
 import { db } from "@/lib/db/client";
 import { createToken, revokeToken, rotateToken, type NewTokenInput, type TokenActor } from "@/lib/db/token-mutations";
 import { generateTokenValue } from "@/lib/tokens";
+
 import { createTestOrg } from "../support/request-as";
 
 // POST /v0/leaked-tokens as a secret scanner calls it: over HTTP, without a Keyward token.
@@ -31,7 +33,11 @@ let nextAddress = 1;
 const freshAddress = () => `198.51.100.${nextAddress++}`;
 
 beforeAll(async () => {
-  handler = createLeakedTokensHandler({ trustedProxyHops: 1, limit: { requests: 5, windowMs: 60_000 }, onHandled: (h) => handled.push(...h) });
+  handler = createLeakedTokensHandler({
+    trustedProxyHops: 1,
+    limit: { requests: 5, windowMs: 60_000 },
+    onHandled: (h) => handled.push(...h),
+  });
   server = createServer((req, res) => {
     if (req.url === LEAKED_TOKENS_PATH) return void handler(req, res);
     res.writeHead(404).end();
@@ -55,7 +61,12 @@ async function report(body: unknown, address: string, init: { method?: string; c
   return { status: response.status, text, headers: response.headers };
 }
 
-const githubMatch = (token: string) => ({ token, type: "keyward_api_token", url: "https://github.com/example/repo/blob/abc/.env", source: "content" });
+const githubMatch = (token: string) => ({
+  token,
+  type: "keyward_api_token",
+  url: "https://github.com/example/repo/blob/abc/.env",
+  source: "content",
+});
 
 describe("POST /v0/leaked-tokens", () => {
   let disabling: TestOrg;

@@ -3,11 +3,13 @@
 // exchange, profile, our signIn callback, and the server-side session it starts.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+
 import { db } from "@/lib/db/client";
 import { createInvitations } from "@/lib/db/member-mutations";
+
 import { AuthjsBrowser } from "../support/authjs-browser";
-import { createTestOrg } from "../support/request-as";
 import { authorizeAs, startFakeGithub, type FakeGithub } from "../support/fake-github";
+import { createTestOrg } from "../support/request-as";
 
 // The provider is configured when next-auth's module loads, so its environment comes first.
 const fakePort = await vi.hoisted(async () => {
@@ -55,8 +57,18 @@ describe("GitHub sign-in through Auth.js", () => {
   it("asks the configured GitHub for read:org with PKCE, and starts a session for the invited person", async () => {
     const { org, admin } = await createTestOrg("authjs");
     const login = `hub-${randomUUID().slice(0, 6)}`;
-    github.addUser({ id: 7_000_000 + Math.floor(Math.random() * 1e6), login, name: "Hub", emails: [{ email: `${login}@example.test`, primary: true, verified: true }] });
-    await createInvitations({ userId: admin.id, label: admin.email, ip: null, userAgent: null }, org.id, [{ githubLogin: login }], "MEMBER");
+    github.addUser({
+      id: 7_000_000 + Math.floor(Math.random() * 1e6),
+      login,
+      name: "Hub",
+      emails: [{ email: `${login}@example.test`, primary: true, verified: true }],
+    });
+    await createInvitations(
+      { userId: admin.id, label: admin.email, ip: null, userAgent: null },
+      org.id,
+      [{ githubLogin: login }],
+      "MEMBER",
+    );
 
     const { authorizeUrl, done } = await signInThroughAuthjs(login);
     expect(authorizeUrl.origin).toBe(`http://127.0.0.1:${fakePort}`);
@@ -65,14 +77,21 @@ describe("GitHub sign-in through Auth.js", () => {
     expect(done.status).toBe(302);
     expect(done.headers.get("location")).toBe(`${APP}/after`);
 
-    const user = await db.user.findUniqueOrThrow({ where: { email: `${login}@example.test` }, include: { memberships: true, sessions: true } });
+    const user = await db.user.findUniqueOrThrow({
+      where: { email: `${login}@example.test` },
+      include: { memberships: true, sessions: true },
+    });
     expect(user.memberships.map((m) => [m.orgId, m.role])).toEqual([[org.id, "MEMBER"]]);
     expect(user.sessions).toHaveLength(1);
   });
 
   it("sends a GitHub account nobody invited back to sign-in with an explanation, without a session", async () => {
     const login = `nobody-${randomUUID().slice(0, 6)}`;
-    github.addUser({ id: 8_000_000 + Math.floor(Math.random() * 1e6), login, emails: [{ email: `${login}@example.test`, primary: true, verified: true }] });
+    github.addUser({
+      id: 8_000_000 + Math.floor(Math.random() * 1e6),
+      login,
+      emails: [{ email: `${login}@example.test`, primary: true, verified: true }],
+    });
     const { done, browser } = await signInThroughAuthjs(login);
     expect(done.headers.get("location")).toBe(`${APP}/sign-in?error=GitHubNoAccount`);
     expect([...browser.cookies.keys()].some((name) => name.includes("session-token"))).toBe(false);

@@ -2,13 +2,15 @@
 // GitHub-login invitations, and "members of GitHub organization X may join".
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
 import { completeGithubSignIn, fetchGithubProfile, githubUrls, isGithubOrgMember } from "@/lib/auth/github";
-import { newInvitationSecret, hashInvitationSecret, invitationExpiry } from "@/lib/auth/invitation-secret";
+import { hashInvitationSecret, invitationExpiry, newInvitationSecret } from "@/lib/auth/invitation-secret";
 import { listUserOrgs } from "@/lib/auth/org-access";
 import { db } from "@/lib/db/client";
 import { createInvitations } from "@/lib/db/member-mutations";
-import { createTestOrg } from "../support/request-as";
+
 import { authorizeAs, startFakeGithub, type FakeGithub } from "../support/fake-github";
+import { createTestOrg } from "../support/request-as";
 
 const CLIENT = { clientId: "keyward-test-client", clientSecret: "keyward-test-secret" };
 const REDIRECT_URI = "http://127.0.0.1:9/api/auth/callback/github";
@@ -22,7 +24,10 @@ beforeAll(async () => {
   process.env.AUTH_GITHUB_API_URL = github.apiUrl;
 });
 afterAll(async () => {
-  for (const [key, value] of [["AUTH_GITHUB_URL", savedEnv.web], ["AUTH_GITHUB_API_URL", savedEnv.api]] as const) {
+  for (const [key, value] of [
+    ["AUTH_GITHUB_URL", savedEnv.web],
+    ["AUTH_GITHUB_API_URL", savedEnv.api],
+  ] as const) {
     if (value === undefined) delete process.env[key];
     else process.env[key] = value;
   }
@@ -46,12 +51,20 @@ function githubUser(opts: { emails?: { email: string; primary: boolean; verified
 /** The OAuth dance as the browser and Auth.js perform it: authorize, get the code back, exchange it. */
 async function oauthTokenFor(login: string): Promise<string> {
   const authorize = new URL(`${github.url}/login/oauth/authorize`);
-  authorize.search = new URLSearchParams({ client_id: CLIENT.clientId, redirect_uri: REDIRECT_URI, state: "st4te", scope: "read:user" }).toString();
+  authorize.search = new URLSearchParams({
+    client_id: CLIENT.clientId,
+    redirect_uri: REDIRECT_URI,
+    state: "st4te",
+    scope: "read:user",
+  }).toString();
   const back = await authorizeAs(authorize.toString(), login);
   expect(back.searchParams.get("state")).toBe("st4te");
   const response = await fetch(`${github.url}/login/oauth/access_token`, {
     method: "POST",
-    headers: { Accept: "application/json", Authorization: `Basic ${Buffer.from(`${CLIENT.clientId}:${CLIENT.clientSecret}`).toString("base64")}` },
+    headers: {
+      Accept: "application/json",
+      Authorization: `Basic ${Buffer.from(`${CLIENT.clientId}:${CLIENT.clientSecret}`).toString("base64")}`,
+    },
     body: new URLSearchParams({ grant_type: "authorization_code", code: back.searchParams.get("code")!, redirect_uri: REDIRECT_URI }),
   });
   const body = (await response.json()) as { access_token?: string; error?: string };
@@ -78,7 +91,12 @@ describe("the GitHub endpoints", () => {
       ],
     });
     const profile = await fetchGithubProfile(await oauthTokenFor(user.login));
-    expect(profile).toMatchObject({ id: user.id, login: user.login, verified_emails: ["primary@example.test"], primary_verified_email: "primary@example.test" });
+    expect(profile).toMatchObject({
+      id: user.id,
+      login: user.login,
+      verified_emails: ["primary@example.test"],
+      primary_verified_email: "primary@example.test",
+    });
   });
 
   it("refuse a forged access token", async () => {
@@ -132,7 +150,10 @@ describe("signing in with GitHub", () => {
 
     const owner = githubUser({ emails: [{ email: existing.email.toUpperCase(), primary: true, verified: true }] });
     expect(await signInWithGithub(owner.login)).toEqual({ ok: true, userId: existing.id });
-    expect(await db.user.findUniqueOrThrow({ where: { id: existing.id } })).toMatchObject({ githubId: String(owner.id), githubLogin: owner.login.toLowerCase() });
+    expect(await db.user.findUniqueOrThrow({ where: { id: existing.id } })).toMatchObject({
+      githubId: String(owner.id),
+      githubLogin: owner.login.toLowerCase(),
+    });
   });
 
   it("admits members of the org's GitHub organization as members, and nobody else", async () => {

@@ -1,13 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { changeMemberRole, leaveOrganization, removeMember, rotateExposedTokens, updateGithubJoinSetting } from "@/lib/actions/members";
+
 import { inviteMembers, resendInvitation, revokeInvitation } from "@/lib/actions/invitations";
+import { changeMemberRole, leaveOrganization, removeMember, rotateExposedTokens, updateGithubJoinSetting } from "@/lib/actions/members";
 import type { ActionState } from "@/lib/auth/action";
 import { getOrgAccess, listUserOrgs } from "@/lib/auth/org-access";
 import { db } from "@/lib/db/client";
 import { changeMemberRole as changeRoleAsActor, createInvitations, removeMember as removeAsActor } from "@/lib/db/member-mutations";
 import { listOpenOffboarding, listTokensSeenBy } from "@/lib/db/queries/members";
-import { actAs, createTestOrg } from "../support/request-as";
+
 import { addToken, addUser, callAction, membershipSnapshot, recordReveal } from "../support/members";
+import { actAs, createTestOrg } from "../support/request-as";
 
 type Org = Awaited<ReturnType<typeof createTestOrg>>;
 type Caller = "admin" | "member" | "otherOrgAdmin" | "signedOut";
@@ -63,15 +65,22 @@ const ACTIONS = [
   {
     name: "invite by email",
     call: (f: Fixture) =>
-      callAction(inviteMembers, { orgSlug: f.acme.org.slug, kind: "email", invitees: `new-${f.acme.org.slug}@example.test`, role: "MEMBER" }),
-    tookEffect: async (f: Fixture) => (await db.invitation.count({ where: { orgId: f.acme.org.id, email: `new-${f.acme.org.slug}@example.test` } })) === 1,
+      callAction(inviteMembers, {
+        orgSlug: f.acme.org.slug,
+        kind: "email",
+        invitees: `new-${f.acme.org.slug}@example.test`,
+        role: "MEMBER",
+      }),
+    tookEffect: async (f: Fixture) =>
+      (await db.invitation.count({ where: { orgId: f.acme.org.id, email: `new-${f.acme.org.slug}@example.test` } })) === 1,
     audit: "member.invited",
     allowed: ["admin"],
   },
   {
     name: "invite by GitHub login",
     call: (f: Fixture) => callAction(inviteMembers, { orgSlug: f.acme.org.slug, kind: "github", invitees: "@Octo-Cat", role: "ADMIN" }),
-    tookEffect: async (f: Fixture) => (await db.invitation.count({ where: { orgId: f.acme.org.id, githubLogin: "octo-cat", role: "ADMIN" } })) === 1,
+    tookEffect: async (f: Fixture) =>
+      (await db.invitation.count({ where: { orgId: f.acme.org.id, githubLogin: "octo-cat", role: "ADMIN" } })) === 1,
     audit: "member.invited",
     allowed: ["admin"],
   },
@@ -85,7 +94,8 @@ const ACTIONS = [
   {
     name: "re-send an invitation",
     call: (f: Fixture) => callAction(resendInvitation, { orgSlug: f.acme.org.slug, invitationId: f.invitationId }),
-    tookEffect: async (f: Fixture) => (await db.auditEvent.count({ where: { orgId: f.acme.org.id, action: "member.invitation_resent" } })) === 1,
+    tookEffect: async (f: Fixture) =>
+      (await db.auditEvent.count({ where: { orgId: f.acme.org.id, action: "member.invitation_resent" } })) === 1,
     audit: "member.invitation_resent",
     allowed: ["admin"],
   },
@@ -113,7 +123,12 @@ const ACTIONS = [
   },
 ] as const;
 
-const REFUSAL: Record<Caller, string> = { admin: "CONFLICT", member: "FORBIDDEN", otherOrgAdmin: "NOT_FOUND", signedOut: "UNAUTHENTICATED" };
+const REFUSAL: Record<Caller, string> = {
+  admin: "CONFLICT",
+  member: "FORBIDDEN",
+  otherOrgAdmin: "NOT_FOUND",
+  signedOut: "UNAUTHENTICATED",
+};
 
 describe("membership actions × callers", () => {
   // Without SMTP_URL the invite actions log the link; that is tested in invitations.test.ts.
@@ -187,7 +202,11 @@ describe("crafted inputs", () => {
       [inviteMembers, { kind: "email", invitees: "ok@example.test, not-an-email", role: "MEMBER" }, "invitees"],
       [inviteMembers, { kind: "email", invitees: "   ", role: "MEMBER" }, "invitees"],
       [inviteMembers, { kind: "github", invitees: "bad--login", role: "MEMBER" }, "invitees"],
-      [inviteMembers, { kind: "email", invitees: Array.from({ length: 51 }, (_, i) => `p${i}@example.test`).join(","), role: "MEMBER" }, "invitees"],
+      [
+        inviteMembers,
+        { kind: "email", invitees: Array.from({ length: 51 }, (_, i) => `p${i}@example.test`).join(","), role: "MEMBER" },
+        "invitees",
+      ],
       [inviteMembers, { kind: "sms", invitees: "a@example.test", role: "MEMBER" }, "kind"],
       [updateGithubJoinSetting, { githubOrg: "not a github org!" }, "githubOrg"],
       [revokeInvitation, { invitationId: "' OR 1=1 --" }, "invitationId"],
@@ -205,7 +224,12 @@ describe("crafted inputs", () => {
 
   it("names the bad entry of an invite list", async () => {
     await actAs(f.acme.admin);
-    const result = await callAction(inviteMembers, { orgSlug: f.acme.org.slug, kind: "email", invitees: "good@example.test\nnope", role: "MEMBER" });
+    const result = await callAction(inviteMembers, {
+      orgSlug: f.acme.org.slug,
+      kind: "email",
+      invitees: "good@example.test\nnope",
+      role: "MEMBER",
+    });
     expect(result.errors?.invitees).toEqual(["“nope” is not a valid email address."]);
   });
 });
@@ -253,7 +277,10 @@ describe("the last admin", () => {
     expect(losers).toHaveLength(1);
     expect(losers[0]).toEqual(
       losers[0] === a
-        ? { status: "fulfilled", value: expect.objectContaining({ ok: false, code: expect.stringMatching(/^(UNAUTHENTICATED|NOT_FOUND)$/) }) }
+        ? {
+            status: "fulfilled",
+            value: expect.objectContaining({ ok: false, code: expect.stringMatching(/^(UNAUTHENTICATED|NOT_FOUND)$/) }),
+          }
         : { status: "rejected", reason: expect.objectContaining({ name: "RoleChangedError", stillMember: false }) },
     );
     expect(await db.membership.count({ where: { orgId: org.id, role: "ADMIN" } })).toBe(1);
@@ -322,7 +349,13 @@ describe("audit trail", () => {
     await actAs(admin, { ip: "203.0.113.9", userAgent: "audit-test" });
     await callAction(changeMemberRole, { orgSlug: org.slug, userId: member.id, role: "ADMIN" });
     const event = await db.auditEvent.findFirstOrThrow({ where: { orgId: org.id, action: "member.role_changed" } });
-    expect(event).toMatchObject({ actorUserId: admin.id, actorLabel: admin.email, targetId: member.id, ip: "203.0.113.9", userAgent: "audit-test" });
+    expect(event).toMatchObject({
+      actorUserId: admin.id,
+      actorLabel: admin.email,
+      targetId: member.id,
+      ip: "203.0.113.9",
+      userAgent: "audit-test",
+    });
     expect(JSON.parse(event.metadata)).toEqual({ email: member.email, before: "MEMBER", after: "ADMIN" });
   });
 });
@@ -350,7 +383,14 @@ describe("offboarding", () => {
     expect(neverSeen.id).not.toBe(revealed.id);
 
     const open = await listOpenOffboarding(org.id);
-    expect(open).toEqual([expect.objectContaining({ userId: member.id, email: member.email, how: "removed", tokens: [expect.objectContaining({ id: revealed.id })] })]);
+    expect(open).toEqual([
+      expect.objectContaining({
+        userId: member.id,
+        email: member.email,
+        how: "removed",
+        tokens: [expect.objectContaining({ id: revealed.id })],
+      }),
+    ]);
   });
 
   it("rotates them in one step, through the token rotation, and then has nothing left to do", async () => {
@@ -363,7 +403,9 @@ describe("offboarding", () => {
     await actAs(admin, { ip: "198.51.100.40" });
 
     // Not for current members: offboarding is for people who are gone.
-    expect(await callAction(rotateExposedTokens, { orgSlug: org.slug, userId: member.id, graceSeconds: 0 })).toMatchObject({ code: "NOT_FOUND" });
+    expect(await callAction(rotateExposedTokens, { orgSlug: org.slug, userId: member.id, graceSeconds: 0 })).toMatchObject({
+      code: "NOT_FOUND",
+    });
     expect((await callAction(removeMember, { orgSlug: org.slug, userId: member.id })).data?.exposedTokens).toHaveLength(2);
 
     const result = await callAction(rotateExposedTokens, { orgSlug: org.slug, userId: member.id, graceSeconds: 0 });
@@ -382,7 +424,9 @@ describe("offboarding", () => {
       [admin.id, "198.51.100.40"],
     ]);
     expect(await listOpenOffboarding(org.id)).toEqual([]);
-    expect((await callAction(rotateExposedTokens, { orgSlug: org.slug, userId: member.id, graceSeconds: 0 })).message).toBe("Nothing needed rotating.");
+    expect((await callAction(rotateExposedTokens, { orgSlug: org.slug, userId: member.id, graceSeconds: 0 })).message).toBe(
+      "Nothing needed rotating.",
+    );
   });
 
   it("counts tokens the person created or rotated, and forgets them when they rejoin", async () => {
@@ -390,7 +434,14 @@ describe("offboarding", () => {
     const leaver = await addUser(org.id, "ADMIN", "leaver");
     const made = await addToken(org.id, { name: "Made by leaver", visibility: "ADMIN_ONLY", createdById: leaver.id });
     await db.auditEvent.create({
-      data: { orgId: org.id, actorUserId: leaver.id, actorLabel: leaver.email, action: "token.created", targetType: "token", targetId: made.id },
+      data: {
+        orgId: org.id,
+        actorUserId: leaver.id,
+        actorLabel: leaver.email,
+        action: "token.created",
+        targetType: "token",
+        targetId: made.id,
+      },
     });
     await actAs(leaver);
     expect(await callAction(leaveOrganization, { orgSlug: org.slug })).toMatchObject({ ok: true, redirectedTo: "/" });

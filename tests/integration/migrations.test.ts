@@ -8,6 +8,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
 import { assertLocalDatabase, resolveDatabaseTarget, type DatabaseTarget } from "../../lib/db/database-url";
 import { applyMigrations, diffDatabaseAgainstSchema, migrationNames, schemaPathFor } from "../../lib/db/migrate";
 import { postgresSchemaFrom } from "../../scripts/lib/schema-variants";
@@ -40,32 +41,42 @@ describe(`migrations on ${configured.provider}`, () => {
     await scratch?.drop();
   }, TIMEOUT);
 
-  it("apply from an empty database and produce exactly the schema", async () => {
-    const applied = await applyMigrations(scratch.target);
-    expect(applied).toEqual(migrationNames(scratch.target.provider));
-    const drift = await diffDatabaseAgainstSchema(scratch.target);
-    expect(drift, "the migrations do not build prisma/schema.prisma: run `npm run db:migration <name>`").toBe("");
-  }, TIMEOUT);
+  it(
+    "apply from an empty database and produce exactly the schema",
+    async () => {
+      const applied = await applyMigrations(scratch.target);
+      expect(applied).toEqual(migrationNames(scratch.target.provider));
+      const drift = await diffDatabaseAgainstSchema(scratch.target);
+      expect(drift, "the migrations do not build prisma/schema.prisma: run `npm run db:migration <name>`").toBe("");
+    },
+    TIMEOUT,
+  );
 
-  it("apply nothing the second time", async () => {
-    expect(await applyMigrations(scratch.target)).toEqual([]);
-  }, TIMEOUT);
+  it(
+    "apply nothing the second time",
+    async () => {
+      expect(await applyMigrations(scratch.target)).toEqual([]);
+    },
+    TIMEOUT,
+  );
 
-  it("make the database refuse to change or delete audit events", async () => {
-    await scratch.sql(
-      `INSERT INTO "AuditEvent" ("id", "orgId", "actorLabel", "action") VALUES ('audit-1', 'org-1', 'tester', 'test.created')`,
-    );
-    await expect(scratch.sql(`UPDATE "AuditEvent" SET "action" = 'tampered' WHERE "id" = 'audit-1'`)).rejects.toThrow(
-      /audit log is append-only/,
-    );
-    await expect(scratch.sql(`DELETE FROM "AuditEvent" WHERE "id" = 'audit-1'`)).rejects.toThrow(
-      /audit log is append-only/,
-    );
-    if (scratch.target.provider === "postgresql") {
-      await expect(scratch.sql(`TRUNCATE "AuditEvent"`)).rejects.toThrow(/audit log is append-only/);
-    }
-    expect(await scratch.sql(`SELECT "action" FROM "AuditEvent"`)).toEqual([{ action: "test.created" }]);
-  }, TIMEOUT);
+  it(
+    "make the database refuse to change or delete audit events",
+    async () => {
+      await scratch.sql(
+        `INSERT INTO "AuditEvent" ("id", "orgId", "actorLabel", "action") VALUES ('audit-1', 'org-1', 'tester', 'test.created')`,
+      );
+      await expect(scratch.sql(`UPDATE "AuditEvent" SET "action" = 'tampered' WHERE "id" = 'audit-1'`)).rejects.toThrow(
+        /audit log is append-only/,
+      );
+      await expect(scratch.sql(`DELETE FROM "AuditEvent" WHERE "id" = 'audit-1'`)).rejects.toThrow(/audit log is append-only/);
+      if (scratch.target.provider === "postgresql") {
+        await expect(scratch.sql(`TRUNCATE "AuditEvent"`)).rejects.toThrow(/audit log is append-only/);
+      }
+      expect(await scratch.sql(`SELECT "action" FROM "AuditEvent"`)).toEqual([{ action: "test.created" }]);
+    },
+    TIMEOUT,
+  );
 });
 
 // ---------------------------------------------------------------------------------------

@@ -6,10 +6,12 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
 import { getKeyring } from "@/lib/config/keyring";
 import { createDb, type Db } from "@/lib/db/client";
 import { newTokenRows } from "@/lib/db/token-store";
 import type { Scope } from "@/lib/tokens";
+
 import { basicAuth } from "../support/api";
 import { findHaproxy, startHaproxy, type Haproxy } from "../support/haproxy";
 
@@ -25,7 +27,14 @@ const SERVER_SCRIPT = join(ROOT, "tests/support/keyward-server-process.ts");
 const SERVER_NAMES = ["keyward1", "keyward2", "keyward3"];
 const LEAK_REPORT_LIMIT = 30;
 
-type ServerProcess = { name: string; port: number; url: string; child: ChildProcess; output: () => string; lines: (listener: (line: string) => void) => void };
+type ServerProcess = {
+  name: string;
+  port: number;
+  url: string;
+  child: ChildProcess;
+  output: () => string;
+  lines: (listener: (line: string) => void) => void;
+};
 
 const children: ChildProcess[] = [];
 const outputs: (() => string)[] = [];
@@ -121,7 +130,6 @@ function call(url: string, path: string, options: { token?: string; method?: str
   });
 }
 
-
 // The SQLite pass of `npm test` has no PostgreSQL to share: this file is the PostgreSQL pass's.
 describe("several Keyward servers on one PostgreSQL behind HAProxy", () => {
   const databaseName = `keyward_multi_${randomInt(1e9)}`;
@@ -165,7 +173,10 @@ describe("several Keyward servers on one PostgreSQL behind HAProxy", () => {
       statsPort: await freePort(),
       servers: servers.map(({ name, port }) => ({ name, port })),
     });
-    await waitFor(async () => Object.values(await haproxy.serverStates()).filter((state) => state === "UP").length === servers.length, "every server UP in HAProxy");
+    await waitFor(
+      async () => Object.values(await haproxy.serverStates()).filter((state) => state === "UP").length === servers.length,
+      "every server UP in HAProxy",
+    );
     org = await db.org.create({ data: { slug: "multi", name: "Multi" } });
     admin = await db.user.create({ data: { email: "admin@multi.test", name: "Admin" } });
     await db.membership.create({ data: { orgId: org.id, userId: admin.id, role: "ADMIN" } });
@@ -192,7 +203,9 @@ describe("several Keyward servers on one PostgreSQL behind HAProxy", () => {
     const token = await insertToken({ quotaMax: quota });
     // Every server has the token cached (quota calls cost nothing), so all of them race for the units.
     for (const server of servers) expect((await call(server.url, "/v0/quota", { token: token.value })).status).toBe(200);
-    const replies = await Promise.all(Array.from({ length: quota * 10 }, () => call(haproxy.url, "/v0/organizations", { token: token.value })));
+    const replies = await Promise.all(
+      Array.from({ length: quota * 10 }, () => call(haproxy.url, "/v0/organizations", { token: token.value })),
+    );
     expect(replies.filter((reply) => reply.status === 200)).toHaveLength(quota);
     expect(replies.filter((reply) => reply.status === 429)).toHaveLength(quota * 9);
     expect(new Set(replies.map((reply) => reply.server))).toEqual(new Set(SERVER_NAMES));
@@ -204,7 +217,11 @@ describe("several Keyward servers on one PostgreSQL behind HAProxy", () => {
     const manager = await insertToken({ scopes: ["api-tokens", "report:read"] });
     // Every server has the token cached as valid.
     for (const server of servers) expect((await call(server.url, "/v0/quota", { token: token.value })).status).toBe(200);
-    const revoked = await call(servers[0]!.url, `/v0/orgs/${org.slug}/tokens/${token.tokenId}/revoke`, { token: manager.value, method: "POST", json: {} });
+    const revoked = await call(servers[0]!.url, `/v0/orgs/${org.slug}/tokens/${token.tokenId}/revoke`, {
+      token: manager.value,
+      method: "POST",
+      json: {},
+    });
     expect(revoked.status).toBe(200);
     for (const server of servers) expect((await call(server.url, "/v0/quota", { token: token.value })).status).toBe(401);
     expect((await call(haproxy.url, "/v0/quota", { token: token.value })).status).toBe(401);
@@ -232,18 +249,25 @@ describe("several Keyward servers on one PostgreSQL behind HAProxy", () => {
     let failed = 0;
     const failures: string[] = [];
     const load = async (count: number) => {
-      const replies = await Promise.allSettled(Array.from({ length: count }, () => call(haproxy.url, "/v0/organizations", { token: token.value })));
+      const replies = await Promise.allSettled(
+        Array.from({ length: count }, () => call(haproxy.url, "/v0/organizations", { token: token.value })),
+      );
       for (const reply of replies) {
         if (reply.status === "fulfilled" && reply.value.status === 200) acknowledged++;
         else {
           failed++;
-          failures.push(reply.status === "fulfilled" ? `${reply.value.status} ${JSON.stringify(reply.value.body).slice(0, 200)}` : String(reply.reason));
+          failures.push(
+            reply.status === "fulfilled" ? `${reply.value.status} ${JSON.stringify(reply.value.body).slice(0, 200)}` : String(reply.reason),
+          );
         }
       }
     };
     // Calls in flight on every server while one of them dies.
     const during = load(300);
-    await waitFor(async () => acknowledged > 0 || (await db.apiToken.findUniqueOrThrow({ where: { id: token.tokenId } })).quotaRemaining < quota - 20, "load under way");
+    await waitFor(
+      async () => acknowledged > 0 || (await db.apiToken.findUniqueOrThrow({ where: { id: token.tokenId } })).quotaRemaining < quota - 20,
+      "load under way",
+    );
     await killGroup(victim.child);
     await during;
     const charged = async () => quota - (await db.apiToken.findUniqueOrThrow({ where: { id: token.tokenId } })).quotaRemaining;
@@ -265,7 +289,16 @@ describe("several Keyward servers on one PostgreSQL behind HAProxy", () => {
     const count = 30;
     const keyring = getKeyring();
     const rows = Array.from({ length: count }, (_, i) =>
-      newTokenRows(keyring, { orgId: org.id, name: `bulk-${i}`, scopes: [], visibility: "ORGANIZATION", quotaMax: 1000, quotaWindow: "MONTHLY", expiresAt: null, createdById: null }),
+      newTokenRows(keyring, {
+        orgId: org.id,
+        name: `bulk-${i}`,
+        scopes: [],
+        visibility: "ORGANIZATION",
+        quotaMax: 1000,
+        quotaWindow: "MONTHLY",
+        expiresAt: null,
+        createdById: null,
+      }),
     );
     await db.apiToken.createMany({ data: rows.map((row) => row.token) });
     await db.apiTokenValue.createMany({ data: rows.map((row) => row.value) });
@@ -291,7 +324,10 @@ describe("several Keyward servers on one PostgreSQL behind HAProxy", () => {
     expect(afterKill).toBe(5);
 
     // Another server's sweeper takes the run over once the dead runner's lease has lapsed.
-    await waitFor(async () => (await db.incident.findUniqueOrThrow({ where: { id: incidentId } })).status === "COMPLETED", "the incident COMPLETED");
+    await waitFor(
+      async () => (await db.incident.findUniqueOrThrow({ where: { id: incidentId } })).status === "COMPLETED",
+      "the incident COMPLETED",
+    );
     expect(await db.incidentItem.count({ where: { incidentId, state: "DONE" } })).toBe(count);
     const tokenIds = rows.map((row) => row.token.id);
     // Every token rotated exactly once: its first value in grace, one new current value.

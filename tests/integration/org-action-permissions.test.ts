@@ -1,8 +1,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+
 import { orgAction } from "@/lib/auth/action";
 import { can } from "@/lib/auth/permissions";
 import { db } from "@/lib/db/client";
+
 import { invokeAction, serverActionsInCode, toFormData, type ServerAction } from "../security/actions";
 import { ACTIONS } from "../security/registry";
 import { installStatementLog, isMembershipRead, isWrite, recordStatements } from "../security/statement-log";
@@ -47,7 +49,10 @@ async function wrapperRefusal(): Promise<string[]> {
   expect(statements.some(isMembershipRead)).toBe(true);
   // The membership read is the last query (Prisma may send its org as a second statement).
   const afterMembership = statements.slice(statements.findIndex(isMembershipRead) + 1);
-  expect(afterMembership.every((statement) => /FROM\s+\S*Org\W/i.test(statement.sql)), JSON.stringify(afterMembership)).toBe(true);
+  expect(
+    afterMembership.every((statement) => /FROM\s+\S*Org\W/i.test(statement.sql)),
+    JSON.stringify(afterMembership),
+  ).toBe(true);
   return statements.map((statement) => statement.sql);
 }
 
@@ -66,9 +71,11 @@ describe("a member calling an action declared with a permission members lack", (
     const input = { ...(await entry.input(world)), orgSlug: world.a.org.slug };
     await asMember(world);
 
-    const { result: call, statements, transactionsStarted } = await recordStatements(() =>
-      invokeAction(actions.get(id)!, entry.form ? toFormData(input) : input, entry.form),
-    );
+    const {
+      result: call,
+      statements,
+      transactionsStarted,
+    } = await recordStatements(() => invokeAction(actions.get(id)!, entry.form ? toFormData(input) : input, entry.form));
 
     expect(call.outcome, JSON.stringify(call.result)).toBe("FORBIDDEN");
     expect(transactionsStarted()).toBe(0);

@@ -1,10 +1,12 @@
 import pg from "pg";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
+
 import { rotateTokenAction } from "@/lib/actions/tokens";
 import { orgAction } from "@/lib/auth/action";
 import { databaseProvider, db } from "@/lib/db/client";
 import { createToken, rotateToken } from "@/lib/db/token-mutations";
+
 import { actAs, createTestOrg } from "../support/request-as";
 
 // Throwaway actions, one per kind of permission: each records that it ran, so refusals can be shown to change nothing.
@@ -81,7 +83,14 @@ describe("orgAction(permission, schema, fn)", () => {
 
   it("an admin removed or demoted after the check, while the action runs, is refused and the token is unchanged", async () => {
     const org = await createTestOrg("race");
-    const settings = { name: "CI", scopes: ["report"], visibility: "ADMIN_ONLY", quotaMax: 10, quotaWindow: "DAILY", expiresAt: null } as const;
+    const settings = {
+      name: "CI",
+      scopes: ["report"],
+      visibility: "ADMIN_ONLY",
+      quotaMax: 10,
+      quotaWindow: "DAILY",
+      expiresAt: null,
+    } as const;
     const actor = { kind: "user", userId: org.admin.id, label: org.admin.email, ip: null, userAgent: null } as const;
     const { token } = await createToken(actor, org.org.id, settings);
     // Stands for another admin's removal or demotion landing between the wrapper's check and the change.
@@ -93,7 +102,9 @@ describe("orgAction(permission, schema, fn)", () => {
       });
     const membership = { userId_orgId: { userId: org.admin.id, orgId: org.org.id } };
     await actAs(org.admin);
-    const demoted = await rotateAfter(() => db.membership.update({ where: membership, data: { role: "MEMBER" } }))(undefined, { orgSlug: org.org.slug });
+    const demoted = await rotateAfter(() => db.membership.update({ where: membership, data: { role: "MEMBER" } }))(undefined, {
+      orgSlug: org.org.slug,
+    });
     expect(demoted).toMatchObject({ ok: false, code: "FORBIDDEN" });
     await db.membership.update({ where: membership, data: { role: "ADMIN" } });
     const removed = await rotateAfter(() => db.membership.delete({ where: membership }))(undefined, { orgSlug: org.org.slug });
@@ -139,7 +150,14 @@ if (databaseProvider === "postgresql") {
     it("is refused as busy, writes nothing, and succeeds once the lock is gone", async () => {
       const { org, admin } = await createTestOrg("locked");
       const actor = { kind: "user", userId: admin.id, label: admin.email, ip: null, userAgent: null } as const;
-      const { token } = await createToken(actor, org.id, { name: "Locked", scopes: ["report"], visibility: "ADMIN_ONLY", quotaMax: 5, quotaWindow: "DAILY", expiresAt: null });
+      const { token } = await createToken(actor, org.id, {
+        name: "Locked",
+        scopes: ["report"],
+        visibility: "ADMIN_ONLY",
+        quotaMax: 5,
+        quotaWindow: "DAILY",
+        expiresAt: null,
+      });
       const holder = new pg.Client({ connectionString: process.env.DATABASE_URL });
       await holder.connect();
       const error = vi.spyOn(console, "error").mockImplementation(() => {});

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
 import { createApiStore } from "@/lib/api/create-store";
 import { getQuota } from "@/lib/api/routes/account";
 import type { ApiStore, ChargeResult } from "@/lib/api/store";
@@ -9,6 +10,7 @@ import { getTokenUsage } from "@/lib/db/queries/usage";
 import { createToken, type TokenActor } from "@/lib/db/token-mutations";
 import { nextQuotaReset, QUOTA_WINDOWS, quotaAt, type QuotaWindow } from "@/lib/domain/tokens/quota";
 import { tokenListParamsSchema } from "@/lib/validations/token";
+
 import { createTestOrg } from "../support/request-as";
 
 // "A quota window that has ended counts as full" is written twice: quotaAt (every page and
@@ -52,7 +54,9 @@ const storedResets = {
 
 describe("the charge statement and quotaAt agree", () => {
   const cases = QUOTA_WINDOWS.flatMap((window) =>
-    Object.entries(storedResets).flatMap(([when, resetAt]) => [0, 3, MAX].flatMap((remaining) => [0, 1, 4].map((cost) => ({ window, when, resetAt, remaining, cost })))),
+    Object.entries(storedResets).flatMap(([when, resetAt]) =>
+      [0, 3, MAX].flatMap((remaining) => [0, 1, 4].map((cost) => ({ window, when, resetAt, remaining, cost }))),
+    ),
   );
 
   it.each(cases)("$window window $when, $remaining stored, cost $cost", async ({ window, resetAt, remaining, cost }) => {
@@ -79,7 +83,10 @@ describe("the charge statement and quotaAt agree", () => {
     }
     // The charge leaves the row the function described, less the cost…
     expect(result).toMatchObject({ remaining: expected.remaining - cost, max: expected.max, resetAt: expected.resetsAt.getTime() });
-    expect({ remaining: after.quotaRemaining, resetAt: after.quotaResetAt }).toEqual({ remaining: expected.remaining - cost, resetAt: expected.resetsAt });
+    expect({ remaining: after.quotaRemaining, resetAt: after.quotaResetAt }).toEqual({
+      remaining: expected.remaining - cost,
+      resetAt: expected.resetsAt,
+    });
     // …so a free call changes nothing the dashboard shows,
     if (cost === 0) expect(quotaAt(after, NOW)).toEqual(expected);
     // and the API's /v0/quota answer (built from the charge's result) is the function's answer.

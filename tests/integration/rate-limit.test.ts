@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
+
 import { db } from "@/lib/db/client";
 import { takeRateLimit } from "@/lib/db/rate-limit";
 

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
 import { declaredPermission } from "@/lib/auth/action";
 import { can } from "@/lib/auth/permissions";
 import { db } from "@/lib/db/client";
+
 import { invokeAction, serverActionsInCode, toFormData, type ServerAction } from "../security/actions";
 import { ACTIONS, MASS_ASSIGNMENT_FIELDS, type ActionEntry } from "../security/registry";
 import { actAsCaller, CALLERS, createWorld, TOKEN_VALUE_PATTERN, worldSnapshot, type Caller } from "../security/world";
@@ -35,8 +37,14 @@ describe("the registry covers the code", () => {
   it("lists every exported server action, and nothing that no longer exists", () => {
     const inCode = [...actions.keys()].sort();
     const listed = Object.keys(ACTIONS).sort();
-    expect(inCode.filter((id) => !listed.includes(id)), "server actions without an expected outcome in tests/security/registry.ts").toEqual([]);
-    expect(listed.filter((id) => !inCode.includes(id)), "registry entries for actions that no longer exist").toEqual([]);
+    expect(
+      inCode.filter((id) => !listed.includes(id)),
+      "server actions without an expected outcome in tests/security/registry.ts",
+    ).toEqual([]);
+    expect(
+      listed.filter((id) => !inCode.includes(id)),
+      "registry entries for actions that no longer exist",
+    ).toEqual([]);
     expect(inCode.length).toBeGreaterThan(20);
   });
 
@@ -48,7 +56,9 @@ describe("the registry covers the code", () => {
         continue;
       }
       expect(declared, `${id}: the permission in tests/security/registry.ts`).toBe(entry.permission);
-      expect(entry.expected.member === "FORBIDDEN", `${id}: a member's outcome vs. can("MEMBER", "${declared}")`).toBe(!can("MEMBER", declared!));
+      expect(entry.expected.member === "FORBIDDEN", `${id}: a member's outcome vs. can("MEMBER", "${declared}")`).toBe(
+        !can("MEMBER", declared!),
+      );
     }
   });
 
@@ -59,7 +69,9 @@ describe("the registry covers the code", () => {
   });
 });
 
-const CELLS = Object.entries(ACTIONS).flatMap(([id, entry]) => CALLERS.map((caller) => [id, caller, entry.expected[caller], entry] as const));
+const CELLS = Object.entries(ACTIONS).flatMap(([id, entry]) =>
+  CALLERS.map((caller) => [id, caller, entry.expected[caller], entry] as const),
+);
 
 describe("every action × every caller", () => {
   it.each(CELLS)("%s as %s → %s", async (id, caller, expected, entry) => {
@@ -93,7 +105,9 @@ describe("another org's objects in every id field", () => {
 
   it("covers every action that takes an id", () => {
     // Actions without an id field (create, settings, invite, leave, sign-in…) have nothing to swap.
-    const idless = Object.keys(ACTIONS).filter((id) => !ACTIONS[id]!.foreignIds).sort();
+    const idless = Object.keys(ACTIONS)
+      .filter((id) => !ACTIONS[id]!.foreignIds)
+      .sort();
     expect(idless).toEqual(
       [
         "incidents#updateIncidentSettingsAction",
@@ -158,18 +172,30 @@ describe("mass assignment: fields the form never sends", () => {
     expect(await worldSnapshot(world)).toEqual(before);
   });
 
-  it.each(orgActions)("%s refuses fields named like Object's own properties (constructor, __proto__, toString) as field errors", async (id, entry) => {
-    const world = await createWorld();
-    const input = { ...(await entry.input(world)), orgSlug: world.a.org.slug };
-    const crafted = JSON.parse(`{${Object.entries(input).map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(",")},"constructor":"x","__proto__":"x","toString":"x","hasOwnProperty":"x"}`) as Record<string, unknown>;
-    await actAsCaller(world, "admin");
-    const before = await worldSnapshot(world);
-    const call = await invokeAction(actions.get(id)!, entry.form ? toFormData(crafted) : crafted, entry.form);
-    expect(call.error, String(call.error)).toBeUndefined();
-    expect(call.outcome).toBe("INVALID");
-    expect(Object.keys((call.result as { errors: object }).errors).sort()).toEqual(["__proto__", "constructor", "hasOwnProperty", "toString"]);
-    expect(await worldSnapshot(world)).toEqual(before);
-  });
+  it.each(orgActions)(
+    "%s refuses fields named like Object's own properties (constructor, __proto__, toString) as field errors",
+    async (id, entry) => {
+      const world = await createWorld();
+      const input = { ...(await entry.input(world)), orgSlug: world.a.org.slug };
+      const crafted = JSON.parse(
+        `{${Object.entries(input)
+          .map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`)
+          .join(",")},"constructor":"x","__proto__":"x","toString":"x","hasOwnProperty":"x"}`,
+      ) as Record<string, unknown>;
+      await actAsCaller(world, "admin");
+      const before = await worldSnapshot(world);
+      const call = await invokeAction(actions.get(id)!, entry.form ? toFormData(crafted) : crafted, entry.form);
+      expect(call.error, String(call.error)).toBeUndefined();
+      expect(call.outcome).toBe("INVALID");
+      expect(Object.keys((call.result as { errors: object }).errors).sort()).toEqual([
+        "__proto__",
+        "constructor",
+        "hasOwnProperty",
+        "toString",
+      ]);
+      expect(await worldSnapshot(world)).toEqual(before);
+    },
+  );
 
   it("an invitation accepted with role=ADMIN and another org's id joins with the invited role, in the invited org only", async () => {
     const entry = ACTIONS["invitations#acceptInvitationWithPassword"]!;
@@ -177,9 +203,14 @@ describe("mass assignment: fields the form never sends", () => {
     const input = await entry.input(world);
     await actAsCaller(world, "signed out");
     const beforeB = (await worldSnapshot(world)).b;
-    const call = await invokeAction(actions.get("invitations#acceptInvitationWithPassword")!, { ...input, ...MASS_ASSIGNMENT_FIELDS(world) });
+    const call = await invokeAction(actions.get("invitations#acceptInvitationWithPassword")!, {
+      ...input,
+      ...MASS_ASSIGNMENT_FIELDS(world),
+    });
     expect(call.outcome).toBe("redirect");
-    const joined = await db.membership.findMany({ where: { user: { name: "New Person", email: { endsWith: "@sec.test" } }, orgId: { in: [world.a.org.id, world.b.org.id] } } });
+    const joined = await db.membership.findMany({
+      where: { user: { name: "New Person", email: { endsWith: "@sec.test" } }, orgId: { in: [world.a.org.id, world.b.org.id] } },
+    });
     expect(joined.map((m) => [m.orgId, m.role])).toEqual([[world.a.org.id, "MEMBER"]]);
     expect((await worldSnapshot(world)).b).toEqual(beforeB);
   });

@@ -1,9 +1,10 @@
 import { readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
 import { ENDPOINTS, OPENAPI_PATH, type EndpointSpec } from "@/lib/api/endpoints";
 import { LEAKED_TOKENS_PATH } from "@/lib/api/leaked-tokens";
-import { basicAuth, startApiServer, type TestApiServer } from "../support/api";
+
 import {
   API_CALLERS,
   API_ROUTES,
@@ -14,7 +15,16 @@ import {
   type ApiRequest,
   type ApiWorld,
 } from "../security/registry";
-import { actAsCaller, CALLERS, createWorld, TOKEN_VALUE_PATTERN, withoutQuotaOf, worldSnapshot, type WorldSnapshot } from "../security/world";
+import {
+  actAsCaller,
+  CALLERS,
+  createWorld,
+  TOKEN_VALUE_PATTERN,
+  withoutQuotaOf,
+  worldSnapshot,
+  type WorldSnapshot,
+} from "../security/world";
+import { basicAuth, startApiServer, type TestApiServer } from "../support/api";
 
 // The authorization matrix of the REST API (the handler lib/server/http-server.ts serves for
 // /v0/, on a real HTTP server) and of the route handlers under app/: every route × every kind of
@@ -49,7 +59,13 @@ const tokenOf = (w: ApiWorld, caller: ApiCaller) => (caller === "signed out" ? n
 
 /** What a caller outside org A must never read in an answer: A's tokens, values, report and repo names. */
 function orgAIdentifiers(w: ApiWorld, snapshot: WorldSnapshot): string[] {
-  return [w.a.org.id, w.reportA, "secret-repo-a", ...snapshot.a.tokens.flatMap((t) => [t.id, t.name]), ...snapshot.a.values.map((v) => v.hash)];
+  return [
+    w.a.org.id,
+    w.reportA,
+    "secret-repo-a",
+    ...snapshot.a.tokens.flatMap((t) => [t.id, t.name]),
+    ...snapshot.a.values.map((v) => v.hash),
+  ];
 }
 
 function routeFiles(dir: string): string[] {
@@ -99,7 +115,9 @@ describe("every API route × every caller", () => {
       const allowed = entry.mayChange?.[caller] ?? ["a"];
       for (const org of ["a", "b"] as const) {
         if (!allowed.includes(org)) {
-          expect(withoutQuotaOf(after, callerTokenId)[org], `an allowed call changed org ${org.toUpperCase()}`).toEqual(withoutQuotaOf(before, callerTokenId)[org]);
+          expect(withoutQuotaOf(after, callerTokenId)[org], `an allowed call changed org ${org.toUpperCase()}`).toEqual(
+            withoutQuotaOf(before, callerTokenId)[org],
+          );
         }
       }
     }
@@ -114,7 +132,11 @@ describe("org B's objects in paths and bodies", () => {
   const cells = Object.entries(API_ROUTES).filter(([, entry]) => entry.foreignIds);
 
   it("covers every route that names a token", () => {
-    expect(cells.map(([id]) => id).sort()).toEqual(Object.keys(ENDPOINTS).filter((id) => /Update|Rotate|Revoke/.test(id)).sort());
+    expect(cells.map(([id]) => id).sort()).toEqual(
+      Object.keys(ENDPOINTS)
+        .filter((id) => /Update|Rotate|Revoke/.test(id))
+        .sort(),
+    );
   });
 
   it.each(cells)("%s with org A's token naming org B's token: 404, nothing changes", async (_id, entry) => {
@@ -142,7 +164,9 @@ describe("method swaps", () => {
   // Every routed path with a method it does not serve (DELETE for a GET route, GET for a POST…).
   const cells = Object.entries(API_ROUTES).flatMap(([id, entry]) => {
     const spec = ENDPOINTS[id as keyof typeof ENDPOINTS];
-    const servedHere = Object.values(ENDPOINTS).filter((other) => other.path === spec.path).map((other) => other.method as string);
+    const servedHere = Object.values(ENDPOINTS)
+      .filter((other) => other.path === spec.path)
+      .map((other) => other.method as string);
     return METHODS.filter((method) => !servedHere.includes(method)).map((method) => [id, method, servedHere, entry] as const);
   });
 
@@ -158,8 +182,19 @@ describe("method swaps", () => {
 });
 
 describe("mass assignment in API bodies", () => {
-  const EXTRA = { org_id: "x", orgId: "x", role: "admin", quota_remaining: 999_999, remaining: 999_999, status: "active", created_by: "x", version: 1 };
-  const bodyRoutes = Object.entries(API_ROUTES).filter(([id]) => (ENDPOINTS[id as keyof typeof ENDPOINTS] as EndpointSpec).body?.kind === "json");
+  const EXTRA = {
+    org_id: "x",
+    orgId: "x",
+    role: "admin",
+    quota_remaining: 999_999,
+    remaining: 999_999,
+    status: "active",
+    created_by: "x",
+    version: 1,
+  };
+  const bodyRoutes = Object.entries(API_ROUTES).filter(
+    ([id]) => (ENDPOINTS[id as keyof typeof ENDPOINTS] as EndpointSpec).body?.kind === "json",
+  );
 
   it.each(bodyRoutes)("%s refuses fields it does not take with 400 and changes nothing", async (_id, entry) => {
     const world = await createApiWorld(await createWorld());
@@ -179,7 +214,10 @@ describe("route handlers × every caller", () => {
   );
 
   it.each(cells)("%s as %s → %i", async (file, caller, expected, entry) => {
-    const route = (await import(/* @vite-ignore */ join(ROOT, file))) as Record<string, (request: Request, context: { params: Promise<Record<string, string>> }) => Promise<Response>>;
+    const route = (await import(/* @vite-ignore */ join(ROOT, file))) as Record<
+      string,
+      (request: Request, context: { params: Promise<Record<string, string>> }) => Promise<Response>
+    >;
     const world = await createWorld();
     const { request, params } = await entry.call(world);
     await actAsCaller(world, caller);

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
 import { createApiStore } from "@/lib/api/create-store";
 import { createApiHandler } from "@/lib/api/handler";
 import type { ApiStore } from "@/lib/api/store";
@@ -18,10 +19,11 @@ import { applyMigrations } from "@/lib/db/migrate";
 import { updateToken, type TokenActor } from "@/lib/db/token-mutations";
 import { newTokenRows } from "@/lib/db/token-store";
 import { hashTokenValue, type Scope } from "@/lib/tokens";
+
+import { privateDatabase } from "../security/private-db";
 import { callApi, insertToken } from "../support/api";
 import { spawnApiProcess, type ApiProcess } from "../support/api-processes";
 import { createTestOrg } from "../support/request-as";
-import { privateDatabase } from "../security/private-db";
 
 // Concurrency and faults, bounded in count and time, loopback only: concurrent rotations from two
 // processes, kill -9 under load, a database locked longer than anyone waits, a full disk, and two
@@ -61,7 +63,16 @@ async function apiServerOn(target: DatabaseTarget): Promise<{ url: string; store
 
 /** A token written with the given client (a private database's), returning its value. */
 async function tokenIn(client: Db, orgId: string, quotaMax = 1_000_000) {
-  const rows = newTokenRows(getKeyring(), { orgId, name: "fault token", scopes: API_TOKENS_SCOPES, visibility: "ADMIN_ONLY", quotaMax, quotaWindow: "MONTHLY", expiresAt: null, createdById: null });
+  const rows = newTokenRows(getKeyring(), {
+    orgId,
+    name: "fault token",
+    scopes: API_TOKENS_SCOPES,
+    visibility: "ADMIN_ONLY",
+    quotaMax,
+    quotaWindow: "MONTHLY",
+    expiresAt: null,
+    createdById: null,
+  });
   await client.apiToken.create({ data: rows.token });
   await client.apiTokenValue.create({ data: rows.value });
   return { tokenId: rows.token.id, value: rows.plaintext };
@@ -84,19 +95,29 @@ describe("two processes rotating the same token at once", () => {
     const rotations = 24;
     const responses = await Promise.all(
       Array.from({ length: rotations }, (_, i) =>
-        callApi(i % 2 === 0 ? a.url : b.url, `/v0/orgs/${org.slug}/tokens/${target.tokenId}/rotate`, { token: manager.value, method: "POST", json: { grace_seconds: grace } }),
+        callApi(i % 2 === 0 ? a.url : b.url, `/v0/orgs/${org.slug}/tokens/${target.tokenId}/rotate`, {
+          token: manager.value,
+          method: "POST",
+          json: { grace_seconds: grace },
+        }),
       ),
     );
     const statuses = responses.map((r) => r.status);
     // A rotation that lost the race is a conflict (409), never a 5xx or a second live value.
-    expect(statuses.every((s) => s === 200 || s === 409), statuses.join(",")).toBe(true);
+    expect(
+      statuses.every((s) => s === 200 || s === 409),
+      statuses.join(","),
+    ).toBe(true);
     const won = responses.filter((r) => r.status === 200);
     expect(won.length).toBeGreaterThan(0);
 
     const token = await db.apiToken.findUniqueOrThrow({ where: { id: target.tokenId } });
     expect(token.version).toBe(1 + won.length);
     expect(await db.auditEvent.count({ where: { targetId: target.tokenId, action: "token.rotated" } })).toBe(won.length);
-    const values = await db.apiTokenValue.findMany({ where: { tokenId: target.tokenId }, select: { hash: true, validUntil: true, ciphertext: true } });
+    const values = await db.apiTokenValue.findMany({
+      where: { tokenId: target.tokenId },
+      select: { hash: true, validUntil: true, ciphertext: true },
+    });
     expect(values).toHaveLength(1 + won.length);
     const current = values.filter((v) => v.validUntil === null);
     expect(current).toHaveLength(1);
@@ -124,7 +145,11 @@ describe("kill -9 under API load", () => {
         sent++;
         try {
           if ((i + id) % 5 === 0) {
-            const response = await callApi(server.url, `/v0/orgs/${org.slug}/tokens`, { token: caller.value, method: "POST", json: { name: `kill-9 ${id}-${i}`, scopes: ["report:read"] } });
+            const response = await callApi(server.url, `/v0/orgs/${org.slug}/tokens`, {
+              token: caller.value,
+              method: "POST",
+              json: { name: `kill-9 ${id}-${i}`, scopes: ["report:read"] },
+            });
             if (response.status === 200) {
               created.push(response.body.group_uuid);
               acknowledgedCost += 10;
@@ -140,7 +165,7 @@ describe("kill -9 under API load", () => {
     };
     const load = Promise.all(Array.from({ length: 8 }, (_, id) => worker(id)));
     // Kill once there is real traffic to lose (not after a fixed time: a loaded machine is slow).
-    for (const deadline = Date.now() + 45_000; (acknowledgedCost < 200 || created.length < 5) && Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 45_000; (acknowledgedCost < 200 || created.length < 5) && Date.now() < deadline;) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     await server.stop("SIGKILL");
@@ -155,7 +180,9 @@ describe("kill -9 under API load", () => {
     expect(charged).toBeGreaterThanOrEqual(acknowledgedCost);
     expect(charged).toBeLessThanOrEqual(acknowledgedCost + 8 * 10);
     expect(await db.apiToken.count({ where: { id: { in: created } } })).toBe(created.length);
-    expect(await db.auditEvent.count({ where: { targetId: { in: created }, action: "token.created", actorTokenId: caller.tokenId } })).toBe(created.length);
+    expect(await db.auditEvent.count({ where: { targetId: { in: created }, action: "token.created", actorTokenId: caller.tokenId } })).toBe(
+      created.length,
+    );
     expect(sent).toBeGreaterThan(acknowledgedCost / 10);
     if (databaseProvider === "sqlite") {
       const rows = await db.$queryRawUnsafe<{ integrity_check: string }[]>("PRAGMA integrity_check");
@@ -187,14 +214,24 @@ describe("a database locked longer than anyone waits", () => {
     if (database.target.provider === "sqlite") {
       const other = new Database(database.target.file);
       other.exec("BEGIN EXCLUSIVE");
-      return { release: async () => { other.exec("ROLLBACK"); other.close(); } };
+      return {
+        release: async () => {
+          other.exec("ROLLBACK");
+          other.close();
+        },
+      };
     }
     const other = new pg.Client({ connectionString: database.url });
     other.on("error", () => {}); // dropped with the private database if a failure left it open
     await other.connect();
     await other.query("BEGIN");
     await other.query(`LOCK TABLE "ApiToken" IN ACCESS EXCLUSIVE MODE`);
-    return { release: async () => { await other.query("ROLLBACK"); await other.end(); } };
+    return {
+      release: async () => {
+        await other.query("ROLLBACK");
+        await other.end();
+      },
+    };
   }
 
   it("the API answers 503 with Retry-After while locked, and 200 again once the lock is gone", async () => {
@@ -206,7 +243,10 @@ describe("a database locked longer than anyone waits", () => {
       const lock = await holdLock();
       let locked: Awaited<ReturnType<typeof callApi>>[];
       try {
-        locked = await Promise.all([callApi(server.url, "/v0/quota", { token: token.value }), callApi(server.url, "/v0/organizations", { token: token.value })]);
+        locked = await Promise.all([
+          callApi(server.url, "/v0/quota", { token: token.value }),
+          callApi(server.url, "/v0/organizations", { token: token.value }),
+        ]);
       } finally {
         await lock.release();
       }
@@ -308,7 +348,10 @@ if (databaseProvider === "sqlite") {
                 expect(JSON.stringify(response.body)).not.toMatch(/SQLITE|at .*\.ts/);
               }
             }
-            expect(statuses.filter((s) => s !== 200 && s !== 503), statuses.join(",")).toEqual([]);
+            expect(
+              statuses.filter((s) => s !== 200 && s !== 503),
+              statuses.join(","),
+            ).toEqual([]);
             expect(statuses).toContain(503);
 
             for (const file of fillers) rmSync(file);
@@ -323,7 +366,9 @@ if (databaseProvider === "sqlite") {
             const check = new Database(file, { readonly: true });
             try {
               expect(check.pragma("integrity_check", { simple: true })).toBe("ok");
-              const row = check.prepare(`SELECT "quotaMax" - "quotaRemaining" AS charged FROM "ApiToken" WHERE "id" = ?`).get(token.tokenId) as { charged: number };
+              const row = check
+                .prepare(`SELECT "quotaMax" - "quotaRemaining" AS charged FROM "ApiToken" WHERE "id" = ?`)
+                .get(token.tokenId) as { charged: number };
               // Every 200 was charged, and no refused call was.
               expect(row.charged).toBe(acknowledged);
             } finally {
@@ -352,7 +397,11 @@ describe("two API processes writing beside the dashboard", () => {
         for (let i = 0; i < 120; i++) {
           const response =
             i % 10 === 0
-              ? await callApi(server.url, `/v0/orgs/${org.slug}/tokens`, { token: caller.value, method: "POST", json: { name: `busy ${id}-${i}`, scopes: ["report:read"] } })
+              ? await callApi(server.url, `/v0/orgs/${org.slug}/tokens`, {
+                  token: caller.value,
+                  method: "POST",
+                  json: { name: `busy ${id}-${i}`, scopes: ["report:read"] },
+                })
               : await callApi(server.url, "/v0/organizations", { token: caller.value });
           statuses.push(response.status);
         }
@@ -370,7 +419,10 @@ describe("two API processes writing beside the dashboard", () => {
       await Promise.all([api(a, 0), api(a, 1), api(b, 2), api(b, 3)]);
       stop = true;
       await dashboardEdits;
-      expect(statuses.filter((s) => s !== 200), statuses.join(",")).toEqual([]);
+      expect(
+        statuses.filter((s) => s !== 200),
+        statuses.join(","),
+      ).toEqual([]);
       expect(edits).toBeGreaterThan(0);
       expect(await db.auditEvent.count({ where: { targetId: edited.tokenId, action: "token.updated" } })).toBe(edits);
       expect(a.output() + b.output()).not.toMatch(/SQLITE_BUSY|database is locked/);
@@ -379,4 +431,3 @@ describe("two API processes writing beside the dashboard", () => {
     }
   });
 });
-

@@ -6,13 +6,15 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
 import { createApiStore } from "@/lib/api/create-store";
 import { createApiHandler } from "@/lib/api/handler";
 import type { Db } from "@/lib/db/client";
 import { newTokenRows } from "@/lib/db/token-store";
 import { decryptTokenValue, encryptTokenValue, generateKeySpec, parseKeyring, TokenDecryptionError, type TokenKeyring } from "@/lib/tokens";
-import { basicAuth } from "../support/api";
+
 import { privateDatabase } from "../security/private-db";
+import { basicAuth } from "../support/api";
 
 // `npm run keys:rotate` run for real (its own process) on a database of this test's own: every
 // stored value ends up under the new key, decrypts to what it was, and every token keeps working
@@ -38,7 +40,11 @@ afterAll(async () => {
 function runKeysRotate(env: Record<string, string | undefined>, args: string[] = []): Promise<{ code: number | null; output: string }> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: database.url, ...env };
   for (const [key, value] of Object.entries(env)) if (value === undefined) delete childEnv[key];
-  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "scripts/keys-rotate.ts"), ...args], { cwd: ROOT, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "scripts/keys-rotate.ts"), ...args], {
+    cwd: ROOT,
+    env: childEnv,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -52,7 +58,16 @@ async function seed(keyring: TokenKeyring, count: number) {
   const tokenRows = [];
   const valueRows = [];
   for (let i = 0; i < count; i++) {
-    const rows = newTokenRows(keyring, { orgId: org.id, name: `t${i}`, scopes: [], visibility: "ORGANIZATION", quotaMax: 100, quotaWindow: "MONTHLY", expiresAt: null, createdById: null });
+    const rows = newTokenRows(keyring, {
+      orgId: org.id,
+      name: `t${i}`,
+      scopes: [],
+      visibility: "ORGANIZATION",
+      quotaMax: 100,
+      quotaWindow: "MONTHLY",
+      expiresAt: null,
+      createdById: null,
+    });
     tokenRows.push(rows.token);
     valueRows.push(rows.value);
     tokens.push({ tokenId: rows.token.id, valueId: rows.value.id, value: rows.plaintext });
@@ -75,7 +90,9 @@ async function apiStatuses(values: string[]): Promise<number[]> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   try {
-    return await Promise.all(values.map(async (value) => (await fetch(`${url}/v0/quota`, { headers: { authorization: basicAuth(value) } })).status));
+    return await Promise.all(
+      values.map(async (value) => (await fetch(`${url}/v0/quota`, { headers: { authorization: basicAuth(value) } })).status),
+    );
   } finally {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -124,7 +141,16 @@ describe("npm run keys:rotate", () => {
     expect(await apiStatuses(sample)).toEqual(sample.map(() => 200));
 
     // Values a not-yet-restarted server created under the old key meanwhile: --reencrypt picks them up, no new key.
-    const straggler = newTokenRows(oldKeyring, { orgId: org.id, name: "late", scopes: [], visibility: "ORGANIZATION", quotaMax: 1, quotaWindow: "DAILY", expiresAt: null, createdById: null });
+    const straggler = newTokenRows(oldKeyring, {
+      orgId: org.id,
+      name: "late",
+      scopes: [],
+      visibility: "ORGANIZATION",
+      quotaMax: 1,
+      quotaWindow: "DAILY",
+      expiresAt: null,
+      createdById: null,
+    });
     await db.apiToken.create({ data: straggler.token });
     await db.apiTokenValue.create({ data: straggler.value });
     const resume = await runKeysRotate({ TOKEN_ENCRYPTION_KEYS: undefined, KEYWARD_DATA_DIR: dataDir }, ["--reencrypt"]);
@@ -132,7 +158,10 @@ describe("npm run keys:rotate", () => {
     expect(resume.output).toContain("1 value(s) re-encrypted under key version 2");
     expect(resume.output).toContain("no value is under an older key");
     expect(JSON.parse(readFileSync(secretsFile, "utf8")).TOKEN_ENCRYPTION_KEYS).toBe(saved.TOKEN_ENCRYPTION_KEYS);
-    const late = await db.apiTokenValue.findUniqueOrThrow({ where: { id: straggler.value.id }, select: { ciphertext: true, keyVersion: true } });
+    const late = await db.apiTokenValue.findUniqueOrThrow({
+      where: { id: straggler.value.id },
+      select: { ciphertext: true, keyVersion: true },
+    });
     expect(decryptTokenValue(newKeyring, late.ciphertext!, late.keyVersion, straggler.value.id)).toBe(straggler.plaintext);
   });
 
@@ -168,13 +197,19 @@ describe("npm run keys:rotate", () => {
     for (const value of after) {
       if (value.id === tampered.valueId) expect(value).toMatchObject({ ciphertext: tamperedCiphertext, keyVersion: 3 });
       else if (value.id === moved.valueId) expect(value).toMatchObject({ ciphertext: donor.ciphertext, keyVersion: 3 });
-      else if (value.ciphertext) expect(decryptTokenValue(newKeyring, value.ciphertext, value.keyVersion, value.id)).toBe(tokens.find((t) => t.valueId === value.id)!.value);
+      else if (value.ciphertext)
+        expect(decryptTokenValue(newKeyring, value.ciphertext, value.keyVersion, value.id)).toBe(
+          tokens.find((t) => t.valueId === value.id)!.value,
+        );
     }
     expect(() => decryptTokenValue(newKeyring, tamperedCiphertext, 3, tampered.valueId)).toThrow(TokenDecryptionError);
   });
 
   it("refuses to start without keys or with a broken database URL, changing nothing", async () => {
-    const noKeys = await runKeysRotate({ TOKEN_ENCRYPTION_KEYS: undefined, KEYWARD_DATA_DIR: join(tmpdir(), `keyward-none-${randomUUID()}`) });
+    const noKeys = await runKeysRotate({
+      TOKEN_ENCRYPTION_KEYS: undefined,
+      KEYWARD_DATA_DIR: join(tmpdir(), `keyward-none-${randomUUID()}`),
+    });
     expect(noKeys.code).toBe(1);
     expect(noKeys.output).toMatch(/no keys found/);
     const badKeys = await runKeysRotate({ TOKEN_ENCRYPTION_KEYS: "1:not-a-key" });
@@ -188,7 +223,10 @@ describe("npm run keys:rotate", () => {
 });
 
 it("npm run keys:new (named by the production start error) prints secrets the start check accepts", async () => {
-  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "scripts/keys-new.ts")], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "scripts/keys-new.ts")], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   let output = "";
   child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
   await new Promise((resolve) => child.once("exit", resolve));

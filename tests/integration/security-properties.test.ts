@@ -1,15 +1,17 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
 import { ENDPOINTS, JSON_BODY_LIMIT, type EndpointSpec } from "@/lib/api/endpoints";
 import { db } from "@/lib/db/client";
 import { listAuditEvents } from "@/lib/db/queries/audit";
 import { hasInvisible } from "@/lib/format/visible-text";
 import { JSON_TOO_DEEP_MESSAGE } from "@/lib/validations/json-depth";
-import { basicAuth, startApiServer, type TestApiServer } from "../support/api";
+
 import { invokeAction, serverActionsInCode, toFormData, type ServerAction } from "../security/actions";
 import { deeplyNestedJson, deeplyNestedValue, hostileString, hostileValue, LEAK_PATTERN, mutatedInput } from "../security/hostile";
 import { ACTIONS, API_ROUTES, createApiWorld, type ApiRequest } from "../security/registry";
 import { actAsCaller, createWorld, TOKEN_VALUE_PATTERN, withoutQuotaOf, worldSnapshot } from "../security/world";
+import { basicAuth, startApiServer, type TestApiServer } from "../support/api";
 
 // Property-based bad input (fast-check, bounded runs): every server action and every API route
 // gets random and hostile values in its fields, wrong shapes, wrong content types and huge bodies.
@@ -39,7 +41,10 @@ afterAll(async () => {
 describe("server actions with hostile input, as an org admin", () => {
   // Either the real input with hostile fields, or something that is not an input object at all.
   const argument = (valid: Record<string, unknown>) =>
-    fc.oneof({ weight: 4, arbitrary: mutatedInput(valid).map((input) => ({ input })) }, { weight: 1, arbitrary: hostileValue.map((raw) => ({ raw })) });
+    fc.oneof(
+      { weight: 4, arbitrary: mutatedInput(valid).map((input) => ({ input })) },
+      { weight: 1, arbitrary: hostileValue.map((raw) => ({ raw })) },
+    );
 
   it.each(Object.entries(ACTIONS))("%s never fails, never leaks, and a refusal changes nothing", async (id, entry) => {
     const action = actions.get(id)!;
@@ -85,7 +90,10 @@ describe("server actions with input nested thousands of levels deep", () => {
       expect(call.error, String(call.error)).toBeUndefined();
       expect(REFUSALS.has(call.outcome) || call.outcome === "redirect", call.outcome).toBe(true);
       // The org-action wrapper names each field; public actions refuse with their own schema.
-      if (!entry.public) expect((call.result as { errors: Record<string, string[]> }).errors).toEqual(Object.fromEntries(fields.map((field) => [field, [JSON_TOO_DEEP_MESSAGE]])));
+      if (!entry.public)
+        expect((call.result as { errors: Record<string, string[]> }).errors).toEqual(
+          Object.fromEntries(fields.map((field) => [field, [JSON_TOO_DEEP_MESSAGE]])),
+        );
     }
     expect(await worldSnapshot(world)).toEqual(before);
   });
@@ -96,24 +104,39 @@ describe("unicode and control characters in names", () => {
     const create = actions.get("tokens#createTokenAction")!;
     const world = await createWorld();
     await fc.assert(
-      fc.asyncProperty(fc.oneof(hostileString, fc.constantFrom("deploy\u202Egnp.exe", "ci\u200Btoken", "line\u2028break", "nul\u0000", "half \uD83D pair", "emoji 👩‍💻 ok")), async (name) => {
-        await actAsCaller(world, "admin");
-        const call = await invokeAction(create, { orgSlug: world.a.org.slug, name, scopes: ["report:read"], visibility: "ADMIN_ONLY", quotaMax: "10", quotaWindow: "DAILY", expiresAt: "", createAnyway: "true" });
-        const trimmed = name.trim();
-        // Control characters and lone surrogates (not text any database keeps as typed) are refused.
-        if (/[\p{Cc}\p{Cs}]/u.test(trimmed) || trimmed === "" || trimmed.length > 100) {
-          expect(call.outcome).toBe("INVALID");
-          expect((call.result as { errors: Record<string, string[]> }).errors.name).toBeTruthy();
-          return;
-        }
-        expect(call.outcome, JSON.stringify(call.result)).toBe("ok");
-        const tokenId = (call.result as { data: { tokenId: string } }).data.tokenId;
-        expect((await db.apiToken.findUniqueOrThrow({ where: { id: tokenId } })).name).toBe(trimmed);
-        const [event] = (await listAuditEvents(world.a.org.id, { token: tokenId, page: 1, size: 10 })).rows;
-        expect(event?.action).toBe("token.created");
-        const shown = [event!.targetName ?? "", event!.actorLabel, JSON.stringify(event!.metadata)];
-        for (const text of shown) expect(hasInvisible(text), text).toBe(false);
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          hostileString,
+          fc.constantFrom("deploy\u202Egnp.exe", "ci\u200Btoken", "line\u2028break", "nul\u0000", "half \uD83D pair", "emoji 👩‍💻 ok"),
+        ),
+        async (name) => {
+          await actAsCaller(world, "admin");
+          const call = await invokeAction(create, {
+            orgSlug: world.a.org.slug,
+            name,
+            scopes: ["report:read"],
+            visibility: "ADMIN_ONLY",
+            quotaMax: "10",
+            quotaWindow: "DAILY",
+            expiresAt: "",
+            createAnyway: "true",
+          });
+          const trimmed = name.trim();
+          // Control characters and lone surrogates (not text any database keeps as typed) are refused.
+          if (/[\p{Cc}\p{Cs}]/u.test(trimmed) || trimmed === "" || trimmed.length > 100) {
+            expect(call.outcome).toBe("INVALID");
+            expect((call.result as { errors: Record<string, string[]> }).errors.name).toBeTruthy();
+            return;
+          }
+          expect(call.outcome, JSON.stringify(call.result)).toBe("ok");
+          const tokenId = (call.result as { data: { tokenId: string } }).data.tokenId;
+          expect((await db.apiToken.findUniqueOrThrow({ where: { id: tokenId } })).name).toBe(trimmed);
+          const [event] = (await listAuditEvents(world.a.org.id, { token: tokenId, page: 1, size: 10 })).rows;
+          expect(event?.action).toBe("token.created");
+          const shown = [event!.targetName ?? "", event!.actorLabel, JSON.stringify(event!.metadata)];
+          for (const text of shown) expect(hasInvisible(text), text).toBe(false);
+        },
+      ),
       { numRuns: 40 },
     );
   });
@@ -171,7 +194,9 @@ describe("NUL and lone surrogates (%00, a JSON \\u0000 or \\ud800 escape) never 
     const world = await createWorld();
     await actAsCaller(world, "admin");
     const disable = actions.get("tokens#disableTokenAction")!;
-    expect((await invokeAction(disable, { orgSlug: `${world.a.org.slug}\u0000`, tokenId: "00000000-0000-4000-8000-000000000000" })).outcome).toBe("NOT_FOUND");
+    expect(
+      (await invokeAction(disable, { orgSlug: `${world.a.org.slug}\u0000`, tokenId: "00000000-0000-4000-8000-000000000000" })).outcome,
+    ).toBe("NOT_FOUND");
     const lookup = await invokeAction(actions.get("incidents#lookupTokenAction")!, { orgSlug: world.a.org.slug, text: "kw_\u0000" });
     expect(lookup.outcome).toBe("INVALID");
     const { getOrgAccess } = await import("@/lib/auth/org-access");
@@ -190,7 +215,15 @@ describe("NUL and lone surrogates (%00, a JSON \\u0000 or \\ud800 escape) never 
 });
 
 describe("API routes with hostile input, as an all-scope token of the org", () => {
-  const CONTENT_TYPES = ["application/json", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/json; charset=utf-16", "", "\u00ff/\u00ff"];
+  const CONTENT_TYPES = [
+    "application/json",
+    "text/plain",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data; boundary=x",
+    "application/json; charset=utf-16",
+    "",
+    "\u00ff/\u00ff",
+  ];
 
   async function send(request: ApiRequest, token: string, overrides: { body?: string; contentType?: string; query?: string }) {
     const headers: Record<string, string> = { authorization: basicAuth(token) };
@@ -202,19 +235,60 @@ describe("API routes with hostile input, as an all-scope token of the org", () =
     if (overrides.body !== undefined) body = overrides.body;
     if (overrides.contentType !== undefined) headers["content-type"] = overrides.contentType.replace(/[^\x20-\x7e]/g, "?");
     const path = overrides.query ? `${request.path}${request.path.includes("?") ? "&" : "?"}${overrides.query}` : request.path;
-    const response = await fetch(`${server.url}${path}`, { method: request.method, headers, body: request.method === "GET" ? undefined : body });
+    const response = await fetch(`${server.url}${path}`, {
+      method: request.method,
+      headers,
+      body: request.method === "GET" ? undefined : body,
+    });
     return { status: response.status, text: await response.text() };
   }
 
   const request = fc.record({
-    body: fc.option(fc.oneof(hostileValue.map((v) => JSON.stringify(v) ?? "null"), hostileString), { freq: 2 }),
+    body: fc.option(
+      fc.oneof(
+        hostileValue.map((v) => JSON.stringify(v) ?? "null"),
+        hostileString,
+      ),
+      { freq: 2 },
+    ),
     mutate: fc.boolean(),
-    mutation: fc.dictionary(fc.constantFrom("name", "scopes", "max_quota", "visibility", "quota_window", "expires_at", "uuid", "id", "token", "hash", "grace_seconds"), hostileValue, { maxKeys: 3 }),
+    mutation: fc.dictionary(
+      fc.constantFrom(
+        "name",
+        "scopes",
+        "max_quota",
+        "visibility",
+        "quota_window",
+        "expires_at",
+        "uuid",
+        "id",
+        "token",
+        "hash",
+        "grace_seconds",
+      ),
+      hostileValue,
+      { maxKeys: 3 },
+    ),
     contentType: fc.option(fc.constantFrom(...CONTENT_TYPES), { freq: 3 }),
     query: fc.option(
       // Short enough for Node's 16 KiB header limit (longer URLs: see the test below).
       fc
-        .dictionary(fc.constantFrom("page", "per_page", "direction", "sort", "token_values", "repo", "from", "include_archived", "workspace", "branch"), hostileString, { maxKeys: 3 })
+        .dictionary(
+          fc.constantFrom(
+            "page",
+            "per_page",
+            "direction",
+            "sort",
+            "token_values",
+            "repo",
+            "from",
+            "include_archived",
+            "workspace",
+            "branch",
+          ),
+          hostileString,
+          { maxKeys: 3 },
+        )
         .map((q) => new URLSearchParams(q).toString().slice(0, 4000)),
       { freq: 2 },
     ),
@@ -228,7 +302,11 @@ describe("API routes with hostile input, as an all-scope token of the org", () =
         const base = await entry.request(world);
         const json = mutate && base.json && typeof base.json === "object" ? { ...(base.json as object), ...mutation } : base.json;
         const before = await worldSnapshot(world);
-        const response = await send({ ...base, json }, token.value, { body: body ?? undefined, contentType: contentType ?? undefined, query: query ?? undefined });
+        const response = await send({ ...base, json }, token.value, {
+          body: body ?? undefined,
+          contentType: contentType ?? undefined,
+          query: query ?? undefined,
+        });
         expect(response.status, response.text.slice(0, 300)).toBeLessThan(500);
         expect(response.text).not.toMatch(LEAK_PATTERN);
         const after = await worldSnapshot(world);
@@ -245,38 +323,53 @@ describe("API routes with hostile input, as an all-scope token of the org", () =
 
   it("random paths under /v0/ (unicode, encoded slashes, dot segments) answer below 500", async () => {
     const world = await createApiWorld(await createWorld());
-    const segment = fc.oneof(hostileString, fc.constantFrom("..", ".", "%2F", "%00", "%ZZ", "orgs", world.a.org.slug, "tokens", "api-tokens", "report", "view"));
+    const segment = fc.oneof(
+      hostileString,
+      fc.constantFrom("..", ".", "%2F", "%00", "%ZZ", "orgs", world.a.org.slug, "tokens", "api-tokens", "report", "view"),
+    );
     await fc.assert(
-      fc.asyncProperty(fc.array(segment, { minLength: 1, maxLength: 5 }), fc.constantFrom("GET", "POST", "PUT", "DELETE", "PATCH"), async (segments, method) => {
-        const path = "/v0/" + segments.map((s) => (/^%|^\.{1,2}$/.test(s) ? s : encodeSegment(s).slice(0, 2000))).join("/");
-        const response = await fetch(`${server.url}${path}`, { method, headers: { authorization: basicAuth(world.tokens.admin.value) } });
-        const text = await response.text();
-        expect(response.status, `${method} ${path.slice(0, 200)} → ${text.slice(0, 200)}`).toBeLessThan(500);
-        expect(text).not.toMatch(LEAK_PATTERN);
-      }),
+      fc.asyncProperty(
+        fc.array(segment, { minLength: 1, maxLength: 5 }),
+        fc.constantFrom("GET", "POST", "PUT", "DELETE", "PATCH"),
+        async (segments, method) => {
+          const path = "/v0/" + segments.map((s) => (/^%|^\.{1,2}$/.test(s) ? s : encodeSegment(s).slice(0, 2000))).join("/");
+          const response = await fetch(`${server.url}${path}`, { method, headers: { authorization: basicAuth(world.tokens.admin.value) } });
+          const text = await response.text();
+          expect(response.status, `${method} ${path.slice(0, 200)} → ${text.slice(0, 200)}`).toBeLessThan(500);
+          expect(text).not.toMatch(LEAK_PATTERN);
+        },
+      ),
       { numRuns: 60 },
     );
   });
 
   it("a URL beyond the header limit is refused by the HTTP server with a 4xx, and the server keeps serving", async () => {
     const world = await createApiWorld(await createWorld());
-    const response = await fetch(`${server.url}/v0/quota?q=${"x".repeat(20_000)}`, { headers: { authorization: basicAuth(world.tokens.admin.value) } });
+    const response = await fetch(`${server.url}/v0/quota?q=${"x".repeat(20_000)}`, {
+      headers: { authorization: basicAuth(world.tokens.admin.value) },
+    });
     expect(response.status).toBe(431);
     expect((await fetch(`${server.url}/v0/quota`, { headers: { authorization: basicAuth(world.tokens.admin.value) } })).status).toBe(200);
   });
 
   it("random Authorization headers get 401, never more", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.string({ unit: "grapheme-ascii", maxLength: 300 }), fc.constantFrom("Basic ", "Bearer ", "", "Token "), async (value, scheme) => {
-        const header = (scheme + value).replace(/[^\x20-\x7e]/g, "").trim();
-        const response = await fetch(`${server.url}/v0/quota`, { headers: header ? { authorization: header } : {} });
-        expect(response.status).toBe(401);
-      }),
+      fc.asyncProperty(
+        fc.string({ unit: "grapheme-ascii", maxLength: 300 }),
+        fc.constantFrom("Basic ", "Bearer ", "", "Token "),
+        async (value, scheme) => {
+          const header = (scheme + value).replace(/[^\x20-\x7e]/g, "").trim();
+          const response = await fetch(`${server.url}/v0/quota`, { headers: header ? { authorization: header } : {} });
+          expect(response.status).toBe(401);
+        },
+      ),
       { numRuns: 100 },
     );
   });
 
-  const jsonRoutes = Object.entries(API_ROUTES).filter(([id]) => (ENDPOINTS[id as keyof typeof ENDPOINTS] as EndpointSpec).body?.kind === "json");
+  const jsonRoutes = Object.entries(API_ROUTES).filter(
+    ([id]) => (ENDPOINTS[id as keyof typeof ENDPOINTS] as EndpointSpec).body?.kind === "json",
+  );
 
   it.each(jsonRoutes)("%s refuses a body nested thousands of levels deep with 400 and changes nothing", async (_id, entry) => {
     const world = await createApiWorld(await createWorld());

@@ -1,6 +1,8 @@
 import { isDeepStrictEqual } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
+
 import { db } from "@/lib/db/client";
+
 import { invokeAction, serverActionsInCode, toFormData, type ServerAction } from "../security/actions";
 import { ACTIONS, type ActionEntry } from "../security/registry";
 import { installStatementLog, isWrite, recordStatements, writesWithoutRoleRecheck } from "../security/statement-log";
@@ -48,7 +50,10 @@ async function callerFor(world: World, caller: "admin" | "member") {
 async function backgroundRunsFinished(world: World, before: WorldSnapshot): Promise<void> {
   const known = new Set(before.a.incidents.map((incident) => incident.id));
   const resumedBefore = new Set(before.a.audit.filter((event) => event.action === "incident.resumed").map((event) => event.id));
-  const resumed = await db.auditEvent.findMany({ where: { orgId: world.a.org.id, action: "incident.resumed" }, select: { id: true, targetId: true } });
+  const resumed = await db.auditEvent.findMany({
+    where: { orgId: world.a.org.id, action: "incident.resumed" },
+    select: { id: true, targetId: true },
+  });
   const started = await db.incident.findMany({ where: { orgId: world.a.org.id }, select: { id: true } });
   const ids = [
     ...started.map((incident) => incident.id).filter((id) => !known.has(id)),
@@ -134,7 +139,10 @@ describe("incident writes by an admin who lost the role mid-request", () => {
     });
     return result;
   };
-  const refusal = { demote: { code: "FORBIDDEN", message: "Only organization admins can do this." }, remove: { code: "NOT_FOUND", message: "Not found." } };
+  const refusal = {
+    demote: { code: "FORBIDDEN", message: "Only organization admins can do this." },
+    remove: { code: "NOT_FOUND", message: "Not found." },
+  };
   const adminsAudit = (world: World) => db.auditEvent.count({ where: { orgId: world.a.org.id, actorUserId: world.a.admin.id } });
 
   it.each(["demote", "remove"] as const)("starting a bulk operation (%s): no incident is recorded and no token changes", async (change) => {
@@ -145,7 +153,10 @@ describe("incident writes by an admin who lost the role mid-request", () => {
     const answer = await call(world, "incidents#createIncidentAction", input, change);
     expect(answer.result).toEqual({ ok: false, ...refusal[change] });
     expect(await db.incident.count({ where: { orgId: world.a.org.id } })).toBe(0);
-    expect(await db.apiToken.findUniqueOrThrow({ where: { id: token.id }, select: { status: true, version: true } })).toEqual({ status: "ACTIVE", version: 1 });
+    expect(await db.apiToken.findUniqueOrThrow({ where: { id: token.id }, select: { status: true, version: true } })).toEqual({
+      status: "ACTIVE",
+      version: 1,
+    });
     expect(await adminsAudit(world)).toBe(auditBefore);
   });
 
@@ -154,7 +165,12 @@ describe("incident writes by an admin who lost the role mid-request", () => {
     const settings = { leakedTokenPolicy: true, maxTokenLifetimeDays: true } as const;
     const before = await db.org.findUniqueOrThrow({ where: { id: world.a.org.id }, select: settings });
     const auditBefore = await adminsAudit(world);
-    const answer = await call(world, "incidents#updateIncidentSettingsAction", { leakedTokenPolicy: "FLAG", maxTokenLifetimeDays: "30" }, change);
+    const answer = await call(
+      world,
+      "incidents#updateIncidentSettingsAction",
+      { leakedTokenPolicy: "FLAG", maxTokenLifetimeDays: "30" },
+      change,
+    );
     expect(answer.result).toEqual({ ok: false, ...refusal[change] });
     expect(await db.org.findUniqueOrThrow({ where: { id: world.a.org.id }, select: settings })).toEqual(before);
     expect(before).not.toEqual({ leakedTokenPolicy: "FLAG", maxTokenLifetimeDays: 30 });
@@ -167,7 +183,10 @@ describe("incident writes by an admin who lost the role mid-request", () => {
     const auditBefore = await adminsAudit(world);
     const answer = await call(world, "incidents#dismissLeakReportAction", { tokenId: token.id }, change);
     expect(answer.result).toEqual({ ok: false, ...refusal[change] });
-    const after = await db.apiToken.findUniqueOrThrow({ where: { id: token.id }, select: { leakReportedAt: true, leakReportSource: true } });
+    const after = await db.apiToken.findUniqueOrThrow({
+      where: { id: token.id },
+      select: { leakReportedAt: true, leakReportSource: true },
+    });
     expect(after.leakReportedAt).not.toBeNull();
     expect(after.leakReportSource).toBe("test");
     expect(await adminsAudit(world)).toBe(auditBefore);

@@ -2,11 +2,13 @@ import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
 import { signInWithPassword } from "@/lib/actions/session";
 import { beginSignIn } from "@/lib/auth/login-throttle";
 import { hashPassword } from "@/lib/auth/password";
 import { db } from "@/lib/db/client";
 import { stampClientIp } from "@/lib/server/client-ip";
+
 import { actAs } from "../support/request-as";
 
 const PASSWORD = "correct horse battery staple";
@@ -79,7 +81,10 @@ describe("password sign-in", () => {
     for (let i = 0; i < 55; i++) await attempt(owner, `guess-${i}`, `198.18.${Math.floor(i / 250)}.${i % 250}`);
     // A new address waits a few minutes (the account lock is short, and not extended by more guesses)…
     const elsewhere = await attempt(owner, PASSWORD, "198.18.9.9");
-    expect(elsewhere).toMatchObject({ ok: false, message: expect.stringMatching(/^Too many failed attempts\. Try again in [1-5] minutes?\.$/) });
+    expect(elsewhere).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/^Too many failed attempts\. Try again in [1-5] minutes?\.$/),
+    });
     // …while the owner signs in from where they did before.
     expect(await attempt(owner, PASSWORD, home)).toMatchObject({ redirected: true });
   });
@@ -107,7 +112,8 @@ describe("password sign-in", () => {
       expect(guess.allowed).toBe(true);
       if (guess.allowed) await guess.finish(false);
     }
-    for (let minute = 0; minute < 15; minute++) expect(await beginSignIn(who, address, at(minute * 60_000 + 5))).toMatchObject({ allowed: false });
+    for (let minute = 0; minute < 15; minute++)
+      expect(await beginSignIn(who, address, at(minute * 60_000 + 5))).toMatchObject({ allowed: false });
     for (let i = 0; i < 5; i++) {
       const guess = await beginSignIn(who, address, at(15 * 60_000 + 1_000 + i));
       expect(guess.allowed).toBe(true);
@@ -119,7 +125,10 @@ describe("password sign-in", () => {
   it("throttles one address spraying many accounts", async () => {
     const sprayer = "203.0.113.77";
     for (let i = 0; i < 30; i++) await attempt(`victim-${i}-${randomUUID()}@example.test`, "guess", sprayer);
-    expect(await attempt(email, PASSWORD, sprayer)).toMatchObject({ ok: false, message: expect.stringMatching(/^Too many failed attempts/) });
+    expect(await attempt(email, PASSWORD, sprayer)).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/^Too many failed attempts/),
+    });
   });
 });
 
@@ -146,7 +155,11 @@ describe("password sign-in behind one trusted proxy (TRUST_PROXY=1)", () => {
 
   /** A request as the proxy forwards it: the client's own X-Forwarded-For with the address the proxy saw appended. */
   async function viaProxy(forwardedFor: string, email: string, password: string) {
-    const response = await fetch(base, { method: "POST", headers: { "x-forwarded-for": forwardedFor }, body: JSON.stringify({ email, password }) });
+    const response = await fetch(base, {
+      method: "POST",
+      headers: { "x-forwarded-for": forwardedFor },
+      body: JSON.stringify({ email, password }),
+    });
     return (await response.json()) as { ok?: boolean; message?: string; redirected?: boolean };
   }
 
@@ -157,14 +170,22 @@ describe("password sign-in behind one trusted proxy (TRUST_PROXY=1)", () => {
     const attackerIp = "203.0.113.177";
     for (let i = 0; i < 6; i++) await viaProxy(`${victimIp}, ${attackerIp}`, owner, `guess-${i}`);
     expect(await viaProxy(victimIp, owner, PASSWORD)).toMatchObject({ redirected: true });
-    expect(await viaProxy(`${victimIp}, ${attackerIp}`, owner, PASSWORD)).toMatchObject({ message: expect.stringMatching(/^Too many failed attempts/) });
+    expect(await viaProxy(`${victimIp}, ${attackerIp}`, owner, PASSWORD)).toMatchObject({
+      message: expect.stringMatching(/^Too many failed attempts/),
+    });
   });
 
   it("keeps throttling an attacker who writes a new X-Forwarded-For for every guess", async () => {
     const owner = `rotated-${randomUUID()}@example.test`;
     await db.user.create({ data: { email: owner, name: "Rotated", passwordHash: await hashPassword(PASSWORD) } });
     const attackerIp = "203.0.113.178";
-    for (let i = 0; i < 5; i++) expect(await viaProxy(`198.18.7.${i}, ${attackerIp}`, owner, `guess-${i}`)).toEqual({ ok: false, message: "Incorrect email or password." });
-    expect(await viaProxy(`198.18.7.99, ${attackerIp}`, owner, "guess-5")).toMatchObject({ message: expect.stringMatching(/^Too many failed attempts/) });
+    for (let i = 0; i < 5; i++)
+      expect(await viaProxy(`198.18.7.${i}, ${attackerIp}`, owner, `guess-${i}`)).toEqual({
+        ok: false,
+        message: "Incorrect email or password.",
+      });
+    expect(await viaProxy(`198.18.7.99, ${attackerIp}`, owner, "guess-5")).toMatchObject({
+      message: expect.stringMatching(/^Too many failed attempts/),
+    });
   });
 });

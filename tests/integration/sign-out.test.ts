@@ -3,12 +3,14 @@
 // Also: Auth.js's own sign-in endpoint keeps callbackUrl on this site.
 import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
+
 import { signOutAction } from "@/lib/actions/session";
 import { handlers } from "@/lib/auth/next-auth";
 import { hashPassword } from "@/lib/auth/password";
 import { getCurrentUser } from "@/lib/auth/session";
 import { db } from "@/lib/db/client";
 import { CLIENT_IP_HEADER } from "@/lib/server/client-ip";
+
 import { AuthjsBrowser } from "../support/authjs-browser";
 import { testRequest } from "../support/request-as";
 
@@ -37,7 +39,9 @@ async function signInThroughAuthjs(callbackUrl = "/") {
  * cookie (its real session endpoint), then getCurrentUser requires the session row it names.
  */
 async function whoHas(cookie: string) {
-  const decoded = (await (await new AuthjsBrowser(handlers).request(`${APP}/api/auth/session`, { cookie })).json()) as { sid?: string } | null;
+  const decoded = (await (await new AuthjsBrowser(handlers).request(`${APP}/api/auth/session`, { cookie })).json()) as {
+    sid?: string;
+  } | null;
   testRequest.sessionId = decoded?.sid ?? null;
   testRequest.headers = new Headers({ cookie });
   return getCurrentUser();
@@ -78,10 +82,13 @@ describe("signing out", () => {
 });
 
 describe("Auth.js's own sign-in endpoint", () => {
-  it.each(["/\\evil.example", "/\t/evil.example", "//evil.example", "https://evil.example/"])("sends callbackUrl %j to this site's home", async (callbackUrl) => {
-    const { signedIn } = await signInThroughAuthjs(callbackUrl);
-    expect(signedIn.headers.get("location")).toBe(`${APP}/`);
-  });
+  it.each(["/\\evil.example", "/\t/evil.example", "//evil.example", "https://evil.example/"])(
+    "sends callbackUrl %j to this site's home",
+    async (callbackUrl) => {
+      const { signedIn } = await signInThroughAuthjs(callbackUrl);
+      expect(signedIn.headers.get("location")).toBe(`${APP}/`);
+    },
+  );
 
   it("keeps a path on this site", async () => {
     const { signedIn } = await signInThroughAuthjs("/acme/tokens?x=1");

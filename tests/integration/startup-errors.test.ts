@@ -33,12 +33,20 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 
 describe("npm start refuses a bad configuration with one clear line", () => {
   it.each([
-    ["a DATABASE_URL of an unknown kind", { DATABASE_URL: "mysql://localhost/keyward" }, /^keyward: DATABASE_URL must start with file:, postgres:\/\/ or postgresql:\/\//],
+    [
+      "a DATABASE_URL of an unknown kind",
+      { DATABASE_URL: "mysql://localhost/keyward" },
+      /^keyward: DATABASE_URL must start with file:, postgres:\/\/ or postgresql:\/\//,
+    ],
     ["an unreachable PostgreSQL", { DATABASE_URL: "postgresql://keyward@127.0.0.1:1/keyward" }, /^keyward: .*(connect|ECONNREFUSED)/i],
     ["a PORT that is not a number", { PORT: "http" }, /^keyward: PORT is invalid/],
     ["a malformed encryption key", { TOKEN_ENCRYPTION_KEYS: "1:not-a-key" }, /^keyward: TOKEN_ENCRYPTION_KEYS/],
     ["a short AUTH_SECRET", { AUTH_SECRET: "short" }, /^keyward: AUTH_SECRET must be at least 32 characters/],
-    ["missing secrets when NODE_ENV=production", { NODE_ENV: "production" }, /^keyward: AUTH_SECRET and TOKEN_ENCRYPTION_KEYS must be set when NODE_ENV=production/],
+    [
+      "missing secrets when NODE_ENV=production",
+      { NODE_ENV: "production" },
+      /^keyward: AUTH_SECRET and TOKEN_ENCRYPTION_KEYS must be set when NODE_ENV=production/,
+    ],
   ])("%s", (_label, env, expected) => {
     const result = start(env);
     expect(result.status).toBe(1);

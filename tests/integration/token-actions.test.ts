@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+
 import {
   createTokenAction,
   disableTokenAction,
@@ -10,10 +11,11 @@ import {
 } from "@/lib/actions/tokens";
 import type { ActionInput, ActionState } from "@/lib/auth/action";
 import { db } from "@/lib/db/client";
-import { createToken, setTokenEnabled, type NewTokenInput, type TokenActor } from "@/lib/db/token-mutations";
 import { getTokenForViewer, listTokens } from "@/lib/db/queries/tokens";
+import { createToken, setTokenEnabled, type NewTokenInput, type TokenActor } from "@/lib/db/token-mutations";
 import { hashTokenValue } from "@/lib/tokens";
 import { tokenListParamsSchema } from "@/lib/validations/token";
+
 import { actAs, createTestOrg } from "../support/request-as";
 
 // Every token action × every kind of caller, called exactly as a crafted POST would call it
@@ -102,13 +104,28 @@ const CASES: Case[] = [
       const { tokenId } = await freshToken(ORG_VISIBLE);
       return {
         tokenId,
-        input: { tokenId, name: "Renamed", scopes: ["repo"], visibility: "ADMIN_ONLY", quotaMax: "5", quotaWindow: "HOURLY", expiresAt: "" },
+        input: {
+          tokenId,
+          name: "Renamed",
+          scopes: ["repo"],
+          visibility: "ADMIN_ONLY",
+          quotaMax: "5",
+          quotaWindow: "HOURLY",
+          expiresAt: "",
+        },
       };
     },
     expected: ADMIN_ONLY_ACTION,
     verify: async (_result, tokenId) => {
       const row = await db.apiToken.findUnique({ where: { id: tokenId } });
-      expect(row).toMatchObject({ name: "Renamed", scopes: "repo", visibility: "ADMIN_ONLY", quotaMax: 5, quotaWindow: "HOURLY", version: 2 });
+      expect(row).toMatchObject({
+        name: "Renamed",
+        scopes: "repo",
+        visibility: "ADMIN_ONLY",
+        quotaMax: 5,
+        quotaWindow: "HOURLY",
+        version: 2,
+      });
     },
   },
   {
@@ -227,7 +244,12 @@ describe("token server actions: who may call them", () => {
     await actAs(acme.admin, { ip: "198.51.100.77", userAgent: "e2e-browser" });
     expect(await disableTokenAction(undefined, { orgSlug: acme.org.slug, tokenId })).toMatchObject({ ok: true });
     const event = await db.auditEvent.findFirst({ where: { targetId: tokenId, action: "token.disabled" } });
-    expect(event).toMatchObject({ actorUserId: acme.admin.id, actorLabel: acme.admin.email, ip: "198.51.100.77", userAgent: "e2e-browser" });
+    expect(event).toMatchObject({
+      actorUserId: acme.admin.id,
+      actorLabel: acme.admin.email,
+      ip: "198.51.100.77",
+      userAgent: "e2e-browser",
+    });
   });
 
   it("accepts the create form as the browser submits it (FormData, repeated scope checkboxes)", async () => {
@@ -246,7 +268,11 @@ describe("token server actions: who may call them", () => {
     const result = await createTokenAction(undefined, form);
     expect(result, JSON.stringify(result)).toMatchObject({ ok: true });
     const row = await db.apiToken.findUnique({ where: { id: result.data!.tokenId } });
-    expect(row).toMatchObject({ scopes: "report repo:list", visibility: "ORGANIZATION", expiresAt: new Date(`${nextYear}-12-31T23:59:59.999Z`) });
+    expect(row).toMatchObject({
+      scopes: "report repo:list",
+      visibility: "ORGANIZATION",
+      expiresAt: new Date(`${nextYear}-12-31T23:59:59.999Z`),
+    });
   });
 });
 
@@ -261,12 +287,25 @@ describe("token server actions: bad input gets a field error and changes nothing
   });
 
   const HUNDRED_AND_ONE_RANGES = Array.from({ length: 101 }, (_, i) => `10.${i}.0.0/16`).join("\n");
-  const validCreate = { name: "Valid", scopes: ["report:read"], visibility: "ADMIN_ONLY", quotaMax: "100", quotaWindow: "DAILY", expiresAt: "" };
+  const validCreate = {
+    name: "Valid",
+    scopes: ["report:read"],
+    visibility: "ADMIN_ONLY",
+    quotaMax: "100",
+    quotaWindow: "DAILY",
+    expiresAt: "",
+  };
 
   const BAD_INPUT: [string, Action, () => Record<string, unknown>, string, string][] = [
     ["empty name", createTokenAction as Action, () => ({ ...validCreate, name: "   " }), "INVALID", "name"],
     ["300-character name", createTokenAction as Action, () => ({ ...validCreate, name: "x".repeat(300) }), "INVALID", "name"],
-    ["unknown scope", createTokenAction as Action, () => ({ ...validCreate, scopes: ["report:read", "admin:everything"] }), "INVALID", "scopes"],
+    [
+      "unknown scope",
+      createTokenAction as Action,
+      () => ({ ...validCreate, scopes: ["report:read", "admin:everything"] }),
+      "INVALID",
+      "scopes",
+    ],
     ["negative quota", createTokenAction as Action, () => ({ ...validCreate, quotaMax: "-1" }), "INVALID", "quotaMax"],
     ["a 10,000-character name", createTokenAction as Action, () => ({ ...validCreate, name: "x".repeat(10_000) }), "INVALID", "name"],
     ["no scope (every box unchecked)", createTokenAction as Action, () => ({ ...validCreate, scopes: "" }), "INVALID", "scopes"],
@@ -282,14 +321,50 @@ describe("token server actions: bad input gets a field error and changes nothing
     ["foreign orgId field", createTokenAction as Action, () => ({ ...validCreate, orgId: other.org.id }), "INVALID", "orgId"],
     ["hash field", createTokenAction as Action, () => ({ ...validCreate, hash: "0".repeat(64) }), "INVALID", "hash"],
     ["createdById field", createTokenAction as Action, () => ({ ...validCreate, createdById: other.admin.id }), "INVALID", "createdById"],
-    ["prefix too long for IPv4 in allowed networks", createTokenAction as Action, () => ({ ...validCreate, allowedNetworks: "10.0.0.0/33" }), "INVALID", "allowedNetworks"],
-    ["not an address in allowed networks", createTokenAction as Action, () => ({ ...validCreate, allowedNetworks: "203.0.113.0/24\nnot-an-ip" }), "INVALID", "allowedNetworks"],
-    ["101 allowed networks", createTokenAction as Action, () => ({ ...validCreate, allowedNetworks: HUNDRED_AND_ONE_RANGES }), "INVALID", "allowedNetworks"],
-    ["bad allowed network on edit", updateTokenAction as Action, () => ({ ...validCreate, tokenId, allowedNetworks: "10.0.0.0/33" }), "INVALID", "allowedNetworks"],
-    ["101 allowed networks on edit", updateTokenAction as Action, () => ({ ...validCreate, tokenId, allowedNetworks: HUNDRED_AND_ONE_RANGES }), "INVALID", "allowedNetworks"],
+    [
+      "prefix too long for IPv4 in allowed networks",
+      createTokenAction as Action,
+      () => ({ ...validCreate, allowedNetworks: "10.0.0.0/33" }),
+      "INVALID",
+      "allowedNetworks",
+    ],
+    [
+      "not an address in allowed networks",
+      createTokenAction as Action,
+      () => ({ ...validCreate, allowedNetworks: "203.0.113.0/24\nnot-an-ip" }),
+      "INVALID",
+      "allowedNetworks",
+    ],
+    [
+      "101 allowed networks",
+      createTokenAction as Action,
+      () => ({ ...validCreate, allowedNetworks: HUNDRED_AND_ONE_RANGES }),
+      "INVALID",
+      "allowedNetworks",
+    ],
+    [
+      "bad allowed network on edit",
+      updateTokenAction as Action,
+      () => ({ ...validCreate, tokenId, allowedNetworks: "10.0.0.0/33" }),
+      "INVALID",
+      "allowedNetworks",
+    ],
+    [
+      "101 allowed networks on edit",
+      updateTokenAction as Action,
+      () => ({ ...validCreate, tokenId, allowedNetworks: HUNDRED_AND_ONE_RANGES }),
+      "INVALID",
+      "allowedNetworks",
+    ],
     ["empty name on edit", updateTokenAction as Action, () => ({ ...validCreate, tokenId, name: "" }), "INVALID", "name"],
     ["status field on edit", updateTokenAction as Action, () => ({ ...validCreate, tokenId, status: "ACTIVE" }), "INVALID", "status"],
-    ["quotaRemaining field on edit", updateTokenAction as Action, () => ({ ...validCreate, tokenId, quotaRemaining: "999999" }), "INVALID", "quotaRemaining"],
+    [
+      "quotaRemaining field on edit",
+      updateTokenAction as Action,
+      () => ({ ...validCreate, tokenId, quotaRemaining: "999999" }),
+      "INVALID",
+      "quotaRemaining",
+    ],
     ["malformed token id", disableTokenAction as Action, () => ({ tokenId: "../../etc" }), "INVALID", "tokenId"],
     ["grace over 7 days", rotateTokenAction as Action, () => ({ tokenId, graceHours: "169" }), "INVALID", "graceHours"],
     ["negative grace", rotateTokenAction as Action, () => ({ tokenId, graceHours: "-1" }), "INVALID", "graceHours"],
@@ -345,8 +420,13 @@ describe("token server actions: bad input gets a field error and changes nothing
     const edit = { ...validCreate, tokenId: id, expectedVersion: "1" };
     expect(await updateTokenAction(undefined, { ...edit, name: "First", orgSlug: acme.org.slug })).toMatchObject({ ok: true });
     const before = await orgState(acme.org.id);
-    expect(await updateTokenAction(undefined, { ...edit, name: "Second", orgSlug: acme.org.slug })).toMatchObject({ ok: false, code: "CONFLICT" });
-    expect(await rotateTokenAction(undefined, { tokenId: id, graceHours: "0", expectedVersion: "1", orgSlug: acme.org.slug })).toMatchObject({
+    expect(await updateTokenAction(undefined, { ...edit, name: "Second", orgSlug: acme.org.slug })).toMatchObject({
+      ok: false,
+      code: "CONFLICT",
+    });
+    expect(
+      await rotateTokenAction(undefined, { tokenId: id, graceHours: "0", expectedVersion: "1", orgSlug: acme.org.slug }),
+    ).toMatchObject({
       ok: false,
       code: "CONFLICT",
     });
@@ -361,7 +441,10 @@ describe("token server actions: bad input gets a field error and changes nothing
     for (const action of [enableTokenAction, revealTokenAction] as Action[]) {
       expect(await action(undefined, { tokenId: id, orgSlug: acme.org.slug })).toMatchObject({ ok: false, code: "CONFLICT" });
     }
-    expect(await rotateTokenAction(undefined, { tokenId: id, graceHours: "0", orgSlug: acme.org.slug })).toMatchObject({ ok: false, code: "CONFLICT" });
+    expect(await rotateTokenAction(undefined, { tokenId: id, graceHours: "0", orgSlug: acme.org.slug })).toMatchObject({
+      ok: false,
+      code: "CONFLICT",
+    });
     expect(await orgState(acme.org.id)).toEqual(before);
   });
 });
@@ -377,14 +460,17 @@ describe("token server actions: allowed networks from the forms", () => {
   it("the create form's ranges (lines and commas) are stored canonical and shown back; the edit form changes and clears them", async () => {
     await actAs(acme.admin);
     const form = new FormData();
-    for (const [key, value] of Object.entries({ ...settings, orgSlug: acme.org.slug, name: "Office only", expiresAt: "" })) form.set(key, value);
+    for (const [key, value] of Object.entries({ ...settings, orgSlug: acme.org.slug, name: "Office only", expiresAt: "" }))
+      form.set(key, value);
     form.set("allowedNetworks", "203.0.113.7/24\r\n2001:DB8::/32, 198.51.100.9\n");
     const created = await createTokenAction(undefined, form);
     expect(created, JSON.stringify(created)).toMatchObject({ ok: true });
     const tokenId = created.data!.tokenId;
     const shown = await getTokenForViewer(acme.org.id, "ADMIN", tokenId);
     expect(shown?.allowedNetworks).toEqual(["203.0.113.0/24", "2001:db8::/32", "198.51.100.9/32"]);
-    expect((await listTokens(acme.org.id, "ADMIN", tokenListParamsSchema.parse({ q: tokenId }))).rows[0]?.allowedNetworks).toEqual(shown?.allowedNetworks);
+    expect((await listTokens(acme.org.id, "ADMIN", tokenListParamsSchema.parse({ q: tokenId }))).rows[0]?.allowedNetworks).toEqual(
+      shown?.allowedNetworks,
+    );
 
     // The edit form sends the list back as it showed it: nothing changes, nothing is audited.
     const edit = { ...settings, orgSlug: acme.org.slug, tokenId, name: "Office only" };
@@ -409,7 +495,13 @@ describe("token server actions: allowed networks from the forms", () => {
   it("names the range it refuses and keeps the stored list", async () => {
     await actAs(acme.admin);
     const { tokenId } = await freshToken(ORG_VISIBLE);
-    const result = await updateTokenAction(undefined, { ...settings, orgSlug: acme.org.slug, tokenId, name: "x", allowedNetworks: "10.0.0.0/8\nnot-an-ip" });
+    const result = await updateTokenAction(undefined, {
+      ...settings,
+      orgSlug: acme.org.slug,
+      tokenId,
+      name: "x",
+      allowedNetworks: "10.0.0.0/8\nnot-an-ip",
+    });
     expect(result.errors?.allowedNetworks).toEqual(['Not a CIDR range: "not-an-ip". Use ranges such as 203.0.113.0/24 or 2001:db8::/32.']);
     expect((await getTokenForViewer(acme.org.id, "ADMIN", tokenId))?.allowedNetworks).toEqual([]);
   });

@@ -3,12 +3,14 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+
 import { revealTokenAction } from "@/lib/actions/tokens";
 import { db } from "@/lib/db/client";
 import { resolveDatabaseTarget } from "@/lib/db/database-url";
-import { createToken, rotateToken, type TokenActor } from "@/lib/db/token-mutations";
 import { findPostgresBin } from "@/lib/db/temp-postgres";
+import { createToken, rotateToken, type TokenActor } from "@/lib/db/token-mutations";
 import { findTokenCandidates, hashTokenValue } from "@/lib/tokens";
+
 import { actAs, createTestOrg } from "../support/request-as";
 
 type TestOrg = Awaited<ReturnType<typeof createTestOrg>>;
@@ -17,7 +19,14 @@ function adminActor(org: TestOrg): TokenActor {
   return { kind: "user", userId: org.admin.id, label: org.admin.email, ip: null, userAgent: null };
 }
 
-const SETTINGS = { name: "At rest", scopes: ["report"] as const, visibility: "ORGANIZATION" as const, quotaMax: 10, quotaWindow: "DAILY" as const, expiresAt: null };
+const SETTINGS = {
+  name: "At rest",
+  scopes: ["report"] as const,
+  visibility: "ORGANIZATION" as const,
+  quotaMax: 10,
+  quotaWindow: "DAILY" as const,
+  expiresAt: null,
+};
 
 /** What someone who walks off with the database gets: SQLite's file and write-ahead log, or PostgreSQL's whole dump. */
 function databaseCopy(): string {
@@ -57,7 +66,10 @@ describe("token values at rest", () => {
       values.push(rotated!.plaintext);
     }
     await actAs(org.member);
-    const revealed = await revealTokenAction(undefined, { orgSlug: org.org.slug, tokenId: (await db.apiToken.findFirstOrThrow({ where: { orgId: org.org.id } })).id });
+    const revealed = await revealTokenAction(undefined, {
+      orgSlug: org.org.slug,
+      tokenId: (await db.apiToken.findFirstOrThrow({ where: { orgId: org.org.id } })).id,
+    });
     expect(revealed.ok).toBe(true);
 
     const dump = databaseCopy();

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
 import { db } from "@/lib/db/client";
 import { listTokensSeenBy } from "@/lib/db/queries/members";
 import { createToken, revealToken, rotateToken } from "@/lib/db/token-mutations";
 import type { Scope } from "@/lib/tokens";
+
 import { callApi, insertToken, startApiServer, type TestApiServer, type TestToken } from "../support/api";
 import { createTestOrg } from "../support/request-as";
 
@@ -46,8 +48,16 @@ const post = (path: string, token: string, json: unknown) => callApi(server.url,
 
 /** Everything a refusal must leave as it was: the token rows and their values. */
 async function snapshot(orgId: string) {
-  const tokens = await db.apiToken.findMany({ where: { orgId }, orderBy: { id: "asc" }, omit: { updatedAt: true, lastUsedAt: true, lastUsedIp: true, lastUsedRoute: true, lastUsedUserAgent: true, quotaRemaining: true } });
-  const values = await db.apiTokenValue.findMany({ where: { orgId }, orderBy: { id: "asc" }, select: { id: true, validUntil: true, ciphertext: true } });
+  const tokens = await db.apiToken.findMany({
+    where: { orgId },
+    orderBy: { id: "asc" },
+    omit: { updatedAt: true, lastUsedAt: true, lastUsedIp: true, lastUsedRoute: true, lastUsedUserAgent: true, quotaRemaining: true },
+  });
+  const values = await db.apiTokenValue.findMany({
+    where: { orgId },
+    orderBy: { id: "asc" },
+    select: { id: true, validUntil: true, ciphertext: true },
+  });
   return { tokens, values };
 }
 
@@ -75,7 +85,13 @@ describe("1. no self-widening", () => {
 
   beforeAll(async () => {
     org = await createTestOrg("self-widen");
-    self = await insertToken(org.org.id, { name: "self", scopes: ["api-tokens", "report:read"], quotaMax: 5_000, expiresAt, allowedNetworks: ["127.0.0.0/8"] });
+    self = await insertToken(org.org.id, {
+      name: "self",
+      scopes: ["api-tokens", "report:read"],
+      quotaMax: 5_000,
+      expiresAt,
+      allowedNetworks: ["127.0.0.0/8"],
+    });
   });
 
   for (const [family, paths] of Object.entries(FAMILIES)) {
@@ -97,11 +113,20 @@ describe("1. no self-widening", () => {
 
   it("may narrow itself, and sending its own settings back unchanged is no widening", async () => {
     const { path, body } = FAMILIES.tokens.update(org.org.slug, self.tokenId);
-    const same = await post(path, self.value, { ...body, max_quota: 5_000, expires_at: expiresAt.toISOString(), scopes: ["api-tokens", "report:read"], visibility: "admin" });
+    const same = await post(path, self.value, {
+      ...body,
+      max_quota: 5_000,
+      expires_at: expiresAt.toISOString(),
+      scopes: ["api-tokens", "report:read"],
+      visibility: "admin",
+    });
     expect(same.status, JSON.stringify(same.body)).toBe(200);
     const narrowed = await post(path, self.value, { ...body, max_quota: 4_000, allowed_networks: ["127.0.0.1/32"] });
     expect(narrowed.status, JSON.stringify(narrowed.body)).toBe(200);
-    expect(await db.apiToken.findUniqueOrThrow({ where: { id: self.tokenId } })).toMatchObject({ quotaMax: 4_000, allowedNetworks: "127.0.0.1/32" });
+    expect(await db.apiToken.findUniqueOrThrow({ where: { id: self.tokenId } })).toMatchObject({
+      quotaMax: 4_000,
+      allowedNetworks: "127.0.0.1/32",
+    });
   });
 
   it("may revoke itself: whoever holds a leaked value can kill it", async () => {
@@ -119,12 +144,24 @@ describe("2. no widening of others", () => {
 
   beforeAll(async () => {
     org = await createTestOrg("widen-others");
-    manager = await insertToken(org.org.id, { name: "manager", scopes: ["api-tokens", "report:read"], quotaMax: 500, expiresAt: managerExpiry });
+    manager = await insertToken(org.org.id, {
+      name: "manager",
+      scopes: ["api-tokens", "report:read"],
+      quotaMax: 500,
+      expiresAt: managerExpiry,
+    });
   });
 
   for (const [family, paths] of Object.entries(FAMILIES)) {
     it(`(${family}) cannot create a token wider than itself in any way`, async () => {
-      const create = (body: Record<string, unknown>) => () => post(paths.create(org.org.slug), manager.value, { name: "child", scopes: ["report:read"], max_quota: 10, expires_at: managerExpiry.toISOString(), ...body });
+      const create = (body: Record<string, unknown>) => () =>
+        post(paths.create(org.org.slug), manager.value, {
+          name: "child",
+          scopes: ["report:read"],
+          max_quota: 10,
+          expires_at: managerExpiry.toISOString(),
+          ...body,
+        });
       await expectRefused(org, manager, create({ scopes: ["report:read", "repo:list"] }), "no-widening");
       await expectRefused(org, manager, create({ max_quota: 501 }), "no-widening");
       await expectRefused(org, manager, create({ expires_at: new Date(managerExpiry.getTime() + DAY).toISOString() }), "no-widening");
@@ -133,7 +170,10 @@ describe("2. no widening of others", () => {
       const ok = await create({})();
       expect(ok.status, JSON.stringify(ok.body)).toBe(200);
       // It acts for the same admin as the token that made it.
-      expect(await db.apiToken.findUniqueOrThrow({ where: { id: ok.body.group_uuid } })).toMatchObject({ onBehalfOfId: org.admin.id, createdByTokenId: manager.tokenId });
+      expect(await db.apiToken.findUniqueOrThrow({ where: { id: ok.body.group_uuid } })).toMatchObject({
+        onBehalfOfId: org.admin.id,
+        createdByTokenId: manager.tokenId,
+      });
     });
 
     it(`(${family}) cannot widen another token, nor change, rotate or read a token that can do more than itself`, async () => {
@@ -172,21 +212,42 @@ describe("3. an organization-visible token never acts on an admin-only token (a 
 
   beforeAll(async () => {
     org = await createTestOrg("org-visible");
-    shared = await insertToken(org.org.id, { name: "shared", scopes: ["api-tokens", "report:read"], visibility: "ORGANIZATION", quotaMax: 1_000 });
+    shared = await insertToken(org.org.id, {
+      name: "shared",
+      scopes: ["api-tokens", "report:read"],
+      visibility: "ORGANIZATION",
+      quotaMax: 1_000,
+    });
     secret = await insertToken(org.org.id, { name: "secret", scopes: ["report:read"], visibility: "ADMIN_ONLY", quotaMax: 100 });
   });
 
   for (const [family, paths] of Object.entries(FAMILIES)) {
     it(`(${family}) update, rotate (even with no grace), revoke and create are refused; list shows no admin-only token`, async () => {
       const update = paths.update(org.org.slug, secret.tokenId);
-      await expectRefused(org, shared, () => post(update.path, shared.value, { ...update.body, visibility: "organization" }), "admin-only-target");
+      await expectRefused(
+        org,
+        shared,
+        () => post(update.path, shared.value, { ...update.body, visibility: "organization" }),
+        "admin-only-target",
+      );
       await expectRefused(org, shared, () => post(update.path, shared.value, { ...update.body, name: "renamed" }), "admin-only-target");
       const rotate = paths.rotate(org.org.slug, secret.tokenId);
-      const refused = await expectRefused(org, shared, () => post(rotate.path, shared.value, { ...rotate.body, grace_seconds: 0 }), "admin-only-target");
+      const refused = await expectRefused(
+        org,
+        shared,
+        () => post(rotate.path, shared.value, { ...rotate.body, grace_seconds: 0 }),
+        "admin-only-target",
+      );
       expect(JSON.stringify(refused.body)).not.toMatch(/kw_/);
       const revoke = paths.revoke(org.org.slug, secret.tokenId);
       await expectRefused(org, shared, () => post(revoke.path, shared.value, revoke.body), "admin-only-target");
-      await expectRefused(org, shared, () => post(paths.create(org.org.slug), shared.value, { name: "hidden", scopes: ["report:read"], max_quota: 10, visibility: "admin" }), "admin-only-target");
+      await expectRefused(
+        org,
+        shared,
+        () =>
+          post(paths.create(org.org.slug), shared.value, { name: "hidden", scopes: ["report:read"], max_quota: 10, visibility: "admin" }),
+        "admin-only-target",
+      );
 
       const listed = await callApi(server.url, `${paths.list(org.org.slug)}?token_values=include`, { token: shared.value });
       expect(listed.status).toBe(200);
@@ -208,12 +269,22 @@ describe("4. a replaced value has no management power", () => {
     const org = await createTestOrg("replaced");
     const token = await insertToken(org.org.id, { name: "rotating", scopes: ["api-tokens", "report:read"], visibility: "ADMIN_ONLY" });
     const other = await insertToken(org.org.id, { scopes: ["report:read"] });
-    const rotated = await rotateToken({ kind: "user", userId: org.admin.id, label: org.admin.email, ip: null, userAgent: null }, org.org.id, token.tokenId, { graceSeconds: 3600 });
+    const rotated = await rotateToken(
+      { kind: "user", userId: org.admin.id, label: org.admin.email, ip: null, userAgent: null },
+      org.org.id,
+      token.tokenId,
+      { graceSeconds: 3600 },
+    );
     const old = token.value;
     expect((await callApi(server.url, "/v0/quota", { token: old })).status).toBe(200);
 
     for (const paths of Object.values(FAMILIES)) {
-      const list = await expectRefused(org, { ...token }, () => callApi(server.url, `${paths.list(org.org.slug)}?token_values=include`, { token: old }), "replaced-value");
+      const list = await expectRefused(
+        org,
+        { ...token },
+        () => callApi(server.url, `${paths.list(org.org.slug)}?token_values=include`, { token: old }),
+        "replaced-value",
+      );
       expect(list.body.error.message).toMatch(/replaced/);
       expect(JSON.stringify(list.body)).not.toContain(rotated!.plaintext);
       const rotate = paths.rotate(org.org.slug, token.tokenId);
@@ -222,7 +293,12 @@ describe("4. a replaced value has no management power", () => {
       await expectRefused(org, token, () => post(update.path, old, { ...update.body, name: "x" }), "replaced-value");
       const revoke = paths.revoke(org.org.slug, token.tokenId);
       await expectRefused(org, token, () => post(revoke.path, old, revoke.body), "replaced-value");
-      await expectRefused(org, token, () => post(paths.create(org.org.slug), old, { scopes: ["report:read"], max_quota: 1 }), "replaced-value");
+      await expectRefused(
+        org,
+        token,
+        () => post(paths.create(org.org.slug), old, { scopes: ["report:read"], max_quota: 1 }),
+        "replaced-value",
+      );
     }
     // The admin's fresh value still works, and still manages tokens.
     expect((await callApi(server.url, FAMILIES.tokens.list(org.org.slug), { token: rotated!.plaintext })).status).toBe(200);
@@ -232,7 +308,14 @@ describe("4. a replaced value has no management power", () => {
 describe("5. authority ends with the person", () => {
   async function managerOf(org: Org, scopes: Scope[] = ["api-tokens", "report:read"]) {
     const admin = { kind: "user" as const, userId: org.admin.id, label: org.admin.email, ip: null, userAgent: null };
-    const { token, plaintext } = await createToken(admin, org.org.id, { name: "automation", scopes, visibility: "ADMIN_ONLY", quotaMax: 1_000, quotaWindow: "MONTHLY", expiresAt: null });
+    const { token, plaintext } = await createToken(admin, org.org.id, {
+      name: "automation",
+      scopes,
+      visibility: "ADMIN_ONLY",
+      quotaMax: 1_000,
+      quotaWindow: "MONTHLY",
+      expiresAt: null,
+    });
     return { tokenId: token.id, value: plaintext, valueId: "", createdById: org.admin.id };
   }
 
@@ -240,20 +323,35 @@ describe("5. authority ends with the person", () => {
     it(`when the creating admin is ${how}, management scopes stop at once (down the chain), other scopes keep working`, async () => {
       const org = await createTestOrg(`former-${how}`);
       const manager = await managerOf(org);
-      const child = await post(FAMILIES.tokens.create(org.org.slug), manager.value, { name: "child", scopes: ["api-tokens:list", "report:read"], max_quota: 10 });
+      const child = await post(FAMILIES.tokens.create(org.org.slug), manager.value, {
+        name: "child",
+        scopes: ["api-tokens:list", "report:read"],
+        max_quota: 10,
+      });
       expect(child.status, JSON.stringify(child.body)).toBe(200);
       expect((await callApi(server.url, FAMILIES.tokens.list(org.org.slug), { token: manager.value })).status).toBe(200);
 
-      if (how === "demoted") await db.membership.update({ where: { userId_orgId: { userId: org.admin.id, orgId: org.org.id } }, data: { role: "MEMBER" } });
+      if (how === "demoted")
+        await db.membership.update({ where: { userId_orgId: { userId: org.admin.id, orgId: org.org.id } }, data: { role: "MEMBER" } });
       else await db.membership.delete({ where: { userId_orgId: { userId: org.admin.id, orgId: org.org.id } } });
 
       for (const actor of [manager, { tokenId: child.body.group_uuid, value: child.body.token, valueId: "", createdById: null }]) {
-        const refused = await expectRefused(org, actor, () => callApi(server.url, FAMILIES.tokens.list(org.org.slug), { token: actor.value }), "former-admin");
+        const refused = await expectRefused(
+          org,
+          actor,
+          () => callApi(server.url, FAMILIES.tokens.list(org.org.slug), { token: actor.value }),
+          "former-admin",
+        );
         expect(refused.body.error.message).toMatch(/former admin/);
         expect((await callApi(server.url, `/v0/orgs/${org.org.slug}/reports`, { token: actor.value })).status).not.toBe(403);
         expect((await callApi(server.url, "/v0/quota", { token: actor.value })).status).toBe(200);
       }
-      await expectRefused(org, manager, () => post(FAMILIES.tokens.create(org.org.slug), manager.value, { scopes: ["report:read"], max_quota: 1 }), "former-admin");
+      await expectRefused(
+        org,
+        manager,
+        () => post(FAMILIES.tokens.create(org.org.slug), manager.value, { scopes: ["report:read"], max_quota: 1 }),
+        "former-admin",
+      );
     });
   }
 
@@ -273,9 +371,19 @@ describe("5. authority ends with the person", () => {
     const memberUser = { kind: "user" as const, userId: org.member.id, label: org.member.email, ip: null, userAgent: null };
     const shared = await insertToken(org.org.id, { name: "shared", scopes: ["api-tokens", "report:read"], visibility: "ORGANIZATION" });
     expect(await revealToken(memberUser, org.org.id, shared.tokenId, "MEMBER")).toBe(shared.value);
-    const minted = await post(FAMILIES.tokens.create(org.org.slug), shared.value, { name: "minted", scopes: ["report:read"], max_quota: 5, visibility: "organization" });
+    const minted = await post(FAMILIES.tokens.create(org.org.slug), shared.value, {
+      name: "minted",
+      scopes: ["report:read"],
+      max_quota: 5,
+      visibility: "organization",
+    });
     expect(minted.status, JSON.stringify(minted.body)).toBe(200);
-    const grandchild = await post(FAMILIES.tokens.create(org.org.slug), minted.body.token, { name: "never", scopes: [], max_quota: 1, visibility: "organization" });
+    const grandchild = await post(FAMILIES.tokens.create(org.org.slug), minted.body.token, {
+      name: "never",
+      scopes: [],
+      max_quota: 1,
+      visibility: "organization",
+    });
     expect(grandchild.status).toBe(403); // "minted" holds no api-tokens scope
     const untouched = await insertToken(org.org.id, { name: "untouched", scopes: ["report:read"], visibility: "ORGANIZATION" });
 

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+
 import { db } from "@/lib/db/client";
 import {
   createToken,
@@ -12,6 +13,7 @@ import {
   type TokenActor,
 } from "@/lib/db/token-mutations";
 import { hashTokenValue } from "@/lib/tokens";
+
 import { createTestOrg } from "../support/request-as";
 
 type TestOrg = Awaited<ReturnType<typeof createTestOrg>>;
@@ -39,7 +41,11 @@ async function liveValueHashes(tokenId: string, now = new Date()) {
 }
 
 async function auditActions(orgId: string, tokenId: string) {
-  const events = await db.auditEvent.findMany({ where: { orgId, targetId: tokenId }, orderBy: { at: "asc" }, select: { action: true, metadata: true, actorLabel: true, ip: true } });
+  const events = await db.auditEvent.findMany({
+    where: { orgId, targetId: tokenId },
+    orderBy: { at: "asc" },
+    select: { action: true, metadata: true, actorLabel: true, ip: true },
+  });
   return events;
 }
 
@@ -53,7 +59,14 @@ describe("token mutations", () => {
 
   it("creates a token whose value works, is stored only as hash and ciphertext, and is audited", async () => {
     const { token, plaintext } = await createToken(actorFor(acme), acme.org.id, SETTINGS);
-    expect(token).toMatchObject({ name: "Deploy bot", scopes: ["report:read", "repo"], visibility: "ORGANIZATION", status: "ACTIVE", quotaRemaining: 1000, version: 1 });
+    expect(token).toMatchObject({
+      name: "Deploy bot",
+      scopes: ["report:read", "repo"],
+      visibility: "ORGANIZATION",
+      status: "ACTIVE",
+      quotaRemaining: 1000,
+      version: 1,
+    });
     expect(token.maskedValue).toBe(`kw_…${plaintext.slice(-4)}`);
     expect(JSON.stringify(token)).not.toContain(plaintext);
     expect(await liveValueHashes(token.id)).toEqual([hashTokenValue(plaintext)]);
@@ -87,9 +100,9 @@ describe("token mutations", () => {
   it("refuses an edit based on a stale version", async () => {
     const { token } = await createToken(actorFor(acme), acme.org.id, SETTINGS);
     await updateToken(actorFor(acme), acme.org.id, token.id, { name: "First edit" }, { expectedVersion: 1 });
-    await expect(updateToken(actorFor(acme), acme.org.id, token.id, { name: "Second edit" }, { expectedVersion: 1 })).rejects.toBeInstanceOf(
-      TokenConflictError,
-    );
+    await expect(
+      updateToken(actorFor(acme), acme.org.id, token.id, { name: "Second edit" }, { expectedVersion: 1 }),
+    ).rejects.toBeInstanceOf(TokenConflictError);
     expect((await db.apiToken.findUnique({ where: { id: token.id } }))?.name).toBe("First edit");
   });
 
@@ -97,7 +110,13 @@ describe("token mutations", () => {
     const { token, plaintext: oldValue } = await createToken(actorFor(acme), acme.org.id, SETTINGS);
     const rotated = await rotateToken(actorFor(acme), acme.org.id, token.id, { graceSeconds: 0 });
     expect(rotated).not.toBeNull();
-    expect(rotated!.token).toMatchObject({ id: token.id, name: SETTINGS.name, scopes: SETTINGS.scopes, visibility: "ORGANIZATION", version: 2 });
+    expect(rotated!.token).toMatchObject({
+      id: token.id,
+      name: SETTINGS.name,
+      scopes: SETTINGS.scopes,
+      visibility: "ORGANIZATION",
+      version: 2,
+    });
     expect(rotated!.plaintext).not.toBe(oldValue);
     expect(await liveValueHashes(token.id)).toEqual([hashTokenValue(rotated!.plaintext)]);
     // The replaced value can no longer be revealed: its ciphertext is gone.
@@ -148,7 +167,11 @@ describe("token mutations", () => {
     const { token } = await createToken(actorFor(acme), acme.org.id, SETTINGS);
     expect(await setTokenEnabled(actorFor(acme), acme.org.id, token.id, false)).toMatchObject({ status: "DISABLED", version: 2 });
     expect(await setTokenEnabled(actorFor(acme), acme.org.id, token.id, false)).toMatchObject({ status: "DISABLED", version: 2 });
-    expect(await setTokenEnabled(actorFor(acme), acme.org.id, token.id, true)).toMatchObject({ status: "ACTIVE", disabledAt: null, version: 3 });
+    expect(await setTokenEnabled(actorFor(acme), acme.org.id, token.id, true)).toMatchObject({
+      status: "ACTIVE",
+      disabledAt: null,
+      version: 3,
+    });
     expect((await auditActions(acme.org.id, token.id)).map((e) => e.action)).toEqual(["token.created", "token.disabled", "token.enabled"]);
   });
 

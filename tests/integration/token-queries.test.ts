@@ -1,11 +1,13 @@
 import { beforeAll, describe, expect, it } from "vitest";
+
+import { db } from "@/lib/db/client";
+import { changeMemberRole, removeMember } from "@/lib/db/member-mutations";
 import { auditFilterOptions, listAuditEvents } from "@/lib/db/queries/audit";
 import { getTokenForViewer, listTokens } from "@/lib/db/queries/tokens";
 import { createToken, revokeToken, setTokenEnabled, type NewTokenInput, type TokenActor } from "@/lib/db/token-mutations";
-import { db } from "@/lib/db/client";
-import { changeMemberRole, removeMember } from "@/lib/db/member-mutations";
 import { auditListParamsSchema } from "@/lib/validations/audit";
 import { tokenListParamsSchema } from "@/lib/validations/token";
+
 import { createTestOrg } from "../support/request-as";
 
 type TestOrg = Awaited<ReturnType<typeof createTestOrg>>;
@@ -64,7 +66,8 @@ describe("token list and audit queries", () => {
   });
 
   it("filters by status (including derived expired), visibility and granted scope", async () => {
-    const admin = (input: Record<string, string>) => listTokens(org.org.id, "ADMIN", params({ sort: "name", dir: "asc", ...input })).then(names);
+    const admin = (input: Record<string, string>) =>
+      listTokens(org.org.id, "ADMIN", params({ sort: "name", dir: "asc", ...input })).then(names);
     expect(await admin({ status: "active" })).toEqual(["Alpha reports", "gamma reader"]);
     expect(await admin({ status: "expired" })).toEqual(["Delta tokens"]);
     expect(await admin({ status: "disabled" })).toEqual(["Beta repos"]);
@@ -99,7 +102,13 @@ describe("token list and audit queries", () => {
 
   it("sorts by quota left as a caller would find it: a window that has ended counts as full", async () => {
     const { org: sortOrg } = await createTestOrg("quota-sort");
-    const sortActor: TokenActor = { kind: "user", userId: sortOrg.id && (await db.membership.findFirstOrThrow({ where: { orgId: sortOrg.id, role: "ADMIN" } })).userId, label: "admin", ip: null, userAgent: null };
+    const sortActor: TokenActor = {
+      kind: "user",
+      userId: sortOrg.id && (await db.membership.findFirstOrThrow({ where: { orgId: sortOrg.id, role: "ADMIN" } })).userId,
+      label: "admin",
+      ip: null,
+      userAgent: null,
+    };
     const make = async (name: string, remaining: number, resetAt: Date) => {
       const { token } = await createToken(sortActor, sortOrg.id, { ...base, name, quotaMax: 100 });
       await db.apiToken.update({ where: { id: token.id }, data: { quotaRemaining: remaining, quotaResetAt: resetAt } });
@@ -107,7 +116,8 @@ describe("token list and audit queries", () => {
     await make("ended window, 5 stored", 5, new Date(Date.now() - 60_000));
     await make("open window, 40 left", 40, new Date(Date.now() + 3_600_000));
     await make("open window, 60 left", 60, new Date(Date.now() + 3_600_000));
-    const sorted = (dir: string, size = "10", page = "1") => listTokens(sortOrg.id, "ADMIN", params({ sort: "quota", dir, size, page })).then(names);
+    const sorted = (dir: string, size = "10", page = "1") =>
+      listTokens(sortOrg.id, "ADMIN", params({ sort: "quota", dir, size, page })).then(names);
     expect(await sorted("asc")).toEqual(["open window, 40 left", "open window, 60 left", "ended window, 5 stored"]);
     expect(await sorted("desc")).toEqual(["ended window, 5 stored", "open window, 60 left", "open window, 40 left"]);
     const page = await listTokens(sortOrg.id, "ADMIN", params({ sort: "quota", dir: "desc", size: "10" }));
@@ -145,7 +155,13 @@ describe("token list and audit queries", () => {
 });
 
 describe("created by a former admin", () => {
-  const userActor = (user: { id: string; email: string }): TokenActor => ({ kind: "user", userId: user.id, label: user.email, ip: null, userAgent: null });
+  const userActor = (user: { id: string; email: string }): TokenActor => ({
+    kind: "user",
+    userId: user.id,
+    label: user.email,
+    ip: null,
+    userAgent: null,
+  });
   const memberActor = (user: { id: string; email: string }) => ({ userId: user.id, label: user.email, ip: null, userAgent: null });
 
   /** An org with a second admin, Dana, who creates a token; the first admin stays. */
@@ -153,7 +169,11 @@ describe("created by a former admin", () => {
     const org = await createTestOrg("formeradmin");
     const dana = await db.user.create({ data: { email: `dana-${org.org.slug}@formeradmin.test`, name: "Dana" } });
     await db.membership.create({ data: { orgId: org.org.id, userId: dana.id, role: "ADMIN" } });
-    const danas = await createToken(userActor(dana), org.org.id, { ...base, name: "Dana's deploy", scopes: ["api-tokens:create", "report"] });
+    const danas = await createToken(userActor(dana), org.org.id, {
+      ...base,
+      name: "Dana's deploy",
+      scopes: ["api-tokens:create", "report"],
+    });
     const stays = await createToken(userActor(org.admin), org.org.id, { ...base, name: "Admin's deploy", scopes: ["report"] });
     return { org, dana, danasId: danas.token.id, staysId: stays.token.id };
   }

@@ -1,8 +1,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
+
 import { GET as exportCsv } from "@/app/(dashboard)/[orgSlug]/tokens/[id]/usage.csv/route";
 import { narrowTokenScopesAction } from "@/lib/actions/usage";
 import { db } from "@/lib/db/client";
 import { insertUsageWithRollups } from "@/lib/db/usage-rollups";
+
 import { actAs, createTestOrg } from "../support/request-as";
 import { insertUsageTestToken, usageRow } from "../support/usage";
 
@@ -39,7 +41,12 @@ describe("narrowTokenScopesAction", () => {
   it("narrows to the suggestion for the org's admin, audited", async () => {
     const token = await overScopedToken();
     await actAs(acme.admin);
-    const result = await narrowTokenScopesAction(undefined, { orgSlug: acme.org.slug, tokenId: token.id, scopes: "report:list", expectedVersion: "1" });
+    const result = await narrowTokenScopesAction(undefined, {
+      orgSlug: acme.org.slug,
+      tokenId: token.id,
+      scopes: "report:list",
+      expectedVersion: "1",
+    });
     expect(result).toMatchObject({ ok: true, message: "Scopes narrowed to report:list." });
     expect(await tokenState(token.id)).toEqual({ scopes: "report:list", version: 2 });
     const audit = await db.auditEvent.findFirst({ where: { orgId: acme.org.id, targetId: token.id, action: "token.updated" } });
@@ -54,7 +61,12 @@ describe("narrowTokenScopesAction", () => {
     const token = await overScopedToken();
     await actAs(who === null ? null : who === "member" ? acme.member : other.admin);
     const before = await auditCount(acme.org.id);
-    const result = await narrowTokenScopesAction(undefined, { orgSlug: acme.org.slug, tokenId: token.id, scopes: "report:list", expectedVersion: "1" });
+    const result = await narrowTokenScopesAction(undefined, {
+      orgSlug: acme.org.slug,
+      tokenId: token.id,
+      scopes: "report:list",
+      expectedVersion: "1",
+    });
     expect(result).toMatchObject({ ok: false, code });
     expect(await tokenState(token.id)).toEqual({ scopes: "report repo", version: 1 });
     expect(await auditCount(acme.org.id)).toBe(before);
@@ -63,10 +75,21 @@ describe("narrowTokenScopesAction", () => {
   it("is a 404 for another org's admin naming their own org, and for crafted fields", async () => {
     const token = await overScopedToken();
     await actAs(other.admin);
-    const crossOrg = await narrowTokenScopesAction(undefined, { orgSlug: other.org.slug, tokenId: token.id, scopes: "report:list", expectedVersion: "1" });
+    const crossOrg = await narrowTokenScopesAction(undefined, {
+      orgSlug: other.org.slug,
+      tokenId: token.id,
+      scopes: "report:list",
+      expectedVersion: "1",
+    });
     expect(crossOrg).toMatchObject({ ok: false, code: "NOT_FOUND" });
     await actAs(acme.admin);
-    const crafted = await narrowTokenScopesAction(undefined, { orgSlug: acme.org.slug, tokenId: token.id, scopes: "report:list", expectedVersion: "1", orgId: other.org.id });
+    const crafted = await narrowTokenScopesAction(undefined, {
+      orgSlug: acme.org.slug,
+      tokenId: token.id,
+      scopes: "report:list",
+      expectedVersion: "1",
+      orgId: other.org.id,
+    });
     expect(crafted).toMatchObject({ ok: false, code: "INVALID", errors: { orgId: ["This field cannot be set."] } });
     expect(await tokenState(token.id)).toEqual({ scopes: "report repo", version: 1 });
   });

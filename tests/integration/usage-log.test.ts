@@ -1,9 +1,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
+
 import { db } from "@/lib/db/client";
 import { listTokenRequests, tokenRequestsCsv } from "@/lib/db/queries/usage";
 import { insertUsageWithRollups, type UsageEventRow } from "@/lib/db/usage-rollups";
 import { outcomeOf } from "@/lib/domain/usage/outcomes";
 import { requestLogParamsSchema } from "@/lib/validations/usage";
+
 import { createTestOrg } from "../support/request-as";
 import { insertUsageTestToken, usageRow } from "../support/usage";
 
@@ -74,7 +76,11 @@ describe("the request log", () => {
   });
 
   const cases: [string, Record<string, string>, (e: Stored) => boolean][] = [
-    ["a time range (from inclusive, to exclusive)", { from: "2030-03-01T05:50", to: "2030-03-01T17:30Z" }, (e) => e.at.getTime() >= BASE + 350 * 60_000 && e.at.getTime() < BASE + 1050 * 60_000],
+    [
+      "a time range (from inclusive, to exclusive)",
+      { from: "2030-03-01T05:50", to: "2030-03-01T17:30Z" },
+      (e) => e.at.getTime() >= BASE + 350 * 60_000 && e.at.getTime() < BASE + 1050 * 60_000,
+    ],
     ["a status class: 401/403", { status: "authErrors" }, (e) => e.status === 401 || e.status === 403],
     ["a status class: success", { status: "success" }, (e) => e.status < 400],
     ["a status class: other 4xx", { status: "clientErrors" }, (e) => outcomeOf(e.status) === "clientErrors"],
@@ -121,7 +127,15 @@ describe("the request log", () => {
   });
 
   it("ignores malformed parameters instead of failing", () => {
-    const parsed = params({ from: "yesterday", status: "600", route: "DROP TABLE", ip: "x".repeat(200), sort: "id", page: "-3", size: "7" });
+    const parsed = params({
+      from: "yesterday",
+      status: "600",
+      route: "DROP TABLE",
+      ip: "x".repeat(200),
+      sort: "id",
+      page: "-3",
+      size: "7",
+    });
     expect(parsed).toEqual({ sort: "time", dir: "desc", page: 1, size: 50 });
   });
 });
@@ -141,7 +155,18 @@ describe("the CSV export", () => {
     expect(lines.slice(1).map((line) => line.split(",").at(-1))).toEqual(expected.map((e) => e.requestId));
     const first = expected[0];
     expect(lines[1]).toBe(
-      [first.at.toISOString(), first.method, first.route, first.status, "authErrors", first.ip, first.userAgent, first.cost, `…${token.lastFour}`, first.requestId].join(","),
+      [
+        first.at.toISOString(),
+        first.method,
+        first.route,
+        first.status,
+        "authErrors",
+        first.ip,
+        first.userAgent,
+        first.cost,
+        `…${token.lastFour}`,
+        first.requestId,
+      ].join(","),
     );
   });
 
@@ -159,10 +184,16 @@ describe("the CSV export", () => {
     await insertUsageWithRollups(db, rows);
     let text = "";
     for await (const chunk of tokenRequestsCsv(big.id, params({}))) text += chunk;
-    const ids = text.split("\r\n").slice(1, -1).map((line) => line.split(",").at(-1));
+    const ids = text
+      .split("\r\n")
+      .slice(1, -1)
+      .map((line) => line.split(",").at(-1));
     expect(ids).toHaveLength(4_500);
     expect(new Set(ids).size).toBe(4_500);
-    const times = text.split("\r\n").slice(1, -1).map((line) => Date.parse(line.split(",")[0]));
+    const times = text
+      .split("\r\n")
+      .slice(1, -1)
+      .map((line) => Date.parse(line.split(",")[0]));
     expect(times).toEqual([...times].sort((a, b) => b - a));
   });
 });

@@ -1,7 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
+
 import { db } from "@/lib/db/client";
 import { getOrgUsageOverview } from "@/lib/db/queries/usage";
 import { DAY_MS, insertUsageWithRollups, recentWindowFirstDay } from "@/lib/db/usage-rollups";
+
 import { createTestOrg } from "../support/request-as";
 import { insertUsageTestToken, usageRow } from "../support/usage";
 
@@ -16,7 +18,9 @@ let orgId: string;
 const ids: Record<string, string> = {};
 
 beforeAll(async () => {
-  ({ org: { id: orgId } } = await createTestOrg("overview"));
+  ({
+    org: { id: orgId },
+  } = await createTestOrg("overview"));
   const make = async (name: string, visibility: "ORGANIZATION" | "ADMIN_ONLY", createdAt = daysAgo(1)) => {
     const token = await insertUsageTestToken(orgId, { name, visibility, createdAt });
     ids[name] = token.id;
@@ -31,14 +35,21 @@ beforeAll(async () => {
   await make("expiring", "ADMIN_ONLY");
   await db.apiToken.update({ where: { id: ids["idle-40"] }, data: { lastUsedAt: daysAgo(40) } });
   for (const name of ["near-quota", "revoked-near-quota"]) {
-    await db.apiToken.update({ where: { id: ids[name] }, data: { quotaMax: 100, quotaRemaining: 5, quotaResetAt: new Date(T.getTime() + DAY_MS) } });
+    await db.apiToken.update({
+      where: { id: ids[name] },
+      data: { quotaMax: 100, quotaRemaining: 5, quotaResetAt: new Date(T.getTime() + DAY_MS) },
+    });
   }
   await db.apiToken.update({ where: { id: ids["revoked-near-quota"] }, data: { status: "REVOKED" } });
   await db.apiToken.update({ where: { id: ids.expiring }, data: { expiresAt: new Date(T.getTime() + 3 * DAY_MS) } });
   // The active tokens above were "used" recently enough to be left out of the idle lists.
-  await db.apiToken.updateMany({ where: { id: { in: [ids.shared, ids.hidden, ids["near-quota"], ids.expiring] } }, data: { lastUsedAt: daysAgo(1) } });
+  await db.apiToken.updateMany({
+    where: { id: { in: [ids.shared, ids.hidden, ids["near-quota"], ids.expiring] } },
+    data: { lastUsedAt: daysAgo(1) },
+  });
 
-  const at = (token: typeof shared, date: Date, count: number) => Array.from({ length: count }, (_, i) => usageRow(token, { at: new Date(date.getTime() + i * 1000) }));
+  const at = (token: typeof shared, date: Date, count: number) =>
+    Array.from({ length: count }, (_, i) => usageRow(token, { at: new Date(date.getTime() + i * 1000) }));
   await insertUsageWithRollups(db, [...at(shared, daysAgo(40), 5), ...at(shared, daysAgo(10), 10), ...at(hidden, daysAgo(1), 20)]);
 });
 
@@ -71,7 +82,11 @@ describe("the org usage overview", () => {
       ["shared", 3],
     ]);
     // The same as adding up the per-day rollup over the window.
-    const recount = await db.usageDaily.groupBy({ by: ["tokenId"], where: { orgId, day: { gte: new Date(recentWindowFirstDay(later)) } }, _sum: { requests: true } });
+    const recount = await db.usageDaily.groupBy({
+      by: ["tokenId"],
+      where: { orgId, day: { gte: new Date(recentWindowFirstDay(later)) } },
+      _sum: { requests: true },
+    });
     expect(Object.fromEntries(recount.map((r) => [r.tokenId, r._sum.requests]))).toEqual({ [ids.hidden]: 20, [ids.shared]: 3 });
 
     // Far later nothing is left, and going back in time recomputes rather than trusting old totals.

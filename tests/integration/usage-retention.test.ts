@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+
 import { createDb, db } from "@/lib/db/client";
 import { resolveDatabaseTarget } from "@/lib/db/database-url";
 import { getTokenScopeUsage, getTokenUsage, listTokenRequests } from "@/lib/db/queries/usage";
@@ -7,6 +8,7 @@ import { pruneUsage, retentionCutoff } from "@/lib/db/usage-retention";
 import { DAY_MS, insertUsageWithRollups, type UsageEventRow } from "@/lib/db/usage-rollups";
 import { runUsageRetention } from "@/lib/server/usage-retention-job";
 import { requestLogParamsSchema } from "@/lib/validations/usage";
+
 import { createTestOrg } from "../support/request-as";
 import { insertUsageTestToken, usageRow } from "../support/usage";
 
@@ -53,7 +55,9 @@ describe("usage retention", () => {
     expect(await eventIds(token.id)).toEqual(kept.map((row) => row.requestId).sort());
     expect(await db.refusedCallCount.findMany({ where: { tokenId: token.id }, select: { minute: true } })).toEqual([{ minute: cutoff }]);
     // The rollups of the deleted rows stay (charts, top lists, scopes used), except those past the rollup retention.
-    expect(await db.usageDaily.findUnique({ where: { tokenId_day: { tokenId: token.id, day: oldDay } } })).toMatchObject({ requests: expect.any(Number) });
+    expect(await db.usageDaily.findUnique({ where: { tokenId_day: { tokenId: token.id, day: oldDay } } })).toMatchObject({
+      requests: expect.any(Number),
+    });
     expect(await db.usageDaily.count({ where: { tokenId: token.id, day: { lt: retentionCutoff(now, 400) } } })).toBe(0);
     expect(await db.usageHourly.count({ where: { tokenId: token.id, hour: { lt: retentionCutoff(now, 400) } } })).toBe(0);
     expect(await db.usageBreakdownDaily.count({ where: { tokenId: token.id, day: { lt: retentionCutoff(now, 400) } } })).toBe(0);
@@ -70,12 +74,21 @@ describe("usage retention", () => {
     const now = new Date(Date.UTC(1993, 5, 15, 12));
     const token = await usageToken("retained", new Date(now.getTime() - 60 * DAY_MS));
     const calls: UsageEventRow[] = [
-      ...Array.from({ length: 6 }, (_, i) => usageRow(token, { at: new Date(now.getTime() - (10 + i) * DAY_MS), route: "/v0/report/list" })),
+      ...Array.from({ length: 6 }, (_, i) =>
+        usageRow(token, { at: new Date(now.getTime() - (10 + i) * DAY_MS), route: "/v0/report/list" }),
+      ),
       usageRow(token, { at: new Date(now.getTime() - 20 * DAY_MS), route: "/v0/report/upload", method: "PUT", status: 403 }),
     ];
     await insertUsageWithRollups(db, calls);
     const row = { ...token, scopes: ["report:list", "report:write"] as const, createdAt: new Date(now.getTime() - 60 * DAY_MS) };
-    const settings = { ...row, scopes: [...row.scopes], quotaMax: 1_000, quotaRemaining: 1_000, quotaWindow: "MONTHLY" as const, quotaResetAt: now };
+    const settings = {
+      ...row,
+      scopes: [...row.scopes],
+      quotaMax: 1_000,
+      quotaRemaining: 1_000,
+      quotaWindow: "MONTHLY" as const,
+      quotaResetAt: now,
+    };
     const before = await getTokenUsage(settings, now);
     const log = () => listTokenRequests(token.id, requestLogParamsSchema.parse({}));
     expect((await log()).total).toBe(7);
@@ -100,7 +113,9 @@ describe("usage retention", () => {
     await insertUsageWithRollups(db, [...old, ...kept]);
     const [first, second] = [createDb(target), createDb(target)];
     try {
-      const outcomes = await Promise.all([first, second].map((server) => runUsageRetention(target, server, { ...DEFAULTS, now, batchRows: 3 })));
+      const outcomes = await Promise.all(
+        [first, second].map((server) => runUsageRetention(target, server, { ...DEFAULTS, now, batchRows: 3 })),
+      );
       const deleted = outcomes.reduce((total, outcome) => total + (outcome.acquired ? outcome.value.usageEvents : 0), 0);
       expect(deleted).toBe(40);
       expect(await eventIds(token.id)).toEqual([kept[0].requestId]);
@@ -120,34 +135,38 @@ describe("usage retention", () => {
     }
   });
 
-  it.runIf(target.provider === "postgresql")("on PostgreSQL, creates the coming months' partitions and drops months past the retention", async () => {
-    expect(await isUsagePartitioned(db)).toBe(true);
-    const january = new Date(Date.UTC(2001, 0, 10));
-    const token = await usageToken("partitions", new Date(Date.UTC(2000, 0, 1)));
-    // Written before January's partition exists: they wait in the default partition.
-    const early = usageRow(token, { at: new Date(Date.UTC(2001, 0, 2)) });
-    await insertUsageWithRollups(db, [early]);
+  it.runIf(target.provider === "postgresql")(
+    "on PostgreSQL, creates the coming months' partitions and drops months past the retention",
+    async () => {
+      expect(await isUsagePartitioned(db)).toBe(true);
+      const january = new Date(Date.UTC(2001, 0, 10));
+      const token = await usageToken("partitions", new Date(Date.UTC(2000, 0, 1)));
+      // Written before January's partition exists: they wait in the default partition.
+      const early = usageRow(token, { at: new Date(Date.UTC(2001, 0, 2)) });
+      await insertUsageWithRollups(db, [early]);
 
-    const first = await pruneUsage(db, { ...DEFAULTS, now: january });
-    expect(first.partitions.created).toEqual(["UsageEvent_p200101", "UsageEvent_p200102", "UsageEvent_p200103"]);
-    const late = usageRow(token, { at: new Date(Date.UTC(2001, 1, 20)) });
-    await insertUsageWithRollups(db, [late, usageRow(token, { at: new Date(Date.UTC(2001, 0, 20)) })]);
-    const inPartition = async (name: string) => Number((await db.$queryRawUnsafe<{ n: bigint }[]>(`SELECT COUNT(*) AS n FROM "${name}" WHERE "tokenId" = $1`, token.id))[0].n);
-    expect(await inPartition("UsageEvent_p200101")).toBe(2); // the early row moved out of the default partition
-    expect(await inPartition("UsageEvent_p200102")).toBe(1);
+      const first = await pruneUsage(db, { ...DEFAULTS, now: january });
+      expect(first.partitions.created).toEqual(["UsageEvent_p200101", "UsageEvent_p200102", "UsageEvent_p200103"]);
+      const late = usageRow(token, { at: new Date(Date.UTC(2001, 1, 20)) });
+      await insertUsageWithRollups(db, [late, usageRow(token, { at: new Date(Date.UTC(2001, 0, 20)) })]);
+      const inPartition = async (name: string) =>
+        Number((await db.$queryRawUnsafe<{ n: bigint }[]>(`SELECT COUNT(*) AS n FROM "${name}" WHERE "tokenId" = $1`, token.id))[0].n);
+      expect(await inPartition("UsageEvent_p200101")).toBe(2); // the early row moved out of the default partition
+      expect(await inPartition("UsageEvent_p200102")).toBe(1);
 
-    // On 20 March the 30-day retention starts on 19 February: January goes whole, February stays.
-    const march = await pruneUsage(db, { ...DEFAULTS, now: new Date(Date.UTC(2001, 2, 20)) });
-    expect(march.partitions.dropped).toEqual(["UsageEvent_p200101"]);
-    expect(march.partitions.created).toEqual(["UsageEvent_p200104", "UsageEvent_p200105"]);
-    expect((await usagePartitions(db)).filter((name) => name.startsWith("UsageEvent_p2001"))).toEqual([
-      "UsageEvent_p200102",
-      "UsageEvent_p200103",
-      "UsageEvent_p200104",
-      "UsageEvent_p200105",
-    ]);
-    expect(await eventIds(token.id)).toEqual([late.requestId]);
-    // January's rollups outlive its partition.
-    expect(await db.usageDaily.count({ where: { tokenId: token.id, day: { lt: new Date(Date.UTC(2001, 1, 1)) } } })).toBe(2);
-  });
+      // On 20 March the 30-day retention starts on 19 February: January goes whole, February stays.
+      const march = await pruneUsage(db, { ...DEFAULTS, now: new Date(Date.UTC(2001, 2, 20)) });
+      expect(march.partitions.dropped).toEqual(["UsageEvent_p200101"]);
+      expect(march.partitions.created).toEqual(["UsageEvent_p200104", "UsageEvent_p200105"]);
+      expect((await usagePartitions(db)).filter((name) => name.startsWith("UsageEvent_p2001"))).toEqual([
+        "UsageEvent_p200102",
+        "UsageEvent_p200103",
+        "UsageEvent_p200104",
+        "UsageEvent_p200105",
+      ]);
+      expect(await eventIds(token.id)).toEqual([late.requestId]);
+      // January's rollups outlive its partition.
+      expect(await db.usageDaily.count({ where: { tokenId: token.id, day: { lt: new Date(Date.UTC(2001, 1, 1)) } } })).toBe(2);
+    },
+  );
 });

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+
 import { createApiStore } from "@/lib/api/create-store";
 import { db } from "@/lib/db/client";
 import { resolveDatabaseTarget } from "@/lib/db/database-url";
@@ -10,8 +11,9 @@ import {
   refreshRecentTotals,
   type UsageEventRow,
 } from "@/lib/db/usage-rollups";
-import { OUTCOMES, outcomeOf } from "@/lib/domain/usage/outcomes";
+import { outcomeOf, OUTCOMES } from "@/lib/domain/usage/outcomes";
 import { REFUSAL_STATUS, type RefusalReason } from "@/lib/domain/usage/refusals";
+
 import { createTestOrg } from "../support/request-as";
 import { insertUsageTestToken, usageRow } from "../support/usage";
 
@@ -98,7 +100,10 @@ async function stored() {
     hourly: new Map(hours.map((r) => [`${r.tokenId} ${r.hour.getTime()}`, pick(r)])),
     daily: new Map(days.map((r) => [`${r.tokenId} ${r.day.getTime()}`, pick(r)])),
     breakdown: new Map(
-      breakdowns.map((r) => [`${r.tokenId} ${r.dimension} ${r.day.getTime()} ${r.value}`, { requests: r.requests, denied: r.denied, lastAt: r.lastAt.getTime() }]),
+      breakdowns.map((r) => [
+        `${r.tokenId} ${r.dimension} ${r.day.getTime()} ${r.value}`,
+        { requests: r.requests, denied: r.denied, lastAt: r.lastAt.getTime() },
+      ]),
     ),
     orgTotal: orgHours.reduce((sum, r) => sum + r.requests, 0),
   };
@@ -118,7 +123,9 @@ async function expectRollupsMatchRecount() {
       db.usageRecentTotal.findMany({ where: { orgId } }),
       db.usageDaily.groupBy({ by: ["tokenId"], where: { orgId, day: { gte: window.firstDay } }, _sum: { requests: true } }),
     ]);
-    expect(Object.fromEntries(totals.map((t) => [t.tokenId, t.requests]))).toEqual(Object.fromEntries(days.map((d) => [d.tokenId, d._sum.requests])));
+    expect(Object.fromEntries(totals.map((t) => [t.tokenId, t.requests]))).toEqual(
+      Object.fromEntries(days.map((d) => [d.tokenId, d._sum.requests])),
+    );
   }
 }
 
@@ -154,8 +161,24 @@ describe("usage rollups", () => {
     const minute = BASE + 90 * 60_000;
     await db.refusedCallCount.createMany({
       data: [
-        { tokenId: tokens[0].id, valueId: tokens[0].valueId, reason: "replaced", minute: new Date(minute), orgId, count: 250, lastAt: new Date(minute + 59_000) },
-        { tokenId: tokens[1].id, valueId: tokens[1].valueId, reason: "quota", minute: new Date(minute), orgId, count: 40, lastAt: new Date(minute + 1_000) },
+        {
+          tokenId: tokens[0].id,
+          valueId: tokens[0].valueId,
+          reason: "replaced",
+          minute: new Date(minute),
+          orgId,
+          count: 250,
+          lastAt: new Date(minute + 59_000),
+        },
+        {
+          tokenId: tokens[1].id,
+          valueId: tokens[1].valueId,
+          reason: "quota",
+          minute: new Date(minute),
+          orgId,
+          count: 40,
+          lastAt: new Date(minute + 1_000),
+        },
       ],
     });
     await backfillUsageRollups(db);

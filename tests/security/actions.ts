@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+
 import type { ActionOutcome } from "./registry";
 
 // Server actions as the code defines them, found at test time: every export of every module in
@@ -29,7 +30,8 @@ export function toFormData(input: Record<string, unknown>): FormData {
   const form = new FormData();
   for (const [key, value] of Object.entries(input)) {
     // A form sends strings only; anything else arrives as some string.
-    for (const item of Array.isArray(value) ? value : [value]) form.append(key, typeof item === "string" ? item : (JSON.stringify(item) ?? "undefined"));
+    for (const item of Array.isArray(value) ? value : [value])
+      form.append(key, typeof item === "string" ? item : (JSON.stringify(item) ?? "undefined"));
   }
   return form;
 }
@@ -46,7 +48,8 @@ export async function invokeAction(action: ServerAction, input: Record<string, u
     return { outcome: "threw", result, error: new Error(`unexpected action result ${JSON.stringify(result)}`) };
   } catch (error) {
     const digest = (error as { digest?: unknown }).digest;
-    if (typeof digest === "string" && digest.startsWith("NEXT_REDIRECT")) return { outcome: "redirect", redirectedTo: digest.split(";")[2] };
+    if (typeof digest === "string" && digest.startsWith("NEXT_REDIRECT"))
+      return { outcome: "redirect", redirectedTo: digest.split(";")[2] };
     return { outcome: "threw", error };
   }
 }

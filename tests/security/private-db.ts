@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
+
 import { createDb, type Db } from "@/lib/db/client";
 import { resolveDatabaseTarget, type DatabaseTarget } from "@/lib/db/database-url";
 import { applyMigrations } from "@/lib/db/migrate";
@@ -18,7 +19,15 @@ export async function privateDatabase(): Promise<{ url: string; target: Database
     const target = resolveDatabaseTarget(`file:${join(dir, "private.db")}`);
     await applyMigrations(target);
     const db = createDb(target);
-    return { url: target.url, target, db, drop: async () => { await db.$disconnect(); rmSync(dir, { recursive: true, force: true }); } };
+    return {
+      url: target.url,
+      target,
+      db,
+      drop: async () => {
+        await db.$disconnect();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
   }
   const name = `kw_private_${randomUUID().replaceAll("-", "").slice(0, 12)}`;
   const admin = new URL(shared.url);

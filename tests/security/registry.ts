@@ -1,12 +1,13 @@
 import { randomBytes, randomUUID } from "node:crypto";
+
+import { sriHash } from "@/lib/api/routes/tokens";
 import type { ActionState } from "@/lib/auth/action";
 import { holdersOf, type Permission } from "@/lib/auth/permissions";
 import { db } from "@/lib/db/client";
 import { createIncident } from "@/lib/db/incidents";
 import { createInvitations } from "@/lib/db/member-mutations";
-import { sriHash } from "@/lib/api/routes/tokens";
-import type { Scope } from "@/lib/tokens";
-import { SCOPE_NAMES } from "@/lib/tokens";
+import { SCOPE_NAMES, type Scope } from "@/lib/tokens";
+
 import { addToken, userActor, type Caller, type World } from "./world";
 
 // THE authorization registry: every server action (every export of every 'use server' module in
@@ -67,7 +68,12 @@ async function invitation(w: World, email = `invitee-${randomUUID().slice(0, 8)}
 }
 
 async function foreignInvitation(w: World) {
-  const result = await createInvitations(userActor(w.b.admin), w.b.org.id, [{ email: `b-invitee-${randomUUID().slice(0, 8)}@sec.test` }], "MEMBER");
+  const result = await createInvitations(
+    userActor(w.b.admin),
+    w.b.org.id,
+    [{ email: `b-invitee-${randomUUID().slice(0, 8)}@sec.test` }],
+    "MEMBER",
+  );
   if (!result.ok || !result.created[0]) throw new Error("could not create an invitation");
   return result.created[0];
 }
@@ -95,13 +101,37 @@ export const ACTIONS: Record<string, ActionEntry> = {
   "tokens#createTokenAction": {
     ...needs("tokens:manage"),
     // A fresh name each call: a repeated name is answered with the duplicate-name warning.
-    input: async () => ({ name: `Created ${randomUUID().slice(0, 8)}`, scopes: ["report:read"], visibility: "ADMIN_ONLY", quotaMax: "100", quotaWindow: "DAILY", expiresAt: "", allowedNetworks: "203.0.113.0/24" }),
+    input: async () => ({
+      name: `Created ${randomUUID().slice(0, 8)}`,
+      scopes: ["report:read"],
+      visibility: "ADMIN_ONLY",
+      quotaMax: "100",
+      quotaWindow: "DAILY",
+      expiresAt: "",
+      allowedNetworks: "203.0.113.0/24",
+    }),
     expected: ADMINS,
   },
   "tokens#updateTokenAction": {
     ...needs("tokens:manage"),
-    input: async (w) => ({ tokenId: (await orgVisibleToken(w)).id, name: "Renamed", scopes: ["repo"], visibility: "ADMIN_ONLY", quotaMax: "5", quotaWindow: "HOURLY", expiresAt: "", allowedNetworks: "203.0.113.0/24" }),
-    foreignIds: async (w) => ({ tokenId: (await foreignToken(w)).id, name: "Renamed", visibility: "ADMIN_ONLY", quotaMax: "5", quotaWindow: "HOURLY", expiresAt: "" }),
+    input: async (w) => ({
+      tokenId: (await orgVisibleToken(w)).id,
+      name: "Renamed",
+      scopes: ["repo"],
+      visibility: "ADMIN_ONLY",
+      quotaMax: "5",
+      quotaWindow: "HOURLY",
+      expiresAt: "",
+      allowedNetworks: "203.0.113.0/24",
+    }),
+    foreignIds: async (w) => ({
+      tokenId: (await foreignToken(w)).id,
+      name: "Renamed",
+      visibility: "ADMIN_ONLY",
+      quotaMax: "5",
+      quotaWindow: "HOURLY",
+      expiresAt: "",
+    }),
     expected: ADMINS,
   },
   "tokens#rotateTokenAction": {
@@ -212,7 +242,12 @@ export const ACTIONS: Record<string, ActionEntry> = {
   "invitations#acceptInvitationWithPassword": {
     public: true,
     rule: "anyone holding the link of an invitation to an address without an account (the secret is the credential)",
-    input: async (w) => ({ secret: (await invitation(w)).secret, name: "New Person", password: "a long enough password", confirmPassword: "a long enough password" }),
+    input: async (w) => ({
+      secret: (await invitation(w)).secret,
+      name: "New Person",
+      password: "a long enough password",
+      confirmPassword: "a long enough password",
+    }),
     expected: {
       admin: "redirect",
       member: "redirect",
@@ -283,8 +318,20 @@ export const ACTIONS: Record<string, ActionEntry> = {
   // lib/actions/incidents.ts
   "incidents#createIncidentAction": {
     ...needs("incidents:manage", "confirming the org slug"),
-    input: async (w) => ({ action: "DISABLE", graceHours: "0", expectedCount: "1", confirmSlug: w.a.org.slug, tokenIds: (await orgVisibleToken(w)).id }),
-    foreignIds: async (w) => ({ action: "DISABLE", graceHours: "0", expectedCount: "1", confirmSlug: w.a.org.slug, tokenIds: (await foreignToken(w)).id }),
+    input: async (w) => ({
+      action: "DISABLE",
+      graceHours: "0",
+      expectedCount: "1",
+      confirmSlug: w.a.org.slug,
+      tokenIds: (await orgVisibleToken(w)).id,
+    }),
+    foreignIds: async (w) => ({
+      action: "DISABLE",
+      graceHours: "0",
+      expectedCount: "1",
+      confirmSlug: w.a.org.slug,
+      tokenIds: (await foreignToken(w)).id,
+    }),
     takes: ["status"],
     expected: ADMINS,
   },
@@ -445,7 +492,11 @@ function tokenRoutes(prefix: "tokens" | "api-tokens"): Record<string, ApiEntry> 
 }
 
 export const API_ROUTES: Record<string, ApiEntry> = {
-  getQuota: { rule: "any live token (its own quota)", request: async () => ({ method: "GET", path: "/v0/quota" }), expected: SCOPE_FREE(200) },
+  getQuota: {
+    rule: "any live token (its own quota)",
+    request: async () => ({ method: "GET", path: "/v0/quota" }),
+    expected: SCOPE_FREE(200),
+  },
   getOrganizations: {
     rule: "any live token (its own org)",
     request: async () => ({ method: "GET", path: "/v0/organizations" }),
@@ -481,37 +532,65 @@ export const API_ROUTES: Record<string, ApiEntry> = {
   ...tokenRoutes("api-tokens"),
   postAPITokenUpdate: {
     rule: "api-tokens:update, own org, only tokens within its scopes",
-    request: async (w) => ({ method: "POST", path: `/v0/orgs/${w.a.org.slug}/tokens/${(await addToken(w.a.org.id)).id}/update`, json: { name: "renamed" } }),
-    foreignIds: async (w) => ({ method: "POST", path: `/v0/orgs/${w.a.org.slug}/tokens/${(await addToken(w.b.org.id)).id}/update`, json: { name: "renamed" } }),
+    request: async (w) => ({
+      method: "POST",
+      path: `/v0/orgs/${w.a.org.slug}/tokens/${(await addToken(w.a.org.id)).id}/update`,
+      json: { name: "renamed" },
+    }),
+    foreignIds: async (w) => ({
+      method: "POST",
+      path: `/v0/orgs/${w.a.org.slug}/tokens/${(await addToken(w.b.org.id)).id}/update`,
+      json: { name: "renamed" },
+    }),
     expected: SCOPED(200),
   },
   postAPITokensRotate: {
     rule: "api-tokens:rotate, own org, only tokens within its scopes",
     request: async (w) => ({ method: "POST", path: `/v0/orgs/${w.a.org.slug}/tokens/${(await addToken(w.a.org.id)).id}/rotate`, json: {} }),
-    foreignIds: async (w) => ({ method: "POST", path: `/v0/orgs/${w.a.org.slug}/tokens/${(await addToken(w.b.org.id)).id}/rotate`, json: {} }),
+    foreignIds: async (w) => ({
+      method: "POST",
+      path: `/v0/orgs/${w.a.org.slug}/tokens/${(await addToken(w.b.org.id)).id}/rotate`,
+      json: {},
+    }),
     expected: SCOPED(200),
   },
   postAPITokensRevoke: {
     rule: "api-tokens:revoke, own org",
     request: async (w) => ({ method: "POST", path: `/v0/orgs/${w.a.org.slug}/tokens/${(await addToken(w.a.org.id)).id}/revoke`, json: {} }),
-    foreignIds: async (w) => ({ method: "POST", path: `/v0/orgs/${w.a.org.slug}/tokens/${(await addToken(w.b.org.id)).id}/revoke`, json: {} }),
+    foreignIds: async (w) => ({
+      method: "POST",
+      path: `/v0/orgs/${w.a.org.slug}/tokens/${(await addToken(w.b.org.id)).id}/revoke`,
+      json: {},
+    }),
     expected: SCOPED(200),
   },
   postOrgApiTokenUpdate: {
     rule: "api-tokens:update, own org, only tokens within its scopes",
-    request: async (w) => ({ method: "POST", path: `/v0/orgs/${w.a.org.slug}/api-tokens/update`, json: { uuid: (await addToken(w.a.org.id)).id, name: "renamed" } }),
+    request: async (w) => ({
+      method: "POST",
+      path: `/v0/orgs/${w.a.org.slug}/api-tokens/update`,
+      json: { uuid: (await addToken(w.a.org.id)).id, name: "renamed" },
+    }),
     foreignIds: async (w) => foreignBodyIdentifiers(w, "update", { name: "renamed" }),
     expected: SCOPED(200),
   },
   postOrgApiTokenRotate: {
     rule: "api-tokens:rotate, own org, only tokens within its scopes",
-    request: async (w) => ({ method: "POST", path: `/v0/orgs/${w.a.org.slug}/api-tokens/rotate`, json: { uuid: (await addToken(w.a.org.id)).id } }),
+    request: async (w) => ({
+      method: "POST",
+      path: `/v0/orgs/${w.a.org.slug}/api-tokens/rotate`,
+      json: { uuid: (await addToken(w.a.org.id)).id },
+    }),
     foreignIds: async (w) => foreignBodyIdentifiers(w, "rotate", {}),
     expected: SCOPED(200),
   },
   postOrgApiTokenRevoke: {
     rule: "api-tokens:revoke, own org",
-    request: async (w) => ({ method: "POST", path: `/v0/orgs/${w.a.org.slug}/api-tokens/revoke`, json: { uuid: (await addToken(w.a.org.id)).id } }),
+    request: async (w) => ({
+      method: "POST",
+      path: `/v0/orgs/${w.a.org.slug}/api-tokens/revoke`,
+      json: { uuid: (await addToken(w.a.org.id)).id },
+    }),
     foreignIds: async (w) => foreignBodyIdentifiers(w, "revoke", {}),
     expected: SCOPED(200),
   },
@@ -527,7 +606,11 @@ async function foreignBodyIdentifiers(w: ApiWorld, verb: string, extra: Record<s
 
 /** Paths the API handler answers before routing, without a Keyward token. */
 export const API_UNROUTED: Record<string, ApiEntry> = {
-  "/v0/openapi.json": { rule: "public (the API description)", request: async () => ({ method: "GET", path: "/v0/openapi.json" }), expected: PUBLIC(200) },
+  "/v0/openapi.json": {
+    rule: "public (the API description)",
+    request: async () => ({ method: "GET", path: "/v0/openapi.json" }),
+    expected: PUBLIC(200),
+  },
   "/v0/leaked-tokens": {
     rule: "public (secret scanners report leaks; the same 202 whatever matched)",
     request: async () => ({ method: "POST", path: "/v0/leaked-tokens", json: { tokens: [`kw_${"A".repeat(36)}`] } }),

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { PrismaPg } from "@prisma/adapter-pg";
 import type { SqlDriverAdapter, SqlQuery, Transaction } from "@prisma/driver-adapter-utils";
+
 import { db } from "@/lib/db/client";
 import { SerializedSqliteAdapterFactory } from "@/lib/db/sqlite-adapter";
 
@@ -117,7 +118,13 @@ export function writesWithoutRoleRecheck(statements: Statement[], caller: { user
       locked.add(transaction);
       continue;
     }
-    if (transaction !== null && locked.has(transaction) && MEMBERSHIP_READ.test(sql) && args.includes(caller.userId) && args.includes(caller.orgId)) {
+    if (
+      transaction !== null &&
+      locked.has(transaction) &&
+      MEMBERSHIP_READ.test(sql) &&
+      args.includes(caller.userId) &&
+      args.includes(caller.orgId)
+    ) {
       checked.add(transaction);
       continue;
     }

@@ -1,25 +1,20 @@
-import { firstAdminOf } from "../support/api";
 import { randomUUID } from "node:crypto";
+
 import { getKeyring } from "@/lib/config/keyring";
 import { db } from "@/lib/db/client";
 import { removeMember } from "@/lib/db/member-mutations";
 import { newTokenRows } from "@/lib/db/token-store";
-import type { Scope } from "@/lib/tokens";
 import { CLIENT_IP_HEADER } from "@/lib/server/client-ip";
+import type { Scope } from "@/lib/tokens";
+
+import { firstAdminOf } from "../support/api";
 import { actAs, testRequest } from "../support/request-as";
 
 // The cast of the security suite: org A (the target) with two admins, a member and a member who
 // was removed, and org B whose admin attacks A. Every matrix cell gets a world of its own, so a
 // cell that succeeds (an admin leaving, a token revoked) cannot change what the next cell sees.
 
-export const CALLERS = [
-  "admin",
-  "member",
-  "other org's admin",
-  "removed member",
-  "removed member, signed in again",
-  "signed out",
-] as const;
+export const CALLERS = ["admin", "member", "other org's admin", "removed member", "removed member, signed in again", "signed out"] as const;
 export type Caller = (typeof CALLERS)[number];
 
 type User = { id: string; email: string };
@@ -93,7 +88,13 @@ export const userActor = (u: User) => ({ kind: "user" as const, userId: u.id, la
 /** A token written straight to the database; returns its id and value. */
 export async function addToken(
   orgId: string,
-  settings: { scopes?: Scope[]; visibility?: "ADMIN_ONLY" | "ORGANIZATION"; name?: string; status?: "ACTIVE" | "DISABLED"; leakReported?: boolean } = {},
+  settings: {
+    scopes?: Scope[];
+    visibility?: "ADMIN_ONLY" | "ORGANIZATION";
+    name?: string;
+    status?: "ACTIVE" | "DISABLED";
+    leakReported?: boolean;
+  } = {},
 ) {
   const rows = newTokenRows(getKeyring(), {
     orgId,

@@ -2,6 +2,7 @@
 // port, against DATABASE_URL. Prints "listening <port>"; on SIGTERM flushes usage and exits.
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+
 import { createApiStore } from "../../lib/api/create-store";
 import { createApiHandler } from "../../lib/api/handler";
 import { resolveDatabaseTarget } from "../../lib/db/database-url";

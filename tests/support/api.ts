@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+
 import { createApiStore } from "@/lib/api/create-store";
 import { createApiHandler, type ApiHandler, type ApiHandlerOptions } from "@/lib/api/handler";
 import type { ApiStore } from "@/lib/api/store";
@@ -81,7 +82,9 @@ export async function insertToken(
     expiresAt: settings.expiresAt ?? null,
     createdById,
   });
-  await db.apiToken.create({ data: { ...rows.token, status: settings.status ?? "ACTIVE", allowedNetworks: (settings.allowedNetworks ?? []).join(" ") } });
+  await db.apiToken.create({
+    data: { ...rows.token, status: settings.status ?? "ACTIVE", allowedNetworks: (settings.allowedNetworks ?? []).join(" ") },
+  });
   await db.apiTokenValue.create({ data: rows.value });
   return { tokenId: rows.token.id, valueId: rows.value.id, value: rows.plaintext, createdById };
 }

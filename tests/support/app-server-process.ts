@@ -2,6 +2,7 @@
 // build and database of the e2e server (no build, no migration), on PORT, with TRUST_PROXY as
 // given. Prints "listening <port>" when ready.
 import { join } from "node:path";
+
 import { shutdownHttpServer, startHttpServer } from "../../lib/server/http-server";
 import { trustedProxyHopsFromEnv } from "../../lib/server/trusted-proxy";
 

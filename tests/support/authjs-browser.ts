@@ -1,4 +1,5 @@
 import { NextRequest } from "next/server";
+
 import type { handlers as AuthjsHandlers } from "@/lib/auth/next-auth";
 
 /** A cookie jar for the requests a browser would make to Auth.js's own route handlers (/api/auth/*). */

@@ -3,6 +3,7 @@
 // (web flow at /, API at /api/v3) and also lets specs register GitHub accounts (/__fake/users)
 // and read the mail the SMTP server received (/__mailbox?to=…).
 import { createServer } from "node:http";
+
 import { createFakeGithub, type FakeGithubUser } from "./fake-github";
 import { startTestSmtpServer } from "./smtp";
 

@@ -84,11 +84,13 @@ export function createFakeGithub(options: FakeGithubOptions) {
       clientSecret = secret;
     }
     // GitHub answers token errors with 200 and an "error" field.
-    if (clientId !== options.clientId || clientSecret !== options.clientSecret) return send(res, 200, { error: "incorrect_client_credentials" });
+    if (clientId !== options.clientId || clientSecret !== options.clientSecret)
+      return send(res, 200, { error: "incorrect_client_credentials" });
     const code = codes.get(body.get("code") ?? "");
     codes.delete(body.get("code") ?? "");
     if (!code || code.expiresAt < Date.now() || code.clientId !== clientId) return send(res, 200, { error: "bad_verification_code" });
-    if (body.get("redirect_uri") && body.get("redirect_uri") !== code.redirectUri) return send(res, 200, { error: "redirect_uri_mismatch" });
+    if (body.get("redirect_uri") && body.get("redirect_uri") !== code.redirectUri)
+      return send(res, 200, { error: "redirect_uri_mismatch" });
     if (code.codeChallenge) {
       const verifier = body.get("code_verifier") ?? "";
       if (createHash("sha256").update(verifier).digest("base64url") !== code.codeChallenge) {
@@ -111,7 +113,12 @@ export function createFakeGithub(options: FakeGithubOptions) {
       return send(res, 200, { id: me.id, login: me.login, name: me.name ?? null, email: publicEmail, avatar_url: "" });
     }
     if (path === "/user/emails") return send(res, 200, me.emails);
-    if (path === "/user/orgs") return send(res, 200, (me.orgs ?? []).map((org, i) => ({ login: org, id: 1000 + i })));
+    if (path === "/user/orgs")
+      return send(
+        res,
+        200,
+        (me.orgs ?? []).map((org, i) => ({ login: org, id: 1000 + i })),
+      );
     const membership = /^\/orgs\/([^/]+)\/members\/([^/]+)$/.exec(path);
     if (membership) {
       const org = decodeURIComponent(membership[1]).toLowerCase();

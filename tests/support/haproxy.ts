@@ -89,7 +89,11 @@ export async function startHaproxy(binary: string, options: { port: number; stat
     url: `http://127.0.0.1:${options.port}`,
     async serverStates() {
       const csv = await (await fetch(`http://127.0.0.1:${options.statsPort}/stats;csv`)).text();
-      const [header, ...rows] = csv.replace(/^# /, "").trim().split("\n").map((line) => line.split(","));
+      const [header, ...rows] = csv
+        .replace(/^# /, "")
+        .trim()
+        .split("\n")
+        .map((line) => line.split(","));
       const column = (name: string) => header!.indexOf(name);
       const states: Record<string, string> = {};
       for (const row of rows) {

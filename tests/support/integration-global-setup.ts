@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+
 import { assertLocalDatabase, resolveDatabaseTarget } from "../../lib/db/database-url";
 import { applyMigrations } from "../../lib/db/migrate";
 

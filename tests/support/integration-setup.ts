@@ -1,4 +1,5 @@
 import { vi } from "vitest";
+
 import { testRequest } from "./request-as";
 
 // Server actions run as in production except for the two things only a browser request

@@ -9,6 +9,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createInterface } from "node:readline";
+
 import { createApiStore } from "../../lib/api/create-store";
 import { createApiHandler } from "../../lib/api/handler";
 import { STARTUP_LOCK, withAdvisoryLock } from "../../lib/db/advisory-lock";
@@ -28,22 +29,29 @@ async function main() {
   process.stdout.write(`listening ${(server.address() as AddressInfo).port}\n`);
 
   // Imported after DATABASE_URL is final, as scripts/start.ts does.
-  const [{ startIncidentSweeper }, { runIncident }] = await Promise.all([import("../../lib/server/incident-sweeper"), import("../../lib/db/incidents")]);
+  const [{ startIncidentSweeper }, { runIncident }] = await Promise.all([
+    import("../../lib/server/incident-sweeper"),
+    import("../../lib/db/incidents"),
+  ]);
   const stopSweeper = startIncidentSweeper((line) => process.stdout.write(`sweeper: ${line}\n`), Number(process.env.SWEEP_MS ?? 30_000));
 
   createInterface({ input: process.stdin }).on("line", (line) => {
     const [command, incidentId, userId, email, leaseMs, batchSize] = line.trim().split(/\s+/);
     if (command !== "run-incident") return;
     let batches = 0;
-    void runIncident(incidentId!, { kind: "user", userId: userId!, label: email!, ip: null, userAgent: null }, {
-      leaseMs: Number(leaseMs),
-      batchSize: Number(batchSize),
-      onProgress: (progress) => {
-        process.stdout.write(`progress ${progress.done + progress.skipped}\n`);
-        // Freeze the whole process after the first batch, until the test kills it.
-        if (++batches === 1) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+    void runIncident(
+      incidentId!,
+      { kind: "user", userId: userId!, label: email!, ip: null, userAgent: null },
+      {
+        leaseMs: Number(leaseMs),
+        batchSize: Number(batchSize),
+        onProgress: (progress) => {
+          process.stdout.write(`progress ${progress.done + progress.skipped}\n`);
+          // Freeze the whole process after the first batch, until the test kills it.
+          if (++batches === 1) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+        },
       },
-    }).then(
+    ).then(
       (result) => process.stdout.write(`result ${result.outcome}\n`),
       (error: unknown) => process.stdout.write(`result failed ${String(error)}\n`),
     );

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+
 import type { ActionState } from "@/lib/auth/action";
 import { getKeyring } from "@/lib/config/keyring";
 import { db } from "@/lib/db/client";

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+
 import { db } from "@/lib/db/client";
 import { CLIENT_IP_HEADER } from "@/lib/server/client-ip";
 

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+
 import { getKeyring } from "@/lib/config/keyring";
 import { db } from "@/lib/db/client";
 import { newTokenRows } from "@/lib/db/token-store";
@@ -30,7 +31,10 @@ export async function insertUsageTestToken(
 }
 
 /** A usage row with defaults; `at` is required so data sets stay deterministic. */
-export function usageRow(token: { id: string; orgId: string; valueId: string }, fields: Partial<UsageEventRow> & { at: Date }): UsageEventRow {
+export function usageRow(
+  token: { id: string; orgId: string; valueId: string },
+  fields: Partial<UsageEventRow> & { at: Date },
+): UsageEventRow {
   return {
     requestId: randomUUID(),
     tokenId: token.id,

@@ -1,10 +1,12 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
+
 import { Logo } from "@/components/shell/logo";
 import { safeCallbackPath } from "@/lib/auth/callback-url";
 import { githubEnabled } from "@/lib/auth/next-auth";
 import { getCurrentUser } from "@/lib/auth/session";
 import { publicOrigin } from "@/lib/server/public-origin";
+
 import { SignInForm } from "./sign-in-form";
 
 export const metadata: Metadata = { title: "Sign in" };
@@ -30,6 +32,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
 function signInErrorMessage(error: string | undefined): string | undefined {
   if (!error) return undefined;
   // Set by the GitHub sign-in callback when no Keyward user or invitation matches the account.
-  if (error === "GitHubNoAccount") return "No Keyward account belongs to this GitHub account. Ask an admin of your organization to invite you.";
+  if (error === "GitHubNoAccount")
+    return "No Keyward account belongs to this GitHub account. Ask an admin of your organization to invite you.";
   return "Sign-in failed. Please try again.";
 }

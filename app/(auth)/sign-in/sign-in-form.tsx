@@ -1,6 +1,7 @@
 "use client";
 
 import { useActionState } from "react";
+
 import { Button } from "@/components/ui/button";
 import { Field, FormMessage } from "@/components/ui/field";
 import { signInWithGithub, signInWithPassword } from "@/lib/actions/session";
@@ -20,14 +21,7 @@ export function SignInForm({
       <form action={formAction} className="space-y-4" noValidate>
         <input type="hidden" name="callbackUrl" value={callbackUrl} />
         <Field label="Email" name="email" type="email" autoComplete="username" required errors={state?.errors?.email} />
-        <Field
-          label="Password"
-          name="password"
-          type="password"
-          autoComplete="current-password"
-          required
-          errors={state?.errors?.password}
-        />
+        <Field label="Password" name="password" type="password" autoComplete="current-password" required errors={state?.errors?.password} />
         <FormMessage message={state?.message ?? initialError} />
         <Button type="submit" className="w-full" disabled={isPending}>
           {isPending ? "Signing in…" : "Sign in"}

@@ -1,17 +1,19 @@
 import Link from "next/link";
-import { listUserOrgs, requireOrgPage } from "@/lib/auth/org-access";
-import { can } from "@/lib/auth/permissions";
-import { listInvitationsForUser } from "@/lib/db/queries/members";
+
 import { RenderedAtProvider } from "@/components/format/relative-time";
 import { KeyboardShortcuts } from "@/components/shell/keyboard-shortcuts";
-import { NavigationProgress } from "@/components/shell/navigation-progress";
-import { OrgAdminAlerts } from "./admin-alerts";
 import { Logo } from "@/components/shell/logo";
 import { MobileMenu } from "@/components/shell/mobile-menu";
 import { NavLinks } from "@/components/shell/nav-links";
+import { NavigationProgress } from "@/components/shell/navigation-progress";
 import { OrgSwitcher } from "@/components/shell/org-switcher";
 import { SignOutButton } from "@/components/shell/sign-out-button";
 import { ThemeSelect } from "@/components/shell/theme";
+import { listUserOrgs, requireOrgPage } from "@/lib/auth/org-access";
+import { can } from "@/lib/auth/permissions";
+import { listInvitationsForUser } from "@/lib/db/queries/members";
+
+import { OrgAdminAlerts } from "./admin-alerts";
 
 export default async function OrgLayout({ children, params }: { children: React.ReactNode; params: Promise<{ orgSlug: string }> }) {
   const { orgSlug } = await params;
@@ -30,7 +32,9 @@ export default async function OrgLayout({ children, params }: { children: React.
   const signedInUser = (testId?: string) => (
     <span className="text-sm text-slate-600" data-testid={testId}>
       {access.user.name ?? access.user.email}{" "}
-      <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs font-medium text-slate-700">{access.role === "ADMIN" ? "Admin" : "Member"}</span>
+      <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs font-medium text-slate-700">
+        {access.role === "ADMIN" ? "Admin" : "Member"}
+      </span>
     </span>
   );
   // Relative times in client components start from this moment, so server HTML and hydration agree.
@@ -51,7 +55,11 @@ export default async function OrgLayout({ children, params }: { children: React.
               <Logo />
             </Link>
             <div className="min-w-0">
-              <OrgSwitcher current={access.org.slug} orgs={orgs} invitations={invitations.map((i) => ({ id: i.id, orgName: i.org.name }))} />
+              <OrgSwitcher
+                current={access.org.slug}
+                orgs={orgs}
+                invitations={invitations.map((i) => ({ id: i.id, orgName: i.org.name }))}
+              />
             </div>
             <div className="hidden lg:block">
               <NavLinks links={links} />

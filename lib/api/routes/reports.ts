@@ -1,14 +1,22 @@
 import { randomBytes } from "node:crypto";
+
 import { db } from "../../db/client";
-import { ENDPOINTS } from "../endpoints";
 import type { Implementation } from "../context";
+import { ENDPOINTS } from "../endpoints";
 import { notFound, unprocessable } from "../errors";
 import { REPORT_ID_PATTERN } from "../schemas";
 
 type E = typeof ENDPOINTS;
 
 const MAX_LISTED_REPORTS = 1_000;
-const JSON_MANIFESTS = new Set(["package.json", "package-lock.json", "npm-shrinkwrap.json", "composer.json", "composer.lock", "Pipfile.lock"]);
+const JSON_MANIFESTS = new Set([
+  "package.json",
+  "package-lock.json",
+  "npm-shrinkwrap.json",
+  "composer.json",
+  "composer.lock",
+  "Pipfile.lock",
+]);
 
 // Keyward keeps the report endpoints so Socket clients work unchanged; it does not analyse
 // dependencies, so a report records what was uploaded (file names, repo, branch, commit) with a

@@ -1,5 +1,5 @@
-import { ENDPOINTS } from "../endpoints";
 import { requireOwnOrg, type Implementation } from "../context";
+import { ENDPOINTS } from "../endpoints";
 
 type E = typeof ENDPOINTS;
 

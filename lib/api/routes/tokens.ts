@@ -1,7 +1,4 @@
 import { db } from "../../db/client";
-import { isTokenAuthorityError, refusalOf, seesAs } from "../../domain/tokens/authority";
-import { deserializeNetworks } from "../../domain/tokens/networks";
-import { visibleTokensWhere } from "../../domain/tokens/visibility";
 import {
   assertTokenManagement,
   createToken,
@@ -14,9 +11,12 @@ import {
   type TokenActor,
   type TokenPatch,
 } from "../../db/token-mutations";
+import { isTokenAuthorityError, refusalOf, seesAs } from "../../domain/tokens/authority";
+import { deserializeNetworks } from "../../domain/tokens/networks";
+import { visibleTokensWhere } from "../../domain/tokens/visibility";
 import { checkTokenFormat, deserializeScopes, hashTokenValue } from "../../tokens";
-import { ENDPOINTS } from "../endpoints";
 import { requireOwnOrg, type ApiContext, type Implementation } from "../context";
+import { ENDPOINTS } from "../endpoints";
 import { badRequest, conflict, forbidden, notFound, unprocessable } from "../errors";
 import type { TokenIdentifiers } from "../schemas";
 
@@ -82,7 +82,14 @@ export const listTokens: Implementation<E["getAPITokens"]> = async (context) => 
     const scopes = deserializeScopes(row.scopes);
     const current = row.values[0];
     let value: string | null = null;
-    const target = { id: row.id, scopes, quotaMax: row.quotaMax, expiresAt: row.expiresAt, visibility: row.visibility, allowedNetworks: deserializeNetworks(row.allowedNetworks) };
+    const target = {
+      id: row.id,
+      scopes,
+      quotaMax: row.quotaMax,
+      expiresAt: row.expiresAt,
+      visibility: row.visibility,
+      allowedNetworks: deserializeNetworks(row.allowedNetworks),
+    };
     // Values only of tokens no wider than the caller (the reveal checks again and is audited).
     if (tokenValues === "include" && current && refusalOf(acting, { kind: "reveal", target }) === null) {
       value = await revealToken(actorOf(context), org.id, row.id, seesAs(acting)).catch((error: unknown) => {
@@ -183,7 +190,8 @@ async function resolveTarget(orgId: string, pathId: string | undefined, identifi
     identifiers.token !== undefined ? { kind: "token" as const, value: identifiers.token } : null,
     identifiers.hash !== undefined ? { kind: "hash" as const, value: identifiers.hash } : null,
   ].filter((entry) => entry !== null);
-  if (given.length === 0) throw badRequest("Name the token: give its uuid, id, token or hash.", [{ field: "body.uuid", message: "Required." }]);
+  if (given.length === 0)
+    throw badRequest("Name the token: give its uuid, id, token or hash.", [{ field: "body.uuid", message: "Required." }]);
 
   const found = new Set<string>();
   for (const identifier of given) {

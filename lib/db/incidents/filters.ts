@@ -1,4 +1,5 @@
 import { BlockList } from "node:net";
+
 import { deserializeScopes, maskToken, scopeGrants, type Scope } from "../../tokens";
 import { parseAddressRange, type IncidentAction, type IncidentFilter } from "../../validations/incident";
 import { recordAudit } from "../audit";

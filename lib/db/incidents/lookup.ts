@@ -67,7 +67,10 @@ export async function lookupTokens(actor: UserActor, fromOrgId: string, text: st
           continue;
         }
         const row = await tx.apiTokenValue.findFirst({
-          where: { hash: hashTokenValue(value), token: { org: { memberships: { some: { userId: actor.userId, role: { in: rolesWith("incidents:manage") } } } } } },
+          where: {
+            hash: hashTokenValue(value),
+            token: { org: { memberships: { some: { userId: actor.userId, role: { in: rolesWith("incidents:manage") } } } } },
+          },
           select: {
             id: true,
             orgId: true,

@@ -1,6 +1,6 @@
 import { isStalled, LEASE_MS, stalledWhere } from "../../domain/incidents/policy";
-import { logger } from "../../logger";
 import { can } from "../../domain/members/policy";
+import { logger } from "../../logger";
 import type { IncidentAction } from "../../validations/incident";
 import { recordAudit } from "../audit";
 import { db } from "../client";
@@ -158,7 +158,8 @@ async function applyItem(incident: IncidentRow, item: { id: string; tokenId: str
           result = await revokeToken(actor, orgId, tokenId, hooks);
           break;
       }
-      if (!written) await skipItem(incident, item.id, actor, result === null ? "The token no longer exists." : NO_CHANGE_NOTES[incident.action]);
+      if (!written)
+        await skipItem(incident, item.id, actor, result === null ? "The token no longer exists." : NO_CHANGE_NOTES[incident.action]);
       return;
     } catch (error) {
       if (error instanceof ItemAlreadySettled) return;
@@ -191,7 +192,9 @@ export async function incidentProgress(incidentId: string, reader: Pick<Tx, "inc
  * starter is no longer an admin waits for another admin to resume it. Safe with several server
  * processes: only the one that claims the lease runs an incident, and only it records the resume.
  */
-export async function resumeStalledIncidents(now = new Date()): Promise<{ incidentId: string; result: RunResult | { outcome: "failed"; error: unknown } }[]> {
+export async function resumeStalledIncidents(
+  now = new Date(),
+): Promise<{ incidentId: string; result: RunResult | { outcome: "failed"; error: unknown } }[]> {
   const stalled = await db.incident.findMany({
     // One never claimed is left to the server that created it (it claims at once) for a lease's
     // length: a sweep of another server in between would take it over as if after a restart.
@@ -228,7 +231,10 @@ export async function resumeStalledIncidents(now = new Date()): Promise<{ incide
  */
 export async function resumeIncident(actor: UserActor, orgId: string, incidentId: string): Promise<void> {
   await asAdmin(actor, orgId, async (tx) => {
-    const incident = await tx.incident.findFirst({ where: { id: incidentId, orgId }, select: { status: true, leaseUntil: true, createdAt: true } });
+    const incident = await tx.incident.findFirst({
+      where: { id: incidentId, orgId },
+      select: { status: true, leaseUntil: true, createdAt: true },
+    });
     if (!incident) throw new IncidentError("NOT_FOUND", "This incident does not exist.");
     if (!isStalled(incident, new Date())) {
       throw new IncidentError(

@@ -7,7 +7,10 @@ export type IncidentSettings = { leakedTokenPolicy: "DISABLE" | "FLAG"; maxToken
 
 export async function updateIncidentSettings(actor: UserActor, orgId: string, settings: IncidentSettings): Promise<void> {
   await asAdmin(actor, orgId, async (tx) => {
-    const before = await tx.org.findUniqueOrThrow({ where: { id: orgId }, select: { leakedTokenPolicy: true, maxTokenLifetimeDays: true } });
+    const before = await tx.org.findUniqueOrThrow({
+      where: { id: orgId },
+      select: { leakedTokenPolicy: true, maxTokenLifetimeDays: true },
+    });
     const changes: Record<string, { before: unknown; after: unknown }> = {};
     if (before.leakedTokenPolicy !== settings.leakedTokenPolicy) {
       changes.leakedTokenPolicy = { before: before.leakedTokenPolicy, after: settings.leakedTokenPolicy };
@@ -32,7 +35,10 @@ export async function updateIncidentSettings(actor: UserActor, orgId: string, se
 /** Clears a token's leak-report flag (the banner goes away); the report stays in the audit log. */
 export async function dismissLeakReport(actor: UserActor, orgId: string, tokenId: string): Promise<boolean> {
   return asAdmin(actor, orgId, async (tx) => {
-    const token = await tx.apiToken.findFirst({ where: { id: tokenId, orgId, leakReportedAt: { not: null } }, select: { leakReportedAt: true } });
+    const token = await tx.apiToken.findFirst({
+      where: { id: tokenId, orgId, leakReportedAt: { not: null } },
+      select: { leakReportedAt: true },
+    });
     if (!token) return false;
     await tx.apiToken.updateMany({ where: { id: tokenId, orgId }, data: { leakReportedAt: null, leakReportSource: null } });
     await recordAudit(tx, {

@@ -11,7 +11,12 @@ export type UserActor = Extract<TokenActor, { kind: "user" }>;
  * re-checks, under the org's membership lock, that they still may, so an admin removed or demoted
  * while a request (or a bulk run) is under way cannot finish it (RoleChangedError).
  */
-export function asAdmin<T>(actor: UserActor, orgId: string, write: (tx: Tx) => Promise<T>, options?: { maxWait?: number; timeout?: number }): Promise<T> {
+export function asAdmin<T>(
+  actor: UserActor,
+  orgId: string,
+  write: (tx: Tx) => Promise<T>,
+  options?: { maxWait?: number; timeout?: number },
+): Promise<T> {
   return inPermittedTransaction(actor, orgId, "incidents:manage", write, options);
 }
 

@@ -1,6 +1,8 @@
 import "server-only";
-import type { AuditFilter, AuditListParams } from "@/lib/validations/audit";
+
 import { showInvisible, showInvisibleDeep } from "@/lib/format/visible-text";
+import type { AuditFilter, AuditListParams } from "@/lib/validations/audit";
+
 import { db } from "../client";
 import type { Prisma } from "../generated/sqlite/client";
 
@@ -55,7 +57,11 @@ export async function* auditEventsForExport(orgId: string, filter: AuditFilter):
   let after: { at: Date; id: string } | null = null;
   for (;;) {
     const cursor: Prisma.AuditEventWhereInput = after ? { OR: [{ at: { lt: after.at } }, { at: after.at, id: { lt: after.id } }] } : {};
-    const events = await db.auditEvent.findMany({ where: { AND: [where, cursor] }, orderBy: [{ at: "desc" }, { id: "desc" }], take: EXPORT_BATCH });
+    const events = await db.auditEvent.findMany({
+      where: { AND: [where, cursor] },
+      orderBy: [{ at: "desc" }, { id: "desc" }],
+      take: EXPORT_BATCH,
+    });
     if (events.length === 0) return;
     yield await toListItems(orgId, events);
     const last = events[events.length - 1]!;

@@ -1,14 +1,17 @@
 import "server-only";
-import { maskToken } from "@/lib/tokens";
-import { db } from "../client";
+
 import { isStalled } from "@/lib/domain/incidents/policy";
+import { showInvisible } from "@/lib/format/visible-text";
+import { maskToken } from "@/lib/tokens";
+import type { IncidentAction } from "@/lib/validations/incident";
+
+import { db } from "../client";
 import { incidentProgress, type IncidentProgress } from "../incidents";
+import { displayStatus, type TokenDisplayStatus } from "../token-dto";
+import { refusedCallsOfValue } from "./refused-calls";
+
 // The preview of a bulk operation reads through the same selection its creation uses.
 export { selectIncidentTokens, type IncidentCandidate } from "../incidents";
-import { refusedCallsOfValue } from "./refused-calls";
-import { displayStatus, type TokenDisplayStatus } from "../token-dto";
-import type { IncidentAction } from "@/lib/validations/incident";
-import { showInvisible } from "@/lib/format/visible-text";
 
 // Read side of incident response, for the incidents pages and the admins' banner. DTOs only:
 // never a token value or a full hash.
@@ -76,7 +79,11 @@ function toSummary(row: SummaryRow, progress: IncidentProgress, now: Date): Inci
 export async function listIncidents(orgId: string, take = 20, now = new Date()): Promise<IncidentSummary[]> {
   const rows = await db.incident.findMany({ where: { orgId }, orderBy: { createdAt: "desc" }, take, select: summarySelect });
   const groups = rows.length
-    ? await db.incidentItem.groupBy({ by: ["incidentId", "state"], where: { incidentId: { in: rows.map((r) => r.id) } }, _count: { _all: true } })
+    ? await db.incidentItem.groupBy({
+        by: ["incidentId", "state"],
+        where: { incidentId: { in: rows.map((r) => r.id) } },
+        _count: { _all: true },
+      })
     : [];
   return rows.map((row) => {
     const count = (state: string) => groups.find((g) => g.incidentId === row.id && g.state === state)?._count._all ?? 0;
@@ -111,7 +118,10 @@ export async function getIncident(orgId: string, incidentId: string, page = 1, n
     take: INCIDENT_ITEMS_PAGE_SIZE,
     select: { tokenId: true, state: true, note: true, doneAt: true, newValueId: true },
   });
-  const tokens = await db.apiToken.findMany({ where: { orgId, id: { in: items.map((i) => i.tokenId) } }, select: { id: true, name: true } });
+  const tokens = await db.apiToken.findMany({
+    where: { orgId, id: { in: items.map((i) => i.tokenId) } },
+    select: { id: true, name: true },
+  });
   const newValueIds = items.flatMap((i) => (i.newValueId ? [i.newValueId] : []));
   const values = newValueIds.length
     ? await db.apiTokenValue.findMany({ where: { orgId, id: { in: newValueIds } }, select: { id: true, lastFour: true } })
@@ -135,7 +145,10 @@ export async function getIncident(orgId: string, incidentId: string, page = 1, n
 
 /** How many values replaced by this incident's rotations are still inside their grace period. */
 export async function countIncidentValuesInGrace(orgId: string, incidentId: string, now = new Date()): Promise<number> {
-  const items = await db.incidentItem.findMany({ where: { incidentId, state: "DONE", incident: { orgId, action: "ROTATE" } }, select: { tokenId: true } });
+  const items = await db.incidentItem.findMany({
+    where: { incidentId, state: "DONE", incident: { orgId, action: "ROTATE" } },
+    select: { tokenId: true },
+  });
   if (items.length === 0) return 0;
   return db.apiTokenValue.count({
     where: { orgId, replacedAt: { not: null }, validUntil: { gt: now }, tokenId: { in: items.map((item) => item.tokenId) } },
@@ -224,7 +237,14 @@ export async function listGraceTraffic(orgId: string, page = 1, now = new Date()
     orderBy: [{ validUntil: "asc" }, { id: "asc" }],
     skip: (Math.max(1, page) - 1) * GRACE_PAGE_SIZE,
     take: GRACE_PAGE_SIZE,
-    select: { id: true, tokenId: true, lastFour: true, replacedAt: true, validUntil: true, token: { select: { name: true, lastFour: true } } },
+    select: {
+      id: true,
+      tokenId: true,
+      lastFour: true,
+      replacedAt: true,
+      validUntil: true,
+      token: { select: { name: true, lastFour: true } },
+    },
   });
   const rows = await Promise.all(
     values.map(async (value): Promise<GraceTrafficRow> => {
@@ -277,16 +297,19 @@ const attentionSelect = {
   leakReportSource: true,
 } as const;
 
-function toAttention(row: {
-  id: string;
-  name: string;
-  lastFour: string;
-  status: "ACTIVE" | "DISABLED" | "REVOKED";
-  expiresAt: Date | null;
-  lastUsedAt: Date | null;
-  leakReportedAt: Date | null;
-  leakReportSource: string | null;
-}, now: Date): AttentionToken {
+function toAttention(
+  row: {
+    id: string;
+    name: string;
+    lastFour: string;
+    status: "ACTIVE" | "DISABLED" | "REVOKED";
+    expiresAt: Date | null;
+    lastUsedAt: Date | null;
+    leakReportedAt: Date | null;
+    leakReportSource: string | null;
+  },
+  now: Date,
+): AttentionToken {
   const { lastFour, ...rest } = row;
   return { ...rest, maskedValue: maskToken(lastFour), status: displayStatus(row, now) };
 }
@@ -307,7 +330,12 @@ async function openLeakReports(orgId: string) {
 
 /** Active tokens that stop working within the next 7 days, soonest first. */
 export async function listExpiringTokens(orgId: string, now = new Date(), take = 200): Promise<AttentionToken[]> {
-  const rows = await db.apiToken.findMany({ where: expiringWhere(orgId, now), orderBy: { expiresAt: "asc" }, take, select: attentionSelect });
+  const rows = await db.apiToken.findMany({
+    where: expiringWhere(orgId, now),
+    orderBy: { expiresAt: "asc" },
+    take,
+    select: attentionSelect,
+  });
   return rows.map((row) => toAttention(row, now));
 }
 

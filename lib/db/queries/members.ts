@@ -1,6 +1,8 @@
 import "server-only";
+
 import { hashInvitationSecret, isInvitationSecret } from "@/lib/auth/invitation-secret";
 import type { OrgRole } from "@/lib/auth/permissions";
+
 import { db } from "../client";
 import { invitationState, type InvitationState } from "../member-mutations";
 
@@ -98,7 +100,9 @@ export async function findInvitationByLink(secret: string, now = new Date()): Pr
     },
   });
   if (!row) return null;
-  const inviter = row.invitedById ? await db.user.findUnique({ where: { id: row.invitedById }, select: { name: true, email: true } }) : null;
+  const inviter = row.invitedById
+    ? await db.user.findUnique({ where: { id: row.invitedById }, select: { name: true, email: true } })
+    : null;
   const accountExists = row.email ? (await db.user.count({ where: { email: row.email } })) > 0 : false;
   return {
     state: invitationState(row, now),

@@ -1,5 +1,7 @@
 import "server-only";
+
 import { REFUSAL_LABELS, REFUSAL_REASONS, type RefusalReason } from "@/lib/domain/usage/refusals";
+
 import { db } from "../client";
 
 // Reads of the refused-call counters (RefusedCallCount, written by the REST API's usage recorder;
@@ -38,7 +40,10 @@ export async function getRefusedCalls(tokenId: string, now = new Date()): Promis
 }
 
 /** Calls refused with one value since a time (counted by minute: the minute `since` falls in counts whole), and the last of them. */
-export async function refusedCallsOfValue(valueId: string, since: Date): Promise<{ count: number; last: { at: Date; ip: string | null } | null }> {
+export async function refusedCallsOfValue(
+  valueId: string,
+  since: Date,
+): Promise<{ count: number; last: { at: Date; ip: string | null } | null }> {
   const where = { valueId, lastAt: { gte: since } };
   const [sum, last] = await Promise.all([
     db.refusedCallCount.aggregate({ where, _sum: { count: true } }),

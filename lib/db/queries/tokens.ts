@@ -1,15 +1,24 @@
 import "server-only";
+
 import { rolesWith, type OrgRole } from "@/lib/auth/permissions";
 import { actsForAnAdmin } from "@/lib/domain/tokens/authority";
-import { quotaAt, type QuotaNow } from "@/lib/domain/tokens/quota";
 import { deserializeNetworks } from "@/lib/domain/tokens/networks";
+import { quotaAt, type QuotaNow } from "@/lib/domain/tokens/quota";
 import { visibleTokensWhere } from "@/lib/domain/tokens/visibility";
 import { checkTokenFormat, deserializeScopes, hashTokenValue, maskToken, SCOPES, type QuotaWindow, type Scope } from "@/lib/tokens";
 import type { TokenListParams, TokenSort } from "@/lib/validations/token";
+
 import { databaseProvider, db } from "../client";
 import { containsIgnoringCase } from "../dialect";
 import type { Prisma } from "../generated/sqlite/client";
-import { displayStatus, tokenDetailSelect, toTokenDetail, type TokenDetail, type TokenDisplayStatus, type TokenVisibility } from "../token-dto";
+import {
+  displayStatus,
+  tokenDetailSelect,
+  toTokenDetail,
+  type TokenDetail,
+  type TokenDisplayStatus,
+  type TokenVisibility,
+} from "../token-dto";
 
 /** A row of the tokens table: never a value or hash. */
 export type TokenListItem = {
@@ -115,7 +124,10 @@ export async function listTokens(orgId: string, role: OrgRole, params: TokenList
 /** One token for its detail page; null (→ 404) when it is not in this org or not visible to the viewer. */
 export async function getTokenForViewer(orgId: string, role: OrgRole, tokenId: string, now = new Date()): Promise<TokenView | null> {
   const [row, isAdmin] = await Promise.all([
-    db.apiToken.findFirst({ where: { ...visibleTokensWhere(orgId, role), id: tokenId }, select: { ...tokenDetailSelect(now), onBehalfOfId: true } }),
+    db.apiToken.findFirst({
+      where: { ...visibleTokensWhere(orgId, role), id: tokenId },
+      select: { ...tokenDetailSelect(now), onBehalfOfId: true },
+    }),
     currentAdmins(orgId),
   ]);
   return row ? { ...toTokenDetail(row), createdByFormerAdmin: !actsForAnAdmin(row.onBehalfOfId, isAdmin), quota: quotaAt(row, now) } : null;
@@ -176,14 +188,21 @@ type QuotaRow = { id: string; quotaMax: number; quotaRemaining: number; quotaRes
 /** Orders by quota left as a caller would find it now (`quotaAt`: a window that has ended is full), then id. */
 function byQuotaLeft(dir: "asc" | "desc", now: Date) {
   const sign = dir === "asc" ? 1 : -1;
-  return (a: QuotaRow, b: QuotaRow) => sign * (quotaAt(a, now).remaining - quotaAt(b, now).remaining || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return (a: QuotaRow, b: QuotaRow) =>
+    sign * (quotaAt(a, now).remaining - quotaAt(b, now).remaining || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 /**
  * The ids of one page sorted by quota left. The rule (`quotaAt`) decides in memory, over the
  * filtered tokens' quota columns only: a few milliseconds at 10,000 tokens.
  */
-async function pageByQuotaLeft(where: Prisma.ApiTokenWhereInput, dir: "asc" | "desc", page: number, size: number, now: Date): Promise<string[]> {
+async function pageByQuotaLeft(
+  where: Prisma.ApiTokenWhereInput,
+  dir: "asc" | "desc",
+  page: number,
+  size: number,
+  now: Date,
+): Promise<string[]> {
   const rows = await db.apiToken.findMany({
     where,
     select: { id: true, quotaMax: true, quotaRemaining: true, quotaResetAt: true, quotaWindow: true },

@@ -14,7 +14,9 @@ type IncidentLease = { status: string; leaseUntil: Date | null; createdAt: Date 
  */
 export function isStalled(incident: IncidentLease, now: Date): boolean {
   if (incident.status !== "RUNNING") return false;
-  return incident.leaseUntil === null ? incident.createdAt.getTime() < now.getTime() - LEASE_MS : incident.leaseUntil.getTime() < now.getTime();
+  return incident.leaseUntil === null
+    ? incident.createdAt.getTime() < now.getTime() - LEASE_MS
+    : incident.leaseUntil.getTime() < now.getTime();
 }
 
 /** The same rule as a Prisma `where` on Incident. */

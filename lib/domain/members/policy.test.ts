@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+
 import { can, holdersOf, ORG_ROLES, PERMISSIONS, rolesWith, type OrgRole, type Permission } from "./policy";
 
 // The table written out again, on purpose: a change to who may do what must change this test too.

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+
 import { SCOPE_NAMES, scopesCovered, type Scope } from "../../tokens/scopes";
 import { expiryWithin, managementRefusal, refusalOf, visibilityWithin, type ActingToken, type TokenGrant } from "./authority";
 import { networksWithin } from "./networks";
@@ -30,7 +31,10 @@ const grant = (overrides: Partial<TokenGrant> = {}): TokenGrant => ({
 
 describe("refusalOf", () => {
   it("refuses every management call made with a replaced value, or for a former admin, before anything else", () => {
-    for (const change of [{ kind: "create", grant: grant() }, { kind: "revoke", target: { id: "actor", visibility: "ADMIN_ONLY" } }] as const) {
+    for (const change of [
+      { kind: "create", grant: grant() },
+      { kind: "revoke", target: { id: "actor", visibility: "ADMIN_ONLY" } },
+    ] as const) {
       expect(refusalOf(actor({ valueReplaced: true }), change)?.rule).toBe("replaced-value");
       expect(refusalOf(actor({ actsForAnAdmin: false }), change)?.rule).toBe("former-admin");
     }
@@ -55,7 +59,9 @@ describe("refusalOf", () => {
     expect(refusalOf(shared, { kind: "rotate", target: hidden })?.rule).toBe("admin-only-target");
     expect(refusalOf(shared, { kind: "reveal", target: hidden })?.rule).toBe("admin-only-target");
     expect(refusalOf(shared, { kind: "revoke", target: hidden })?.rule).toBe("admin-only-target");
-    expect(refusalOf(shared, { kind: "update", target: { ...hidden, quotaWindow: "MONTHLY" }, patch: { name: "x" } as never })?.rule).toBe("admin-only-target");
+    expect(refusalOf(shared, { kind: "update", target: { ...hidden, quotaWindow: "MONTHLY" }, patch: { name: "x" } as never })?.rule).toBe(
+      "admin-only-target",
+    );
     expect(refusalOf(shared, { kind: "create", grant: grant({ visibility: "ADMIN_ONLY" }) })?.rule).toBe("admin-only-target");
     const visible = { id: "v", quotaWindow: "MONTHLY", ...grant({ visibility: "ORGANIZATION" }) };
     expect(refusalOf(shared, { kind: "update", target: visible, patch: { visibility: "ADMIN_ONLY" } })?.rule).toBe("admin-only-target");
@@ -67,7 +73,9 @@ describe("refusalOf", () => {
     expect(refusalOf(admin, { kind: "reveal", target: { id: "t", ...grant({ visibility: "ORGANIZATION" }) } })).toBeNull();
     expect(refusalOf(admin, { kind: "rotate", target: { id: "t", ...grant({ quotaMax: 101 }) } })?.rule).toBe("wider-target");
     expect(refusalOf(admin, { kind: "rotate", target: { id: "t", ...grant({ expiresAt: null }) } })?.rule).toBe("wider-target");
-    expect(refusalOf(actor({ allowedNetworks: ["10.0.0.0/8"] }), { kind: "rotate", target: { id: "t", ...grant() } })?.rule).toBe("wider-target");
+    expect(refusalOf(actor({ allowedNetworks: ["10.0.0.0/8"] }), { kind: "rotate", target: { id: "t", ...grant() } })?.rule).toBe(
+      "wider-target",
+    );
   });
 
   it("tokens cannot disable or end grace periods (the API does not offer it)", () => {
@@ -79,7 +87,10 @@ const scopeArb = fc.subarray([...SCOPE_NAMES] as Scope[]);
 const grantArb: fc.Arbitrary<TokenGrant> = fc.record({
   scopes: scopeArb,
   quotaMax: fc.integer({ min: 0, max: 1000 }),
-  expiresAt: fc.option(fc.integer({ min: 1, max: 60 }).map((days) => new Date(NOW + days * DAY)), { nil: null }),
+  expiresAt: fc.option(
+    fc.integer({ min: 1, max: 60 }).map((days) => new Date(NOW + days * DAY)),
+    { nil: null },
+  ),
   visibility: fc.constantFrom("ADMIN_ONLY" as const, "ORGANIZATION" as const),
   allowedNetworks: fc.constantFrom([], ["10.0.0.0/8"], ["10.1.0.0/16"], ["192.0.2.0/24", "10.0.0.0/8"]),
 });
@@ -112,8 +123,11 @@ describe("properties", () => {
       fc.property(actorArb, grantArb, grantArb, fc.boolean(), (acting, target, patch, self) => {
         const targetRow = { ...(self ? acting : target), id: self ? acting.id : "target", quotaWindow: "MONTHLY" };
         if (refusalOf(acting, { kind: "update", target: targetRow, patch }) !== null) return;
-        const same = (key: keyof TokenGrant) => JSON.stringify([patch[key]].flat().sort()) === JSON.stringify([targetRow[key]].flat().sort());
-        const changed = Object.fromEntries((Object.keys(patch) as (keyof TokenGrant)[]).filter((key) => !same(key)).map((key) => [key, patch[key]]));
+        const same = (key: keyof TokenGrant) =>
+          JSON.stringify([patch[key]].flat().sort()) === JSON.stringify([targetRow[key]].flat().sort());
+        const changed = Object.fromEntries(
+          (Object.keys(patch) as (keyof TokenGrant)[]).filter((key) => !same(key)).map((key) => [key, patch[key]]),
+        );
         expect(within(changed, acting)).toBe(true);
       }),
     );

@@ -41,13 +41,7 @@ export type TokenChange =
   | { kind: "other"; target: { id: string; visibility: Visibility } };
 
 export type AuthorityRule =
-  | "inactive-token"
-  | "replaced-value"
-  | "former-admin"
-  | "admin-only-target"
-  | "wider-target"
-  | "no-widening"
-  | "not-for-tokens";
+  "inactive-token" | "replaced-value" | "former-admin" | "admin-only-target" | "wider-target" | "no-widening" | "not-for-tokens";
 
 export type AuthorityRefusal = { rule: AuthorityRule; message: string; details: Record<string, unknown> };
 
@@ -83,7 +77,8 @@ export function widerFields(grant: Partial<TokenGrant>, bound: TokenGrant): Part
     wider.scopes = grant.scopes.filter((scope) => !scopesCovered(bound.scopes, [scope]));
   }
   if (grant.quotaMax !== undefined && grant.quotaMax > bound.quotaMax) wider.quotaMax = grant.quotaMax;
-  if (grant.expiresAt !== undefined && !expiryWithin(grant.expiresAt, bound.expiresAt)) wider.expiresAt = grant.expiresAt?.toISOString() ?? null;
+  if (grant.expiresAt !== undefined && !expiryWithin(grant.expiresAt, bound.expiresAt))
+    wider.expiresAt = grant.expiresAt?.toISOString() ?? null;
   if (grant.visibility !== undefined && !visibilityWithin(grant.visibility, bound.visibility)) wider.visibility = grant.visibility;
   if (grant.allowedNetworks !== undefined && !networksWithin(grant.allowedNetworks, bound.allowedNetworks)) {
     wider.allowedNetworks = grant.allowedNetworks.length === 0 ? "any address" : grant.allowedNetworks;
@@ -95,13 +90,16 @@ function changedFields(patch: Partial<TokenGrant>, target: TokenGrant): Partial<
   const changed: Partial<TokenGrant> = {};
   if (patch.scopes !== undefined && !sameList(patch.scopes, target.scopes)) changed.scopes = patch.scopes;
   if (patch.quotaMax !== undefined && patch.quotaMax !== target.quotaMax) changed.quotaMax = patch.quotaMax;
-  if (patch.expiresAt !== undefined && (patch.expiresAt?.getTime() ?? null) !== (target.expiresAt?.getTime() ?? null)) changed.expiresAt = patch.expiresAt;
+  if (patch.expiresAt !== undefined && (patch.expiresAt?.getTime() ?? null) !== (target.expiresAt?.getTime() ?? null))
+    changed.expiresAt = patch.expiresAt;
   if (patch.visibility !== undefined && patch.visibility !== target.visibility) changed.visibility = patch.visibility;
-  if (patch.allowedNetworks !== undefined && !sameList(patch.allowedNetworks, target.allowedNetworks)) changed.allowedNetworks = patch.allowedNetworks;
+  if (patch.allowedNetworks !== undefined && !sameList(patch.allowedNetworks, target.allowedNetworks))
+    changed.allowedNetworks = patch.allowedNetworks;
   return changed;
 }
 
-const sameList = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && [...a].sort().join(" ") === [...b].sort().join(" ");
+const sameList = (a: readonly string[], b: readonly string[]): boolean =>
+  a.length === b.length && [...a].sort().join(" ") === [...b].sort().join(" ");
 
 const FIELD_WORDS: Record<keyof TokenGrant, string> = {
   scopes: "scopes it does not hold",
@@ -130,7 +128,8 @@ export function managementRefusal(actor: ActingToken): AuthorityRefusal | null {
   if (!actor.actsForAnAdmin) {
     return {
       rule: "former-admin",
-      message: "This token was created by a former admin: its token-management scopes no longer work. An admin can create a new token to take over this work.",
+      message:
+        "This token was created by a former admin: its token-management scopes no longer work. An admin can create a new token to take over this work.",
       details: { tokenId: actor.id },
     };
   }
@@ -182,7 +181,9 @@ export function refusalOf(actor: ActingToken, change: TokenChange): AuthorityRef
       // holders may see what members see. The rest bounds what the value can do.
       const { visibility: _visibility, ...power } = change.target;
       const wider = widerFields(power, actor);
-      return Object.keys(wider).length > 0 ? widerTarget(change.target.id, change.kind === "rotate" ? "rotate" : "see the value of", wider) : null;
+      return Object.keys(wider).length > 0
+        ? widerTarget(change.target.id, change.kind === "rotate" ? "rotate" : "see the value of", wider)
+        : null;
     }
     case "revoke":
       if (change.target.id === actor.id) return null;

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+
 import { formatNetwork, MAX_ALLOWED_NETWORKS, NetworkList, networksWithin, parseNetwork, parseNetworkList } from "./networks";
 
 describe("parseNetwork", () => {
@@ -17,9 +18,12 @@ describe("parseNetwork", () => {
     expect(formatNetwork(parseNetwork(input)!)).toBe(canonical);
   });
 
-  it.each(["10.0.0.0/33", "::/129", "not-an-ip", "10.0.0/8", "10.0.0.0/8/8", "10.0.0.0/-1", "10.0.0.0/", "1.2.3.4/08x", "", "256.1.1.1"])("refuses %j", (input) => {
-    expect(parseNetwork(input)).toBeNull();
-  });
+  it.each(["10.0.0.0/33", "::/129", "not-an-ip", "10.0.0/8", "10.0.0.0/8/8", "10.0.0.0/-1", "10.0.0.0/", "1.2.3.4/08x", "", "256.1.1.1"])(
+    "refuses %j",
+    (input) => {
+      expect(parseNetwork(input)).toBeNull();
+    },
+  );
 });
 
 describe("parseNetworkList", () => {
@@ -67,16 +71,23 @@ describe("networksWithin", () => {
   });
 
   it("agrees with NetworkList.allows on random IPv4 ranges: every address a narrower list allows, the wider one allows", () => {
-    const range = fc.tuple(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.integer({ min: 0, max: 32 })).map(([n, prefix]) => `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}/${prefix}`);
+    const range = fc
+      .tuple(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.integer({ min: 0, max: 32 }))
+      .map(([n, prefix]) => `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}/${prefix}`);
     const address = fc.integer({ min: 0, max: 2 ** 32 - 1 }).map((n) => `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`);
     fc.assert(
-      fc.property(fc.array(range, { minLength: 1, maxLength: 4 }), fc.array(range, { minLength: 1, maxLength: 4 }), fc.array(address, { maxLength: 20 }), (inner, outer, addresses) => {
-        if (!networksWithin(inner, outer)) return;
-        const [innerList, outerList] = [new NetworkList(inner), new NetworkList(outer)];
-        for (const ip of addresses) if (innerList.allows(ip)) expect(outerList.allows(ip)).toBe(true);
-        // And the inner list's own network addresses.
-        for (const text of inner) expect(outerList.allows(text.split("/")[0])).toBe(true);
-      }),
+      fc.property(
+        fc.array(range, { minLength: 1, maxLength: 4 }),
+        fc.array(range, { minLength: 1, maxLength: 4 }),
+        fc.array(address, { maxLength: 20 }),
+        (inner, outer, addresses) => {
+          if (!networksWithin(inner, outer)) return;
+          const [innerList, outerList] = [new NetworkList(inner), new NetworkList(outer)];
+          for (const ip of addresses) if (innerList.allows(ip)) expect(outerList.allows(ip)).toBe(true);
+          // And the inner list's own network addresses.
+          for (const text of inner) expect(outerList.allows(text.split("/")[0])).toBe(true);
+        },
+      ),
     );
   });
 });

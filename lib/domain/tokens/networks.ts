@@ -53,7 +53,8 @@ function ipv6Value(address: string): bigint {
   const [head, rest] = text.split("::");
   const headGroups = head ? head.split(":") : [];
   const restGroups = rest === undefined ? [] : rest ? rest.split(":") : [];
-  const groups = rest === undefined ? headGroups : [...headGroups, ...Array(8 - headGroups.length - restGroups.length).fill("0"), ...restGroups];
+  const groups =
+    rest === undefined ? headGroups : [...headGroups, ...Array(8 - headGroups.length - restGroups.length).fill("0"), ...restGroups];
   let value = 0n;
   for (const group of groups) value = (value << 16n) | BigInt(parseInt(group, 16));
   return value;
@@ -86,16 +87,14 @@ export function formatNetwork(network: Network): string {
   for (let shift = 112n; shift >= 0n; shift -= 16n) groups.push(((network.base >> shift) & 0xffffn).toString(16));
   // The longest run of zero groups (two or more) becomes "::".
   let best = { start: -1, length: 0 };
-  for (let start = 0; start < 8; ) {
+  for (let start = 0; start < 8;) {
     let end = start;
     while (end < 8 && groups[end] === "0") end++;
     if (end - start > best.length && end - start > 1) best = { start, length: end - start };
     start = end === start ? start + 1 : end;
   }
   const text =
-    best.start === -1
-      ? groups.join(":")
-      : `${groups.slice(0, best.start).join(":")}::${groups.slice(best.start + best.length).join(":")}`;
+    best.start === -1 ? groups.join(":") : `${groups.slice(0, best.start).join(":")}::${groups.slice(best.start + best.length).join(":")}`;
   return `${text}/${network.prefix}`;
 }
 
@@ -103,7 +102,9 @@ export type NetworkListResult = { ok: true; networks: string[] } | { ok: false; 
 
 /** Accepts ranges separated by spaces, commas or newlines; canonical, deduplicated, in the order given. */
 export function parseNetworkList(input: string | readonly string[]): NetworkListResult {
-  const parts = (typeof input === "string" ? input.split(/[\s,]+/) : input.map((part) => String(part).trim())).filter((part) => part !== "");
+  const parts = (typeof input === "string" ? input.split(/[\s,]+/) : input.map((part) => String(part).trim())).filter(
+    (part) => part !== "",
+  );
   const invalid = parts.filter((part) => parseNetwork(part) === null);
   if (invalid.length > 0) return { ok: false, invalid };
   const networks = [...new Set(parts.map((part) => formatNetwork(parseNetwork(part)!)))];

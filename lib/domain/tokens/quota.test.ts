@@ -1,6 +1,7 @@
-import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { QUOTA_WINDOWS, nextQuotaReset, quotaAt, secondsUntil, type QuotaWindow } from "./quota";
+import { describe, expect, it } from "vitest";
+
+import { nextQuotaReset, QUOTA_WINDOWS, quotaAt, secondsUntil, type QuotaWindow } from "./quota";
 
 const utc = (iso: string) => new Date(iso);
 
@@ -77,14 +78,29 @@ describe("secondsUntil", () => {
 
 describe("quotaAt", () => {
   const now = utc("2026-03-10T14:25:00.000Z");
-  const token = (resetAt: string, remaining = 982) => ({ quotaMax: 1000, quotaRemaining: remaining, quotaWindow: "DAILY" as const, quotaResetAt: utc(resetAt) });
+  const token = (resetAt: string, remaining = 982) => ({
+    quotaMax: 1000,
+    quotaRemaining: remaining,
+    quotaWindow: "DAILY" as const,
+    quotaResetAt: utc(resetAt),
+  });
 
   it("a window still open shows what is stored", () => {
-    expect(quotaAt(token("2026-03-11T00:00:00.000Z"), now)).toEqual({ remaining: 982, max: 1000, window: "DAILY", resetsAt: utc("2026-03-11T00:00:00.000Z") });
+    expect(quotaAt(token("2026-03-11T00:00:00.000Z"), now)).toEqual({
+      remaining: 982,
+      max: 1000,
+      window: "DAILY",
+      resetsAt: utc("2026-03-11T00:00:00.000Z"),
+    });
   });
 
   it("a window that has ended is full and resets at the next boundary from now, not in the past", () => {
-    expect(quotaAt(token("2026-03-05T00:00:00.000Z"), now)).toEqual({ remaining: 1000, max: 1000, window: "DAILY", resetsAt: utc("2026-03-11T00:00:00.000Z") });
+    expect(quotaAt(token("2026-03-05T00:00:00.000Z"), now)).toEqual({
+      remaining: 1000,
+      max: 1000,
+      window: "DAILY",
+      resetsAt: utc("2026-03-11T00:00:00.000Z"),
+    });
   });
 
   it("a window ending exactly now has ended (the charge statements compare with <=)", () => {
@@ -103,7 +119,10 @@ describe("quotaAt", () => {
         fc.integer({ min: -20, max: 10_000 }),
         fc.integer({ min: -90 * 86_400_000, max: 40 * 86_400_000 }),
         (window, max, stored, offset) => {
-          const quota = quotaAt({ quotaMax: max, quotaRemaining: Math.min(stored, max), quotaWindow: window, quotaResetAt: new Date(now.getTime() + offset) }, now);
+          const quota = quotaAt(
+            { quotaMax: max, quotaRemaining: Math.min(stored, max), quotaWindow: window, quotaResetAt: new Date(now.getTime() + offset) },
+            now,
+          );
           expect(quota.resetsAt.getTime()).toBeGreaterThan(now.getTime());
           expect(quota.remaining).toBeGreaterThanOrEqual(0);
           expect(quota.remaining).toBeLessThanOrEqual(max);

@@ -15,8 +15,10 @@ const seesAll = (role: ViewerRole): boolean => can(role, "tokens:view-admin-only
 /** The one visibility members see; admins see every token. The three forms below are written from it. */
 const MEMBER_VISIBLE: Visibility & "ORGANIZATION" = "ORGANIZATION";
 
-export const visibleTo = (role: ViewerRole) => (token: { visibility: Visibility }): boolean =>
-  seesAll(role) || token.visibility === MEMBER_VISIBLE;
+export const visibleTo =
+  (role: ViewerRole) =>
+  (token: { visibility: Visibility }): boolean =>
+    seesAll(role) || token.visibility === MEMBER_VISIBLE;
 
 /** The same rule as a Prisma `where`, scoped to the organization. */
 export function visibleTokensWhere(orgId: string, role: ViewerRole) {

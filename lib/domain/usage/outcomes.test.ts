@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+
 import { outcomeOf } from "./outcomes";
 
 describe("outcomeOf", () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+
 import { RefusalTally, type RefusedCall } from "./refusals";
 
 const call = (fields: Partial<RefusedCall> = {}): RefusedCall => ({

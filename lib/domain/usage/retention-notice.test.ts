@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+
 import { requestLogRetentionNotice, usageRetentionNotice } from "./retention-notice";
 
 describe("retention notices", () => {

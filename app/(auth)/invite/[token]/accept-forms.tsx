@@ -1,6 +1,7 @@
 "use client";
 
 import { useActionState } from "react";
+
 import { Button } from "@/components/ui/button";
 import { Field, FormMessage } from "@/components/ui/field";
 import { acceptInvitation, acceptInvitationWithPassword, continueInvitationWithGithub } from "@/lib/actions/invitations";

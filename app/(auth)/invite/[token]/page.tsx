@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { redirect } from "next/navigation";
+
 import { Logo } from "@/components/shell/logo";
 import { SignOutButton } from "@/components/shell/sign-out-button";
 import { githubEnabled } from "@/lib/auth/github";
@@ -8,6 +9,7 @@ import { getOrgAccess } from "@/lib/auth/org-access";
 import { getCurrentUser } from "@/lib/auth/session";
 import { findInvitationByLink, getUserContact, type InvitationLinkView } from "@/lib/db/queries/members";
 import { MIN_PASSWORD_LENGTH } from "@/lib/validations/member";
+
 import { AcceptAsUserForm, GithubContinueForm, NewAccountForm } from "./accept-forms";
 
 export const metadata: Metadata = { title: "Invitation", robots: { index: false } };
@@ -31,8 +33,8 @@ export default async function InvitationPage({ params }: { params: Promise<{ tok
     return (
       <Card title="This invitation has already been used">
         <p>
-          Each invitation link works once. If you accepted it, sign in to reach {org.name}; otherwise ask an admin of {org.name} for a
-          new invitation.
+          Each invitation link works once. If you accepted it, sign in to reach {org.name}; otherwise ask an admin of {org.name} for a new
+          invitation.
         </p>
         <SignInLink />
       </Card>

@@ -1,15 +1,16 @@
 import type { Metadata } from "next";
 import { headers } from "next/headers";
 import Link from "next/link";
+
+import { PageHeader } from "@/components/shell/page-header";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
 import { ENDPOINTS, OPENAPI_PATH, type EndpointSpec } from "@/lib/api/endpoints";
 import { requireOrgPage } from "@/lib/auth/org-access";
 import { can } from "@/lib/auth/permissions";
-import { forwardedProtoOf, trustedProxyHopsFromEnv } from "@/lib/server/trusted-proxy";
 import { listUsableTokens } from "@/lib/db/queries/tokens";
+import { forwardedProtoOf, trustedProxyHopsFromEnv } from "@/lib/server/trusted-proxy";
 import { maskToken, scopeGrants, type Scope } from "@/lib/tokens";
-import { Badge } from "@/components/ui/badge";
-import { Button } from "@/components/ui/button";
-import { PageHeader } from "@/components/shell/page-header";
 
 export const metadata: Metadata = { title: "REST API" };
 
@@ -93,7 +94,8 @@ export default async function ApiPage({
             <Link href={`/${access.org.slug}/tokens`} className="font-medium text-indigo-700 underline">
               Tokens
             </Link>{" "}
-            lists the organization&apos;s tokens{can(access.role, "tokens:manage") ? ", and lets you create one" : "; an admin can create one or make one visible to members"}.
+            lists the organization&apos;s tokens
+            {can(access.role, "tokens:manage") ? ", and lets you create one" : "; an admin can create one or make one visible to members"}.
           </p>
         )}
       </section>
@@ -102,7 +104,10 @@ export default async function ApiPage({
         <h2 id="curl" className="mb-3 text-base font-semibold">
           Examples with curl
         </h2>
-        <Example title="Set up your shell" code={`export KEYWARD_TOKEN='${selected ? `<paste the value of ${selected.masked}>` : "<a token value>"}'\nexport KEYWARD_API='${api}'`} />
+        <Example
+          title="Set up your shell"
+          code={`export KEYWARD_TOKEN='${selected ? `<paste the value of ${selected.masked}>` : "<a token value>"}'\nexport KEYWARD_API='${api}'`}
+        />
         <div className="grid gap-4 lg:grid-cols-2">
           {examples(access.org.slug).map((example) => (
             <Example key={example.title} {...example} callable={selected ? callable(selected, ENDPOINTS[example.endpoint]) : undefined} />
@@ -125,22 +130,37 @@ export default async function ApiPage({
           Endpoints
         </h2>
         <p className="mb-3 text-sm text-slate-600">
-          A parent scope (such as <code>report</code>) grants all of its children. Every call is charged its cost from the token&apos;s quota and recorded
-          in its usage. The quota is full again at the start of each window (UTC hour, day or month); <code>/v0/quota</code> answers what is left
-          and when it next refills, the same numbers as the token&apos;s page. The{" "}
+          A parent scope (such as <code>report</code>) grants all of its children. Every call is charged its cost from the token&apos;s
+          quota and recorded in its usage. The quota is full again at the start of each window (UTC hour, day or month);{" "}
+          <code>/v0/quota</code> answers what is left and when it next refills, the same numbers as the token&apos;s page. The{" "}
           <a href={OPENAPI_PATH} className="font-medium text-indigo-700 underline">
             OpenAPI 3.1 document
           </a>{" "}
           describes every request and response.
         </p>
-        <div tabIndex={0} role="region" aria-labelledby="endpoints" className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white">
+        <div
+          tabIndex={0}
+          role="region"
+          aria-labelledby="endpoints"
+          className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white"
+        >
           <table className="min-w-full text-left text-sm">
             <thead className="bg-slate-50 text-xs uppercase text-slate-500">
               <tr>
-                <th scope="col" className="px-3 py-2">Endpoint</th>
-                <th scope="col" className="px-3 py-2">Scope</th>
-                <th scope="col" className="px-3 py-2 text-right">Quota cost</th>
-                {selected && <th scope="col" className="px-3 py-2">{selected.name}</th>}
+                <th scope="col" className="px-3 py-2">
+                  Endpoint
+                </th>
+                <th scope="col" className="px-3 py-2">
+                  Scope
+                </th>
+                <th scope="col" className="px-3 py-2 text-right">
+                  Quota cost
+                </th>
+                {selected && (
+                  <th scope="col" className="px-3 py-2">
+                    {selected.name}
+                  </th>
+                )}
               </tr>
             </thead>
             <tbody className="divide-y divide-slate-100">
@@ -152,7 +172,9 @@ export default async function ApiPage({
                     </code>
                     <div className="text-xs text-slate-500">{spec.summary}</div>
                   </td>
-                  <td className="px-3 py-2">{spec.scope ? <code className="font-mono text-xs">{spec.scope}</code> : <span className="text-slate-500">none</span>}</td>
+                  <td className="px-3 py-2">
+                    {spec.scope ? <code className="font-mono text-xs">{spec.scope}</code> : <span className="text-slate-500">none</span>}
+                  </td>
                   <td className="px-3 py-2 text-right tabular-nums">{spec.cost}</td>
                   {selected && (
                     <td className="px-3 py-2">
@@ -175,8 +197,16 @@ function examples(orgSlug: string): ExampleSpec[] {
   const auth = `-u "$KEYWARD_TOKEN:"`;
   return [
     { title: "Remaining quota (costs nothing)", endpoint: "getQuota", code: `curl ${auth} "$KEYWARD_API/quota"` },
-    { title: "The token's organization", endpoint: "getOrganizations", code: `curl -H "Authorization: Bearer $KEYWARD_TOKEN" "$KEYWARD_API/organizations"` },
-    { title: "Repositories", endpoint: "getOrgRepoList", code: `curl ${auth} "$KEYWARD_API/orgs/${orgSlug}/repos?sort=name&direction=asc&per_page=20"` },
+    {
+      title: "The token's organization",
+      endpoint: "getOrganizations",
+      code: `curl -H "Authorization: Bearer $KEYWARD_TOKEN" "$KEYWARD_API/organizations"`,
+    },
+    {
+      title: "Repositories",
+      endpoint: "getOrgRepoList",
+      code: `curl ${auth} "$KEYWARD_API/orgs/${orgSlug}/repos?sort=name&direction=asc&per_page=20"`,
+    },
     {
       title: "Upload manifests for a report",
       endpoint: "createReport",
@@ -201,7 +231,10 @@ function Example({ title, code, callable }: { title: string; code: string; calla
   const captionId = `example-${title.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`;
   return (
     <figure className="mb-4 min-w-0 rounded-lg border border-slate-200 bg-white">
-      <figcaption id={captionId} className="flex flex-wrap items-center justify-between gap-2 border-b border-slate-100 px-3 py-2 text-sm font-medium">
+      <figcaption
+        id={captionId}
+        className="flex flex-wrap items-center justify-between gap-2 border-b border-slate-100 px-3 py-2 text-sm font-medium"
+      >
         {title}
         {callable === false && <Badge tone="amber">this token lacks the scope</Badge>}
       </figcaption>

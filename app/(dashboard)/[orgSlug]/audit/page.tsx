@@ -1,11 +1,12 @@
 import type { Metadata } from "next";
+
+import { AuditTable } from "@/components/audit/audit-table";
+import { AdminsOnly, PageHeader } from "@/components/shell/page-header";
 import { requireOrgPage } from "@/lib/auth/org-access";
 import { can } from "@/lib/auth/permissions";
 import { auditFilterOptions, listAuditEvents, tokenNameInOrg } from "@/lib/db/queries/audit";
 import { auditListParamsSchema } from "@/lib/validations/audit";
 import { firstValues } from "@/lib/validations/token";
-import { AuditTable } from "@/components/audit/audit-table";
-import { AdminsOnly, PageHeader } from "@/components/shell/page-header";
 
 export const metadata: Metadata = { title: "Audit log" };
 

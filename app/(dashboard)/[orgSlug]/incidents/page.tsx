@@ -1,6 +1,14 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { z } from "zod";
+
+import { RelativeTime } from "@/components/format/relative-time";
+import { DismissLeakButton, EndGraceButton } from "@/components/incidents/incident-buttons";
+import { ACTION_LABELS, formatGrace, incidentStatusBadge } from "@/components/incidents/labels";
+import { IncidentSettingsForm } from "@/components/incidents/settings-form";
+import { AdminsOnly, EmptyState, PageHeader } from "@/components/shell/page-header";
+import { STATUS_BADGES } from "@/components/tokens/labels";
+import { Badge } from "@/components/ui/badge";
 import { requireOrgPage } from "@/lib/auth/org-access";
 import { can } from "@/lib/auth/permissions";
 import {
@@ -11,13 +19,6 @@ import {
   listIncidents,
   listLeakReportedTokens,
 } from "@/lib/db/queries/incidents";
-import { RelativeTime } from "@/components/format/relative-time";
-import { DismissLeakButton, EndGraceButton } from "@/components/incidents/incident-buttons";
-import { ACTION_LABELS, formatGrace, incidentStatusBadge } from "@/components/incidents/labels";
-import { IncidentSettingsForm } from "@/components/incidents/settings-form";
-import { AdminsOnly, EmptyState, PageHeader } from "@/components/shell/page-header";
-import { STATUS_BADGES } from "@/components/tokens/labels";
-import { Badge } from "@/components/ui/badge";
 
 export const metadata: Metadata = { title: "Incidents" };
 
@@ -54,10 +55,16 @@ export default async function IncidentsPage({
         description="Respond to a leak in minutes: find out which token a string is, rotate or disable many tokens at once, and watch old values fade out."
         actions={
           <div className="flex gap-2">
-            <Link href={`${base}/incidents/lookup`} className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium shadow-sm hover:bg-slate-50">
+            <Link
+              href={`${base}/incidents/lookup`}
+              className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium shadow-sm hover:bg-slate-50"
+            >
               Which token is this?
             </Link>
-            <Link href={`${base}/incidents/new`} className="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white shadow-sm hover:bg-indigo-500">
+            <Link
+              href={`${base}/incidents/new`}
+              className="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white shadow-sm hover:bg-indigo-500"
+            >
               New bulk operation
             </Link>
           </div>
@@ -119,7 +126,9 @@ export default async function IncidentsPage({
           <h2 id="grace-heading" className="mb-1 font-medium">
             Old values in their grace period
           </h2>
-          <p className="mb-2 text-sm text-slate-600">Requests still made with a value a rotation replaced. Once nobody uses it, end its grace period.</p>
+          <p className="mb-2 text-sm text-slate-600">
+            Requests still made with a value a rotation replaced. Once nobody uses it, end its grace period.
+          </p>
           {grace.rows.length === 0 ? (
             <p className="text-sm text-slate-500">No replaced value is still working.</p>
           ) : (
@@ -150,7 +159,9 @@ export default async function IncidentsPage({
                       <td className="px-2 py-2 text-slate-700">
                         <RelativeTime date={row.lastUsedAt} />
                         {row.lastUsedIp && <span className="text-slate-500"> from {row.lastUsedIp}</span>}
-                        {row.quietForAnHour && <div className="text-xs text-green-700">Unused for the last hour: safe to end the grace period.</div>}
+                        {row.quietForAnHour && (
+                          <div className="text-xs text-green-700">Unused for the last hour: safe to end the grace period.</div>
+                        )}
                       </td>
                       <td className="px-2 py-2 text-slate-700">
                         <RelativeTime date={row.validUntil} />

@@ -1,15 +1,16 @@
 import type { Metadata } from "next";
-import { requireOrgPage } from "@/lib/auth/org-access";
-import { githubEnabled } from "@/lib/auth/github";
-import { can } from "@/lib/auth/permissions";
-import { getOrgGithubLogin, listMembers, listOpenInvitations, listOpenOffboarding } from "@/lib/db/queries/members";
-import { PageHeader } from "@/components/shell/page-header";
+
 import { GithubJoinForm } from "@/components/members/github-join-form";
 import { InvitationsTable } from "@/components/members/invitations-table";
 import { InviteForm } from "@/components/members/invite-form";
 import { LeaveOrgButton } from "@/components/members/leave-org-button";
 import { MembersTable } from "@/components/members/members-table";
 import { OffboardingPanel } from "@/components/members/offboarding-panel";
+import { PageHeader } from "@/components/shell/page-header";
+import { githubEnabled } from "@/lib/auth/github";
+import { requireOrgPage } from "@/lib/auth/org-access";
+import { can } from "@/lib/auth/permissions";
+import { getOrgGithubLogin, listMembers, listOpenInvitations, listOpenOffboarding } from "@/lib/db/queries/members";
 
 export const metadata: Metadata = { title: "Members" };
 

@@ -1,10 +1,11 @@
 import type { Metadata } from "next";
+
+import { PageHeader } from "@/components/shell/page-header";
+import { TokensTable } from "@/components/tokens/tokens-table";
 import { requireOrgPage } from "@/lib/auth/org-access";
 import { can } from "@/lib/auth/permissions";
 import { listTokens } from "@/lib/db/queries/tokens";
 import { firstValues, tokenListParamsSchema } from "@/lib/validations/token";
-import { PageHeader } from "@/components/shell/page-header";
-import { TokensTable } from "@/components/tokens/tokens-table";
 
 export const metadata: Metadata = { title: "API tokens" };
 

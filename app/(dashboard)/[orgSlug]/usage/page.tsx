@@ -1,15 +1,16 @@
 import type { Metadata } from "next";
+
+import { RelativeTime, ResetTime } from "@/components/format/relative-time";
+import { PageHeader } from "@/components/shell/page-header";
+import { OUTCOME_STYLE } from "@/components/usage/outcome-style";
+import { TokenListCard } from "@/components/usage/token-list-card";
+import { UsageChart } from "@/components/usage/usage-chart";
 import { requireOrgPage } from "@/lib/auth/org-access";
 import { can } from "@/lib/auth/permissions";
 import { usageRetentionFromEnv } from "@/lib/config/env";
 import { getOrgUsageOverview, NEAR_QUOTA_FRACTION } from "@/lib/db/queries/usage";
 import { OUTCOMES, type OutcomeCounts } from "@/lib/domain/usage/outcomes";
 import { usageRetentionNotice } from "@/lib/domain/usage/retention-notice";
-import { RelativeTime, ResetTime } from "@/components/format/relative-time";
-import { PageHeader } from "@/components/shell/page-header";
-import { OUTCOME_STYLE } from "@/components/usage/outcome-style";
-import { TokenListCard } from "@/components/usage/token-list-card";
-import { UsageChart } from "@/components/usage/usage-chart";
 
 export const metadata: Metadata = { title: "Usage" };
 
@@ -54,7 +55,11 @@ export default async function UsagePage({ params }: { params: Promise<{ orgSlug:
           <TokenListCard
             title="Top tokens by volume (30 days)"
             orgSlug={slug}
-            items={overview.topTokens.map((token) => ({ id: token.id, name: token.name, detail: `${token.requests.toLocaleString("en")} requests` }))}
+            items={overview.topTokens.map((token) => ({
+              id: token.id,
+              name: token.name,
+              detail: `${token.requests.toLocaleString("en")} requests`,
+            }))}
             empty="No requests in the last 30 days."
           />
           <TokenListCard
@@ -67,7 +72,8 @@ export default async function UsagePage({ params }: { params: Promise<{ orgSlug:
               name: token.name,
               detail: (
                 <>
-                  {token.remaining.toLocaleString("en")} / {token.max.toLocaleString("en")} left · resets <ResetTime date={token.resetsAt} />
+                  {token.remaining.toLocaleString("en")} / {token.max.toLocaleString("en")} left · resets{" "}
+                  <ResetTime date={token.resetsAt} />
                 </>
               ),
             }))}
@@ -121,7 +127,9 @@ function Stat({ label, counts }: { label: string; counts: OutcomeCounts }) {
       <dt className="text-sm text-slate-500">{label}</dt>
       <dd className="text-2xl font-semibold tabular-nums">{counts.requests.toLocaleString("en")}</dd>
       {errors.length > 0 && (
-        <dd className="text-xs text-slate-600">{errors.map((outcome) => `${counts[outcome].toLocaleString("en")} ${OUTCOME_STYLE[outcome].short}`).join(" · ")}</dd>
+        <dd className="text-xs text-slate-600">
+          {errors.map((outcome) => `${counts[outcome].toLocaleString("en")} ${OUTCOME_STYLE[outcome].short}`).join(" · ")}
+        </dd>
       )}
     </div>
   );

@@ -1,14 +1,15 @@
 import "server-only";
+
 import type { OrgRole } from "@/lib/auth/permissions";
 import { quotaAt, type QuotaNow } from "@/lib/domain/tokens/quota";
 import { visibleTokensSql, visibleTokensWhere } from "@/lib/domain/tokens/visibility";
-import type { QuotaWindow } from "@/lib/tokens";
 import { OUTCOMES, type Outcome } from "@/lib/domain/usage/outcomes";
-import { db } from "../../client";
+import type { QuotaWindow } from "@/lib/tokens";
+
+import { db, databaseProvider as dialect } from "../../client";
+import { SqlParams, dateFromSql as toDate, truncateTimeSql } from "../../dialect";
 import { DAY_MS, HOUR_MS, refreshRecentTotals, truncateToDay, truncateToHour } from "../../usage-rollups";
 import { buckets, SERIES_DAYS, SERIES_HOURS, sum, type CountedRow, type UsageSeries, type UsageTotals } from "./series";
-import { databaseProvider as dialect } from "../../client";
-import { dateFromSql as toDate, SqlParams, truncateTimeSql } from "../../dialect";
 
 // The organization's usage at a glance, for the usage page.
 
@@ -103,7 +104,12 @@ async function orgSeries(orgId: string, firstHour: number, firstDay: number): Pr
     ...(Object.fromEntries(OUTCOMES.map((outcome) => [outcome, Number(row[outcome])])) as Record<Outcome, number>),
   });
   return {
-    hourly: buckets(firstHour, HOUR_MS, SERIES_HOURS, hours.map((row) => ({ ...row, start: row.hour }))),
+    hourly: buckets(
+      firstHour,
+      HOUR_MS,
+      SERIES_HOURS,
+      hours.map((row) => ({ ...row, start: row.hour })),
+    ),
     daily: buckets(firstDay, DAY_MS, SERIES_DAYS, days.map(counted)),
   };
 }
@@ -132,7 +138,12 @@ async function tokensNearQuota(orgId: string, role: OrgRole, now: Date): Promise
       id: String(row.id),
       name: String(row.name),
       ...quotaAt(
-        { quotaRemaining: Number(row.quotaRemaining), quotaMax: Number(row.quotaMax), quotaWindow: row.quotaWindow as QuotaWindow, quotaResetAt: toDate(row.quotaResetAt) },
+        {
+          quotaRemaining: Number(row.quotaRemaining),
+          quotaMax: Number(row.quotaMax),
+          quotaWindow: row.quotaWindow as QuotaWindow,
+          quotaResetAt: toDate(row.quotaResetAt),
+        },
         now,
       ),
     })),
@@ -144,7 +155,8 @@ async function unusedCounts(orgId: string, role: OrgRole, now: Date): Promise<{ 
   const p = new SqlParams(dialect);
   const cutoff = (days: number) => new Date(now.getTime() - days * DAY_MS);
   // Each placeholder takes its own value (SQLite's "?" cannot be reused).
-  const idleSince = (days: number) => `"createdAt" < ${p.time(cutoff(days))} AND ("lastUsedAt" IS NULL OR "lastUsedAt" < ${p.time(cutoff(days))})`;
+  const idleSince = (days: number) =>
+    `"createdAt" < ${p.time(cutoff(days))} AND ("lastUsedAt" IS NULL OR "lastUsedAt" < ${p.time(cutoff(days))})`;
   const days90 = idleSince(90);
   const days30 = idleSince(30);
   const where = [

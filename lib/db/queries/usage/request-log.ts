@@ -1,4 +1,5 @@
 import "server-only";
+
 import { outcomeOf, type Outcome } from "@/lib/domain/usage/outcomes";
 import {
   REQUEST_LOG_CSV_MAX_ROWS,
@@ -8,9 +9,9 @@ import {
   type RequestLogSort,
   type StatusFilter,
 } from "@/lib/validations/usage";
-import { db } from "../../client";
-import { databaseProvider as dialect } from "../../client";
-import { dateFromSql as toDate, SqlParams } from "../../dialect";
+
+import { db, databaseProvider as dialect } from "../../client";
+import { SqlParams, dateFromSql as toDate } from "../../dialect";
 
 // One token's request log. UsageEvent is read only here, always through an index that starts
 // with the token and yields rows in the order shown, and never more rows than a page (plus a
@@ -97,7 +98,11 @@ function conditions(p: SqlParams, tokenId: string, filters: RequestLogFilters, s
   if (filters.ip) where.push(`"ip" = ${p.add(filters.ip)}`);
   if (filters.route) where.push(`"route" = ${p.add(filters.route.route)}`, `"method" = ${p.add(filters.route.method)}`);
   if (statusCodes) {
-    where.push(statusCodes.length === 1 ? `"status" = ${p.add(statusCodes[0])}` : `"status" IN (${statusCodes.map((code) => p.add(code)).join(", ")})`);
+    where.push(
+      statusCodes.length === 1
+        ? `"status" = ${p.add(statusCodes[0])}`
+        : `"status" IN (${statusCodes.map((code) => p.add(code)).join(", ")})`,
+    );
   }
   if (filters.from) where.push(`"at" >= ${p.time(filters.from)}`);
   if (filters.to) where.push(`"at" < ${p.time(filters.to)}`);
@@ -149,7 +154,8 @@ function pageSql(
 ): string {
   const index = indexFor(filters, sort);
   const order = orderBy(sort, dir);
-  const branchCodes = index === "tokenId_status_at" && statusCodes && statusCodes.length > 1 ? statusCodes.map((code) => [code]) : [statusCodes];
+  const branchCodes =
+    index === "tokenId_status_at" && statusCodes && statusCodes.length > 1 ? statusCodes.map((code) => [code]) : [statusCodes];
   const branch = (codes: readonly number[] | null) => {
     const where = conditions(p, tokenId, filters, codes);
     if (after) {
@@ -226,7 +232,18 @@ export async function listTokenRequests(tokenId: string, params: RequestLogParam
 }
 
 const CSV_BATCH = 2_000;
-export const REQUEST_LOG_CSV_HEADER = ["time", "method", "route", "status", "outcome", "ip", "user_agent", "cost", "token_value", "request_id"];
+export const REQUEST_LOG_CSV_HEADER = [
+  "time",
+  "method",
+  "route",
+  "status",
+  "outcome",
+  "ip",
+  "user_agent",
+  "cost",
+  "token_value",
+  "request_id",
+];
 
 /** Every matching row, newest first, as CSV lines (header first), read in index-ordered batches. */
 export async function* tokenRequestsCsv(tokenId: string, filters: RequestLogFilters): AsyncGenerator<string> {

@@ -1,8 +1,10 @@
 import "server-only";
+
 import { ENDPOINTS } from "@/lib/api/endpoints";
 import { quotaAt, type QuotaNow } from "@/lib/domain/tokens/quota";
-import type { QuotaWindow, Scope } from "@/lib/tokens";
 import { scopeUsageReport, type ScopeUsageReport } from "@/lib/domain/usage/scope-usage";
+import type { QuotaWindow, Scope } from "@/lib/tokens";
+
 import { db } from "../../client";
 import { DAY_MS, HOUR_MS, truncateToDay, truncateToHour, type BreakdownDimension } from "../../usage-rollups";
 import { buckets, SERIES_DAYS, SERIES_HOURS, sum, type TopValue, type UsageSeries, type UsageTotals } from "./series";
@@ -26,7 +28,16 @@ const TOP_LIMIT = 5;
 
 /** Everything the token page shows about usage, from the token row and rollups. */
 export async function getTokenUsage(
-  token: { id: string; orgId: string; scopes: Scope[]; createdAt: Date; quotaMax: number; quotaRemaining: number; quotaWindow: QuotaWindow; quotaResetAt: Date },
+  token: {
+    id: string;
+    orgId: string;
+    scopes: Scope[];
+    createdAt: Date;
+    quotaMax: number;
+    quotaRemaining: number;
+    quotaWindow: QuotaWindow;
+    quotaResetAt: Date;
+  },
   now = new Date(),
 ): Promise<TokenUsage> {
   const firstHour = truncateToHour(now.getTime()) - (SERIES_HOURS - 1) * HOUR_MS;
@@ -39,8 +50,18 @@ export async function getTokenUsage(
     topValues(token.id, "userAgent", firstDay, TOP_LIMIT),
   ]);
   const series: UsageSeries = {
-    hourly: buckets(firstHour, HOUR_MS, SERIES_HOURS, hours.map((row) => ({ ...row, start: row.hour }))),
-    daily: buckets(firstDay, DAY_MS, SERIES_DAYS, days.map((row) => ({ ...row, start: row.day }))),
+    hourly: buckets(
+      firstHour,
+      HOUR_MS,
+      SERIES_HOURS,
+      hours.map((row) => ({ ...row, start: row.hour })),
+    ),
+    daily: buckets(
+      firstDay,
+      DAY_MS,
+      SERIES_DAYS,
+      days.map((row) => ({ ...row, start: row.day })),
+    ),
   };
 
   const endpointRoutes = Object.values(ENDPOINTS).map((spec) => `${spec.method} ${spec.path}`);
@@ -58,7 +79,10 @@ export async function getTokenUsage(
 export type TokenScopeUsage = TokenUsage["scopes"];
 
 /** Granted vs. used scopes alone (the "narrow scopes" action recomputes this before it changes anything). */
-export async function getTokenScopeUsage(token: { id: string; scopes: Scope[]; createdAt: Date }, now = new Date()): Promise<TokenScopeUsage> {
+export async function getTokenScopeUsage(
+  token: { id: string; scopes: Scope[]; createdAt: Date },
+  now = new Date(),
+): Promise<TokenScopeUsage> {
   const firstDay = truncateToDay(now.getTime()) - (SERIES_DAYS - 1) * DAY_MS;
   return scopeUsageFrom(token, await topValues(token.id, "route", firstDay, null), firstDay);
 }

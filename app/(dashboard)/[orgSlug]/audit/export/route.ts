@@ -10,7 +10,19 @@ import { auditExportParamsSchema } from "@/lib/validations/audit";
 // Authorized like the page: signed-out visitors go to sign-in, a non-member gets the same 404 as
 // a missing org, a member is refused (403): the log names every member's reveals.
 
-const CSV_HEADER = ["at", "actor", "actor_kind", "action", "event", "target_type", "target_id", "target_name", "details", "ip", "user_agent"];
+const CSV_HEADER = [
+  "at",
+  "actor",
+  "actor_kind",
+  "action",
+  "event",
+  "target_type",
+  "target_id",
+  "target_name",
+  "details",
+  "ip",
+  "user_agent",
+];
 
 const plain = (status: number, text: string) =>
   new Response(`${text}\n`, { status, headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" } });
@@ -42,13 +54,29 @@ async function* csvChunks(batches: AsyncGenerator<AuditListItem[]>): AsyncGenera
     yield batch
       .map((event) => {
         const r = exportRecord(event);
-        return csvLine([r.at, r.actor, r.actor_kind, r.action, r.event, r.target_type, r.target_id, r.target_name, r.details.join("; "), r.ip, r.user_agent]);
+        return csvLine([
+          r.at,
+          r.actor,
+          r.actor_kind,
+          r.action,
+          r.event,
+          r.target_type,
+          r.target_id,
+          r.target_name,
+          r.details.join("; "),
+          r.ip,
+          r.user_agent,
+        ]);
       })
       .join("");
   }
 }
 
-async function* jsonChunks(orgSlug: string, filters: Record<string, string | undefined>, batches: AsyncGenerator<AuditListItem[]>): AsyncGenerator<string> {
+async function* jsonChunks(
+  orgSlug: string,
+  filters: Record<string, string | undefined>,
+  batches: AsyncGenerator<AuditListItem[]>,
+): AsyncGenerator<string> {
   yield `{"organization":${JSON.stringify(orgSlug)},"filters":${JSON.stringify(filters)},"events":[`;
   let first = true;
   for await (const batch of batches) {
@@ -63,7 +91,10 @@ async function* jsonChunks(orgSlug: string, filters: Record<string, string | und
 export async function GET(request: Request, { params }: { params: Promise<{ orgSlug: string }> }) {
   const { orgSlug } = await params;
   if (!(await getCurrentUser())) {
-    return new Response(null, { status: 303, headers: { Location: `/sign-in?callbackUrl=${encodeURIComponent(`/${orgSlug}/audit`)}`, "Cache-Control": "no-store" } });
+    return new Response(null, {
+      status: 303,
+      headers: { Location: `/sign-in?callbackUrl=${encodeURIComponent(`/${orgSlug}/audit`)}`, "Cache-Control": "no-store" },
+    });
   }
   const access = await getOrgAccess(orgSlug);
   if (!access) return plain(404, "Not found");

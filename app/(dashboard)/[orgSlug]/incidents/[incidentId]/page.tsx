@@ -2,14 +2,15 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { z } from "zod";
-import { requireOrgPage } from "@/lib/auth/org-access";
-import { can } from "@/lib/auth/permissions";
-import { countIncidentValuesInGrace, getIncident, incidentAuditTrail, listTokenCreators } from "@/lib/db/queries/incidents";
+
 import { RelativeTime } from "@/components/format/relative-time";
 import { EndIncidentGraceButton, ProgressPoller, ResumeIncidentButton } from "@/components/incidents/incident-buttons";
 import { ACTION_LABELS, describeFilter, formatGrace, incidentStatusBadge, ITEM_STATE_BADGES } from "@/components/incidents/labels";
 import { AdminsOnly, PageHeader } from "@/components/shell/page-header";
 import { Badge } from "@/components/ui/badge";
+import { requireOrgPage } from "@/lib/auth/org-access";
+import { can } from "@/lib/auth/permissions";
+import { countIncidentValuesInGrace, getIncident, incidentAuditTrail, listTokenCreators } from "@/lib/db/queries/incidents";
 
 export const metadata: Metadata = { title: "Incident" };
 
@@ -93,7 +94,8 @@ export default async function IncidentPage({
         </p>
         {incident.stalled && (
           <p className="text-sm text-red-700">
-            This operation stopped before finishing (the server restarted or crashed). Resume it: tokens already done are skipped, none is changed twice.
+            This operation stopped before finishing (the server restarted or crashed). Resume it: tokens already done are skipped, none is
+            changed twice.
           </p>
         )}
         {incident.action === "ROTATE" && inGrace === 0 && progress.done > 0 && (
@@ -172,8 +174,8 @@ export default async function IncidentPage({
           Audit trail
         </h2>
         <p className="mb-2 text-sm text-slate-600">
-          Every event of this operation, newest first. New values are identified by their last four characters and a prefix of their SHA-256 hash; the values
-          themselves are never logged.
+          Every event of this operation, newest first. New values are identified by their last four characters and a prefix of their SHA-256
+          hash; the values themselves are never logged.
         </p>
         <div className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white">
           <table className="w-full text-left text-sm" aria-label="Audit trail">

@@ -1,9 +1,10 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { requireOrgPage } from "@/lib/auth/org-access";
-import { can } from "@/lib/auth/permissions";
+
 import { LookupForm } from "@/components/incidents/lookup-form";
 import { AdminsOnly, PageHeader } from "@/components/shell/page-header";
+import { requireOrgPage } from "@/lib/auth/org-access";
+import { can } from "@/lib/auth/permissions";
 
 export const metadata: Metadata = { title: "Which token is this?" };
 

@@ -1,13 +1,13 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+
+import { ApplyForm } from "@/components/incidents/apply-form";
+import { FILTER_FIELDS, FilterForm } from "@/components/incidents/filter-form";
+import { AdminsOnly, EmptyState, PageHeader } from "@/components/shell/page-header";
 import { requireOrgPage } from "@/lib/auth/org-access";
 import { can } from "@/lib/auth/permissions";
-import { selectIncidentTokens } from "@/lib/db/queries/incidents";
-import { listTokenCreators } from "@/lib/db/queries/incidents";
+import { listTokenCreators, selectIncidentTokens } from "@/lib/db/queries/incidents";
 import { incidentFilterSchema } from "@/lib/validations/incident";
-import { ApplyForm } from "@/components/incidents/apply-form";
-import { FilterForm, FILTER_FIELDS } from "@/components/incidents/filter-form";
-import { AdminsOnly, EmptyState, PageHeader } from "@/components/shell/page-header";
 
 export const metadata: Metadata = { title: "New bulk operation" };
 

@@ -2,16 +2,10 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { z } from "zod";
-import { requireOrgPage } from "@/lib/auth/org-access";
-import { can } from "@/lib/auth/permissions";
-import { recentTokenEvents } from "@/lib/db/queries/audit";
-import { getTokenForViewer } from "@/lib/db/queries/tokens";
-import { holdsTokenManagementScope } from "@/lib/domain/tokens/authority";
-import { displayStatus } from "@/lib/domain/tokens/status";
+
 import { AuditEventList } from "@/components/audit/audit-event-list";
 import { RelativeTime, ResetTime } from "@/components/format/relative-time";
 import { PageHeader } from "@/components/shell/page-header";
-import { Badge } from "@/components/ui/badge";
 import {
   FORMER_ADMIN_LABEL,
   formerAdminExplanation,
@@ -22,6 +16,14 @@ import {
 import { QuotaBar } from "@/components/tokens/quota-bar";
 import { ScopeBadges } from "@/components/tokens/scope-badges";
 import { TokenDetailActions } from "@/components/tokens/token-detail-actions";
+import { Badge } from "@/components/ui/badge";
+import { requireOrgPage } from "@/lib/auth/org-access";
+import { can } from "@/lib/auth/permissions";
+import { recentTokenEvents } from "@/lib/db/queries/audit";
+import { getTokenForViewer } from "@/lib/db/queries/tokens";
+import { holdsTokenManagementScope } from "@/lib/domain/tokens/authority";
+import { displayStatus } from "@/lib/domain/tokens/status";
+
 import { TokenUsage } from "./token-usage";
 
 export const metadata: Metadata = { title: "API token" };

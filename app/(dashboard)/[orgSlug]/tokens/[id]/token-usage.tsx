@@ -3,8 +3,8 @@ import { usageRetentionFromEnv } from "@/lib/config/env";
 import { getRefusedCalls } from "@/lib/db/queries/refused-calls";
 import { getTokenUsage, listTokenRequests } from "@/lib/db/queries/usage";
 import type { TokenDetail } from "@/lib/db/token-dto";
-import { firstValues } from "@/lib/validations/token";
 import { requestLogRetentionNotice } from "@/lib/domain/usage/retention-notice";
+import { firstValues } from "@/lib/validations/token";
 import { requestLogParamsSchema } from "@/lib/validations/usage";
 
 /**
@@ -26,7 +26,11 @@ export async function TokenUsage({
   searchParams: Record<string, string | string[] | undefined>;
 }) {
   const params = requestLogParamsSchema.parse(firstValues(searchParams));
-  const [usage, log, refused] = await Promise.all([getTokenUsage(token, now), listTokenRequests(token.id, params), getRefusedCalls(token.id, now)]);
+  const [usage, log, refused] = await Promise.all([
+    getTokenUsage(token, now),
+    listTokenRequests(token.id, params),
+    getRefusedCalls(token.id, now),
+  ]);
   return (
     <TokenUsageSection
       token={token}

@@ -1,4 +1,5 @@
 import { z } from "zod";
+
 import { getOrgAccess } from "@/lib/auth/org-access";
 import { getCurrentUser } from "@/lib/auth/session";
 import { findVisibleTokenName } from "@/lib/db/queries/tokens";
@@ -14,14 +15,18 @@ const tokenIdSchema = z.uuid();
 export async function GET(request: Request, { params }: { params: Promise<{ orgSlug: string; id: string }> }) {
   const { orgSlug, id } = await params;
   if (!(await getCurrentUser())) {
-    return new Response(null, { status: 303, headers: { Location: `/sign-in?callbackUrl=${encodeURIComponent(`/${orgSlug}`)}`, "Cache-Control": "no-store" } });
+    return new Response(null, {
+      status: 303,
+      headers: { Location: `/sign-in?callbackUrl=${encodeURIComponent(`/${orgSlug}`)}`, "Cache-Control": "no-store" },
+    });
   }
   const access = await getOrgAccess(orgSlug);
-  const token =
-    access && tokenIdSchema.safeParse(id).success
-      ? await findVisibleTokenName(access.org.id, access.role, id)
-      : null;
-  if (!access || !token) return new Response("Not found\n", { status: 404, headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" } });
+  const token = access && tokenIdSchema.safeParse(id).success ? await findVisibleTokenName(access.org.id, access.role, id) : null;
+  if (!access || !token)
+    return new Response("Not found\n", {
+      status: 404,
+      headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" },
+    });
 
   const query = Object.fromEntries(new URL(request.url).searchParams);
   const filters = requestLogParamsSchema.parse(query);
