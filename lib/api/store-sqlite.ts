@@ -70,6 +70,8 @@ const usageValues = (row: UsageRow) =>
 // Rows as arrays (better-sqlite3's raw mode): measured a quarter faster than row objects here.
 type RepoRow = [string, string, string, string, string, string, number, string, string | null, string, number, number];
 type PendingCharge = { request: ChargeRequest; resolve: (result: ChargeResult | null) => void; reject: (error: unknown) => void };
+type PendingRead = { run: () => unknown; resolve: (value: never) => void; reject: (error: unknown) => void };
+type ReadOutcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 type ChargeRow = QuotaState & { orgId: string };
 
 export type SqliteStoreOptions = {
@@ -93,6 +95,8 @@ export class SqliteApiStore implements ApiStore {
   readonly #chargeBatch: Database.Transaction<(batch: readonly PendingCharge[]) => (ChargeResult | null)[]>;
   readonly #repoQueries = new Map<string, Database.Statement<unknown[], RepoRow>>();
   #pendingCharges: PendingCharge[] = [];
+  readonly #readBatch: Database.Transaction<(batch: readonly PendingRead[]) => ReadOutcome[]>;
+  #pendingReads: PendingRead[] = [];
 
   constructor(file: string, options: SqliteStoreOptions = {}) {
     this.#db = new Database(file, { fileMustExist: true, timeout: 0 });
@@ -106,6 +110,16 @@ export class SqliteApiStore implements ApiStore {
     this.#charge = this.#db.prepare(CHARGE);
     this.#chargeBatch = this.#db.transaction((batch: readonly PendingCharge[]) => batch.map((entry) => this.#chargeOne(entry.request)));
     this.#orgById = this.#db.prepare(ORG_BY_ID);
+    // Deferred: a read-only transaction takes no write lock.
+    this.#readBatch = this.#db.transaction((batch: readonly PendingRead[]) =>
+      batch.map((entry): ReadOutcome => {
+        try {
+          return { ok: true, value: entry.run() };
+        } catch (error) {
+          return { ok: false, error };
+        }
+      }),
+    );
     this.#file = file;
     this.#synchronous = options.synchronous ?? "NORMAL";
     // Started now, not at the first flush: a thread takes a moment to load, and a crash soon after
@@ -168,12 +182,44 @@ export class SqliteApiStore implements ApiStore {
     return (await whenUnlocked(() => this.#orgById.get(orgId))) ?? null;
   }
 
+  /**
+   * Endpoint reads issued in one round of microtasks (the requests whose charges committed
+   * together) share one read transaction: a read on its own opens and closes one, taking and
+   * releasing a WAL read lock each time (~2-3 µs, more than reading a page of repositories).
+   * Each still sees a snapshot taken after its own charge committed.
+   */
+  #read<T>(run: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#pendingReads.push({ run, resolve: resolve as (value: never) => void, reject });
+      if (this.#pendingReads.length === 1) process.nextTick(() => this.#runReads());
+    });
+  }
+
+  #runReads(): void {
+    const batch = this.#pendingReads;
+    this.#pendingReads = [];
+    let outcomes: ReadOutcome[];
+    try {
+      outcomes = this.#readBatch(batch);
+    } catch (error) {
+      // The transaction itself failed (locked while the database recovers, closed): each read alone.
+      outcomes = batch.map(() => ({ ok: false, error }));
+    }
+    for (let index = 0; index < batch.length; index++) {
+      const entry = batch[index];
+      const outcome = outcomes[index];
+      if (outcome.ok) entry.resolve(outcome.value as never);
+      else if (isBusy(outcome.error)) whenUnlocked(entry.run).then(entry.resolve as (value: unknown) => void, entry.reject);
+      else entry.reject(outcome.error);
+    }
+  }
+
   async listRepos(query: RepoQuery): Promise<RepoRecord[]> {
     const statement = this.#repoStatement(query);
     const args: unknown[] = [query.orgId];
     if (query.workspace !== undefined) args.push(query.workspace);
     args.push(query.limit, query.offset);
-    const rows = await whenUnlocked(() => statement.all(...args));
+    const rows = await this.#read(() => statement.all(...args));
     return rows.map((row) => ({
       id: row[0],
       slug: row[1],

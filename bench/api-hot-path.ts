@@ -1,0 +1,183 @@
+// `npx tsx bench/api-hot-path.ts [--rounds 3] [--seconds 10] [--cpu-prof DIR] [--path quota|repos] [--next]`:
+// the CPU the REST API spends per request, without Next.js.
+//
+// Migrates a temporary SQLite database, seeds the demo data and a token (scope `repo`), starts
+// bench/api-handler-server.ts (the handler as production wires it, `--max-semi-space-size=64` as
+// `npm start` runs it) and drives GET /v0/orgs/{org}/repos (or /v0/quota) with
+// `wrk -t2 -c64` for a few rounds, printing for each the server process's CPU time per request
+// (all threads, the usage writer included; from /proc/<pid>/stat). CPU per request moves little
+// with the machine's other load, requests/s a lot: compare the former between two commits, run
+// one after the other. With --cpu-prof, the server writes a V8 profile of its main thread into DIR
+// (read it with bench/cpu-profile-summary.ts).
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { once } from "node:events";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+
+import { generateKeySpec, parseKeyring } from "../lib/tokens/encryption";
+
+const ROOT = resolve(import.meta.dirname, "..");
+const { values: args } = parseArgs({
+  options: {
+    rounds: { type: "string", default: "3" },
+    seconds: { type: "string", default: "10" },
+    "cpu-prof": { type: "string" },
+    path: { type: "string", default: "repos" },
+    // The whole production server (Next.js in the same process) on the build in .next-bench.
+    next: { type: "boolean", default: false },
+  },
+});
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), "keyward-hot-path-"));
+  const databaseUrl = `file:${join(dir, "keyward.db")}`;
+  const keys = generateKeySpec(1);
+  Object.assign(process.env, {
+    DATABASE_URL: databaseUrl,
+    TOKEN_ENCRYPTION_KEYS: keys,
+    AUTH_SECRET: randomBytes(32).toString("base64url"),
+  });
+  let server: ChildProcess | null = null;
+  try {
+    const { token, orgSlug } = await seed(databaseUrl, keys);
+    const profile = args["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${resolve(args["cpu-prof"])}`] : [];
+    server = spawn(
+      process.execPath,
+      [
+        "--max-semi-space-size=64",
+        ...profile,
+        ...(process.env.HOT_PATH_NODE_ARGS?.split(" ").filter(Boolean) ?? []),
+        "--import",
+        "tsx",
+        "bench/api-handler-server.ts",
+      ],
+      {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          NODE_ENV: "production",
+          WITH_NEXT: args.next ? "1" : "0",
+          KEYWARD_DIST_DIR: ".next-bench",
+          NEXT_TELEMETRY_DISABLED: "1",
+        },
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
+    let output = "";
+    for await (const chunk of server.stdout!) {
+      output += String(chunk);
+      if (/listening \d+/.test(output)) break;
+    }
+    const port = /listening (\d+)/.exec(output)?.[1];
+    if (!port) throw new Error(`server did not start: ${output}`);
+    const url = `http://127.0.0.1:${port}${args.path === "quota" ? "/v0/quota" : `/v0/orgs/${orgSlug}/repos`}`;
+    const auth = `Basic ${Buffer.from(`${token}:`).toString("base64")}`;
+    wrk(url, auth, 3, server.pid!); // warm-up
+    console.log(
+      `${url}, wrk -t2 -c64 -d${args.seconds}s per round; load average ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`,
+    );
+    for (let round = 1; round <= Number(args.rounds); round++) {
+      await settle(server.pid!);
+      const r = wrk(url, auth, Number(args.seconds), server.pid!);
+      console.log(
+        `round ${round}: ${Math.round(r.rps).toLocaleString("en")} req/s, ${r.cpuMicrosPerRequest.toFixed(1)} µs CPU/req, non-2xx ${r.non2xx} (by thread: ${r.threads})`,
+      );
+    }
+  } finally {
+    if (server && server.exitCode === null) {
+      const exited = once(server, "exit");
+      server.kill("SIGTERM");
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function seed(databaseUrl: string, keys: string) {
+  const [{ applyMigrations }, { createDb }, { resolveDatabaseTarget }, { seedDemoData }, { newTokenRows }] = await Promise.all([
+    import("../lib/db/migrate"),
+    import("../lib/db/client"),
+    import("../lib/db/database-url"),
+    import("../lib/db/seed"),
+    import("../lib/db/token-store"),
+  ]);
+  const target = resolveDatabaseTarget(databaseUrl);
+  await applyMigrations(target);
+  const db = createDb(target);
+  const keyring = parseKeyring(keys);
+  await seedDemoData(db, keyring);
+  const org = await db.org.findUniqueOrThrow({ where: { slug: "acme" }, select: { id: true, slug: true } });
+  const rows = newTokenRows(keyring, {
+    orgId: org.id,
+    name: "hot path",
+    scopes: ["repo"],
+    visibility: "ADMIN_ONLY",
+    quotaMax: 100_000_000,
+    quotaWindow: "MONTHLY",
+    expiresAt: null,
+    createdById: null,
+  });
+  await db.apiToken.create({ data: rows.token });
+  await db.apiTokenValue.create({ data: rows.value });
+  await db.$disconnect();
+  return { token: rows.plaintext, orgSlug: org.slug };
+}
+
+/** CPU time (all threads) a process has used, in microseconds. */
+function cpuMicros(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
+/** Waits until the usage writer has written the previous round's rows (under 10% of a core). */
+async function settle(pid: number): Promise<void> {
+  for (let quiet = 0, started = Date.now(); quiet < 2 && Date.now() - started < 60_000;) {
+    const before = cpuMicros(pid);
+    await new Promise((r) => setTimeout(r, 250));
+    quiet = cpuMicros(pid) - before < 25_000 ? quiet + 1 : 0;
+  }
+}
+
+/** CPU time per thread, by thread name (main thread: the process's own name). */
+function threadMicros(pid: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      const name = tid === String(pid) ? "main" : stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const fields = stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
+      byName.set(name, (byName.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) * 10_000);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return byName;
+}
+
+function wrk(url: string, auth: string, seconds: number, pid: number) {
+  const threadsBefore = threadMicros(pid);
+  const cpuBefore = cpuMicros(pid);
+  const result = spawnSync("wrk", ["-t2", "-c64", `-d${seconds}s`, "-H", `Authorization: ${auth}`, url], { encoding: "utf8" });
+  const cpuAfter = cpuMicros(pid);
+  const threadsAfter = threadMicros(pid);
+  if (result.status !== 0) throw new Error(`wrk failed: ${result.stderr}`);
+  const requests = Number(/(\d+) requests in/.exec(result.stdout)?.[1]);
+  return {
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(result.stdout)?.[1]),
+    non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(result.stdout)?.[1] ?? 0),
+    cpuMicrosPerRequest: (cpuAfter - cpuBefore) / requests,
+    threads: [...threadsAfter]
+      .map(([name, micros]) => [name, (micros - (threadsBefore.get(name) ?? 0)) / requests] as const)
+      .filter(([, perRequest]) => perRequest >= 0.5)
+      .map(([name, perRequest]) => `${name} ${perRequest.toFixed(1)}`)
+      .join(", "),
+  };
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
