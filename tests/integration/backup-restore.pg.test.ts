@@ -68,7 +68,7 @@ describe("PostgreSQL backup with pg_dump and restore with pg_restore (README, Op
     const org = await source.db.org.create({ data: { slug: "backed-up", name: "Backed up" } });
     const admin = await source.db.user.create({ data: { email: "admin@backed-up.test", name: "Admin" } });
     await source.db.membership.create({ data: { orgId: org.id, userId: admin.id, role: "ADMIN" } });
-    const tokens = [];
+    const tokens: { id: string; orgId: string; valueId: string; plaintext: string }[] = [];
     for (const name of ["ci", "deploy"]) {
       const rows = newTokenRows(getKeyring(), {
         orgId: org.id, name, scopes: ["report:read"], visibility: "ORGANIZATION",
