@@ -7,6 +7,8 @@
 // - latency at a fixed offered rate of 1,000 requests/s with hey (10 workers × 100/s, 10 s);
 // - afterwards, that the quota charged equals the successful charged calls.
 // Loopback only; every load run is bounded in time. Needs `apt-get install wrk hey`.
+// With `--postgres [--servers 1,2,3]`: PostgreSQL and several servers behind HAProxy instead
+// (bench/api-postgres.ts).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
@@ -16,6 +18,7 @@ import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
 
 import { generateKeySpec, parseKeyring } from "../lib/tokens/encryption";
+import { runPostgresBench } from "./api-postgres";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const CONNECTIONS = 64;
@@ -301,7 +304,8 @@ function freePort(): Promise<number> {
 
 const fmt = (n: number) => Math.round(n).toLocaleString("en");
 
-main().catch((error: unknown) => {
+const args = process.argv.slice(2);
+(args.includes("--postgres") ? runPostgresBench(args) : main()).catch((error: unknown) => {
   console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });

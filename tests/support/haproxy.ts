@@ -57,6 +57,8 @@ frontend stats
 
 export type Haproxy = {
   url: string;
+  /** The haproxy process (for its CPU time in bench/api-postgres.ts). */
+  pid: number;
   /** Each server's state as HAProxy's health checks see it ("UP", "DOWN", …). */
   serverStates(): Promise<Record<string, string>>;
   stop(): Promise<void>;
@@ -87,6 +89,7 @@ export async function startHaproxy(binary: string, options: { port: number; stat
   }
   return {
     url: `http://127.0.0.1:${options.port}`,
+    pid: child.pid!,
     async serverStates() {
       const csv = await (await fetch(`http://127.0.0.1:${options.statsPort}/stats;csv`)).text();
       const [header, ...rows] = csv
