@@ -20,8 +20,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { cpus, loadavg } from "node:os";
 import { resolve } from "node:path";
-import { findHaproxy, startHaproxy, type Haproxy } from "../tests/support/haproxy";
+
 import { generateKeySpec, parseKeyring } from "../lib/tokens/encryption";
+import { findHaproxy, startHaproxy, type Haproxy } from "../tests/support/haproxy";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const CONNECTIONS = 64;
@@ -48,7 +49,11 @@ export async function runPostgresBench(args: string[]): Promise<void> {
   if (!haproxyBinary) throw new Error("haproxy is not installed: apt-get install -y haproxy");
   const { startTempPostgres } = await import("../lib/db/temp-postgres");
 
-  log(`machine: ${CORES} cores, ${loadavg().map((n) => n.toFixed(2)).join(" ")} load average before the run`);
+  log(
+    `machine: ${CORES} cores, ${loadavg()
+      .map((n) => n.toFixed(2))
+      .join(" ")} load average before the run`,
+  );
   const cluster = await startTempPostgres();
   if (!cluster) throw new Error("no PostgreSQL server binaries found (install postgresql, or set PG_BIN)");
   const postgresPort = Number(new URL(cluster.url).port);
@@ -68,7 +73,11 @@ export async function runPostgresBench(args: string[]): Promise<void> {
     const path = `/v0/orgs/${orgSlug}/repos`;
     const reposJson = await fetchText(`http://127.0.0.1:${servers[0].port}${path}`, auth);
     const barePort = await freePort();
-    const bare = await startProcess(["--import", "tsx", "bench/bare-server.ts"], { PORT: String(barePort), BARE_REPOS_JSON: reposJson }, /listening/);
+    const bare = await startProcess(
+      ["--import", "tsx", "bench/bare-server.ts"],
+      { PORT: String(barePort), BARE_REPOS_JSON: reposJson },
+      /listening/,
+    );
     const keywardPids = servers.map((server) => server.child.pid!);
     const measure = (pids: number[], haproxyPid?: number) => ({ keywardPids: pids, postgresPort, haproxyPid });
 
@@ -80,7 +89,9 @@ export async function runPostgresBench(args: string[]): Promise<void> {
 
     const rows: Row[] = [];
     const runSetup = async (setup: string, url: string, keyward: boolean, pids: number[], haproxyPid?: number) => {
-      log(`${setup}: wrk ${CONNECTIONS} connections × ${SATURATION_SECONDS} s, then hey at ${RATE_WORKERS * RATE_PER_WORKER}/s × ${RATE_SECONDS} s…`);
+      log(
+        `${setup}: wrk ${CONNECTIONS} connections × ${SATURATION_SECONDS} s, then hey at ${RATE_WORKERS * RATE_PER_WORKER}/s × ${RATE_SECONDS} s…`,
+      );
       if (keyward) await settle(keywardPids, postgresPort);
       const saturation = wrk(`${url}${path}`, auth, SATURATION_SECONDS, measure(pids, haproxyPid));
       if (keyward) await settle(keywardPids, postgresPort);
@@ -104,7 +115,11 @@ export async function runPostgresBench(args: string[]): Promise<void> {
     await Promise.all(servers.map((server) => stop(server.child)));
     await stop(bare);
     const charged = before - (await quotaRemaining(db, tokenId));
-    const recorded = await db.usageEvent.aggregate({ where: { tokenId, at: { gte: measuredFrom }, status: 200 }, _count: true, _sum: { cost: true } });
+    const recorded = await db.usageEvent.aggregate({
+      where: { tokenId, at: { gte: measuredFrom }, status: 200 },
+      _count: true,
+      _sum: { cost: true },
+    });
     await db.$disconnect();
 
     printResults(rows);
@@ -128,7 +143,7 @@ export async function runPostgresBench(args: string[]): Promise<void> {
 
 function serverCounts(args: string[]): number[] {
   const at = args.indexOf("--servers");
-  const raw = at >= 0 ? args[at + 1] ?? "" : "1,2,3";
+  const raw = at >= 0 ? (args[at + 1] ?? "") : "1,2,3";
   const counts = raw.split(",").map((part) => Number(part.trim()));
   if (counts.length === 0 || counts.some((n) => !Number.isInteger(n) || n < 1 || n > 16)) {
     throw new Error(`--servers takes a list of server counts from 1 to 16, like 1,2,3 (got "${raw}")`);
@@ -142,7 +157,9 @@ function printResults(rows: Row[]): void {
   const bareRps = rows[0].saturation.rps;
   log();
   log(`Throughput at saturation (wrk -t2 -c${CONNECTIONS}, ${SATURATION_SECONDS} s) and latency at a fixed 1,000 requests/s (hey):`);
-  log(`  ${"setup".padEnd(24)} ${"req/s".padStart(7)} ${"ratio".padStart(6)} ${"p99 (ms)".padStart(9)}  ${"1,000/s p50 / p99 (ms)".padStart(22)}  ok/sent`);
+  log(
+    `  ${"setup".padEnd(24)} ${"req/s".padStart(7)} ${"ratio".padStart(6)} ${"p99 (ms)".padStart(9)}  ${"1,000/s p50 / p99 (ms)".padStart(22)}  ok/sent`,
+  );
   for (const row of rows) {
     const { saturation: s, latency: l } = row;
     log(
@@ -151,7 +168,9 @@ function printResults(rows: Row[]): void {
   }
   log();
   log(`CPU during the saturation run: µs per request, and share of the machine's ${CORES} cores (from /proc):`);
-  log(`  ${"setup".padEnd(24)} ${"servers".padStart(13)} ${"PostgreSQL".padStart(13)} ${"HAProxy".padStart(13)} ${"wrk".padStart(13)} ${"machine busy".padStart(13)} ${"others".padStart(7)}`);
+  log(
+    `  ${"setup".padEnd(24)} ${"servers".padStart(13)} ${"PostgreSQL".padStart(13)} ${"HAProxy".padStart(13)} ${"wrk".padStart(13)} ${"machine busy".padStart(13)} ${"others".padStart(7)}`,
+  );
   for (const row of rows) {
     const { cpu, requests } = row.saturation;
     const cell = (micros: number) => `${Math.round(micros / requests)} ${pct(micros, cpu)}`.padStart(13);
@@ -165,7 +184,11 @@ function printResults(rows: Row[]): void {
 }
 
 async function startServer(env: Record<string, string>): Promise<{ port: number; child: ChildProcess }> {
-  const child = await startProcess(["--max-semi-space-size=64", "--import", "tsx", "tests/support/keyward-server-process.ts"], env, /^listening \d+$/m);
+  const child = await startProcess(
+    ["--max-semi-space-size=64", "--import", "tsx", "tests/support/keyward-server-process.ts"],
+    env,
+    /^listening \d+$/m,
+  );
   return { port: Number(/^listening (\d+)$/m.exec(outputs.get(child) ?? "")![1]), child };
 }
 
@@ -231,7 +254,10 @@ function reapedChildrenMicros(): number {
   return fields ? (Number(fields[13]) + Number(fields[14])) * TICK_MICROS : 0;
 }
 
-const pids = () => readdirSync("/proc").filter((name) => /^\d+$/.test(name)).map(Number);
+const pids = () =>
+  readdirSync("/proc")
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number);
 
 /**
  * The postmaster listening on `port` (its command line has `-p <port>`; other clusters on the box
@@ -321,7 +347,11 @@ function wrk(url: string, auth: string, seconds: number, measured: Measured): Sa
 }
 
 function hey(url: string, auth: string): Latency {
-  const out = run("hey", ["-z", `${RATE_SECONDS}s`, "-c", String(RATE_WORKERS), "-q", String(RATE_PER_WORKER), "-H", `Authorization: ${auth}`, url], RATE_SECONDS);
+  const out = run(
+    "hey",
+    ["-z", `${RATE_SECONDS}s`, "-c", String(RATE_WORKERS), "-q", String(RATE_PER_WORKER), "-H", `Authorization: ${auth}`, url],
+    RATE_SECONDS,
+  );
   const percentile = (p: number) => Number(new RegExp(`${p}% in ([\\d.]+) secs`).exec(out)?.[1]) * 1000;
   const ok = Number(/\[200\]\s+(\d+) responses/.exec(out)?.[1] ?? 0);
   const total = [...out.matchAll(/\[\d+\]\s+(\d+) responses/g)].reduce((sum, m) => sum + Number(m[1]), 0);

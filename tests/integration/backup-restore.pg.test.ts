@@ -4,15 +4,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
 import { getKeyring } from "@/lib/config/keyring";
 import { createDb, type Db } from "@/lib/db/client";
 import { resolveDatabaseTarget } from "@/lib/db/database-url";
 import { diffDatabaseAgainstSchema, migrationNames } from "@/lib/db/migrate";
 import { findPostgresBin } from "@/lib/db/temp-postgres";
 import { newTokenRows } from "@/lib/db/token-store";
-import { usagePartitions, maintainUsagePartitions } from "@/lib/db/usage-partitions";
+import { maintainUsagePartitions, usagePartitions } from "@/lib/db/usage-partitions";
 import { insertUsageWithRollups } from "@/lib/db/usage-rollups";
 import { decryptTokenValue, hashTokenValue } from "@/lib/tokens";
+
 import { privateDatabase } from "../security/private-db";
 import { usageRow } from "../support/usage";
 
@@ -71,8 +73,14 @@ describe("PostgreSQL backup with pg_dump and restore with pg_restore (README, Op
     const tokens: { id: string; orgId: string; valueId: string; plaintext: string }[] = [];
     for (const name of ["ci", "deploy"]) {
       const rows = newTokenRows(getKeyring(), {
-        orgId: org.id, name, scopes: ["report:read"], visibility: "ORGANIZATION",
-        quotaMax: 500, quotaWindow: "MONTHLY", expiresAt: null, createdById: admin.id,
+        orgId: org.id,
+        name,
+        scopes: ["report:read"],
+        visibility: "ORGANIZATION",
+        quotaMax: 500,
+        quotaWindow: "MONTHLY",
+        expiresAt: null,
+        createdById: admin.id,
       });
       await source.db.apiToken.create({ data: rows.token });
       await source.db.apiTokenValue.create({ data: rows.value });
@@ -93,7 +101,9 @@ describe("PostgreSQL backup with pg_dump and restore with pg_restore (README, Op
     restored = createDb(resolveDatabaseTarget(restoredUrl));
     expect(await restored.org.findUnique({ where: { id: org.id }, select: { slug: true } })).toEqual({ slug: "backed-up" });
     expect(await restored.membership.count({ where: { orgId: org.id, userId: admin.id, role: "ADMIN" } })).toBe(1);
-    expect((await restored.apiToken.findMany({ where: { orgId: org.id }, select: { name: true }, orderBy: { name: "asc" } })).map((t) => t.name)).toEqual(["ci", "deploy"]);
+    expect(
+      (await restored.apiToken.findMany({ where: { orgId: org.id }, select: { name: true }, orderBy: { name: "asc" } })).map((t) => t.name),
+    ).toEqual(["ci", "deploy"]);
     // A token is still found by its hash, and its value still decrypts with the same keys.
     for (const token of tokens) {
       const value = await restored.apiTokenValue.findUniqueOrThrow({
@@ -103,8 +113,9 @@ describe("PostgreSQL backup with pg_dump and restore with pg_restore (README, Op
       expect(value.tokenId).toBe(token.id);
       expect(decryptTokenValue(getKeyring(), value.ciphertext!, value.keyVersion, value.id)).toBe(token.plaintext);
     }
-    expect((await restored.usageEvent.findMany({ where: { orgId: org.id }, select: { requestId: true } })).map((row) => row.requestId).sort())
-      .toEqual(usage.map((row) => row.requestId).sort());
+    expect(
+      (await restored.usageEvent.findMany({ where: { orgId: org.id }, select: { requestId: true } })).map((row) => row.requestId).sort(),
+    ).toEqual(usage.map((row) => row.requestId).sort());
     expect(await restored.usageDaily.count({ where: { tokenId: tokens[0].id } })).toBeGreaterThan(0);
     // Still partitioned by month, so the retention job keeps dropping months after a restore.
     expect(await usagePartitions(restored)).toEqual(partitions);

@@ -1,9 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
+
 import { signInWithPassword } from "@/lib/actions/session";
 import { hashPassword } from "@/lib/auth/password";
 import { db } from "@/lib/db/client";
 import { captureLogLines } from "@/lib/logger";
+
 import { actAs } from "../support/request-as";
 
 // The operator's log: one `warn` line per refused password sign-in, saying why, for which email
@@ -56,9 +58,7 @@ describe("refused sign-in log lines", () => {
     const attacker = "203.0.113.171";
     for (let i = 0; i < 5; i++) await logOfAttempt(email, `guess-${i}`, attacker);
     const lines = await logOfAttempt(email, PASSWORD, attacker);
-    expect(refusals(lines)).toEqual([
-      expect.objectContaining({ level: 40, reason: "throttled", email, ip: attacker, lockedMinutes: 15 }),
-    ]);
+    expect(refusals(lines)).toEqual([expect.objectContaining({ level: 40, reason: "throttled", email, ip: attacker, lockedMinutes: 15 })]);
     expect(JSON.stringify(lines)).not.toContain(PASSWORD);
   });
 
