@@ -235,7 +235,8 @@ test("menus: a row menu near the window's bottom opens upward, and scrolling mov
   expect(menuBox!.y + menuBox!.height).toBeLessThanOrEqual(buttonBox!.y);
   expect(menuBox!.y).toBeGreaterThanOrEqual(0);
 
-  await page.mouse.wheel(0, -60);
+  // Scroll the page a little (down: the button stays on screen, so the menu stays open and follows it).
+  await page.mouse.wheel(0, 60);
   await expect(menu).toBeVisible();
   await expect
     .poll(async () => (await menu.boundingBox())!.y + (await menu.boundingBox())!.height)

@@ -20,8 +20,9 @@ const subscribeToClock = (onChange: () => void) => {
   const timer = setInterval(onChange, TICK_MS);
   return () => clearInterval(timer);
 };
-// Rounded so that successive reads within one tick agree, as useSyncExternalStore requires.
-const clockNow = () => Math.floor(Date.now() / TICK_MS) * TICK_MS;
+// Rounded so that successive reads within one tick agree, as useSyncExternalStore requires; up,
+// not down, so something that happened a moment ago never reads as "in a few seconds".
+const clockNow = () => Math.ceil(Date.now() / TICK_MS) * TICK_MS;
 
 /** "3 minutes ago", with the exact UTC time on hover. */
 export function RelativeTime({ date, fallback = "Never" }: { date: Date | string | null | undefined; fallback?: string }) {

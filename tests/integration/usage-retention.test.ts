@@ -3,14 +3,12 @@ import { describe, expect, it } from "vitest";
 import { createDb, db } from "@/lib/db/client";
 import { resolveDatabaseTarget } from "@/lib/db/database-url";
 import { getTokenScopeUsage, getTokenUsage, listTokenRequests } from "@/lib/db/queries/usage";
-import { isUsagePartitioned, usagePartitions } from "@/lib/db/usage-partitions";
 import { pruneUsage, retentionCutoff } from "@/lib/db/usage-retention";
 import { DAY_MS, insertUsageWithRollups, type UsageEventRow } from "@/lib/db/usage-rollups";
 import { runUsageRetention } from "@/lib/server/usage-retention-job";
 import { requestLogParamsSchema } from "@/lib/validations/usage";
 
-import { createTestOrg } from "../support/request-as";
-import { insertUsageTestToken, usageRow } from "../support/usage";
+import { usageEventIds as eventIds, usageRow, retentionTestToken as usageToken } from "../support/usage";
 
 // Retention runs on the shared test database, whose other files write usage in the present and
 // future. Each test here lives in its own past (a different decade), so pruning "now" at that
@@ -19,14 +17,6 @@ import { insertUsageTestToken, usageRow } from "../support/usage";
 
 const target = resolveDatabaseTarget(process.env.DATABASE_URL);
 const DEFAULTS = { usageDays: 30, rollupDays: 400, pauseMs: 0 };
-
-async function usageToken(label: string, createdAt: Date) {
-  const { org } = await createTestOrg(label);
-  return insertUsageTestToken(org.id, { scopes: ["report:list", "report:write"], createdAt });
-}
-
-const eventIds = async (tokenId: string) =>
-  (await db.usageEvent.findMany({ where: { tokenId }, select: { requestId: true } })).map((row) => row.requestId).sort();
 
 describe("usage retention", () => {
   it("deletes raw usage and refused-call counters older than the retention, in batches, and keeps the rollups", async () => {
@@ -134,39 +124,4 @@ describe("usage retention", () => {
       await server.$disconnect();
     }
   });
-
-  it.runIf(target.provider === "postgresql")(
-    "on PostgreSQL, creates the coming months' partitions and drops months past the retention",
-    async () => {
-      expect(await isUsagePartitioned(db)).toBe(true);
-      const january = new Date(Date.UTC(2001, 0, 10));
-      const token = await usageToken("partitions", new Date(Date.UTC(2000, 0, 1)));
-      // Written before January's partition exists: they wait in the default partition.
-      const early = usageRow(token, { at: new Date(Date.UTC(2001, 0, 2)) });
-      await insertUsageWithRollups(db, [early]);
-
-      const first = await pruneUsage(db, { ...DEFAULTS, now: january });
-      expect(first.partitions.created).toEqual(["UsageEvent_p200101", "UsageEvent_p200102", "UsageEvent_p200103"]);
-      const late = usageRow(token, { at: new Date(Date.UTC(2001, 1, 20)) });
-      await insertUsageWithRollups(db, [late, usageRow(token, { at: new Date(Date.UTC(2001, 0, 20)) })]);
-      const inPartition = async (name: string) =>
-        Number((await db.$queryRawUnsafe<{ n: bigint }[]>(`SELECT COUNT(*) AS n FROM "${name}" WHERE "tokenId" = $1`, token.id))[0].n);
-      expect(await inPartition("UsageEvent_p200101")).toBe(2); // the early row moved out of the default partition
-      expect(await inPartition("UsageEvent_p200102")).toBe(1);
-
-      // On 20 March the 30-day retention starts on 19 February: January goes whole, February stays.
-      const march = await pruneUsage(db, { ...DEFAULTS, now: new Date(Date.UTC(2001, 2, 20)) });
-      expect(march.partitions.dropped).toEqual(["UsageEvent_p200101"]);
-      expect(march.partitions.created).toEqual(["UsageEvent_p200104", "UsageEvent_p200105"]);
-      expect((await usagePartitions(db)).filter((name) => name.startsWith("UsageEvent_p2001"))).toEqual([
-        "UsageEvent_p200102",
-        "UsageEvent_p200103",
-        "UsageEvent_p200104",
-        "UsageEvent_p200105",
-      ]);
-      expect(await eventIds(token.id)).toEqual([late.requestId]);
-      // January's rollups outlive its partition.
-      expect(await db.usageDaily.count({ where: { tokenId: token.id, day: { lt: new Date(Date.UTC(2001, 1, 1)) } } })).toBe(2);
-    },
-  );
 });

@@ -6,6 +6,8 @@ import { newTokenRows } from "@/lib/db/token-store";
 import type { UsageEventRow } from "@/lib/db/usage-rollups";
 import type { Scope } from "@/lib/tokens";
 
+import { createTestOrg } from "./request-as";
+
 /** A token written straight to the database, for usage tests. */
 export async function insertUsageTestToken(
   orgId: string,
@@ -49,3 +51,13 @@ export function usageRow(
     ...fields,
   };
 }
+
+/** A token in an org of its own, created at `createdAt`, for the retention tests (each lives in its own past). */
+export async function retentionTestToken(label: string, createdAt: Date) {
+  const { org } = await createTestOrg(label);
+  return insertUsageTestToken(org.id, { scopes: ["report:list", "report:write"], createdAt });
+}
+
+/** The request ids of a token's raw usage rows, sorted. */
+export const usageEventIds = async (tokenId: string) =>
+  (await db.usageEvent.findMany({ where: { tokenId }, select: { requestId: true } })).map((row) => row.requestId).sort();
