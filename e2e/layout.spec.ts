@@ -54,7 +54,14 @@ async function seriousAxeViolations(page: Page) {
 }
 
 async function fitsWidth(page: Page) {
-  return page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
+  return page.evaluate(() => {
+    // The innermost elements that reach past the window's right edge: what to fix when a page is too wide.
+    const tooWide = [...document.querySelectorAll("body *")]
+      .filter((element) => element.getBoundingClientRect().right > window.innerWidth + 1 && element.children.length === 0)
+      .slice(0, 3)
+      .map((element) => `<${element.tagName.toLowerCase()}> "${(element.textContent ?? "").trim().slice(0, 40)}"`);
+    return { scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth, tooWide };
+  });
 }
 
 for (const role of ["admin", "member"] as const) {
@@ -78,9 +85,11 @@ for (const role of ["admin", "member"] as const) {
           await page.goto(path);
           await expect(page.locator("h1").first()).toBeVisible();
           await expect(page.locator("html")).toHaveClass(theme === "dark" ? /\bdark\b/ : /^(?!.*\bdark\b)/);
-          const { scrollWidth, innerWidth } = await fitsWidth(page);
+          const { scrollWidth, innerWidth, tooWide } = await fitsWidth(page);
           if (scrollWidth > innerWidth)
-            problems.push(`${sizeName} ${theme} ${path}: page is ${scrollWidth}px wide in a ${innerWidth}px window`);
+            problems.push(
+              `${sizeName} ${theme} ${path}: page is ${scrollWidth}px wide in a ${innerWidth}px window (${tooWide.join(", ")})`,
+            );
           for (const violation of await seriousAxeViolations(page)) problems.push(`${sizeName} ${theme} ${path}: ${violation}`);
         }
       }
