@@ -5,7 +5,8 @@ import type { TopValue } from "@/lib/db/queries/usage";
 export function TopList({ title, items, emptyLabel = "(none)" }: { title: string; items: TopValue[]; emptyLabel?: string }) {
   const top = items[0]?.requests ?? 0;
   return (
-    <section className="rounded-lg border border-slate-200 bg-white p-4" aria-label={title}>
+    // min-w-0: a grid item may shrink below its longest route or user agent, which then truncates.
+    <section className="min-w-0 rounded-lg border border-slate-200 bg-white p-4" aria-label={title}>
       <h3 className="mb-3 text-sm font-medium text-slate-900">{title}</h3>
       {items.length === 0 ? (
         <p className="text-sm text-slate-500">No requests in the last 30 days.</p>
