@@ -63,9 +63,34 @@ const CLASSES: AttackClass[] = [
     reproduce: `${SUITE} tests/integration/security-faults.test.ts tests/integration/api-processes.test.ts tests/integration/org-action.test.ts (and with ${PG} …)`,
   },
   {
-    name: "Login: brute force per account, per address and in concurrent bursts, no indefinite victim lockout, unknown vs known email",
-    matches: (c) => inFile(c, "sign-in.test.ts"),
-    reproduce: `${SUITE} tests/integration/sign-in.test.ts`,
+    name: "Login: brute force per account, per address and in concurrent bursts, no indefinite victim lockout, unknown vs known email, a forged X-Forwarded-For, sign-out that ends the session, open redirects after sign-in",
+    matches: (c) =>
+      inFile(c, "sign-in.test.ts", "sign-out.test.ts", "callback-url.test.ts", "client-ip.test.ts", "sign-in-redirect.spec.ts"),
+    reproduce: `${SUITE} tests/integration/sign-in.test.ts tests/integration/sign-out.test.ts; E2E_PORT=3317 npx playwright test e2e/sign-in-redirect.spec.ts`,
+  },
+  {
+    name: "Tokens acting on tokens: self-widening, widening others, organization-visible tokens on admin-only ones, replaced values, former admins, allowed networks; property-based sequences of management calls by a member's values",
+    matches: (c) =>
+      inFile(
+        c,
+        "token-authority.test.ts",
+        "token-authority-properties.test.ts",
+        "token-authority.spec.ts",
+        "authority.test.ts",
+        "networks.test.ts",
+      ),
+    reproduce: `${SUITE} tests/integration/token-authority.test.ts tests/integration/token-authority-properties.test.ts (and with ${PG} …)`,
+  },
+  {
+    name: "Every write re-checks the caller's permission inside its transaction (each registry action with the admin demoted or removed mid-request; every SQL write recorded)",
+    matches: (c) => inFile(c, "security-role-recheck.test.ts", "org-action-permissions.test.ts"),
+    reproduce: `${SUITE} tests/integration/security-role-recheck.test.ts tests/integration/org-action-permissions.test.ts`,
+  },
+  {
+    name: "Deeply nested JSON on every path: REST bodies, leaked-token reports, server actions (decoded and over HTTP)",
+    matches: (c) =>
+      inFile(c, "json-depth.test.ts", "nested-json.test.ts", "action-body-guard.test.ts") || e2eSecurity(c, /nested 20,000 deep/),
+    reproduce: `${SUITE} tests/integration/nested-json.test.ts; ${E2E} -g "nested"`,
   },
 ];
 
