@@ -15,14 +15,13 @@
 // Afterwards the quota charged must equal the successful calls recorded.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { once } from "node:events";
 import { readdirSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { cpus, loadavg } from "node:os";
 import { resolve } from "node:path";
 
 import { generateKeySpec, parseKeyring } from "../lib/tokens/encryption";
 import { findHaproxy, startHaproxy, type Haproxy } from "../tests/support/haproxy";
+import { fetchText, freePort, run, stop } from "./process-tools";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const CONNECTIONS = 64;
@@ -359,12 +358,6 @@ function hey(url: string, auth: string): Latency {
   return { p50: percentile(50), p99: percentile(99), ok, total };
 }
 
-function run(command: string, args: string[], seconds: number): string {
-  const result = spawnSync(command, args, { encoding: "utf8", timeout: (seconds + 30) * 1000 });
-  if (result.status !== 0) throw new Error(`${command} failed: ${result.stderr || result.error?.message}`);
-  return result.stdout;
-}
-
 // ---------------------------------------------------------------------------------------
 // Processes
 
@@ -389,33 +382,6 @@ function startProcess(args: string[], env: Record<string, string>, ready: RegExp
     child.once("exit", (code) => {
       clearTimeout(timer);
       reject(new Error(`${args.join(" ")} exited with ${code}:\n${outputs.get(child)}`));
-    });
-  });
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, "exit");
-  child.kill("SIGTERM");
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-  if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-}
-
-async function fetchText(url: string, auth: string): Promise<string> {
-  const response = await fetch(url, { headers: { authorization: auth } });
-  const text = await response.text();
-  if (response.status !== 200) throw new Error(`${url} answered ${response.status}: ${text}`);
-  return text;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePromise, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      probe.close(() => resolvePromise(port));
     });
   });
 }
