@@ -19,8 +19,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { resolve } from "node:path";
 
-import { generateKeySpec, parseKeyring } from "../lib/tokens/encryption";
+import { generateKeySpec } from "../lib/tokens/encryption";
 import { findHaproxy, startHaproxy, type Haproxy } from "../tests/support/haproxy";
+import { quotaRemaining, seedBenchToken } from "./bench-token";
 import { fetchText, freePort, run, stop } from "./process-tools";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -29,7 +30,6 @@ const SATURATION_SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const RATE_WORKERS = 10;
 const RATE_PER_WORKER = 100;
 const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 10);
-const BENCH_QUOTA = 100_000_000;
 const CORES = cpus().length;
 
 type Cpu = { keyward: number; postgres: number; haproxy: number; loadGenerator: number; machineBusy: number; wallMicros: number };
@@ -67,7 +67,7 @@ export async function runPostgresBench(args: string[]): Promise<void> {
       // One at a time: the first migrates the empty database, the others find it done.
       servers.push({ name: `keyward${i}`, ...(await startServer({ DATABASE_URL: cluster.url, TRUST_PROXY: "1", ...secrets })) });
     }
-    const { token, tokenId, orgSlug, db } = await seedBench(cluster.url, secrets.TOKEN_ENCRYPTION_KEYS);
+    const { token, tokenId, orgSlug, db } = await seedBenchToken(cluster.url, secrets.TOKEN_ENCRYPTION_KEYS, { seedDemo: true });
     const auth = `Basic ${Buffer.from(`${token}:`).toString("base64")}`;
     const path = `/v0/orgs/${orgSlug}/repos`;
     const reposJson = await fetchText(`http://127.0.0.1:${servers[0].port}${path}`, auth);
@@ -189,35 +189,6 @@ async function startServer(env: Record<string, string>): Promise<{ port: number;
     /^listening \d+$/m,
   );
   return { port: Number(/^listening (\d+)$/m.exec(outputs.get(child) ?? "")![1]), child };
-}
-
-async function seedBench(databaseUrl: string, keys: string) {
-  const [{ createDb }, { resolveDatabaseTarget }, { newTokenRows }, { seedDemoData }] = await Promise.all([
-    import("../lib/db/client"),
-    import("../lib/db/database-url"),
-    import("../lib/db/token-store"),
-    import("../lib/db/seed"),
-  ]);
-  const db = createDb(resolveDatabaseTarget(databaseUrl));
-  await seedDemoData(db, parseKeyring(keys));
-  const org = await db.org.findUniqueOrThrow({ where: { slug: "acme" }, select: { id: true, slug: true } });
-  const rows = newTokenRows(parseKeyring(keys), {
-    orgId: org.id,
-    name: "bench",
-    scopes: ["repo"],
-    visibility: "ADMIN_ONLY",
-    quotaMax: BENCH_QUOTA,
-    quotaWindow: "MONTHLY",
-    expiresAt: null,
-    createdById: null,
-  });
-  await db.apiToken.create({ data: rows.token });
-  await db.apiTokenValue.create({ data: rows.value });
-  return { token: rows.plaintext, tokenId: rows.token.id, orgSlug: org.slug, db };
-}
-
-async function quotaRemaining(db: Awaited<ReturnType<typeof seedBench>>["db"], tokenId: string): Promise<number> {
-  return (await db.apiToken.findUniqueOrThrow({ where: { id: tokenId }, select: { quotaRemaining: true } })).quotaRemaining;
 }
 
 async function waitUntilUp(haproxy: Haproxy, count: number): Promise<void> {

@@ -15,8 +15,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
 
-import { generateKeySpec, parseKeyring } from "../lib/tokens/encryption";
+import { generateKeySpec } from "../lib/tokens/encryption";
 import { runPostgresBench } from "./api-postgres";
+import { quotaRemaining, seedBenchToken } from "./bench-token";
 import { fetchText, freePort, run, stop } from "./process-tools";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -25,7 +26,6 @@ const SATURATION_SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const RATE_WORKERS = 10;
 const RATE_PER_WORKER = 100;
 const RATE_SECONDS = 10;
-const BENCH_QUOTA = 100_000_000;
 
 type Saturation = { rps: number; requests: number; non2xx: number; cpuMicrosPerRequest: number | null };
 type Latency = { rps: number; p50: number; p99: number; ok: number; total: number };
@@ -159,33 +159,6 @@ async function main() {
     for (const child of children) await stop(child);
     rmSync(dataDir, { recursive: true, force: true });
   }
-}
-
-async function seedBenchToken(databaseUrl: string, keys: string) {
-  const [{ createDb }, { resolveDatabaseTarget }, { newTokenRows }] = await Promise.all([
-    import("../lib/db/client"),
-    import("../lib/db/database-url"),
-    import("../lib/db/token-store"),
-  ]);
-  const db = createDb(resolveDatabaseTarget(databaseUrl));
-  const org = await db.org.findUniqueOrThrow({ where: { slug: "acme" }, select: { id: true, slug: true } });
-  const rows = newTokenRows(parseKeyring(keys), {
-    orgId: org.id,
-    name: "bench",
-    scopes: ["repo"],
-    visibility: "ADMIN_ONLY",
-    quotaMax: BENCH_QUOTA,
-    quotaWindow: "MONTHLY",
-    expiresAt: null,
-    createdById: null,
-  });
-  await db.apiToken.create({ data: rows.token });
-  await db.apiTokenValue.create({ data: rows.value });
-  return { token: rows.plaintext, tokenId: rows.token.id, orgSlug: org.slug, db };
-}
-
-async function quotaRemaining(db: Awaited<ReturnType<typeof seedBenchToken>>["db"], tokenId: string): Promise<number> {
-  return (await db.apiToken.findUniqueOrThrow({ where: { id: tokenId }, select: { quotaRemaining: true } })).quotaRemaining;
 }
 
 /**

@@ -1,0 +1,36 @@
+import { parseKeyring } from "../lib/tokens/encryption";
+
+// The token the API benchmarks call with: scope `repo` in the demo org, a quota no run can spend.
+
+const BENCH_QUOTA = 100_000_000;
+
+/** Writes the bench token into the database at `databaseUrl` (after seeding the demo org first when asked). */
+export async function seedBenchToken(databaseUrl: string, keys: string, options: { seedDemo?: boolean } = {}) {
+  const [{ createDb }, { resolveDatabaseTarget }, { newTokenRows }, { seedDemoData }] = await Promise.all([
+    import("../lib/db/client"),
+    import("../lib/db/database-url"),
+    import("../lib/db/token-store"),
+    import("../lib/db/seed"),
+  ]);
+  const db = createDb(resolveDatabaseTarget(databaseUrl));
+  if (options.seedDemo) await seedDemoData(db, parseKeyring(keys));
+  const org = await db.org.findUniqueOrThrow({ where: { slug: "acme" }, select: { id: true, slug: true } });
+  const rows = newTokenRows(parseKeyring(keys), {
+    orgId: org.id,
+    name: "bench",
+    scopes: ["repo"],
+    visibility: "ADMIN_ONLY",
+    quotaMax: BENCH_QUOTA,
+    quotaWindow: "MONTHLY",
+    expiresAt: null,
+    createdById: null,
+  });
+  await db.apiToken.create({ data: rows.token });
+  await db.apiTokenValue.create({ data: rows.value });
+  return { token: rows.plaintext, tokenId: rows.token.id, orgSlug: org.slug, db };
+}
+
+/** The bench token's quota left: what a run charged is the difference before and after. */
+export async function quotaRemaining(db: Awaited<ReturnType<typeof seedBenchToken>>["db"], tokenId: string): Promise<number> {
+  return (await db.apiToken.findUniqueOrThrow({ where: { id: tokenId }, select: { quotaRemaining: true } })).quotaRemaining;
+}
