@@ -213,16 +213,14 @@ async function pageByQuotaLeft(
     .map((row) => row.id);
 }
 
-function orderFor(sort: TokenSort, dir: "asc" | "desc"): Prisma.ApiTokenOrderByWithRelationInput[] {
+/** The database orders every sort but quota left, which `pageByQuotaLeft` decides by the rule. */
+function orderFor(sort: Exclude<TokenSort, "quota">, dir: "asc" | "desc"): Prisma.ApiTokenOrderByWithRelationInput[] {
   const tieBreak = { id: dir } as const;
   switch (sort) {
     case "name":
       return [{ name: dir }, tieBreak];
     case "status":
       return [{ status: dir }, { createdAt: "desc" }, tieBreak];
-    case "quota":
-      // Sorted by pageByQuotaLeft: the stored count is stale for a window that has ended.
-      return [{ quotaRemaining: dir }, tieBreak];
     case "lastUsed":
       return [{ lastUsedAt: { sort: dir, nulls: "last" } }, tieBreak];
     case "expires":
