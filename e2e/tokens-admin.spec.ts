@@ -90,6 +90,16 @@ test("admin: create → copy → edit → rotate with and without grace → disa
   await expect(row.getByRole("list", { name: "Scopes" })).toHaveText("report");
   await expect(row).toContainText("Members");
 
+  // Renaming it to another token's name is asked about; nothing is saved until "Save anyway".
+  await openRowAction(page, name, "Edit");
+  dialog = page.getByRole("dialog", { name: `Edit ${name}` });
+  await dialog.getByLabel("Name", { exact: true }).fill("CI pipeline");
+  await dialog.getByRole("button", { name: "Save changes" }).click();
+  await expect(dialog.getByTestId("duplicate-name-warning")).toContainText("A token with this name already exists.");
+  await expect(dialog.getByRole("button", { name: "Save anyway" })).toBeVisible();
+  await dialog.getByRole("button", { name: "Cancel" }).click();
+  await expect(tokenRow(page, name)).toHaveCount(1);
+
   // Rotate without grace: a new value; the old one stops at once.
   await openRowAction(page, name, "Rotate");
   dialog = page.getByRole("dialog", { name: `Rotate ${name}` });

@@ -2,9 +2,9 @@
 
 import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
-import { FormMessage } from "@/components/ui/field";
 import { updateTokenAction } from "@/lib/actions/tokens";
 
+import { NameInUseAnyway, NameInUseMessage } from "./name-in-use-warning";
 import { TokenFormFields } from "./token-form-fields";
 import type { ManagedToken } from "./types";
 import { useFormAction } from "./use-form-action";
@@ -28,13 +28,17 @@ export function EditTokenDialog({
         <input type="hidden" name="tokenId" value={token.id} />
         <input type="hidden" name="expectedVersion" value={token.version} />
         <TokenFormFields defaults={token} errors={state?.errors} isEdit />
-        <FormMessage message={state?.ok ? undefined : state?.message} />
-        <div className="flex justify-end gap-2">
-          <Button type="button" variant="secondary" onClick={onClose}>
-            Cancel
-          </Button>
+        <NameInUseMessage state={state} />
+        <div className="flex flex-row-reverse flex-wrap justify-start gap-2">
+          {/* Primary first in the DOM: Enter submits the plain save, never "save anyway". */}
           <Button type="submit" disabled={pending}>
             {pending ? "Saving…" : "Save changes"}
+          </Button>
+          <NameInUseAnyway state={state} field="saveAnyway" pending={pending}>
+            Save anyway
+          </NameInUseAnyway>
+          <Button type="button" variant="secondary" onClick={onClose}>
+            Cancel
           </Button>
         </div>
       </form>

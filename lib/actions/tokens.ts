@@ -25,20 +25,23 @@ export type NewTokenValue = {
 };
 
 /**
- * A second token with an existing name is allowed but asked about first: the answer is
- * NEEDS_CONFIRMATION with the warning beside the name, and the form resubmits with createAnyway.
+ * A second token with an existing name is allowed but asked about first, on create and on rename:
+ * the answer is NEEDS_CONFIRMATION with the warning beside the name, and the form resubmits with
+ * createAnyway / saveAnyway.
  */
+function nameInUseWarning(name: string, anyway: "create it anyway" | "save it anyway"): ActionState<never> {
+  return {
+    ok: false,
+    code: "NEEDS_CONFIRMATION",
+    errors: { name: [`A token named “${name}” already exists. Choose another name, or ${anyway}.`] },
+    message: "A token with this name already exists.",
+  };
+}
+
 export const createTokenAction = orgAction("tokens:manage", createTokenSchema, (input, ctx) =>
   guarded(async (): Promise<ActionState<NewTokenValue>> => {
     const { createAnyway, ...settings } = input;
-    if (!createAnyway && (await tokenNameInUse(ctx.org.id, settings.name))) {
-      return {
-        ok: false,
-        code: "NEEDS_CONFIRMATION",
-        errors: { name: [`A token named “${settings.name}” already exists. Choose another name, or create it anyway.`] },
-        message: "A token with this name already exists.",
-      };
-    }
+    if (!createAnyway && (await tokenNameInUse(ctx.org.id, settings.name))) return nameInUseWarning(settings.name, "create it anyway");
     const { token, plaintext } = await createToken(actionActor(ctx), ctx.org.id, settings);
     refreshOrgPages(ctx);
     return {
@@ -51,7 +54,8 @@ export const createTokenAction = orgAction("tokens:manage", createTokenSchema, (
 
 export const updateTokenAction = orgAction("tokens:manage", updateTokenSchema, (input, ctx) =>
   guarded(async () => {
-    const { tokenId, expectedVersion, ...patch } = input;
+    const { tokenId, expectedVersion, saveAnyway, ...patch } = input;
+    if (!saveAnyway && (await tokenNameInUse(ctx.org.id, patch.name, tokenId))) return nameInUseWarning(patch.name, "save it anyway");
     const token = await updateToken(actionActor(ctx), ctx.org.id, tokenId, patch, { expectedVersion });
     if (!token) return TOKEN_NOT_FOUND;
     refreshOrgPages(ctx);

@@ -198,7 +198,11 @@ export const updateTokenSchema = tokenSchema
     allowedNetworks: true,
     expectedVersion: true,
   })
-  .extend({ scopes: formScopesSchema });
+  .extend({
+    scopes: formScopesSchema,
+    /** The admin saw the "a token with this name exists" warning and renames it anyway. */
+    saveAnyway: formBoolean.default(false),
+  });
 
 export const rotateTokenSchema = tokenSchema.pick({ tokenId: true, graceHours: true, makeAdminOnly: true, expectedVersion: true });
 

@@ -414,6 +414,23 @@ describe("token server actions: bad input gets a field error and changes nothing
     expect(await createTokenAction(undefined, input)).toMatchObject({ ok: true });
   });
 
+  it("renaming a token to a name another token has is asked about too; keeping its own name is not", async () => {
+    await actAs(acme.admin);
+    await createToken(systemActor(acme), acme.org.id, { ...ORG_VISIBLE, name: "Release bot" });
+    const { tokenId: id } = await freshToken(ORG_VISIBLE);
+    const edit = { ...validCreate, tokenId: id, orgSlug: acme.org.slug };
+    const before = await orgState(acme.org.id);
+    const warned = await updateTokenAction(undefined, { ...edit, name: " Release bot" });
+    expect(warned).toMatchObject({ ok: false, code: "NEEDS_CONFIRMATION" });
+    expect(warned.errors?.name?.[0]).toContain("“Release bot” already exists");
+    expect(await orgState(acme.org.id)).toEqual(before);
+
+    expect(await updateTokenAction(undefined, { ...edit, name: "Release bot", saveAnyway: "true" })).toMatchObject({ ok: true });
+    expect(await db.apiToken.count({ where: { orgId: acme.org.id, name: "Release bot" } })).toBe(2);
+    // Now that it shares the name, saving its other settings does not ask again.
+    expect(await updateTokenAction(undefined, { ...edit, name: "Release bot", quotaMax: "77" })).toMatchObject({ ok: true });
+  });
+
   it("an edit or rotation from a stale form is a conflict, not an overwrite", async () => {
     await actAs(acme.admin);
     const { tokenId: id } = await freshToken(ORG_VISIBLE);

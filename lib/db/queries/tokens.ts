@@ -252,7 +252,18 @@ export async function listUsableTokens(orgId: string, role: OrgRole, now = new D
  * Whether the org already has a token (not revoked) with exactly this name. A warning, not a
  * constraint: two tokens may share a name once the admin has said so.
  */
-export async function tokenNameInUse(orgId: string, name: string): Promise<boolean> {
-  const existing = await db.apiToken.findFirst({ where: { orgId, name, status: { not: "REVOKED" } }, select: { id: true } });
+/**
+ * Whether giving `name` would make two live tokens share it: another unrevoked token has it, and
+ * (on an edit) the token is not already called so — keeping a shared name is not asked about again.
+ */
+export async function tokenNameInUse(orgId: string, name: string, renamedTokenId?: string): Promise<boolean> {
+  if (renamedTokenId) {
+    const renamed = await db.apiToken.findFirst({ where: { id: renamedTokenId, orgId }, select: { name: true } });
+    if (renamed?.name === name) return false;
+  }
+  const existing = await db.apiToken.findFirst({
+    where: { orgId, name, status: { not: "REVOKED" }, ...(renamedTokenId ? { id: { not: renamedTokenId } } : {}) },
+    select: { id: true },
+  });
   return existing !== null;
 }
