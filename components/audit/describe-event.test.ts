@@ -127,10 +127,19 @@ describe("every action the code records", () => {
       const code = readFileSync(file, "utf8");
       // Lines with `action: "member.invited"` (recordAudit) or `audit(actor, orgId, enabled ? "token.enabled" : "token.disabled", …)`.
       for (const line of code.split("\n").filter((l) => /audit\(|action:/.test(l))) {
-        for (const match of line.matchAll(/"((?:token|member|incident|org)\.[a-z_]+)"/g)) recorded.add(match[1]!);
+        for (const match of line.matchAll(/"([a-z][a-z_-]*\.[a-z_]+)"/g)) recorded.add(match[1]!);
       }
     }
     expect(recorded.size).toBeGreaterThan(15);
     expect([...recorded].filter((action) => !(action in ACTION_LABELS))).toEqual([]);
+  });
+
+  it("tells an export of the log: format and filters", () => {
+    const event = { actorLabel: "ada@acme.test", actorKind: "user" as const, action: "audit.exported", targetType: null, targetName: null };
+    expect(describeEvent({ ...event, metadata: { format: "csv", filters: {} } })).toBe("ada@acme.test exported the audit log as CSV");
+    expect(describeDetails("audit.exported", { format: "csv", filters: {} })).toEqual(["every event"]);
+    expect(describeDetails("audit.exported", { format: "json", filters: { action: "token.revealed", from: "2026-01-01" } })).toEqual([
+      "filters: action token.revealed, from 2026-01-01",
+    ]);
   });
 });

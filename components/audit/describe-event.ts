@@ -25,6 +25,7 @@ export const ACTION_LABELS: Record<string, string> = {
   "incident.resumed": "Bulk operation resumed",
   "incident.completed": "Bulk operation completed",
   "org.incident_settings_updated": "Incident settings changed",
+  "audit.exported": "Audit log exported",
 };
 
 export function actionLabel(action: string): string {
@@ -112,6 +113,8 @@ export function describeEvent(event: DescribableEvent): string {
         : `${actor} turned off joining through GitHub`;
     case "org.incident_settings_updated":
       return `${actor} changed the incident settings`;
+    case "audit.exported":
+      return `${actor} exported the audit log as ${String(m.format ?? "a file").toUpperCase()}`;
     case "incident.created": {
       const total = typeof m.total === "number" ? m.total : 0;
       return `${actor} started a bulk ${INCIDENT_VERBS[String(m.action)] ?? "operation"} of ${plural(total, "token")}`;
@@ -192,6 +195,11 @@ export function describeDetails(action: string, metadata: Record<string, unknown
       if (typeof metadata.handling === "string") lines.push(`handled: ${metadata.handling}`);
       if (typeof metadata.url === "string") lines.push(`found at ${metadata.url}`);
       break;
+    case "audit.exported": {
+      const filters = Object.entries((metadata.filters ?? {}) as Record<string, unknown>);
+      lines.push(filters.length ? `filters: ${filters.map(([name, value]) => `${name} ${String(value)}`).join(", ")}` : "every event");
+      break;
+    }
     case "token.revealed":
       if (typeof metadata.lastFour === "string") lines.push(`value ending …${metadata.lastFour}`);
       break;

@@ -17,9 +17,12 @@ export type AuditEntry = {
 };
 
 /** Appends to the audit log; call it inside the transaction of the change it records. */
-export async function recordAudit(writer: Writer, entry: AuditEntry): Promise<void> {
-  await writer.auditEvent.create({ data: auditRow(entry) });
+export async function recordAudit(writer: Writer, entry: AuditEntry): Promise<AuditPosition> {
+  return writer.auditEvent.create({ data: auditRow(entry), select: { at: true, id: true } });
 }
+
+/** Where an event sits in the log's order (newest first by time, then id). */
+export type AuditPosition = { at: Date; id: string };
 
 export function auditRow(entry: AuditEntry) {
   return {

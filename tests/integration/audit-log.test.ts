@@ -71,6 +71,8 @@ describe("audit log filters", () => {
     expect((await list({ to: "2021-03-14" })).total).toBe(0);
     // Search finds a token by its name, an invitee by email, and ignores impossible dates rather than failing.
     expect((await list({ q: "Deploy bot" })).total).toBe(3);
+    expect((await list({ q: "dEPLOY BOT" })).total).toBe(3); // case is ignored on both databases
+    expect((await list({ q: "BOB@AUDITLOG" })).total).toBe(1);
     expect((await list({ q: "bob@auditlog" })).rows.map((r) => r.action)).toEqual(["member.invited"]);
     expect((await list({ from: "2021-02-30" })).total).toBe(5);
   });
@@ -114,8 +116,27 @@ describe("audit log export", () => {
   });
 
   it("is for admins: a member is refused and sees nothing of the log", async () => {
+    const exportsBefore = await db.auditEvent.count({ where: { orgId: acme.org.id, action: "audit.exported" } });
     const response = await exported("format=json", acme.member);
     expect(response.status).toBe(403);
     expect(response.text).not.toContain("bob@auditlog.test");
+    expect(await db.auditEvent.count({ where: { orgId: acme.org.id, action: "audit.exported" } })).toBe(exportsBefore);
+  });
+
+  it("is itself logged, before anything is sent: who exported, which filters, which format", async () => {
+    const first = await exported("format=json&action=member.invited");
+    const logged = await db.auditEvent.findFirstOrThrow({
+      where: { orgId: acme.org.id, action: "audit.exported" },
+      orderBy: { at: "desc" },
+    });
+    expect(logged).toMatchObject({ actorUserId: acme.admin.id, actorLabel: acme.admin.email });
+    expect(JSON.parse(logged.metadata)).toEqual({ format: "json", filters: { action: "member.invited" } });
+    expect((JSON.parse(first.text) as { events: unknown[] }).events).toHaveLength(1);
+
+    // The export holds what was logged before it; the next export shows the earlier ones.
+    const next = JSON.parse((await exported("format=json&action=audit.exported")).text) as { events: { event: string }[] };
+    expect(next.events.length).toBeGreaterThan(0);
+    expect(next.events[0]!.event).toBe(`${acme.admin.email} exported the audit log as JSON`);
+    expect((await list({ action: "audit.exported" })).total).toBe(next.events.length + 1);
   });
 });

@@ -209,8 +209,8 @@ export async function resumeStalledIncidents(
     if (role === null || !can(role, "incidents:manage")) continue;
     const actor: UserActor = { kind: "user", userId, label: incident.createdByLabel, ip: null, userAgent: null };
     const result = await runIncident(incident.id, actor, {
-      onClaimed: async () =>
-        recordAudit(db, {
+      onClaimed: async () => {
+        await recordAudit(db, {
           orgId: incident.orgId,
           actor: { type: "system", label: "Keyward, after a restart" },
           action: "incident.resumed",
@@ -218,7 +218,8 @@ export async function resumeStalledIncidents(
           metadata: { incidentId: incident.id, automatic: true, ...(await incidentProgress(incident.id)) },
           ip: null,
           userAgent: null,
-        }),
+        });
+      },
     }).catch((error: unknown) => ({ outcome: "failed" as const, error }));
     results.push({ incidentId: incident.id, result });
   }

@@ -3,7 +3,9 @@ import "server-only";
 import { showInvisible, showInvisibleDeep } from "@/lib/format/visible-text";
 import type { AuditFilter, AuditListParams } from "@/lib/validations/audit";
 
-import { db } from "../client";
+import { recordAudit } from "../audit";
+import { databaseProvider, db } from "../client";
+import { containsIgnoringCase } from "../dialect";
 import type { Prisma } from "../generated/sqlite/client";
 
 export type AuditActorKind = "user" | "token" | "system";
@@ -52,9 +54,35 @@ const EXPORT_BATCH = 500;
  * Every event the filter selects, newest first, in batches (keyset paging, so a long export
  * never holds the whole log in memory nor skips rows written meanwhile).
  */
-export async function* auditEventsForExport(orgId: string, filter: AuditFilter): AsyncGenerator<AuditListItem[]> {
+/**
+ * Reading the log out is itself logged (who, which filters, which format) before a single event
+ * is read; the export then holds the events logged before that one.
+ */
+export async function startAuditExport(
+  orgId: string,
+  filter: AuditFilter,
+  request: { user: { id: string; email: string }; format: string; ip: string | null; userAgent: string | null },
+): Promise<AsyncGenerator<AuditListItem[]>> {
+  const filters = Object.fromEntries(Object.entries(filter).filter(([, value]) => value !== undefined && value !== ""));
+  const exportEvent = await recordAudit(db, {
+    orgId,
+    actor: { type: "user", userId: request.user.id, label: request.user.email },
+    action: "audit.exported",
+    metadata: { format: request.format, filters },
+    ip: request.ip,
+    userAgent: request.userAgent,
+  });
+  return auditEventsForExport(orgId, filter, exportEvent);
+}
+
+/** Every event the filter selects, newest first, in batches; `before`: only events older than that one. */
+async function* auditEventsForExport(
+  orgId: string,
+  filter: AuditFilter,
+  before: { at: Date; id: string } | null = null,
+): AsyncGenerator<AuditListItem[]> {
   const where = await auditWhere(orgId, filter);
-  let after: { at: Date; id: string } | null = null;
+  let after = before;
   for (;;) {
     const cursor: Prisma.AuditEventWhereInput = after ? { OR: [{ at: { lt: after.at } }, { at: after.at, id: { lt: after.id } }] } : {};
     const events = await db.auditEvent.findMany({
@@ -159,12 +187,14 @@ async function auditWhere(orgId: string, filter: AuditFilter): Promise<Prisma.Au
   }
   if (filter.q) {
     // Token names are searched as they are now (a renamed token is found by its new name).
-    const named = await db.apiToken.findMany({ where: { orgId, name: { contains: filter.q } }, select: { id: true }, take: 500 });
+    // Case is ignored on both databases, as in the tokens search.
+    const text = containsIgnoringCase(databaseProvider, filter.q) as Prisma.StringFilter;
+    const named = await db.apiToken.findMany({ where: { orgId, name: text }, select: { id: true }, take: 500 });
     and.push({
       OR: [
-        { actorLabel: { contains: filter.q } },
-        { action: { contains: filter.q } },
-        { metadata: { contains: filter.q } },
+        { actorLabel: text },
+        { action: text },
+        { metadata: text },
         ...(named.length ? [{ targetId: { in: named.map((t) => t.id) } }] : []),
       ],
     });

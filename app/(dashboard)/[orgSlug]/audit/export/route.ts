@@ -1,14 +1,16 @@
 import { describeDetails, describeEvent } from "@/components/audit/describe-event";
 import { getOrgAccess } from "@/lib/auth/org-access";
 import { can } from "@/lib/auth/permissions";
+import { getRequestContext } from "@/lib/auth/request-context";
 import { getCurrentUser } from "@/lib/auth/session";
-import { auditEventsForExport, type AuditListItem } from "@/lib/db/queries/audit";
+import { startAuditExport, type AuditListItem } from "@/lib/db/queries/audit";
 import { csvField } from "@/lib/db/queries/usage";
 import { auditExportParamsSchema } from "@/lib/validations/audit";
 
 // The audit log as CSV or JSON, with the page's filters (every matching event, not one page).
 // Authorized like the page: signed-out visitors go to sign-in, a non-member gets the same 404 as
-// a missing org, a member is refused (403): the log names every member's reveals.
+// a missing org, a member is refused (403): the log names every member's reveals. The export is
+// itself an audit event, logged before anything is sent.
 
 const CSV_HEADER = [
   "at",
@@ -90,7 +92,8 @@ async function* jsonChunks(
 
 export async function GET(request: Request, { params }: { params: Promise<{ orgSlug: string }> }) {
   const { orgSlug } = await params;
-  if (!(await getCurrentUser())) {
+  const user = await getCurrentUser();
+  if (!user) {
     return new Response(null, {
       status: 303,
       headers: { Location: `/sign-in?callbackUrl=${encodeURIComponent(`/${orgSlug}/audit`)}`, "Cache-Control": "no-store" },
@@ -101,7 +104,8 @@ export async function GET(request: Request, { params }: { params: Promise<{ orgS
   if (!can(access.role, "audit:view")) return plain(403, "Only admins can export the audit log.");
 
   const { format, ...filters } = auditExportParamsSchema.parse(Object.fromEntries(new URL(request.url).searchParams));
-  const batches = auditEventsForExport(access.org.id, filters);
+  const { ip, userAgent } = await getRequestContext();
+  const batches = await startAuditExport(access.org.id, filters, { user, format, ip, userAgent });
   const chunks = format === "json" ? jsonChunks(access.org.slug, filters, batches) : csvChunks(batches);
   const encoder = new TextEncoder();
   const body = new ReadableStream<Uint8Array>({
