@@ -55,10 +55,12 @@ export const isRouteMethod = (value: string): value is RouteMethod => (ROUTE_MET
  */
 export function normalizeRequestPath(path: string): string | null {
   if (!path.startsWith("/")) return null;
-  // Control characters, backslashes (some servers read them as "/") and encoded separators or dots.
-  if (/[\u0000-\u001f\u007f\\]/.test(path) || /%(2f|5c|2e|00)/i.test(path)) return null;
+  // Control characters, backslashes (some servers read them as "/") and encoded separators or
+  // dots, also encoded twice (%252e: an upstream that decodes twice finds "%2e", then ".").
+  if (/[\u0000-\u001f\u007f\\]/.test(path) || /%(25)*(2f|5c|2e|00)/i.test(path)) return null;
   const parts = splitPath(path);
-  if (parts.some((part) => part === "." || part === "..")) return null;
+  // "..;x" is ".." to servers that strip path parameters (Tomcat, Spring).
+  if (parts.some((part) => isDotSegment(part.split(";", 1)[0]))) return null;
   return `/${parts.join("/")}`;
 }
 
@@ -151,4 +153,5 @@ function matchSegments(segments: readonly Segment[], parts: readonly string[]): 
   return parts.length === segments.length ? params : null;
 }
 
+const isDotSegment = (part: string): boolean => part === "." || part === "..";
 const splitPath = (path: string): string[] => path.split("/").filter((part) => part !== "");
