@@ -1,57 +1,74 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 
-import { ApiError, forbidden, notFound, outsideAllowedNetworks, payloadTooLarge, quotaExceeded, unauthorized, databaseBusy } from "../api/errors";
+import { ApiError, databaseBusy, notFound, outsideAllowedNetworks, payloadTooLarge, quotaExceeded, unauthorized } from "../api/errors";
 import { sendError } from "../api/http";
 import { nextRequestId } from "../api/request-id";
-import type { ApiStore, GatewayService, TokenRecord } from "../api/store";
+import type { ApiStore, ServiceRecord, TokenRecord } from "../api/store";
 import { isUsable, unusableReason, type CachedToken, type TokenCache } from "../api/token-cache";
 import type { UsageRecorder } from "../api/usage-recorder";
 import { TOKEN_REFUSAL_MESSAGES, tokenFromAuthorization } from "../auth/api-token";
 import { resolveServiceCall } from "../domain/services/routes";
-import { serviceScopesOf, serviceScopeGrants } from "../domain/services/scopes";
+import { deserializeServiceScopes, scopesForService, serviceScopeGrants } from "../domain/services/scopes";
+import { VERIFY_REFUSAL_MESSAGES } from "../domain/services/verdict";
 import { nextQuotaReset, quotaAt } from "../domain/tokens/quota";
 import type { RefusalReason } from "../domain/usage/refusals";
 import { clientIpOf } from "../server/client-ip";
-import type { ApiMetrics } from "../server/metrics";
 import { forwardedProtoOf } from "../server/trusted-proxy";
 import { findTokenCandidates, hashTokenValue } from "../tokens/format";
 import { splitGatewayPath, upstreamPath } from "./path";
 import { createGatewayProxy, upgradeNotSupported, type GatewayLimits } from "./proxy";
 
 // /gw/<service>/<path>: a call to one of the organization's own APIs, authorized like a /v0/ call
-// (the same token presentation, cache, usability rule and one charge statement) against the
-// service's routes and scopes, then forwarded (proxy.ts). Per call the database sees the service
-// read (disabling a service must refuse its traffic at once, on every server) and the charge.
+// (the same token presentation, token cache and usability rule) and like POST /v1/verify (the
+// service's routes, the same grant rule, one charge statement that also confirms the service is
+// still enabled and unchanged), then forwarded (proxy.ts) and recorded with the status the client saw.
 
+export const GATEWAY_PREFIX = "/gw/";
 const MAX_CHARGE_ATTEMPTS = 4;
 const MAX_USER_AGENT_LENGTH = 512;
+const MAX_CACHED_SERVICES = 1_000;
 
 export type GatewayHandlerOptions = {
   store: ApiStore;
-  cache: TokenCache;
+  tokens: TokenCache;
   recorder: UsageRecorder;
   clock: () => number;
   trustedProxyHops: number;
   limits: GatewayLimits;
-  metrics: ApiMetrics | null;
+  onRefused?: (reason: RefusalReason) => void;
 };
 
 export type GatewayHandler = ((req: IncomingMessage, res: ServerResponse, pathname: string, search: string) => Promise<void>) & {
   close(): void;
 };
 
-type Call = { now: number; method: string; route: string; ip: string; userAgent: string | null };
-
-export const serviceNotFound = () => notFound("No such service.");
-export const serviceDisabled = () => forbidden("This service is disabled: its administrators refuse all its calls for now.", { code: "service_disabled" });
-export const unsafeGatewayPath = (message: string) => new ApiError(400, message, { code: "unsafe_path" });
-export const noServiceRoute = (message: string) => notFound(message);
+// The refusals, in Keyward's error shape; `code` is /v1/verify's name for the same refusal.
+export const serviceNotFound = () => notFound("No such service in this token's organization.");
+export const serviceDisabled = () => new ApiError(403, VERIFY_REFUSAL_MESSAGES.service_disabled, { code: "service_disabled" });
+export const unsafeServicePath = (message: string) => new ApiError(400, message, { code: "unsafe_path" });
+export const noServiceRoute = (message: string) => new ApiError(404, message, { code: "no_route" });
 export const missingServiceScope = (scope: string) =>
-  new ApiError(403, `This token lacks the scope this call needs: ${scope}.`, { requiredScope: scope }, {}, "scope");
+  new ApiError(403, `This token lacks the scope this call needs: ${scope}.`, { code: "missing_scope", requiredScope: scope }, {}, "scope");
+
+type Call = { now: number; method: string; route: string; ip: string; userAgent: string | null };
+type CachedService = ServiceRecord & { fromCache: boolean };
 
 export function createGatewayHandler(options: GatewayHandlerOptions): GatewayHandler {
-  const { store, cache, recorder, clock, trustedProxyHops, metrics } = options;
+  const { store, tokens, recorder, clock, trustedProxyHops } = options;
   const proxy = createGatewayProxy(options.limits);
+  // Services by organization and slug. Never trusted alone: the charge matches only while the
+  // service is at the cached version and enabled, and a cached "disabled" is re-read before refusing.
+  const services = new Map<string, Readonly<CachedService>>();
+
+  async function reloadService(orgId: string, slug: string): Promise<CachedService | null> {
+    const key = `${orgId}/${slug}`;
+    const record = await store.findServiceBySlug(orgId, slug);
+    services.delete(key);
+    if (!record) return null;
+    if (services.size >= MAX_CACHED_SERVICES) services.delete(services.keys().next().value!);
+    services.set(key, Object.freeze({ ...record, fromCache: true }));
+    return { ...record, fromCache: false };
+  }
 
   async function handle(req: IncomingMessage, res: ServerResponse, pathname: string, search: string): Promise<void> {
     const now = clock();
@@ -60,11 +77,8 @@ export function createGatewayHandler(options: GatewayHandlerOptions): GatewayHan
     if (req.headers.upgrade !== undefined) return sendError(res, upgradeNotSupported());
     const target = splitGatewayPath(pathname);
     if (!target) return sendError(res, serviceNotFound());
-    if (proxy.declaresTooLarge(req)) {
-      req.resume();
-      return sendError(res, payloadTooLarge(options.limits.maxBodyBytes));
-    }
-    // The query goes to the upstream as it is, so only a Keyward token in it is refused (a leak
+    if (proxy.declaresTooLarge(req)) return sendError(res, payloadTooLarge(options.limits.maxBodyBytes));
+    // The query reaches the upstream as it is, so only a Keyward token in it is refused (a leak
     // into logs), not parameter names such as `key` that the upstream may use for its own ends.
     if (queryCarriesKeywardToken(search)) return sendError(res, unauthorized(TOKEN_REFUSAL_MESSAGES["in-query"]));
     const presented = tokenFromAuthorization(req.headers.authorization);
@@ -74,48 +88,52 @@ export function createGatewayHandler(options: GatewayHandlerOptions): GatewayHan
     const ip = clientIpOf(req, trustedProxyHops);
     const userAgentHeader = req.headers["user-agent"];
     const userAgent = userAgentHeader ? userAgentHeader.slice(0, MAX_USER_AGENT_LENGTH) : null;
-    const call: Call = { now, method, route: `/gw/${target.serviceSlug}`, ip, userAgent };
-    const rest = `/${target.rest}`;
+    const call: Call = { now, method, route: `${GATEWAY_PREFIX}${target.serviceSlug}`, ip, userAgent };
 
-    let token: Readonly<CachedToken> | null = cache.peek(hash) ?? (await cache.reload(hash));
-    let service: GatewayService | null | undefined;
+    let token: Readonly<CachedToken> | null = tokens.peek(hash) ?? (await tokens.reload(hash));
+    let service: Readonly<CachedService> | null = null;
     for (let attempt = 1; ; attempt++) {
       if (!token || !isUsable(token, now)) {
+        // A cached "unusable" may be stale (re-enabled since): confirm before refusing.
         if (token?.fromCache) {
-          token = await cache.reload(hash);
+          token = await tokens.reload(hash);
           continue;
         }
         if (token) recordRefusal(call, token, unusableReason(token, now));
         return sendError(res, unauthorized(TOKEN_REFUSAL_MESSAGES["bad-token"]));
       }
 
-      // The service is looked up in the token's own organization: another org's slug is simply not found.
-      if (service === undefined || service?.orgId !== token.orgId) service = await store.findGatewayService(token.orgId, target.serviceSlug);
+      // Looked up in the token's own organization: another organization's service is not found.
+      if (service?.orgId !== token.orgId) {
+        service = services.get(`${token.orgId}/${target.serviceSlug}`) ?? (await reloadService(token.orgId, target.serviceSlug));
+      }
+      if (service?.disabledAt != null && service.fromCache) service = await reloadService(token.orgId, target.serviceSlug);
+      if (!service) return sendError(res, serviceNotFound());
+      if (service.disabledAt !== null) return sendError(res, serviceDisabled());
+
+      const granted = deserializeServiceScopes(token.serviceScopes);
       let refusal: ApiError | null = null;
       let cost = 0;
-      let upstream: string | null = null;
-      let scopes: string[] = [];
-      if (token.networks && !token.networks.allows(ip)) refusal = outsideAllowedNetworks();
-      else if (!service) refusal = serviceNotFound();
-      else if (service.disabled) refusal = serviceDisabled();
-      else {
-        const resolution = resolveServiceCall(service, method, rest);
-        if (!resolution.ok) refusal = resolution.reason === "unsafe_path" ? unsafeGatewayPath(resolution.message) : noServiceRoute(resolution.message);
-        else {
-          call.route = `/gw/${service.slug} ${resolution.route}`;
-          scopes = serviceScopesOf(token.serviceScopes, service.slug);
-          if (!serviceScopeGrants(scopes, resolution.scope)) refusal = missingServiceScope(resolution.scope);
-          else {
-            upstream = upstreamPath(new URL(service.upstreamUrl).pathname, target.rest);
-            if (upstream === null) refusal = unsafeGatewayPath("The path contains dot segments or encoded separators; send it normalized.");
-            else cost = resolution.cost;
-          }
+      let path: string | null = null;
+      const resolution = resolveServiceCall(service, method, target.rest);
+      if (token.networks && !token.networks.allows(ip)) {
+        refusal = outsideAllowedNetworks();
+      } else if (!resolution.ok) {
+        refusal = resolution.reason === "unsafe_path" ? unsafeServicePath(resolution.message) : noServiceRoute(resolution.message);
+      } else {
+        call.route = usageRoute(service.slug, resolution.route, resolution.scope);
+        if (!service.scopes.includes(resolution.scope) || !serviceScopeGrants(granted, service.slug, resolution.scope)) {
+          refusal = missingServiceScope(resolution.scope);
+        } else {
+          path = upstreamPath(new URL(service.upstreamUrl).pathname, target.rest);
+          if (path === null) refusal = unsafeServicePath("The path contains dot segments or encoded separators; send it normalized.");
+          else cost = resolution.cost;
         }
       }
 
-      // Refused calls cost nothing, but still go through the charge statement: it confirms the
-      // cached token is current (a revoked token is refused as such, not as a missing scope).
-      const quota = await store.charge({
+      // Refused calls cost nothing, but still go through the charge: it confirms the cached token
+      // and service are current (a revoked token is refused as such, not as a missing scope).
+      const charged = await store.charge({
         tokenId: token.tokenId,
         version: token.version,
         cost,
@@ -124,44 +142,47 @@ export function createGatewayHandler(options: GatewayHandlerOptions): GatewayHan
         ip,
         userAgent,
         route: `${method} ${call.route}`,
+        service: { id: service.id, version: service.version },
       });
 
-      if (quota) {
+      if (charged) {
         if (refusal) {
           if (refusal.countedAs) recordRefusal(call, token, refusal.countedAs);
           else recordUsage(call, token, refusal.status, 0);
-          req.resume();
           return sendError(res, refusal);
         }
         const outcome = await proxy.forward(req, res, {
-          upstream: new URL(service!.upstreamUrl),
-          path: upstream!,
+          upstream: new URL(service.upstreamUrl),
+          path: path!,
           search,
-          identity: { tokenId: token.tokenId, org: service!.orgSlug, scopes },
+          identity: { tokenId: token.tokenId, org: service.orgSlug, scopes: scopesForService(granted, service.slug) },
           clientIp: ip,
           proto: forwardedProtoOf(req.headers["x-forwarded-proto"], trustedProxyHops) ?? "http",
         });
+        // Charged when forwarded, whatever the upstream answered: 502 and 504 included.
         recordUsage(call, token, outcome.status, cost);
         return;
       }
 
-      // The charge matched no row: the token changed, or the quota is spent. Decide on a fresh read.
-      const fresh = await cache.reload(hash);
-      if (!fresh || !isUsable(fresh, now)) {
-        token = fresh;
+      // The charge matched no row: the token or the service changed, or the quota is spent. Decide on fresh reads.
+      const [freshToken, freshService] = await Promise.all([tokens.reload(hash), reloadService(token.orgId, target.serviceSlug)]);
+      const serviceChanged = freshService?.version !== service.version;
+      service = freshService;
+      if (!freshToken || !isUsable(freshToken, now)) {
+        token = freshToken;
         if (token) recordRefusal(call, token, unusableReason(token, now));
         return sendError(res, unauthorized(TOKEN_REFUSAL_MESSAGES["bad-token"]));
       }
-      const changed = fresh.version !== token.version;
-      token = fresh;
-      if (changed || cost === 0) {
+      const tokenChanged = freshToken.version !== token.version;
+      token = freshToken;
+      if (tokenChanged || serviceChanged || cost === 0) {
         if (attempt < MAX_CHARGE_ATTEMPTS) continue;
         recordUsage(call, token, 503, 0);
         return sendError(res, databaseBusy());
       }
       recordRefusal(call, token, "quota");
-      const quotaNow = quotaAt({ ...fresh, quotaResetAt: new Date(fresh.quotaResetAt) }, new Date(now));
-      return sendError(res, quotaExceeded({ remaining: quotaNow.remaining, max: quotaNow.max, resetAt: quotaNow.resetsAt.getTime() }, now));
+      const quota = quotaAt({ ...token, quotaResetAt: new Date(token.quotaResetAt) }, new Date(now));
+      return sendError(res, quotaExceeded({ remaining: quota.remaining, max: quota.max, resetAt: quota.resetsAt.getTime() }, now));
     }
   }
 
@@ -181,8 +202,9 @@ export function createGatewayHandler(options: GatewayHandlerOptions): GatewayHan
     });
   }
 
+  /** Refused before forwarding: a counter, not a usage row (lib/domain/usage/refusals.ts), as on /v0/. */
   function recordRefusal(call: Call, token: TokenRecord, reason: RefusalReason): void {
-    metrics?.refused(reason);
+    options.onRefused?.(reason);
     recorder.recordRefusal({
       tokenId: token.tokenId,
       valueId: token.valueId,
@@ -199,6 +221,14 @@ export function createGatewayHandler(options: GatewayHandlerOptions): GatewayHan
   const handler = handle as GatewayHandler;
   handler.close = () => proxy.close();
   return handler;
+}
+
+/** The usage route of a gateway call: "/gw/billing/invoices/:id" for a route, "/gw/billing/*" for the default scope. */
+function usageRoute(slug: string, route: string, scope: string): string {
+  const space = route.indexOf(" ");
+  // resolveServiceCall names a matched route "GET /invoices/:id", and a default-scope call by its scope.
+  if (space === -1 || route === scope) return `${GATEWAY_PREFIX}${slug}/*`;
+  return `${GATEWAY_PREFIX}${slug}${route.slice(space + 1)}`;
 }
 
 function queryCarriesKeywardToken(search: string): boolean {
