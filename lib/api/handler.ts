@@ -39,9 +39,11 @@ import { createReport, getReport, getReportList } from "./routes/reports";
 import { getOrgRepoList } from "./routes/repos";
 import { createApiToken, listTokens, revokeApiToken, rotateApiToken, updateApiToken } from "./routes/tokens";
 import { reportUploadFiles } from "./schemas";
+import { ServiceCache } from "./service-cache";
 import { StoreBusyError, type ApiStore, type ChargeResult, type TokenRecord } from "./store";
 import { isUsable, TokenCache, unusableReason, type CachedToken } from "./token-cache";
 import { UsageRecorder } from "./usage-recorder";
+import { createVerifyHandler, VERIFY_PATH } from "./verify";
 
 // The REST API's request path, outside Next.js: lib/server/http-server.ts hands every /v0/
 // request here. Per call: the token is checked and hashed in memory, its metadata comes from
@@ -104,6 +106,7 @@ export type ApiHandler = ((req: IncomingMessage, res: ServerResponse) => void) &
   /** Waits (bounded) for requests in progress, then writes every buffered usage row. */
   flush(): Promise<void>;
   readonly cache: TokenCache;
+  readonly services: ServiceCache;
   readonly recorder: UsageRecorder;
   /** Requests being answered now (graceful shutdown waits for them). */
   readonly inFlight: number;
@@ -120,6 +123,7 @@ const ROUTE_LABELS = new Map<EndpointSpec, string>(
 );
 const OPENAPI_LABEL = `GET ${OPENAPI_PATH}`;
 const LEAKED_TOKENS_LABEL = `POST ${LEAKED_TOKENS_PATH}`;
+const VERIFY_LABEL = `POST ${VERIFY_PATH}`;
 const NO_TOKEN_LABEL = "(refused before routing)";
 
 export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
@@ -131,6 +135,9 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
   const recorder =
     options.recorder ?? new UsageRecorder(store, (error) => log("writing usage failed", error), undefined, metrics?.onUsageFlushed);
   const leakedTokens = createLeakedTokensHandler({ trustedProxyHops, clock, log });
+  // Services verify tokens with their own key (verify.ts), sharing this handler's token cache and usage recorder.
+  const services = new ServiceCache(store);
+  const verify = createVerifyHandler({ store, tokens: cache, services, recorder, clock, onRefused: (reason) => metrics?.refused(reason) });
   let openApiJson: string | undefined;
   let inFlight = 0;
   let idle: (() => void) | null = null;
@@ -153,6 +160,11 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
     if (pathname === LEAKED_TOKENS_PATH) {
       trace.route = LEAKED_TOKENS_LABEL;
       return leakedTokens(req, res);
+    }
+
+    if (pathname === VERIFY_PATH) {
+      trace.route = VERIFY_LABEL;
+      return verify(req, res, clientIpOf(req, trustedProxyHops));
     }
 
     // Refusals decided from the request alone: no database access.
@@ -337,6 +349,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
     await recorder.flush();
   };
   Object.defineProperty(handler, "cache", { value: cache });
+  Object.defineProperty(handler, "services", { value: services });
   Object.defineProperty(handler, "recorder", { value: recorder });
   Object.defineProperty(handler, "inFlight", { get: () => inFlight });
   return handler;

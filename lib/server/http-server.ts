@@ -40,7 +40,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Serve
   const handle = app.getRequestHandler();
   await app.prepare();
   const target = resolveDatabaseTarget(process.env.DATABASE_URL);
-  // The REST API takes /v0/ before Next sees it (lib/api: one database write per call). Imported
+  // The REST API takes /v0/ (and /v1/verify) before Next sees it (lib/api: one database write per call). Imported
   // here, not at the top, so its database connections open after start.ts has set DATABASE_URL.
   const [{ createApiHandler }, { createApiStore }, { bulkRunProgress }, { migrationNames }] = await Promise.all([
     import("../api/handler"),
@@ -75,7 +75,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Serve
 
   let pagesInFlight = 0;
   const server = createServer((req, res) => {
-    if (req.url?.startsWith("/v0/")) return api(req, res);
+    if (req.url?.startsWith("/v0/") || req.url?.startsWith("/v1/")) return api(req, res);
     if (ops(req, res)) return;
     pagesInFlight++;
     res.once("close", () => pagesInFlight--);
