@@ -91,7 +91,7 @@ export function createGatewayHandler(options: GatewayHandlerOptions): GatewayHan
     const call: Call = { now, method, route: `${GATEWAY_PREFIX}${target.serviceSlug}`, ip, userAgent };
 
     let token: Readonly<CachedToken> | null = tokens.peek(hash) ?? (await tokens.reload(hash));
-    let service: Readonly<CachedService> | null = null;
+    let service = null as Readonly<CachedService> | null;
     for (let attempt = 1; ; attempt++) {
       if (!token || !isUsable(token, now)) {
         // A cached "unusable" may be stale (re-enabled since): confirm before refusing.
@@ -165,7 +165,10 @@ export function createGatewayHandler(options: GatewayHandlerOptions): GatewayHan
       }
 
       // The charge matched no row: the token or the service changed, or the quota is spent. Decide on fresh reads.
-      const [freshToken, freshService] = await Promise.all([tokens.reload(hash), reloadService(token.orgId, target.serviceSlug)]);
+      const [freshToken, freshService]: [CachedToken | null, CachedService | null] = await Promise.all([
+        tokens.reload(hash),
+        reloadService(token.orgId, target.serviceSlug),
+      ]);
       const serviceChanged = freshService?.version !== service.version;
       service = freshService;
       if (!freshToken || !isUsable(freshToken, now)) {

@@ -217,7 +217,7 @@ export function forwardedRequestHeaders(incoming: IncomingHttpHeaders, target: F
 /** The headers the client receives: the upstream's, minus hop-by-hop and origin-changing ones, with pages sandboxed. */
 export function forwardedResponseHeaders(incoming: IncomingHttpHeaders): OutgoingHttpHeaders {
   const named = connectionNamed(incoming.connection);
-  const headers: OutgoingHttpHeaders = {};
+  const headers: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(incoming)) {
     if (value === undefined) continue;
     if (HOP_BY_HOP.has(name) || DROPPED_RESPONSE_HEADERS.has(name) || named.has(name)) continue;

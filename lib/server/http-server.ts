@@ -41,7 +41,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Serve
   const handle = app.getRequestHandler();
   await app.prepare();
   const target = resolveDatabaseTarget(process.env.DATABASE_URL);
-  // The REST API takes /v0/ before Next sees it (lib/api: one database write per call). Imported
+  // The REST API takes /v0/ (and /v1/verify) before Next sees it (lib/api: one database write per call). Imported
   // here, not at the top, so its database connections open after start.ts has set DATABASE_URL.
   const [{ createApiHandler }, { createApiStore }, { bulkRunProgress }, { migrationNames }] = await Promise.all([
     import("../api/handler"),
@@ -56,7 +56,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Serve
     poolStats: store.poolStats ? () => store.poolStats!() : undefined,
     bulkRunProgress,
   });
-  const api = createApiHandler({ store, trustedProxyHops: options.trustedProxyHops, metrics, gateway: gatewaySettingsFromEnv(process.env) });
+  const api = createApiHandler({
+    store,
+    trustedProxyHops: options.trustedProxyHops,
+    metrics,
+    gateway: gatewaySettingsFromEnv(process.env),
+  });
   usage = api.recorder;
   const probe = new DatabaseProbe(target);
   const expectedMigrations = migrationNames(target.provider);
@@ -83,7 +88,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Serve
   let pagesInFlight = 0;
   const server = createServer((req, res) => {
     // /gw/<service>/… is the gateway to the organizations' own APIs (lib/gateway), served by the same handler.
-    if (req.url?.startsWith("/v0/") || req.url?.startsWith("/gw/")) return api(req, res);
+    if (req.url?.startsWith("/v0/") || req.url?.startsWith("/v1/") || req.url?.startsWith("/gw/")) return api(req, res);
     if (ops(req, res)) return;
     pagesInFlight++;
     res.once("close", () => pagesInFlight--);

@@ -46,7 +46,11 @@ async function insertService(
   orgId: string,
   slug: string,
   upstreamUrl: string,
-  settings: { defaultScope?: string | null; disabled?: boolean; routes?: { method: string; pathPattern: string; scope: string; cost: number }[] } = {},
+  settings: {
+    defaultScope?: string | null;
+    disabled?: boolean;
+    routes?: { method: string; pathPattern: string; scope: string; cost: number }[];
+  } = {},
 ) {
   return db.service.create({
     data: {
@@ -123,7 +127,11 @@ const gw = (path: string, options: Parameters<typeof callApi>[2] = {}) => callAp
 
 async function usageOf(tokenId: string) {
   await server.handler.recorder.flush();
-  return db.usageEvent.findMany({ where: { tokenId }, orderBy: { at: "asc" }, select: { method: true, route: true, status: true, cost: true } });
+  return db.usageEvent.findMany({
+    where: { tokenId },
+    orderBy: { at: "asc" },
+    select: { method: true, route: true, status: true, cost: true },
+  });
 }
 
 describe("forwarding", () => {
@@ -148,7 +156,11 @@ describe("forwarding", () => {
     const token = await serviceToken(org.id, ["billing/invoices"], { quotaMax: 10 });
     received = [];
 
-    const response = await gw("/gw/billing/invoices", { method: "POST", json: { amount: 5 }, headers: { authorization: `Bearer ${token.value}` } });
+    const response = await gw("/gw/billing/invoices", {
+      method: "POST",
+      json: { amount: 5 },
+      headers: { authorization: `Bearer ${token.value}` },
+    });
 
     expect(response.status).toBe(200);
     expect(received.map((r) => [r.method, r.url, r.body])).toEqual([["POST", "/api/invoices", '{"amount":5}']]);
@@ -241,17 +253,20 @@ describe("refusals", () => {
   });
 
   // A token good for /public/* tries to reach another route (or out of the base path) with a path the upstream would normalize.
-  it.each(["/gw/billing/public/../invoices", "/gw/billing/public/%2e%2e/invoices", "/gw/billing/public/..;/invoices", "/gw/billing/public%2f..%2finvoices", "/gw/billing/public/%252e%252e/%252e%252e/admin"])(
-    "refuses the path escape %s (400) without calling the upstream",
-    async (path) => {
-      const token = await serviceToken(org.id, ["billing/api"]);
-      received = [];
-      const response = await rawRequest(path, { headers: { authorization: basicAuth(token.value) } });
-      expect(response.status, response.body).toBe(400);
-      expect(JSON.parse(response.body).error.details).toEqual({ code: "unsafe_path" });
-      expect(received).toHaveLength(0);
-    },
-  );
+  it.each([
+    "/gw/billing/public/../invoices",
+    "/gw/billing/public/%2e%2e/invoices",
+    "/gw/billing/public/..;/invoices",
+    "/gw/billing/public%2f..%2finvoices",
+    "/gw/billing/public/%252e%252e/%252e%252e/admin",
+  ])("refuses the path escape %s (400) without calling the upstream", async (path) => {
+    const token = await serviceToken(org.id, ["billing/api"]);
+    received = [];
+    const response = await rawRequest(path, { headers: { authorization: basicAuth(token.value) } });
+    expect(response.status, response.body).toBe(400);
+    expect(JSON.parse(response.body).error.details).toEqual({ code: "unsafe_path" });
+    expect(received).toHaveLength(0);
+  });
 
   it("refuses a body over the limit (413) without calling the upstream, declared or streamed", async () => {
     const token = await serviceToken(org.id, ["billing/invoices"]);
@@ -274,7 +289,13 @@ describe("refusals", () => {
   it("refuses a WebSocket upgrade clearly (501)", async () => {
     const token = await serviceToken(org.id, ["billing/invoices"]);
     const response = await rawRequest("/gw/billing/invoices", {
-      headers: { authorization: basicAuth(token.value), connection: "Upgrade", upgrade: "websocket", "sec-websocket-version": "13", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==" },
+      headers: {
+        authorization: basicAuth(token.value),
+        connection: "Upgrade",
+        upgrade: "websocket",
+        "sec-websocket-version": "13",
+        "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+      },
     });
     expect(response.status).toBe(501);
     expect(JSON.parse(response.body).error.details).toEqual({ reason: "upgrade-not-supported" });
@@ -304,7 +325,9 @@ describe("quota", () => {
     const token = await serviceToken(org.id, ["billing/invoices:read"], { quotaMax: 10 });
     received = [];
 
-    const statuses = await Promise.all(Array.from({ length: 40 }, () => gw("/gw/billing/invoices", { token: token.value }).then((r) => r.status)));
+    const statuses = await Promise.all(
+      Array.from({ length: 40 }, () => gw("/gw/billing/invoices", { token: token.value }).then((r) => r.status)),
+    );
 
     expect(statuses.filter((status) => status === 200)).toHaveLength(10);
     expect(statuses.filter((status) => status === 429)).toHaveLength(30);

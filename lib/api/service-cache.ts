@@ -1,0 +1,37 @@
+import type { ApiStore, ServiceRecord } from "./store";
+
+// Services by verification-key hash, so a verify needs no read before its one write. Like the
+// token cache (token-cache.ts), never trusted alone: the charge matches only while the service is
+// at the cached version and enabled (every dashboard change bumps it), and a cached "disabled"
+// is re-read before a call is refused.
+
+const DEFAULT_MAX_ENTRIES = 1_000;
+
+export type CachedService = ServiceRecord & { fromCache: boolean; scopeSet: ReadonlySet<string> };
+
+export class ServiceCache {
+  readonly #entries = new Map<string, Readonly<CachedService>>();
+
+  constructor(
+    private readonly store: ApiStore,
+    private readonly maxEntries = DEFAULT_MAX_ENTRIES,
+  ) {}
+
+  peek(keyHash: string): Readonly<CachedService> | undefined {
+    return this.#entries.get(keyHash);
+  }
+
+  /** Reads the service from the database and replaces (or drops) the cached copy. */
+  async reload(keyHash: string): Promise<CachedService | null> {
+    const record = await this.store.findServiceByKeyHash(keyHash);
+    this.#entries.delete(keyHash);
+    if (!record) return null;
+    if (this.#entries.size >= this.maxEntries) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest !== undefined) this.#entries.delete(oldest);
+    }
+    const scopeSet = new Set(record.scopes);
+    this.#entries.set(keyHash, Object.freeze({ ...record, scopeSet, fromCache: true }));
+    return { ...record, scopeSet, fromCache: false };
+  }
+}
