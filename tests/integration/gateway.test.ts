@@ -85,7 +85,9 @@ async function serviceToken(orgId: string, serviceScopes: string[], settings: Pa
 /** A raw request (fetch would normalize the path and refuse some headers). */
 function rawRequest(path: string, options: http.RequestOptions & { body?: string | string[] } = {}) {
   return new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>((resolve, reject) => {
-    const req = http.request(`${server.url}${path}`, options, (res) => {
+    // The path as given: a URL string would be normalized (WHATWG resolves ".." and "%2e%2e") before it is sent.
+    const { hostname, port } = new URL(server.url);
+    const req = http.request({ ...options, hostname, port, path }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (chunk: Buffer) => chunks.push(chunk));
       res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
