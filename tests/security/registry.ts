@@ -1,4 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 
 import { sriHash } from "@/lib/api/routes/tokens";
 import type { ActionState } from "@/lib/auth/action";
@@ -604,8 +606,59 @@ async function foreignBodyIdentifiers(w: ApiWorld, verb: string, extra: Record<s
   return { method: "POST", path: `/v0/orgs/${w.a.org.slug}/api-tokens/${verb}`, json: { ...pick, ...extra } };
 }
 
+/** A toy upstream for the gateway's entry, started once: it answers every call with `{ "ok": true }`. */
+let gatewayUpstream: Promise<string> | null = null;
+function toyUpstream(): Promise<string> {
+  gatewayUpstream ??= new Promise((resolve) => {
+    const upstream = createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end('{"ok":true}');
+    });
+    upstream.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(upstream.address() as AddressInfo).port}`));
+    upstream.unref();
+  });
+  return gatewayUpstream;
+}
+
+/**
+ * A service of org A behind the gateway, whose scope org A's admin token holds (no other
+ * caller's token does); org B has a service of the same slug, which its admin's token holds.
+ */
+async function gatewayService(w: ApiWorld): Promise<string> {
+  const slug = `sec-${randomBytes(4).toString("hex")}`;
+  const upstreamUrl = await toyUpstream();
+  for (const [orgId, tokenId] of [
+    [w.a.org.id, w.tokens.admin.id],
+    [w.b.org.id, w.tokens["other org's admin"].id],
+  ]) {
+    await db.service.create({
+      data: {
+        orgId,
+        name: slug,
+        slug: orgId === w.a.org.id ? slug : `${slug}-b`,
+        upstreamUrl,
+        defaultScope: "api",
+        keyHash: randomBytes(32).toString("hex"),
+        keyLastFour: "abcd",
+        scopes: { create: [{ name: "api" }] },
+      },
+    });
+    const slugOfOrg = orgId === w.a.org.id ? slug : `${slug}-b`;
+    await db.apiToken.update({
+      where: { id: tokenId },
+      data: { serviceScopes: `${slugOfOrg}/api ${slug}/api`, version: { increment: 1 } },
+    });
+  }
+  return slug;
+}
+
 /** Paths the API handler answers before routing, without a Keyward token. */
 export const API_UNROUTED: Record<string, ApiEntry> = {
+  "/gw/{service}/{path}": {
+    rule: "a token holding the service's scope, own org's services only (another org's slug is not found, even with a ref naming it)",
+    request: async (w) => ({ method: "POST", path: `/gw/${await gatewayService(w)}/anything?x=1`, json: { a: 1 } }),
+    expected: { admin: 200, member: 403, "other org's admin": 404, "removed member": 401, "signed out": 401 },
+  },
   "/v0/openapi.json": {
     rule: "public (the API description)",
     request: async () => ({ method: "GET", path: "/v0/openapi.json" }),
