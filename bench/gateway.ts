@@ -27,6 +27,8 @@ const { values: args } = parseArgs({
   options: {
     rounds: { type: "string", default: "2" },
     seconds: { type: "string", default: "10" },
+    // Writes a V8 profile of the Keyward process's main thread into DIR (bench/cpu-profile-summary.ts reads it).
+    "cpu-prof": { type: "string" },
   },
 });
 const SECONDS = Number(args.seconds);
@@ -44,7 +46,8 @@ async function main() {
     const upstream = `http://127.0.0.1:${barePort}`;
     const { token, quotaLeft } = await seed(databaseUrl, keys, upstream);
     children.push((await startProcess(["--import", "tsx", "bench/bare-server.ts"], { PORT: String(barePort) })).child);
-    const keyward = await startProcess(["--max-semi-space-size=64", "--import", "tsx", "bench/api-handler-server.ts"], {
+    const profile = args["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${resolve(args["cpu-prof"])}`] : [];
+    const keyward = await startProcess(["--max-semi-space-size=64", ...profile, "--import", "tsx", "bench/api-handler-server.ts"], {
       DATABASE_URL: databaseUrl,
       TOKEN_ENCRYPTION_KEYS: keys,
       AUTH_SECRET: randomBytes(32).toString("base64url"),

@@ -51,7 +51,8 @@ export const missingServiceScope = (scope: string) =>
   new ApiError(403, `This token lacks the scope this call needs: ${scope}.`, { code: "missing_scope", requiredScope: scope }, {}, "scope");
 
 type Call = { now: number; method: string; route: string; ip: string; userAgent: string | null };
-type CachedService = ServiceRecord & { fromCache: boolean };
+/** A service as cached here: its upstream URL parsed once per load, not per call. */
+type CachedService = ServiceRecord & { fromCache: boolean; upstream: URL };
 
 export function createGatewayHandler(options: GatewayHandlerOptions): GatewayHandler {
   const { store, tokens, recorder, clock, trustedProxyHops } = options;
@@ -66,8 +67,9 @@ export function createGatewayHandler(options: GatewayHandlerOptions): GatewayHan
     services.delete(key);
     if (!record) return null;
     if (services.size >= MAX_CACHED_SERVICES) services.delete(services.keys().next().value!);
-    services.set(key, Object.freeze({ ...record, fromCache: true }));
-    return { ...record, fromCache: false };
+    const upstream = new URL(record.upstreamUrl);
+    services.set(key, Object.freeze({ ...record, upstream, fromCache: true }));
+    return { ...record, upstream, fromCache: false };
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse, pathname: string, search: string): Promise<void> {
@@ -125,7 +127,7 @@ export function createGatewayHandler(options: GatewayHandlerOptions): GatewayHan
         if (!service.scopes.includes(resolution.scope) || !serviceScopeGrants(granted, service.slug, resolution.scope)) {
           refusal = missingServiceScope(resolution.scope);
         } else {
-          path = upstreamPath(new URL(service.upstreamUrl).pathname, target.rest);
+          path = upstreamPath(service.upstream.pathname, target.rest);
           if (path === null) refusal = unsafeServicePath("The path contains dot segments or encoded separators; send it normalized.");
           else cost = resolution.cost;
         }
@@ -152,7 +154,7 @@ export function createGatewayHandler(options: GatewayHandlerOptions): GatewayHan
           return sendError(res, refusal);
         }
         const outcome = await proxy.forward(req, res, {
-          upstream: new URL(service.upstreamUrl),
+          upstream: service.upstream,
           path: path!,
           search,
           identity: { tokenId: token.tokenId, org: service.orgSlug, scopes: scopesForService(granted, service.slug) },

@@ -268,6 +268,26 @@ describe("limits and failures", () => {
     expect(gw.outcomes).toEqual([{ status: 502, kind: "unreachable" }]);
   });
 
+  // An org admin points a service at the cloud's metadata service to read the instance's credentials through Keyward.
+  it.each(["http://169.254.169.254/latest/meta-data", "http://[fe80::1]/", "http://[::ffff:169.254.169.254]/"])(
+    "refuses the link-local upstream %s with 502 before connecting",
+    async (upstreamUrl) => {
+      const gw = await gateway(upstreamUrl);
+
+      const response = await request(`${gw.url}/x`);
+
+      expect(response.status).toBe(502);
+      expect(JSON.parse(response.body).error.details).toEqual({ reason: "upstream-forbidden" });
+    },
+  );
+
+  it("reaches an upstream named by host name (looked up, then checked)", async () => {
+    const upstream = await toyUpstream();
+    const gw = await gateway(upstream.url.replace("127.0.0.1", "localhost"));
+
+    expect((await request(`${gw.url}/x`)).status).toBe(201);
+  });
+
   it("reuses connections to the upstream", async () => {
     const sockets = new Set<unknown>();
     const { server, url: upstreamUrl } = await listen((_req, res) => res.end("ok"));

@@ -1,9 +1,11 @@
+import dns, { type LookupAddress } from "node:dns";
 import http, { type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from "node:http";
 import https from "node:https";
 import { Transform, type TransformCallback } from "node:stream";
 
 import { ApiError, payloadTooLarge } from "../api/errors";
 import { sendError } from "../api/http";
+import { NetworkList } from "../domain/tokens/networks";
 
 // The gateway's forwarding, framework-free: one authorized request in, one upstream call out, the
 // upstream's answer streamed back. Who may call and what it costs is decided before (handler.ts);
@@ -48,6 +50,8 @@ export type ForwardOutcome = {
 
 export const upstreamTimeout = () => new ApiError(504, "The service did not answer in time.", { reason: "upstream-timeout" });
 export const upstreamUnreachable = () => new ApiError(502, "The service could not be reached.", { reason: "upstream-unreachable" });
+export const upstreamForbidden = () =>
+  new ApiError(502, "The service's upstream address is not allowed (link-local addresses are refused).", { reason: "upstream-forbidden" });
 export const upgradeNotSupported = () =>
   new ApiError(501, "The gateway does not support WebSocket or other protocol upgrades yet.", { reason: "upgrade-not-supported" });
 
@@ -67,6 +71,10 @@ const HOP_BY_HOP = new Set([
 const DROPPED_REQUEST_HEADERS = new Set(["authorization", "cookie", "host", "forwarded", "x-real-ip"]);
 // What an upstream must not do to Keyward's origin: set or clear its cookies, widen a service worker's scope.
 const DROPPED_RESPONSE_HEADERS = new Set(["set-cookie", "set-cookie2", "clear-site-data", "service-worker-allowed"]);
+// Link-local addresses are where clouds serve instance metadata and credentials (169.254.169.254):
+// an upstream URL, which any org admin sets, must not make Keyward fetch them. Private networks
+// stay reachable: protecting an internal API is what the gateway is for.
+const FORBIDDEN_UPSTREAM_NETWORKS = new NetworkList(["169.254.0.0/16", "::ffff:a9fe:0/112", "fe80::/10"]);
 const KEYWARD_HEADER_PREFIX = "x-keyward-";
 const FORWARDED_PREFIX = "x-forwarded-";
 // Upstream pages render on Keyward's origin: a sandbox makes them an opaque origin, with no access to the dashboard.
@@ -119,13 +127,20 @@ export function createGatewayProxy(limits: GatewayLimits): GatewayProxy {
       }
 
       const { upstream } = target;
+      const hostname = upstream.hostname.replace(/^\[|\]$/g, "");
+      // An address in the URL is never looked up (lookupRefusingForbidden does not see it): checked here.
+      if (FORBIDDEN_UPSTREAM_NETWORKS.allows(hostname)) {
+        req.resume();
+        return refuse(upstreamForbidden(), "unreachable");
+      }
       const protocol = upstream.protocol === "https:" ? "https:" : "http:";
       const transport = protocol === "https:" ? https : http;
       let upstreamRequest: http.ClientRequest;
       try {
         upstreamRequest = transport.request({
           protocol,
-          hostname: upstream.hostname.replace(/^\[|\]$/g, ""),
+          hostname,
+          lookup: lookupRefusingForbidden,
           port: upstream.port || undefined,
           method: req.method,
           path: target.search === "" ? target.path : `${target.path}?${target.search}`,
@@ -143,7 +158,9 @@ export function createGatewayProxy(limits: GatewayLimits): GatewayProxy {
         upstreamRequest.destroy();
         refuse(upstreamTimeout(), "timeout");
       });
-      upstreamRequest.on("error", () => refuse(upstreamUnreachable(), "unreachable"));
+      upstreamRequest.on("error", (error) =>
+        refuse(error instanceof ForbiddenUpstreamError ? upstreamForbidden() : upstreamUnreachable(), "unreachable"),
+      );
       upstreamRequest.on("response", (upstreamResponse) => {
         if (settled) return upstreamResponse.destroy();
         res.writeHead(upstreamResponse.statusCode ?? 502, forwardedResponseHeaders(upstreamResponse.headers));
@@ -178,6 +195,24 @@ export function createGatewayProxy(limits: GatewayLimits): GatewayProxy {
       agents["https:"].destroy();
     },
   };
+}
+
+class ForbiddenUpstreamError extends Error {}
+
+/** dns.lookup, failing when a name resolves to a forbidden (link-local) address. */
+function lookupRefusingForbidden(
+  hostname: string,
+  options: dns.LookupOptions,
+  callback: (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
+): void {
+  dns.lookup(hostname, { ...options, all: true }, (error, addresses) => {
+    if (error) return callback(error, []);
+    if (addresses.some((entry) => FORBIDDEN_UPSTREAM_NETWORKS.allows(entry.address))) {
+      return callback(new ForbiddenUpstreamError(`${hostname} resolves to a link-local address`), []);
+    }
+    if (options.all) return callback(null, addresses);
+    callback(null, addresses[0].address, addresses[0].family);
+  });
 }
 
 /** Passes the body through, failing once more than `maxBytes` have gone by. */
