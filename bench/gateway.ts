@@ -7,8 +7,10 @@
 // a fixed offered rate of 1,000 requests/s (hey -c 10 -q 100), calls the upstream directly, then
 // the same path through /gw/<service>/…, printing p50/p99 of both, the difference, and the
 // Keyward process's CPU time per gateway call (all threads, the usage writer included). Then
-// checks that the quota charged equals the successful gateway calls. Loopback only; every load run
-// is bounded in time. Needs `apt-get install hey`. Goal (issue 17): the gateway adds ≤ 2 ms at p99.
+// checks that the quota charged equals the successful gateway calls. Each round also measures
+// GET /v0/quota on the same process, for scale: a call through the same charge, not forwarded.
+// Loopback only; every load run is bounded in time. Needs `apt-get install hey`.
+// Goal (issue 17): the gateway adds ≤ 2 ms at p99.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -56,6 +58,8 @@ async function main() {
     children.push(keyward.child);
     const direct = `${upstream}/invoices/42?expand=lines`;
     const viaGateway = `http://127.0.0.1:${keyward.port}/gw/${SERVICE_SLUG}/invoices/42?expand=lines`;
+    // For scale: a /v0/ call of the same token on the same process, charged by the same statement but not forwarded.
+    const v0 = `http://127.0.0.1:${keyward.port}/v0/quota`;
     const auth = `Basic ${Buffer.from(`${token}:`).toString("base64")}`;
     const check = await fetch(viaGateway, { headers: { authorization: auth } });
     if (check.status !== 200) throw new Error(`the gateway answered ${check.status}: ${await check.text()}`);
@@ -64,6 +68,7 @@ async function main() {
     console.log("warming up…");
     hey(direct, auth, 3);
     hey(viaGateway, auth, 3);
+    hey(v0, auth, 3);
     const before = await quotaLeft();
 
     console.log(
@@ -79,9 +84,10 @@ async function main() {
       const through = hey(viaGateway, auth, SECONDS);
       const cpuPerCall = (cpuMicros(keyward.child.pid!) - cpuBefore) / through.total;
       gatewayOk += through.ok;
+      const own = hey(v0, auth, SECONDS);
       const pair = (a: number, b: number) => `${a.toFixed(2)} / ${b.toFixed(2)}`;
       console.log(
-        `  ${String(round).padEnd(6)} ${pair(bare.p50, bare.p99).padStart(20)} ${pair(through.p50, through.p99).padStart(21)} ${pair(through.p50 - bare.p50, through.p99 - bare.p99).padStart(19)}  ${cpuPerCall.toFixed(0).padStart(19)}  ${through.ok}/${through.total}`,
+        `  ${String(round).padEnd(6)} ${pair(bare.p50, bare.p99).padStart(20)} ${pair(through.p50, through.p99).padStart(21)} ${pair(through.p50 - bare.p50, through.p99 - bare.p99).padStart(19)}  ${cpuPerCall.toFixed(0).padStart(19)}  ${`${through.ok}/${through.total}`.padStart(15)}  ${pair(own.p50, own.p99).padStart(22)}`,
       );
     }
 
