@@ -70,25 +70,60 @@ export const serviceRouteInputSchema = z.object({
 });
 export type ServiceRouteInput = z.infer<typeof serviceRouteInputSchema>;
 
-/** The form's scopes and routes travel as JSON text fields (lists of rows). */
-const jsonList = <T extends z.ZodType>(item: T, max: number, what: string) =>
-  z.preprocess(
-    (value) => {
-      if (typeof value !== "string") return value;
-      try {
-        return JSON.parse(value === "" ? "[]" : value);
-      } catch {
-        return null;
-      }
-    },
-    z.array(item, { error: `Send the ${what} as a list.` }).max(max, `Use at most ${max} ${what}.`),
-  );
+/**
+ * The form's scopes and routes arrive as text, one per line ("invoices:read Read invoices";
+ * "GET /invoices/:id invoices:read 1"), or as lists of objects. Blank lines are skipped.
+ */
+const lines = (value: unknown): unknown =>
+  typeof value === "string"
+    ? value
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter((line) => line !== "")
+    : value;
+
+const scopeLines = z.preprocess(
+  (value) => {
+    const list = lines(value);
+    if (!Array.isArray(list)) return list;
+    return list.map((entry) => {
+      if (typeof entry !== "string") return entry;
+      const [name, ...description] = entry.split(/\s+/);
+      return { name, description: description.join(" ") };
+    });
+  },
+  z
+    .array(serviceScopeInputSchema, { error: "Send the scopes as a list." })
+    .max(MAX_SERVICE_SCOPES, `Use at most ${MAX_SERVICE_SCOPES} scopes.`),
+);
+
+const routeLines = z.preprocess(
+  (value) => {
+    const list = lines(value);
+    if (!Array.isArray(list)) return list;
+    return list.map((entry) => {
+      if (typeof entry !== "string") return entry;
+      const [method, pathPattern, scope, cost, ...rest] = entry.split(/\s+/);
+      // A line with more words than a route has is refused by the strict object below.
+      return {
+        method: method?.toUpperCase(),
+        pathPattern,
+        scope,
+        cost: cost ?? "1",
+        ...(rest.length > 0 ? { extra: rest.join(" ") } : {}),
+      };
+    });
+  },
+  z
+    .array(serviceRouteInputSchema.strict(), { error: "Send the routes as a list." })
+    .max(MAX_SERVICE_ROUTES, `Use at most ${MAX_SERVICE_ROUTES} routes.`),
+);
 
 const serviceFields = {
   name: z.string().trim().min(1, "Enter a name.").max(SERVICE_NAME_MAX_LENGTH).refine(isStorableText, "Use plain text."),
   upstreamUrl: upstreamUrlSchema,
-  scopes: jsonList(serviceScopeInputSchema, MAX_SERVICE_SCOPES, "scopes"),
-  routes: jsonList(serviceRouteInputSchema, MAX_SERVICE_ROUTES, "routes"),
+  scopes: scopeLines,
+  routes: routeLines,
   defaultScope: z.preprocess((value) => (value === "" ? null : value), scopeName.nullable().default(null)),
   defaultCost: z.coerce.number().int("Use a whole number.").min(0).max(MAX_ROUTE_COST).default(1),
 };

@@ -8,6 +8,7 @@ import { holdersOf, type Permission } from "@/lib/auth/permissions";
 import { db } from "@/lib/db/client";
 import { createIncident } from "@/lib/db/incidents";
 import { createInvitations } from "@/lib/db/member-mutations";
+import { createService } from "@/lib/db/service-mutations";
 import { SCOPE_NAMES, type Scope } from "@/lib/tokens";
 
 import { addToken, userActor, type Caller, type World } from "./world";
@@ -98,7 +99,67 @@ async function stalledIncident(orgId: string, admin: { id: string; email: string
   return incidentId;
 }
 
+/** A registered service of the org, for the service actions. */
+async function service(orgId: string, admin: { id: string; email: string }) {
+  const { service } = await createService(userActor(admin), orgId, {
+    slug: `svc-${randomUUID().slice(0, 8)}`,
+    name: "Sec service",
+    upstreamUrl: "http://127.0.0.1:9/",
+    scopes: [{ name: "invoices:read", description: "" }],
+    routes: [],
+    defaultScope: null,
+    defaultCost: 1,
+  });
+  return service.id;
+}
+
+const SERVICE_FORM = {
+  name: "Billing",
+  upstreamUrl: "http://127.0.0.1:9/billing",
+  scopes: "invoices:read Read invoices\ninvoices:write",
+  routes: "GET /invoices/:id invoices:read 1",
+  defaultScope: "",
+  defaultCost: "1",
+};
+
 export const ACTIONS: Record<string, ActionEntry> = {
+  // lib/actions/services.ts
+  "services#createServiceAction": {
+    ...needs("services:manage"),
+    input: async () => ({ ...SERVICE_FORM, slug: `billing-${randomUUID().slice(0, 8)}` }),
+    expected: ADMINS,
+  },
+  "services#updateServiceAction": {
+    ...needs("services:manage"),
+    input: async (w) => ({ ...SERVICE_FORM, serviceId: await service(w.a.org.id, w.a.admin) }),
+    foreignIds: async (w) => ({ ...SERVICE_FORM, serviceId: await service(w.b.org.id, w.b.admin) }),
+    expected: ADMINS,
+  },
+  "services#rotateServiceKeyAction": {
+    ...needs("services:manage"),
+    input: async (w) => ({ serviceId: await service(w.a.org.id, w.a.admin) }),
+    foreignIds: async (w) => ({ serviceId: await service(w.b.org.id, w.b.admin) }),
+    expected: ADMINS,
+  },
+  "services#disableServiceAction": {
+    ...needs("services:manage"),
+    input: async (w) => ({ serviceId: await service(w.a.org.id, w.a.admin) }),
+    foreignIds: async (w) => ({ serviceId: await service(w.b.org.id, w.b.admin) }),
+    expected: ADMINS,
+  },
+  "services#enableServiceAction": {
+    ...needs("services:manage"),
+    input: async (w) => ({ serviceId: await service(w.a.org.id, w.a.admin) }),
+    foreignIds: async (w) => ({ serviceId: await service(w.b.org.id, w.b.admin) }),
+    expected: ADMINS,
+  },
+  "services#deleteServiceAction": {
+    ...needs("services:manage"),
+    input: async (w) => ({ serviceId: await service(w.a.org.id, w.a.admin) }),
+    foreignIds: async (w) => ({ serviceId: await service(w.b.org.id, w.b.admin) }),
+    expected: ADMINS,
+  },
+
   // lib/actions/tokens.ts
   "tokens#createTokenAction": {
     ...needs("tokens:manage"),
@@ -668,6 +729,11 @@ export const API_UNROUTED: Record<string, ApiEntry> = {
     rule: "public (secret scanners report leaks; the same 202 whatever matched)",
     request: async () => ({ method: "POST", path: "/v0/leaked-tokens", json: { tokens: [`kw_${"A".repeat(36)}`] } }),
     expected: PUBLIC(202),
+  },
+  "/v1/verify": {
+    rule: "a service's verification key (kws_) only, for its own service and org: every Keyward token is refused",
+    request: async (w) => ({ method: "POST", path: "/v1/verify", json: { token: w.tokens.admin.value, scope: "invoices:read" } }),
+    expected: PUBLIC(401),
   },
 };
 
