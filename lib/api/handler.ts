@@ -136,7 +136,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
     options.recorder ?? new UsageRecorder(store, (error) => log("writing usage failed", error), undefined, metrics?.onUsageFlushed);
   const leakedTokens = createLeakedTokensHandler({ trustedProxyHops, clock, log });
   // Services verify tokens with their own key (verify.ts), sharing this handler's token cache and usage recorder.
-  const services = new ServiceCache(store);
+  const services = new ServiceCache((keyHash) => store.findServiceByKeyHash(keyHash));
   const verify = createVerifyHandler({ store, tokens: cache, services, recorder, clock, onRefused: (reason) => metrics?.refused(reason) });
   let openApiJson: string | undefined;
   let inFlight = 0;
