@@ -145,7 +145,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
     options.recorder ?? new UsageRecorder(store, (error) => log("writing usage failed", error), undefined, metrics?.onUsageFlushed);
   const leakedTokens = createLeakedTokensHandler({ trustedProxyHops, clock, log });
   // Services verify tokens with their own key (verify.ts), sharing this handler's token cache and usage recorder.
-  const services = new ServiceCache(store);
+  const services = new ServiceCache((keyHash) => store.findServiceByKeyHash(keyHash));
   const verify = createVerifyHandler({ store, tokens: cache, services, recorder, clock, onRefused: (reason) => metrics?.refused(reason) });
   // /gw/<service>/…: the organization's own APIs, behind this handler's token cache and usage recorder.
   const gateway = createGatewayHandler({

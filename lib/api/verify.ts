@@ -75,7 +75,7 @@ export function createVerifyHandler(deps: VerifyDeps) {
 
     const userAgentHeader = req.headers["user-agent"];
     const userAgent = userAgentHeader ? userAgentHeader.slice(0, MAX_USER_AGENT_LENGTH) : null;
-    const answer = await verifyCall(deps, keyHash, service, parsed.data, { ip, userAgent });
+    const answer = await verifyCall(deps, () => deps.services.reload(keyHash), service, parsed.data, { ip, userAgent });
     if (answer === "busy") return sendError(res, databaseBusy());
     if (answer === "bad-key") return sendError(res, unauthorized(SERVICE_KEY_REFUSAL));
     sendJson(res, 200, answer);
@@ -87,10 +87,12 @@ type Caller = { ip: string; userAgent: string | null };
 /**
  * The verdict on one call, charged when valid. Every answer that depends on the token or the
  * service is confirmed by the charge statement (at the cached versions) or by a fresh read.
+ * `reloadService` re-reads the service the way it was found (by key hash here; the gateway finds
+ * it by org and slug); null when it is gone ("bad-key").
  */
 export async function verifyCall(
-  deps: VerifyDeps,
-  keyHash: string,
+  deps: Omit<VerifyDeps, "services">,
+  reloadService: () => Promise<CachedService | null>,
   cachedService: Readonly<CachedService>,
   request: VerifyRequest,
   caller: Caller,
@@ -100,8 +102,7 @@ export async function verifyCall(
   const route = verifyUsageRoute(service.slug, request.scope, request.route);
 
   // A refusal not confirmed by a charge is re-read first: the service may have been re-enabled, or disabled, since it was cached.
-  const confirmService = async (): Promise<Readonly<CachedService> | null> =>
-    service?.fromCache ? deps.services.reload(keyHash) : service;
+  const confirmService = async (): Promise<Readonly<CachedService> | null> => (service?.fromCache ? reloadService() : service);
 
   if (service.disabledAt !== null) {
     service = await confirmService();
@@ -173,7 +174,7 @@ export async function verifyCall(
     }
 
     // The charge matched no row: the token or the service changed, or the quota is spent. Decide on fresh reads.
-    const [freshToken, freshService] = await Promise.all([deps.tokens.reload(tokenHash), deps.services.reload(keyHash)]);
+    const [freshToken, freshService] = await Promise.all([deps.tokens.reload(tokenHash), reloadService()]);
     if (!freshService) return "bad-key";
     const serviceChanged = freshService.version !== service.version;
     service = freshService;
