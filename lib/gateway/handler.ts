@@ -3,7 +3,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { ApiError, databaseBusy, notFound, outsideAllowedNetworks, payloadTooLarge, quotaExceeded, unauthorized } from "../api/errors";
 import { sendError } from "../api/http";
 import { nextRequestId } from "../api/request-id";
-import type { ApiStore, ServiceRecord, TokenRecord } from "../api/store";
+import { ServiceCache, type CachedService } from "../api/service-cache";
+import type { ApiStore, TokenRecord } from "../api/store";
 import { isUsable, unusableReason, type CachedToken, type TokenCache } from "../api/token-cache";
 import type { UsageRecorder } from "../api/usage-recorder";
 import { TOKEN_REFUSAL_MESSAGES, tokenFromAuthorization } from "../auth/api-token";
@@ -26,7 +27,6 @@ import { createGatewayProxy, upgradeNotSupported, type GatewayLimits } from "./p
 export const GATEWAY_PREFIX = "/gw/";
 const MAX_CHARGE_ATTEMPTS = 4;
 const MAX_USER_AGENT_LENGTH = 512;
-const MAX_CACHED_SERVICES = 1_000;
 
 export type GatewayHandlerOptions = {
   store: ApiStore;
@@ -51,26 +51,24 @@ export const missingServiceScope = (scope: string) =>
   new ApiError(403, `This token lacks the scope this call needs: ${scope}.`, { code: "missing_scope", requiredScope: scope }, {}, "scope");
 
 type Call = { now: number; method: string; route: string; ip: string; userAgent: string | null };
-/** A service as cached here: its upstream URL parsed once per load, not per call. */
-type CachedService = ServiceRecord & { fromCache: boolean; upstream: URL };
 
 export function createGatewayHandler(options: GatewayHandlerOptions): GatewayHandler {
   const { store, tokens, recorder, clock, trustedProxyHops } = options;
   const proxy = createGatewayProxy(options.limits);
-  // Services by organization and slug. Never trusted alone: the charge matches only while the
-  // service is at the cached version and enabled, and a cached "disabled" is re-read before refusing.
-  const services = new Map<string, Readonly<CachedService>>();
-
-  async function reloadService(orgId: string, slug: string): Promise<CachedService | null> {
-    const key = `${orgId}/${slug}`;
-    const record = await store.findServiceBySlug(orgId, slug);
-    services.delete(key);
-    if (!record) return null;
-    if (services.size >= MAX_CACHED_SERVICES) services.delete(services.keys().next().value!);
-    const upstream = new URL(record.upstreamUrl);
-    services.set(key, Object.freeze({ ...record, upstream, fromCache: true }));
-    return { ...record, upstream, fromCache: false };
-  }
+  // Services by "<org id>/<slug>" (the cache /v1/verify keys by key hash). Never trusted alone: the
+  // charge matches only while the service is at the cached version and enabled, and a cached
+  // "disabled" is re-read before refusing.
+  const services = new ServiceCache((key) => {
+    const slash = key.indexOf("/");
+    return store.findServiceBySlug(key.slice(0, slash), key.slice(slash + 1));
+  });
+  // Each service record's upstream URL, parsed once per loaded record rather than per call.
+  const upstreams = new WeakMap<object, URL>();
+  const upstreamOf = (service: Readonly<CachedService>): URL => {
+    let url = upstreams.get(service);
+    if (!url) upstreams.set(service, (url = new URL(service.upstreamUrl)));
+    return url;
+  };
 
   async function handle(req: IncomingMessage, res: ServerResponse, pathname: string, search: string): Promise<void> {
     const now = clock();
@@ -93,6 +91,7 @@ export function createGatewayHandler(options: GatewayHandlerOptions): GatewayHan
     const call: Call = { now, method, route: `${GATEWAY_PREFIX}${target.serviceSlug}`, ip, userAgent };
 
     let token: Readonly<CachedToken> | null = tokens.peek(hash) ?? (await tokens.reload(hash));
+    const serviceKey = (orgId: string) => `${orgId}/${target.serviceSlug}`;
     let service = null as Readonly<CachedService> | null;
     for (let attempt = 1; ; attempt++) {
       if (!token || !isUsable(token, now)) {
@@ -107,9 +106,9 @@ export function createGatewayHandler(options: GatewayHandlerOptions): GatewayHan
 
       // Looked up in the token's own organization: another organization's service is not found.
       if (service?.orgId !== token.orgId) {
-        service = services.get(`${token.orgId}/${target.serviceSlug}`) ?? (await reloadService(token.orgId, target.serviceSlug));
+        service = services.peek(serviceKey(token.orgId)) ?? (await services.reload(serviceKey(token.orgId)));
       }
-      if (service?.disabledAt != null && service.fromCache) service = await reloadService(token.orgId, target.serviceSlug);
+      if (service?.disabledAt != null && service.fromCache) service = await services.reload(serviceKey(token.orgId));
       if (!service) return sendError(res, serviceNotFound());
       if (service.disabledAt !== null) return sendError(res, serviceDisabled());
 
@@ -124,10 +123,10 @@ export function createGatewayHandler(options: GatewayHandlerOptions): GatewayHan
         refusal = resolution.reason === "unsafe_path" ? unsafeServicePath(resolution.message) : noServiceRoute(resolution.message);
       } else {
         call.route = usageRoute(service.slug, resolution.route, resolution.scope);
-        if (!service.scopes.includes(resolution.scope) || !serviceScopeGrants(granted, service.slug, resolution.scope)) {
+        if (!service.scopeSet.has(resolution.scope) || !serviceScopeGrants(granted, service.slug, resolution.scope)) {
           refusal = missingServiceScope(resolution.scope);
         } else {
-          path = upstreamPath(service.upstream.pathname, target.rest);
+          path = upstreamPath(upstreamOf(service).pathname, target.rest);
           if (path === null) refusal = unsafeServicePath("The path contains dot segments or encoded separators; send it normalized.");
           else cost = resolution.cost;
         }
@@ -154,7 +153,7 @@ export function createGatewayHandler(options: GatewayHandlerOptions): GatewayHan
           return sendError(res, refusal);
         }
         const outcome = await proxy.forward(req, res, {
-          upstream: service.upstream,
+          upstream: upstreamOf(service),
           path: path!,
           search,
           identity: { tokenId: token.tokenId, org: service.orgSlug, scopes: scopesForService(granted, service.slug) },
@@ -169,7 +168,7 @@ export function createGatewayHandler(options: GatewayHandlerOptions): GatewayHan
       // The charge matched no row: the token or the service changed, or the quota is spent. Decide on fresh reads.
       const [freshToken, freshService]: [CachedToken | null, CachedService | null] = await Promise.all([
         tokens.reload(hash),
-        reloadService(token.orgId, target.serviceSlug),
+        services.reload(serviceKey(token.orgId)),
       ]);
       const serviceChanged = freshService?.version !== service.version;
       service = freshService;
