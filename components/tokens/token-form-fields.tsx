@@ -10,10 +10,12 @@ import { QUOTA_MAX_LIMIT, TOKEN_NAME_MAX_LENGTH } from "@/lib/validations/token"
 
 import { QUOTA_WINDOW_OPTIONS, utcDateInputValue, VISIBILITY_DESCRIPTIONS, VISIBILITY_LABELS } from "./labels";
 import { ScopeTree } from "./scope-tree";
+import { ServiceScopeTree } from "./service-scope-tree";
 
 export type TokenFormDefaults = {
   name: string;
   scopes: readonly Scope[];
+  serviceScopes: readonly string[];
   visibility: TokenVisibility;
   quotaMax: number;
   quotaWindow: QuotaWindow;
@@ -24,6 +26,7 @@ export type TokenFormDefaults = {
 export const NEW_TOKEN_DEFAULTS: TokenFormDefaults = {
   name: "",
   scopes: [],
+  serviceScopes: [],
   visibility: "ADMIN_ONLY",
   quotaMax: 1000,
   quotaWindow: "MONTHLY",
@@ -50,6 +53,7 @@ export function TokenFormFields({
     <div className="space-y-4">
       <NameField defaultValue={defaults.name} errors={errors.name} />
       <ScopeTree defaultScopes={defaults.scopes} errors={errors.scopes} />
+      <ServiceScopeTree defaultScopes={defaults.serviceScopes} errors={errors.serviceScopes} />
       <fieldset aria-describedby={errors.visibility?.length ? "visibility-error" : undefined}>
         <legend className="text-sm font-medium text-slate-700">Visibility</legend>
         <div className="mt-1 space-y-2">

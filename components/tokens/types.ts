@@ -7,6 +7,8 @@ export type ManagedToken = {
   name: string;
   maskedValue: string;
   scopes: Scope[];
+  /** Scopes of the org's services, "<slug>/<scope>". */
+  serviceScopes: string[];
   visibility: TokenVisibility;
   status: TokenDisplayStatus;
   quotaMax: number;

@@ -2,7 +2,7 @@ import { revalidatePath } from "next/cache";
 
 import type { ActionContext, ActionState } from "@/lib/auth/action";
 import { IncidentError } from "@/lib/db/incidents";
-import { isTokenConflict, isTokenPolicyError } from "@/lib/db/token-mutations";
+import { isTokenConflict, isTokenPolicyError, isUnknownServiceScopeError } from "@/lib/db/token-mutations";
 
 // What the token and incident actions share (not a "use server" module: nothing here is an endpoint).
 
@@ -24,7 +24,7 @@ export async function guarded<T>(run: () => Promise<ActionState<T>>): Promise<Ac
   } catch (error) {
     if (isTokenConflict(error)) return { ok: false, code: "CONFLICT", message: error.message };
     // The org's token policy (longest lifetime) is checked with the org's settings, beside the field it concerns.
-    if (isTokenPolicyError(error)) {
+    if (isTokenPolicyError(error) || isUnknownServiceScopeError(error)) {
       return { ok: false, code: "INVALID", errors: { [error.field]: [error.message] }, message: "Please correct the highlighted fields." };
     }
     if (error instanceof IncidentError) {

@@ -1,9 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 
 import { queryCarriesToken, TOKEN_REFUSAL_MESSAGES, tokenFromAuthorization } from "../auth/api-token";
+import { DEFAULT_GATEWAY_MAX_BODY_BYTES, DEFAULT_GATEWAY_TIMEOUT_MS } from "../config/env";
 import { databaseUnavailableReason } from "../db/unavailable";
 import { nextQuotaReset, quotaAt } from "../domain/tokens/quota";
 import type { RefusalReason } from "../domain/usage/refusals";
+import { createGatewayHandler, GATEWAY_PREFIX } from "../gateway/handler";
+import type { GatewayLimits } from "../gateway/proxy";
 import { logger } from "../logger";
 import { clientIpOf } from "../server/client-ip";
 import type { ApiMetrics } from "../server/metrics";
@@ -39,9 +42,11 @@ import { createReport, getReport, getReportList } from "./routes/reports";
 import { getOrgRepoList } from "./routes/repos";
 import { createApiToken, listTokens, revokeApiToken, rotateApiToken, updateApiToken } from "./routes/tokens";
 import { reportUploadFiles } from "./schemas";
+import { ServiceCache } from "./service-cache";
 import { StoreBusyError, type ApiStore, type ChargeResult, type TokenRecord } from "./store";
 import { isUsable, TokenCache, unusableReason, type CachedToken } from "./token-cache";
 import { UsageRecorder } from "./usage-recorder";
+import { createVerifyHandler, VERIFY_PATH } from "./verify";
 
 // The REST API's request path, outside Next.js: lib/server/http-server.ts hands every /v0/
 // request here. Per call: the token is checked and hashed in memory, its metadata comes from
@@ -94,6 +99,8 @@ export type ApiHandlerOptions = {
   log?: ApiLog;
   /** Request counts, latencies and refusals for GET /metrics (lib/server/metrics.ts). */
   metrics?: ApiMetrics;
+  /** The gateway's body limit and upstream timeout (KEYWARD_GATEWAY_*); the defaults otherwise. */
+  gateway?: GatewayLimits;
 };
 
 export type ApiLog = (message: string, error?: unknown, fields?: { requestId?: string }) => void;
@@ -104,9 +111,12 @@ export type ApiHandler = ((req: IncomingMessage, res: ServerResponse) => void) &
   /** Waits (bounded) for requests in progress, then writes every buffered usage row. */
   flush(): Promise<void>;
   readonly cache: TokenCache;
+  readonly services: ServiceCache;
   readonly recorder: UsageRecorder;
   /** Requests being answered now (graceful shutdown waits for them). */
   readonly inFlight: number;
+  /** Closes the gateway's kept-alive upstream connections. */
+  close(): void;
 };
 
 type Parsed = { query: unknown; body: unknown };
@@ -120,7 +130,10 @@ const ROUTE_LABELS = new Map<EndpointSpec, string>(
 );
 const OPENAPI_LABEL = `GET ${OPENAPI_PATH}`;
 const LEAKED_TOKENS_LABEL = `POST ${LEAKED_TOKENS_PATH}`;
+const VERIFY_LABEL = `POST ${VERIFY_PATH}`;
 const NO_TOKEN_LABEL = "(refused before routing)";
+// One label for every gateway call: service slugs would make the metric's label set unbounded.
+const GATEWAY_LABEL = `${GATEWAY_PREFIX}{service}`;
 
 export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
   const { store, trustedProxyHops } = options;
@@ -131,6 +144,19 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
   const recorder =
     options.recorder ?? new UsageRecorder(store, (error) => log("writing usage failed", error), undefined, metrics?.onUsageFlushed);
   const leakedTokens = createLeakedTokensHandler({ trustedProxyHops, clock, log });
+  // Services verify tokens with their own key (verify.ts), sharing this handler's token cache and usage recorder.
+  const services = new ServiceCache((keyHash) => store.findServiceByKeyHash(keyHash));
+  const verify = createVerifyHandler({ store, tokens: cache, services, recorder, clock, onRefused: (reason) => metrics?.refused(reason) });
+  // /gw/<service>/…: the organization's own APIs, behind this handler's token cache and usage recorder.
+  const gateway = createGatewayHandler({
+    store,
+    tokens: cache,
+    recorder,
+    clock,
+    trustedProxyHops,
+    limits: options.gateway ?? { maxBodyBytes: DEFAULT_GATEWAY_MAX_BODY_BYTES, upstreamTimeoutMs: DEFAULT_GATEWAY_TIMEOUT_MS },
+    onRefused: (reason) => metrics?.refused(reason),
+  });
   let openApiJson: string | undefined;
   let inFlight = 0;
   let idle: (() => void) | null = null;
@@ -153,6 +179,16 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
     if (pathname === LEAKED_TOKENS_PATH) {
       trace.route = LEAKED_TOKENS_LABEL;
       return leakedTokens(req, res);
+    }
+
+    if (pathname === VERIFY_PATH) {
+      trace.route = VERIFY_LABEL;
+      return verify(req, res, clientIpOf(req, trustedProxyHops));
+    }
+
+    if (pathname.startsWith(GATEWAY_PREFIX)) {
+      trace.route = GATEWAY_LABEL;
+      return gateway(req, res, pathname, search);
     }
 
     // Refusals decided from the request alone: no database access.
@@ -336,7 +372,9 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
     }
     await recorder.flush();
   };
+  handler.close = () => gateway.close();
   Object.defineProperty(handler, "cache", { value: cache });
+  Object.defineProperty(handler, "services", { value: services });
   Object.defineProperty(handler, "recorder", { value: recorder });
   Object.defineProperty(handler, "inFlight", { get: () => inFlight });
   return handler;

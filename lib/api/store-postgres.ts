@@ -12,6 +12,7 @@ import {
   type QuotaState,
   type RepoQuery,
   type RepoRecord,
+  type ServiceRecord,
   type TokenRecord,
   type UsageRow,
 } from "./store";
@@ -22,7 +23,7 @@ import {
 const TOKEN_BY_HASH = `
   SELECT v."id" AS "valueId", ${ms('v."validUntil"')} AS "validUntil", t."id" AS "tokenId", t."orgId", t."name", t."scopes",
          t."status", ${ms('t."expiresAt"')} AS "expiresAt", t."version", t."quotaWindow", t."quotaMax", t."quotaRemaining", t."allowedNetworks",
-         ${ms('t."quotaResetAt"')} AS "quotaResetAt"
+         ${ms('t."quotaResetAt"')} AS "quotaResetAt", t."serviceScopes"
   FROM "ApiTokenValue" v JOIN "ApiToken" t ON t."id" = v."tokenId"
   WHERE v."hash" = $1`;
 
@@ -36,6 +37,23 @@ const CHARGE = `
     AND ("expiresAt" IS NULL OR "expiresAt" > ${ts("$4")})
     AND (CASE WHEN "quotaResetAt" <= ${ts("$4")} THEN "quotaMax" ELSE "quotaRemaining" END) >= $3::int
   RETURNING "quotaRemaining" AS "remaining", "quotaMax" AS "max", ${ms('"quotaResetAt"')} AS "resetAt"`;
+
+// The same charge for a call to one of the org's services ($9 id, $10 version): only while the service is unchanged and enabled.
+const CHARGE_FOR_SERVICE = CHARGE.replace(
+  "RETURNING",
+  `AND EXISTS (SELECT 1 FROM "Service" s WHERE s."id" = $9 AND s."version" = $10 AND s."disabledAt" IS NULL AND s."orgId" = "ApiToken"."orgId")
+  RETURNING`,
+);
+
+const SERVICE_COLUMNS = `s."id", s."orgId", o."slug" AS "orgSlug", s."slug", s."name", s."upstreamUrl", s."defaultScope", s."defaultCost",
+         ${ms('s."disabledAt"')} AS "disabledAt", s."version",
+         COALESCE((SELECT json_agg(sc."name" ORDER BY sc."name") FROM "ServiceScope" sc WHERE sc."serviceId" = s."id"), '[]') AS "scopes",
+         COALESCE((SELECT json_agg(json_build_object('method', r."method", 'pathPattern', r."pathPattern", 'scope', r."scope",
+                   'cost', r."cost", 'position', r."position") ORDER BY r."position", r."id")
+                   FROM "ServiceRoute" r WHERE r."serviceId" = s."id"), '[]') AS "routes"
+  FROM "Service" s JOIN "Org" o ON o."id" = s."orgId"`;
+const SERVICE_BY_KEY_HASH = `SELECT ${SERVICE_COLUMNS} WHERE s."keyHash" = $1`;
+const SERVICE_BY_SLUG = `SELECT ${SERVICE_COLUMNS} WHERE s."orgId" = $1 AND s."slug" = $2`;
 
 // The same charge, also answering with the token's organization: one round trip instead of two.
 const CHARGE_READING_ORG = `${CHARGE}, "orgId",
@@ -72,9 +90,10 @@ export class PostgresApiStore implements ApiStore {
   }
 
   async charge(request: ChargeRequest): Promise<ChargeResult | null> {
+    if (request.service && request.readOrg) throw new Error("a service charge does not read the organization");
     const result = await this.#pool.query<ChargeRowWithOrg>({
-      name: request.readOrg ? "kw_charge_org" : "kw_charge",
-      text: request.readOrg ? CHARGE_READING_ORG : CHARGE,
+      name: request.service ? "kw_charge_service" : request.readOrg ? "kw_charge_org" : "kw_charge",
+      text: request.service ? CHARGE_FOR_SERVICE : request.readOrg ? CHARGE_READING_ORG : CHARGE,
       values: [
         request.tokenId,
         request.version,
@@ -84,6 +103,7 @@ export class PostgresApiStore implements ApiStore {
         request.ip,
         request.userAgent,
         request.route,
+        ...(request.service ? [request.service.id, request.service.version] : []),
       ],
     });
     const row = result.rows[0];
@@ -93,6 +113,16 @@ export class PostgresApiStore implements ApiStore {
       charged.org = row.orgSlug === null ? null : { id: row.orgId, slug: row.orgSlug, name: row.orgName ?? "", plan: row.orgPlan ?? "" };
     }
     return charged;
+  }
+
+  async findServiceByKeyHash(keyHash: string): Promise<ServiceRecord | null> {
+    const result = await this.#pool.query<ServiceRecord>({ name: "kw_service_by_key", text: SERVICE_BY_KEY_HASH, values: [keyHash] });
+    return result.rows[0] ?? null;
+  }
+
+  async findServiceBySlug(orgId: string, slug: string): Promise<ServiceRecord | null> {
+    const result = await this.#pool.query<ServiceRecord>({ name: "kw_service_by_slug", text: SERVICE_BY_SLUG, values: [orgId, slug] });
+    return result.rows[0] ?? null;
   }
 
   async findOrg(orgId: string): Promise<OrgRecord | null> {

@@ -15,6 +15,7 @@ import {
   type QuotaState,
   type RepoQuery,
   type RepoRecord,
+  type ServiceRecord,
   type TokenRecord,
   type UsageRow,
 } from "./store";
@@ -39,7 +40,8 @@ const USAGE_CHUNK_PAUSE_MS = 1;
 
 const TOKEN_BY_HASH = `
   SELECT v."id" AS "valueId", v."validUntil", t."id" AS "tokenId", t."orgId", t."name", t."scopes", t."status",
-         t."expiresAt", t."version", t."quotaWindow", t."quotaMax", t."quotaRemaining", t."allowedNetworks", t."quotaResetAt"
+         t."expiresAt", t."version", t."quotaWindow", t."quotaMax", t."quotaRemaining", t."allowedNetworks", t."quotaResetAt",
+         t."serviceScopes"
   FROM "ApiTokenValue" v JOIN "ApiToken" t ON t."id" = v."tokenId"
   WHERE v."hash" = ?`;
 
@@ -57,7 +59,23 @@ const CHARGE = `
     AND (CASE WHEN "quotaResetAt" <= ? /* now */ THEN "quotaMax" ELSE "quotaRemaining" END) >= ? /* cost */
   RETURNING "quotaRemaining" AS "remaining", "quotaMax" AS "max", "quotaResetAt" AS "resetAt", "orgId"`;
 
+// The same charge for a call to one of the org's services: only while the service is unchanged and enabled.
+const CHARGE_FOR_SERVICE = CHARGE.replace(
+  "RETURNING",
+  `AND EXISTS (SELECT 1 FROM "Service" s WHERE s."id" = ? AND s."version" = ? AND s."disabledAt" IS NULL AND s."orgId" = "ApiToken"."orgId")
+  RETURNING`,
+);
+
 const ORG_BY_ID = `SELECT "id", "slug", "name", "plan" FROM "Org" WHERE "id" = ?`;
+
+const SERVICE_COLUMNS = `s."id", s."orgId", o."slug" AS "orgSlug", s."slug", s."name", s."upstreamUrl", s."defaultScope", s."defaultCost",
+         s."disabledAt", s."version"
+  FROM "Service" s JOIN "Org" o ON o."id" = s."orgId"`;
+const SERVICE_BY_KEY_HASH = `SELECT ${SERVICE_COLUMNS} WHERE s."keyHash" = ?`;
+const SERVICE_BY_SLUG = `SELECT ${SERVICE_COLUMNS} WHERE s."orgId" = ? AND s."slug" = ?`;
+const SERVICE_SCOPES = `SELECT "name" FROM "ServiceScope" WHERE "serviceId" = ? ORDER BY "name"`;
+const SERVICE_ROUTES = `SELECT "method", "pathPattern", "scope", "cost", "position" FROM "ServiceRoute" WHERE "serviceId" = ? ORDER BY "position", "id"`;
+type ServiceRow = Omit<ServiceRecord, "scopes" | "routes">;
 
 // Rows go to the writer thread as arrays in this column order (cheaper to copy between threads
 // than objects, and bound positionally there).
@@ -89,6 +107,11 @@ export class SqliteApiStore implements ApiStore {
   readonly #tokenByHash: Database.Statement<[string], TokenRecord>;
   readonly #charge: Database.Statement<unknown[], ChargeRow>;
   readonly #orgById: Database.Statement<[string], OrgRecord>;
+  readonly #chargeForService: Database.Statement<unknown[], ChargeRow>;
+  readonly #serviceByKeyHash: Database.Statement<[string], ServiceRow>;
+  readonly #serviceBySlug: Database.Statement<[string, string], ServiceRow>;
+  readonly #serviceScopes: Database.Statement<[string], { name: string }>;
+  readonly #serviceRoutes: Database.Statement<[string], ServiceRecord["routes"][number]>;
   readonly #file: string;
   readonly #synchronous: "FULL" | "NORMAL";
   #writer: UsageWriter | null = null;
@@ -110,6 +133,11 @@ export class SqliteApiStore implements ApiStore {
     this.#charge = this.#db.prepare(CHARGE);
     this.#chargeBatch = this.#db.transaction((batch: readonly PendingCharge[]) => batch.map((entry) => this.#chargeOne(entry.request)));
     this.#orgById = this.#db.prepare(ORG_BY_ID);
+    this.#chargeForService = this.#db.prepare(CHARGE_FOR_SERVICE);
+    this.#serviceByKeyHash = this.#db.prepare(SERVICE_BY_KEY_HASH);
+    this.#serviceBySlug = this.#db.prepare(SERVICE_BY_SLUG);
+    this.#serviceScopes = this.#db.prepare(SERVICE_SCOPES);
+    this.#serviceRoutes = this.#db.prepare(SERVICE_ROUTES);
     // Deferred: a read-only transaction takes no write lock.
     this.#readBatch = this.#db.transaction((batch: readonly PendingRead[]) =>
       batch.map((entry): ReadOutcome => {
@@ -157,21 +185,39 @@ export class SqliteApiStore implements ApiStore {
 
   /** One charge, inside the batch's transaction; the organization read there too when asked for. */
   #chargeOne(r: ChargeRequest): ChargeResult | null {
-    const row = this.#charge.get(
-      r.now,
-      r.cost,
-      r.now,
-      r.nextResetAt,
-      r.now,
-      r.ip,
-      r.userAgent,
-      r.route,
-      r.tokenId,
-      r.version,
-      r.now,
-      r.now,
-      r.cost,
-    );
+    const row = r.service
+      ? this.#chargeForService.get(
+          r.now,
+          r.cost,
+          r.now,
+          r.nextResetAt,
+          r.now,
+          r.ip,
+          r.userAgent,
+          r.route,
+          r.tokenId,
+          r.version,
+          r.now,
+          r.now,
+          r.cost,
+          r.service.id,
+          r.service.version,
+        )
+      : this.#charge.get(
+          r.now,
+          r.cost,
+          r.now,
+          r.nextResetAt,
+          r.now,
+          r.ip,
+          r.userAgent,
+          r.route,
+          r.tokenId,
+          r.version,
+          r.now,
+          r.now,
+          r.cost,
+        );
     if (!row) return null;
     const result: ChargeResult = { remaining: row.remaining, max: row.max, resetAt: row.resetAt };
     if (r.readOrg) result.org = this.#orgById.get(row.orgId) ?? null;
@@ -180,6 +226,24 @@ export class SqliteApiStore implements ApiStore {
 
   async findOrg(orgId: string): Promise<OrgRecord | null> {
     return (await whenUnlocked(() => this.#orgById.get(orgId))) ?? null;
+  }
+
+  findServiceByKeyHash(keyHash: string): Promise<ServiceRecord | null> {
+    return this.#read(() => this.#withScopesAndRoutes(this.#serviceByKeyHash.get(keyHash)));
+  }
+
+  findServiceBySlug(orgId: string, slug: string): Promise<ServiceRecord | null> {
+    return this.#read(() => this.#withScopesAndRoutes(this.#serviceBySlug.get(orgId, slug)));
+  }
+
+  // Inside one read transaction (#read): the service, its scopes and routes from one snapshot.
+  #withScopesAndRoutes(row: ServiceRow | undefined): ServiceRecord | null {
+    if (!row) return null;
+    return {
+      ...row,
+      scopes: this.#serviceScopes.all(row.id).map((scope) => scope.name),
+      routes: this.#serviceRoutes.all(row.id),
+    };
   }
 
   /**

@@ -24,6 +24,26 @@ export type TokenRecord = {
   quotaResetAt: number;
   /** Space-separated CIDR ranges the token may be used from; "" for any address. */
   allowedNetworks: string;
+  /** Space-separated scopes of the org's services, "<slug>/<scope>" (lib/domain/services/scopes.ts). */
+  serviceScopes: string;
+};
+
+/** What verifying a call for a service needs to know about the service (POST /v1/verify, the gateway). */
+export type ServiceRecord = {
+  id: string;
+  orgId: string;
+  orgSlug: string;
+  slug: string;
+  name: string;
+  upstreamUrl: string;
+  defaultScope: string | null;
+  defaultCost: number;
+  disabledAt: number | null;
+  version: number;
+  /** The scopes the service declares. */
+  scopes: string[];
+  /** In the admin's order. */
+  routes: { method: string; pathPattern: string; scope: string; cost: number; position: number }[];
 };
 
 export type QuotaState = { remaining: number; max: number; resetAt: number };
@@ -44,6 +64,12 @@ export type ChargeRequest = {
   route: string;
   /** Also read the token's organization, in the same transaction (endpoints that need it): saves a query. */
   readOrg?: boolean;
+  /**
+   * A call for one of the org's services: charged only while that service is still at the
+   * caller's cached version, enabled, and of the token's organization (a disable or key rotation
+   * in any process refuses the next call).
+   */
+  service?: { id: string; version: number };
 };
 
 export type OrgRecord = { id: string; slug: string; name: string; plan: string };
@@ -100,6 +126,10 @@ export interface ApiStore {
    */
   charge(request: ChargeRequest): Promise<ChargeResult | null>;
   findOrg(orgId: string): Promise<OrgRecord | null>;
+  /** The service whose verification key hashes to `keyHash`. */
+  findServiceByKeyHash(keyHash: string): Promise<ServiceRecord | null>;
+  /** The organization's service named `slug` (the gateway's /gw/<slug>/…). */
+  findServiceBySlug(orgId: string, slug: string): Promise<ServiceRecord | null>;
   listRepos(query: RepoQuery): Promise<RepoRecord[]>;
   /**
    * Writes a batch of usage: the rows, the refused calls counted meanwhile (added to their

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { parseStartupEnv as parseEnv, usageRetentionFromEnv } from "./env";
+import { gatewaySettingsFromEnv, parseStartupEnv as parseEnv, usageRetentionFromEnv } from "./env";
 
 // Next.js's types make NODE_ENV a required key of ProcessEnv; these tests leave it unset.
 const parseStartupEnv = (vars: Record<string, string>) => parseEnv(vars as unknown as NodeJS.ProcessEnv);
@@ -69,6 +69,27 @@ describe("usage retention settings", () => {
     );
     expect(() => parseStartupEnv({ KEYWARD_USAGE_RETENTION_DAYS: "200", KEYWARD_ROLLUP_RETENTION_DAYS: "100" })).toThrow(
       /KEYWARD_ROLLUP_RETENTION_DAYS is invalid: must be at least KEYWARD_USAGE_RETENTION_DAYS/,
+    );
+  });
+});
+
+describe("gateway settings", () => {
+  const gateway = (vars: Record<string, string>) => gatewaySettingsFromEnv(vars as unknown as NodeJS.ProcessEnv);
+
+  it("forward bodies up to 10 MiB and wait 30 s for an upstream unless told otherwise", () => {
+    expect(gateway({})).toEqual({ maxBodyBytes: 10 * 1024 * 1024, upstreamTimeoutMs: 30_000 });
+    expect(gateway({ KEYWARD_GATEWAY_MAX_BODY_BYTES: "1024", KEYWARD_GATEWAY_TIMEOUT_MS: "" })).toEqual({
+      maxBodyBytes: 1024,
+      upstreamTimeoutMs: 30_000,
+    });
+  });
+
+  it("stop startup with one clear line on a value that is not a sensible whole number", () => {
+    expect(() => parseStartupEnv({ KEYWARD_GATEWAY_MAX_BODY_BYTES: "10MB" })).toThrow(
+      'KEYWARD_GATEWAY_MAX_BODY_BYTES is invalid: must be a whole number of bytes, 0 to 1073741824 (got "10MB")',
+    );
+    expect(() => parseStartupEnv({ KEYWARD_GATEWAY_TIMEOUT_MS: "5" })).toThrow(
+      'KEYWARD_GATEWAY_TIMEOUT_MS is invalid: must be at least 100 milliseconds (got "5")',
     );
   });
 });

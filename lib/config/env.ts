@@ -81,9 +81,40 @@ export function usageRetentionFromEnv(env: NodeJS.ProcessEnv): UsageRetention {
   return { usageDays: result.data.KEYWARD_USAGE_RETENTION_DAYS, rollupDays: result.data.KEYWARD_ROLLUP_RETENTION_DAYS };
 }
 
+// The gateway (/gw/<service>/…): the largest request body it forwards and how long an upstream
+// may stay silent before the caller gets a 504.
+export const DEFAULT_GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
+export const DEFAULT_GATEWAY_TIMEOUT_MS = 30_000;
+
+const wholeNumber = (fallback: number, min: number, max: number, unit: string) =>
+  z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z.coerce
+      .number({ message: `must be a whole number of ${unit}, ${min} to ${max}` })
+      .int(`must be a whole number of ${unit}, ${min} to ${max}`)
+      .min(min, `must be at least ${min} ${unit}`)
+      .max(max, `must be at most ${max} ${unit}`)
+      .default(fallback),
+  );
+
+const gatewayFields = {
+  KEYWARD_GATEWAY_MAX_BODY_BYTES: wholeNumber(DEFAULT_GATEWAY_MAX_BODY_BYTES, 0, 1024 * 1024 * 1024, "bytes"),
+  KEYWARD_GATEWAY_TIMEOUT_MS: wholeNumber(DEFAULT_GATEWAY_TIMEOUT_MS, 100, 600_000, "milliseconds"),
+};
+
+export type GatewaySettings = { maxBodyBytes: number; upstreamTimeoutMs: number };
+
+/** The gateway's limits (validated at start-up by parseStartupEnv, read again by the server). */
+export function gatewaySettingsFromEnv(env: NodeJS.ProcessEnv): GatewaySettings {
+  const result = z.object(gatewayFields).safeParse(env);
+  if (!result.success) throw configErrorFrom(result.error, env);
+  return { maxBodyBytes: result.data.KEYWARD_GATEWAY_MAX_BODY_BYTES, upstreamTimeoutMs: result.data.KEYWARD_GATEWAY_TIMEOUT_MS };
+}
+
 const startupEnvSchema = z
   .object({
     ...usageRetentionFields,
+    ...gatewayFields,
     PORT: z.coerce.number().int().min(1).max(65_535).default(3000),
     HOST: z.string().trim().min(1).default("0.0.0.0"),
     DATABASE_URL: z.string().optional(),

@@ -1,3 +1,4 @@
+import { deserializeServiceScopes } from "../domain/services/scopes";
 import { deserializeNetworks } from "../domain/tokens/networks";
 import type { TokenStatus } from "../domain/tokens/status";
 import { deserializeScopes, maskToken, type QuotaWindow, type Scope } from "../tokens";
@@ -18,6 +19,8 @@ export type TokenDetail = {
   maskedValue: string;
   lastFour: string;
   scopes: Scope[];
+  /** Scopes of the org's services, "<slug>/<scope>". */
+  serviceScopes: string[];
   visibility: TokenVisibility;
   status: TokenStatus;
   quotaMax: number;
@@ -50,6 +53,7 @@ export function tokenDetailSelect(now: Date) {
     name: true,
     lastFour: true,
     scopes: true,
+    serviceScopes: true,
     visibility: true,
     status: true,
     quotaMax: true,
@@ -86,6 +90,7 @@ type TokenDetailRow = {
   name: string;
   lastFour: string;
   scopes: string;
+  serviceScopes: string;
   visibility: TokenVisibility;
   status: TokenStatus;
   quotaMax: number;
@@ -118,6 +123,7 @@ export function toTokenDetail(row: TokenDetailRow): TokenDetail {
     maskedValue: maskToken(row.lastFour),
     lastFour: row.lastFour,
     scopes: deserializeScopes(row.scopes),
+    serviceScopes: deserializeServiceScopes(row.serviceScopes),
     visibility: row.visibility,
     status: row.status,
     quotaMax: row.quotaMax,

@@ -1,5 +1,6 @@
 import { getKeyring } from "../config/keyring";
 import { can, type OrgRole, type Permission } from "../domain/members/policy";
+import { deserializeServiceScopes, parseServiceScopeList, serializeServiceScopes } from "../domain/services/scopes";
 import {
   actsForAnAdmin,
   managementRefusal,
@@ -55,6 +56,8 @@ export type NewTokenInput = {
   expiresAt: Date | null;
   /** Canonical CIDR ranges (lib/domain/tokens/networks.ts); empty or absent: any address. */
   allowedNetworks?: readonly string[];
+  /** Scopes of the org's services, "<slug>/<scope>"; checked against the services inside the transaction. */
+  serviceScopes?: readonly string[];
 };
 
 export type TokenPatch = Partial<NewTokenInput>;
@@ -143,6 +146,7 @@ export async function createToken(
   const expiresAt = input.expiresAt ?? (maxDays === null ? null : new Date(now.getTime() + maxDays * DAY_MS));
   assertExpiryAllowed(expiresAt, maxDays, now);
   const allowedNetworks = input.allowedNetworks ?? [];
+  const serviceScopes = input.serviceScopes ?? [];
   const rows = newTokenRows(
     getKeyring(),
     {
@@ -155,10 +159,18 @@ export async function createToken(
     now,
   );
   const token = await inTokenTransaction(actor, orgId, "tokens:manage", async (tx, authorize) => {
-    const acting = authorize({ kind: "create", grant: { ...input, expiresAt, allowedNetworks } });
+    const acting = authorize({ kind: "create", grant: { ...input, expiresAt, allowedNetworks, serviceScopes } });
+    await assertServiceScopesExist(tx, orgId, serviceScopes);
     // A token made by a token acts for the same admin (its authority ends with theirs).
     const onBehalfOfId = actor.kind === "token" ? (acting?.onBehalfOfId ?? null) : rows.token.onBehalfOfId;
-    await tx.apiToken.create({ data: { ...rows.token, onBehalfOfId, allowedNetworks: serializeNetworks(allowedNetworks) } });
+    await tx.apiToken.create({
+      data: {
+        ...rows.token,
+        onBehalfOfId,
+        allowedNetworks: serializeNetworks(allowedNetworks),
+        serviceScopes: serializeServiceScopes(serviceScopes),
+      },
+    });
     await tx.apiTokenValue.create({ data: rows.value });
     await tx.auditEvent.create({
       data: audit(actor, orgId, "token.created", rows.token.id, {
@@ -169,6 +181,7 @@ export async function createToken(
         quotaWindow: input.quotaWindow,
         expiresAt: expiresAt?.toISOString() ?? null,
         ...(allowedNetworks.length > 0 ? { allowedNetworks: [...allowedNetworks] } : {}),
+        ...(serviceScopes.length > 0 ? { serviceScopes: [...serviceScopes].sort() } : {}),
         lastFour: rows.value.lastFour,
       }),
     });
@@ -211,6 +224,14 @@ export async function updateToken(
         if (scopes !== before.scopes) {
           changes.scopes = { before: splitScopes(before.scopes), after: splitScopes(scopes) };
           data.scopes = scopes;
+        }
+      }
+      if (patch.serviceScopes !== undefined) {
+        const serviceScopes = serializeServiceScopes(patch.serviceScopes);
+        if (serviceScopes !== before.serviceScopes) {
+          await assertServiceScopesExist(tx, orgId, patch.serviceScopes);
+          changes.serviceScopes = { before: splitScopes(before.serviceScopes), after: splitScopes(serviceScopes) };
+          data.serviceScopes = serviceScopes;
         }
       }
       if (patch.visibility !== undefined && patch.visibility !== before.visibility) {
@@ -566,13 +587,28 @@ async function auditRefusals<T>(actor: TokenActor, orgId: string, run: () => Pro
   }
 }
 
-const GRANT_SELECT = { scopes: true, quotaMax: true, expiresAt: true, visibility: true, allowedNetworks: true } as const;
+const GRANT_SELECT = {
+  scopes: true,
+  serviceScopes: true,
+  quotaMax: true,
+  expiresAt: true,
+  visibility: true,
+  allowedNetworks: true,
+} as const;
 
-type GrantRow = { scopes: string; quotaMax: number; expiresAt: Date | null; visibility: TokenVisibility; allowedNetworks: string };
+type GrantRow = {
+  scopes: string;
+  serviceScopes: string;
+  quotaMax: number;
+  expiresAt: Date | null;
+  visibility: TokenVisibility;
+  allowedNetworks: string;
+};
 
 function grantOf(row: GrantRow): TokenGrant {
   return {
     scopes: deserializeScopes(row.scopes),
+    serviceScopes: deserializeServiceScopes(row.serviceScopes),
     quotaMax: row.quotaMax,
     expiresAt: row.expiresAt,
     visibility: row.visibility,
@@ -581,9 +617,11 @@ function grantOf(row: GrantRow): TokenGrant {
 }
 
 function grantPatchOf(patch: TokenPatch): Partial<TokenGrant & { quotaWindow: string }> {
-  const { scopes, quotaMax, expiresAt, visibility, allowedNetworks, quotaWindow } = patch;
+  const { scopes, serviceScopes, quotaMax, expiresAt, visibility, allowedNetworks, quotaWindow } = patch;
   return Object.fromEntries(
-    Object.entries({ scopes, quotaMax, expiresAt, visibility, allowedNetworks, quotaWindow }).filter(([, value]) => value !== undefined),
+    Object.entries({ scopes, serviceScopes, quotaMax, expiresAt, visibility, allowedNetworks, quotaWindow }).filter(
+      ([, value]) => value !== undefined,
+    ),
   );
 }
 
@@ -651,6 +689,28 @@ async function retryStaleReads<T>(retry: boolean, run: () => Promise<T>): Promis
       if (!retry || attempt >= STALE_READ_ATTEMPTS) throw new TokenConflictError("version");
     }
   }
+}
+
+/** The service scopes name services and scopes the org has now (a service deleted meanwhile cannot be granted). */
+async function assertServiceScopesExist(tx: Tx, orgId: string, serviceScopes: readonly string[]): Promise<void> {
+  if (serviceScopes.length === 0) return;
+  const services = await tx.service.findMany({ where: { orgId }, select: { slug: true, scopes: { select: { name: true } } } });
+  const known = services.map((service) => ({ slug: service.slug, scopes: service.scopes.map((scope) => scope.name) }));
+  const parsed = parseServiceScopeList(serviceScopes, known);
+  if (!parsed.ok) throw new UnknownServiceScopeError(parsed.unknown);
+}
+
+/** The token names service scopes the organization does not have; forms show it beside the service scopes. */
+export class UnknownServiceScopeError extends Error {
+  override name = "UnknownServiceScopeError";
+  readonly field = "serviceScopes";
+  constructor(readonly unknown: string[]) {
+    super(`Unknown service scope${unknown.length === 1 ? "" : "s"}: ${unknown.slice(0, 5).join(", ")}.`);
+  }
+}
+
+export function isUnknownServiceScopeError(error: unknown): error is UnknownServiceScopeError {
+  return error instanceof UnknownServiceScopeError;
 }
 
 function splitScopes(stored: string): string[] {

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import next from "next";
 
+import { gatewaySettingsFromEnv } from "../config/env";
 import { resolveDatabaseTarget } from "../db/database-url";
 import { logger } from "../logger";
 import { actionBodyKind, checkedActionRequest } from "./action-body-guard";
@@ -40,7 +41,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Serve
   const handle = app.getRequestHandler();
   await app.prepare();
   const target = resolveDatabaseTarget(process.env.DATABASE_URL);
-  // The REST API takes /v0/ before Next sees it (lib/api: one database write per call). Imported
+  // The REST API takes /v0/ (and /v1/verify) before Next sees it (lib/api: one database write per call). Imported
   // here, not at the top, so its database connections open after start.ts has set DATABASE_URL.
   const [{ createApiHandler }, { createApiStore }, { bulkRunProgress }, { migrationNames }] = await Promise.all([
     import("../api/handler"),
@@ -55,12 +56,23 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Serve
     poolStats: store.poolStats ? () => store.poolStats!() : undefined,
     bulkRunProgress,
   });
-  const api = createApiHandler({ store, trustedProxyHops: options.trustedProxyHops, metrics });
+  const api = createApiHandler({
+    store,
+    trustedProxyHops: options.trustedProxyHops,
+    metrics,
+    gateway: gatewaySettingsFromEnv(process.env),
+  });
   usage = api.recorder;
   const probe = new DatabaseProbe(target);
   const expectedMigrations = migrationNames(target.provider);
   const state: RunningServer = {
-    api: { flush: () => api.flush(), close: () => store.close() },
+    api: {
+      flush: () => api.flush(),
+      close: () => {
+        api.close();
+        return store.close();
+      },
+    },
     probe,
     inFlight: () => pagesInFlight + api.inFlight,
     draining: false,
@@ -75,7 +87,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Serve
 
   let pagesInFlight = 0;
   const server = createServer((req, res) => {
-    if (req.url?.startsWith("/v0/")) return api(req, res);
+    // /gw/<service>/… is the gateway to the organizations' own APIs (lib/gateway), served by the same handler.
+    if (req.url?.startsWith("/v0/") || req.url?.startsWith("/v1/") || req.url?.startsWith("/gw/")) return api(req, res);
     if (ops(req, res)) return;
     pagesInFlight++;
     res.once("close", () => pagesInFlight--);

@@ -14,17 +14,40 @@ const CANDIDATE_PATTERN = new RegExp(`\\b${TOKEN_PREFIX}[0-9A-Za-z]{${RANDOM_LEN
 export type TokenFormatFailure = "prefix" | "length" | "charset" | "checksum";
 export type TokenFormatResult = { ok: true } | { ok: false; reason: TokenFormatFailure };
 
+/** A service's verification key (lib/domain/services): same shape as a token, its own prefix, so neither passes for the other. */
+export const SERVICE_KEY_PREFIX = "kws_";
+
 export function generateTokenValue(): string {
-  const random = randomBase62(RANDOM_LENGTH);
-  return TOKEN_PREFIX + random + checksumOf(random);
+  return generateValue(TOKEN_PREFIX);
+}
+
+export function generateServiceKey(): string {
+  return generateValue(SERVICE_KEY_PREFIX);
 }
 
 /** Structural check only (no database): lets us reject typos and junk before hashing or querying. */
 export function checkTokenFormat(candidate: string): TokenFormatResult {
+  return checkFormat(TOKEN_PREFIX, candidate);
+}
+
+export function checkServiceKeyFormat(candidate: string): TokenFormatResult {
+  return checkFormat(SERVICE_KEY_PREFIX, candidate);
+}
+
+export function maskServiceKey(lastFour: string): string {
+  return `${SERVICE_KEY_PREFIX}…${lastFour}`;
+}
+
+function generateValue(prefix: string): string {
+  const random = randomBase62(RANDOM_LENGTH);
+  return prefix + random + checksumOf(random);
+}
+
+function checkFormat(prefix: string, candidate: string): TokenFormatResult {
   // startsWith and .length are O(1)-ish, so huge inputs are rejected before any per-character work.
-  if (typeof candidate !== "string" || !candidate.startsWith(TOKEN_PREFIX)) return { ok: false, reason: "prefix" };
-  if (candidate.length !== TOKEN_LENGTH) return { ok: false, reason: "length" };
-  const body = candidate.slice(TOKEN_PREFIX.length);
+  if (typeof candidate !== "string" || !candidate.startsWith(prefix)) return { ok: false, reason: "prefix" };
+  if (candidate.length !== prefix.length + RANDOM_LENGTH + CHECKSUM_LENGTH) return { ok: false, reason: "length" };
+  const body = candidate.slice(prefix.length);
   if (!BODY_PATTERN.test(body)) return { ok: false, reason: "charset" };
   const random = body.slice(0, RANDOM_LENGTH);
   const checksum = body.slice(RANDOM_LENGTH);

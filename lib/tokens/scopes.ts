@@ -1,3 +1,5 @@
+import { parentScopeName, treeGrants } from "./scope-tree";
+
 /** Display order is canonical order: parsing, storage and UI all follow it. */
 export const SCOPE_NAMES = [
   "report",
@@ -45,9 +47,7 @@ export function isScope(value: unknown): value is Scope {
 }
 
 function parentOf(name: Scope): Scope | null {
-  const separator = name.indexOf(":");
-  if (separator === -1) return null;
-  const parent = name.slice(0, separator);
+  const parent = parentScopeName(name);
   return isScope(parent) ? parent : null;
 }
 
@@ -82,11 +82,9 @@ export function deserializeScopes(stored: string): Scope[] {
   return canonical(new Set((stored ?? "").split(/[\s,]+/)));
 }
 
-/** Exact match, or a granted parent covers its own children; never child→parent or sibling→sibling. */
+/** Exact match, or a granted parent covers its own children (the rule of every scope tree, scope-tree.ts). */
 export function scopeGrants(granted: readonly string[], required: Scope): boolean {
-  if (granted.includes(required)) return true;
-  const parent = parentOf(required);
-  return parent !== null && granted.includes(parent);
+  return treeGrants(granted, required);
 }
 
 export function expandScopes(granted: readonly string[]): Scope[] {

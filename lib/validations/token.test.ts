@@ -20,8 +20,20 @@ describe("token input schemas", () => {
       quotaWindow: "DAILY",
       expiresAt: null,
       allowedNetworks: [],
+      serviceScopes: [],
       createAnyway: false,
     });
+  });
+
+  it("accepts a token with only service scopes, and refuses service scopes outside the notation", () => {
+    const parsed = createTokenSchema.parse({
+      ...valid,
+      scopes: [""],
+      serviceScopes: ["", "billing/invoices:read", "billing/invoices:read"],
+    });
+    expect(parsed).toMatchObject({ scopes: [], serviceScopes: ["billing/invoices:read"] });
+    expect(fieldOf(createTokenSchema.safeParse({ ...valid, serviceScopes: ["invoices:read"] }))).toEqual(["serviceScopes"]);
+    expect(fieldOf(createTokenSchema.safeParse({ ...valid, scopes: [""], serviceScopes: [""] }))).toEqual(["scopes"]);
   });
 
   it.each([

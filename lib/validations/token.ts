@@ -1,5 +1,6 @@
 import { z } from "zod";
 
+import { parseServiceScopeRef } from "@/lib/domain/services/scopes";
 import { MAX_ALLOWED_NETWORKS, parseNetworkList } from "@/lib/domain/tokens/networks";
 import { parseScopeList, QUOTA_WINDOWS, SCOPES, type Scope } from "@/lib/tokens";
 
@@ -74,6 +75,37 @@ export const scopeListSchema = z
       return z.NEVER;
     }
     return normalizeScopes(parsed.scopes);
+  })
+  .optional();
+
+const MAX_SERVICE_SCOPES_PER_TOKEN = 500;
+
+/**
+ * Scopes of the org's services, "<service slug>/<scope>" (array, or one string separated by
+ * spaces or commas). Only the notation is checked here; that the services and scopes exist is
+ * checked with the org's services when the token is written (lib/db/token-mutations.ts).
+ */
+export const serviceScopeListSchema = z
+  .union([z.string(), z.array(z.string())], { error: "Choose service scopes from the list." })
+  .transform((value, ctx): string[] => {
+    const parts = (typeof value === "string" ? value.split(/[\s,]+/) : value.map((part) => part.trim())).filter((part) => part !== "");
+    const refs = [...new Set(parts)];
+    const malformed = refs.filter((ref) => parseServiceScopeRef(ref) === null);
+    if (malformed.length > 0) {
+      ctx.addIssue({
+        code: "custom",
+        message: `Unknown service scope: ${malformed
+          .slice(0, 5)
+          .map((ref) => `"${ref.slice(0, 60)}"`)
+          .join(", ")}.`,
+      });
+      return z.NEVER;
+    }
+    if (refs.length > MAX_SERVICE_SCOPES_PER_TOKEN) {
+      ctx.addIssue({ code: "custom", message: `Choose at most ${MAX_SERVICE_SCOPES_PER_TOKEN} service scopes.` });
+      return z.NEVER;
+    }
+    return refs.sort();
   })
   .optional();
 
@@ -156,6 +188,7 @@ export const tokenSchema = z.object({
   tokenId: z.uuid("Unknown token."),
   name: tokenNameSchema,
   scopes: scopeListSchema,
+  serviceScopes: serviceScopeListSchema,
   visibility: visibilitySchema,
   quotaMax: quotaMaxSchema,
   quotaWindow: quotaWindowSchema,
@@ -174,18 +207,26 @@ export const AT_LEAST_ONE_SCOPE = "Choose at least one scope.";
 
 /**
  * The dashboard's forms: a person forgetting every checkbox makes a token that can do nothing, so
- * they require a scope. (The REST API keeps Socket's contract — `scopes` may be empty there: a
- * scope-less token can still read /v0/quota and /v0/organizations, and scripts mint them.)
+ * they require a scope, Keyward's or a service's. (The REST API keeps Socket's contract — `scopes`
+ * may be empty there: a scope-less token can still read /v0/quota and /v0/organizations.)
  */
-const formScopesSchema = scopeListSchema.refine((scopes) => scopes === undefined || scopes.length > 0, AT_LEAST_ONE_SCOPE);
+function requireAScope(value: { scopes?: readonly string[]; serviceScopes?: readonly string[] }, ctx: z.RefinementCtx): void {
+  if (value.scopes !== undefined && value.scopes.length === 0 && (value.serviceScopes?.length ?? 0) === 0) {
+    ctx.addIssue({ code: "custom", path: ["scopes"], message: AT_LEAST_ONE_SCOPE });
+  }
+}
 
-export const createTokenSchema = tokenSchema.pick({ name: true, visibility: true, quotaMax: true, quotaWindow: true }).extend({
-  scopes: scopeListSchema.transform((value) => value ?? []).refine((scopes) => scopes.length > 0, AT_LEAST_ONE_SCOPE),
-  expiresAt: expiresAtSchema.transform((value) => value ?? null),
-  allowedNetworks: allowedNetworksSchema.transform((value) => value ?? []),
-  /** The admin saw the "a token with this name exists" warning and creates it anyway. */
-  createAnyway: formBoolean.default(false),
-});
+export const createTokenSchema = tokenSchema
+  .pick({ name: true, visibility: true, quotaMax: true, quotaWindow: true })
+  .extend({
+    scopes: scopeListSchema.transform((value) => value ?? []),
+    serviceScopes: serviceScopeListSchema.transform((value) => value ?? []),
+    expiresAt: expiresAtSchema.transform((value) => value ?? null),
+    allowedNetworks: allowedNetworksSchema.transform((value) => value ?? []),
+    /** The admin saw the "a token with this name exists" warning and creates it anyway. */
+    createAnyway: formBoolean.default(false),
+  })
+  .superRefine(requireAScope);
 
 export const updateTokenSchema = tokenSchema
   .pick({
@@ -197,12 +238,14 @@ export const updateTokenSchema = tokenSchema
     expiresAt: true,
     allowedNetworks: true,
     expectedVersion: true,
+    scopes: true,
+    serviceScopes: true,
   })
   .extend({
-    scopes: formScopesSchema,
     /** The admin saw the "a token with this name exists" warning and renames it anyway. */
     saveAnyway: formBoolean.default(false),
-  });
+  })
+  .superRefine(requireAScope);
 
 export const rotateTokenSchema = tokenSchema.pick({ tokenId: true, graceHours: true, makeAdminOnly: true, expectedVersion: true });
 

@@ -118,6 +118,7 @@ describe("another org's objects in every id field", () => {
         "invitations#inviteMembers",
         "members#leaveOrganization",
         "members#updateGithubJoinSetting",
+        "services#createServiceAction",
         "session#signInWithGithub",
         "session#signInWithPassword",
         "session#signOutAction",

@@ -1,4 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 
 import { sriHash } from "@/lib/api/routes/tokens";
 import type { ActionState } from "@/lib/auth/action";
@@ -6,6 +8,7 @@ import { holdersOf, type Permission } from "@/lib/auth/permissions";
 import { db } from "@/lib/db/client";
 import { createIncident } from "@/lib/db/incidents";
 import { createInvitations } from "@/lib/db/member-mutations";
+import { createService } from "@/lib/db/service-mutations";
 import { SCOPE_NAMES, type Scope } from "@/lib/tokens";
 
 import { addToken, userActor, type Caller, type World } from "./world";
@@ -96,7 +99,67 @@ async function stalledIncident(orgId: string, admin: { id: string; email: string
   return incidentId;
 }
 
+/** A registered service of the org, for the service actions. */
+async function service(orgId: string, admin: { id: string; email: string }) {
+  const { service } = await createService(userActor(admin), orgId, {
+    slug: `svc-${randomUUID().slice(0, 8)}`,
+    name: "Sec service",
+    upstreamUrl: "http://127.0.0.1:9/",
+    scopes: [{ name: "invoices:read", description: "" }],
+    routes: [],
+    defaultScope: null,
+    defaultCost: 1,
+  });
+  return service.id;
+}
+
+const SERVICE_FORM = {
+  name: "Billing",
+  upstreamUrl: "http://127.0.0.1:9/billing",
+  scopes: "invoices:read Read invoices\ninvoices:write",
+  routes: "GET /invoices/:id invoices:read 1",
+  defaultScope: "",
+  defaultCost: "1",
+};
+
 export const ACTIONS: Record<string, ActionEntry> = {
+  // lib/actions/services.ts
+  "services#createServiceAction": {
+    ...needs("services:manage"),
+    input: async () => ({ ...SERVICE_FORM, slug: `billing-${randomUUID().slice(0, 8)}` }),
+    expected: ADMINS,
+  },
+  "services#updateServiceAction": {
+    ...needs("services:manage"),
+    input: async (w) => ({ ...SERVICE_FORM, serviceId: await service(w.a.org.id, w.a.admin) }),
+    foreignIds: async (w) => ({ ...SERVICE_FORM, serviceId: await service(w.b.org.id, w.b.admin) }),
+    expected: ADMINS,
+  },
+  "services#rotateServiceKeyAction": {
+    ...needs("services:manage"),
+    input: async (w) => ({ serviceId: await service(w.a.org.id, w.a.admin) }),
+    foreignIds: async (w) => ({ serviceId: await service(w.b.org.id, w.b.admin) }),
+    expected: ADMINS,
+  },
+  "services#disableServiceAction": {
+    ...needs("services:manage"),
+    input: async (w) => ({ serviceId: await service(w.a.org.id, w.a.admin) }),
+    foreignIds: async (w) => ({ serviceId: await service(w.b.org.id, w.b.admin) }),
+    expected: ADMINS,
+  },
+  "services#enableServiceAction": {
+    ...needs("services:manage"),
+    input: async (w) => ({ serviceId: await service(w.a.org.id, w.a.admin) }),
+    foreignIds: async (w) => ({ serviceId: await service(w.b.org.id, w.b.admin) }),
+    expected: ADMINS,
+  },
+  "services#deleteServiceAction": {
+    ...needs("services:manage"),
+    input: async (w) => ({ serviceId: await service(w.a.org.id, w.a.admin) }),
+    foreignIds: async (w) => ({ serviceId: await service(w.b.org.id, w.b.admin) }),
+    expected: ADMINS,
+  },
+
   // lib/actions/tokens.ts
   "tokens#createTokenAction": {
     ...needs("tokens:manage"),
@@ -604,8 +667,59 @@ async function foreignBodyIdentifiers(w: ApiWorld, verb: string, extra: Record<s
   return { method: "POST", path: `/v0/orgs/${w.a.org.slug}/api-tokens/${verb}`, json: { ...pick, ...extra } };
 }
 
+/** A toy upstream for the gateway's entry, started once: it answers every call with `{ "ok": true }`. */
+let gatewayUpstream: Promise<string> | null = null;
+function toyUpstream(): Promise<string> {
+  gatewayUpstream ??= new Promise((resolve) => {
+    const upstream = createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end('{"ok":true}');
+    });
+    upstream.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(upstream.address() as AddressInfo).port}`));
+    upstream.unref();
+  });
+  return gatewayUpstream;
+}
+
+/**
+ * A service of org A behind the gateway, whose scope org A's admin token holds (no other
+ * caller's token does); org B has a service of the same slug, which its admin's token holds.
+ */
+async function gatewayService(w: ApiWorld): Promise<string> {
+  const slug = `sec-${randomBytes(4).toString("hex")}`;
+  const upstreamUrl = await toyUpstream();
+  for (const [orgId, tokenId] of [
+    [w.a.org.id, w.tokens.admin.id],
+    [w.b.org.id, w.tokens["other org's admin"].id],
+  ]) {
+    await db.service.create({
+      data: {
+        orgId,
+        name: slug,
+        slug: orgId === w.a.org.id ? slug : `${slug}-b`,
+        upstreamUrl,
+        defaultScope: "api",
+        keyHash: randomBytes(32).toString("hex"),
+        keyLastFour: "abcd",
+        scopes: { create: [{ name: "api" }] },
+      },
+    });
+    const slugOfOrg = orgId === w.a.org.id ? slug : `${slug}-b`;
+    await db.apiToken.update({
+      where: { id: tokenId },
+      data: { serviceScopes: `${slugOfOrg}/api ${slug}/api`, version: { increment: 1 } },
+    });
+  }
+  return slug;
+}
+
 /** Paths the API handler answers before routing, without a Keyward token. */
 export const API_UNROUTED: Record<string, ApiEntry> = {
+  "/gw/{service}/{path}": {
+    rule: "a token holding the service's scope, own org's services only (another org's slug is not found, even with a ref naming it)",
+    request: async (w) => ({ method: "POST", path: `/gw/${await gatewayService(w)}/anything?x=1`, json: { a: 1 } }),
+    expected: { admin: 200, member: 403, "other org's admin": 404, "removed member": 401, "signed out": 401 },
+  },
   "/v0/openapi.json": {
     rule: "public (the API description)",
     request: async () => ({ method: "GET", path: "/v0/openapi.json" }),
@@ -615,6 +729,11 @@ export const API_UNROUTED: Record<string, ApiEntry> = {
     rule: "public (secret scanners report leaks; the same 202 whatever matched)",
     request: async () => ({ method: "POST", path: "/v0/leaked-tokens", json: { tokens: [`kw_${"A".repeat(36)}`] } }),
     expected: PUBLIC(202),
+  },
+  "/v1/verify": {
+    rule: "a service's verification key (kws_) only, for its own service and org: every Keyward token is refused",
+    request: async (w) => ({ method: "POST", path: "/v1/verify", json: { token: w.tokens.admin.value, scope: "invoices:read" } }),
+    expected: PUBLIC(401),
   },
 };
 

@@ -68,6 +68,8 @@ export async function insertToken(
     visibility?: "ADMIN_ONLY" | "ORGANIZATION";
     status?: "ACTIVE" | "DISABLED";
     allowedNetworks?: string[];
+    /** "<service slug>/<scope>" entries (lib/domain/services/scopes.ts). */
+    serviceScopes?: string[];
     createdById?: string | null;
   } = {},
 ): Promise<TestToken> {
@@ -83,7 +85,12 @@ export async function insertToken(
     createdById,
   });
   await db.apiToken.create({
-    data: { ...rows.token, status: settings.status ?? "ACTIVE", allowedNetworks: (settings.allowedNetworks ?? []).join(" ") },
+    data: {
+      ...rows.token,
+      status: settings.status ?? "ACTIVE",
+      allowedNetworks: (settings.allowedNetworks ?? []).join(" "),
+      serviceScopes: (settings.serviceScopes ?? []).join(" "),
+    },
   });
   await db.apiTokenValue.create({ data: rows.value });
   return { tokenId: rows.token.id, valueId: rows.value.id, value: rows.plaintext, createdById };

@@ -1,6 +1,7 @@
 import Link from "next/link";
 
 import { RenderedAtProvider } from "@/components/format/relative-time";
+import { ServiceCatalogProvider } from "@/components/services/service-catalog";
 import { KeyboardShortcuts } from "@/components/shell/keyboard-shortcuts";
 import { Logo } from "@/components/shell/logo";
 import { MobileMenu } from "@/components/shell/mobile-menu";
@@ -12,13 +13,19 @@ import { ThemeSelect } from "@/components/shell/theme";
 import { listUserOrgs, requireOrgPage } from "@/lib/auth/org-access";
 import { can } from "@/lib/auth/permissions";
 import { listInvitationsForUser } from "@/lib/db/queries/members";
+import { listServiceScopeCatalog } from "@/lib/db/queries/services";
 
 import { OrgAdminAlerts } from "./admin-alerts";
 
 export default async function OrgLayout({ children, params }: { children: React.ReactNode; params: Promise<{ orgSlug: string }> }) {
   const { orgSlug } = await params;
   const access = await requireOrgPage(orgSlug);
-  const [orgs, invitations] = await Promise.all([listUserOrgs(access.user.id), listInvitationsForUser(access.user.id)]);
+  const [orgs, invitations, serviceCatalog] = await Promise.all([
+    listUserOrgs(access.user.id),
+    listInvitationsForUser(access.user.id),
+    // The token forms' service scopes: only those who create and edit tokens need them.
+    can(access.role, "tokens:manage") ? listServiceScopeCatalog(access.org.id) : [],
+  ]);
   const base = `/${access.org.slug}`;
   const links = [
     { href: `${base}/tokens`, label: "Tokens" },
@@ -26,6 +33,7 @@ export default async function OrgLayout({ children, params }: { children: React.
     { href: `${base}/usage`, label: "Usage" },
     ...(can(access.role, "audit:view") ? [{ href: `${base}/audit`, label: "Audit log" }] : []),
     ...(can(access.role, "incidents:manage") ? [{ href: `${base}/incidents`, label: "Incidents" }] : []),
+    ...(can(access.role, "services:manage") ? [{ href: `${base}/services`, label: "Services" }] : []),
     { href: `${base}/api`, label: "API" },
   ];
   // Rendered in the wide header and again in the phone menu; only the first carries the test id.
@@ -83,7 +91,7 @@ export default async function OrgLayout({ children, params }: { children: React.
         </header>
         <main id="main" tabIndex={-1} className="mx-auto max-w-7xl px-4 py-6 focus:outline-none">
           {can(access.role, "incidents:manage") && <OrgAdminAlerts orgId={access.org.id} orgSlug={access.org.slug} />}
-          {children}
+          <ServiceCatalogProvider catalog={serviceCatalog}>{children}</ServiceCatalogProvider>
         </main>
         <KeyboardShortcuts canCreateToken={can(access.role, "tokens:manage")} />
       </div>

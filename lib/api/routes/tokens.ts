@@ -11,6 +11,7 @@ import {
   type TokenActor,
   type TokenPatch,
 } from "../../db/token-mutations";
+import { deserializeServiceScopes } from "../../domain/services/scopes";
 import { isTokenAuthorityError, refusalOf, seesAs } from "../../domain/tokens/authority";
 import { deserializeNetworks } from "../../domain/tokens/networks";
 import { visibleTokensWhere } from "../../domain/tokens/visibility";
@@ -71,6 +72,7 @@ export const listTokens: Implementation<E["getAPITokens"]> = async (context) => 
       quotaMax: true,
       expiresAt: true,
       allowedNetworks: true,
+      serviceScopes: true,
       createdById: true,
       createdAt: true,
       lastUsedAt: true,
@@ -89,6 +91,7 @@ export const listTokens: Implementation<E["getAPITokens"]> = async (context) => 
       expiresAt: row.expiresAt,
       visibility: row.visibility,
       allowedNetworks: deserializeNetworks(row.allowedNetworks),
+      serviceScopes: deserializeServiceScopes(row.serviceScopes),
     };
     // Values only of tokens no wider than the caller (the reveal checks again and is audited).
     if (tokenValues === "include" && current && refusalOf(acting, { kind: "reveal", target }) === null) {

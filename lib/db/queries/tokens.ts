@@ -1,6 +1,7 @@
 import "server-only";
 
 import { rolesWith, type OrgRole } from "@/lib/auth/permissions";
+import { deserializeServiceScopes } from "@/lib/domain/services/scopes";
 import { actsForAnAdmin } from "@/lib/domain/tokens/authority";
 import { deserializeNetworks } from "@/lib/domain/tokens/networks";
 import { quotaAt, type QuotaNow } from "@/lib/domain/tokens/quota";
@@ -26,6 +27,8 @@ export type TokenListItem = {
   name: string;
   maskedValue: string;
   scopes: Scope[];
+  /** Scopes of the org's services, "<slug>/<scope>". */
+  serviceScopes: string[];
   visibility: TokenVisibility;
   status: TokenDisplayStatus;
   /** The setting (the edit form's default). */
@@ -77,6 +80,7 @@ export async function listTokens(orgId: string, role: OrgRole, params: TokenList
         name: true,
         lastFour: true,
         scopes: true,
+        serviceScopes: true,
         visibility: true,
         status: true,
         quotaMax: true,
@@ -105,6 +109,7 @@ export async function listTokens(orgId: string, role: OrgRole, params: TokenList
       name: r.name,
       maskedValue: maskToken(r.lastFour),
       scopes: deserializeScopes(r.scopes),
+      serviceScopes: deserializeServiceScopes(r.serviceScopes),
       visibility: r.visibility,
       status: displayStatus(r, now),
       quotaMax: r.quotaMax,

@@ -25,6 +25,8 @@ export const PERMISSIONS = {
   "audit:view": ["ADMIN"],
   /** Bulk operations, token lookups, leak reports and the org's token policy. */
   "incidents:manage": ["ADMIN"],
+  /** Register the org's own APIs (services), their scopes, routes and verification keys; disable, delete. */
+  "services:manage": ["ADMIN"],
 } as const satisfies Record<string, readonly OrgRole[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -11,6 +11,7 @@ const NOW = Date.UTC(2026, 11, 6);
 const actor = (overrides: Partial<ActingToken> = {}): ActingToken => ({
   id: "actor",
   scopes: ["api-tokens", "report:read"],
+  serviceScopes: ["billing/invoices:read"],
   quotaMax: 100,
   expiresAt: new Date(NOW + 30 * DAY),
   visibility: "ADMIN_ONLY",
@@ -22,6 +23,7 @@ const actor = (overrides: Partial<ActingToken> = {}): ActingToken => ({
 
 const grant = (overrides: Partial<TokenGrant> = {}): TokenGrant => ({
   scopes: ["report:read"],
+  serviceScopes: [],
   quotaMax: 10,
   expiresAt: new Date(NOW + DAY),
   visibility: "ADMIN_ONLY",
@@ -78,14 +80,33 @@ describe("refusalOf", () => {
     );
   });
 
+  it("never grants, sets or hands over service scopes the acting token does not hold", () => {
+    // The actor holds billing/invoices:read only.
+    expect(refusalOf(actor(), { kind: "create", grant: grant({ serviceScopes: ["billing/invoices:read"] }) })).toBeNull();
+    for (const serviceScopes of [["billing/invoices:write"], ["billing/invoices"], ["search/index"]]) {
+      const refusal = refusalOf(actor(), { kind: "create", grant: grant({ serviceScopes }) });
+      expect(refusal?.rule, serviceScopes.join()).toBe("no-widening");
+      expect(refusal?.details).toEqual({ wider: { serviceScopes } });
+    }
+    const target = { id: "t", quotaWindow: "MONTHLY", ...grant({ serviceScopes: ["search/index"] }) };
+    expect(refusalOf(actor(), { kind: "update", target, patch: { name: "x" } as never })?.rule).toBe("wider-target");
+    expect(refusalOf(actor(), { kind: "rotate", target })?.rule).toBe("wider-target");
+    expect(refusalOf(actor(), { kind: "reveal", target })?.rule).toBe("wider-target");
+    // A parent held covers its children.
+    const parent = actor({ serviceScopes: ["billing/invoices"] });
+    expect(refusalOf(parent, { kind: "create", grant: grant({ serviceScopes: ["billing/invoices:write"] }) })).toBeNull();
+  });
+
   it("tokens cannot disable or end grace periods (the API does not offer it)", () => {
     expect(refusalOf(actor(), { kind: "other", target: { id: "t", visibility: "ADMIN_ONLY" } })?.rule).toBe("not-for-tokens");
   });
 });
 
 const scopeArb = fc.subarray([...SCOPE_NAMES] as Scope[]);
+const SERVICE_SCOPES = ["billing/invoices", "billing/invoices:read", "billing/invoices:write", "search/index"];
 const grantArb: fc.Arbitrary<TokenGrant> = fc.record({
   scopes: scopeArb,
+  serviceScopes: fc.subarray(SERVICE_SCOPES),
   quotaMax: fc.integer({ min: 0, max: 1000 }),
   expiresAt: fc.option(
     fc.integer({ min: 1, max: 60 }).map((days) => new Date(NOW + days * DAY)),
@@ -100,6 +121,11 @@ const actorArb: fc.Arbitrary<ActingToken> = grantArb.map((g) => ({ ...g, id: "ac
 function within(g: Partial<TokenGrant>, bound: TokenGrant): boolean {
   return (
     (g.scopes === undefined || scopesCovered(bound.scopes, g.scopes)) &&
+    // A service scope is held as itself or through its parent ("billing/invoices" holds "billing/invoices:read").
+    (g.serviceScopes === undefined ||
+      g.serviceScopes.every(
+        (ref) => bound.serviceScopes.includes(ref) || bound.serviceScopes.includes(ref.slice(0, ref.lastIndexOf(":"))),
+      )) &&
     (g.quotaMax === undefined || g.quotaMax <= bound.quotaMax) &&
     (g.expiresAt === undefined || expiryWithin(g.expiresAt, bound.expiresAt)) &&
     (g.visibility === undefined || visibilityWithin(g.visibility, bound.visibility)) &&

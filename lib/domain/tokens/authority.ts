@@ -1,4 +1,5 @@
 import { scopesCovered, type Scope } from "../../tokens/scopes";
+import { serviceScopesCovered } from "../services/scopes";
 import { networksWithin } from "./networks";
 
 // What a token may do to tokens (SECURITY.md, "Tokens acting on tokens"). A token that manages
@@ -12,6 +13,8 @@ export type Visibility = "ADMIN_ONLY" | "ORGANIZATION";
 /** What a token grants whoever holds its value. */
 export type TokenGrant = {
   scopes: readonly Scope[];
+  /** Scopes of the org's own services, "<slug>/<scope>" (lib/domain/services/scopes.ts). */
+  serviceScopes: readonly string[];
   quotaMax: number;
   /** Null: never expires. */
   expiresAt: Date | null;
@@ -76,6 +79,9 @@ export function widerFields(grant: Partial<TokenGrant>, bound: TokenGrant): Part
   if (grant.scopes !== undefined && !scopesCovered(bound.scopes, grant.scopes)) {
     wider.scopes = grant.scopes.filter((scope) => !scopesCovered(bound.scopes, [scope]));
   }
+  if (grant.serviceScopes !== undefined && !serviceScopesCovered(bound.serviceScopes, grant.serviceScopes)) {
+    wider.serviceScopes = grant.serviceScopes.filter((ref) => !serviceScopesCovered(bound.serviceScopes, [ref]));
+  }
   if (grant.quotaMax !== undefined && grant.quotaMax > bound.quotaMax) wider.quotaMax = grant.quotaMax;
   if (grant.expiresAt !== undefined && !expiryWithin(grant.expiresAt, bound.expiresAt))
     wider.expiresAt = grant.expiresAt?.toISOString() ?? null;
@@ -89,6 +95,8 @@ export function widerFields(grant: Partial<TokenGrant>, bound: TokenGrant): Part
 function changedFields(patch: Partial<TokenGrant>, target: TokenGrant): Partial<TokenGrant> {
   const changed: Partial<TokenGrant> = {};
   if (patch.scopes !== undefined && !sameList(patch.scopes, target.scopes)) changed.scopes = patch.scopes;
+  if (patch.serviceScopes !== undefined && !sameList(patch.serviceScopes, target.serviceScopes))
+    changed.serviceScopes = patch.serviceScopes;
   if (patch.quotaMax !== undefined && patch.quotaMax !== target.quotaMax) changed.quotaMax = patch.quotaMax;
   if (patch.expiresAt !== undefined && (patch.expiresAt?.getTime() ?? null) !== (target.expiresAt?.getTime() ?? null))
     changed.expiresAt = patch.expiresAt;
@@ -103,6 +111,7 @@ const sameList = (a: readonly string[], b: readonly string[]): boolean =>
 
 const FIELD_WORDS: Record<keyof TokenGrant, string> = {
   scopes: "scopes it does not hold",
+  serviceScopes: "service scopes it does not hold",
   quotaMax: "a quota above its own",
   expiresAt: "an expiry later than its own",
   visibility: "a visibility broader than its own",
@@ -165,7 +174,9 @@ export function refusalOf(actor: ActingToken, change: TokenChange): AuthorityRef
       if (memberUsable && (change.target.visibility === "ADMIN_ONLY" || change.patch.visibility === "ADMIN_ONLY")) {
         return adminOnly(change.target.id);
       }
-      if (!scopesCovered(actor.scopes, change.target.scopes)) return widerTarget(change.target.id, "change");
+      if (!scopesCovered(actor.scopes, change.target.scopes) || !serviceScopesCovered(actor.serviceScopes, change.target.serviceScopes)) {
+        return widerTarget(change.target.id, "change");
+      }
       // A new window length starts a full window: a token could refill a spent quota at will.
       if (change.patch.quotaWindow !== undefined && change.patch.quotaWindow !== change.target.quotaWindow) {
         return widening("change a token's quota window (a new window refills the quota)", { quotaWindow: change.patch.quotaWindow });

@@ -68,6 +68,7 @@ export default async function TokenPage({
               name: token.name,
               maskedValue: token.maskedValue,
               scopes: token.scopes,
+              serviceScopes: token.serviceScopes,
               visibility: token.visibility,
               status,
               quotaMax: token.quotaMax,
@@ -90,6 +91,17 @@ export default async function TokenPage({
         <Detail label="Scopes">
           <ScopeBadges scopes={token.scopes} />
         </Detail>
+        {token.serviceScopes.length > 0 && (
+          <Detail label="Service scopes">
+            <ul aria-label="Service scopes" className="flex flex-wrap gap-x-3 gap-y-0.5">
+              {token.serviceScopes.map((ref) => (
+                <li key={ref}>
+                  <code className="break-all font-mono text-xs">{ref}</code>
+                </li>
+              ))}
+            </ul>
+          </Detail>
+        )}
         <Detail label={`Quota (${QUOTA_WINDOW_LABELS[token.quota.window]})`}>
           <QuotaBar {...token.quota} />
           <p className="mt-1 text-xs text-slate-500">

@@ -1,0 +1,200 @@
+// `npm run bench:gateway [-- --rounds 2 --seconds 10]`: what the gateway adds to a call.
+//
+// Migrates a temporary SQLite database, seeds the demo org, a service whose upstream is
+// bench/bare-server.ts (a bare node:http server in its own process, answering small JSON from
+// memory) and a token holding the service's scope. Starts bench/api-handler-server.ts (the API
+// handler as production wires it, the gateway included, without Next.js) and, for each round, at
+// a fixed offered rate of 1,000 requests/s (hey -c 10 -q 100), calls the upstream directly, then
+// the same path through /gw/<service>/…, printing p50/p99 of both, the difference, and the
+// Keyward process's CPU time per gateway call (all threads, the usage writer included). Then
+// checks that the quota charged equals the successful gateway calls. Each round also measures
+// GET /v0/quota on the same process, for scale: a call through the same charge, not forwarded.
+// Loopback only; every load run is bounded in time. Needs `apt-get install hey`.
+// Goal (issue 17): the gateway adds ≤ 2 ms at p99.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+
+import { generateKeySpec, parseKeyring } from "../lib/tokens/encryption";
+import { freePort, run, stop } from "./process-tools";
+
+const ROOT = resolve(import.meta.dirname, "..");
+const RATE_WORKERS = 10;
+const RATE_PER_WORKER = 100;
+const SERVICE_SLUG = "bench";
+const { values: args } = parseArgs({
+  options: {
+    rounds: { type: "string", default: "2" },
+    seconds: { type: "string", default: "10" },
+    // Writes a V8 profile of the Keyward process's main thread into DIR (bench/cpu-profile-summary.ts reads it).
+    "cpu-prof": { type: "string" },
+  },
+});
+const SECONDS = Number(args.seconds);
+
+type Latency = { rps: number; p50: number; p99: number; ok: number; total: number };
+
+async function main() {
+  if (spawnSync("which", ["hey"]).status !== 0) throw new Error("hey is not installed: apt-get install -y hey");
+  const dir = mkdtempSync(join(tmpdir(), "keyward-gateway-bench-"));
+  const databaseUrl = `file:${join(dir, "keyward.db")}`;
+  const keys = generateKeySpec(1);
+  const children: ChildProcess[] = [];
+  try {
+    const barePort = await freePort();
+    const upstream = `http://127.0.0.1:${barePort}`;
+    const { token, quotaLeft } = await seed(databaseUrl, keys, upstream);
+    children.push((await startProcess(["--import", "tsx", "bench/bare-server.ts"], { PORT: String(barePort) })).child);
+    const profile = args["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${resolve(args["cpu-prof"])}`] : [];
+    const keyward = await startProcess(["--max-semi-space-size=64", ...profile, "--import", "tsx", "bench/api-handler-server.ts"], {
+      DATABASE_URL: databaseUrl,
+      TOKEN_ENCRYPTION_KEYS: keys,
+      AUTH_SECRET: randomBytes(32).toString("base64url"),
+      NODE_ENV: "production",
+    });
+    children.push(keyward.child);
+    const direct = `${upstream}/invoices/42?expand=lines`;
+    const viaGateway = `http://127.0.0.1:${keyward.port}/gw/${SERVICE_SLUG}/invoices/42?expand=lines`;
+    // For scale: a /v0/ call of the same token on the same process, charged by the same statement but not forwarded.
+    const v0 = `http://127.0.0.1:${keyward.port}/v0/quota`;
+    const auth = `Basic ${Buffer.from(`${token}:`).toString("base64")}`;
+    const check = await fetch(viaGateway, { headers: { authorization: auth } });
+    if (check.status !== 200) throw new Error(`the gateway answered ${check.status}: ${await check.text()}`);
+
+    console.log(`load average before the run: ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`);
+    console.log("warming up…");
+    hey(direct, auth, 3);
+    hey(viaGateway, auth, 3);
+    hey(v0, auth, 3);
+    const before = await quotaLeft();
+
+    console.log(
+      `${RATE_WORKERS * RATE_PER_WORKER} requests/s (hey -c ${RATE_WORKERS} -q ${RATE_PER_WORKER} -z ${SECONDS}s), direct then via the gateway:`,
+    );
+    console.log(
+      `  ${"round".padEnd(6)} ${"direct p50/p99 (ms)".padStart(20)} ${"gateway p50/p99 (ms)".padStart(21)} ${"added p50/p99 (ms)".padStart(19)}  ${"Keyward CPU µs/call".padStart(19)}  gateway ok/sent`,
+    );
+    let gatewayOk = 0;
+    for (let round = 1; round <= Number(args.rounds); round++) {
+      const bare = hey(direct, auth, SECONDS);
+      const cpuBefore = cpuMicros(keyward.child.pid!);
+      const through = hey(viaGateway, auth, SECONDS);
+      const cpuPerCall = (cpuMicros(keyward.child.pid!) - cpuBefore) / through.total;
+      gatewayOk += through.ok;
+      const own = hey(v0, auth, SECONDS);
+      const pair = (a: number, b: number) => `${a.toFixed(2)} / ${b.toFixed(2)}`;
+      console.log(
+        `  ${String(round).padEnd(6)} ${pair(bare.p50, bare.p99).padStart(20)} ${pair(through.p50, through.p99).padStart(21)} ${pair(through.p50 - bare.p50, through.p99 - bare.p99).padStart(19)}  ${cpuPerCall.toFixed(0).padStart(19)}  ${`${through.ok}/${through.total}`.padStart(15)}  ${pair(own.p50, own.p99).padStart(22)}`,
+      );
+    }
+
+    // A graceful stop writes the last usage rows and charges; then the database says what was charged.
+    await stop(keyward.child);
+    const charged = before - (await quotaLeft());
+    console.log();
+    console.log(`quota charged for the measured gateway calls: ${charged}; successful calls: ${gatewayOk}`);
+    if (charged !== gatewayOk) {
+      console.log("MISMATCH between the quota charged and the successful calls");
+      process.exitCode = 1;
+    } else {
+      console.log("OK: the quota charged equals the successful calls");
+    }
+  } finally {
+    for (const child of children) await stop(child);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function seed(databaseUrl: string, keys: string, upstreamUrl: string) {
+  const [{ applyMigrations }, { createDb }, { resolveDatabaseTarget }, { seedDemoData }, { newTokenRows }] = await Promise.all([
+    import("../lib/db/migrate"),
+    import("../lib/db/client"),
+    import("../lib/db/database-url"),
+    import("../lib/db/seed"),
+    import("../lib/db/token-store"),
+  ]);
+  const target = resolveDatabaseTarget(databaseUrl);
+  await applyMigrations(target);
+  const db = createDb(target);
+  const keyring = parseKeyring(keys);
+  await seedDemoData(db, keyring);
+  const org = await db.org.findUniqueOrThrow({ where: { slug: "acme" }, select: { id: true } });
+  await db.service.create({
+    data: {
+      orgId: org.id,
+      name: "Bench",
+      slug: SERVICE_SLUG,
+      upstreamUrl,
+      defaultScope: "api",
+      keyHash: randomBytes(32).toString("hex"),
+      keyLastFour: "abcd",
+      scopes: { create: [{ name: "api" }, { name: "invoices" }, { name: "invoices:read" }] },
+      routes: { create: [{ method: "GET", pathPattern: "/invoices/:id", scope: "invoices:read", cost: 1 }] },
+    },
+  });
+  const rows = newTokenRows(keyring, {
+    orgId: org.id,
+    name: "gateway bench",
+    scopes: [],
+    visibility: "ADMIN_ONLY",
+    quotaMax: 100_000_000,
+    quotaWindow: "MONTHLY",
+    expiresAt: null,
+    createdById: null,
+  });
+  await db.apiToken.create({ data: { ...rows.token, serviceScopes: `${SERVICE_SLUG}/invoices` } });
+  await db.apiTokenValue.create({ data: rows.value });
+  const quotaLeft = async () =>
+    (await db.apiToken.findUniqueOrThrow({ where: { id: rows.token.id }, select: { quotaRemaining: true } })).quotaRemaining;
+  return { token: rows.plaintext, quotaLeft };
+}
+
+function hey(url: string, auth: string, seconds: number): Latency {
+  const out = run(
+    "hey",
+    ["-z", `${seconds}s`, "-c", String(RATE_WORKERS), "-q", String(RATE_PER_WORKER), "-H", `Authorization: ${auth}`, url],
+    seconds,
+  );
+  const percentile = (p: number) => Number(new RegExp(`${p}% in ([\\d.]+) secs`).exec(out)?.[1]) * 1000;
+  const ok = Number(/\[200\]\s+(\d+) responses/.exec(out)?.[1] ?? 0);
+  const total = [...out.matchAll(/\[\d+\]\s+(\d+) responses/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+  if (!Number.isFinite(percentile(50)) || !Number.isFinite(percentile(99))) throw new Error(`could not read hey's output:\n${out}`);
+  return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]), p50: percentile(50), p99: percentile(99), ok, total };
+}
+
+/** CPU time (all threads) a process has used, in microseconds (from /proc, in clock ticks of 10 ms). */
+function cpuMicros(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
+/** Starts a bench server process and waits for its "listening <port>" line (a minute at most). */
+function startProcess(nodeArgs: string[], env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, nodeArgs, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${nodeArgs.join(" ")} did not start in time:\n${output}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const port = /listening (\d+)/.exec(output)?.[1];
+      if (port) {
+        clearTimeout(timer);
+        resolvePromise({ child, port: Number(port) });
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${nodeArgs.join(" ")} exited with ${code}:\n${output}`));
+    });
+  });
+}
+
+main().catch((error: unknown) => {
+  console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

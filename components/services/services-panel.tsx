@@ -1,0 +1,340 @@
+"use client";
+
+import { useState } from "react";
+
+import { SecretValue } from "@/components/tokens/secret-value";
+import { useFormAction } from "@/components/tokens/use-form-action";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
+import { Field, FieldErrors, FormMessage } from "@/components/ui/field";
+import {
+  createServiceAction,
+  deleteServiceAction,
+  disableServiceAction,
+  enableServiceAction,
+  rotateServiceKeyAction,
+  type NewServiceKey,
+} from "@/lib/actions/services";
+import type { ServiceListItem } from "@/lib/db/queries/services";
+
+/** Errors of list fields ("scopes.2.name") gathered under the field, each naming its line. */
+function listErrors(errors: Record<string, string[]> | undefined, field: string): string[] | undefined {
+  if (!errors) return undefined;
+  const found = Object.entries(errors)
+    .filter(([key]) => key === field || key.startsWith(`${field}.`))
+    .flatMap(([key, messages]) => {
+      const line = /^\w+\.(\d+)/.exec(key)?.[1];
+      return messages.map((message) => (line === undefined ? message : `Line ${Number(line) + 1}: ${message}`));
+    });
+  return found.length > 0 ? found : undefined;
+}
+
+/** A verification key right after it was made: the only time it is shown. */
+function NewKey({ created, onDone }: { created: NewServiceKey; onDone: () => void }) {
+  return (
+    <div className="space-y-3 rounded-lg border border-green-200 bg-green-50 p-4" data-testid="new-service-key">
+      <p className="text-sm font-medium">Verification key of {created.name}</p>
+      <SecretValue value={created.key} label={`Verification key of ${created.name}`} />
+      <p className="text-sm text-slate-700">
+        Copy it now: it is stored only as a hash and is never shown again. Your service sends it as{" "}
+        <code className="font-mono">Authorization: Bearer kws_…</code> to <code className="font-mono">POST /v1/verify</code>; it can verify
+        tokens for <code className="font-mono">{created.slug}</code> and nothing else.
+      </p>
+      <Button type="button" variant="secondary" onClick={onDone}>
+        Done
+      </Button>
+    </div>
+  );
+}
+
+function TextArea({
+  name,
+  label,
+  hint,
+  rows,
+  errors,
+  placeholder,
+}: {
+  name: string;
+  label: string;
+  hint: string;
+  rows: number;
+  errors?: string[];
+  placeholder: string;
+}) {
+  return (
+    <div className="flex flex-col gap-1">
+      <label htmlFor={name} className="text-sm font-medium text-slate-700">
+        {label}
+      </label>
+      <textarea
+        id={name}
+        name={name}
+        rows={rows}
+        placeholder={placeholder}
+        spellCheck={false}
+        autoCapitalize="off"
+        autoComplete="off"
+        aria-invalid={errors?.length ? true : undefined}
+        aria-describedby={errors?.length ? `${name}-hint ${name}-error` : `${name}-hint`}
+        className="w-full rounded-md border border-slate-300 px-3 py-1.5 font-mono text-sm shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-1 focus:ring-indigo-500 aria-invalid:border-red-500"
+      />
+      <p id={`${name}-hint`} className="text-xs text-slate-500">
+        {hint}
+      </p>
+      <FieldErrors id={`${name}-error`} errors={errors} />
+    </div>
+  );
+}
+
+export function RegisterServiceForm({ orgSlug }: { orgSlug: string }) {
+  const [formKey, setFormKey] = useState(0);
+  const { state, pending, onSubmit } = useFormAction(createServiceAction);
+  const created = state?.ok ? state.data : undefined;
+  if (created) return <NewKey created={created} onDone={() => setFormKey((key) => key + 1)} key={`done-${formKey}`} />;
+  const errors = state?.errors;
+  return (
+    <form
+      key={formKey}
+      onSubmit={onSubmit}
+      noValidate
+      className="space-y-4 rounded-lg border border-slate-200 bg-white p-5"
+      aria-label="Register a service"
+    >
+      <h2 className="text-base font-semibold">Register a service</h2>
+      <input type="hidden" name="orgSlug" value={orgSlug} />
+      <div className="grid gap-3 sm:grid-cols-2">
+        <Field label="Name" name="name" required errors={errors?.name} hint="e.g. Billing API" />
+        <Field
+          label="Slug"
+          name="slug"
+          required
+          autoCapitalize="off"
+          errors={errors?.slug}
+          hint="Tokens name its scopes as slug/scope; the gateway serves it at /gw/slug/. Fixed once registered."
+        />
+      </div>
+      <Field
+        label="Upstream URL"
+        name="upstreamUrl"
+        type="url"
+        required
+        errors={errors?.upstreamUrl}
+        hint="Where the gateway forwards calls, e.g. https://billing.internal/api"
+      />
+      <TextArea
+        name="scopes"
+        label="Scopes"
+        rows={4}
+        placeholder={"invoices:read Read invoices\ninvoices:write Create and change invoices"}
+        hint='One per line: the name, then an optional description. "invoices:read" adds its parent "invoices", which grants all its children.'
+        errors={listErrors(errors, "scopes")}
+      />
+      <TextArea
+        name="routes"
+        label="Routes (optional, for the gateway)"
+        rows={3}
+        placeholder={"GET /invoices/:id invoices:read 1\nPOST /invoices invoices:write 5"}
+        hint="One per line: method (or *), path pattern (:param, a final *), scope, cost. The most specific route wins."
+        errors={listErrors(errors, "routes")}
+      />
+      <div className="grid gap-3 sm:grid-cols-2">
+        <Field
+          label="Default scope (optional)"
+          name="defaultScope"
+          errors={errors?.defaultScope}
+          hint="For gateway calls no route matches; empty refuses them."
+        />
+        <Field label="Default cost" name="defaultCost" type="number" min={0} defaultValue={1} errors={errors?.defaultCost} />
+      </div>
+      <FormMessage message={state?.ok ? undefined : state?.message} />
+      <Button type="submit" disabled={pending}>
+        {pending ? "Registering…" : "Register service"}
+      </Button>
+    </form>
+  );
+}
+
+type Pending = { kind: "rotate" | "disable" | "enable" | "delete"; service: ServiceListItem } | null;
+
+export function ServicesList({ orgSlug, services }: { orgSlug: string; services: ServiceListItem[] }) {
+  const [pending, setPending] = useState<Pending>(null);
+  const [rotated, setRotated] = useState<NewServiceKey | null>(null);
+  const [message, setMessage] = useState<string | undefined>(undefined);
+  if (services.length === 0) {
+    return (
+      <p className="rounded-lg border border-dashed border-slate-300 p-6 text-sm text-slate-600">No services yet. Register one below.</p>
+    );
+  }
+  return (
+    <div className="space-y-4">
+      <FormMessage message={message} ok />
+      {rotated && <NewKey created={rotated} onDone={() => setRotated(null)} />}
+      <ul className="space-y-4" aria-label="Services">
+        {services.map((service) => (
+          <li key={service.id} className="rounded-lg border border-slate-200 bg-white p-5" aria-label={service.name}>
+            <div className="flex flex-wrap items-start justify-between gap-3">
+              <div>
+                <h2 className="text-base font-semibold">
+                  {service.name} <span className="font-mono text-sm text-slate-500">{service.slug}</span>
+                </h2>
+                <p className="mt-1 text-sm text-slate-600">
+                  <code className="break-all font-mono text-xs">{service.upstreamUrl}</code>
+                </p>
+              </div>
+              <div className="flex flex-wrap items-center gap-2">
+                {service.disabledAt ? <Badge tone="red">Disabled</Badge> : <Badge tone="green">Active</Badge>}
+                <Button type="button" variant="secondary" onClick={() => setPending({ kind: "rotate", service })}>
+                  Rotate key
+                </Button>
+                <Button
+                  type="button"
+                  variant="secondary"
+                  onClick={() => setPending({ kind: service.disabledAt ? "enable" : "disable", service })}
+                >
+                  {service.disabledAt ? "Enable" : "Disable"}
+                </Button>
+                <Button type="button" variant="danger" onClick={() => setPending({ kind: "delete", service })}>
+                  Delete
+                </Button>
+              </div>
+            </div>
+            <dl className="mt-3 grid gap-x-6 gap-y-3 text-sm sm:grid-cols-3">
+              <div>
+                <dt className="text-xs text-slate-500">Verification key</dt>
+                <dd>
+                  <code className="font-mono">{service.maskedKey}</code>
+                </dd>
+              </div>
+              <div>
+                <dt className="text-xs text-slate-500">Tokens holding its scopes</dt>
+                <dd>{service.tokenCount}</dd>
+              </div>
+              <div>
+                <dt className="text-xs text-slate-500">Default (no route matches)</dt>
+                <dd>{service.defaultScope ? `${service.defaultScope}, cost ${service.defaultCost}` : "refused"}</dd>
+              </div>
+              <div className="sm:col-span-3">
+                <dt className="text-xs text-slate-500">Scopes</dt>
+                <dd>
+                  <ul className="mt-1 space-y-0.5" aria-label={`Scopes of ${service.name}`}>
+                    {service.scopes.map((scope) => (
+                      <li key={scope.name} style={{ marginLeft: `${(scope.name.split(":").length - 1) * 1.25}rem` }}>
+                        <code className="font-mono text-xs">{scope.name}</code>
+                        {scope.description && <span className="ml-2 text-xs text-slate-500">{scope.description}</span>}
+                      </li>
+                    ))}
+                  </ul>
+                </dd>
+              </div>
+              {service.routes.length > 0 && (
+                <div className="sm:col-span-3">
+                  <dt className="text-xs text-slate-500">Routes</dt>
+                  <dd>
+                    <table className="mt-1 text-xs">
+                      <tbody>
+                        {service.routes.map((route, index) => (
+                          <tr key={index}>
+                            <td className="pr-3 font-mono">{route.method}</td>
+                            <td className="pr-3 font-mono">{route.pathPattern}</td>
+                            <td className="pr-3 font-mono">{route.scope}</td>
+                            <td>cost {route.cost}</td>
+                          </tr>
+                        ))}
+                      </tbody>
+                    </table>
+                  </dd>
+                </div>
+              )}
+            </dl>
+          </li>
+        ))}
+      </ul>
+      {pending && (
+        <ServiceConfirm
+          orgSlug={orgSlug}
+          pending={pending}
+          onCancel={() => setPending(null)}
+          onDone={(result) => {
+            setPending(null);
+            setMessage(result.message);
+            if (result.key) setRotated(result.key);
+          }}
+        />
+      )}
+    </div>
+  );
+}
+
+const CONFIRM = {
+  rotate: {
+    action: rotateServiceKeyAction,
+    title: "Rotate the verification key?",
+    body: "A new key is made and shown once; the current key stops working at once, in every Keyward process. Update your service right after.",
+    label: "Rotate key",
+    pendingLabel: "Rotating…",
+    variant: "primary",
+  },
+  disable: {
+    action: disableServiceAction,
+    title: "Disable this service?",
+    body: "Every verify and gateway call for it is refused (service_disabled) until you enable it again. Tokens keep their scopes.",
+    label: "Disable",
+    pendingLabel: "Disabling…",
+    variant: "danger",
+  },
+  enable: {
+    action: enableServiceAction,
+    title: "Enable this service?",
+    body: "Its key verifies tokens again.",
+    label: "Enable",
+    pendingLabel: "Enabling…",
+    variant: "primary",
+  },
+  delete: {
+    action: deleteServiceAction,
+    title: "Delete this service?",
+    body: "Its key, scopes and routes are deleted, and every token loses its scopes. This cannot be undone.",
+    label: "Delete",
+    pendingLabel: "Deleting…",
+    variant: "danger",
+  },
+} as const;
+
+function ServiceConfirm({
+  orgSlug,
+  pending: { kind, service },
+  onCancel,
+  onDone,
+}: {
+  orgSlug: string;
+  pending: NonNullable<Pending>;
+  onCancel: () => void;
+  onDone: (result: { message?: string; key?: NewServiceKey }) => void;
+}) {
+  const spec = CONFIRM[kind];
+  const { state, pending, onSubmit } = useFormAction(spec.action as typeof rotateServiceKeyAction, (result) =>
+    onDone({ message: result.message, key: result.data }),
+  );
+  return (
+    <ConfirmDialog
+      title={spec.title}
+      body={
+        <>
+          <strong>{service.name}</strong>: {spec.body}
+        </>
+      }
+      confirmLabel={spec.label}
+      pendingLabel={spec.pendingLabel}
+      pending={pending}
+      variant={spec.variant}
+      form={{ onSubmit }}
+      onCancel={onCancel}
+    >
+      <input type="hidden" name="orgSlug" value={orgSlug} />
+      <input type="hidden" name="serviceId" value={service.id} />
+      <FormMessage message={state?.ok ? undefined : state?.message} />
+    </ConfirmDialog>
+  );
+}

@@ -1,0 +1,71 @@
+import { expect, test, type Page } from "@playwright/test";
+
+import { signInAndWait } from "./support";
+
+// An admin registers one of the org's own APIs, grants one of its scopes to a new token, and the
+// service verifies a call with that token through POST /v1/verify: the token's page logs the call.
+
+async function secretValue(page: Page, container: ReturnType<Page["getByTestId"]> | ReturnType<Page["getByRole"]>) {
+  return container.getByTestId("secret-value").inputValue();
+}
+
+test("admin: registers a service, grants its scope to a token, and the verified call shows in the token's usage", async ({
+  page,
+  request,
+}) => {
+  const slug = `e2e-${Date.now().toString(36)}`;
+  const tokenName = `E2E ${slug}`;
+  await signInAndWait(page, "admin@acme.test");
+
+  // Register: the key is shown once.
+  await page.goto("/acme/services");
+  await expect(page.getByRole("heading", { level: 1, name: "Services" })).toBeVisible();
+  const form = page.getByRole("form", { name: "Register a service" });
+  await form.getByLabel("Name").fill("E2E Billing");
+  await form.getByLabel("Slug").fill(slug);
+  await form.getByLabel("Upstream URL").fill("http://127.0.0.1:9/billing");
+  await form.getByLabel("Scopes").fill("invoices:read Read invoices\ninvoices:write");
+  await form.getByRole("button", { name: "Register service" }).click();
+  const shown = page.getByTestId("new-service-key");
+  await expect(shown).toContainText("never shown again");
+  const key = await secretValue(page, shown);
+  expect(key).toMatch(/^kws_[0-9A-Za-z]{36}$/);
+  await shown.getByRole("button", { name: "Done" }).click();
+  const card = page.getByRole("listitem", { name: "E2E Billing" });
+  await expect(card.getByRole("list", { name: "Scopes of E2E Billing" }).getByRole("listitem")).toHaveText([
+    "invoices",
+    "invoices:readRead invoices",
+    "invoices:write",
+  ]);
+
+  // A token with one of its scopes (and none of Keyward's): the scope tree groups it under the service.
+  await page.goto("/acme/tokens");
+  await page.getByRole("button", { name: "Create token" }).click();
+  let dialog = page.getByRole("dialog", { name: "Create token" });
+  await dialog.getByLabel("Name", { exact: true }).fill(tokenName);
+  const group = dialog.getByRole("group", { name: "Scopes of E2E Billing" });
+  await group.getByRole("checkbox", { name: `${slug}/invoices:read` }).check();
+  await dialog.getByRole("button", { name: "Create token" }).click();
+  dialog = page.getByRole("dialog", { name: "Token created" });
+  const token = await dialog.getByTestId("secret-value").inputValue();
+  await dialog.getByRole("button", { name: "Done" }).click();
+
+  // The service verifies a call: valid for its scope, refused for another.
+  const verify = (scope: string) =>
+    request.post("/v1/verify", { headers: { authorization: `Bearer ${key}` }, data: { token, scope, route: "GET /invoices/:id" } });
+  const valid = await verify("invoices:read");
+  expect(valid.status()).toBe(200);
+  expect(await valid.json()).toMatchObject({ valid: true, token: { name: tokenName, org: "acme" }, scopes: ["invoices:read"] });
+  expect(await (await verify("invoices:write")).json()).toMatchObject({ valid: false, code: "missing_scope" });
+
+  // The token's page: its service scope, and the verified call in the request log (rows are written in batches).
+  await page.getByRole("table", { name: "API tokens" }).getByRole("link", { name: tokenName, exact: true }).click();
+  await expect(page.getByRole("heading", { level: 1, name: tokenName })).toBeVisible();
+  const tokenUrl = page.url();
+  await expect(page.getByRole("list", { name: "Service scopes" }).getByRole("listitem")).toHaveText([`${slug}/invoices:read`]);
+  await expect(async () => {
+    await page.goto(tokenUrl);
+    await expect(page.getByRole("table", { name: "Request log" }).locator("tbody tr")).toHaveCount(1, { timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
+  await expect(page.getByRole("table", { name: "Request log" }).locator("tbody tr").first()).toContainText(`${slug} GET /invoices/:id`);
+});

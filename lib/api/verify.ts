@@ -1,0 +1,221 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+
+import { deserializeServiceScopes, scopesForService, serviceScopeGrants } from "../domain/services/scopes";
+import {
+  CODE_OF_REFUSAL,
+  REFUSAL_OF_CODE,
+  VERIFY_REFUSAL_MESSAGES,
+  verifyUsageRoute,
+  type VerifyRefusalCode,
+} from "../domain/services/verdict";
+import { nextQuotaReset, quotaAt } from "../domain/tokens/quota";
+import { checkServiceKeyFormat, checkTokenFormat, hashTokenValue } from "../tokens/format";
+import { VERIFY_BODY_MAX_BYTES, verifyRequestSchema, type VerifyRequest } from "../validations/service";
+import { databaseBusy, fromZodError, methodNotAllowed, unauthorized, unsupportedMediaType } from "./errors";
+import { isJsonContentType, parseJsonBody, readBody, sendError, sendJson } from "./http";
+import { nextRequestId } from "./request-id";
+import type { CachedService, ServiceCache } from "./service-cache";
+import type { ApiStore, ChargeResult, TokenRecord } from "./store";
+import { isUsable, unusableReason, type CachedToken, type TokenCache } from "./token-cache";
+import type { UsageRecorder } from "./usage-recorder";
+
+// POST /v1/verify: a service asks whether a token may make a call needing one of its scopes, and
+// Keyward charges the call's cost. The same path as /v0/ (token-cache.ts, one charge statement,
+// the batched usage recorder), with the service's key instead of a token: the key only
+// verifies, for its own service and organization (it authenticates nothing under /v0/).
+
+export const VERIFY_PATH = "/v1/verify";
+const MAX_CHARGE_ATTEMPTS = 4;
+const MAX_USER_AGENT_LENGTH = 512;
+/** Usage rows of verified calls carry this method: the service's own route (or scope) is the route. */
+export const VERIFY_USAGE_METHOD = "VERIFY";
+
+export const SERVICE_KEY_REFUSAL = "Invalid service key: send the service's verification key as `Authorization: Bearer kws_…`.";
+
+export type VerifyDeps = {
+  store: ApiStore;
+  tokens: TokenCache;
+  services: ServiceCache;
+  recorder: UsageRecorder;
+  clock: () => number;
+  onRefused?: (reason: NonNullable<(typeof REFUSAL_OF_CODE)[VerifyRefusalCode]>) => void;
+};
+
+export type VerifyAnswer =
+  | {
+      valid: true;
+      token: { id: string; name: string; org: string };
+      scopes: string[];
+      quota: { remaining: number; max: number; resetsAt: string };
+      expiresAt: string | null;
+    }
+  | { valid: false; code: VerifyRefusalCode; message: string; quota?: { remaining: number; max: number; resetsAt: string } };
+
+/** The service key from `Authorization: Bearer kws_…`, checked for format and checksum; null otherwise. */
+export function serviceKeyFromAuthorization(header: string | undefined): string | null {
+  if (!header || header.length > 200) return null;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!match || !checkServiceKeyFormat(match[1]).ok) return null;
+  return match[1];
+}
+
+export function createVerifyHandler(deps: VerifyDeps) {
+  return async function serveVerify(req: IncomingMessage, res: ServerResponse, ip: string): Promise<void> {
+    if (req.method !== "POST") return sendError(res, methodNotAllowed(["POST"]));
+    const key = serviceKeyFromAuthorization(req.headers.authorization);
+    if (key === null) return sendError(res, unauthorized(SERVICE_KEY_REFUSAL));
+    const keyHash = hashTokenValue(key);
+    const service = deps.services.peek(keyHash) ?? (await deps.services.reload(keyHash));
+    if (!service) return sendError(res, unauthorized(SERVICE_KEY_REFUSAL));
+
+    const raw = await readBody(req, VERIFY_BODY_MAX_BYTES);
+    if (!isJsonContentType(req.headers["content-type"])) throw unsupportedMediaType("application/json");
+    const parsed = verifyRequestSchema.safeParse(parseJsonBody(raw));
+    if (!parsed.success) throw fromZodError(parsed.error, "body");
+
+    const userAgentHeader = req.headers["user-agent"];
+    const userAgent = userAgentHeader ? userAgentHeader.slice(0, MAX_USER_AGENT_LENGTH) : null;
+    const answer = await verifyCall(deps, () => deps.services.reload(keyHash), service, parsed.data, { ip, userAgent });
+    if (answer === "busy") return sendError(res, databaseBusy());
+    if (answer === "bad-key") return sendError(res, unauthorized(SERVICE_KEY_REFUSAL));
+    sendJson(res, 200, answer);
+  };
+}
+
+type Caller = { ip: string; userAgent: string | null };
+
+/**
+ * The verdict on one call, charged when valid. Every answer that depends on the token or the
+ * service is confirmed by the charge statement (at the cached versions) or by a fresh read.
+ * `reloadService` re-reads the service the way it was found (by key hash here; the gateway finds
+ * it by org and slug); null when it is gone ("bad-key").
+ */
+export async function verifyCall(
+  deps: Omit<VerifyDeps, "services">,
+  reloadService: () => Promise<CachedService | null>,
+  cachedService: Readonly<CachedService>,
+  request: VerifyRequest,
+  caller: Caller,
+): Promise<VerifyAnswer | "busy" | "bad-key"> {
+  const now = deps.clock();
+  let service: Readonly<CachedService> | null = cachedService;
+  const route = verifyUsageRoute(service.slug, request.scope, request.route);
+
+  // A refusal not confirmed by a charge is re-read first: the service may have been re-enabled, or disabled, since it was cached.
+  const confirmService = async (): Promise<Readonly<CachedService> | null> => (service?.fromCache ? reloadService() : service);
+
+  if (service.disabledAt !== null) {
+    service = await confirmService();
+    if (!service) return "bad-key";
+    if (service.disabledAt !== null) return refusal("service_disabled");
+  }
+
+  if (!checkTokenFormat(request.token).ok) return refusalAfterConfirming("unknown");
+  const tokenHash = hashTokenValue(request.token);
+  let token: Readonly<CachedToken> | null = deps.tokens.peek(tokenHash) ?? (await deps.tokens.reload(tokenHash));
+
+  for (let attempt = 1; ; attempt++) {
+    // Another organization's token is unknown here: a service never learns about other orgs' tokens.
+    if (!token || token.orgId !== service.orgId) {
+      if (token?.fromCache) {
+        token = await deps.tokens.reload(tokenHash);
+        continue;
+      }
+      return refusalAfterConfirming("unknown");
+    }
+    if (!isUsable(token, now)) {
+      if (token.fromCache) {
+        token = await deps.tokens.reload(tokenHash);
+        continue;
+      }
+      return refusalAfterConfirming(CODE_OF_REFUSAL[unusableReason(token, now)], token);
+    }
+
+    const granted = deserializeServiceScopes(token.serviceScopes);
+    let code: VerifyRefusalCode | null = null;
+    if (token.networks && (request.ip === undefined || !token.networks.allows(request.ip))) code = "outside_networks";
+    else if (!service.scopeSet.has(request.scope) || !serviceScopeGrants(granted, service.slug, request.scope)) code = "missing_scope";
+    // A refusal costs nothing but still goes through the charge: it confirms the cached token and service are current.
+    const cost = code ? 0 : request.cost;
+    const charged: ChargeResult | null = await deps.store.charge({
+      tokenId: token.tokenId,
+      version: token.version,
+      cost,
+      now,
+      nextResetAt: nextQuotaReset(token.quotaWindow, new Date(now)).getTime(),
+      ip: request.ip ?? caller.ip,
+      userAgent: caller.userAgent,
+      route: `${VERIFY_USAGE_METHOD} ${route}`,
+      service: { id: service.id, version: service.version },
+    });
+
+    if (charged) {
+      if (code) return refusal(code, token);
+      deps.recorder.record({
+        requestId: nextRequestId(now),
+        tokenId: token.tokenId,
+        valueId: token.valueId,
+        orgId: token.orgId,
+        at: now,
+        method: VERIFY_USAGE_METHOD,
+        route,
+        status: 200,
+        ip: request.ip ?? caller.ip,
+        userAgent: caller.userAgent,
+        cost,
+      });
+      return {
+        valid: true,
+        token: { id: token.tokenId, name: token.name, org: service.orgSlug },
+        scopes: scopesForService(granted, service.slug),
+        quota: { remaining: charged.remaining, max: charged.max, resetsAt: new Date(charged.resetAt).toISOString() },
+        expiresAt: token.expiresAt === null ? null : new Date(token.expiresAt).toISOString(),
+      };
+    }
+
+    // The charge matched no row: the token or the service changed, or the quota is spent. Decide on fresh reads.
+    const [freshToken, freshService] = await Promise.all([deps.tokens.reload(tokenHash), reloadService()]);
+    if (!freshService) return "bad-key";
+    const serviceChanged = freshService.version !== service.version;
+    service = freshService;
+    if (service.disabledAt !== null) return refusal("service_disabled");
+    const tokenChanged = !freshToken || freshToken.version !== token.version || !isUsable(freshToken, now);
+    token = freshToken;
+    if (tokenChanged || serviceChanged || cost === 0) {
+      if (attempt < MAX_CHARGE_ATTEMPTS) continue;
+      return "busy";
+    }
+    const quota = quotaAt({ ...token!, quotaResetAt: new Date(token!.quotaResetAt) }, new Date(now));
+    return refusal("quota_exhausted", token!, { remaining: quota.remaining, max: quota.max, resetsAt: quota.resetsAt.toISOString() });
+  }
+
+  async function refusalAfterConfirming(code: VerifyRefusalCode, onToken?: TokenRecord): Promise<VerifyAnswer | "bad-key"> {
+    service = await confirmService();
+    if (!service) return "bad-key";
+    if (service.disabledAt !== null) return refusal("service_disabled");
+    return refusal(code, onToken);
+  }
+
+  function refusal(
+    code: VerifyRefusalCode,
+    onToken?: TokenRecord,
+    quota?: { remaining: number; max: number; resetsAt: string },
+  ): VerifyAnswer {
+    const reason = REFUSAL_OF_CODE[code];
+    if (onToken && reason) {
+      deps.onRefused?.(reason);
+      deps.recorder.recordRefusal({
+        tokenId: onToken.tokenId,
+        valueId: onToken.valueId,
+        orgId: onToken.orgId,
+        reason,
+        at: now,
+        method: VERIFY_USAGE_METHOD,
+        route,
+        ip: request.ip ?? caller.ip,
+        userAgent: caller.userAgent,
+      });
+    }
+    return { valid: false, code, message: VERIFY_REFUSAL_MESSAGES[code], ...(quota ? { quota } : {}) };
+  }
+}

@@ -1,0 +1,236 @@
+import {
+  deserializeServiceScopes,
+  parseServiceScopeDefinitions,
+  serializeServiceScopes,
+  withinServiceScopes,
+  withoutService,
+} from "../domain/services/scopes";
+import { generateServiceKey, hashTokenValue, tokenLastFour } from "../tokens/format";
+import { auditRow } from "./audit";
+import { inPermittedTransaction } from "./org-lock";
+import type { Tx } from "./token-mutations";
+
+// The one implementation of changes to an organization's services (lib/domain/services/), for
+// the dashboard's server actions. Each runs in a transaction that re-checks `services:manage`
+// (inPermittedTransaction), is scoped by org, writes its audit row with the change, and bumps the
+// service's `version` so API servers drop what they cached (the verify charge checks it).
+// Verification keys: generated here, stored as a SHA-256 hash, the value returned once.
+
+export type ServiceActor = { kind: "user"; userId: string; label: string; ip: string | null; userAgent: string | null };
+
+export type ServiceDefinition = {
+  name: string;
+  upstreamUrl: string;
+  scopes: readonly { name: string; description: string }[];
+  routes: readonly { method: string; pathPattern: string; scope: string; cost: number }[];
+  defaultScope: string | null;
+  defaultCost: number;
+};
+
+export type ServiceSummary = { id: string; slug: string; name: string; keyLastFour: string; disabledAt: Date | null; version: number };
+
+/** The input names something that cannot be: a taken slug, a route's scope the service does not declare. The form shows it beside `field`. */
+export class ServiceInputError extends Error {
+  override name = "ServiceInputError";
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function isServiceInputError(error: unknown): error is ServiceInputError {
+  return error instanceof ServiceInputError;
+}
+
+const SUMMARY = { id: true, slug: true, name: true, keyLastFour: true, disabledAt: true, version: true } as const;
+
+export async function createService(
+  actor: ServiceActor,
+  orgId: string,
+  input: ServiceDefinition & { slug: string },
+): Promise<{ service: ServiceSummary; key: string }> {
+  const { scopes, routes } = checkedDefinition(input);
+  const key = generateServiceKey();
+  const service = await inPermittedTransaction(actor, orgId, "services:manage", async (tx) => {
+    const taken = await tx.service.findUnique({ where: { orgId_slug: { orgId, slug: input.slug } }, select: { id: true } });
+    if (taken) throw new ServiceInputError("slug", "This organization already has a service with this slug.");
+    const created = await tx.service.create({
+      data: {
+        orgId,
+        slug: input.slug,
+        name: input.name,
+        upstreamUrl: input.upstreamUrl,
+        defaultScope: input.defaultScope,
+        defaultCost: input.defaultCost,
+        keyHash: hashTokenValue(key),
+        keyLastFour: tokenLastFour(key),
+        createdById: actor.userId,
+        scopes: { create: scopes },
+        routes: { create: routes },
+      },
+      select: SUMMARY,
+    });
+    await tx.auditEvent.create({
+      data: audit(actor, orgId, "service.created", created.id, {
+        slug: input.slug,
+        name: input.name,
+        upstreamUrl: input.upstreamUrl,
+        scopes: scopes.map((scope) => scope.name),
+        routes: routes.length,
+      }),
+    });
+    return created;
+  });
+  return { service, key };
+}
+
+/**
+ * Name, upstream, scopes and routes (the slug stays). A scope the service no longer declares is
+ * taken off every token that held it, in the same transaction: a scope added back later under
+ * the same name must not come back to old tokens.
+ */
+export async function updateService(
+  actor: ServiceActor,
+  orgId: string,
+  serviceId: string,
+  input: ServiceDefinition,
+): Promise<ServiceSummary | null> {
+  const { scopes, routes } = checkedDefinition(input);
+  return inPermittedTransaction(actor, orgId, "services:manage", async (tx) => {
+    const before = await tx.service.findFirst({
+      where: { id: serviceId, orgId },
+      select: { slug: true, name: true, upstreamUrl: true, scopes: { select: { name: true } } },
+    });
+    if (!before) return null;
+    const declared = scopes.map((scope) => scope.name);
+    const removed = before.scopes.map((scope) => scope.name).filter((name) => !declared.includes(name));
+    if (removed.length > 0)
+      await rewriteTokenGrants(tx, orgId, before.slug, (granted) => withinServiceScopes(granted, before.slug, declared));
+    await tx.serviceScope.deleteMany({ where: { serviceId } });
+    await tx.serviceRoute.deleteMany({ where: { serviceId } });
+    const updated = await tx.service.update({
+      where: { id: serviceId },
+      data: {
+        name: input.name,
+        upstreamUrl: input.upstreamUrl,
+        defaultScope: input.defaultScope,
+        defaultCost: input.defaultCost,
+        version: { increment: 1 },
+        scopes: { create: scopes },
+        routes: { create: routes },
+      },
+      select: SUMMARY,
+    });
+    await tx.auditEvent.create({
+      data: audit(actor, orgId, "service.updated", serviceId, {
+        before: { name: before.name, upstreamUrl: before.upstreamUrl, scopes: before.scopes.map((scope) => scope.name) },
+        after: { name: input.name, upstreamUrl: input.upstreamUrl, scopes: declared },
+        removedScopes: removed,
+        routes: routes.length,
+      }),
+    });
+    return updated;
+  });
+}
+
+/** A new key; the old one stops working at once (every process: the charge checks the service's version). */
+export async function rotateServiceKey(
+  actor: ServiceActor,
+  orgId: string,
+  serviceId: string,
+): Promise<{ service: ServiceSummary; key: string } | null> {
+  const key = generateServiceKey();
+  const service = await inPermittedTransaction(actor, orgId, "services:manage", async (tx) => {
+    const updated = await tx.service.updateMany({
+      where: { id: serviceId, orgId },
+      data: { keyHash: hashTokenValue(key), keyLastFour: tokenLastFour(key), keyRotatedAt: new Date(), version: { increment: 1 } },
+    });
+    if (updated.count === 0) return null;
+    await tx.auditEvent.create({ data: audit(actor, orgId, "service.key_rotated", serviceId, {}) });
+    return tx.service.findUniqueOrThrow({ where: { id: serviceId }, select: SUMMARY });
+  });
+  return service ? { service, key } : null;
+}
+
+/** Disabled, every verify and gateway call for the service is refused (`service_disabled`). */
+export async function setServiceEnabled(
+  actor: ServiceActor,
+  orgId: string,
+  serviceId: string,
+  enabled: boolean,
+): Promise<ServiceSummary | null> {
+  return inPermittedTransaction(actor, orgId, "services:manage", async (tx) => {
+    const before = await tx.service.findFirst({ where: { id: serviceId, orgId }, select: { disabledAt: true } });
+    if (!before) return null;
+    if ((before.disabledAt === null) === enabled) return tx.service.findUniqueOrThrow({ where: { id: serviceId }, select: SUMMARY });
+    const updated = await tx.service.update({
+      where: { id: serviceId },
+      data: { disabledAt: enabled ? null : new Date(), version: { increment: 1 } },
+      select: SUMMARY,
+    });
+    await tx.auditEvent.create({ data: audit(actor, orgId, enabled ? "service.enabled" : "service.disabled", serviceId, {}) });
+    return updated;
+  });
+}
+
+/** Gone with its scopes and routes; every token's grants of it are removed in the same transaction. */
+export async function deleteService(actor: ServiceActor, orgId: string, serviceId: string): Promise<boolean> {
+  return inPermittedTransaction(actor, orgId, "services:manage", async (tx) => {
+    const before = await tx.service.findFirst({ where: { id: serviceId, orgId }, select: { slug: true, name: true } });
+    if (!before) return false;
+    const tokens = await rewriteTokenGrants(tx, orgId, before.slug, (granted) => withoutService(granted, before.slug));
+    await tx.service.delete({ where: { id: serviceId } });
+    await tx.auditEvent.create({
+      data: audit(actor, orgId, "service.deleted", serviceId, { slug: before.slug, name: before.name, tokensChanged: tokens }),
+    });
+    return true;
+  });
+}
+
+/** Applies `rewrite` to the service scopes of the org's tokens that hold any of `slug`'s; bumps each changed token's version. */
+async function rewriteTokenGrants(tx: Tx, orgId: string, slug: string, rewrite: (granted: string[]) => string[]): Promise<number> {
+  const holders = await tx.apiToken.findMany({
+    where: { orgId, serviceScopes: { contains: `${slug}/` } },
+    select: { id: true, serviceScopes: true },
+  });
+  let changed = 0;
+  for (const token of holders) {
+    const granted = deserializeServiceScopes(token.serviceScopes);
+    const kept = serializeServiceScopes(rewrite(granted));
+    if (kept === serializeServiceScopes(granted)) continue;
+    await tx.apiToken.update({ where: { id: token.id }, data: { serviceScopes: kept, version: { increment: 1 } } });
+    changed++;
+  }
+  return changed;
+}
+
+/** The declared scopes (with implied parents), and routes and a default that only name declared scopes. */
+function checkedDefinition(input: ServiceDefinition) {
+  const parsed = parseServiceScopeDefinitions(input.scopes);
+  if (!parsed.ok) throw new ServiceInputError("scopes", `Not a scope name: ${parsed.invalid.join(", ")}.`);
+  const declared = new Set(parsed.scopes.map((scope) => scope.name));
+  const undeclared = input.routes.filter((route) => !declared.has(route.scope)).map((route) => route.scope);
+  if (undeclared.length > 0)
+    throw new ServiceInputError("routes", `Routes name scopes the service does not declare: ${[...new Set(undeclared)].join(", ")}.`);
+  if (input.defaultScope !== null && !declared.has(input.defaultScope)) {
+    throw new ServiceInputError("defaultScope", `The default scope "${input.defaultScope}" is not one of the service's scopes.`);
+  }
+  return {
+    scopes: parsed.scopes.map((scope) => ({ name: scope.name, description: scope.description })),
+    routes: input.routes.map((route, position) => ({ ...route, method: route.method.toUpperCase(), position })),
+  };
+}
+
+function audit(actor: ServiceActor, orgId: string, action: string, serviceId: string, metadata: Record<string, unknown>) {
+  return auditRow({
+    orgId,
+    actor: { type: "user", userId: actor.userId, label: actor.label },
+    action,
+    target: { type: "service", id: serviceId },
+    metadata,
+    ip: actor.ip,
+    userAgent: actor.userAgent,
+  });
+}

@@ -1,0 +1,242 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+
+import { ApiError, databaseBusy, notFound, outsideAllowedNetworks, payloadTooLarge, quotaExceeded, unauthorized } from "../api/errors";
+import { sendError } from "../api/http";
+import { nextRequestId } from "../api/request-id";
+import { ServiceCache, type CachedService } from "../api/service-cache";
+import type { ApiStore, TokenRecord } from "../api/store";
+import { isUsable, unusableReason, type CachedToken, type TokenCache } from "../api/token-cache";
+import type { UsageRecorder } from "../api/usage-recorder";
+import { TOKEN_REFUSAL_MESSAGES, tokenFromAuthorization } from "../auth/api-token";
+import { resolveServiceCall } from "../domain/services/routes";
+import { deserializeServiceScopes, scopesForService, serviceScopeGrants } from "../domain/services/scopes";
+import { VERIFY_REFUSAL_MESSAGES } from "../domain/services/verdict";
+import { nextQuotaReset, quotaAt } from "../domain/tokens/quota";
+import type { RefusalReason } from "../domain/usage/refusals";
+import { clientIpOf } from "../server/client-ip";
+import { forwardedProtoOf } from "../server/trusted-proxy";
+import { findTokenCandidates, hashTokenValue } from "../tokens/format";
+import { splitGatewayPath, upstreamPath } from "./path";
+import { createGatewayProxy, upgradeNotSupported, type GatewayLimits } from "./proxy";
+
+// /gw/<service>/<path>: a call to one of the organization's own APIs, authorized like a /v0/ call
+// (the same token presentation, token cache and usability rule) and like POST /v1/verify (the
+// service's routes, the same grant rule, one charge statement that also confirms the service is
+// still enabled and unchanged), then forwarded (proxy.ts) and recorded with the status the client saw.
+
+export const GATEWAY_PREFIX = "/gw/";
+const MAX_CHARGE_ATTEMPTS = 4;
+const MAX_USER_AGENT_LENGTH = 512;
+
+export type GatewayHandlerOptions = {
+  store: ApiStore;
+  tokens: TokenCache;
+  recorder: UsageRecorder;
+  clock: () => number;
+  trustedProxyHops: number;
+  limits: GatewayLimits;
+  onRefused?: (reason: RefusalReason) => void;
+};
+
+export type GatewayHandler = ((req: IncomingMessage, res: ServerResponse, pathname: string, search: string) => Promise<void>) & {
+  close(): void;
+};
+
+// The refusals, in Keyward's error shape; `code` is /v1/verify's name for the same refusal.
+export const serviceNotFound = () => notFound("No such service in this token's organization.");
+export const serviceDisabled = () => new ApiError(403, VERIFY_REFUSAL_MESSAGES.service_disabled, { code: "service_disabled" });
+export const unsafeServicePath = (message: string) => new ApiError(400, message, { code: "unsafe_path" });
+export const noServiceRoute = (message: string) => new ApiError(404, message, { code: "no_route" });
+export const missingServiceScope = (scope: string) =>
+  new ApiError(403, `This token lacks the scope this call needs: ${scope}.`, { code: "missing_scope", requiredScope: scope }, {}, "scope");
+
+type Call = { now: number; method: string; route: string; ip: string; userAgent: string | null };
+
+export function createGatewayHandler(options: GatewayHandlerOptions): GatewayHandler {
+  const { store, tokens, recorder, clock, trustedProxyHops } = options;
+  const proxy = createGatewayProxy(options.limits);
+  // Services by "<org id>/<slug>" (the cache /v1/verify keys by key hash). Never trusted alone: the
+  // charge matches only while the service is at the cached version and enabled, and a cached
+  // "disabled" is re-read before refusing.
+  const services = new ServiceCache((key) => {
+    const slash = key.indexOf("/");
+    return store.findServiceBySlug(key.slice(0, slash), key.slice(slash + 1));
+  });
+  // Each service record's upstream URL, parsed once per loaded record rather than per call.
+  const upstreams = new WeakMap<object, URL>();
+  const upstreamOf = (service: Readonly<CachedService>): URL => {
+    let url = upstreams.get(service);
+    if (!url) upstreams.set(service, (url = new URL(service.upstreamUrl)));
+    return url;
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse, pathname: string, search: string): Promise<void> {
+    const now = clock();
+    const method = req.method ?? "GET";
+    // Refusals decided from the request alone: no database access.
+    if (req.headers.upgrade !== undefined) return sendError(res, upgradeNotSupported());
+    const target = splitGatewayPath(pathname);
+    if (!target) return sendError(res, serviceNotFound());
+    if (proxy.declaresTooLarge(req)) return sendError(res, payloadTooLarge(options.limits.maxBodyBytes));
+    // The query reaches the upstream as it is, so only a Keyward token in it is refused (a leak
+    // into logs), not parameter names such as `key` that the upstream may use for its own ends.
+    if (queryCarriesKeywardToken(search)) return sendError(res, unauthorized(TOKEN_REFUSAL_MESSAGES["in-query"]));
+    const presented = tokenFromAuthorization(req.headers.authorization);
+    if (!presented.ok) return sendError(res, unauthorized(TOKEN_REFUSAL_MESSAGES[presented.reason]));
+
+    const hash = hashTokenValue(presented.token);
+    const ip = clientIpOf(req, trustedProxyHops);
+    const userAgentHeader = req.headers["user-agent"];
+    const userAgent = userAgentHeader ? userAgentHeader.slice(0, MAX_USER_AGENT_LENGTH) : null;
+    const call: Call = { now, method, route: `${GATEWAY_PREFIX}${target.serviceSlug}`, ip, userAgent };
+
+    let token: Readonly<CachedToken> | null = tokens.peek(hash) ?? (await tokens.reload(hash));
+    const serviceKey = (orgId: string) => `${orgId}/${target.serviceSlug}`;
+    let service = null as Readonly<CachedService> | null;
+    for (let attempt = 1; ; attempt++) {
+      if (!token || !isUsable(token, now)) {
+        // A cached "unusable" may be stale (re-enabled since): confirm before refusing.
+        if (token?.fromCache) {
+          token = await tokens.reload(hash);
+          continue;
+        }
+        if (token) recordRefusal(call, token, unusableReason(token, now));
+        return sendError(res, unauthorized(TOKEN_REFUSAL_MESSAGES["bad-token"]));
+      }
+
+      // Looked up in the token's own organization: another organization's service is not found.
+      if (service?.orgId !== token.orgId) {
+        service = services.peek(serviceKey(token.orgId)) ?? (await services.reload(serviceKey(token.orgId)));
+      }
+      if (service?.disabledAt != null && service.fromCache) service = await services.reload(serviceKey(token.orgId));
+      if (!service) return sendError(res, serviceNotFound());
+      if (service.disabledAt !== null) return sendError(res, serviceDisabled());
+
+      const granted = deserializeServiceScopes(token.serviceScopes);
+      let refusal: ApiError | null = null;
+      let cost = 0;
+      let path: string | null = null;
+      const resolution = resolveServiceCall(service, method, target.rest);
+      if (token.networks && !token.networks.allows(ip)) {
+        refusal = outsideAllowedNetworks();
+      } else if (!resolution.ok) {
+        refusal = resolution.reason === "unsafe_path" ? unsafeServicePath(resolution.message) : noServiceRoute(resolution.message);
+      } else {
+        call.route = usageRoute(service.slug, resolution.route, resolution.scope);
+        if (!service.scopeSet.has(resolution.scope) || !serviceScopeGrants(granted, service.slug, resolution.scope)) {
+          refusal = missingServiceScope(resolution.scope);
+        } else {
+          path = upstreamPath(upstreamOf(service).pathname, target.rest);
+          if (path === null) refusal = unsafeServicePath("The path contains dot segments or encoded separators; send it normalized.");
+          else cost = resolution.cost;
+        }
+      }
+
+      // Refused calls cost nothing, but still go through the charge: it confirms the cached token
+      // and service are current (a revoked token is refused as such, not as a missing scope).
+      const charged = await store.charge({
+        tokenId: token.tokenId,
+        version: token.version,
+        cost,
+        now,
+        nextResetAt: nextQuotaReset(token.quotaWindow, new Date(now)).getTime(),
+        ip,
+        userAgent,
+        route: `${method} ${call.route}`,
+        service: { id: service.id, version: service.version },
+      });
+
+      if (charged) {
+        if (refusal) {
+          if (refusal.countedAs) recordRefusal(call, token, refusal.countedAs);
+          else recordUsage(call, token, refusal.status, 0);
+          return sendError(res, refusal);
+        }
+        const outcome = await proxy.forward(req, res, {
+          upstream: upstreamOf(service),
+          path: path!,
+          search,
+          identity: { tokenId: token.tokenId, org: service.orgSlug, scopes: scopesForService(granted, service.slug) },
+          clientIp: ip,
+          proto: forwardedProtoOf(req.headers["x-forwarded-proto"], trustedProxyHops) ?? "http",
+        });
+        // Charged when forwarded, whatever the upstream answered: 502 and 504 included.
+        recordUsage(call, token, outcome.status, cost);
+        return;
+      }
+
+      // The charge matched no row: the token or the service changed, or the quota is spent. Decide on fresh reads.
+      const [freshToken, freshService]: [CachedToken | null, CachedService | null] = await Promise.all([
+        tokens.reload(hash),
+        services.reload(serviceKey(token.orgId)),
+      ]);
+      const serviceChanged = freshService?.version !== service.version;
+      service = freshService;
+      if (!freshToken || !isUsable(freshToken, now)) {
+        token = freshToken;
+        if (token) recordRefusal(call, token, unusableReason(token, now));
+        return sendError(res, unauthorized(TOKEN_REFUSAL_MESSAGES["bad-token"]));
+      }
+      const tokenChanged = freshToken.version !== token.version;
+      token = freshToken;
+      if (tokenChanged || serviceChanged || cost === 0) {
+        if (attempt < MAX_CHARGE_ATTEMPTS) continue;
+        recordUsage(call, token, 503, 0);
+        return sendError(res, databaseBusy());
+      }
+      recordRefusal(call, token, "quota");
+      const quota = quotaAt({ ...token, quotaResetAt: new Date(token.quotaResetAt) }, new Date(now));
+      return sendError(res, quotaExceeded({ remaining: quota.remaining, max: quota.max, resetAt: quota.resetsAt.getTime() }, now));
+    }
+  }
+
+  function recordUsage(call: Call, token: TokenRecord, status: number, cost: number): void {
+    recorder.record({
+      requestId: nextRequestId(call.now),
+      tokenId: token.tokenId,
+      valueId: token.valueId,
+      orgId: token.orgId,
+      at: call.now,
+      method: call.method,
+      route: call.route,
+      status,
+      ip: call.ip,
+      userAgent: call.userAgent,
+      cost,
+    });
+  }
+
+  /** Refused before forwarding: a counter, not a usage row (lib/domain/usage/refusals.ts), as on /v0/. */
+  function recordRefusal(call: Call, token: TokenRecord, reason: RefusalReason): void {
+    options.onRefused?.(reason);
+    recorder.recordRefusal({
+      tokenId: token.tokenId,
+      valueId: token.valueId,
+      orgId: token.orgId,
+      reason,
+      at: call.now,
+      method: call.method,
+      route: call.route,
+      ip: call.ip,
+      userAgent: call.userAgent,
+    });
+  }
+
+  const handler = handle as GatewayHandler;
+  handler.close = () => proxy.close();
+  return handler;
+}
+
+/** The usage route of a gateway call: "/gw/billing/invoices/:id" for a route, "/gw/billing/*" for the default scope. */
+function usageRoute(slug: string, route: string, scope: string): string {
+  const space = route.indexOf(" ");
+  // resolveServiceCall names a matched route "GET /invoices/:id", and a default-scope call by its scope.
+  if (space === -1 || route === scope) return `${GATEWAY_PREFIX}${slug}/*`;
+  return `${GATEWAY_PREFIX}${slug}${route.slice(space + 1)}`;
+}
+
+function queryCarriesKeywardToken(search: string): boolean {
+  if (search === "" || !search.includes("kw_")) return false;
+  for (const [, value] of new URLSearchParams(search)) if (findTokenCandidates(value).length > 0) return true;
+  return false;
+}

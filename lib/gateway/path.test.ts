@@ -1,0 +1,66 @@
+import { describe, expect, it } from "vitest";
+
+import { resolveServiceCall } from "../domain/services/routes";
+import { splitGatewayPath, upstreamPath } from "./path";
+
+describe("splitGatewayPath", () => {
+  it("names the service and keeps the rest as sent", () => {
+    expect(splitGatewayPath("/gw/billing/invoices/42")).toEqual({ serviceSlug: "billing", rest: "/invoices/42" });
+    expect(splitGatewayPath("/gw/billing")).toEqual({ serviceSlug: "billing", rest: "/" });
+    expect(splitGatewayPath("/gw/billing/")).toEqual({ serviceSlug: "billing", rest: "/" });
+    expect(splitGatewayPath("/gw/billing/a%20b/")).toEqual({ serviceSlug: "billing", rest: "/a%20b/" });
+  });
+
+  it("is null outside /gw/ or without a service", () => {
+    expect(splitGatewayPath("/v0/quota")).toBeNull();
+    expect(splitGatewayPath("/gw/")).toBeNull();
+    expect(splitGatewayPath("/gw//x")).toBeNull();
+  });
+});
+
+describe("upstreamPath", () => {
+  it("appends the rest under the base path, keeping the client's encoding and trailing slash", () => {
+    expect(upstreamPath("/api/v1", "/invoices/42")).toBe("/api/v1/invoices/42");
+    expect(upstreamPath("/api/v1/", "/invoices/")).toBe("/api/v1/invoices/");
+    expect(upstreamPath("/", "/a%20b")).toBe("/a%20b");
+    expect(upstreamPath("", "/")).toBe("/");
+    expect(upstreamPath("/api", "/")).toBe("/api/");
+    expect(upstreamPath("/api", "/v1.2/file..name/.well-known")).toBe("/api/v1.2/file..name/.well-known");
+  });
+
+  it("forwards the path the route was matched on: empty segments dropped", () => {
+    expect(upstreamPath("/api", "//evil.example/x")).toBe("/api/evil.example/x");
+    expect(upstreamPath("/api", "/http://evil.example/x")).toBe("/api/http:/evil.example/x");
+    expect(upstreamPath("/", "//evil.example/x")).toBe("/evil.example/x");
+  });
+
+  // An attacker holding a token for one route of /gw/billing/ tries to reach what the base path
+  // or the route's scope keeps out of reach, on an upstream that normalizes or decodes paths.
+  it.each([
+    "/..",
+    "/../admin",
+    "/invoices/../../admin",
+    "/./x",
+    "/%2e%2e/admin",
+    "/%2E./admin",
+    "/.%2e/admin",
+    "/%252e%252e/admin",
+    "/%25252e%25252e/admin",
+    "/..;/admin",
+    "/public/..;jsessionid=1/admin",
+    "/a%2fb",
+    "/a%2F..%2Fadmin",
+    "/%252f",
+    "/a\\..\\admin",
+    "/a%5c..%5cadmin",
+    "/a%00b",
+  ])("refuses %s, and no route or default scope matches it", (rest) => {
+    expect(upstreamPath("/api", rest)).toBeNull();
+    const service = {
+      defaultScope: "public",
+      defaultCost: 1,
+      routes: [{ method: "*", pathPattern: "/public/*", scope: "public", cost: 1 }],
+    };
+    expect(resolveServiceCall(service, "GET", rest)).toMatchObject({ ok: false, reason: "unsafe_path" });
+  });
+});
