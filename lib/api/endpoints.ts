@@ -13,7 +13,7 @@ export type EndpointSpec = {
   /** Relative to the server root; `{name}` segments are path parameters. */
   path: string;
   summary: string;
-  tag: "Account" | "Repositories" | "Reports" | "API tokens";
+  tag: "Account" | "Repositories" | "Reports" | "API tokens" | "Audit log" | "Telemetry";
   /** null: any valid token may call it. A parent scope (e.g. `report`) grants its children. */
   scope: Scope | null;
   /** Quota units charged for an authorized, well-formed call. */
@@ -25,6 +25,8 @@ export type EndpointSpec = {
 
 export const JSON_BODY_LIMIT = 64 * 1024;
 export const UPLOAD_BODY_LIMIT = 10 * 1024 * 1024;
+/** A telemetry event is small; it is only counted. */
+export const TELEMETRY_BODY_LIMIT = 16 * 1024;
 
 const json = <S extends z.ZodType>(schema: S) => ({ kind: "json" as const, schema, maxBytes: JSON_BODY_LIMIT });
 
@@ -80,11 +82,50 @@ export const ENDPOINTS = {
   getOrgTelemetryConfig: {
     method: "GET",
     path: "/v0/orgs/{org}/telemetry/config",
-    summary: "Telemetry settings (always off)",
-    tag: "Account",
+    summary: "Whether Socket clients should send telemetry (off unless the org turned it on)",
+    tag: "Telemetry",
     scope: null,
     cost: 1,
     response: s.telemetryConfigResponse,
+  },
+  updateOrgTelemetryConfig: {
+    method: "PUT",
+    path: "/v0/orgs/{org}/telemetry/config",
+    summary: "Turn Socket clients' telemetry on or off for the organization",
+    tag: "Telemetry",
+    scope: "telemetry-policy:update",
+    cost: 1,
+    body: json(s.telemetryConfigBody),
+    response: s.telemetryConfigResponse,
+  },
+  postOrgTelemetry: {
+    method: "POST",
+    path: "/v0/orgs/{org}/telemetry",
+    summary: "Receive one telemetry event (counted; never stored or sent anywhere)",
+    tag: "Telemetry",
+    scope: null,
+    cost: 1,
+    body: { kind: "json" as const, schema: s.telemetryEventBody, maxBytes: TELEMETRY_BODY_LIMIT },
+    response: s.telemetryEventResponse,
+  },
+  getEntitlements: {
+    method: "GET",
+    path: "/v0/orgs/{org}/entitlements",
+    summary: "What this Keyward provides (API tokens, audit log, webhooks; no package analysis)",
+    tag: "Account",
+    scope: null,
+    cost: 1,
+    response: s.entitlementsResponse,
+  },
+  getAuditLogEvents: {
+    method: "GET",
+    path: "/v0/orgs/{org}/audit-log",
+    summary: "The organization's audit log, newest first (admin-only tokens)",
+    tag: "Audit log",
+    scope: "audit-log:list",
+    cost: 1,
+    query: s.auditLogQuery,
+    response: s.auditLogResponse,
   },
   getOrgRepoList: {
     method: "GET",
@@ -195,3 +236,5 @@ export const ENDPOINTS = {
 export type EndpointId = keyof typeof ENDPOINTS;
 
 export const OPENAPI_PATH = "/v0/openapi.json";
+/** Socket's path for the same document. */
+export const OPENAPI_SOCKET_PATH = "/v0/openapi";

@@ -55,6 +55,15 @@ export type NewTokenInput = {
   expiresAt: Date | null;
   /** Canonical CIDR ranges (lib/domain/tokens/networks.ts); empty or absent: any address. */
   allowedNetworks?: readonly string[];
+  /** Socket's committers: who commits with this token. Stored and listed; they grant nothing. */
+  committers?: readonly TokenCommitter[];
+};
+
+export type TokenCommitter = {
+  email?: string;
+  provider?: "api" | "azure" | "bitbucket" | "github" | "gitlab";
+  providerLoginName?: string;
+  providerUserId?: string;
 };
 
 export type TokenPatch = Partial<NewTokenInput>;
@@ -91,7 +100,7 @@ export function isTokenConflict(error: unknown): error is TokenConflictError {
 /**
  * The change breaks an org policy: an expiry beyond the org's longest allowed token lifetime, or
  * no expiry where one is required. `field` names the input at fault; the dashboard shows the
- * message beside it, the API answers 422.
+ * message beside it, the API answers 400.
  */
 export class TokenPolicyError extends Error {
   override name = "TokenPolicyError";
@@ -143,11 +152,12 @@ export async function createToken(
   const expiresAt = input.expiresAt ?? (maxDays === null ? null : new Date(now.getTime() + maxDays * DAY_MS));
   assertExpiryAllowed(expiresAt, maxDays, now);
   const allowedNetworks = input.allowedNetworks ?? [];
+  const { committers = [], ...settings } = input;
   const rows = newTokenRows(
     getKeyring(),
     {
       orgId,
-      ...input,
+      ...settings,
       expiresAt,
       createdById: actor.kind === "user" ? actor.userId : null,
       createdByTokenId: actor.kind === "token" ? actor.tokenId : null,
@@ -155,10 +165,12 @@ export async function createToken(
     now,
   );
   const token = await inTokenTransaction(actor, orgId, "tokens:manage", async (tx, authorize) => {
-    const acting = authorize({ kind: "create", grant: { ...input, expiresAt, allowedNetworks } });
+    const acting = authorize({ kind: "create", grant: { ...settings, expiresAt, allowedNetworks } });
     // A token made by a token acts for the same admin (its authority ends with theirs).
     const onBehalfOfId = actor.kind === "token" ? (acting?.onBehalfOfId ?? null) : rows.token.onBehalfOfId;
-    await tx.apiToken.create({ data: { ...rows.token, onBehalfOfId, allowedNetworks: serializeNetworks(allowedNetworks) } });
+    await tx.apiToken.create({
+      data: { ...rows.token, onBehalfOfId, allowedNetworks: serializeNetworks(allowedNetworks), committers: JSON.stringify(committers) },
+    });
     await tx.apiTokenValue.create({ data: rows.value });
     await tx.auditEvent.create({
       data: audit(actor, orgId, "token.created", rows.token.id, {
@@ -169,6 +181,7 @@ export async function createToken(
         quotaWindow: input.quotaWindow,
         expiresAt: expiresAt?.toISOString() ?? null,
         ...(allowedNetworks.length > 0 ? { allowedNetworks: [...allowedNetworks] } : {}),
+        ...(committers.length > 0 ? { committers: [...committers] } : {}),
         lastFour: rows.value.lastFour,
       }),
     });
@@ -190,7 +203,7 @@ export async function updateToken(
       const now = new Date();
       const before = await tx.apiToken.findFirst({
         where: { id: tokenId, orgId },
-        select: { name: true, quotaWindow: true, status: true, version: true, ...GRANT_SELECT },
+        select: { name: true, quotaWindow: true, status: true, version: true, committers: true, ...GRANT_SELECT },
       });
       if (!before) return null;
       assertChangeable(before, options.expectedVersion);
@@ -238,6 +251,13 @@ export async function updateToken(
         if (networks !== before.allowedNetworks) {
           changes.allowedNetworks = { before: deserializeNetworks(before.allowedNetworks), after: [...patch.allowedNetworks] };
           data.allowedNetworks = networks;
+        }
+      }
+      if (patch.committers !== undefined) {
+        const committers = JSON.stringify(patch.committers);
+        if (committers !== before.committers) {
+          changes.committers = { before: JSON.parse(before.committers) as unknown, after: [...patch.committers] };
+          data.committers = committers;
         }
       }
       if (patch.expiresAt !== undefined && (patch.expiresAt?.getTime() ?? null) !== (before.expiresAt?.getTime() ?? null)) {

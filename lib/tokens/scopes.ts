@@ -14,6 +14,8 @@ export const SCOPE_NAMES = [
   "api-tokens:revoke",
   "audit-log",
   "audit-log:list",
+  "telemetry-policy",
+  "telemetry-policy:update",
 ] as const;
 
 export type Scope = (typeof SCOPE_NAMES)[number];
@@ -35,7 +37,9 @@ const DESCRIPTIONS: Record<Scope, string> = {
   "api-tokens:rotate": "Replace an API token's value with a newly generated one",
   "api-tokens:revoke": "Revoke API tokens so they can no longer be used",
   "audit-log": "Grants all audit-log:* scopes",
-  "audit-log:list": "List the organization's audit log",
+  "audit-log:list": "List the organization's audit log (admin-only tokens: the log is for admins)",
+  "telemetry-policy": "Grants all telemetry-policy:* scopes",
+  "telemetry-policy:update": "Turn Socket clients' telemetry on or off for the organization (Keyward only counts the events)",
 };
 
 const SCOPE_SET: ReadonlySet<string> = new Set(SCOPE_NAMES);

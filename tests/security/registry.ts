@@ -507,6 +507,26 @@ export const API_ROUTES: Record<string, ApiEntry> = {
     request: async (w) => ({ method: "GET", path: `/v0/orgs/${w.a.org.slug}/telemetry/config` }),
     expected: SCOPE_FREE(404),
   },
+  updateOrgTelemetryConfig: {
+    rule: "telemetry-policy:update, own org only",
+    request: async (w) => ({ method: "PUT", path: `/v0/orgs/${w.a.org.slug}/telemetry/config`, json: { enabled: true } }),
+    expected: SCOPED(200),
+  },
+  postOrgTelemetry: {
+    rule: "any live token, own org only (counted, never sent anywhere)",
+    request: async (w) => ({ method: "POST", path: `/v0/orgs/${w.a.org.slug}/telemetry`, json: { event_type: "cli_start" } }),
+    expected: SCOPE_FREE(404),
+  },
+  getEntitlements: {
+    rule: "any live token, own org only",
+    request: async (w) => ({ method: "GET", path: `/v0/orgs/${w.a.org.slug}/entitlements` }),
+    expected: SCOPE_FREE(404),
+  },
+  getAuditLogEvents: {
+    rule: "audit-log:list, own org only, admin-only tokens (an organization-visible token: 403)",
+    request: async (w) => ({ method: "GET", path: `/v0/orgs/${w.a.org.slug}/audit-log?page=0` }),
+    expected: SCOPED(200),
+  },
   getOrgRepoList: {
     rule: "repo:list, own org only",
     request: async (w) => ({ method: "GET", path: `/v0/orgs/${w.a.org.slug}/repos` }),
@@ -609,6 +629,11 @@ export const API_UNROUTED: Record<string, ApiEntry> = {
   "/v0/openapi.json": {
     rule: "public (the API description)",
     request: async () => ({ method: "GET", path: "/v0/openapi.json" }),
+    expected: PUBLIC(200),
+  },
+  "/v0/openapi": {
+    rule: "public (the API description, at Socket's path)",
+    request: async () => ({ method: "GET", path: "/v0/openapi" }),
     expected: PUBLIC(200),
   },
   "/v0/leaked-tokens": {
