@@ -35,8 +35,17 @@ import { buildOpenApiDocument } from "./openapi";
 import { nextRequestId } from "./request-id";
 import { matchRoute, type RouteMatch } from "./router";
 import { getOrganizations, getOrgTelemetryConfig, getQuota } from "./routes/account";
+import {
+  associateOrgRepoLabel,
+  createOrgRepoLabel,
+  deleteOrgRepoLabel,
+  disassociateOrgRepoLabel,
+  getOrgRepoLabel,
+  getOrgRepoLabelList,
+  updateOrgRepoLabel,
+} from "./routes/repo-labels";
 import { createReport, getReport, getReportList } from "./routes/reports";
-import { getOrgRepoList } from "./routes/repos";
+import { createOrgRepo, deleteOrgRepo, getOrgRepo, getOrgRepoList, updateOrgRepo } from "./routes/repos";
 import { createApiToken, listTokens, revokeApiToken, rotateApiToken, updateApiToken } from "./routes/tokens";
 import { reportUploadFiles } from "./schemas";
 import { StoreBusyError, type ApiStore, type ChargeResult, type TokenRecord } from "./store";
@@ -58,6 +67,17 @@ const IMPLEMENTATIONS: ImplementationTable = {
   getOrganizations,
   getOrgTelemetryConfig,
   getOrgRepoList,
+  getOrgRepoLabelList,
+  createOrgRepoLabel,
+  getOrgRepoLabel,
+  updateOrgRepoLabel,
+  deleteOrgRepoLabel,
+  associateOrgRepoLabel,
+  disassociateOrgRepoLabel,
+  createOrgRepo,
+  getOrgRepo,
+  updateOrgRepo,
+  deleteOrgRepo,
   getReportList,
   getReport,
   createReport,
