@@ -31,3 +31,7 @@ CREATE INDEX "RepoLabelLink_repoId_idx" ON "RepoLabelLink"("repoId");
 
 -- CreateIndex
 CREATE INDEX "RepoLabelLink_orgId_idx" ON "RepoLabelLink"("orgId");
+
+-- "repo" used to grant only repo:list; it now also grants repo:read and repo:write. A token
+-- granted "repo" before keeps exactly what it had: no token gains power on upgrade.
+UPDATE "ApiToken" SET "scopes" = trim(replace(' ' || "scopes" || ' ', ' repo ', ' repo:list ')) WHERE ' ' || "scopes" || ' ' LIKE '% repo %';

@@ -39,3 +39,7 @@ ALTER TABLE "RepoLabelLink" ADD CONSTRAINT "RepoLabelLink_labelId_fkey" FOREIGN 
 
 -- AddForeignKey
 ALTER TABLE "RepoLabelLink" ADD CONSTRAINT "RepoLabelLink_repoId_fkey" FOREIGN KEY ("repoId") REFERENCES "Repo"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- "repo" used to grant only repo:list; it now also grants repo:read and repo:write. A token
+-- granted "repo" before keeps exactly what it had: no token gains power on upgrade.
+UPDATE "ApiToken" SET "scopes" = trim(replace(' ' || "scopes" || ' ', ' repo ', ' repo:list ')) WHERE ' ' || "scopes" || ' ' LIKE '% repo %';
