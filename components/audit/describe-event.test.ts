@@ -127,7 +127,7 @@ describe("every action the code records", () => {
       const code = readFileSync(file, "utf8");
       // Lines with `action: "member.invited"` (recordAudit) or `audit(actor, orgId, enabled ? "token.enabled" : "token.disabled", …)`.
       for (const line of code.split("\n").filter((l) => /audit\(|action:/.test(l))) {
-        for (const match of line.matchAll(/"((?:token|member|incident|org)\.[a-z_]+)"/g)) recorded.add(match[1]!);
+        for (const match of line.matchAll(/"((?:token|member|incident|org|repo|repo_label)\.[a-z_]+)"/g)) recorded.add(match[1]!);
       }
     }
     expect(recorded.size).toBeGreaterThan(15);

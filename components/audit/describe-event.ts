@@ -25,6 +25,16 @@ export const ACTION_LABELS: Record<string, string> = {
   "incident.resumed": "Bulk operation resumed",
   "incident.completed": "Bulk operation completed",
   "org.incident_settings_updated": "Incident settings changed",
+  "repo.created": "Repository created",
+  "repo.updated": "Repository updated",
+  "repo.archived": "Repository archived",
+  "repo.unarchived": "Repository unarchived",
+  "repo.deleted": "Repository deleted",
+  "repo_label.created": "Repository label created",
+  "repo_label.renamed": "Repository label renamed",
+  "repo_label.deleted": "Repository label deleted",
+  "repo_label.attached": "Label attached to repository",
+  "repo_label.detached": "Label detached from repository",
 };
 
 export function actionLabel(action: string): string {
@@ -65,6 +75,7 @@ export function describeEvent(event: DescribableEvent): string {
   const tokenName = event.targetName ?? text(m.name);
   const token = tokenName ? `token “${tokenName}”` : event.targetType === "token" ? "a deleted token" : "a token";
   const person = text(m.email) ?? text(m.githubLogin) ?? "someone";
+  const repo = text(m.slug) ?? "?";
   switch (event.action) {
     case "token.created":
       return `${actor} created ${token}`;
@@ -123,6 +134,26 @@ export function describeEvent(event: DescribableEvent): string {
       const skipped = typeof m.skipped === "number" ? m.skipped : 0;
       return `Bulk ${INCIDENT_VERBS[String(m.action)] ?? "operation"} finished: ${done.toLocaleString("en")} done, ${skipped.toLocaleString("en")} skipped`;
     }
+    case "repo.created":
+      return `${actor} created repository ${repo}`;
+    case "repo.updated":
+      return `${actor} changed repository ${repo}`;
+    case "repo.archived":
+      return `${actor} archived repository ${repo}`;
+    case "repo.unarchived":
+      return `${actor} unarchived repository ${repo}`;
+    case "repo.deleted":
+      return `${actor} deleted repository ${repo}`;
+    case "repo_label.created":
+      return `${actor} created the repository label “${text(m.name) ?? "?"}”`;
+    case "repo_label.renamed":
+      return `${actor} renamed the repository label “${text(m.before) ?? "?"}” to “${text(m.after) ?? "?"}”`;
+    case "repo_label.deleted":
+      return `${actor} deleted the repository label “${text(m.name) ?? "?"}”`;
+    case "repo_label.attached":
+      return `${actor} labelled repository ${repo} “${text(m.label) ?? "?"}”`;
+    case "repo_label.detached":
+      return `${actor} removed the label “${text(m.label) ?? "?"}” from repository ${repo}`;
     default:
       return `${actor}: ${actionLabel(event.action)}`;
   }

@@ -9,7 +9,7 @@ import * as s from "./schemas";
 export type BodySpec = { kind: "json"; schema: z.ZodType; maxBytes: number } | { kind: "multipart"; schema: z.ZodType; maxBytes: number };
 
 export type EndpointSpec = {
-  method: "GET" | "POST" | "PUT";
+  method: "GET" | "POST" | "PUT" | "DELETE";
   /** Relative to the server root; `{name}` segments are path parameters. */
   path: string;
   summary: string;
@@ -21,6 +21,10 @@ export type EndpointSpec = {
   query?: z.ZodType;
   body?: BodySpec;
   response: z.ZodType;
+  /** The status of a successful call, when not 200 (Socket answers 201 to creations). */
+  successStatus?: 201;
+  /** What makes the call answer 409, for endpoints that can. */
+  conflict?: string;
 };
 
 export const JSON_BODY_LIMIT = 64 * 1024;
@@ -136,6 +140,123 @@ export const ENDPOINTS = {
     cost: 1,
     query: s.repoListQuery,
     response: s.repoListResponse,
+  },
+  // The label routes come before the repository ones: the router takes the first match, and
+  // `/repos/labels` would otherwise read as the repository "labels" (a reserved name).
+  getOrgRepoLabelList: {
+    method: "GET",
+    path: "/v0/orgs/{org}/repos/labels",
+    summary: "List repository labels",
+    tag: "Repositories",
+    scope: "repo-label:list",
+    cost: 1,
+    query: s.repoLabelListQuery,
+    response: s.repoLabelListResponse,
+  },
+  createOrgRepoLabel: {
+    method: "POST",
+    path: "/v0/orgs/{org}/repos/labels",
+    summary: "Create a repository label",
+    tag: "Repositories",
+    scope: "repo-label:create",
+    cost: 1,
+    body: json(s.repoLabelBody),
+    response: s.repoLabelItem,
+    successStatus: 201,
+    conflict: "A label with this name exists",
+  },
+  getOrgRepoLabel: {
+    method: "GET",
+    path: "/v0/orgs/{org}/repos/labels/{label_id}",
+    summary: "View a repository label",
+    tag: "Repositories",
+    scope: "repo-label:list",
+    cost: 1,
+    response: s.repoLabelItem,
+  },
+  updateOrgRepoLabel: {
+    method: "PUT",
+    path: "/v0/orgs/{org}/repos/labels/{label_id}",
+    summary: "Rename a repository label",
+    tag: "Repositories",
+    scope: "repo-label:update",
+    cost: 1,
+    body: json(s.repoLabelBody),
+    response: s.repoLabelItem,
+    conflict: "Another label has this name",
+  },
+  deleteOrgRepoLabel: {
+    method: "DELETE",
+    path: "/v0/orgs/{org}/repos/labels/{label_id}",
+    summary: "Delete a repository label and its attachments",
+    tag: "Repositories",
+    scope: "repo-label:delete",
+    cost: 1,
+    response: s.statusResponse,
+  },
+  associateOrgRepoLabel: {
+    method: "POST",
+    path: "/v0/orgs/{org}/repos/labels/{label_id}/associate",
+    summary: "Attach a label to a repository (repository_id)",
+    tag: "Repositories",
+    scope: "repo-label:update",
+    cost: 1,
+    body: json(s.repoLabelLinkBody),
+    response: s.statusResponse,
+  },
+  disassociateOrgRepoLabel: {
+    method: "POST",
+    path: "/v0/orgs/{org}/repos/labels/{label_id}/disassociate",
+    summary: "Detach a label from a repository (repository_id)",
+    tag: "Repositories",
+    scope: "repo-label:update",
+    cost: 1,
+    body: json(s.repoLabelLinkBody),
+    response: s.statusResponse,
+  },
+  createOrgRepo: {
+    method: "POST",
+    path: "/v0/orgs/{org}/repos",
+    summary: "Create a repository (its slug is the name)",
+    tag: "Repositories",
+    scope: "repo:write",
+    cost: 1,
+    body: json(s.repoCreateBody),
+    response: s.repoItem,
+    successStatus: 201,
+    conflict: "A repository with this slug exists",
+  },
+  getOrgRepo: {
+    method: "GET",
+    path: "/v0/orgs/{org}/repos/{repo}",
+    summary: "View a repository",
+    tag: "Repositories",
+    scope: "repo:read",
+    cost: 1,
+    query: s.repoWorkspaceQuery,
+    response: s.repoViewResponse,
+  },
+  updateOrgRepo: {
+    method: "POST",
+    path: "/v0/orgs/{org}/repos/{repo}",
+    summary: "Update a repository (a new name renames it)",
+    tag: "Repositories",
+    scope: "repo:write",
+    cost: 1,
+    query: s.repoWorkspaceQuery,
+    body: json(s.repoUpdateBody),
+    response: s.repoItem,
+    conflict: "Another repository has the new name",
+  },
+  deleteOrgRepo: {
+    method: "DELETE",
+    path: "/v0/orgs/{org}/repos/{repo}",
+    summary: "Delete a repository",
+    tag: "Repositories",
+    scope: "repo:write",
+    cost: 1,
+    query: s.repoWorkspaceQuery,
+    response: s.statusResponse,
   },
   getReportList: {
     method: "GET",

@@ -38,8 +38,17 @@ import { matchRoute, type RouteMatch } from "./router";
 import { getOrganizations, getQuota } from "./routes/account";
 import { getAuditLogEvents } from "./routes/audit-log";
 import { getEntitlements } from "./routes/entitlements";
+import {
+  associateOrgRepoLabel,
+  createOrgRepoLabel,
+  deleteOrgRepoLabel,
+  disassociateOrgRepoLabel,
+  getOrgRepoLabel,
+  getOrgRepoLabelList,
+  updateOrgRepoLabel,
+} from "./routes/repo-labels";
 import { createReport, getReport, getReportList } from "./routes/reports";
-import { getOrgRepoList } from "./routes/repos";
+import { createOrgRepo, deleteOrgRepo, getOrgRepo, getOrgRepoList, updateOrgRepo } from "./routes/repos";
 import { getOrgTelemetryConfig, postOrgTelemetry, updateOrgTelemetryConfig } from "./routes/telemetry";
 import { createApiToken, listTokens, revokeApiToken, rotateApiToken, updateApiToken } from "./routes/tokens";
 import { reportUploadFiles } from "./schemas";
@@ -66,6 +75,17 @@ const IMPLEMENTATIONS: ImplementationTable = {
   getEntitlements,
   getAuditLogEvents,
   getOrgRepoList,
+  getOrgRepoLabelList,
+  createOrgRepoLabel,
+  getOrgRepoLabel,
+  updateOrgRepoLabel,
+  deleteOrgRepoLabel,
+  associateOrgRepoLabel,
+  disassociateOrgRepoLabel,
+  createOrgRepo,
+  getOrgRepo,
+  updateOrgRepo,
+  deleteOrgRepo,
   getReportList,
   getReport,
   createReport,

@@ -16,6 +16,7 @@ const ERROR_RESPONSES: Record<string, string> = {
   "401": "Missing, malformed, unknown, disabled, revoked, expired or rotated-out token",
   "403": "The token lacks the scope this endpoint needs (details.requiredScope)",
   "404": "Unknown resource, or another organization's",
+  "409": "Conflict",
   "413": "Request body too large",
   "429": "Quota exhausted; Retry-After gives the seconds to the next window",
 };
@@ -104,10 +105,19 @@ function operation(operationId: string, spec: EndpointSpec, schema: (type: z.Zod
     : undefined;
   const errors = Object.fromEntries(
     Object.entries(ERROR_RESPONSES)
-      .filter(([status]) => (status !== "403" || spec.scope) && (status !== "413" || spec.body) && (status !== "429" || spec.cost > 0))
+      .filter(
+        ([status]) =>
+          (status !== "403" || spec.scope) &&
+          (status !== "409" || spec.conflict) &&
+          (status !== "413" || spec.body) &&
+          (status !== "429" || spec.cost > 0),
+      )
       .map(([status, description]) => [
         status,
-        { description, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
+        {
+          description: status === "409" ? spec.conflict : description,
+          content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+        },
       ]),
   );
   return {
@@ -120,7 +130,10 @@ function operation(operationId: string, spec: EndpointSpec, schema: (type: z.Zod
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(requestBody ? { requestBody } : {}),
     responses: {
-      "200": { description: "Success", content: { "application/json": { schema: schema(spec.response, "output") } } },
+      [String(spec.successStatus ?? 200)]: {
+        description: "Success",
+        content: { "application/json": { schema: schema(spec.response, "output") } },
+      },
       ...errors,
     },
   };

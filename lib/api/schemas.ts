@@ -1,5 +1,6 @@
 import { z } from "zod";
 
+import { apiRepoCreateBody, apiRepoLabelBody, apiRepoLabelLinkBody, apiRepoUpdateBody } from "../validations/repo";
 import {
   allowedNetworksSchema,
   expiresAtSchema,
@@ -140,6 +141,41 @@ export const repoItem = z
 export const repoListResponse = z
   .object({ results: z.array(repoItem), nextPage: z.number().int().nullable() })
   .meta({ id: "RepositoryList" });
+
+export const repoWorkspaceQuery = z.object({
+  workspace: shortText(200).optional().describe("The repository's workspace; when given, it must match"),
+});
+
+export const repoViewResponse = repoItem
+  .extend({ slig: z.string().describe("The slug again: Socket keeps this misspelt field for backwards compatibility") })
+  .meta({ id: "RepositoryView" });
+
+export const repoCreateBody = apiRepoCreateBody.meta({ id: "RepositoryCreate" });
+export const repoUpdateBody = apiRepoUpdateBody.meta({ id: "RepositoryUpdate" });
+
+export const statusResponse = z.object({ status: z.string() }).meta({ id: "Status" });
+
+export const repoLabelItem = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    repository_ids: z.array(z.string()),
+    has_security_policy: z.boolean().describe("Always false: Keyward keeps no package policies"),
+    has_license_policy: z.boolean().describe("Always false: Keyward keeps no package policies"),
+  })
+  .meta({ id: "RepositoryLabel" });
+
+export const repoLabelListQuery = z.object({
+  per_page: queryInteger(1, 100).default(30),
+  page: queryInteger(1, 100_000).default(1),
+});
+
+export const repoLabelListResponse = z
+  .object({ results: z.array(repoLabelItem), nextPage: z.number().int().nullable() })
+  .meta({ id: "RepositoryLabelList" });
+
+export const repoLabelBody = apiRepoLabelBody.meta({ id: "RepositoryLabelName" });
+export const repoLabelLinkBody = apiRepoLabelLinkBody.meta({ id: "RepositoryLabelLink" });
 
 // ---------------------------------------------------------------------------------------
 // Reports

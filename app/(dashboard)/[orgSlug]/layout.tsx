@@ -24,6 +24,7 @@ export default async function OrgLayout({ children, params }: { children: React.
     { href: `${base}/tokens`, label: "Tokens" },
     { href: `${base}/members`, label: "Members" },
     { href: `${base}/usage`, label: "Usage" },
+    { href: `${base}/repos`, label: "Repositories" },
     ...(can(access.role, "audit:view") ? [{ href: `${base}/audit`, label: "Audit log" }] : []),
     ...(can(access.role, "incidents:manage") ? [{ href: `${base}/incidents`, label: "Incidents" }] : []),
     { href: `${base}/api`, label: "API" },
