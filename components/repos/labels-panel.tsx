@@ -48,7 +48,7 @@ function CreateLabelForm({ orgSlug }: { orgSlug: string }) {
   return (
     <form key={formKey} action={formAction} className="flex flex-wrap items-end gap-2">
       <input type="hidden" name="orgSlug" value={orgSlug} />
-      <Field label="New label" name="name" required placeholder="production" errors={state?.errors?.name} />
+      <Field id="new-label-name" label="New label" name="name" required placeholder="production" errors={state?.errors?.name} />
       <Button type="submit" variant="secondary" disabled={isPending}>
         {isPending ? "Adding…" : "Add label"}
       </Button>

@@ -26,12 +26,15 @@ const VISIBILITY_OPTIONS = [
 ] as const;
 
 /** The fields a repository has, shared by the create form and the edit dialog. */
-function RepoFields({ values, state }: { values?: RepoFormValues; state: ActionState | undefined }) {
+function RepoFields({ idPrefix, values, state }: { idPrefix: string; values?: RepoFormValues; state: ActionState | undefined }) {
   const errors = state?.errors ?? {};
+  // The create form and an edit dialog can be on the page together: their ids must differ.
+  const id = (field: string) => `${idPrefix}-${field}`;
   return (
     <div className="grid gap-3 sm:grid-cols-2">
       <Field
         label="Name"
+        id={id("name")}
         name="name"
         defaultValue={values?.slug}
         required
@@ -41,22 +44,30 @@ function RepoFields({ values, state }: { values?: RepoFormValues; state: ActionS
       />
       <SelectField
         label="Visibility"
+        id={id("visibility")}
         name="visibility"
         defaultValue={values?.visibility ?? "private"}
         options={VISIBILITY_OPTIONS}
         errors={errors.visibility}
       />
-      <Field label="Description" name="description" defaultValue={values?.description} errors={errors.description} />
+      <Field label="Description" id={id("description")} name="description" defaultValue={values?.description} errors={errors.description} />
       <Field
         label="Homepage"
+        id={id("homepage")}
         name="homepage"
         type="url"
         defaultValue={values?.homepage}
         placeholder="https://example.com"
         errors={errors.homepage}
       />
-      <Field label="Default branch" name="defaultBranch" defaultValue={values?.defaultBranch ?? "main"} errors={errors.defaultBranch} />
-      <Field label="Workspace" name="workspace" defaultValue={values?.workspace} errors={errors.workspace} />
+      <Field
+        label="Default branch"
+        id={id("defaultBranch")}
+        name="defaultBranch"
+        defaultValue={values?.defaultBranch ?? "main"}
+        errors={errors.defaultBranch}
+      />
+      <Field label="Workspace" id={id("workspace")} name="workspace" defaultValue={values?.workspace} errors={errors.workspace} />
     </div>
   );
 }
@@ -76,7 +87,7 @@ export function CreateRepoForm({ orgSlug }: { orgSlug: string }) {
       </h2>
       <form key={formKey} action={formAction} className="space-y-3">
         <input type="hidden" name="orgSlug" value={orgSlug} />
-        <RepoFields state={state} />
+        <RepoFields idPrefix="new-repo" state={state} />
         <Button type="submit" disabled={isPending}>
           {isPending ? "Adding…" : "Add repository"}
         </Button>
@@ -97,7 +108,7 @@ export function EditRepoDialog({ orgSlug, repo, onClose }: { orgSlug: string; re
       <form action={formAction} className="space-y-3">
         <input type="hidden" name="orgSlug" value={orgSlug} />
         <input type="hidden" name="repoId" value={repo.id} />
-        <RepoFields values={repo} state={state} />
+        <RepoFields idPrefix={`repo-${repo.id}`} values={repo} state={state} />
         <label className="flex items-center gap-2 text-sm">
           <input type="checkbox" name="archived" defaultChecked={repo.archived} /> Archived
         </label>
