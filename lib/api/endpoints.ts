@@ -141,8 +141,6 @@ export const ENDPOINTS = {
     query: s.repoListQuery,
     response: s.repoListResponse,
   },
-  // The label routes come before the repository ones: the router takes the first match, and
-  // `/repos/labels` would otherwise read as the repository "labels" (a reserved name).
   getOrgRepoLabelList: {
     method: "GET",
     path: "/v0/orgs/{org}/repos/labels",

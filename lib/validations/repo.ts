@@ -45,8 +45,10 @@ export type RepoFields = {
   workspace?: string;
 };
 
-// Unknown fields are dropped, not refused: the Socket CLI adds its own (`orgSlug`) to these bodies.
+// Unknown fields are refused (400), except `orgSlug`, which the Socket CLI adds to these bodies:
+// accepted and ignored, since the path names the organization.
 const apiRepoFields = {
+  orgSlug: z.string().max(200).optional().describe("Sent by the Socket CLI; ignored (the path names the organization)"),
   description: orNone(description).optional(),
   homepage: orNone(homepage).optional(),
   visibility: visibility.optional(),
@@ -55,8 +57,8 @@ const apiRepoFields = {
   workspace: workspace.optional(),
 };
 
-export const apiRepoCreateBody = z.object({ name: repoSlugSchema, ...apiRepoFields });
-export const apiRepoUpdateBody = z.object({ name: repoSlugSchema.optional(), ...apiRepoFields });
+export const apiRepoCreateBody = z.object({ name: repoSlugSchema, ...apiRepoFields }).strict();
+export const apiRepoUpdateBody = z.object({ name: repoSlugSchema.optional(), ...apiRepoFields }).strict();
 
 export function repoFieldsFromApi(body: z.output<typeof apiRepoUpdateBody>): RepoFields {
   const fields: RepoFields = {
@@ -76,8 +78,8 @@ export const repoLabelNameSchema = z
   .min(1, "Enter a label name.")
   .max(REPO_LABEL_NAME_MAX, `Label names are under ${REPO_LABEL_NAME_MAX + 1} characters.`);
 
-export const apiRepoLabelBody = z.object({ name: repoLabelNameSchema });
-export const apiRepoLabelLinkBody = z.object({ repository_id: z.string().min(1).max(100) });
+export const apiRepoLabelBody = z.object({ name: repoLabelNameSchema }).strict();
+export const apiRepoLabelLinkBody = z.object({ repository_id: z.string().min(1).max(100) }).strict();
 
 // Dashboard forms. A checkbox is sent as "on" when ticked and not at all when not.
 const checkbox = z

@@ -142,6 +142,15 @@ describe("repositories through the Socket SDK", () => {
     });
     expect(await db.repo.count({ where: { orgId: org.id } })).toBe(before);
 
+    // A field the API does not take (the Socket CLI's own `orgSlug` aside) is refused, not ignored.
+    const extra = await callApi(server.url, `/v0/orgs/${org.slug}/repos`, {
+      token: writer.value,
+      method: "POST",
+      json: { name: "extra", head_full_scan_id: "forged" },
+    });
+    expect(extra.status).toBe(400);
+    expect(await db.repo.count({ where: { orgId: org.id } })).toBe(before);
+
     const raw = await callApi(server.url, `/v0/orgs/${org.slug}/repos`, {
       token: writer.value,
       method: "POST",
@@ -183,6 +192,14 @@ describe("repositories through the Socket SDK", () => {
     // The same slug may exist in both orgs, each seeing its own.
     expect(await stranger.createRepository(otherOrg.slug, "private-plans", { description: "theirs" })).toMatchObject({ success: true });
     expect(await sdk(writer.value).getRepository(org.slug, "private-plans")).toMatchObject({ data: { description: "ours" } });
+  });
+});
+
+describe("the /repos/labels path", () => {
+  it("is the label list, never a repository named labels: DELETE is 405, not a deletion", async () => {
+    const response = await callApi(server.url, `/v0/orgs/${org.slug}/repos/labels`, { token: writer.value, method: "DELETE" });
+    expect(response.status).toBe(405);
+    expect(response.headers.get("allow")?.split(", ").sort()).toEqual(["GET", "POST"]);
   });
 });
 

@@ -118,6 +118,8 @@ describe("another org's objects in every id field", () => {
         "invitations#inviteMembers",
         "members#leaveOrganization",
         "members#updateGithubJoinSetting",
+        "repos#createRepoAction",
+        "repos#createRepoLabelAction",
         "session#signInWithGithub",
         "session#signInWithPassword",
         "session#signOutAction",

@@ -131,10 +131,11 @@ describe("every API route × every caller", () => {
 describe("org B's objects in paths and bodies", () => {
   const cells = Object.entries(API_ROUTES).filter(([, entry]) => entry.foreignIds);
 
-  it("covers every route that names a token", () => {
+  it("covers every route that names a token, a repository or a label", () => {
     expect(cells.map(([id]) => id).sort()).toEqual(
-      Object.keys(ENDPOINTS)
-        .filter((id) => /Update|Rotate|Revoke/.test(id))
+      (Object.entries(ENDPOINTS) as [string, EndpointSpec][])
+        .filter(([id, spec]) => /Update|Rotate|Revoke/.test(id) || /\{repo\}|\{label_id\}/.test(spec.path))
+        .map(([id]) => id)
         .sort(),
     );
   });
