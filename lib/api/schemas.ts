@@ -55,9 +55,19 @@ export const telemetryConfigBody = z
   .object({ enabled: z.boolean().default(false).describe("Whether Socket clients should send telemetry (default false, as Socket's)") })
   .strict();
 
+/** One event as Socket's CLI sends it (its TelemetryService): counted, never stored or sent anywhere. */
 export const telemetryEventBody = z
-  .record(z.string().max(200), z.unknown())
-  .describe("One telemetry event, as Socket's CLI sends it. Counted, never stored or sent anywhere.")
+  .object({
+    event_type: shortText(100).optional(),
+    event_sender_created_at: shortText(40).optional(),
+    session_id: shortText(100).optional(),
+    context: z.record(z.string().max(100), z.unknown()).optional(),
+    metadata: z.record(z.string().max(100), z.unknown()).optional(),
+    error: z
+      .object({ message: shortText(4000).optional(), stack: shortText(16000).optional(), type: shortText(200).optional() })
+      .optional(),
+  })
+  .strict()
   .meta({ id: "TelemetryEvent" });
 
 export const telemetryEventResponse = z.object({}).strict().meta({ id: "TelemetryReceived" });
