@@ -94,6 +94,16 @@ describe("the audit log through the SDK", () => {
     expect((await sdk(promoted.value).getAuditLogEvents(org.slug)).status).toBe(403);
   });
 
+  it("an organization-visible token cannot mint itself an admin-only token to read the log", async () => {
+    const shared = await insertToken(org.id, { name: "shared minter", scopes: ["api-tokens", "audit-log"], visibility: "ORGANIZATION" });
+    const client = sdk(shared.value);
+    const adminOnly = await client.postAPIToken(org.slug, { name: "escape", scopes: ["audit-log:list"], visibility: "admin" });
+    expect(adminOnly.status).toBe(403);
+    const orgVisible = await client.postAPIToken(org.slug, { name: "escape 2", scopes: ["audit-log:list"], visibility: "organization" });
+    if (!orgVisible.success) throw new Error(JSON.stringify(orgVisible));
+    expect((await sdk(orgVisible.data.token).getAuditLogEvents(org.slug)).status).toBe(403);
+  });
+
   it("403 without audit-log:list, 404 for another org, 400 for a bad page size", async () => {
     const noScope = await insertToken(org.id, { scopes: ["repo"] });
     expect((await sdk(noScope.value).getAuditLogEvents(org.slug)).status).toBe(403);
