@@ -167,7 +167,20 @@ const FIELD_LABELS: Record<string, string> = {
   quotaWindow: "quota window",
   expiresAt: "expiry",
   allowedNetworks: "allowed networks",
+  committers: "committers",
 };
+
+/** Socket's committers ({ email, provider, providerLoginName… }), by whatever names them. */
+function showCommitters(value: unknown): string {
+  if (!Array.isArray(value) || value.length === 0) return "none";
+  return value
+    .map((committer: { email?: unknown; providerLoginName?: unknown; provider?: unknown }) => {
+      const name = [committer?.email, committer?.providerLoginName].find((part) => typeof part === "string" && part !== "");
+      const provider = typeof committer?.provider === "string" ? ` (${committer.provider})` : "";
+      return `${typeof name === "string" ? name : "?"}${provider}`;
+    })
+    .join(", ");
+}
 
 /** An empty network list allows any address (an empty scope list grants nothing). */
 function showNetworks(value: unknown): string {
@@ -196,7 +209,7 @@ export function describeDetails(action: string, metadata: Record<string, unknown
   const changes = metadata.changes;
   if (changes && typeof changes === "object") {
     for (const [field, change] of Object.entries(changes as Record<string, { before?: unknown; after?: unknown }>)) {
-      const shown = field === "allowedNetworks" ? showNetworks : show;
+      const shown = field === "allowedNetworks" ? showNetworks : field === "committers" ? showCommitters : show;
       lines.push(`${FIELD_LABELS[field] ?? field}: ${shown(change?.before)} → ${shown(change?.after)}`);
     }
   }
@@ -210,6 +223,7 @@ export function describeDetails(action: string, metadata: Record<string, unknown
         lines.push(`quota: ${show(metadata.quotaMax)}${metadata.quotaWindow ? ` ${String(metadata.quotaWindow).toLowerCase()}` : ""}`);
       if (metadata.expiresAt) lines.push(`expires: ${show(metadata.expiresAt)}`);
       if (Array.isArray(metadata.allowedNetworks)) lines.push(`allowed networks: ${showNetworks(metadata.allowedNetworks)}`);
+      if (Array.isArray(metadata.committers)) lines.push(`committers: ${showCommitters(metadata.committers)}`);
       break;
     case "token.rotated": {
       if (typeof metadata.graceSeconds === "number") lines.push(graceText(metadata.graceSeconds));
