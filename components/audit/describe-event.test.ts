@@ -21,6 +21,17 @@ describe("audit event descriptions", () => {
     ]);
   });
 
+  it("names a token's committers by email or login, never as [object Object]", () => {
+    expect(
+      describeDetails("token.updated", {
+        changes: { committers: { before: [], after: [{ email: "bot@example.test", provider: "github" }, { providerLoginName: "ci" }] } },
+      }),
+    ).toEqual(["committers: none → bot@example.test (github), ci"]);
+    expect(describeDetails("token.created", { scopes: [], committers: [{ email: "a@example.test" }] })).toContain(
+      "committers: a@example.test",
+    );
+  });
+
   it("says which networks a token may be used from, and that none listed means any address", () => {
     expect(
       describeDetails("token.updated", { changes: { allowedNetworks: { before: [], after: ["203.0.113.0/24", "2001:db8::/32"] } } }),

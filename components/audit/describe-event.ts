@@ -26,6 +26,16 @@ export const ACTION_LABELS: Record<string, string> = {
   "incident.completed": "Bulk operation completed",
   "org.incident_settings_updated": "Incident settings changed",
   "audit.exported": "Audit log exported",
+  "repo.created": "Repository created",
+  "repo.updated": "Repository updated",
+  "repo.archived": "Repository archived",
+  "repo.unarchived": "Repository unarchived",
+  "repo.deleted": "Repository deleted",
+  "repo_label.created": "Repository label created",
+  "repo_label.renamed": "Repository label renamed",
+  "repo_label.deleted": "Repository label deleted",
+  "repo_label.attached": "Label attached to repository",
+  "repo_label.detached": "Label detached from repository",
 };
 
 export function actionLabel(action: string): string {
@@ -66,6 +76,7 @@ export function describeEvent(event: DescribableEvent): string {
   const tokenName = event.targetName ?? text(m.name);
   const token = tokenName ? `token “${tokenName}”` : event.targetType === "token" ? "a deleted token" : "a token";
   const person = text(m.email) ?? text(m.githubLogin) ?? "someone";
+  const repo = text(m.slug) ?? "?";
   switch (event.action) {
     case "token.created":
       return `${actor} created ${token}`;
@@ -126,6 +137,26 @@ export function describeEvent(event: DescribableEvent): string {
       const skipped = typeof m.skipped === "number" ? m.skipped : 0;
       return `Bulk ${INCIDENT_VERBS[String(m.action)] ?? "operation"} finished: ${done.toLocaleString("en")} done, ${skipped.toLocaleString("en")} skipped`;
     }
+    case "repo.created":
+      return `${actor} created repository ${repo}`;
+    case "repo.updated":
+      return `${actor} changed repository ${repo}`;
+    case "repo.archived":
+      return `${actor} archived repository ${repo}`;
+    case "repo.unarchived":
+      return `${actor} unarchived repository ${repo}`;
+    case "repo.deleted":
+      return `${actor} deleted repository ${repo}`;
+    case "repo_label.created":
+      return `${actor} created the repository label “${text(m.name) ?? "?"}”`;
+    case "repo_label.renamed":
+      return `${actor} renamed the repository label “${text(m.before) ?? "?"}” to “${text(m.after) ?? "?"}”`;
+    case "repo_label.deleted":
+      return `${actor} deleted the repository label “${text(m.name) ?? "?"}”`;
+    case "repo_label.attached":
+      return `${actor} labelled repository ${repo} “${text(m.label) ?? "?"}”`;
+    case "repo_label.detached":
+      return `${actor} removed the label “${text(m.label) ?? "?"}” from repository ${repo}`;
     default:
       return `${actor}: ${actionLabel(event.action)}`;
   }
@@ -139,7 +170,20 @@ const FIELD_LABELS: Record<string, string> = {
   quotaWindow: "quota window",
   expiresAt: "expiry",
   allowedNetworks: "allowed networks",
+  committers: "committers",
 };
+
+/** Socket's committers ({ email, provider, providerLoginName… }), by whatever names them. */
+function showCommitters(value: unknown): string {
+  if (!Array.isArray(value) || value.length === 0) return "none";
+  return value
+    .map((committer: { email?: unknown; providerLoginName?: unknown; provider?: unknown }) => {
+      const name = [committer?.email, committer?.providerLoginName].find((part) => typeof part === "string" && part !== "");
+      const provider = typeof committer?.provider === "string" ? ` (${committer.provider})` : "";
+      return `${typeof name === "string" ? name : "?"}${provider}`;
+    })
+    .join(", ");
+}
 
 /** An empty network list allows any address (an empty scope list grants nothing). */
 function showNetworks(value: unknown): string {
@@ -168,7 +212,7 @@ export function describeDetails(action: string, metadata: Record<string, unknown
   const changes = metadata.changes;
   if (changes && typeof changes === "object") {
     for (const [field, change] of Object.entries(changes as Record<string, { before?: unknown; after?: unknown }>)) {
-      const shown = field === "allowedNetworks" ? showNetworks : show;
+      const shown = field === "allowedNetworks" ? showNetworks : field === "committers" ? showCommitters : show;
       lines.push(`${FIELD_LABELS[field] ?? field}: ${shown(change?.before)} → ${shown(change?.after)}`);
     }
   }
@@ -182,6 +226,7 @@ export function describeDetails(action: string, metadata: Record<string, unknown
         lines.push(`quota: ${show(metadata.quotaMax)}${metadata.quotaWindow ? ` ${String(metadata.quotaWindow).toLowerCase()}` : ""}`);
       if (metadata.expiresAt) lines.push(`expires: ${show(metadata.expiresAt)}`);
       if (Array.isArray(metadata.allowedNetworks)) lines.push(`allowed networks: ${showNetworks(metadata.allowedNetworks)}`);
+      if (Array.isArray(metadata.committers)) lines.push(`committers: ${showCommitters(metadata.committers)}`);
       break;
     case "token.rotated": {
       if (typeof metadata.graceSeconds === "number") lines.push(graceText(metadata.graceSeconds));

@@ -9,11 +9,11 @@ import * as s from "./schemas";
 export type BodySpec = { kind: "json"; schema: z.ZodType; maxBytes: number } | { kind: "multipart"; schema: z.ZodType; maxBytes: number };
 
 export type EndpointSpec = {
-  method: "GET" | "POST" | "PUT";
+  method: "GET" | "POST" | "PUT" | "DELETE";
   /** Relative to the server root; `{name}` segments are path parameters. */
   path: string;
   summary: string;
-  tag: "Account" | "Repositories" | "Reports" | "API tokens";
+  tag: "Account" | "Repositories" | "Reports" | "API tokens" | "Audit log" | "Telemetry";
   /** null: any valid token may call it. A parent scope (e.g. `report`) grants its children. */
   scope: Scope | null;
   /** Quota units charged for an authorized, well-formed call. */
@@ -21,10 +21,16 @@ export type EndpointSpec = {
   query?: z.ZodType;
   body?: BodySpec;
   response: z.ZodType;
+  /** The status of a successful call, when not 200 (Socket answers 201 to creations). */
+  successStatus?: 201;
+  /** What makes the call answer 409, for endpoints that can. */
+  conflict?: string;
 };
 
 export const JSON_BODY_LIMIT = 64 * 1024;
 export const UPLOAD_BODY_LIMIT = 10 * 1024 * 1024;
+/** A telemetry event is small; it is only counted. */
+export const TELEMETRY_BODY_LIMIT = 16 * 1024;
 
 const json = <S extends z.ZodType>(schema: S) => ({ kind: "json" as const, schema, maxBytes: JSON_BODY_LIMIT });
 
@@ -80,11 +86,50 @@ export const ENDPOINTS = {
   getOrgTelemetryConfig: {
     method: "GET",
     path: "/v0/orgs/{org}/telemetry/config",
-    summary: "Telemetry settings (always off)",
-    tag: "Account",
+    summary: "Whether Socket clients should send telemetry (off unless the org turned it on)",
+    tag: "Telemetry",
     scope: null,
     cost: 1,
     response: s.telemetryConfigResponse,
+  },
+  updateOrgTelemetryConfig: {
+    method: "PUT",
+    path: "/v0/orgs/{org}/telemetry/config",
+    summary: "Turn Socket clients' telemetry on or off for the organization",
+    tag: "Telemetry",
+    scope: "telemetry-policy:update",
+    cost: 1,
+    body: json(s.telemetryConfigBody),
+    response: s.telemetryConfigResponse,
+  },
+  postOrgTelemetry: {
+    method: "POST",
+    path: "/v0/orgs/{org}/telemetry",
+    summary: "Receive one telemetry event (counted; never stored or sent anywhere)",
+    tag: "Telemetry",
+    scope: null,
+    cost: 1,
+    body: { kind: "json" as const, schema: s.telemetryEventBody, maxBytes: TELEMETRY_BODY_LIMIT },
+    response: s.telemetryEventResponse,
+  },
+  getEntitlements: {
+    method: "GET",
+    path: "/v0/orgs/{org}/entitlements",
+    summary: "What this Keyward provides (API tokens, audit log, webhooks; no package analysis)",
+    tag: "Account",
+    scope: null,
+    cost: 1,
+    response: s.entitlementsResponse,
+  },
+  getAuditLogEvents: {
+    method: "GET",
+    path: "/v0/orgs/{org}/audit-log",
+    summary: "The organization's audit log, newest first (admin-only tokens)",
+    tag: "Audit log",
+    scope: "audit-log:list",
+    cost: 1,
+    query: s.auditLogQuery,
+    response: s.auditLogResponse,
   },
   getOrgRepoList: {
     method: "GET",
@@ -95,6 +140,121 @@ export const ENDPOINTS = {
     cost: 1,
     query: s.repoListQuery,
     response: s.repoListResponse,
+  },
+  getOrgRepoLabelList: {
+    method: "GET",
+    path: "/v0/orgs/{org}/repos/labels",
+    summary: "List repository labels",
+    tag: "Repositories",
+    scope: "repo-label:list",
+    cost: 1,
+    query: s.repoLabelListQuery,
+    response: s.repoLabelListResponse,
+  },
+  createOrgRepoLabel: {
+    method: "POST",
+    path: "/v0/orgs/{org}/repos/labels",
+    summary: "Create a repository label",
+    tag: "Repositories",
+    scope: "repo-label:create",
+    cost: 1,
+    body: json(s.repoLabelBody),
+    response: s.repoLabelItem,
+    successStatus: 201,
+    conflict: "A label with this name exists",
+  },
+  getOrgRepoLabel: {
+    method: "GET",
+    path: "/v0/orgs/{org}/repos/labels/{label_id}",
+    summary: "View a repository label",
+    tag: "Repositories",
+    scope: "repo-label:list",
+    cost: 1,
+    response: s.repoLabelItem,
+  },
+  updateOrgRepoLabel: {
+    method: "PUT",
+    path: "/v0/orgs/{org}/repos/labels/{label_id}",
+    summary: "Rename a repository label",
+    tag: "Repositories",
+    scope: "repo-label:update",
+    cost: 1,
+    body: json(s.repoLabelBody),
+    response: s.repoLabelItem,
+    conflict: "Another label has this name",
+  },
+  deleteOrgRepoLabel: {
+    method: "DELETE",
+    path: "/v0/orgs/{org}/repos/labels/{label_id}",
+    summary: "Delete a repository label and its attachments",
+    tag: "Repositories",
+    scope: "repo-label:delete",
+    cost: 1,
+    response: s.statusResponse,
+  },
+  associateOrgRepoLabel: {
+    method: "POST",
+    path: "/v0/orgs/{org}/repos/labels/{label_id}/associate",
+    summary: "Attach a label to a repository (repository_id)",
+    tag: "Repositories",
+    scope: "repo-label:update",
+    cost: 1,
+    body: json(s.repoLabelLinkBody),
+    response: s.statusResponse,
+  },
+  disassociateOrgRepoLabel: {
+    method: "POST",
+    path: "/v0/orgs/{org}/repos/labels/{label_id}/disassociate",
+    summary: "Detach a label from a repository (repository_id)",
+    tag: "Repositories",
+    scope: "repo-label:update",
+    cost: 1,
+    body: json(s.repoLabelLinkBody),
+    response: s.statusResponse,
+  },
+  createOrgRepo: {
+    method: "POST",
+    path: "/v0/orgs/{org}/repos",
+    summary: "Create a repository (its slug is the name)",
+    tag: "Repositories",
+    scope: "repo:write",
+    cost: 1,
+    body: json(s.repoCreateBody),
+    response: s.repoItem,
+    successStatus: 201,
+    conflict: "A repository with this slug exists",
+  },
+  getOrgRepo: {
+    method: "GET",
+    path: "/v0/orgs/{org}/repos/{repo}",
+    summary: "View a repository",
+    tag: "Repositories",
+    scope: "repo:read",
+    cost: 1,
+    query: s.repoWorkspaceQuery,
+    response: s.repoViewResponse,
+  },
+  updateOrgRepo: {
+    method: "POST",
+    path: "/v0/orgs/{org}/repos/{repo}",
+    summary: "Update a repository (a new name renames it)",
+    tag: "Repositories",
+    scope: "repo:write",
+    cost: 1,
+    query: s.repoWorkspaceQuery,
+    body: json(s.repoUpdateBody),
+    response: s.repoItem,
+    conflict: "Another repository has the new name",
+  },
+  deleteOrgRepo: {
+    method: "DELETE",
+    path: "/v0/orgs/{org}/repos/{repo}",
+    summary: "Delete a repository",
+    tag: "Repositories",
+    scope: "repo:write",
+    cost: 1,
+    query: s.repoWorkspaceQuery,
+    response: s.statusResponse,
   },
   getReportList: {
     method: "GET",
@@ -195,3 +355,5 @@ export const ENDPOINTS = {
 export type EndpointId = keyof typeof ENDPOINTS;
 
 export const OPENAPI_PATH = "/v0/openapi.json";
+/** Socket's path for the same document. */
+export const OPENAPI_SOCKET_PATH = "/v0/openapi";

@@ -1,9 +1,11 @@
 import { z } from "zod";
 
+import { secondsUntil } from "../domain/tokens/quota";
 import type { RefusalReason } from "../domain/usage/refusals";
 
-// Every refusal the REST API gives goes through here, so each status has one body shape:
-// { "error": { "message": "...", "details": ... or null } }
+// Every refusal the REST API gives goes through here, so each status has one body shape, Socket's:
+// { "error": { "message": "...", "details": an object or null } }. Input Keyward refuses is 400,
+// whether malformed or out of range, as Socket answers (its clients know no 422).
 
 export class ApiError extends Error {
   override name = "ApiError";
@@ -48,10 +50,16 @@ export const payloadTooLarge = (limitBytes: number) =>
 
 export const unsupportedMediaType = (expected: string) => new ApiError(415, `Send the request body as ${expected}.`, { expected });
 
-export const unprocessable = (message: string, details: unknown = null) => new ApiError(422, message, details);
+/** The input problems of a 400, one per field: `details` is always an object, as Socket's clients expect. */
+export type FieldIssue = { field: string; message: string };
+export const invalidFields = (message: string, issues: FieldIssue[]) => badRequest(message, { issues });
 
+/**
+ * A spent quota, as Socket answers it: 429 with Retry-After the whole seconds until the window
+ * refills (at least 1), which the SDK and CLI wait for before retrying.
+ */
 export function quotaExceeded(quota: { remaining: number; max: number; resetAt: number }, now: number): ApiError {
-  const retryAfter = Math.max(1, Math.ceil((quota.resetAt - now) / 1000));
+  const retryAfter = Math.max(1, secondsUntil(new Date(quota.resetAt), new Date(now)));
   return new ApiError(
     429,
     "Quota exceeded for this token: wait for the next window.",
@@ -70,12 +78,10 @@ export const internalError = () => new ApiError(500, "Internal server error.");
 
 /** Zod issues as details a client can act on: which field, what is wrong. */
 export function fromZodError(error: z.ZodError, where: "query" | "body" | "path"): ApiError {
-  const details = error.issues
+  const issues = error.issues
     .slice(0, 20)
     .map((issue) => ({ field: [where, ...issue.path.map(String)].join("."), message: issue.message }));
-  // A wrong type or a missing field is a malformed request; a well-formed value we refuse is 422.
-  const malformed = error.issues.some((issue) => issue.code === "invalid_type" || issue.code === "unrecognized_keys");
-  return new ApiError(malformed ? 400 : 422, `Invalid ${where === "path" ? "path parameter" : where}.`, details);
+  return invalidFields(`Invalid ${where === "path" ? "path parameter" : where}.`, issues);
 }
 
 export function errorBody(error: ApiError) {

@@ -15,7 +15,7 @@ import { hashTokenValue } from "../tokens/format";
 import { scopeGrants } from "../tokens/scopes";
 import { isStorableDeep } from "../validations/text";
 import type { ApiContext, ApiResult, BodyOf, QueryOf } from "./context";
-import { ENDPOINTS, OPENAPI_PATH, type EndpointId, type EndpointSpec } from "./endpoints";
+import { ENDPOINTS, OPENAPI_PATH, OPENAPI_SOCKET_PATH, type EndpointId, type EndpointSpec } from "./endpoints";
 import {
   ApiError,
   badRequest,
@@ -35,11 +35,24 @@ import { isJsonContentType, parseJsonBody, readBody, sendError, sendJson, sendRa
 import { createLeakedTokensHandler, LEAKED_TOKENS_PATH } from "./leaked-tokens";
 import { parseMultipartFiles } from "./multipart";
 import { buildOpenApiDocument } from "./openapi";
+import { isPackageAnalysisPath, packageAnalysisNotProvided } from "./package-analysis";
 import { nextRequestId } from "./request-id";
 import { matchRoute, type RouteMatch } from "./router";
-import { getOrganizations, getOrgTelemetryConfig, getQuota } from "./routes/account";
+import { getOrganizations, getQuota } from "./routes/account";
+import { getAuditLogEvents } from "./routes/audit-log";
+import { getEntitlements } from "./routes/entitlements";
+import {
+  associateOrgRepoLabel,
+  createOrgRepoLabel,
+  deleteOrgRepoLabel,
+  disassociateOrgRepoLabel,
+  getOrgRepoLabel,
+  getOrgRepoLabelList,
+  updateOrgRepoLabel,
+} from "./routes/repo-labels";
 import { createReport, getReport, getReportList } from "./routes/reports";
-import { getOrgRepoList } from "./routes/repos";
+import { createOrgRepo, deleteOrgRepo, getOrgRepo, getOrgRepoList, updateOrgRepo } from "./routes/repos";
+import { getOrgTelemetryConfig, postOrgTelemetry, updateOrgTelemetryConfig } from "./routes/telemetry";
 import { createApiToken, listTokens, revokeApiToken, rotateApiToken, updateApiToken } from "./routes/tokens";
 import { reportUploadFiles } from "./schemas";
 import { ServiceCache } from "./service-cache";
@@ -62,7 +75,22 @@ const IMPLEMENTATIONS: ImplementationTable = {
   getQuota,
   getOrganizations,
   getOrgTelemetryConfig,
+  updateOrgTelemetryConfig,
+  postOrgTelemetry,
+  getEntitlements,
+  getAuditLogEvents,
   getOrgRepoList,
+  getOrgRepoLabelList,
+  createOrgRepoLabel,
+  getOrgRepoLabel,
+  updateOrgRepoLabel,
+  deleteOrgRepoLabel,
+  associateOrgRepoLabel,
+  disassociateOrgRepoLabel,
+  createOrgRepo,
+  getOrgRepo,
+  updateOrgRepo,
+  deleteOrgRepo,
   getReportList,
   getReport,
   createReport,
@@ -169,7 +197,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
     const pathname = q === -1 ? url : url.slice(0, q);
     const search = q === -1 ? "" : url.slice(q + 1);
 
-    if (pathname === OPENAPI_PATH) {
+    if (pathname === OPENAPI_PATH || pathname === OPENAPI_SOCKET_PATH) {
       trace.route = OPENAPI_LABEL;
       if (method !== "GET") return sendError(res, methodNotAllowed(["GET"]));
       openApiJson ??= JSON.stringify(buildOpenApiDocument());
@@ -222,7 +250,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
         return sendError(res, unauthorized(TOKEN_REFUSAL_MESSAGES["bad-token"]));
       }
 
-      let refusal: ApiError | null = refusalFor(match, token, ip);
+      let refusal: ApiError | null = refusalFor(match, token, ip, pathname);
       if (!refusal && spec && !parsed) {
         try {
           parsed = await parseInput(spec, search, req);
@@ -381,9 +409,9 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
 }
 
 /** Why this call is refused before it runs (outside the token's networks, unknown route, wrong method, missing scope), or null. */
-function refusalFor(match: RouteMatch, token: Readonly<CachedToken>, ip: string): ApiError | null {
+function refusalFor(match: RouteMatch, token: Readonly<CachedToken>, ip: string, pathname: string): ApiError | null {
   if (token.networks && !token.networks.allows(ip)) return outsideAllowedNetworks();
-  if (match.kind === "none") return notFound("No such endpoint.");
+  if (match.kind === "none") return isPackageAnalysisPath(pathname) ? packageAnalysisNotProvided() : notFound("No such endpoint.");
   if (match.kind === "wrong-method") return methodNotAllowed(match.allowed);
   const scope = match.spec.scope;
   if (scope && !scopeGrants(token.scopes.split(" "), scope)) return missingScope(scope);

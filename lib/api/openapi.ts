@@ -2,7 +2,7 @@ import { z } from "zod";
 
 import { SCOPES } from "../tokens/scopes";
 import { leakReportSchema, MAX_LEAK_CANDIDATES } from "../validations/incident";
-import { ENDPOINTS, OPENAPI_PATH, type EndpointSpec } from "./endpoints";
+import { ENDPOINTS, OPENAPI_PATH, OPENAPI_SOCKET_PATH, type EndpointSpec } from "./endpoints";
 import { errorResponseSchema } from "./errors";
 import { LEAKED_TOKENS_PATH } from "./leaked-tokens";
 
@@ -12,12 +12,12 @@ import { LEAKED_TOKENS_PATH } from "./leaked-tokens";
 type JsonSchema = Record<string, unknown>;
 
 const ERROR_RESPONSES: Record<string, string> = {
-  "400": "Malformed input (wrong type, missing field, unparsable body)",
+  "400": "Invalid input (wrong type, missing field, value out of range, unparsable body); details.issues names each field",
   "401": "Missing, malformed, unknown, disabled, revoked, expired or rotated-out token",
   "403": "The token lacks the scope this endpoint needs (details.requiredScope)",
   "404": "Unknown resource, or another organization's",
+  "409": "Conflict",
   "413": "Request body too large",
-  "422": "Well-formed input with a value we refuse",
   "429": "Quota exhausted; Retry-After gives the seconds to the next window",
 };
 
@@ -39,15 +39,17 @@ export function buildOpenApiDocument(): Record<string, unknown> {
     paths[path] ??= {};
     paths[path][spec.method.toLowerCase()] = operation(operationId, spec, schema);
   }
-  paths[OPENAPI_PATH] = {
+  const openApiOperation = (operationId: string, summary: string) => ({
     get: {
-      operationId: "getOpenApi",
-      summary: "This document",
+      operationId,
+      summary,
       tags: ["Account"],
       security: [],
       responses: { "200": { description: "OpenAPI 3.1 document", content: { "application/json": { schema: { type: "object" } } } } },
     },
-  };
+  });
+  paths[OPENAPI_PATH] = openApiOperation("getOpenApi", "This document");
+  paths[OPENAPI_SOCKET_PATH] = openApiOperation("getOpenApiSocketPath", "This document, at Socket's path");
 
   paths[LEAKED_TOKENS_PATH] = { post: leakedTokensOperation(schema) };
 
@@ -61,7 +63,15 @@ export function buildOpenApiDocument(): Record<string, unknown> {
     },
     servers: [{ url: "/" }],
     security: [{ basicAuth: [] }, { bearerAuth: [] }],
-    tags: [{ name: "Account" }, { name: "Repositories" }, { name: "Reports" }, { name: "API tokens" }, { name: "Secret scanning" }],
+    tags: [
+      { name: "Account" },
+      { name: "Repositories" },
+      { name: "Reports" },
+      { name: "API tokens" },
+      { name: "Audit log" },
+      { name: "Telemetry" },
+      { name: "Secret scanning" },
+    ],
     paths,
     components: {
       securitySchemes: {
@@ -95,10 +105,19 @@ function operation(operationId: string, spec: EndpointSpec, schema: (type: z.Zod
     : undefined;
   const errors = Object.fromEntries(
     Object.entries(ERROR_RESPONSES)
-      .filter(([status]) => (status !== "403" || spec.scope) && (status !== "413" || spec.body) && (status !== "429" || spec.cost > 0))
+      .filter(
+        ([status]) =>
+          (status !== "403" || spec.scope) &&
+          (status !== "409" || spec.conflict) &&
+          (status !== "413" || spec.body) &&
+          (status !== "429" || spec.cost > 0),
+      )
       .map(([status, description]) => [
         status,
-        { description, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
+        {
+          description: status === "409" ? spec.conflict : description,
+          content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+        },
       ]),
   );
   return {
@@ -111,7 +130,10 @@ function operation(operationId: string, spec: EndpointSpec, schema: (type: z.Zod
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(requestBody ? { requestBody } : {}),
     responses: {
-      "200": { description: "Success", content: { "application/json": { schema: schema(spec.response, "output") } } },
+      [String(spec.successStatus ?? 200)]: {
+        description: "Success",
+        content: { "application/json": { schema: schema(spec.response, "output") } },
+      },
       ...errors,
     },
   };

@@ -6,24 +6,38 @@ export type RouteMatch =
   | { kind: "wrong-method"; allowed: string[] }
   | { kind: "none" };
 
-type CompiledRoute = { id: EndpointId; spec: EndpointSpec; segments: string[] };
+type CompiledRoute = { id: EndpointId; spec: EndpointSpec; segments: string[]; literals: number };
 
-const ROUTES: CompiledRoute[] = (Object.entries(ENDPOINTS) as [EndpointId, EndpointSpec][]).map(([id, spec]) => ({
-  id,
-  spec,
-  segments: spec.path.split("/").slice(1),
-}));
+const ROUTES: CompiledRoute[] = (Object.entries(ENDPOINTS) as [EndpointId, EndpointSpec][]).map(([id, spec]) => {
+  const segments = spec.path.split("/").slice(1);
+  return { id, spec, segments, literals: segments.filter((segment) => !segment.startsWith("{")).length };
+});
 
 /** Matches a request path (already without the query string) against the endpoint table. */
 export function matchRoute(method: string, pathname: string): RouteMatch {
   const segments = (pathname.length > 1 && pathname.endsWith("/") ? pathname.slice(0, -1) : pathname).split("/").slice(1);
-  const allowed: string[] = [];
+  // A literal segment beats a parameter: `/repos/labels` is the label list, never a repository
+  // named "labels". Only the routes with the most literal segments among those that match count.
+  let found: RouteMatch | null = null;
+  let allowed: string[] = [];
+  let bestLiterals = -1;
   for (const route of ROUTES) {
     const params = matchSegments(route.segments, segments);
     if (!params) continue;
-    if (route.spec.method === method) return { kind: "found", id: route.id, spec: route.spec, params };
+    if (route.literals < bestLiterals) continue;
+    if (route.literals > bestLiterals) {
+      bestLiterals = route.literals;
+      found = null;
+      allowed = [];
+    }
+    if (route.spec.method === method) {
+      // All literal: nothing can match more closely.
+      if (route.literals === route.segments.length) return { kind: "found", id: route.id, spec: route.spec, params };
+      found ??= { kind: "found", id: route.id, spec: route.spec, params };
+    }
     allowed.push(route.spec.method);
   }
+  if (found) return found;
   return allowed.length > 0 ? { kind: "wrong-method", allowed: [...new Set(allowed)] } : { kind: "none" };
 }
 

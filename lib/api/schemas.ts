@@ -1,5 +1,6 @@
 import { z } from "zod";
 
+import { apiRepoCreateBody, apiRepoLabelBody, apiRepoLabelLinkBody, apiRepoUpdateBody } from "../validations/repo";
 import {
   allowedNetworksSchema,
   expiresAtSchema,
@@ -19,6 +20,12 @@ const isoTime = z.string().meta({ format: "date-time" });
 const queryBoolean = z.enum(["true", "false", "1", "0"]).transform((value) => value === "true" || value === "1");
 
 const queryInteger = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** A 1-based page number; 0 means the first page, as Socket accepts (the CLI's `--all` starts at page=0). */
+const pageQuery = queryInteger(0, 100_000)
+  .default(1)
+  .transform((page) => Math.max(1, page))
+  .describe("Page number from 1 (0 is the first page)");
 
 const shortText = (max: number) => z.string().max(max);
 
@@ -44,6 +51,73 @@ export const organizationsResponse = z
 
 export const telemetryConfigResponse = z.object({ telemetry: z.object({ enabled: z.boolean() }) }).meta({ id: "TelemetryConfig" });
 
+export const telemetryConfigBody = z
+  .object({ enabled: z.boolean().default(false).describe("Whether Socket clients should send telemetry (default false, as Socket's)") })
+  .strict();
+
+/** One event as Socket's CLI sends it (its TelemetryService): counted, never stored or sent anywhere. */
+export const telemetryEventBody = z
+  .object({
+    event_type: shortText(100).optional(),
+    event_sender_created_at: shortText(40).optional(),
+    session_id: shortText(100).optional(),
+    context: z.record(z.string().max(100), z.unknown()).optional(),
+    metadata: z.record(z.string().max(100), z.unknown()).optional(),
+    error: z
+      .object({ message: shortText(4000).optional(), stack: shortText(16000).optional(), type: shortText(200).optional() })
+      .optional(),
+  })
+  .strict()
+  .meta({ id: "TelemetryEvent" });
+
+export const telemetryEventResponse = z.object({}).strict().meta({ id: "TelemetryReceived" });
+
+export const entitlementsResponse = z
+  .object({ items: z.array(z.object({ key: z.string(), enabled: z.boolean() })) })
+  .meta({ id: "Entitlements" });
+
+// ---------------------------------------------------------------------------------------
+// Audit log
+
+export const auditLogQuery = z.object({
+  type: z
+    .string()
+    .max(100)
+    .optional()
+    .describe("Only events of this type: a Socket type (e.g. CreateApiToken) or a Keyward action (e.g. token.disabled); empty for all"),
+  per_page: queryInteger(0, 100)
+    .default(30)
+    .transform((perPage) => perPage || 30)
+    .describe("Events per page, at most 100 (0: the default, 30)"),
+  page: pageQuery,
+});
+
+export const auditLogEvent = z
+  .object({
+    event_id: z.string(),
+    created_at: isoTime,
+    updated_at: isoTime,
+    country_code: z.string().nullable(),
+    organization_id: z.string().nullable(),
+    ip_address: z.string().nullable(),
+    payload: z.record(z.string(), z.unknown()).nullable(),
+    status_code: z.number().int().nullable(),
+    type: z.string().describe("Socket's event type where one matches the Keyward action, else the Keyward action"),
+    user_agent: z.string().nullable(),
+    user_id: z.string().nullable(),
+    user_email: z.string(),
+    user_image: z.string(),
+    organization_name: z.string(),
+  })
+  .meta({ id: "AuditLogEvent" });
+
+export const auditLogResponse = z
+  .object({
+    results: z.array(auditLogEvent),
+    nextPage: z.string().nullable().describe("The next page's number, as text; null on the last page"),
+  })
+  .meta({ id: "AuditLog" });
+
 // ---------------------------------------------------------------------------------------
 // Repositories
 
@@ -51,7 +125,7 @@ export const repoListQuery = z.object({
   sort: z.enum(REPO_SORTS).default("created_at"),
   direction: z.enum(["asc", "desc"]).default("desc"),
   per_page: queryInteger(1, 100).default(30),
-  page: queryInteger(1, 100_000).default(1),
+  page: pageQuery,
   include_archived: queryBoolean.default(false),
   workspace: shortText(200).optional(),
 });
@@ -78,6 +152,41 @@ export const repoListResponse = z
   .object({ results: z.array(repoItem), nextPage: z.number().int().nullable() })
   .meta({ id: "RepositoryList" });
 
+export const repoWorkspaceQuery = z.object({
+  workspace: shortText(200).optional().describe("The repository's workspace; when given, it must match"),
+});
+
+export const repoViewResponse = repoItem
+  .extend({ slig: z.string().describe("The slug again: Socket keeps this misspelt field for backwards compatibility") })
+  .meta({ id: "RepositoryView" });
+
+export const repoCreateBody = apiRepoCreateBody.meta({ id: "RepositoryCreate" });
+export const repoUpdateBody = apiRepoUpdateBody.meta({ id: "RepositoryUpdate" });
+
+export const statusResponse = z.object({ status: z.string() }).meta({ id: "Status" });
+
+export const repoLabelItem = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    repository_ids: z.array(z.string()),
+    has_security_policy: z.boolean().describe("Always false: Keyward keeps no package policies"),
+    has_license_policy: z.boolean().describe("Always false: Keyward keeps no package policies"),
+  })
+  .meta({ id: "RepositoryLabel" });
+
+export const repoLabelListQuery = z.object({
+  per_page: queryInteger(1, 100).default(30),
+  page: queryInteger(1, 100_000).default(1),
+});
+
+export const repoLabelListResponse = z
+  .object({ results: z.array(repoLabelItem), nextPage: z.number().int().nullable() })
+  .meta({ id: "RepositoryLabelList" });
+
+export const repoLabelBody = apiRepoLabelBody.meta({ id: "RepositoryLabelName" });
+export const repoLabelLinkBody = apiRepoLabelLinkBody.meta({ id: "RepositoryLabelLink" });
+
 // ---------------------------------------------------------------------------------------
 // Reports
 
@@ -94,7 +203,7 @@ export const reportListItem = z
     url: z.string(),
     repo: z.string(),
     branch: z.string(),
-    pull_requests: z.array(z.number().int()),
+    pull_requests: z.object({}).describe("Socket's shape (an object); Keyward records no pull requests, so it is empty"),
     commit: z.string(),
     owner: z.string(),
     created_at: isoTime,
@@ -195,7 +304,8 @@ const committer = z
     providerLoginName: shortText(200).optional(),
     providerUserId: shortText(200).optional(),
   })
-  .describe("Accepted for compatibility with Socket clients; Keyward does not track committers");
+  .describe("Who commits with this token: stored and listed as `committers`; it grants nothing")
+  .meta({ id: "Committer" });
 
 const noResourceGrants = z
   .array(z.unknown())
@@ -214,7 +324,7 @@ export const tokenListQuery = z.object({
   sort: z.enum(["created_at"]).default("created_at"),
   direction: z.enum(["asc", "desc"]).default("desc"),
   per_page: queryInteger(1, 100).default(100),
-  page: queryInteger(1, 100_000).default(1),
+  page: pageQuery,
   token_values: z.enum(["include", "omit"]).default("omit"),
 });
 
@@ -236,7 +346,7 @@ export const tokenListItem = z
       .describe(
         "The value, only with token_values=include, for tokens that grant no more than the calling token (scopes, quota, expiry, visibility, networks)",
       ),
-    committers: z.array(z.unknown()),
+    committers: z.array(committer),
   })
   .meta({ id: "ApiToken" });
 
@@ -258,8 +368,10 @@ export const tokenCreateBody = z
   })
   .strict();
 
+/** Exactly Socket's fields: the value's id is not among them (listings give it). */
 export const tokenCreateResponse = z
-  .object({ id: z.string(), created_by: z.string().nullable(), group_uuid: z.string(), token: z.string(), hash: z.string() })
+  .object({ created_by: z.string().nullable(), group_uuid: z.string(), token: z.string(), hash: z.string() })
+  .strict()
   .meta({ id: "ApiTokenCreated" });
 
 export const tokenUpdateBody = z

@@ -58,6 +58,15 @@ export type NewTokenInput = {
   allowedNetworks?: readonly string[];
   /** Scopes of the org's services, "<slug>/<scope>"; checked against the services inside the transaction. */
   serviceScopes?: readonly string[];
+  /** Socket's committers: who commits with this token. Stored and listed; they grant nothing. */
+  committers?: readonly TokenCommitter[];
+};
+
+export type TokenCommitter = {
+  email?: string;
+  provider?: "api" | "azure" | "bitbucket" | "github" | "gitlab";
+  providerLoginName?: string;
+  providerUserId?: string;
 };
 
 export type TokenPatch = Partial<NewTokenInput>;
@@ -94,7 +103,7 @@ export function isTokenConflict(error: unknown): error is TokenConflictError {
 /**
  * The change breaks an org policy: an expiry beyond the org's longest allowed token lifetime, or
  * no expiry where one is required. `field` names the input at fault; the dashboard shows the
- * message beside it, the API answers 422.
+ * message beside it, the API answers 400.
  */
 export class TokenPolicyError extends Error {
   override name = "TokenPolicyError";
@@ -147,11 +156,12 @@ export async function createToken(
   assertExpiryAllowed(expiresAt, maxDays, now);
   const allowedNetworks = input.allowedNetworks ?? [];
   const serviceScopes = input.serviceScopes ?? [];
+  const { committers = [], ...settings } = input;
   const rows = newTokenRows(
     getKeyring(),
     {
       orgId,
-      ...input,
+      ...settings,
       expiresAt,
       createdById: actor.kind === "user" ? actor.userId : null,
       createdByTokenId: actor.kind === "token" ? actor.tokenId : null,
@@ -159,7 +169,7 @@ export async function createToken(
     now,
   );
   const token = await inTokenTransaction(actor, orgId, "tokens:manage", async (tx, authorize) => {
-    const acting = authorize({ kind: "create", grant: { ...input, expiresAt, allowedNetworks, serviceScopes } });
+    const acting = authorize({ kind: "create", grant: { ...settings, expiresAt, allowedNetworks, serviceScopes } });
     await assertServiceScopesExist(tx, orgId, serviceScopes);
     // A token made by a token acts for the same admin (its authority ends with theirs).
     const onBehalfOfId = actor.kind === "token" ? (acting?.onBehalfOfId ?? null) : rows.token.onBehalfOfId;
@@ -169,6 +179,7 @@ export async function createToken(
         onBehalfOfId,
         allowedNetworks: serializeNetworks(allowedNetworks),
         serviceScopes: serializeServiceScopes(serviceScopes),
+        committers: JSON.stringify(committers),
       },
     });
     await tx.apiTokenValue.create({ data: rows.value });
@@ -182,6 +193,7 @@ export async function createToken(
         expiresAt: expiresAt?.toISOString() ?? null,
         ...(allowedNetworks.length > 0 ? { allowedNetworks: [...allowedNetworks] } : {}),
         ...(serviceScopes.length > 0 ? { serviceScopes: [...serviceScopes].sort() } : {}),
+        ...(committers.length > 0 ? { committers: [...committers] } : {}),
         lastFour: rows.value.lastFour,
       }),
     });
@@ -203,7 +215,7 @@ export async function updateToken(
       const now = new Date();
       const before = await tx.apiToken.findFirst({
         where: { id: tokenId, orgId },
-        select: { name: true, quotaWindow: true, status: true, version: true, ...GRANT_SELECT },
+        select: { name: true, quotaWindow: true, status: true, version: true, committers: true, ...GRANT_SELECT },
       });
       if (!before) return null;
       assertChangeable(before, options.expectedVersion);
@@ -259,6 +271,13 @@ export async function updateToken(
         if (networks !== before.allowedNetworks) {
           changes.allowedNetworks = { before: deserializeNetworks(before.allowedNetworks), after: [...patch.allowedNetworks] };
           data.allowedNetworks = networks;
+        }
+      }
+      if (patch.committers !== undefined) {
+        const committers = JSON.stringify(patch.committers);
+        if (committers !== before.committers) {
+          changes.committers = { before: JSON.parse(before.committers) as unknown, after: [...patch.committers] };
+          data.committers = committers;
         }
       }
       if (patch.expiresAt !== undefined && (patch.expiresAt?.getTime() ?? null) !== (before.expiresAt?.getTime() ?? null)) {

@@ -25,6 +25,13 @@ describe("scope table", () => {
       "report:write",
       "repo",
       "repo:list",
+      "repo:read",
+      "repo:write",
+      "repo-label",
+      "repo-label:list",
+      "repo-label:create",
+      "repo-label:update",
+      "repo-label:delete",
       "api-tokens",
       "api-tokens:list",
       "api-tokens:create",
@@ -33,6 +40,8 @@ describe("scope table", () => {
       "api-tokens:revoke",
       "audit-log",
       "audit-log:list",
+      "telemetry-policy",
+      "telemetry-policy:update",
     ]);
     for (const scope of SCOPES) expect(scope.description.trim().length).toBeGreaterThan(5);
     expect(SCOPES.find((scope) => scope.name === "report:read")?.description).toBe("Read the results of reports it has access to");
@@ -52,14 +61,15 @@ describe("scope table", () => {
   });
 
   it("builds a two-level tree covering every scope", () => {
-    expect(SCOPE_TREE.map((node) => node.name)).toEqual(["report", "repo", "api-tokens", "audit-log"]);
+    expect(SCOPE_TREE.map((node) => node.name)).toEqual(["report", "repo", "repo-label", "api-tokens", "audit-log", "telemetry-policy"]);
     expect(SCOPE_TREE[0]!.children.map((child) => child.name)).toEqual(["report:list", "report:read", "report:write"]);
     expect(SCOPE_TREE.flatMap((node) => [node.name, ...node.children.map((child) => child.name)])).toEqual([...SCOPE_NAMES]);
   });
 
   it("isScope accepts only known names", () => {
     expect(isScope("repo:list")).toBe(true);
-    expect(isScope("repo:write")).toBe(false);
+    expect(isScope("repo:write")).toBe(true);
+    expect(isScope("repo:create")).toBe(false);
     expect(isScope("REPO")).toBe(false);
     expect(isScope(" repo")).toBe(false);
     expect(isScope("*")).toBe(false);
@@ -113,6 +123,8 @@ describe("scopeGrants", () => {
     [["report:list"], "report:read", false], // sibling
     [["report"], "repo:list", false], // other family
     [["repo"], "report:list", false], // "repo" is not a prefix match for "report"
+    [["repo"], "repo-label:list", false], // "repo-label" is its own family, not a child of "repo"
+    [["repo-label"], "repo:read", false],
     [["api-tokens"], "api-tokens:revoke", true],
     [["api-tokens:list"], "api-tokens:create", false],
     [["audit-log:list"], "audit-log:list", true],
@@ -128,7 +140,15 @@ describe("scopeGrants", () => {
 
 describe("expandScopes", () => {
   it("adds the children of granted parents, in canonical order", () => {
-    expect(expandScopes(["repo", "audit-log:list"])).toEqual(["repo", "repo:list", "audit-log:list"]);
+    expect(expandScopes(["repo", "audit-log:list"])).toEqual(["repo", "repo:list", "repo:read", "repo:write", "audit-log:list"]);
+    // "repo-label" is a family of its own, not a child of "repo".
+    expect(expandScopes(["repo-label"])).toEqual([
+      "repo-label",
+      "repo-label:list",
+      "repo-label:create",
+      "repo-label:update",
+      "repo-label:delete",
+    ]);
     expect(expandScopes(["report:write", "report:list"])).toEqual(["report:list", "report:write"]);
     expect(expandScopes(["nonsense"])).toEqual([]);
     expect(expandScopes([...SCOPE_NAMES])).toEqual([...SCOPE_NAMES]);
@@ -152,6 +172,8 @@ describe("scopesCovered", () => {
 
   it("treats holding every child as covering the parent", () => {
     expect(scopesCovered(["report:list", "report:read", "report:write"], ["report"])).toBe(true);
-    expect(scopesCovered(["repo:list"], ["repo"])).toBe(true);
+    expect(scopesCovered(["repo:list", "repo:read", "repo:write"], ["repo"])).toBe(true);
+    // repo:list alone no longer covers "repo", which now also writes repositories.
+    expect(scopesCovered(["repo:list"], ["repo"])).toBe(false);
   });
 });

@@ -8,6 +8,13 @@ export const SCOPE_NAMES = [
   "report:write",
   "repo",
   "repo:list",
+  "repo:read",
+  "repo:write",
+  "repo-label",
+  "repo-label:list",
+  "repo-label:create",
+  "repo-label:update",
+  "repo-label:delete",
   "api-tokens",
   "api-tokens:list",
   "api-tokens:create",
@@ -16,6 +23,8 @@ export const SCOPE_NAMES = [
   "api-tokens:revoke",
   "audit-log",
   "audit-log:list",
+  "telemetry-policy",
+  "telemetry-policy:update",
 ] as const;
 
 export type Scope = (typeof SCOPE_NAMES)[number];
@@ -30,6 +39,13 @@ const DESCRIPTIONS: Record<Scope, string> = {
   "report:write": "Create reports",
   repo: "Grants all permissions provided by repo:* scopes",
   "repo:list": "List the git repositories associated with it",
+  "repo:read": "Read a repository's details",
+  "repo:write": "Create, update and delete repositories",
+  "repo-label": "Grants all permissions provided by repo-label:* scopes",
+  "repo-label:list": "List repository labels and read one",
+  "repo-label:create": "Create repository labels",
+  "repo-label:update": "Rename repository labels and attach them to or detach them from repositories",
+  "repo-label:delete": "Delete repository labels",
   "api-tokens": "Grants all api-tokens:* scopes: manage tokens through the API",
   "api-tokens:list": "List the organization's API tokens (metadata only, never token values)",
   "api-tokens:create": "Create API tokens with at most the scopes this token holds",
@@ -37,7 +53,9 @@ const DESCRIPTIONS: Record<Scope, string> = {
   "api-tokens:rotate": "Replace an API token's value with a newly generated one",
   "api-tokens:revoke": "Revoke API tokens so they can no longer be used",
   "audit-log": "Grants all audit-log:* scopes",
-  "audit-log:list": "List the organization's audit log",
+  "audit-log:list": "List the organization's audit log (admin-only tokens: the log is for admins)",
+  "telemetry-policy": "Grants all telemetry-policy:* scopes",
+  "telemetry-policy:update": "Turn Socket clients' telemetry on or off for the organization (Keyward only counts the events)",
 };
 
 const SCOPE_SET: ReadonlySet<string> = new Set(SCOPE_NAMES);

@@ -194,16 +194,16 @@ describe("error statuses", () => {
     expect(response.headers.get("allow")).toBe("GET");
   });
 
-  it("400 for malformed query values and bodies, 422 for values out of range", async () => {
+  it("400 with details an object for malformed or out-of-range query values and bodies, never 422 (Socket's clients know no 422)", async () => {
     const token = await insertToken(org.id, { scopes: ["repo", "api-tokens"] });
     const repos = `/v0/orgs/${org.slug}/repos`;
-    expect(expectError(await call(`${repos}?per_page=abc`, { token: token.value }), 400).details).toEqual([
-      { field: "query.per_page", message: expect.any(String) },
-    ]);
-    expectError(await call(`${repos}?per_page=0`, { token: token.value }), 422);
-    expectError(await call(`${repos}?per_page=101`, { token: token.value }), 422);
-    expectError(await call(`${repos}?sort=password`, { token: token.value }), 422);
-    expectError(await call(`${repos}?direction=sideways`, { token: token.value }), 422);
+    expect(expectError(await call(`${repos}?per_page=abc`, { token: token.value }), 400).details).toEqual({
+      issues: [{ field: "query.per_page", message: expect.any(String) }],
+    });
+    expectError(await call(`${repos}?per_page=0`, { token: token.value }), 400);
+    expectError(await call(`${repos}?per_page=101`, { token: token.value }), 400);
+    expectError(await call(`${repos}?sort=password`, { token: token.value }), 400);
+    expectError(await call(`${repos}?direction=sideways`, { token: token.value }), 400);
 
     const tokens = `/v0/orgs/${org.slug}/tokens`;
     expectError(
@@ -212,9 +212,9 @@ describe("error statuses", () => {
     );
     expectError(await call(tokens, { token: token.value, method: "POST", json: { scopes: ["repo:list"], orgId: otherOrg.id } }), 400);
     expectError(await call(tokens, { token: token.value, method: "POST", json: { scopes: "repo:list", max_quota: "lots" } }), 400);
-    expectError(await call(tokens, { token: token.value, method: "POST", json: { scopes: ["no-such-scope"] } }), 422);
-    expectError(await call(tokens, { token: token.value, method: "POST", json: { scopes: [], max_quota: -5 } }), 422);
-    expectError(await call(tokens, { token: token.value, method: "POST", json: { scopes: [], name: "x".repeat(500) } }), 422);
+    expectError(await call(tokens, { token: token.value, method: "POST", json: { scopes: ["no-such-scope"] } }), 400);
+    expectError(await call(tokens, { token: token.value, method: "POST", json: { scopes: [], max_quota: -5 } }), 400);
+    expectError(await call(tokens, { token: token.value, method: "POST", json: { scopes: [], name: "x".repeat(500) } }), 400);
     expectError(
       await call(tokens, { token: token.value, method: "POST", body: "scopes=repo", headers: { "content-type": "text/plain" } }),
       415,
@@ -353,7 +353,7 @@ describe("reports", () => {
       url: upload.body.url,
       repo: "web",
       branch: "main",
-      pull_requests: [],
+      pull_requests: {},
       commit: "abc123",
       owner: "",
       created_at: stored.createdAt.toISOString(),
@@ -374,11 +374,11 @@ describe("reports", () => {
       call("/v0/report/upload", { token: writer.value, method: "PUT", body, headers });
     const textOnly = new FormData();
     textOnly.append("note", "no files");
-    expectError(await upload(textOnly), 422);
-    expectError(await upload(manifestForm({ "notes.txt": "hi" })), 422);
-    expectError(await upload(manifestForm({ "../package.json": "{}" })), 422);
-    expectError(await upload(manifestForm({ "/etc/package.json": "{}" })), 422);
-    expect(expectError(await upload(manifestForm({ "package.json": "{oops" })), 422).message).toContain("package.json");
+    expectError(await upload(textOnly), 400);
+    expectError(await upload(manifestForm({ "notes.txt": "hi" })), 400);
+    expectError(await upload(manifestForm({ "../package.json": "{}" })), 400);
+    expectError(await upload(manifestForm({ "/etc/package.json": "{}" })), 400);
+    expect(expectError(await upload(manifestForm({ "package.json": "{oops" })), 400).message).toContain("package.json");
     expectError(await upload('{"package.json": "{}"}', { "content-type": "application/json" }), 415);
     expect(await db.report.count({ where: { createdByTokenId: writer.tokenId } })).toBe(0);
   });

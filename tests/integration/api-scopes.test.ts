@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { ENDPOINTS, type EndpointId } from "@/lib/api/endpoints";
+import { ENDPOINTS, type EndpointId, type EndpointSpec } from "@/lib/api/endpoints";
 import { db } from "@/lib/db/client";
 import { SCOPES, type Scope } from "@/lib/tokens";
 
@@ -51,9 +51,41 @@ async function requestFor(id: EndpointId): Promise<Request> {
     case "postOrgApiTokenRotate":
     case "postOrgApiTokenRevoke":
       return { method: "POST", path, json: { uuid: await target() } };
+    case "createOrgRepo":
+      return { method: "POST", path, json: { name: `scoped-${randomBytes(4).toString("hex")}` } };
+    case "getOrgRepo":
+    case "updateOrgRepo":
+    case "deleteOrgRepo":
+      return {
+        method: spec.method,
+        path: path.replace("{repo}", (await freshRepo()).slug),
+        json: id === "updateOrgRepo" ? { description: "x" } : undefined,
+      };
+    case "createOrgRepoLabel":
+      return { method: "POST", path, json: { name: `scoped-${randomBytes(4).toString("hex")}` } };
+    case "getOrgRepoLabel":
+    case "updateOrgRepoLabel":
+    case "deleteOrgRepoLabel":
+      return {
+        method: spec.method,
+        path: path.replace("{label_id}", await freshLabel()),
+        json: id === "updateOrgRepoLabel" ? { name: `renamed-${randomBytes(4).toString("hex")}` } : undefined,
+      };
+    case "associateOrgRepoLabel":
+    case "disassociateOrgRepoLabel":
+      return { method: "POST", path: path.replace("{label_id}", await freshLabel()), json: { repository_id: (await freshRepo()).id } };
     default:
       return { method: spec.method, path };
   }
+}
+
+async function freshRepo() {
+  const slug = `target-${randomBytes(4).toString("hex")}`;
+  return db.repo.create({ data: { orgId: org.id, slug, name: slug }, select: { id: true, slug: true } });
+}
+
+async function freshLabel() {
+  return (await db.repoLabel.create({ data: { orgId: org.id, name: `label-${randomBytes(4).toString("hex")}` } })).id;
 }
 
 const parentOf = (scope: Scope) => SCOPES.find((s) => s.name === scope)!.parent!;
@@ -90,7 +122,7 @@ describe("scope checks", () => {
     });
     const remaining = (await db.apiToken.findUniqueOrThrow({ where: { id: caller.tokenId } })).quotaRemaining;
     if (allowed) {
-      expect(response.status, JSON.stringify(response.body)).toBe(200);
+      expect(response.status, JSON.stringify(response.body)).toBe((ENDPOINTS[id] as EndpointSpec).successStatus ?? 200);
       expect(remaining).toBe(1_000 - ENDPOINTS[id].cost);
     } else {
       expect(response.status).toBe(403);

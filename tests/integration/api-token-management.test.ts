@@ -54,17 +54,17 @@ describe("what a token may grant", () => {
     expect(audit).toMatchObject({ actorTokenId: manager.tokenId, actorUserId: null, actorLabel: "manager", ip: "127.0.0.1" });
   });
 
-  it("refuses a quota of 0 on create and update (422, field named) but keeps Socket's contract that scopes may be empty", async () => {
+  it("refuses a quota of 0 on create and update (400, field named) but keeps Socket's contract that scopes may be empty", async () => {
     const before = await db.apiToken.count({ where: { orgId: org.id } });
     const zero = await post("/api-tokens", { name: "no calls", scopes: ["report:read"], max_quota: 0 });
-    expect(zero.status).toBe(422);
+    expect(zero.status).toBe(400);
     expect(JSON.stringify(zero.body)).toContain("max_quota");
     expect(await db.apiToken.count({ where: { orgId: org.id } })).toBe(before);
 
     const scopeless = await post("/api-tokens", { name: "quota checker", scopes: [], max_quota: 10 });
     expect(scopeless.status, JSON.stringify(scopeless.body)).toBe(200);
     const update = await post(`/tokens/${scopeless.body.group_uuid}/update`, { max_quota: 0 });
-    expect(update.status).toBe(422);
+    expect(update.status).toBe(400);
     expect((await db.apiToken.findUniqueOrThrow({ where: { id: scopeless.body.group_uuid } })).quotaMax).toBe(10);
   });
 
@@ -129,7 +129,7 @@ describe("naming the token to act on", () => {
     expect((await post(`/tokens/${byValueId.valueId}/update`, { name: "via path" })).status).toBe(200);
   });
 
-  it("refuses identifiers that are missing (400), unknown or another org's (404), or disagree (422)", async () => {
+  it("refuses identifiers that are missing (400), unknown or another org's (404), or disagree (400)", async () => {
     const a = await insertToken(org.id);
     const b = await insertToken(org.id);
     const foreign = await insertToken(otherOrg.id);
@@ -138,7 +138,7 @@ describe("naming the token to act on", () => {
     expect((await post("/api-tokens/rotate", { uuid: foreign.tokenId })).status).toBe(404);
     expect((await post("/api-tokens/rotate", { token: foreign.value })).status).toBe(404);
     expect((await post(`/tokens/${foreign.tokenId}/revoke`, {})).status).toBe(404);
-    expect((await post("/api-tokens/rotate", { uuid: a.tokenId, hash: sri(b.value) })).status).toBe(422);
+    expect((await post("/api-tokens/rotate", { uuid: a.tokenId, hash: sri(b.value) })).status).toBe(400);
     expect((await post("/api-tokens/rotate", { hash: "sha256-nonsense" })).status).toBe(404);
     expect(await callApi(server.url, "/v0/quota", { token: foreign.value })).toMatchObject({ status: 200 });
     expect((await db.apiToken.findUniqueOrThrow({ where: { id: a.tokenId } })).version).toBe(1);

@@ -119,6 +119,8 @@ describe("another org's objects in every id field", () => {
         "members#leaveOrganization",
         "members#updateGithubJoinSetting",
         "services#createServiceAction",
+        "repos#createRepoAction",
+        "repos#createRepoLabelAction",
         "session#signInWithGithub",
         "session#signInWithPassword",
         "session#signOutAction",

@@ -2,7 +2,7 @@ import { readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { ENDPOINTS, OPENAPI_PATH, type EndpointSpec } from "@/lib/api/endpoints";
+import { ENDPOINTS, OPENAPI_PATH, OPENAPI_SOCKET_PATH, type EndpointSpec } from "@/lib/api/endpoints";
 import { LEAKED_TOKENS_PATH } from "@/lib/api/leaked-tokens";
 import { VERIFY_PATH } from "@/lib/api/verify";
 import { GATEWAY_PREFIX } from "@/lib/gateway/handler";
@@ -80,7 +80,7 @@ function routeFiles(dir: string): string[] {
 
 describe("the registry covers the code", () => {
   it("lists every API endpoint and every path the API handler answers before routing", () => {
-    const inCode = [...Object.keys(ENDPOINTS), OPENAPI_PATH, LEAKED_TOKENS_PATH, VERIFY_PATH, `${GATEWAY_PREFIX}{service}/{path}`].sort();
+    const inCode = [...Object.keys(ENDPOINTS), OPENAPI_PATH, OPENAPI_SOCKET_PATH, LEAKED_TOKENS_PATH, VERIFY_PATH, `${GATEWAY_PREFIX}{service}/{path}`].sort();
     const listed = [...Object.keys(API_ROUTES), ...Object.keys(API_UNROUTED)].sort();
     expect(listed).toEqual(inCode);
   });
@@ -133,10 +133,11 @@ describe("every API route × every caller", () => {
 describe("org B's objects in paths and bodies", () => {
   const cells = Object.entries(API_ROUTES).filter(([, entry]) => entry.foreignIds);
 
-  it("covers every route that names a token", () => {
+  it("covers every route that names a token, a repository or a label", () => {
     expect(cells.map(([id]) => id).sort()).toEqual(
-      Object.keys(ENDPOINTS)
-        .filter((id) => /Update|Rotate|Revoke/.test(id))
+      (Object.entries(ENDPOINTS) as [string, EndpointSpec][])
+        .filter(([id, spec]) => /Update|Rotate|Revoke/.test(id) || /\{repo\}|\{label_id\}/.test(spec.path))
+        .map(([id]) => id)
         .sort(),
     );
   });
@@ -204,7 +205,9 @@ describe("mass assignment in API bodies", () => {
     const before = await worldSnapshot(world);
     const response = await send({ ...request, json: { ...(request.json as object), ...EXTRA } }, world.tokens.admin.value);
     expect(response.status, response.text).toBe(400);
-    const fields = (JSON.parse(response.text) as { error: { details: { field: string }[] } }).error.details.map((d) => d.field);
+    const fields = (JSON.parse(response.text) as { error: { details: { issues: { field: string }[] } } }).error.details.issues.map(
+      (d) => d.field,
+    );
     expect(fields.length).toBeGreaterThan(0);
     expect(await worldSnapshot(world)).toEqual(before);
   });

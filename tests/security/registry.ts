@@ -122,6 +122,16 @@ const SERVICE_FORM = {
   defaultCost: "1",
 };
 
+/** A fresh repository (and label) of an org, so each call has its own target. */
+async function repoOf(orgId: string) {
+  const slug = `sec-repo-${randomUUID().slice(0, 8)}`;
+  return db.repo.create({ data: { orgId, slug, name: slug }, select: { id: true, slug: true } });
+}
+
+async function labelOf(orgId: string) {
+  return db.repoLabel.create({ data: { orgId, name: `sec-label-${randomUUID().slice(0, 8)}` }, select: { id: true } });
+}
+
 export const ACTIONS: Record<string, ActionEntry> = {
   // lib/actions/services.ts
   "services#createServiceAction": {
@@ -157,6 +167,65 @@ export const ACTIONS: Record<string, ActionEntry> = {
     ...needs("services:manage"),
     input: async (w) => ({ serviceId: await service(w.a.org.id, w.a.admin) }),
     foreignIds: async (w) => ({ serviceId: await service(w.b.org.id, w.b.admin) }),
+    expected: ADMINS,
+  },
+  // lib/actions/repos.ts
+  "repos#createRepoAction": {
+    ...needs("repos:manage"),
+    input: async () => ({ name: `created-${randomUUID().slice(0, 8)}`, description: "made here", visibility: "private" }),
+    expected: ADMINS,
+  },
+  "repos#updateRepoAction": {
+    ...needs("repos:manage"),
+    input: async (w) => ({ repoId: (await repoOf(w.a.org.id)).id, name: `renamed-${randomUUID().slice(0, 8)}`, description: "changed" }),
+    foreignIds: async (w) => ({ repoId: (await repoOf(w.b.org.id)).id, name: `renamed-${randomUUID().slice(0, 8)}`, description: "x" }),
+    expected: ADMINS,
+  },
+  "repos#setRepoArchivedAction": {
+    ...needs("repos:manage"),
+    input: async (w) => ({ repoId: (await repoOf(w.a.org.id)).id, archived: "true" }),
+    foreignIds: async (w) => ({ repoId: (await repoOf(w.b.org.id)).id, archived: "true" }),
+    expected: ADMINS,
+  },
+  "repos#deleteRepoAction": {
+    ...needs("repos:manage"),
+    input: async (w) => ({ repoId: (await repoOf(w.a.org.id)).id }),
+    foreignIds: async (w) => ({ repoId: (await repoOf(w.b.org.id)).id }),
+    expected: ADMINS,
+  },
+  "repos#createRepoLabelAction": {
+    ...needs("repos:manage"),
+    input: async () => ({ name: `label-${randomUUID().slice(0, 8)}` }),
+    expected: ADMINS,
+  },
+  "repos#renameRepoLabelAction": {
+    ...needs("repos:manage"),
+    input: async (w) => ({ labelId: (await labelOf(w.a.org.id)).id, name: `renamed-${randomUUID().slice(0, 8)}` }),
+    foreignIds: async (w) => ({ labelId: (await labelOf(w.b.org.id)).id, name: `renamed-${randomUUID().slice(0, 8)}` }),
+    expected: ADMINS,
+  },
+  "repos#deleteRepoLabelAction": {
+    ...needs("repos:manage"),
+    input: async (w) => ({ labelId: (await labelOf(w.a.org.id)).id }),
+    foreignIds: async (w) => ({ labelId: (await labelOf(w.b.org.id)).id }),
+    expected: ADMINS,
+  },
+  "repos#attachRepoLabelAction": {
+    ...needs("repos:manage", "label and repository both of their org"),
+    input: async (w) => ({ labelId: (await labelOf(w.a.org.id)).id, repoId: (await repoOf(w.a.org.id)).id }),
+    // Org B's label on org A's repository: neither half may cross.
+    foreignIds: async (w) => ({ labelId: (await labelOf(w.b.org.id)).id, repoId: (await repoOf(w.a.org.id)).id }),
+    expected: ADMINS,
+  },
+  "repos#detachRepoLabelAction": {
+    ...needs("repos:manage", "label and repository both of their org"),
+    input: async (w) => {
+      const [label, repo] = [await labelOf(w.a.org.id), await repoOf(w.a.org.id)];
+      await db.repoLabelLink.create({ data: { labelId: label.id, repoId: repo.id, orgId: w.a.org.id } });
+      return { labelId: label.id, repoId: repo.id };
+    },
+    // Org A's label with org B's repository: the repository is not found.
+    foreignIds: async (w) => ({ labelId: (await labelOf(w.a.org.id)).id, repoId: (await repoOf(w.b.org.id)).id }),
     expected: ADMINS,
   },
 
@@ -554,6 +623,53 @@ function tokenRoutes(prefix: "tokens" | "api-tokens"): Record<string, ApiEntry> 
   };
 }
 
+/** The repository routes by slug: org A's repository, or (foreignIds) org B's slug through A's path. */
+function repoRoutes(): Record<string, ApiEntry> {
+  const route = (method: string, scope: string, json?: unknown): ApiEntry => ({
+    rule: `${scope}, own org's repositories only`,
+    request: async (w) => ({ method, path: `/v0/orgs/${w.a.org.slug}/repos/${(await repoOf(w.a.org.id)).slug}`, json }),
+    foreignIds: async (w) => ({ method, path: `/v0/orgs/${w.a.org.slug}/repos/${(await repoOf(w.b.org.id)).slug}`, json }),
+    expected: SCOPED(200),
+  });
+  return {
+    getOrgRepo: route("GET", "repo:read"),
+    updateOrgRepo: route("POST", "repo:write", { description: "changed via api" }),
+    deleteOrgRepo: route("DELETE", "repo:write"),
+  };
+}
+
+/** The label routes by id: org A's label, or (foreignIds) org B's label through A's path. */
+function labelRoutes(): Record<string, ApiEntry> {
+  const route = (method: string, scope: string, json?: unknown): ApiEntry => ({
+    rule: `${scope}, own org's labels only`,
+    request: async (w) => ({ method, path: `/v0/orgs/${w.a.org.slug}/repos/labels/${(await labelOf(w.a.org.id)).id}`, json }),
+    foreignIds: async (w) => ({ method, path: `/v0/orgs/${w.a.org.slug}/repos/labels/${(await labelOf(w.b.org.id)).id}`, json }),
+    expected: SCOPED(200),
+  });
+  const link = (action: "associate" | "disassociate"): ApiEntry => ({
+    rule: "repo-label:update, label and repository both of its own org",
+    request: async (w) => ({
+      method: "POST",
+      path: `/v0/orgs/${w.a.org.slug}/repos/labels/${(await labelOf(w.a.org.id)).id}/${action}`,
+      json: { repository_id: (await repoOf(w.a.org.id)).id },
+    }),
+    // Org A's label with org B's repository: the repository is not found.
+    foreignIds: async (w) => ({
+      method: "POST",
+      path: `/v0/orgs/${w.a.org.slug}/repos/labels/${(await labelOf(w.a.org.id)).id}/${action}`,
+      json: { repository_id: (await repoOf(w.b.org.id)).id },
+    }),
+    expected: SCOPED(200),
+  });
+  return {
+    getOrgRepoLabel: route("GET", "repo-label:list"),
+    updateOrgRepoLabel: route("PUT", "repo-label:update", { name: `renamed-${randomUUID().slice(0, 8)}` }),
+    deleteOrgRepoLabel: route("DELETE", "repo-label:delete"),
+    associateOrgRepoLabel: link("associate"),
+    disassociateOrgRepoLabel: link("disassociate"),
+  };
+}
+
 export const API_ROUTES: Record<string, ApiEntry> = {
   getQuota: {
     rule: "any live token (its own quota)",
@@ -570,11 +686,52 @@ export const API_ROUTES: Record<string, ApiEntry> = {
     request: async (w) => ({ method: "GET", path: `/v0/orgs/${w.a.org.slug}/telemetry/config` }),
     expected: SCOPE_FREE(404),
   },
+  updateOrgTelemetryConfig: {
+    rule: "telemetry-policy:update, own org only",
+    request: async (w) => ({ method: "PUT", path: `/v0/orgs/${w.a.org.slug}/telemetry/config`, json: { enabled: true } }),
+    expected: SCOPED(200),
+  },
+  postOrgTelemetry: {
+    rule: "any live token, own org only (counted, never sent anywhere)",
+    request: async (w) => ({ method: "POST", path: `/v0/orgs/${w.a.org.slug}/telemetry`, json: { event_type: "cli_start" } }),
+    expected: SCOPE_FREE(404),
+  },
+  getEntitlements: {
+    rule: "any live token, own org only",
+    request: async (w) => ({ method: "GET", path: `/v0/orgs/${w.a.org.slug}/entitlements` }),
+    expected: SCOPE_FREE(404),
+  },
+  getAuditLogEvents: {
+    rule: "audit-log:list, own org only, admin-only tokens (an organization-visible token: 403)",
+    request: async (w) => ({ method: "GET", path: `/v0/orgs/${w.a.org.slug}/audit-log?page=0` }),
+    expected: SCOPED(200),
+  },
   getOrgRepoList: {
     rule: "repo:list, own org only",
     request: async (w) => ({ method: "GET", path: `/v0/orgs/${w.a.org.slug}/repos` }),
     expected: SCOPED(200),
   },
+  getOrgRepoLabelList: {
+    rule: "repo-label:list, own org only",
+    request: async (w) => ({ method: "GET", path: `/v0/orgs/${w.a.org.slug}/repos/labels` }),
+    expected: SCOPED(200),
+  },
+  createOrgRepoLabel: {
+    rule: "repo-label:create, own org only",
+    request: async (w) => ({
+      method: "POST",
+      path: `/v0/orgs/${w.a.org.slug}/repos/labels`,
+      json: { name: `api-${randomUUID().slice(0, 8)}` },
+    }),
+    expected: SCOPED(201),
+  },
+  ...labelRoutes(),
+  createOrgRepo: {
+    rule: "repo:write, own org only",
+    request: async (w) => ({ method: "POST", path: `/v0/orgs/${w.a.org.slug}/repos`, json: { name: `api-${randomUUID().slice(0, 8)}` } }),
+    expected: SCOPED(201),
+  },
+  ...repoRoutes(),
   getReportList: {
     rule: "report:list (its own org's reports)",
     request: async () => ({ method: "GET", path: "/v0/report/list" }),
@@ -723,6 +880,11 @@ export const API_UNROUTED: Record<string, ApiEntry> = {
   "/v0/openapi.json": {
     rule: "public (the API description)",
     request: async () => ({ method: "GET", path: "/v0/openapi.json" }),
+    expected: PUBLIC(200),
+  },
+  "/v0/openapi": {
+    rule: "public (the API description, at Socket's path)",
+    request: async () => ({ method: "GET", path: "/v0/openapi" }),
     expected: PUBLIC(200),
   },
   "/v0/leaked-tokens": {

@@ -122,7 +122,7 @@ export async function addToken(
  * nothing. "Last used" columns are left out: every authenticated API call records them, by design.
  */
 export async function orgSnapshot(orgId: string) {
-  const [org, memberships, invitations, tokens, values, audit, incidents, sessions, reports, repos, services] = await Promise.all([
+  const [org, memberships, invitations, tokens, values, audit, incidents, sessions, reports, repos, repoLabels, services] = await Promise.all([
     db.org.findUnique({ where: { id: orgId } }),
     db.membership.findMany({ where: { orgId }, select: { userId: true, role: true }, orderBy: { userId: "asc" } }),
     db.invitation.findMany({ where: { orgId }, orderBy: { id: "asc" } }),
@@ -141,13 +141,14 @@ export async function orgSnapshot(orgId: string) {
     db.session.findMany({ where: { user: { memberships: { some: { orgId } } } }, select: { id: true }, orderBy: { id: "asc" } }),
     db.report.findMany({ where: { orgId }, select: { id: true }, orderBy: { id: "asc" } }),
     db.repo.findMany({ where: { orgId }, orderBy: { id: "asc" } }),
+    db.repoLabel.findMany({ where: { orgId }, include: { repos: { orderBy: { repoId: "asc" } } }, orderBy: { id: "asc" } }),
     db.service.findMany({
       where: { orgId },
       include: { scopes: { orderBy: { name: "asc" } }, routes: { orderBy: { id: "asc" } } },
       orderBy: { id: "asc" },
     }),
   ]);
-  return { org, memberships, invitations, tokens, values, audit, incidents, sessions, reports, repos, services };
+  return { org, memberships, invitations, tokens, values, audit, incidents, sessions, reports, repos, repoLabels, services };
 }
 
 export async function worldSnapshot(world: World) {

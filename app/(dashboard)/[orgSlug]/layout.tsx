@@ -31,6 +31,7 @@ export default async function OrgLayout({ children, params }: { children: React.
     { href: `${base}/tokens`, label: "Tokens" },
     { href: `${base}/members`, label: "Members" },
     { href: `${base}/usage`, label: "Usage" },
+    { href: `${base}/repos`, label: "Repositories" },
     ...(can(access.role, "audit:view") ? [{ href: `${base}/audit`, label: "Audit log" }] : []),
     ...(can(access.role, "incidents:manage") ? [{ href: `${base}/incidents`, label: "Incidents" }] : []),
     ...(can(access.role, "services:manage") ? [{ href: `${base}/services`, label: "Services" }] : []),

@@ -1,4 +1,4 @@
-import { requireOwnOrg, type Implementation } from "../context";
+import type { Implementation } from "../context";
 import { ENDPOINTS } from "../endpoints";
 import { notFound } from "../errors";
 
@@ -12,10 +12,4 @@ export const getOrganizations: Implementation<E["getOrganizations"]> = async ({ 
   const org = charged !== undefined ? charged : await store.findOrg(token.orgId);
   if (!org) throw notFound("Organization not found.");
   return { body: { organizations: { [org.id]: { id: org.id, name: org.name, image: null, plan: org.plan, slug: org.slug } } } };
-};
-
-export const getOrgTelemetryConfig: Implementation<E["getOrgTelemetryConfig"]> = async (context) => {
-  await requireOwnOrg(context);
-  // Keyward collects no client telemetry; Socket clients ask before sending any.
-  return { body: { telemetry: { enabled: false } } };
 };

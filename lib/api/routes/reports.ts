@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { db } from "../../db/client";
 import type { Implementation } from "../context";
 import { ENDPOINTS } from "../endpoints";
-import { notFound, unprocessable } from "../errors";
+import { invalidFields, notFound } from "../errors";
 import { REPORT_ID_PATTERN } from "../schemas";
 
 type E = typeof ENDPOINTS;
@@ -34,7 +34,7 @@ export const getReportList: Implementation<E["getReportList"]> = async ({ token,
     },
     orderBy: [{ createdAt: "desc" }, { id: "asc" }],
     take: MAX_LISTED_REPORTS,
-    select: { id: true, repo: true, branch: true, commit: true, owner: true, pullRequests: true, createdAt: true },
+    select: { id: true, repo: true, branch: true, commit: true, owner: true, createdAt: true },
   });
   return {
     body: reports.map((report) => ({
@@ -42,7 +42,8 @@ export const getReportList: Implementation<E["getReportList"]> = async ({ token,
       url: reportUrl(origin, report.id),
       repo: report.repo,
       branch: report.branch,
-      pull_requests: parsePullRequests(report.pullRequests),
+      // Socket's shape is an object; Keyward records no pull requests (nothing writes the column).
+      pull_requests: {},
       commit: report.commit,
       owner: report.owner,
       created_at: report.createdAt.toISOString(),
@@ -73,7 +74,7 @@ export const createReport: Implementation<E["createReport"]> = async ({ token, q
   for (const file of files) {
     const baseName = file.path.slice(file.path.lastIndexOf("/") + 1);
     if (JSON_MANIFESTS.has(baseName) && !isJson(file.content)) {
-      throw unprocessable(`${file.path} is not valid JSON.`, [{ field: `body.${file.path}`, message: "Not valid JSON." }]);
+      throw invalidFields(`${file.path} is not valid JSON.`, [{ field: `body.${file.path}`, message: "Not valid JSON." }]);
     }
   }
   const id = randomBytes(16).toString("hex");
@@ -110,9 +111,4 @@ function parseJson<T>(text: string, fallback: T): T {
   } catch {
     return fallback;
   }
-}
-
-function parsePullRequests(text: string): number[] {
-  const parsed = parseJson<unknown>(text, []);
-  return Array.isArray(parsed) ? parsed.filter((n): n is number => Number.isInteger(n)) : [];
 }

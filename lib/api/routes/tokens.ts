@@ -9,6 +9,7 @@ import {
   rotateToken,
   updateToken,
   type TokenActor,
+  type TokenCommitter,
   type TokenPatch,
 } from "../../db/token-mutations";
 import { deserializeServiceScopes } from "../../domain/services/scopes";
@@ -18,7 +19,7 @@ import { visibleTokensWhere } from "../../domain/tokens/visibility";
 import { checkTokenFormat, deserializeScopes, hashTokenValue } from "../../tokens";
 import { requireOwnOrg, type ApiContext, type Implementation } from "../context";
 import { ENDPOINTS } from "../endpoints";
-import { badRequest, conflict, forbidden, notFound, unprocessable } from "../errors";
+import { badRequest, conflict, forbidden, invalidFields, notFound } from "../errors";
 import type { TokenIdentifiers } from "../schemas";
 
 // Token management through the API: the dashboard's own mutations (lib/db/token-mutations.ts),
@@ -76,6 +77,7 @@ export const listTokens: Implementation<E["getAPITokens"]> = async (context) => 
       createdById: true,
       createdAt: true,
       lastUsedAt: true,
+      committers: true,
       values: { where: { validUntil: null }, orderBy: { createdAt: "desc" }, take: 1, select: { id: true, hash: true } },
     },
   });
@@ -112,7 +114,7 @@ export const listTokens: Implementation<E["getAPITokens"]> = async (context) => 
       last_used_at: row.lastUsedAt?.toISOString() ?? null,
       hash: current ? sriHash(current.hash) : null,
       token: value,
-      committers: [],
+      committers: parseCommitters(row.committers),
     });
   }
   return { body: { tokens, nextPage: rows.length > perPage ? page + 1 : null }, headers: { "Cache-Control": "no-store" } };
@@ -131,11 +133,13 @@ export const createApiToken: Implementation<E["postAPIToken"]> = async (context)
       quotaWindow: WINDOW_FROM_API[input.quota_window],
       expiresAt: input.expires_at ?? null,
       allowedNetworks: input.allowed_networks ?? [],
+      committers: input.committer ? [input.committer] : [],
     }),
   );
   const current = await currentValue(token.id);
   return {
-    body: { id: current.id, created_by: null, group_uuid: token.id, token: plaintext, hash: sriHash(current.hash) },
+    // Exactly Socket's fields. created_by is a person's id: null for a token made by a token.
+    body: { created_by: token.createdBy.userId, group_uuid: token.id, token: plaintext, hash: sriHash(current.hash) },
     headers: { "Cache-Control": "no-store" },
   };
 };
@@ -152,6 +156,8 @@ export const updateApiToken: Implementation<E["postAPITokenUpdate"]> = async (co
     ...(body.quota_window !== undefined ? { quotaWindow: WINDOW_FROM_API[body.quota_window] } : {}),
     ...(body.expires_at !== undefined ? { expiresAt: body.expires_at } : {}),
     ...(body.allowed_networks !== undefined ? { allowedNetworks: body.allowed_networks } : {}),
+    // Socket's update names one committer: it becomes the token's committer.
+    ...(body.committer !== undefined ? { committers: [body.committer] } : {}),
   };
   const updated = await mapRefusals(() => updateToken(actorOf(context), org.id, target.id, patch));
   if (!updated) throw notFound("Token not found.");
@@ -179,6 +185,16 @@ export const revokeApiToken: Implementation<E["postAPITokensRevoke"]> = async (c
   return { body: { status: "revoked" as const } };
 };
 
+/** The stored committers (JSON written by token-mutations); anything unreadable lists as none. */
+function parseCommitters(text: string): TokenCommitter[] {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return Array.isArray(parsed) ? parsed.filter((entry): entry is TokenCommitter => typeof entry === "object" && entry !== null) : [];
+  } catch {
+    return [];
+  }
+}
+
 type Target = { id: string; createdById: string | null };
 
 /**
@@ -194,7 +210,7 @@ async function resolveTarget(orgId: string, pathId: string | undefined, identifi
     identifiers.hash !== undefined ? { kind: "hash" as const, value: identifiers.hash } : null,
   ].filter((entry) => entry !== null);
   if (given.length === 0)
-    throw badRequest("Name the token: give its uuid, id, token or hash.", [{ field: "body.uuid", message: "Required." }]);
+    throw invalidFields("Name the token: give its uuid, id, token or hash.", [{ field: "body.uuid", message: "Required." }]);
 
   const found = new Set<string>();
   for (const identifier of given) {
@@ -202,7 +218,7 @@ async function resolveTarget(orgId: string, pathId: string | undefined, identifi
     if (!tokenId) throw notFound("Token not found.");
     found.add(tokenId);
   }
-  if (found.size > 1) throw unprocessable("The identifiers given name different tokens.");
+  if (found.size > 1) throw badRequest("The identifiers given name different tokens.");
   const [tokenId] = found;
   const token = await db.apiToken.findFirst({
     where: { id: tokenId, orgId, status: { not: "REVOKED" } },
@@ -243,7 +259,7 @@ async function mapRefusals<T>(run: () => Promise<T>): Promise<T> {
     if (isTokenAuthorityError(error)) throw forbidden(error.message, { rule: error.rule, ...error.details });
     if (isTokenConflict(error)) throw error.reason === "revoked" ? notFound("Token not found.") : conflict(error.message);
     // The org's longest-lifetime policy: a well-formed expiry the org does not allow.
-    if (isTokenPolicyError(error)) throw unprocessable(error.message, [{ field: "body.expires_at", message: error.message }]);
+    if (isTokenPolicyError(error)) throw invalidFields(error.message, [{ field: "body.expires_at", message: error.message }]);
     throw error;
   }
 }

@@ -15,6 +15,8 @@ const EXPECTED: Record<Permission, Record<OrgRole, boolean>> = {
   "audit:view": { ADMIN: true, MEMBER: false },
   "incidents:manage": { ADMIN: true, MEMBER: false },
   "services:manage": { ADMIN: true, MEMBER: false },
+  "repos:view": { ADMIN: true, MEMBER: true },
+  "repos:manage": { ADMIN: true, MEMBER: false },
 };
 
 const permissions = Object.keys(PERMISSIONS) as Permission[];

@@ -23,6 +23,10 @@ export const PERMISSIONS = {
   "org:leave": ["ADMIN", "MEMBER"],
   "usage:view": ["ADMIN", "MEMBER"],
   "audit:view": ["ADMIN"],
+  /** The organization's repositories and their labels (tokens are granted against them). */
+  "repos:view": ["ADMIN", "MEMBER"],
+  /** Create, edit, archive and delete repositories; create, rename, delete and attach labels. */
+  "repos:manage": ["ADMIN"],
   /** Bulk operations, token lookups, leak reports and the org's token policy. */
   "incidents:manage": ["ADMIN"],
   /** Register the org's own APIs (services), their scopes, routes and verification keys; disable, delete. */

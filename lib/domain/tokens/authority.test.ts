@@ -2,7 +2,15 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 
 import { SCOPE_NAMES, scopesCovered, type Scope } from "../../tokens/scopes";
-import { expiryWithin, managementRefusal, refusalOf, visibilityWithin, type ActingToken, type TokenGrant } from "./authority";
+import {
+  expiryWithin,
+  managementRefusal,
+  mayReadAuditLog,
+  refusalOf,
+  visibilityWithin,
+  type ActingToken,
+  type TokenGrant,
+} from "./authority";
 import { networksWithin } from "./networks";
 
 const DAY = 24 * 3600_000;
@@ -168,5 +176,12 @@ describe("properties", () => {
         if (acting.visibility === "ORGANIZATION") expect(target.visibility).toBe("ORGANIZATION");
       }),
     );
+  });
+});
+
+describe("mayReadAuditLog", () => {
+  it("lets an admin-only token read the audit log, never an organization-visible one (members may hold it)", () => {
+    expect(mayReadAuditLog({ visibility: "ADMIN_ONLY" })).toBe(true);
+    expect(mayReadAuditLog({ visibility: "ORGANIZATION" })).toBe(false);
   });
 });

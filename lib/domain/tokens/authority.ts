@@ -1,5 +1,6 @@
 import { scopesCovered, type Scope } from "../../tokens/scopes";
 import { serviceScopesCovered } from "../services/scopes";
+import { can } from "../members/policy";
 import { networksWithin } from "./networks";
 
 // What a token may do to tokens (SECURITY.md, "Tokens acting on tokens"). A token that manages
@@ -65,6 +66,14 @@ const VISIBILITY_RANK: Record<Visibility, number> = { ADMIN_ONLY: 0, ORGANIZATIO
 
 /** Whom a token's holders are, for "who sees a token": members can use an organization-visible token. */
 export const seesAs = (actor: { visibility: Visibility }): "ADMIN" | "MEMBER" => (actor.visibility === "ORGANIZATION" ? "MEMBER" : "ADMIN");
+
+/**
+ * Whether a token may read the organization's audit log: only if everyone who can hold its value
+ * may (`audit:view`, admins). The log names admin-only tokens, copies, members' emails and
+ * addresses, so an organization-visible token — any member can copy it — is refused even with
+ * `audit-log:list`, or it would show members what the dashboard does not.
+ */
+export const mayReadAuditLog = (actor: { visibility: Visibility }): boolean => can(seesAs(actor), "audit:view");
 
 /** Organization-visible is broader than admin-only: every member can copy it. */
 export const visibilityWithin = (inner: Visibility, outer: Visibility): boolean => VISIBILITY_RANK[inner] <= VISIBILITY_RANK[outer];

@@ -29,7 +29,14 @@ describe("scopeUsageReport", () => {
   });
 
   it("keeps a parent whose every child was needed, and suggests nothing when all was used", () => {
-    const routes = ["GET /v0/report/list", "GET /v0/report/view/{id}", "PUT /v0/report/upload", "GET /v0/orgs/{org}/repos"];
+    const routes = [
+      "GET /v0/report/list",
+      "GET /v0/report/view/{id}",
+      "PUT /v0/report/upload",
+      "GET /v0/orgs/{org}/repos",
+      "GET /v0/orgs/{org}/repos/{repo}",
+      "DELETE /v0/orgs/{org}/repos/{repo}",
+    ];
     const report = scopeUsageReport(["report", "repo"], routes);
     expect(report.suggestion).toBeNull();
     expect(report.granted.every((g) => g.used)).toBe(true);
