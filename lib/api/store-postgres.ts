@@ -61,6 +61,8 @@ const USAGE_ROWS_PER_STATEMENT = 5_000;
 // As long as the SQLite store waits for a lock (BUSY_PATIENCE_MS there).
 const LOCK_TIMEOUT_MS = 5_000;
 
+const ignoreConnectionError = () => {};
+
 export class PostgresApiStore implements ApiStore {
   readonly provider = "postgresql" as const;
   readonly #pool: pg.Pool;
@@ -144,16 +146,24 @@ export class PostgresApiStore implements ApiStore {
     if (rows.length === 0 && refused.length === 0) return;
     // One transaction: the usage rollups commit with the rows and refused-call counters they count.
     const client = await this.#pool.connect();
+    // pg's pool stops listening for a client's errors while it is checked out: PostgreSQL closing
+    // the connection between two statements of this transaction (a restart, a failover) would be an
+    // uncaught 'error' event and end the process. The next statement fails with it instead.
+    client.on("error", ignoreConnectionError);
+    let failure: unknown;
     try {
       await client.query("BEGIN");
       await this.#insertUsageRows(client, rows);
       for (const statement of usageBatchStatements(rows, refused, "postgresql")) await client.query(statement.sql, statement.params);
       await client.query("COMMIT");
     } catch (error) {
+      failure = error;
       await client.query("ROLLBACK").catch(() => {});
       throw error;
     } finally {
-      client.release();
+      client.off("error", ignoreConnectionError);
+      // Given the failure, the pool discards the connection instead of lending it out again.
+      client.release(failure instanceof Error ? failure : undefined);
     }
   }
 
