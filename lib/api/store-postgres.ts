@@ -3,6 +3,7 @@ import pg from "pg";
 import { pgEpochMs as ms, pgTimestamp as ts } from "../db/dialect";
 import { usageBatchStatements } from "../db/usage-rollups";
 import type { RefusedCallGroup } from "../domain/usage/refusals";
+import { ChargeBatcher } from "./charge-batcher";
 import {
   REPO_SORT_COLUMNS,
   type ApiStore,
@@ -64,17 +65,28 @@ type ChargeRowWithOrg = QuotaState & { orgId: string; orgSlug: string | null; or
 
 const ORG_BY_ID = `SELECT "id", "slug", "name", "plan" FROM "Org" WHERE "id" = $1`;
 
-const USAGE_COLUMNS = `"requestId", "tokenId", "valueId", "orgId", "at", "method", "route", "status", "ip", "userAgent", "cost"`;
-const USAGE_PARAMS_PER_ROW = 11;
-// PostgreSQL allows 65,535 parameters per statement.
-const USAGE_ROWS_PER_STATEMENT = 2_000;
+// A batch of usage rows as one array per column: one prepared statement whatever the batch's size,
+// instead of a new multi-row VALUES text (parsed and planned again) for every batch.
+const INSERT_USAGE_ROWS = `
+  INSERT INTO "UsageEvent" ("requestId", "tokenId", "valueId", "orgId", "at", "method", "route", "status", "ip", "userAgent", "cost")
+  SELECT "requestId", "tokenId", "valueId", "orgId", ${ts('"at"')}, "method", "route", "status", "ip", "userAgent", "cost"
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::text[], $10::text[], $11::int[])
+    AS u("requestId", "tokenId", "valueId", "orgId", "at", "method", "route", "status", "ip", "userAgent", "cost")`;
+const USAGE_COLUMN_COUNT = 11;
+// Bounds one statement's message; a batch is rarely larger (250 ms of calls).
+const USAGE_ROWS_PER_STATEMENT = 5_000;
 
 // As long as the SQLite store waits for a lock (BUSY_PATIENCE_MS there).
 const LOCK_TIMEOUT_MS = 5_000;
 
+const ignoreConnectionError = () => {};
+
 export class PostgresApiStore implements ApiStore {
   readonly provider = "postgresql" as const;
   readonly #pool: pg.Pool;
+  // One charge statement in flight per token; calls meanwhile are charged together (charge-batcher.ts says why).
+  readonly #statementNames = new Map<string, string>();
+  readonly #charges = new ChargeBatcher((request) => this.#chargeOnce(request));
 
   constructor(connectionString: string, options: { maxConnections?: number } = {}) {
     // A lock held longer than this (a migration, an operator's LOCK TABLE) fails the statement with
@@ -89,7 +101,11 @@ export class PostgresApiStore implements ApiStore {
     return result.rows[0] ?? null;
   }
 
-  async charge(request: ChargeRequest): Promise<ChargeResult | null> {
+  charge(request: ChargeRequest): Promise<ChargeResult | null> {
+    return this.#charges.charge(request);
+  }
+
+  async #chargeOnce(request: ChargeRequest): Promise<ChargeResult | null> {
     if (request.service && request.readOrg) throw new Error("a service charge does not read the organization");
     const result = await this.#pool.query<ChargeRowWithOrg>({
       name: request.service ? "kw_charge_service" : request.readOrg ? "kw_charge_org" : "kw_charge",
@@ -141,55 +157,64 @@ export class PostgresApiStore implements ApiStore {
     values.push(query.limit, query.offset);
     // Column and direction come from fixed tables, never from the request text.
     const order = `${REPO_SORT_COLUMNS[query.sort]} ${query.direction === "asc" ? "ASC" : "DESC"}, "id" ASC`;
-    const result = await this.#pool.query<RepoRecord>(
-      `SELECT "id", "slug", "name", "description", "homepage", "visibility", "archived", "defaultBranch", "headFullScanId",
+    const text = `SELECT "id", "slug", "name", "description", "homepage", "visibility", "archived", "defaultBranch", "headFullScanId",
               "workspace", ${ms('"createdAt"')} AS "createdAt", ${ms('"updatedAt"')} AS "updatedAt"
-       FROM "Repo" WHERE ${where} ORDER BY ${order} LIMIT $${values.length - 1} OFFSET $${values.length}`,
-      values,
-    );
+       FROM "Repo" WHERE ${where} ORDER BY ${order} LIMIT $${values.length - 1} OFFSET $${values.length}`;
+    const result = await this.#pool.query<RepoRecord>({ name: this.#statementName(text), text, values });
     return result.rows;
+  }
+
+  // Named statements are parsed and planned once per connection instead of on every call. The
+  // texts come from a handful of fixed variants (filters and sort orders), so the names stay few.
+  #statementName(text: string): string {
+    let name = this.#statementNames.get(text);
+    if (!name) this.#statementNames.set(text, (name = `kw_repos_${this.#statementNames.size}`));
+    return name;
   }
 
   async insertUsage(rows: readonly UsageRow[], refused: readonly RefusedCallGroup[] = []): Promise<void> {
     if (rows.length === 0 && refused.length === 0) return;
     // One transaction: the usage rollups commit with the rows and refused-call counters they count.
     const client = await this.#pool.connect();
+    // pg's pool stops listening for a client's errors while it is checked out: PostgreSQL closing
+    // the connection between two statements of this transaction (a restart, a failover) would be an
+    // uncaught 'error' event and end the process. The next statement fails with it instead.
+    client.on("error", ignoreConnectionError);
+    let failure: unknown;
     try {
       await client.query("BEGIN");
       await this.#insertUsageRows(client, rows);
       for (const statement of usageBatchStatements(rows, refused, "postgresql")) await client.query(statement.sql, statement.params);
       await client.query("COMMIT");
     } catch (error) {
+      failure = error;
       await client.query("ROLLBACK").catch(() => {});
       throw error;
     } finally {
-      client.release();
+      client.off("error", ignoreConnectionError);
+      // Given the failure, the pool discards the connection instead of lending it out again.
+      client.release(failure instanceof Error ? failure : undefined);
     }
   }
 
   async #insertUsageRows(client: pg.PoolClient, rows: readonly UsageRow[]): Promise<void> {
     for (let start = 0; start < rows.length; start += USAGE_ROWS_PER_STATEMENT) {
       const chunk = rows.slice(start, start + USAGE_ROWS_PER_STATEMENT);
-      const values: unknown[] = [];
-      const tuples = chunk.map((row, index) => {
-        const base = index * USAGE_PARAMS_PER_ROW;
-        values.push(
-          row.requestId,
-          row.tokenId,
-          row.valueId,
-          row.orgId,
-          new Date(row.at).toISOString(),
-          row.method,
-          row.route,
-          row.status,
-          row.ip,
-          row.userAgent,
-          row.cost,
-        );
-        const p = (offset: number) => `$${base + offset}`;
-        return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${ts(p(5))}, ${p(6)}, ${p(7)}, ${p(8)}::int, ${p(9)}, ${p(10)}, ${p(11)}::int)`;
+      const columns: unknown[][] = Array.from({ length: USAGE_COLUMN_COUNT }, () => new Array<unknown>(chunk.length));
+      chunk.forEach((row, index) => {
+        columns[0][index] = row.requestId;
+        columns[1][index] = row.tokenId;
+        columns[2][index] = row.valueId;
+        columns[3][index] = row.orgId;
+        columns[4][index] = new Date(row.at).toISOString();
+        columns[5][index] = row.method;
+        columns[6][index] = row.route;
+        columns[7][index] = row.status;
+        columns[8][index] = row.ip;
+        columns[9][index] = row.userAgent;
+        columns[10][index] = row.cost;
       });
-      await client.query(`INSERT INTO "UsageEvent" (${USAGE_COLUMNS}) VALUES ${tuples.join(", ")}`, values);
+      await client.query({ name: "kw_usage_rows", text: INSERT_USAGE_ROWS, values: columns });
     }
   }
 

@@ -80,7 +80,14 @@ function routeFiles(dir: string): string[] {
 
 describe("the registry covers the code", () => {
   it("lists every API endpoint and every path the API handler answers before routing", () => {
-    const inCode = [...Object.keys(ENDPOINTS), OPENAPI_PATH, OPENAPI_SOCKET_PATH, LEAKED_TOKENS_PATH, VERIFY_PATH, `${GATEWAY_PREFIX}{service}/{path}`].sort();
+    const inCode = [
+      ...Object.keys(ENDPOINTS),
+      OPENAPI_PATH,
+      OPENAPI_SOCKET_PATH,
+      LEAKED_TOKENS_PATH,
+      VERIFY_PATH,
+      `${GATEWAY_PREFIX}{service}/{path}`,
+    ].sort();
     const listed = [...Object.keys(API_ROUTES), ...Object.keys(API_UNROUTED)].sort();
     expect(listed).toEqual(inCode);
   });
