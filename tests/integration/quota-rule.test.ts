@@ -113,3 +113,77 @@ describe("a token whose window has ended", () => {
     expect(usage.quota).toEqual(full);
   });
 });
+
+describe("charges on one token issued together", () => {
+  // Issued in one turn of the event loop, so the SQLite store decides them in one transaction
+  // (and may combine them into one statement); each must get what it would have got alone, in order.
+  async function chargeTogether(token: { id: string; version: number }, calls: { cost: number; now: number }[]) {
+    const results = await Promise.all(
+      calls.map(({ cost, now }) =>
+        store.charge({
+          tokenId: token.id,
+          version: token.version,
+          cost,
+          now,
+          nextResetAt: nextQuotaReset("DAILY", new Date(now)).getTime(),
+          ip: `192.0.2.${cost}`,
+          userAgent: null,
+          route: "GET /v0/quota",
+        }),
+      ),
+    );
+    const after = await db.apiToken.findUniqueOrThrow({ where: { id: token.id } });
+    return { remaining: results.map((result) => result?.remaining ?? null), stored: after.quotaRemaining, after };
+  }
+  const open = new Date(NOW.getTime() + 60_000);
+
+  it("takes each charge in turn: each sees the quota left after those before it", async () => {
+    const token = await tokenWithStoredQuota("DAILY", 10, open);
+    const now = NOW.getTime();
+    const { remaining, stored, after } = await chargeTogether(token, [
+      { cost: 1, now },
+      { cost: 2, now },
+      { cost: 3, now: now + 1 },
+    ]);
+    expect(remaining).toEqual([9, 7, 4]);
+    expect(stored).toBe(4);
+    // The last call's use is the one the token remembers.
+    expect(after.lastUsedIp).toBe("192.0.2.3");
+    expect(after.lastUsedAt).toEqual(new Date(now + 1));
+  });
+
+  it("refuses exactly the charges the quota no longer covers, and still charges the free ones", async () => {
+    const token = await tokenWithStoredQuota("DAILY", 5, open);
+    const now = NOW.getTime();
+    const { remaining, stored } = await chargeTogether(token, [
+      { cost: 2, now },
+      { cost: 2, now },
+      { cost: 2, now },
+      { cost: 0, now },
+    ]);
+    expect(remaining).toEqual([3, 1, null, 1]);
+    expect(stored).toBe(1);
+  });
+
+  it("refills an ended window once, at the first charge", async () => {
+    const token = await tokenWithStoredQuota("DAILY", 0, new Date(NOW.getTime() - 5 * 24 * HOUR));
+    const now = NOW.getTime();
+    const { remaining, after } = await chargeTogether(token, [
+      { cost: 1, now },
+      { cost: 1, now: now + 2 },
+    ]);
+    expect(remaining).toEqual([MAX - 1, MAX - 2]);
+    expect(after.quotaResetAt).toEqual(nextQuotaReset("DAILY", NOW));
+  });
+
+  it("charges a call before the window's end from the old window and one after it from the refilled one", async () => {
+    const token = await tokenWithStoredQuota("DAILY", 3, NOW);
+    const now = NOW.getTime();
+    const { remaining, stored } = await chargeTogether(token, [
+      { cost: 1, now: now - 1 },
+      { cost: 1, now: now + 1 },
+    ]);
+    expect(remaining).toEqual([2, MAX - 1]);
+    expect(stored).toBe(MAX - 1);
+  });
+});
