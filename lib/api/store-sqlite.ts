@@ -85,7 +85,8 @@ const usageValues = (row: UsageRow) =>
 // Rows as arrays (better-sqlite3's raw mode): measured a quarter faster than row objects here.
 type RepoRow = [string, string, string, string, string, string, number, string, string | null, string, number, number];
 type PendingCharge = { request: ChargeRequest; resolve: (result: ChargeResult | null) => void; reject: (error: unknown) => void };
-type PendingRead = { run: () => unknown; resolve: (value: never) => void; reject: (error: unknown) => void };
+/** `key`: reads with the same key in one batch return the same rows (one snapshot), so run once. */
+type PendingRead = { run: () => unknown; key: string | null; resolve: (value: never) => void; reject: (error: unknown) => void };
 type ReadOutcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 type ChargeRow = QuotaState & { orgId: string };
 
@@ -128,15 +129,21 @@ export class SqliteApiStore implements ApiStore {
     this.#chargeBatch = this.#db.transaction((batch: readonly PendingCharge[]) => this.#chargeAll(batch));
     this.#orgById = this.#db.prepare(ORG_BY_ID);
     // Deferred: a read-only transaction takes no write lock.
-    this.#readBatch = this.#db.transaction((batch: readonly PendingRead[]) =>
-      batch.map((entry): ReadOutcome => {
+    this.#readBatch = this.#db.transaction((batch: readonly PendingRead[]) => {
+      const byKey = new Map<string, ReadOutcome>();
+      return batch.map((entry): ReadOutcome => {
+        const same = entry.key === null ? undefined : byKey.get(entry.key);
+        if (same) return same;
+        let outcome: ReadOutcome;
         try {
-          return { ok: true, value: entry.run() };
+          outcome = { ok: true, value: entry.run() };
         } catch (error) {
-          return { ok: false, error };
+          outcome = { ok: false, error };
         }
-      }),
-    );
+        if (entry.key !== null) byKey.set(entry.key, outcome);
+        return outcome;
+      });
+    });
     this.#file = file;
     this.#synchronous = options.synchronous ?? "NORMAL";
     // Started now, not at the first flush: a thread takes a moment to load, and a crash soon after
@@ -298,9 +305,9 @@ export class SqliteApiStore implements ApiStore {
    * releasing a WAL read lock each time (~2-3 µs, more than reading a page of repositories).
    * Each still sees a snapshot taken after its own charge committed.
    */
-  #read<T>(run: () => T): Promise<T> {
+  #read<T>(run: () => T, key: string | null = null): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.#pendingReads.push({ run, resolve: resolve as (value: never) => void, reject });
+      this.#pendingReads.push({ run, key, resolve: resolve as (value: never) => void, reject });
       if (this.#pendingReads.length === 1) process.nextTick(() => this.#runReads());
     });
   }
@@ -325,11 +332,12 @@ export class SqliteApiStore implements ApiStore {
   }
 
   async listRepos(query: RepoQuery): Promise<RepoRecord[]> {
-    const statement = this.#repoStatement(query);
+    const { statement, key } = this.#repoStatement(query);
     const args: unknown[] = [query.orgId];
     if (query.workspace !== undefined) args.push(query.workspace);
     args.push(query.limit, query.offset);
-    const rows = await this.#read(() => statement.all(...args));
+    // Under load many calls in one batch ask for the same page: it is read once for all of them.
+    const rows = await this.#read(() => statement.all(...args), `${key}:${JSON.stringify(args)}`);
     return rows.map((row) => ({
       id: row[0],
       slug: row[1],
@@ -398,7 +406,7 @@ export class SqliteApiStore implements ApiStore {
         .raw(true) as unknown as Database.Statement<unknown[], RepoRow>;
       this.#repoQueries.set(key, statement);
     }
-    return statement;
+    return { statement, key };
   }
 }
 
