@@ -157,12 +157,14 @@ function printResults(rows: Row[]): void {
   log();
   log(`Throughput at saturation (wrk -t2 -c${CONNECTIONS}, ${SATURATION_SECONDS} s) and latency at a fixed 1,000 requests/s (hey):`);
   log(
-    `  ${"setup".padEnd(24)} ${"req/s".padStart(7)} ${"ratio".padStart(6)} ${"p99 (ms)".padStart(9)}  ${"1,000/s p50 / p99 (ms)".padStart(22)}  ok/sent`,
+    `  ${"setup".padEnd(24)} ${"req/s".padStart(7)} ${"ratio".padStart(6)} ${"CPU µs/req".padStart(11)} ${"p99 (ms)".padStart(9)}  ${"1,000/s p50 / p99 (ms)".padStart(22)}  ok/sent`,
   );
   for (const row of rows) {
     const { saturation: s, latency: l } = row;
+    // Beside the ratio, the CPU a request costs: the servers' own, plus PostgreSQL's and HAProxy's.
+    const cpuPerRequest = Math.round((s.cpu.keyward + s.cpu.postgres + s.cpu.haproxy) / s.requests);
     log(
-      `  ${row.setup.padEnd(24)} ${fmt(s.rps).padStart(7)} ${(s.rps / bareRps).toFixed(2).padStart(6)} ${ms(s.p99).padStart(9)}  ${`${ms(l.p50)} / ${ms(l.p99)}`.padStart(22)}  ${l.ok}/${l.total}${s.non2xx ? ` (wrk non-2xx: ${s.non2xx})` : ""}`,
+      `  ${row.setup.padEnd(24)} ${fmt(s.rps).padStart(7)} ${(s.rps / bareRps).toFixed(2).padStart(6)} ${String(cpuPerRequest).padStart(11)} ${ms(s.p99).padStart(9)}  ${`${ms(l.p50)} / ${ms(l.p99)}`.padStart(22)}  ${l.ok}/${l.total}${s.non2xx ? ` (wrk non-2xx: ${s.non2xx})` : ""}`,
     );
   }
   log();

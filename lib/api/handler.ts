@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { queryCarriesToken, TOKEN_REFUSAL_MESSAGES, tokenFromAuthorization } from "../auth/api-token";
 import { DEFAULT_GATEWAY_MAX_BODY_BYTES, DEFAULT_GATEWAY_TIMEOUT_MS } from "../config/env";
 import { databaseUnavailableReason } from "../db/unavailable";
-import { nextQuotaReset, quotaAt } from "../domain/tokens/quota";
+import { nextQuotaReset, quotaAt, type QuotaWindow } from "../domain/tokens/quota";
 import type { RefusalReason } from "../domain/usage/refusals";
 import { createGatewayHandler, GATEWAY_PREFIX } from "../gateway/handler";
 import type { GatewayLimits } from "../gateway/proxy";
@@ -267,7 +267,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
         version: token.version,
         cost,
         now,
-        nextResetAt: nextQuotaReset(token.quotaWindow, new Date(now)).getTime(),
+        nextResetAt: nextResetAfter(token.quotaWindow, now),
         ip,
         userAgent,
         route: `${method} ${route}`,
@@ -408,13 +408,26 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
   return handler;
 }
 
+// The end of the quota window a call at `now` falls in, for each kind of window: the same for every
+// call until that end, so computed (through the Date the server's Next.js wraps) once per window.
+const WINDOW_ENDS = new Map<QuotaWindow, { from: number; end: number }>();
+
+function nextResetAfter(window: QuotaWindow, now: number): number {
+  const known = WINDOW_ENDS.get(window);
+  // No window boundary lies in [from, end), so any `now` in there has the same next boundary.
+  if (known && known.from <= now && now < known.end) return known.end;
+  const end = nextQuotaReset(window, new Date(now)).getTime();
+  WINDOW_ENDS.set(window, { from: now, end });
+  return end;
+}
+
 /** Why this call is refused before it runs (outside the token's networks, unknown route, wrong method, missing scope), or null. */
 function refusalFor(match: RouteMatch, token: Readonly<CachedToken>, ip: string, pathname: string): ApiError | null {
   if (token.networks && !token.networks.allows(ip)) return outsideAllowedNetworks();
   if (match.kind === "none") return isPackageAnalysisPath(pathname) ? packageAnalysisNotProvided() : notFound("No such endpoint.");
   if (match.kind === "wrong-method") return methodNotAllowed(match.allowed);
   const scope = match.spec.scope;
-  if (scope && !scopeGrants(token.scopes.split(" "), scope)) return missingScope(scope);
+  if (scope && !scopeGrants(token.scopeList, scope)) return missingScope(scope);
   return null;
 }
 

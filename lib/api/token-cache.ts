@@ -15,6 +15,8 @@ export type CachedToken = TokenRecord & {
   fromCache: boolean;
   /** The allowed networks, parsed once per load; null: any address. */
   networks: NetworkList | null;
+  /** `scopes` split once per load: the scope check runs on every call. */
+  scopeList: readonly string[];
 };
 
 export class TokenCache {
@@ -46,8 +48,9 @@ export class TokenCache {
       if (oldest !== undefined) this.#entries.delete(oldest);
     }
     const networks = NetworkList.fromStored(record.allowedNetworks);
-    this.#entries.set(hash, Object.freeze({ ...record, networks, fromCache: true }));
-    return { ...record, networks, fromCache: false };
+    const scopeList = Object.freeze(record.scopes.split(" "));
+    this.#entries.set(hash, Object.freeze({ ...record, networks, scopeList, fromCache: true }));
+    return { ...record, networks, scopeList, fromCache: false };
   }
 
   get size(): number {

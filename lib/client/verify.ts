@@ -43,7 +43,7 @@ export type VerifyOptions = {
   fetch?: typeof fetch;
 };
 
-/** Keyward answered with an error (a bad service key is 401, a bad request 400/422): not a verdict on the token. */
+/** Keyward answered with an error (a bad service key is 401, a bad request 400): not a verdict on the token. */
 export class KeywardVerifyError extends Error {
   override name = "KeywardVerifyError";
   constructor(

@@ -308,6 +308,39 @@ describe("error statuses", () => {
       frozenAt = null;
     }
   });
+
+  it("opens each refilled window where the server's clock says, also after the clock is set back", async () => {
+    const hour = 3_600_000;
+    const endOfHour = (time: number) => new Date(Math.floor(time / hour) * hour + hour).toISOString();
+    const [later, earlier] = [
+      await insertToken(org.id, { quotaMax: 2, quotaWindow: "HOURLY" }),
+      await insertToken(org.id, { quotaMax: 2, quotaWindow: "HOURLY" }),
+    ];
+    // Both windows ended a day ago: the next call opens a new one, ending at the end of its hour.
+    for (const token of [later, earlier]) {
+      await db.apiToken.update({
+        where: { id: token.tokenId },
+        data: { quotaRemaining: 0, quotaResetAt: new Date(Date.now() - 24 * hour) },
+      });
+    }
+    const now = Date.now();
+    try {
+      frozenAt = now + 2 * hour;
+      expect((await call("/v0/quota", { token: later.value })).body).toEqual({
+        quota: 2,
+        maxQuota: 2,
+        nextWindowRefresh: endOfHour(now + 2 * hour),
+      });
+      frozenAt = now;
+      expect((await call("/v0/quota", { token: earlier.value })).body).toEqual({
+        quota: 2,
+        maxQuota: 2,
+        nextWindowRefresh: endOfHour(now),
+      });
+    } finally {
+      frozenAt = null;
+    }
+  });
 });
 
 describe("reports", () => {

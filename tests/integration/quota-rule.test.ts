@@ -113,3 +113,109 @@ describe("a token whose window has ended", () => {
     expect(usage.quota).toEqual(full);
   });
 });
+
+describe("charges on one token issued together", () => {
+  // Issued in one turn of the event loop: the SQLite store decides them in one transaction, in
+  // the order issued (and may combine them into one statement); PostgreSQL runs them side by side,
+  // in any order. Either way each must get what it would have got alone, one after the other.
+  type Call = { cost: number; now: number };
+  const open = new Date(NOW.getTime() + 60_000);
+
+  /** What each call gets when the calls run one at a time in `order` (the rule of quotaAt). */
+  function oneAtATime(stored: { remaining: number; resetAt: number }, calls: Call[], order: number[]) {
+    let { remaining, resetAt } = stored;
+    const results: (number | null)[] = calls.map(() => null);
+    for (const index of order) {
+      const { cost, now } = calls[index];
+      if (resetAt <= now) [remaining, resetAt] = [MAX, nextQuotaReset("DAILY", new Date(now)).getTime()];
+      if (remaining >= cost) results[index] = remaining -= cost;
+    }
+    return results;
+  }
+  const orders = (n: number): number[][] =>
+    n === 0
+      ? [[]]
+      : orders(n - 1).flatMap((order) => Array.from({ length: n }, (_, at) => [...order.slice(0, at), n - 1, ...order.slice(at)]));
+
+  async function chargeTogether(stored: { remaining: number; resetAt: Date }, calls: Call[]) {
+    const token = await tokenWithStoredQuota("DAILY", stored.remaining, stored.resetAt);
+    const results = await Promise.all(
+      calls.map(({ cost, now }) =>
+        store.charge({
+          tokenId: token.id,
+          version: token.version,
+          cost,
+          now,
+          nextResetAt: nextQuotaReset("DAILY", new Date(now)).getTime(),
+          ip: `192.0.2.${cost}`,
+          userAgent: null,
+          route: "GET /v0/quota",
+        }),
+      ),
+    );
+    const remaining = results.map((result) => result?.remaining ?? null);
+    const start = { remaining: stored.remaining, resetAt: stored.resetAt.getTime() };
+    if (store.provider === "sqlite") {
+      expect(remaining).toEqual(
+        oneAtATime(
+          start,
+          calls,
+          calls.map((_, index) => index),
+        ),
+      );
+    } else {
+      const possible = orders(calls.length).map((order) => oneAtATime(start, calls, order));
+      expect(possible).toContainEqual(remaining);
+    }
+    const after = await db.apiToken.findUniqueOrThrow({ where: { id: token.id } });
+    return { remaining, after };
+  }
+
+  it("takes each charge in turn: each sees the quota left after those before it", async () => {
+    const now = NOW.getTime();
+    const { remaining, after } = await chargeTogether({ remaining: 10, resetAt: open }, [
+      { cost: 1, now },
+      { cost: 2, now },
+      { cost: 3, now: now + 1 },
+    ]);
+    expect(after.quotaRemaining).toBe(4);
+    if (store.provider === "sqlite") {
+      expect(remaining).toEqual([9, 7, 4]);
+      // The last call's use is the one the token remembers.
+      expect(after.lastUsedIp).toBe("192.0.2.3");
+      expect(after.lastUsedAt).toEqual(new Date(now + 1));
+    }
+  });
+
+  it("refuses exactly the charges the quota no longer covers, and still charges the free ones", async () => {
+    const now = NOW.getTime();
+    const { remaining, after } = await chargeTogether({ remaining: 5, resetAt: open }, [
+      { cost: 2, now },
+      { cost: 2, now },
+      { cost: 2, now },
+      { cost: 0, now },
+    ]);
+    expect(remaining.filter((left) => left === null)).toHaveLength(1);
+    expect(after.quotaRemaining).toBe(1);
+  });
+
+  it("refills an ended window once", async () => {
+    const now = NOW.getTime();
+    const { remaining, after } = await chargeTogether({ remaining: 0, resetAt: new Date(NOW.getTime() - 5 * 24 * HOUR) }, [
+      { cost: 1, now },
+      { cost: 1, now: now + 2 },
+    ]);
+    expect([...remaining].sort()).toEqual([MAX - 2, MAX - 1]);
+    expect(after.quotaResetAt).toEqual(nextQuotaReset("DAILY", NOW));
+  });
+
+  it("charges a call before the window's end from the old window and one after it from the refilled one", async () => {
+    const now = NOW.getTime();
+    const { after } = await chargeTogether({ remaining: 3, resetAt: NOW }, [
+      { cost: 1, now: now - 1 },
+      { cost: 1, now: now + 1 },
+    ]);
+    // In the order issued; run the other way round, both would come from the refilled window.
+    if (store.provider === "sqlite") expect(after.quotaRemaining).toBe(MAX - 1);
+  });
+});

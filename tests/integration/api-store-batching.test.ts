@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import { createApiStore } from "@/lib/api/create-store";
+import type { ApiStore, RepoQuery } from "@/lib/api/store";
+import { db } from "@/lib/db/client";
+import { resolveDatabaseTarget } from "@/lib/db/database-url";
+
+import { createTestOrg } from "../support/request-as";
+
+// The SQLite store answers the endpoint reads issued together from one read transaction and
+// reads an identical page once for all who asked. Calls issued together here are what a busy
+// server sees in one turn: each must still get exactly its own page, never a neighbour's.
+
+let store: ApiStore;
+let ours: Awaited<ReturnType<typeof createTestOrg>>;
+let theirs: Awaited<ReturnType<typeof createTestOrg>>;
+
+const query = (orgId: string, change: Partial<RepoQuery> = {}): RepoQuery => ({
+  orgId,
+  sort: "created_at",
+  direction: "desc",
+  limit: 10,
+  offset: 0,
+  includeArchived: false,
+  workspace: undefined,
+  ...change,
+});
+
+beforeAll(async () => {
+  store = createApiStore(resolveDatabaseTarget(process.env.DATABASE_URL));
+  ours = await createTestOrg("batch-ours");
+  theirs = await createTestOrg("batch-theirs");
+  const base = Date.now() - 3_600_000;
+  for (const [index, slug] of ["alpha", "beta", "gamma"].entries()) {
+    await db.repo.create({
+      data: { orgId: ours.org.id, slug, name: slug, workspace: index === 0 ? "ws" : "", createdAt: new Date(base + index) },
+    });
+  }
+  await db.repo.create({ data: { orgId: theirs.org.id, slug: "secret", name: "secret" } });
+});
+afterAll(async () => {
+  await store.close();
+});
+
+describe("repository pages read together", () => {
+  it("give each caller its own organization's page, its own filter and its own slice", async () => {
+    const [first, other, second, filtered, sliced] = await Promise.all([
+      store.listRepos(query(ours.org.id)),
+      store.listRepos(query(theirs.org.id)),
+      store.listRepos(query(ours.org.id)),
+      store.listRepos(query(ours.org.id, { workspace: "ws" })),
+      store.listRepos(query(ours.org.id, { offset: 1, limit: 1 })),
+    ]);
+    expect(first.map((repo) => repo.slug)).toEqual(["gamma", "beta", "alpha"]);
+    expect(second).toEqual(first);
+    expect(other.map((repo) => repo.slug)).toEqual(["secret"]);
+    expect(filtered.map((repo) => repo.slug)).toEqual(["alpha"]);
+    expect(sliced.map((repo) => repo.slug)).toEqual(["beta"]);
+  });
+});
