@@ -23,7 +23,7 @@ async function pagesFor(page: Page, role: "admin" | "member") {
     .getByRole("table", { name: "API tokens" })
     .getByRole("link", { name: "CI pipeline", exact: true })
     .getAttribute("href");
-  const common = ["/acme/tokens", href!, "/acme/members", "/acme/usage", "/acme/api"];
+  const common = ["/acme/tokens", href!, "/acme/members", "/acme/usage", "/acme/repos", "/acme/api"];
   return role === "admin" ? [...common, "/acme/audit", "/acme/incidents", "/acme/incidents/lookup", "/acme/incidents/new"] : common;
 }
 

@@ -31,7 +31,13 @@ export function ReposTable({
   }
   const labelNames = new Map(labels.map((label) => [label.id, label.name]));
   return (
-    <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+    // Positioned, so the screen-reader-only header (absolutely placed) scrolls with the table instead of widening the page.
+    <div
+      role="region"
+      aria-label="Repositories (scrolls sideways)"
+      tabIndex={0}
+      className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white"
+    >
       <table className="min-w-full divide-y divide-slate-200 text-sm" aria-label="Repositories">
         <thead className="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
           <tr>
