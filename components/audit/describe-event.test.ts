@@ -34,6 +34,17 @@ describe("audit event descriptions", () => {
     ]);
   });
 
+  it("names service scopes on tokens, and what a service change took off tokens", () => {
+    expect(describeDetails("token.updated", { changes: { serviceScopes: { before: ["billing/invoices"], after: [] } } })).toEqual([
+      "service scopes: billing/invoices → no scopes",
+    ]);
+    expect(describeDetails("service.deleted", { slug: "billing", tokensChanged: 2 })).toEqual([
+      "slug: billing",
+      "scopes taken off 2 token(s)",
+    ]);
+    expect(actionLabel("service.key_rotated")).toBe("Service key rotated");
+  });
+
   it("describes rotation grace and reveals", () => {
     expect(describeDetails("token.rotated", { graceSeconds: 0 })).toEqual(["old value stopped at once"]);
     expect(describeDetails("token.rotated", { graceSeconds: 86_400 })).toEqual(["old value kept working for 24 hours"]);
@@ -127,7 +138,7 @@ describe("every action the code records", () => {
       const code = readFileSync(file, "utf8");
       // Lines with `action: "member.invited"` (recordAudit) or `audit(actor, orgId, enabled ? "token.enabled" : "token.disabled", …)`.
       for (const line of code.split("\n").filter((l) => /audit\(|action:/.test(l))) {
-        for (const match of line.matchAll(/"((?:token|member|incident|org)\.[a-z_]+)"/g)) recorded.add(match[1]!);
+        for (const match of line.matchAll(/"((?:token|member|incident|org|service)\.[a-z_]+)"/g)) recorded.add(match[1]!);
       }
     }
     expect(recorded.size).toBeGreaterThan(15);
