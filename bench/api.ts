@@ -2,8 +2,9 @@
 //
 // Starts the production server (scripts/start.ts: build if needed, embedded SQLite, demo data)
 // and, in its own process, a bare node:http server answering the same JSON from memory. Then:
-// - throughput at saturation with wrk (64 connections, 15 s) on GET /v0/quota (costs nothing) and
-//   GET /v0/orgs/{org}/repos (charged), for both servers, and the ratio;
+// - throughput at saturation with wrk (64 connections, 15 s) on GET /v0/quota (costs nothing),
+//   GET /v0/orgs/{org}/repos (charged) and POST /v1/verify (a service verifying the bench token,
+//   charged), for both servers, and the ratio;
 // - latency at a fixed offered rate of 1,000 requests/s with hey (10 workers × 100/s, 10 s);
 // - afterwards, that the quota charged equals the successful charged calls.
 // Loopback only; every load run is bounded in time. Needs `apt-get install wrk hey`.
@@ -11,13 +12,13 @@
 // (bench/api-postgres.ts).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
 
 import { generateKeySpec } from "../lib/tokens/encryption";
 import { runPostgresBench } from "./api-postgres";
-import { quotaRemaining, seedBenchToken } from "./bench-token";
+import { quotaRemaining, seedBenchService, seedBenchToken } from "./bench-token";
 import { fetchText, freePort, run, stop } from "./process-tools";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -29,6 +30,8 @@ const RATE_SECONDS = 10;
 
 type Saturation = { rps: number; requests: number; non2xx: number; cpuMicrosPerRequest: number | null };
 type Latency = { rps: number; p50: number; p99: number; ok: number; total: number };
+/** A POST's JSON body, and the wrk script that sends it. */
+type Post = { body: string; script: string };
 
 const log = (line = "") => console.log(line);
 
@@ -72,12 +75,29 @@ async function main() {
     const auth = `Basic ${Buffer.from(`${token}:`).toString("base64")}`;
     const quotaPath = "/v0/quota";
     const reposPath = `/v0/orgs/${orgSlug}/repos`;
+    const verifyPath = "/v1/verify";
     // The bare server answers with exactly the bytes the real one sends.
     const [quotaJson, reposJson] = await Promise.all([quotaPath, reposPath].map((path) => fetchText(`${api}${path}`, auth)));
+    // A service verifying the bench token for its scope, 1 unit each (lib/api/verify.ts).
+    const serviceAuth = `Bearer ${await seedBenchService(db, tokenId)}`;
+    const verifyBody = JSON.stringify({ token, scope: "bench:read", cost: 1 });
+    const verifyScript = join(dataDir, "verify.lua");
+    writeFileSync(
+      verifyScript,
+      `wrk.method = "POST"\nwrk.body = ${JSON.stringify(verifyBody)}\nwrk.headers["Content-Type"] = "application/json"\n`,
+    );
+    const verifyPost: Post = { body: verifyBody, script: verifyScript };
+    const verifyJson = await (
+      await fetch(`${api}${verifyPath}`, {
+        method: "POST",
+        headers: { authorization: serviceAuth, "content-type": "application/json" },
+        body: JSON.stringify({ token, scope: "bench:read", cost: 0 }),
+      })
+    ).text();
 
     const bare = await startProcess(
       ["--import", "tsx", "bench/bare-server.ts"],
-      { PORT: String(barePort), BARE_QUOTA_JSON: quotaJson, BARE_REPOS_JSON: reposJson },
+      { PORT: String(barePort), BARE_QUOTA_JSON: quotaJson, BARE_REPOS_JSON: reposJson, BARE_VERIFY_JSON: verifyJson },
       /listening/,
       60_000,
     );
@@ -86,6 +106,7 @@ async function main() {
 
     log("warming up…");
     for (const url of [`${api}${quotaPath}`, `${api}${reposPath}`, `${bareUrl}${quotaPath}`]) wrk(url, auth, 3);
+    wrk(`${api}${verifyPath}`, serviceAuth, 3, undefined, verifyPost);
     // Calls made before this moment (the JSON fetched above, the warm-up) are not counted below.
     await new Promise((r) => setTimeout(r, 1_000));
     const before = await quotaRemaining(db, tokenId);
@@ -93,19 +114,22 @@ async function main() {
 
     const results: { endpoint: string; bare: Saturation; keyward: Saturation; bareLatency: Latency; keywardLatency: Latency }[] = [];
     let reposOk = 0;
-    for (const [endpoint, path] of [
-      ["GET /v0/quota", quotaPath],
-      ["GET /v0/orgs/{org}/repos", reposPath],
+    let verifyOk = 0;
+    for (const [endpoint, path, callAuth, post] of [
+      ["GET /v0/quota", quotaPath, auth, undefined],
+      ["GET /v0/orgs/{org}/repos", reposPath, auth, undefined],
+      ["POST /v1/verify", verifyPath, serviceAuth, verifyPost],
     ] as const) {
       log(`${endpoint}: wrk ${CONNECTIONS} connections × ${SATURATION_SECONDS} s, bare then Keyward…`);
-      const bareRun = wrk(`${bareUrl}${path}`, auth, SATURATION_SECONDS, bare.pid);
+      const bareRun = wrk(`${bareUrl}${path}`, callAuth, SATURATION_SECONDS, bare.pid, post);
       await settle(server.pid);
-      const keywardRun = wrk(`${api}${path}`, auth, SATURATION_SECONDS, server.pid);
+      const keywardRun = wrk(`${api}${path}`, callAuth, SATURATION_SECONDS, server.pid, post);
       log(`${endpoint}: hey at ${RATE_WORKERS * RATE_PER_WORKER}/s × ${RATE_SECONDS} s, bare then Keyward…`);
-      const bareLatency = hey(`${bareUrl}${path}`, auth);
+      const bareLatency = hey(`${bareUrl}${path}`, callAuth, post);
       await settle(server.pid);
-      const keywardLatency = hey(`${api}${path}`, auth);
+      const keywardLatency = hey(`${api}${path}`, callAuth, post);
       if (path === reposPath) reposOk = keywardRun.requests - keywardRun.non2xx + keywardLatency.ok;
+      if (path === verifyPath) verifyOk = keywardRun.requests - keywardRun.non2xx + keywardLatency.ok;
       results.push({ endpoint, bare: bareRun, keyward: keywardRun, bareLatency, keywardLatency });
     }
 
@@ -114,8 +138,9 @@ async function main() {
     const after = await quotaRemaining(db, tokenId);
     const charged = before - after;
     const measured = { tokenId, at: { gte: measuredFrom } };
+    // Charged calls: the repository lists and the verifies (recorded under the service's scope).
     const recordedOk = await db.usageEvent.aggregate({
-      where: { ...measured, route: "/v0/orgs/{org}/repos", status: 200 },
+      where: { ...measured, route: { in: ["/v0/orgs/{org}/repos", "bench/bench:read"] }, status: 200 },
       _count: true,
       _sum: { cost: true },
     });
@@ -145,14 +170,15 @@ async function main() {
       );
     }
     log();
-    log("Quota check (charged endpoint, 1 unit per call):");
+    log("Quota check (charged endpoints, 1 unit per call):");
     log(`  charged in the database:          ${charged}`);
     log(`  successful calls recorded:        ${recordedOk._count} (cost ${recordedOk._sum.cost ?? 0})`);
     log(
-      `  successful calls seen by clients: ${reposOk} (wrk does not count the calls in flight when it stops: at most ${CONNECTIONS} fewer)`,
+      `  successful calls seen by clients: ${reposOk + verifyOk} (wrk does not count the calls in flight when it stops: at most ${CONNECTIONS} fewer per run)`,
     );
     log(`  refused or failed calls recorded: ${failures}`);
-    const exact = charged === (recordedOk._sum.cost ?? 0) && charged >= reposOk && charged - reposOk <= CONNECTIONS;
+    const seen = reposOk + verifyOk;
+    const exact = charged === (recordedOk._sum.cost ?? 0) && charged >= seen && charged - seen <= 2 * CONNECTIONS;
     log(`  ${exact ? "OK: the quota charged equals the successful calls" : "MISMATCH between the quota charged and the successful calls"}`);
     if (!exact) process.exitCode = 1;
   } finally {
@@ -190,9 +216,10 @@ function cpuMicros(pid: number | undefined): number | null {
   }
 }
 
-function wrk(url: string, auth: string, seconds: number, pid?: number): Saturation {
+function wrk(url: string, auth: string, seconds: number, pid?: number, post?: Post): Saturation {
   const cpuBefore = cpuMicros(pid);
-  const out = run("wrk", ["-t2", `-c${CONNECTIONS}`, `-d${seconds}s`, "-H", `Authorization: ${auth}`, url], seconds);
+  const script = post ? ["-s", post.script] : [];
+  const out = run("wrk", ["-t2", `-c${CONNECTIONS}`, `-d${seconds}s`, ...script, "-H", `Authorization: ${auth}`, url], seconds);
   const cpuAfter = cpuMicros(pid);
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
   const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
@@ -202,10 +229,11 @@ function wrk(url: string, auth: string, seconds: number, pid?: number): Saturati
   return { rps, requests, non2xx, cpuMicrosPerRequest };
 }
 
-function hey(url: string, auth: string): Latency {
+function hey(url: string, auth: string, post?: Post): Latency {
+  const body = post ? ["-m", "POST", "-T", "application/json", "-d", post.body] : [];
   const out = run(
     "hey",
-    ["-z", `${RATE_SECONDS}s`, "-c", String(RATE_WORKERS), "-q", String(RATE_PER_WORKER), "-H", `Authorization: ${auth}`, url],
+    ["-z", `${RATE_SECONDS}s`, "-c", String(RATE_WORKERS), "-q", String(RATE_PER_WORKER), ...body, "-H", `Authorization: ${auth}`, url],
     RATE_SECONDS,
   );
   const percentile = (p: number) => Number(new RegExp(`${p}% in ([\\d.]+) secs`).exec(out)?.[1]) * 1000;

@@ -34,3 +34,26 @@ export async function seedBenchToken(databaseUrl: string, keys: string, options:
 export async function quotaRemaining(db: Awaited<ReturnType<typeof seedBenchToken>>["db"], tokenId: string): Promise<number> {
   return (await db.apiToken.findUniqueOrThrow({ where: { id: tokenId }, select: { quotaRemaining: true } })).quotaRemaining;
 }
+
+/**
+ * A service of the demo org for POST /v1/verify, whose scope the bench token holds: returns its
+ * verification key. The token's version moves, as a dashboard edit would.
+ */
+export async function seedBenchService(db: Awaited<ReturnType<typeof seedBenchToken>>["db"], tokenId: string): Promise<string> {
+  const { generateServiceKey, hashTokenValue, tokenLastFour } = await import("../lib/tokens/format");
+  const token = await db.apiToken.findUniqueOrThrow({ where: { id: tokenId }, select: { orgId: true } });
+  const key = generateServiceKey();
+  await db.service.create({
+    data: {
+      orgId: token.orgId,
+      slug: "bench",
+      name: "Bench",
+      upstreamUrl: "http://127.0.0.1:9/",
+      keyHash: hashTokenValue(key),
+      keyLastFour: tokenLastFour(key),
+      scopes: { create: [{ name: "bench" }, { name: "bench:read" }] },
+    },
+  });
+  await db.apiToken.update({ where: { id: tokenId }, data: { serviceScopes: "bench/bench:read", version: { increment: 1 } } });
+  return key;
+}

@@ -45,6 +45,17 @@ describe("audit event descriptions", () => {
     ]);
   });
 
+  it("names service scopes on tokens, and what a service change took off tokens", () => {
+    expect(describeDetails("token.updated", { changes: { serviceScopes: { before: ["billing/invoices"], after: [] } } })).toEqual([
+      "service scopes: billing/invoices → no scopes",
+    ]);
+    expect(describeDetails("service.deleted", { slug: "billing", tokensChanged: 2 })).toEqual([
+      "slug: billing",
+      "scopes taken off 2 token(s)",
+    ]);
+    expect(actionLabel("service.key_rotated")).toBe("Service key rotated");
+  });
+
   it("describes rotation grace and reveals", () => {
     expect(describeDetails("token.rotated", { graceSeconds: 0 })).toEqual(["old value stopped at once"]);
     expect(describeDetails("token.rotated", { graceSeconds: 86_400 })).toEqual(["old value kept working for 24 hours"]);

@@ -36,6 +36,12 @@ export const ACTION_LABELS: Record<string, string> = {
   "repo_label.deleted": "Repository label deleted",
   "repo_label.attached": "Label attached to repository",
   "repo_label.detached": "Label detached from repository",
+  "service.created": "Service registered",
+  "service.updated": "Service changed",
+  "service.key_rotated": "Service key rotated",
+  "service.disabled": "Service disabled",
+  "service.enabled": "Service enabled",
+  "service.deleted": "Service deleted",
 };
 
 export function actionLabel(action: string): string {
@@ -63,6 +69,10 @@ const INCIDENT_VERBS: Record<string, string> = {
 
 const text = (value: unknown): string | null => (typeof value === "string" && value !== "" ? value : null);
 const role = (value: unknown): string => ROLE_WORDS[String(value)] ?? String(value ?? "member").toLowerCase();
+const serviceName = (m: Record<string, unknown>): string => {
+  const name = text(m.name) ?? text((m.after as { name?: unknown } | undefined)?.name);
+  return name ? `“${name}”` : "(unnamed)";
+};
 const plural = (n: number, word: string) => `${n.toLocaleString("en")} ${word}${n === 1 ? "" : "s"}`;
 
 /**
@@ -126,6 +136,18 @@ export function describeEvent(event: DescribableEvent): string {
       return `${actor} changed the incident settings`;
     case "audit.exported":
       return `${actor} exported the audit log as ${String(m.format ?? "a file").toUpperCase()}`;
+    case "service.created":
+      return `${actor} registered service ${serviceName(m)}`;
+    case "service.updated":
+      return `${actor} changed service ${serviceName(m)}`;
+    case "service.key_rotated":
+      return `${actor} rotated the verification key of service ${serviceName(m)}`;
+    case "service.disabled":
+      return `${actor} disabled service ${serviceName(m)}: its calls are refused`;
+    case "service.enabled":
+      return `${actor} enabled service ${serviceName(m)}`;
+    case "service.deleted":
+      return `${actor} deleted service ${serviceName(m)}`;
     case "incident.created": {
       const total = typeof m.total === "number" ? m.total : 0;
       return `${actor} started a bulk ${INCIDENT_VERBS[String(m.action)] ?? "operation"} of ${plural(total, "token")}`;
@@ -171,6 +193,7 @@ const FIELD_LABELS: Record<string, string> = {
   expiresAt: "expiry",
   allowedNetworks: "allowed networks",
   committers: "committers",
+  serviceScopes: "service scopes",
 };
 
 /** Socket's committers ({ email, provider, providerLoginName… }), by whatever names them. */
@@ -227,6 +250,17 @@ export function describeDetails(action: string, metadata: Record<string, unknown
       if (metadata.expiresAt) lines.push(`expires: ${show(metadata.expiresAt)}`);
       if (Array.isArray(metadata.allowedNetworks)) lines.push(`allowed networks: ${showNetworks(metadata.allowedNetworks)}`);
       if (Array.isArray(metadata.committers)) lines.push(`committers: ${showCommitters(metadata.committers)}`);
+      if (Array.isArray(metadata.serviceScopes)) lines.push(`service scopes: ${show(metadata.serviceScopes)}`);
+      break;
+    case "service.created":
+    case "service.deleted":
+      if (typeof metadata.slug === "string") lines.push(`slug: ${metadata.slug}`);
+      if (Array.isArray(metadata.scopes)) lines.push(`scopes: ${show(metadata.scopes)}`);
+      if (typeof metadata.tokensChanged === "number") lines.push(`scopes taken off ${metadata.tokensChanged} token(s)`);
+      break;
+    case "service.updated":
+      if (Array.isArray(metadata.removedScopes) && metadata.removedScopes.length > 0)
+        lines.push(`scopes removed (taken off tokens): ${show(metadata.removedScopes)}`);
       break;
     case "token.rotated": {
       if (typeof metadata.graceSeconds === "number") lines.push(graceText(metadata.graceSeconds));

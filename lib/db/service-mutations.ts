@@ -148,8 +148,9 @@ export async function rotateServiceKey(
       data: { keyHash: hashTokenValue(key), keyLastFour: tokenLastFour(key), keyRotatedAt: new Date(), version: { increment: 1 } },
     });
     if (updated.count === 0) return null;
-    await tx.auditEvent.create({ data: audit(actor, orgId, "service.key_rotated", serviceId, {}) });
-    return tx.service.findUniqueOrThrow({ where: { id: serviceId }, select: SUMMARY });
+    const rotated = await tx.service.findUniqueOrThrow({ where: { id: serviceId }, select: SUMMARY });
+    await tx.auditEvent.create({ data: audit(actor, orgId, "service.key_rotated", serviceId, { name: rotated.name, slug: rotated.slug }) });
+    return rotated;
   });
   return service ? { service, key } : null;
 }
@@ -170,7 +171,9 @@ export async function setServiceEnabled(
       data: { disabledAt: enabled ? null : new Date(), version: { increment: 1 } },
       select: SUMMARY,
     });
-    await tx.auditEvent.create({ data: audit(actor, orgId, enabled ? "service.enabled" : "service.disabled", serviceId, {}) });
+    await tx.auditEvent.create({
+      data: audit(actor, orgId, enabled ? "service.enabled" : "service.disabled", serviceId, { name: updated.name, slug: updated.slug }),
+    });
     return updated;
   });
 }
