@@ -38,6 +38,7 @@ import { getOrganizations, getOrgTelemetryConfig, getQuota } from "./routes/acco
 import { createReport, getReport, getReportList } from "./routes/reports";
 import { getOrgRepoList } from "./routes/repos";
 import { createApiToken, listTokens, revokeApiToken, rotateApiToken, updateApiToken } from "./routes/tokens";
+import { createOrgWebhook, deleteOrgWebhook, getWebhook, listWebhooks, updateOrgWebhook } from "./routes/webhooks";
 import { reportUploadFiles } from "./schemas";
 import { StoreBusyError, type ApiStore, type ChargeResult, type TokenRecord } from "./store";
 import { isUsable, TokenCache, unusableReason, type CachedToken } from "./token-cache";
@@ -71,6 +72,11 @@ const IMPLEMENTATIONS: ImplementationTable = {
   postOrgApiTokenUpdate: updateApiToken,
   postOrgApiTokenRotate: rotateApiToken,
   postOrgApiTokenRevoke: revokeApiToken,
+  getOrgWebhooksList: listWebhooks,
+  createOrgWebhook,
+  getOrgWebhook: getWebhook,
+  updateOrgWebhook,
+  deleteOrgWebhook,
 };
 
 /** Endpoints that need the token's organization: the charge reads it in its own transaction. */

@@ -61,7 +61,14 @@ export function buildOpenApiDocument(): Record<string, unknown> {
     },
     servers: [{ url: "/" }],
     security: [{ basicAuth: [] }, { bearerAuth: [] }],
-    tags: [{ name: "Account" }, { name: "Repositories" }, { name: "Reports" }, { name: "API tokens" }, { name: "Secret scanning" }],
+    tags: [
+      { name: "Account" },
+      { name: "Repositories" },
+      { name: "Reports" },
+      { name: "API tokens" },
+      { name: "Webhooks" },
+      { name: "Secret scanning" },
+    ],
     paths,
     components: {
       securitySchemes: {

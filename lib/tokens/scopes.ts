@@ -14,6 +14,11 @@ export const SCOPE_NAMES = [
   "api-tokens:revoke",
   "audit-log",
   "audit-log:list",
+  "webhooks",
+  "webhooks:list",
+  "webhooks:create",
+  "webhooks:update",
+  "webhooks:delete",
 ] as const;
 
 export type Scope = (typeof SCOPE_NAMES)[number];
@@ -36,6 +41,11 @@ const DESCRIPTIONS: Record<Scope, string> = {
   "api-tokens:revoke": "Revoke API tokens so they can no longer be used",
   "audit-log": "Grants all audit-log:* scopes",
   "audit-log:list": "List the organization's audit log",
+  webhooks: "Grants all webhooks:* scopes",
+  "webhooks:list": "List and view the organization's webhooks (never their secrets)",
+  "webhooks:create": "Create webhooks that receive the organization's events",
+  "webhooks:update": "Change a webhook's URL, events, headers or secret",
+  "webhooks:delete": "Delete webhooks",
 };
 
 const SCOPE_SET: ReadonlySet<string> = new Set(SCOPE_NAMES);

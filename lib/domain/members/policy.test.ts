@@ -14,6 +14,7 @@ const EXPECTED: Record<Permission, Record<OrgRole, boolean>> = {
   "usage:view": { ADMIN: true, MEMBER: true },
   "audit:view": { ADMIN: true, MEMBER: false },
   "incidents:manage": { ADMIN: true, MEMBER: false },
+  "webhooks:manage": { ADMIN: true, MEMBER: false },
 };
 
 const permissions = Object.keys(PERMISSIONS) as Permission[];

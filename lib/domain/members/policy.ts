@@ -25,6 +25,8 @@ export const PERMISSIONS = {
   "audit:view": ["ADMIN"],
   /** Bulk operations, token lookups, leak reports and the org's token policy. */
   "incidents:manage": ["ADMIN"],
+  /** Create, edit, pause, test and delete the org's webhooks, and read their delivery logs. */
+  "webhooks:manage": ["ADMIN"],
 } as const satisfies Record<string, readonly OrgRole[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
