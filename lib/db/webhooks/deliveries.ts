@@ -30,15 +30,17 @@ export async function claimDueDeliveries(
   const p = new SqlParams(dialect);
   const leaseUntil = p.time(new Date(options.now.getTime() + options.leaseMs));
   const owner = p.add(options.owner);
-  const now = p.time(options.now);
+  // SQLite's "?" placeholders are positional: each use of a value is its own parameter.
+  const due = p.time(options.now);
+  const leaseLapsed = p.time(options.now);
   const test = p.add(TEST_EVENT_TYPE);
   const limit = p.add(options.limit);
   const sql = `
     UPDATE "WebhookDelivery" SET "leaseUntil" = ${leaseUntil}, "leaseOwner" = ${owner}
     WHERE "id" IN (
       SELECT d."id" FROM "WebhookDelivery" d JOIN "Webhook" w ON w."id" = d."webhookId"
-      WHERE d."status" = 'PENDING' AND d."nextAttemptAt" <= ${now}
-        AND (d."leaseUntil" IS NULL OR d."leaseUntil" < ${now})
+      WHERE d."status" = 'PENDING' AND d."nextAttemptAt" <= ${due}
+        AND (d."leaseUntil" IS NULL OR d."leaseUntil" < ${leaseLapsed})
         AND (w."pausedAt" IS NULL OR d."eventType" = ${test})
       ORDER BY d."nextAttemptAt" LIMIT ${limit}
       ${dialect === "postgresql" ? "FOR UPDATE OF d SKIP LOCKED" : ""}
