@@ -33,6 +33,11 @@ describe("scope table", () => {
       "api-tokens:revoke",
       "audit-log",
       "audit-log:list",
+      "webhooks",
+      "webhooks:list",
+      "webhooks:create",
+      "webhooks:update",
+      "webhooks:delete",
     ]);
     for (const scope of SCOPES) expect(scope.description.trim().length).toBeGreaterThan(5);
     expect(SCOPES.find((scope) => scope.name === "report:read")?.description).toBe("Read the results of reports it has access to");
@@ -52,7 +57,7 @@ describe("scope table", () => {
   });
 
   it("builds a two-level tree covering every scope", () => {
-    expect(SCOPE_TREE.map((node) => node.name)).toEqual(["report", "repo", "api-tokens", "audit-log"]);
+    expect(SCOPE_TREE.map((node) => node.name)).toEqual(["report", "repo", "api-tokens", "audit-log", "webhooks"]);
     expect(SCOPE_TREE[0]!.children.map((child) => child.name)).toEqual(["report:list", "report:read", "report:write"]);
     expect(SCOPE_TREE.flatMap((node) => [node.name, ...node.children.map((child) => child.name)])).toEqual([...SCOPE_NAMES]);
   });

@@ -51,9 +51,25 @@ async function requestFor(id: EndpointId): Promise<Request> {
     case "postOrgApiTokenRotate":
     case "postOrgApiTokenRevoke":
       return { method: "POST", path, json: { uuid: await target() } };
+    case "createOrgWebhook":
+      return { method: "POST", path, json: WEBHOOK_BODY };
+    case "getOrgWebhook":
+    case "deleteOrgWebhook":
+      return { method: spec.method, path: path.replace("{id}", await webhook()) };
+    case "updateOrgWebhook":
+      return { method: "PUT", path: path.replace("{id}", await webhook()), json: { name: "renamed" } };
     default:
       return { method: spec.method, path };
   }
+}
+
+const WEBHOOK_BODY = { name: "scoped", url: "https://hooks.example.com/k", secret: "scope-test-secret-123456", events: ["token.revoked"] };
+
+/** A webhook of the org, made through an all-webhooks token (a scope check needs a target to reach). */
+async function webhook(): Promise<string> {
+  const maker = await insertToken(org.id, { scopes: ["webhooks"] });
+  const created = await callApi(server.url, `/v0/orgs/${org.slug}/webhooks`, { token: maker.value, method: "POST", json: WEBHOOK_BODY });
+  return created.body.id as string;
 }
 
 const parentOf = (scope: Scope) => SCOPES.find((s) => s.name === scope)!.parent!;
@@ -90,7 +106,7 @@ describe("scope checks", () => {
     });
     const remaining = (await db.apiToken.findUniqueOrThrow({ where: { id: caller.tokenId } })).quotaRemaining;
     if (allowed) {
-      expect(response.status, JSON.stringify(response.body)).toBe(200);
+      expect(response.status, JSON.stringify(response.body)).toBe(id === "createOrgWebhook" ? 201 : 200);
       expect(remaining).toBe(1_000 - ENDPOINTS[id].cost);
     } else {
       expect(response.status).toBe(403);

@@ -131,10 +131,10 @@ describe("every API route × every caller", () => {
 describe("org B's objects in paths and bodies", () => {
   const cells = Object.entries(API_ROUTES).filter(([, entry]) => entry.foreignIds);
 
-  it("covers every route that names a token", () => {
+  it("covers every route that names a token or a webhook", () => {
     expect(cells.map(([id]) => id).sort()).toEqual(
       Object.keys(ENDPOINTS)
-        .filter((id) => /Update|Rotate|Revoke/.test(id))
+        .filter((id) => /Update|Rotate|Revoke/.test(id) || /^(get|update|delete)OrgWebhook$/.test(id))
         .sort(),
     );
   });
