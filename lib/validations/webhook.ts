@@ -1,8 +1,7 @@
 import { z } from "zod";
 
-import { isWebhookEventType, WEBHOOK_EVENT_TYPES, type WebhookEventType } from "@/lib/domain/webhooks/events";
-import { allowPrivateFromEnv, checkWebhookUrl } from "@/lib/domain/webhooks/url";
-
+import { isWebhookEventType, WEBHOOK_EVENT_TYPES, type WebhookEventType } from "../domain/webhooks/events";
+import { allowPrivateFromEnv, checkWebhookUrl } from "../domain/webhooks/url";
 import { isStorableText } from "./text";
 
 // A webhook's fields, shared by the REST API (Socket's body: name, url, secret, events, headers,
@@ -113,3 +112,30 @@ export const webhookUpdateInput = z
 
 export type WebhookCreateInput = z.output<typeof webhookCreateInput>;
 export type WebhookUpdateInput = z.output<typeof webhookUpdateInput>;
+
+// ——— The dashboard's forms: FormData strings; checkboxes arrive as one string or several. ———
+
+const emptyToUndefined = (value: unknown) => (typeof value === "string" && value.trim() === "" ? undefined : value);
+const asArray = (value: unknown) => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+
+export const webhookTargetSchema = z.object({ webhookId: z.string().trim().min(1).max(100) });
+
+export const webhookFormCreateSchema = z.object({
+  name: webhookName,
+  url: webhookUrl,
+  /** Empty: Keyward generates one and shows it once. */
+  secret: z.preprocess(emptyToUndefined, webhookSecret.optional()),
+  events: z.preprocess(asArray, webhookEvents),
+  description: z.preprocess(emptyToUndefined, webhookDescription.optional()),
+});
+
+export const webhookFormUpdateSchema = webhookTargetSchema.extend({
+  name: webhookName,
+  url: webhookUrl,
+  /** Empty: keep the current secret. */
+  secret: z.preprocess(emptyToUndefined, webhookSecret.optional()),
+  events: z.preprocess(asArray, webhookEvents),
+  description: z.preprocess((value) => (value === undefined ? "" : value), webhookDescription),
+});
+
+export const webhookPauseSchema = webhookTargetSchema.extend({ paused: z.enum(["true", "false"]).transform((value) => value === "true") });

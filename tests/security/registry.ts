@@ -392,6 +392,47 @@ export const ACTIONS: Record<string, ActionEntry> = {
     foreignIds: async (w) => ({ tokenId: (await foreignToken(w)).id, scopes: ["report:read"], expectedVersion: "1" }),
     expected: { ...ADMINS, admin: "CONFLICT" },
   },
+
+  // lib/actions/webhooks.ts
+  "webhooks#createWebhookAction": {
+    ...needs("webhooks:manage", "no private/loopback URL"),
+    input: async () => ({ name: "sec hook", url: "https://hooks.example.com/k", events: ["token.revoked"] }),
+    expected: ADMINS,
+  },
+  "webhooks#updateWebhookAction": {
+    ...needs("webhooks:manage"),
+    input: async (w) => ({
+      webhookId: await addWebhook(w.a.org.id),
+      name: "renamed",
+      url: "https://hooks.example.com/k2",
+      events: "token.created",
+    }),
+    foreignIds: async (w) => ({
+      webhookId: await addWebhook(w.b.org.id),
+      name: "renamed",
+      url: "https://hooks.example.com/k2",
+      events: "token.created",
+    }),
+    expected: ADMINS,
+  },
+  "webhooks#deleteWebhookAction": {
+    ...needs("webhooks:manage"),
+    input: async (w) => ({ webhookId: await addWebhook(w.a.org.id) }),
+    foreignIds: async (w) => ({ webhookId: await addWebhook(w.b.org.id) }),
+    expected: ADMINS,
+  },
+  "webhooks#setWebhookPausedAction": {
+    ...needs("webhooks:manage"),
+    input: async (w) => ({ webhookId: await addWebhook(w.a.org.id), paused: "true" }),
+    foreignIds: async (w) => ({ webhookId: await addWebhook(w.b.org.id), paused: "true" }),
+    expected: ADMINS,
+  },
+  "webhooks#sendTestWebhookAction": {
+    ...needs("webhooks:manage"),
+    input: async (w) => ({ webhookId: await addWebhook(w.a.org.id) }),
+    foreignIds: async (w) => ({ webhookId: await addWebhook(w.b.org.id) }),
+    expected: ADMINS,
+  },
 };
 
 /** Fields an attacker adds to any action's input, hoping one is written through. */

@@ -1,4 +1,4 @@
-import { afterAttempt, PAUSE_AFTER_CONSECUTIVE_FAILURES, shouldPause } from "../../domain/webhooks/delivery";
+import { afterAttempt, AUTO_PAUSE_REASON_PREFIX, PAUSE_AFTER_CONSECUTIVE_FAILURES, shouldPause } from "../../domain/webhooks/delivery";
 import { TEST_EVENT_TYPE } from "../../domain/webhooks/events";
 import { auditRow, createAuditEvent } from "../audit";
 import type { Db } from "../client";
@@ -124,7 +124,7 @@ export async function recordAttempt(
       select: { consecutiveFailures: true, pausedAt: true, name: true, url: true },
     });
     if (webhook.pausedAt !== null || !shouldPause(webhook.consecutiveFailures)) return { paused: false, status: next.status };
-    const reason = `Paused automatically after ${PAUSE_AFTER_CONSECUTIVE_FAILURES} failed deliveries in a row (last: ${describe(result)}).`;
+    const reason = `${AUTO_PAUSE_REASON_PREFIX} after ${PAUSE_AFTER_CONSECUTIVE_FAILURES} failed deliveries in a row (last: ${describe(result)}).`;
     await tx.webhook.update({ where: { id: delivery.webhookId }, data: { pausedAt: now, pauseReason: reason } });
     await createAuditEvent(tx, {
       data: auditRow({

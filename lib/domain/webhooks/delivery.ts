@@ -40,6 +40,9 @@ export function isDeliveredStatus(status: number): boolean {
   return status >= 200 && status < 300;
 }
 
+/** How an automatic pause's reason starts (the admins' banner looks for it). */
+export const AUTO_PAUSE_REASON_PREFIX = "Paused automatically";
+
 export function shouldPause(consecutiveFailures: number): boolean {
   return consecutiveFailures >= PAUSE_AFTER_CONSECUTIVE_FAILURES;
 }
