@@ -4,7 +4,9 @@ import { recordAudit } from "@/lib/db/audit";
 import { db } from "@/lib/db/client";
 import type { TokenActor } from "@/lib/db/token-mutations";
 import { createWebhook, sendTestEvent, setWebhookPaused } from "@/lib/db/webhooks/mutations";
+import { enqueueTimedEvents } from "@/lib/db/webhooks/timed-events";
 import { MAX_DELIVERY_ATTEMPTS, PAUSE_AFTER_CONSECUTIVE_FAILURES } from "@/lib/domain/webhooks/delivery";
+import type { WebhookEventType } from "@/lib/domain/webhooks/events";
 import { createWebhookSender } from "@/lib/server/webhook-sender";
 import { deliverDueWebhooks, startWebhookWorker } from "@/lib/server/webhook-worker";
 
@@ -40,7 +42,7 @@ afterAll(async () => {
   delete process.env.KEYWARD_WEBHOOK_ALLOW_PRIVATE;
 });
 
-async function orgWithWebhook(label: string, events = ["token.revoked"] as const) {
+async function orgWithWebhook(label: string, events: WebhookEventType[] = ["token.revoked"]) {
   const { org, admin } = await createTestOrg(label);
   const actor: TokenActor = { kind: "user", userId: admin.id, label: admin.email, ip: null, userAgent: null };
   const webhook = await createWebhook(actor, org.id, {
@@ -226,5 +228,55 @@ describe("webhook delivery across a crash", () => {
       delete process.env.WEBHOOK_WORKER_MS;
       delete process.env.WEBHOOK_LEASE_MS;
     }
+  });
+});
+
+describe("events found by looking (no audit row)", () => {
+  it("enqueues token.expired once per expiry, and not for a webhook added afterwards", async () => {
+    const { org, webhook } = await orgWithWebhook("hook-expiry", ["token.expired"]);
+    const now = new Date();
+    await db.webhook.update({ where: { id: webhook.id }, data: { createdAt: new Date(now.getTime() - 3_600_000) } });
+    const token = await insertToken(org.id, { name: "short-lived", expiresAt: new Date(now.getTime() - 60_000) });
+    expect(await enqueueTimedEvents(db, now)).toBeGreaterThanOrEqual(1);
+    await enqueueTimedEvents(db, new Date(now.getTime() + 30_000));
+    const deliveries = await db.webhookDelivery.findMany({ where: { webhookId: webhook.id } });
+    expect(deliveries.map((d) => [d.eventType, JSON.parse(d.payload).data.target.id])).toEqual([["token.expired", token.tokenId]]);
+
+    // A webhook created after the token expired is not told about it.
+    const later = await createWebhook({ kind: "system", label: "t", ip: null, userAgent: null }, org.id, {
+      name: "later",
+      url: receiver.url,
+      secret: SECRET,
+      events: ["token.expired"],
+    });
+    cleanups.push(() => db.webhook.deleteMany({ where: { id: later.id } }));
+    await enqueueTimedEvents(db, new Date(now.getTime() + 60_000));
+    expect(await db.webhookDelivery.count({ where: { webhookId: later.id } })).toBe(0);
+  });
+
+  it("enqueues token.quota_exhausted once per quota window, from the refused-call counts", async () => {
+    const { org, webhook } = await orgWithWebhook("hook-quota", ["token.quota_exhausted"]);
+    const token = await insertToken(org.id, { name: "busy bot", quotaMax: 1 });
+    const now = new Date();
+    await db.webhook.update({ where: { id: webhook.id }, data: { createdAt: new Date(now.getTime() - 3_600_000) } });
+    const refusal = (minute: Date) =>
+      db.refusedCallCount.create({
+        data: { tokenId: token.tokenId, valueId: token.valueId, reason: "quota", minute, orgId: org.id, count: 3, lastAt: minute },
+      });
+    await refusal(new Date(Math.floor(now.getTime() / 60_000) * 60_000 - 60_000));
+    await refusal(new Date(Math.floor(now.getTime() / 60_000) * 60_000));
+    await enqueueTimedEvents(db, now);
+    await enqueueTimedEvents(db, new Date(now.getTime() + 30_000));
+    const deliveries = await db.webhookDelivery.findMany({ where: { webhookId: webhook.id } });
+    expect(deliveries).toHaveLength(1);
+    expect(JSON.parse(deliveries[0]!.payload)).toMatchObject({
+      type: "token.quota_exhausted",
+      data: { target: { id: token.tokenId }, details: { name: "busy bot", maxQuota: 1 } },
+    });
+
+    // The next window's first refusal is a new event.
+    await db.apiToken.update({ where: { id: token.tokenId }, data: { quotaResetAt: new Date(now.getTime() + 40 * 86_400_000) } });
+    await enqueueTimedEvents(db, new Date(now.getTime() + 60_000));
+    expect(await db.webhookDelivery.count({ where: { webhookId: webhook.id } })).toBe(2);
   });
 });
