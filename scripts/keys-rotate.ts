@@ -113,6 +113,32 @@ async function reencryptAll(db: Db, keyring: TokenKeyring): Promise<Outcome> {
   }
 }
 
+/** Webhook signing secrets are encrypted with the same keyring (the webhook id as associated data): the same pass for them. */
+async function reencryptWebhookSecrets(db: Db, keyring: TokenKeyring, outcome: Outcome): Promise<void> {
+  const rows = await db.webhook.findMany({
+    where: { secretKeyVersion: { not: keyring.current } },
+    select: { id: true, secretCiphertext: true, secretKeyVersion: true },
+  });
+  for (const row of rows) {
+    let secret: string;
+    try {
+      secret = decryptTokenValue(keyring, row.secretCiphertext, row.secretKeyVersion, row.id);
+    } catch (error) {
+      if (!(error instanceof TokenDecryptionError)) throw error;
+      outcome.undecryptable.push(`webhook ${row.id}`);
+      continue;
+    }
+    const encrypted = encryptTokenValue(keyring, secret, row.id);
+    const updated = await db.webhook.updateMany({
+      where: { id: row.id, secretCiphertext: row.secretCiphertext, secretKeyVersion: row.secretKeyVersion },
+      data: { secretCiphertext: encrypted.ciphertext, secretKeyVersion: encrypted.keyVersion },
+    });
+    if (updated.count === 1) outcome.reencrypted++;
+    else outcome.changedMeanwhile++;
+  }
+  if (rows.length > 0) log(`${rows.length} webhook secret(s) looked at`);
+}
+
 async function main() {
   const reencryptOnly = process.argv.includes("--reencrypt");
   const unknown = process.argv.slice(2).filter((arg) => arg !== "--reencrypt");
@@ -140,11 +166,19 @@ async function main() {
     }
 
     const outcome = await reencryptAll(db, keyring);
+    await reencryptWebhookSecrets(db, keyring, outcome);
     const remaining = await db.apiTokenValue.groupBy({
       by: ["keyVersion"],
       where: { ciphertext: { not: null }, keyVersion: { not: keyring.current } },
       _count: { _all: true },
     });
+    const webhooksRemaining = await db.webhook.groupBy({
+      by: ["secretKeyVersion"],
+      where: { secretKeyVersion: { not: keyring.current } },
+      _count: { _all: true },
+    });
+    for (const row of webhooksRemaining)
+      remaining.push({ keyVersion: row.secretKeyVersion, _count: row._count } as (typeof remaining)[number]);
     log(
       `done: ${outcome.reencrypted} value(s) re-encrypted under key version ${keyring.current}` +
         (outcome.changedMeanwhile ? `, ${outcome.changedMeanwhile} rotated or revoked meanwhile (left as they are)` : ""),

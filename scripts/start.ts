@@ -52,11 +52,14 @@ async function main() {
   const stopSweeper = startIncidentSweeper(log);
   const [{ startUsageRetention }, { db }] = await Promise.all([import("../lib/server/usage-retention-job"), import("../lib/db/client")]);
   const stopRetention = startUsageRetention(target, db, usageRetentionFromEnv(process.env), log);
+  const { startWebhookWorker } = await import("../lib/server/webhook-worker");
+  const stopWebhooks = startWebhookWorker(db, log);
 
   const shutdown = (signal: string) => {
     log(`${signal} received, shutting down (at most ${SHUTDOWN_TIMEOUT_MS / 1000} s)`);
     stopSweeper();
     stopRetention();
+    stopWebhooks();
     // Requests in progress finish and the last batch of API usage rows is written (lib/server/http-server.ts).
     void shutdownHttpServer(server).finally(() => process.exit(0));
     setTimeout(() => {

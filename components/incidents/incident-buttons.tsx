@@ -17,7 +17,7 @@ type FormAction<T> = (prev: ActionState<T> | undefined, input: FormData) => Prom
  * With `confirm`, the button opens the product's dialog (focus-trapped, Escape cancels) instead of
  * the browser's `confirm()`, and the dialog's button submits.
  */
-function ActionButton<T>({
+export function ActionButton<T>({
   action,
   fields,
   label,

@@ -2,6 +2,7 @@ import type { z } from "zod";
 
 import type { Scope } from "../tokens/scopes";
 import * as s from "./schemas";
+import * as w from "./webhook-schemas";
 
 // The REST API's endpoints as data: path, scope, quota cost and schemas. The request handler,
 // the OpenAPI document and the dashboard's API page all read this one table.
@@ -13,7 +14,7 @@ export type EndpointSpec = {
   /** Relative to the server root; `{name}` segments are path parameters. */
   path: string;
   summary: string;
-  tag: "Account" | "Repositories" | "Reports" | "API tokens" | "Audit log" | "Telemetry";
+  tag: "Account" | "Repositories" | "Reports" | "API tokens" | "Audit log" | "Telemetry" | "Webhooks";
   /** null: any valid token may call it. A parent scope (e.g. `report`) grants its children. */
   scope: Scope | null;
   /** Quota units charged for an authorized, well-formed call. */
@@ -349,6 +350,55 @@ export const ENDPOINTS = {
     cost: 10,
     body: json(s.tokenRevokeBody),
     response: s.tokenRevokeResponse,
+  },
+  getOrgWebhooksList: {
+    method: "GET",
+    path: "/v0/orgs/{org}/webhooks",
+    summary: "List webhooks",
+    tag: "Webhooks",
+    scope: "webhooks:list",
+    cost: 1,
+    query: w.webhookListQuery,
+    response: w.webhookListResponse,
+  },
+  createOrgWebhook: {
+    method: "POST",
+    path: "/v0/orgs/{org}/webhooks",
+    summary: "Create a webhook (Keyward sends its own events to it, signed with the secret)",
+    tag: "Webhooks",
+    scope: "webhooks:create",
+    cost: 1,
+    successStatus: 201,
+    body: json(w.webhookCreateBody),
+    response: w.webhookItem,
+  },
+  getOrgWebhook: {
+    method: "GET",
+    path: "/v0/orgs/{org}/webhooks/{id}",
+    summary: "View a webhook",
+    tag: "Webhooks",
+    scope: "webhooks:list",
+    cost: 1,
+    response: w.webhookItem,
+  },
+  updateOrgWebhook: {
+    method: "PUT",
+    path: "/v0/orgs/{org}/webhooks/{id}",
+    summary: "Update a webhook (only the fields given)",
+    tag: "Webhooks",
+    scope: "webhooks:update",
+    cost: 1,
+    body: json(w.webhookUpdateBody),
+    response: w.webhookItem,
+  },
+  deleteOrgWebhook: {
+    method: "DELETE",
+    path: "/v0/orgs/{org}/webhooks/{id}",
+    summary: "Delete a webhook",
+    tag: "Webhooks",
+    scope: "webhooks:delete",
+    cost: 1,
+    response: w.webhookDeleteResponse,
   },
 } as const satisfies Record<string, EndpointSpec>;
 

@@ -54,6 +54,7 @@ import { createReport, getReport, getReportList } from "./routes/reports";
 import { createOrgRepo, deleteOrgRepo, getOrgRepo, getOrgRepoList, updateOrgRepo } from "./routes/repos";
 import { getOrgTelemetryConfig, postOrgTelemetry, updateOrgTelemetryConfig } from "./routes/telemetry";
 import { createApiToken, listTokens, revokeApiToken, rotateApiToken, updateApiToken } from "./routes/tokens";
+import { createOrgWebhook, deleteOrgWebhook, getWebhook, listWebhooks, updateOrgWebhook } from "./routes/webhooks";
 import { reportUploadFiles } from "./schemas";
 import { ServiceCache } from "./service-cache";
 import { StoreBusyError, type ApiStore, type ChargeResult, type TokenRecord } from "./store";
@@ -104,6 +105,11 @@ const IMPLEMENTATIONS: ImplementationTable = {
   postOrgApiTokenUpdate: updateApiToken,
   postOrgApiTokenRotate: rotateApiToken,
   postOrgApiTokenRevoke: revokeApiToken,
+  getOrgWebhooksList: listWebhooks,
+  createOrgWebhook,
+  getOrgWebhook: getWebhook,
+  updateOrgWebhook,
+  deleteOrgWebhook,
 };
 
 /** Endpoints that need the token's organization: the charge reads it in its own transaction. */

@@ -70,6 +70,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       { name: "API tokens" },
       { name: "Audit log" },
       { name: "Telemetry" },
+      { name: "Webhooks" },
       { name: "Secret scanning" },
     ],
     paths,

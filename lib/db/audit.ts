@@ -1,7 +1,8 @@
 import type { Db } from "./client";
+import { enqueueForAudit } from "./webhooks/outbox";
 
 /** Anything that can write: the client itself or an interactive transaction. */
-type Writer = Pick<Db, "auditEvent">;
+export type AuditWriter = Pick<Db, "auditEvent" | "webhook" | "webhookDelivery" | "org">;
 
 export type AuditActor =
   { type: "user"; userId: string; label: string } | { type: "token"; tokenId: string; label: string } | { type: "system"; label: string };
@@ -16,13 +17,25 @@ export type AuditEntry = {
   userAgent?: string | null;
 };
 
+export type AuditRow = ReturnType<typeof auditRow> & { at?: Date };
+
 /** Appends to the audit log; call it inside the transaction of the change it records. */
-export async function recordAudit(writer: Writer, entry: AuditEntry): Promise<AuditPosition> {
-  return writer.auditEvent.create({ data: auditRow(entry), select: { at: true, id: true } });
+export async function recordAudit(writer: AuditWriter, entry: AuditEntry): Promise<AuditPosition> {
+  return createAuditEvent(writer, { data: auditRow(entry) });
 }
 
 /** Where an event sits in the log's order (newest first by time, then id). */
 export type AuditPosition = { at: Date; id: string };
+
+/**
+ * The one place audit rows are written. Its webhook events (lib/domain/webhooks/events.ts) are
+ * enqueued in the same transaction: sent only if the change commits, never lost if it does.
+ */
+export async function createAuditEvent(writer: AuditWriter, { data }: { data: AuditRow }): Promise<AuditPosition> {
+  const created = await writer.auditEvent.create({ data, select: { id: true, at: true } });
+  await enqueueForAudit(writer, { ...data, id: created.id, at: created.at });
+  return created;
+}
 
 export function auditRow(entry: AuditEntry) {
   return {

@@ -6,7 +6,7 @@ import {
   withoutService,
 } from "../domain/services/scopes";
 import { generateServiceKey, hashTokenValue, tokenLastFour } from "../tokens/format";
-import { auditRow } from "./audit";
+import { auditRow, createAuditEvent } from "./audit";
 import { inPermittedTransaction } from "./org-lock";
 import type { Tx } from "./token-mutations";
 
@@ -72,7 +72,7 @@ export async function createService(
       },
       select: SUMMARY,
     });
-    await tx.auditEvent.create({
+    await createAuditEvent(tx, {
       data: audit(actor, orgId, "service.created", created.id, {
         slug: input.slug,
         name: input.name,
@@ -123,7 +123,7 @@ export async function updateService(
       },
       select: SUMMARY,
     });
-    await tx.auditEvent.create({
+    await createAuditEvent(tx, {
       data: audit(actor, orgId, "service.updated", serviceId, {
         before: { name: before.name, upstreamUrl: before.upstreamUrl, scopes: before.scopes.map((scope) => scope.name) },
         after: { name: input.name, upstreamUrl: input.upstreamUrl, scopes: declared },
@@ -149,7 +149,7 @@ export async function rotateServiceKey(
     });
     if (updated.count === 0) return null;
     const rotated = await tx.service.findUniqueOrThrow({ where: { id: serviceId }, select: SUMMARY });
-    await tx.auditEvent.create({ data: audit(actor, orgId, "service.key_rotated", serviceId, { name: rotated.name, slug: rotated.slug }) });
+    await createAuditEvent(tx, { data: audit(actor, orgId, "service.key_rotated", serviceId, { name: rotated.name, slug: rotated.slug }) });
     return rotated;
   });
   return service ? { service, key } : null;
@@ -171,7 +171,7 @@ export async function setServiceEnabled(
       data: { disabledAt: enabled ? null : new Date(), version: { increment: 1 } },
       select: SUMMARY,
     });
-    await tx.auditEvent.create({
+    await createAuditEvent(tx, {
       data: audit(actor, orgId, enabled ? "service.enabled" : "service.disabled", serviceId, { name: updated.name, slug: updated.slug }),
     });
     return updated;
@@ -185,7 +185,7 @@ export async function deleteService(actor: ServiceActor, orgId: string, serviceI
     if (!before) return false;
     const tokens = await rewriteTokenGrants(tx, orgId, before.slug, (granted) => withoutService(granted, before.slug));
     await tx.service.delete({ where: { id: serviceId } });
-    await tx.auditEvent.create({
+    await createAuditEvent(tx, {
       data: audit(actor, orgId, "service.deleted", serviceId, { slug: before.slug, name: before.name, tokensChanged: tokens }),
     });
     return true;

@@ -13,7 +13,7 @@ import {
 import { deserializeNetworks, serializeNetworks } from "../domain/tokens/networks";
 import { visibleTokensWhere } from "../domain/tokens/visibility";
 import { decryptTokenValue, deserializeScopes, nextQuotaReset, serializeScopes, type QuotaWindow, type Scope } from "../tokens";
-import { auditRow, type AuditActor, type AuditEntry } from "./audit";
+import { auditRow, createAuditEvent, type AuditActor, type AuditEntry } from "./audit";
 import { db, type Db } from "./client";
 import type { Prisma } from "./generated/sqlite/client";
 import { inPermittedTransaction, lockOrgMemberships, roleInTransaction } from "./org-lock";
@@ -183,7 +183,7 @@ export async function createToken(
       },
     });
     await tx.apiTokenValue.create({ data: rows.value });
-    await tx.auditEvent.create({
+    await createAuditEvent(tx, {
       data: audit(actor, orgId, "token.created", rows.token.id, {
         name: input.name,
         scopes: [...input.scopes],
@@ -296,7 +296,7 @@ export async function updateToken(
       if (typeof data.quotaRemaining === "object") {
         await tx.apiToken.updateMany({ where: { id: tokenId, orgId, quotaRemaining: { lt: 0 } }, data: { quotaRemaining: 0 } });
       }
-      await tx.auditEvent.create({ data: audit(actor, orgId, "token.updated", tokenId, { changes, ...options.auditMetadata }) });
+      await createAuditEvent(tx, { data: audit(actor, orgId, "token.updated", tokenId, { changes, ...options.auditMetadata }) });
       await options.inTransaction?.(tx, {});
       return readDetail(tx, orgId, tokenId, now);
     }),
@@ -355,7 +355,7 @@ export async function rotateToken(
     await tx.apiTokenValue.create({ data: { ...value.row, createdAt: now } });
 
     if (hide) {
-      await tx.auditEvent.create({
+      await createAuditEvent(tx, {
         data: {
           ...audit(actor, orgId, "token.updated", tokenId, {
             changes: { visibility: { before: before.visibility, after: "ADMIN_ONLY" } },
@@ -367,7 +367,7 @@ export async function rotateToken(
         },
       });
     }
-    await tx.auditEvent.create({
+    await createAuditEvent(tx, {
       data: {
         ...audit(actor, orgId, "token.rotated", tokenId, {
           graceSeconds,
@@ -411,7 +411,7 @@ export async function setTokenEnabled(
         data: { status, disabledAt: enabled ? null : now, version: { increment: 1 } },
       });
       if (updated.count === 0) throw new StaleReadError();
-      await tx.auditEvent.create({
+      await createAuditEvent(tx, {
         data: audit(actor, orgId, enabled ? "token.enabled" : "token.disabled", tokenId, { ...hooks.auditMetadata }),
       });
       await hooks.inTransaction?.(tx, {});
@@ -447,7 +447,7 @@ export async function revokeToken(
         data: { validUntil: now },
       });
       await tx.apiTokenValue.updateMany({ where: { tokenId, orgId }, data: { ciphertext: null } });
-      await tx.auditEvent.create({ data: audit(actor, orgId, "token.revoked", tokenId, { name: before.name, ...hooks.auditMetadata }) });
+      await createAuditEvent(tx, { data: audit(actor, orgId, "token.revoked", tokenId, { name: before.name, ...hooks.auditMetadata }) });
       await hooks.inTransaction?.(tx, {});
       return readDetail(tx, orgId, tokenId, now);
     }),
@@ -488,7 +488,7 @@ export async function endGracePeriod(
         where: { id: { in: inGrace.map((value) => value.id) }, tokenId, validUntil: { gt: now } },
         data: { validUntil: now },
       });
-      await tx.auditEvent.create({
+      await createAuditEvent(tx, {
         data: audit(actor, orgId, "token.grace_ended", tokenId, {
           values: inGrace.map((value) => ({
             id: value.id,
@@ -535,7 +535,7 @@ export async function revealToken(actor: TokenActor, orgId: string, tokenId: str
     const current = token.values[0];
     if (token.status === "REVOKED" || !current?.ciphertext) throw new TokenConflictError("revoked");
     const plaintext = decryptTokenValue(keyring, current.ciphertext, current.keyVersion, current.id);
-    await tx.auditEvent.create({ data: audit(actor, orgId, "token.revealed", tokenId, { lastFour: token.lastFour, viewerRole }) });
+    await createAuditEvent(tx, { data: audit(actor, orgId, "token.revealed", tokenId, { lastFour: token.lastFour, viewerRole }) });
     return plaintext;
   });
 }
@@ -598,7 +598,7 @@ async function auditRefusals<T>(actor: TokenActor, orgId: string, run: () => Pro
   } catch (error) {
     if (error instanceof TokenAuthorityError && actor.kind === "token") {
       const targetId = typeof error.details.targetId === "string" ? error.details.targetId : actor.tokenId;
-      await db.auditEvent.create({
+      await createAuditEvent(db, {
         data: audit(actor, orgId, "token.action_refused", targetId, { rule: error.rule, message: error.message, details: error.details }),
       });
     }

@@ -42,6 +42,11 @@ describe("scope table", () => {
       "audit-log:list",
       "telemetry-policy",
       "telemetry-policy:update",
+      "webhooks",
+      "webhooks:list",
+      "webhooks:create",
+      "webhooks:update",
+      "webhooks:delete",
     ]);
     for (const scope of SCOPES) expect(scope.description.trim().length).toBeGreaterThan(5);
     expect(SCOPES.find((scope) => scope.name === "report:read")?.description).toBe("Read the results of reports it has access to");
@@ -61,7 +66,15 @@ describe("scope table", () => {
   });
 
   it("builds a two-level tree covering every scope", () => {
-    expect(SCOPE_TREE.map((node) => node.name)).toEqual(["report", "repo", "repo-label", "api-tokens", "audit-log", "telemetry-policy"]);
+    expect(SCOPE_TREE.map((node) => node.name)).toEqual([
+      "report",
+      "repo",
+      "repo-label",
+      "api-tokens",
+      "audit-log",
+      "telemetry-policy",
+      "webhooks",
+    ]);
     expect(SCOPE_TREE[0]!.children.map((child) => child.name)).toEqual(["report:list", "report:read", "report:write"]);
     expect(SCOPE_TREE.flatMap((node) => [node.name, ...node.children.map((child) => child.name)])).toEqual([...SCOPE_NAMES]);
   });

@@ -25,6 +25,11 @@ export const SCOPE_NAMES = [
   "audit-log:list",
   "telemetry-policy",
   "telemetry-policy:update",
+  "webhooks",
+  "webhooks:list",
+  "webhooks:create",
+  "webhooks:update",
+  "webhooks:delete",
 ] as const;
 
 export type Scope = (typeof SCOPE_NAMES)[number];
@@ -56,6 +61,11 @@ const DESCRIPTIONS: Record<Scope, string> = {
   "audit-log:list": "List the organization's audit log (admin-only tokens: the log is for admins)",
   "telemetry-policy": "Grants all telemetry-policy:* scopes",
   "telemetry-policy:update": "Turn Socket clients' telemetry on or off for the organization (Keyward only counts the events)",
+  webhooks: "Grants all webhooks:* scopes",
+  "webhooks:list": "List and view the organization's webhooks (never their secrets)",
+  "webhooks:create": "Create webhooks that receive the organization's events",
+  "webhooks:update": "Change a webhook's URL, events, headers or secret",
+  "webhooks:delete": "Delete webhooks",
 };
 
 const SCOPE_SET: ReadonlySet<string> = new Set(SCOPE_NAMES);

@@ -74,6 +74,13 @@ async function requestFor(id: EndpointId): Promise<Request> {
     case "associateOrgRepoLabel":
     case "disassociateOrgRepoLabel":
       return { method: "POST", path: path.replace("{label_id}", await freshLabel()), json: { repository_id: (await freshRepo()).id } };
+    case "createOrgWebhook":
+      return { method: "POST", path, json: WEBHOOK_BODY };
+    case "getOrgWebhook":
+    case "deleteOrgWebhook":
+      return { method: spec.method, path: path.replace("{id}", await webhook()) };
+    case "updateOrgWebhook":
+      return { method: "PUT", path: path.replace("{id}", await webhook()), json: { name: "renamed" } };
     default:
       return { method: spec.method, path };
   }
@@ -86,6 +93,15 @@ async function freshRepo() {
 
 async function freshLabel() {
   return (await db.repoLabel.create({ data: { orgId: org.id, name: `label-${randomBytes(4).toString("hex")}` } })).id;
+}
+
+const WEBHOOK_BODY = { name: "scoped", url: "https://hooks.example.com/k", secret: "scope-test-secret-123456", events: ["token.revoked"] };
+
+/** A webhook of the org, made through an all-webhooks token (a scope check needs a target to reach). */
+async function webhook(): Promise<string> {
+  const maker = await insertToken(org.id, { scopes: ["webhooks"] });
+  const created = await callApi(server.url, `/v0/orgs/${org.slug}/webhooks`, { token: maker.value, method: "POST", json: WEBHOOK_BODY });
+  return created.body.id as string;
 }
 
 const parentOf = (scope: Scope) => SCOPES.find((s) => s.name === scope)!.parent!;

@@ -125,6 +125,7 @@ describe("another org's objects in every id field", () => {
         "session#signInWithPassword",
         "session#signOutAction",
         "tokens#createTokenAction",
+        "webhooks#createWebhookAction",
       ].sort(),
     );
   });

@@ -205,6 +205,34 @@ describe("npm run keys:rotate", () => {
     expect(() => decryptTokenValue(newKeyring, tamperedCiphertext, 3, tampered.valueId)).toThrow(TokenDecryptionError);
   });
 
+  it("re-encrypts webhook signing secrets too: each still decrypts to the same secret, under the new key", async () => {
+    const oldSpec = generateKeySpec(5);
+    const oldKeyring = parseKeyring(oldSpec);
+    const org = await db.org.create({ data: { slug: `keys-hook-${randomUUID().slice(0, 8)}`, name: "Keys hooks" } });
+    const id = randomUUID();
+    const secret = "webhook-secret-kept-through-rotation";
+    const encrypted = encryptTokenValue(oldKeyring, secret, id);
+    await db.webhook.create({
+      data: {
+        id,
+        orgId: org.id,
+        name: "h",
+        url: "https://hooks.example.com/",
+        events: "token.revoked",
+        secretCiphertext: encrypted.ciphertext,
+        secretKeyVersion: encrypted.keyVersion,
+      },
+    });
+
+    const run = await runKeysRotate({ TOKEN_ENCRYPTION_KEYS: oldSpec, KEYWARD_DATA_DIR: join(tmpdir(), `keyward-none-${randomUUID()}`) });
+
+    const newKeyring = parseKeyring(/^TOKEN_ENCRYPTION_KEYS=(\S+)$/m.exec(run.output)?.[1]);
+    const row = await db.webhook.findUniqueOrThrow({ where: { id } });
+    expect(row.secretKeyVersion, run.output).toBe(newKeyring.current);
+    expect(decryptTokenValue(newKeyring, row.secretCiphertext, row.secretKeyVersion, id)).toBe(secret);
+    expect(run.output).not.toContain(secret);
+  });
+
   it("refuses to start without keys or with a broken database URL, changing nothing", async () => {
     const noKeys = await runKeysRotate({
       TOKEN_ENCRYPTION_KEYS: undefined,

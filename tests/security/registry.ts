@@ -9,6 +9,7 @@ import { db } from "@/lib/db/client";
 import { createIncident } from "@/lib/db/incidents";
 import { createInvitations } from "@/lib/db/member-mutations";
 import { createService } from "@/lib/db/service-mutations";
+import { createWebhook } from "@/lib/db/webhooks/mutations";
 import { SCOPE_NAMES, type Scope } from "@/lib/tokens";
 
 import { addToken, userActor, type Caller, type World } from "./world";
@@ -523,6 +524,47 @@ export const ACTIONS: Record<string, ActionEntry> = {
     foreignIds: async (w) => ({ tokenId: (await foreignToken(w)).id, scopes: ["report:read"], expectedVersion: "1" }),
     expected: { ...ADMINS, admin: "CONFLICT" },
   },
+
+  // lib/actions/webhooks.ts
+  "webhooks#createWebhookAction": {
+    ...needs("webhooks:manage", "no private/loopback URL"),
+    input: async () => ({ name: "sec hook", url: "https://hooks.example.com/k", events: ["token.revoked"] }),
+    expected: ADMINS,
+  },
+  "webhooks#updateWebhookAction": {
+    ...needs("webhooks:manage"),
+    input: async (w) => ({
+      webhookId: await addWebhook(w.a.org.id),
+      name: "renamed",
+      url: "https://hooks.example.com/k2",
+      events: "token.created",
+    }),
+    foreignIds: async (w) => ({
+      webhookId: await addWebhook(w.b.org.id),
+      name: "renamed",
+      url: "https://hooks.example.com/k2",
+      events: "token.created",
+    }),
+    expected: ADMINS,
+  },
+  "webhooks#deleteWebhookAction": {
+    ...needs("webhooks:manage"),
+    input: async (w) => ({ webhookId: await addWebhook(w.a.org.id) }),
+    foreignIds: async (w) => ({ webhookId: await addWebhook(w.b.org.id) }),
+    expected: ADMINS,
+  },
+  "webhooks#setWebhookPausedAction": {
+    ...needs("webhooks:manage"),
+    input: async (w) => ({ webhookId: await addWebhook(w.a.org.id), paused: "true" }),
+    foreignIds: async (w) => ({ webhookId: await addWebhook(w.b.org.id), paused: "true" }),
+    expected: ADMINS,
+  },
+  "webhooks#sendTestWebhookAction": {
+    ...needs("webhooks:manage"),
+    input: async (w) => ({ webhookId: await addWebhook(w.a.org.id) }),
+    foreignIds: async (w) => ({ webhookId: await addWebhook(w.b.org.id) }),
+    expected: ADMINS,
+  },
 };
 
 /** Fields an attacker adds to any action's input, hoping one is written through. */
@@ -814,7 +856,57 @@ export const API_ROUTES: Record<string, ApiEntry> = {
     foreignIds: async (w) => foreignBodyIdentifiers(w, "revoke", {}),
     expected: SCOPED(200),
   },
+  getOrgWebhooksList: {
+    rule: "webhooks:list, own org only, an admin-only token acting for a current admin",
+    request: async (w) => ({ method: "GET", path: `/v0/orgs/${w.a.org.slug}/webhooks` }),
+    expected: SCOPED(200),
+  },
+  createOrgWebhook: {
+    rule: "webhooks:create, own org only, an admin-only token acting for a current admin; no private/loopback URL",
+    request: async (w) => ({ method: "POST", path: `/v0/orgs/${w.a.org.slug}/webhooks`, json: webhookBody() }),
+    expected: SCOPED(201),
+  },
+  getOrgWebhook: {
+    rule: "webhooks:list, own org's webhooks only",
+    request: async (w) => ({ method: "GET", path: `/v0/orgs/${w.a.org.slug}/webhooks/${await addWebhook(w.a.org.id)}` }),
+    foreignIds: async (w) => ({ method: "GET", path: `/v0/orgs/${w.a.org.slug}/webhooks/${await addWebhook(w.b.org.id)}` }),
+    expected: SCOPED(200),
+  },
+  updateOrgWebhook: {
+    rule: "webhooks:update, own org's webhooks only",
+    request: async (w) => ({
+      method: "PUT",
+      path: `/v0/orgs/${w.a.org.slug}/webhooks/${await addWebhook(w.a.org.id)}`,
+      json: { name: "renamed" },
+    }),
+    foreignIds: async (w) => ({
+      method: "PUT",
+      path: `/v0/orgs/${w.a.org.slug}/webhooks/${await addWebhook(w.b.org.id)}`,
+      json: { name: "renamed" },
+    }),
+    expected: SCOPED(200),
+  },
+  deleteOrgWebhook: {
+    rule: "webhooks:delete, own org's webhooks only",
+    request: async (w) => ({ method: "DELETE", path: `/v0/orgs/${w.a.org.slug}/webhooks/${await addWebhook(w.a.org.id)}` }),
+    foreignIds: async (w) => ({ method: "DELETE", path: `/v0/orgs/${w.a.org.slug}/webhooks/${await addWebhook(w.b.org.id)}` }),
+    expected: SCOPED(200),
+  },
 };
+
+const webhookBody = () => ({
+  name: `hook ${randomUUID().slice(0, 6)}`,
+  url: "https://hooks.example.com/keyward",
+  secret: "security-registry-secret-123456",
+  events: ["token.revoked" as const],
+});
+
+/** A webhook written by the org's first admin, as the dashboard would. */
+async function addWebhook(orgId: string): Promise<string> {
+  const admin = await db.membership.findFirstOrThrow({ where: { orgId, role: "ADMIN" }, include: { user: true } });
+  const webhook = await createWebhook(userActor(admin.user), orgId, webhookBody());
+  return webhook.id;
+}
 
 /** Org B's token named by every identifier the body accepts (uuid, value id, value, hash) at once. */
 async function foreignBodyIdentifiers(w: ApiWorld, verb: string, extra: Record<string, unknown>): Promise<ApiRequest> {

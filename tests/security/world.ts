@@ -122,32 +122,33 @@ export async function addToken(
  * nothing. "Last used" columns are left out: every authenticated API call records them, by design.
  */
 export async function orgSnapshot(orgId: string) {
-  const [org, memberships, invitations, tokens, values, audit, incidents, sessions, reports, repos, repoLabels, services] = await Promise.all([
-    db.org.findUnique({ where: { id: orgId } }),
-    db.membership.findMany({ where: { orgId }, select: { userId: true, role: true }, orderBy: { userId: "asc" } }),
-    db.invitation.findMany({ where: { orgId }, orderBy: { id: "asc" } }),
-    db.apiToken.findMany({
-      where: { orgId },
-      omit: { lastUsedAt: true, lastUsedIp: true, lastUsedUserAgent: true, lastUsedRoute: true },
-      orderBy: { id: "asc" },
-    }),
-    db.apiTokenValue.findMany({
-      where: { orgId },
-      select: { id: true, tokenId: true, hash: true, ciphertext: true, keyVersion: true, validUntil: true, replacedAt: true },
-      orderBy: { id: "asc" },
-    }),
-    db.auditEvent.findMany({ where: { orgId }, select: { id: true, action: true }, orderBy: { id: "asc" } }),
-    db.incident.findMany({ where: { orgId }, include: { items: { orderBy: { id: "asc" } } }, orderBy: { id: "asc" } }),
-    db.session.findMany({ where: { user: { memberships: { some: { orgId } } } }, select: { id: true }, orderBy: { id: "asc" } }),
-    db.report.findMany({ where: { orgId }, select: { id: true }, orderBy: { id: "asc" } }),
-    db.repo.findMany({ where: { orgId }, orderBy: { id: "asc" } }),
-    db.repoLabel.findMany({ where: { orgId }, include: { repos: { orderBy: { repoId: "asc" } } }, orderBy: { id: "asc" } }),
-    db.service.findMany({
-      where: { orgId },
-      include: { scopes: { orderBy: { name: "asc" } }, routes: { orderBy: { id: "asc" } } },
-      orderBy: { id: "asc" },
-    }),
-  ]);
+  const [org, memberships, invitations, tokens, values, audit, incidents, sessions, reports, repos, repoLabels, services] =
+    await Promise.all([
+      db.org.findUnique({ where: { id: orgId } }),
+      db.membership.findMany({ where: { orgId }, select: { userId: true, role: true }, orderBy: { userId: "asc" } }),
+      db.invitation.findMany({ where: { orgId }, orderBy: { id: "asc" } }),
+      db.apiToken.findMany({
+        where: { orgId },
+        omit: { lastUsedAt: true, lastUsedIp: true, lastUsedUserAgent: true, lastUsedRoute: true },
+        orderBy: { id: "asc" },
+      }),
+      db.apiTokenValue.findMany({
+        where: { orgId },
+        select: { id: true, tokenId: true, hash: true, ciphertext: true, keyVersion: true, validUntil: true, replacedAt: true },
+        orderBy: { id: "asc" },
+      }),
+      db.auditEvent.findMany({ where: { orgId }, select: { id: true, action: true }, orderBy: { id: "asc" } }),
+      db.incident.findMany({ where: { orgId }, include: { items: { orderBy: { id: "asc" } } }, orderBy: { id: "asc" } }),
+      db.session.findMany({ where: { user: { memberships: { some: { orgId } } } }, select: { id: true }, orderBy: { id: "asc" } }),
+      db.report.findMany({ where: { orgId }, select: { id: true }, orderBy: { id: "asc" } }),
+      db.repo.findMany({ where: { orgId }, orderBy: { id: "asc" } }),
+      db.repoLabel.findMany({ where: { orgId }, include: { repos: { orderBy: { repoId: "asc" } } }, orderBy: { id: "asc" } }),
+      db.service.findMany({
+        where: { orgId },
+        include: { scopes: { orderBy: { name: "asc" } }, routes: { orderBy: { id: "asc" } } },
+        orderBy: { id: "asc" },
+      }),
+    ]);
   return { org, memberships, invitations, tokens, values, audit, incidents, sessions, reports, repos, repoLabels, services };
 }
 

@@ -16,6 +16,7 @@ import { listInvitationsForUser } from "@/lib/db/queries/members";
 import { listServiceScopeCatalog } from "@/lib/db/queries/services";
 
 import { OrgAdminAlerts } from "./admin-alerts";
+import { OrgWebhookAlerts } from "./webhook-alerts";
 
 export default async function OrgLayout({ children, params }: { children: React.ReactNode; params: Promise<{ orgSlug: string }> }) {
   const { orgSlug } = await params;
@@ -35,6 +36,7 @@ export default async function OrgLayout({ children, params }: { children: React.
     ...(can(access.role, "audit:view") ? [{ href: `${base}/audit`, label: "Audit log" }] : []),
     ...(can(access.role, "incidents:manage") ? [{ href: `${base}/incidents`, label: "Incidents" }] : []),
     ...(can(access.role, "services:manage") ? [{ href: `${base}/services`, label: "Services" }] : []),
+    ...(can(access.role, "webhooks:manage") ? [{ href: `${base}/webhooks`, label: "Webhooks" }] : []),
     { href: `${base}/api`, label: "API" },
   ];
   // Rendered in the wide header and again in the phone menu; only the first carries the test id.
@@ -92,6 +94,7 @@ export default async function OrgLayout({ children, params }: { children: React.
         </header>
         <main id="main" tabIndex={-1} className="mx-auto max-w-7xl px-4 py-6 focus:outline-none">
           {can(access.role, "incidents:manage") && <OrgAdminAlerts orgId={access.org.id} orgSlug={access.org.slug} />}
+          {can(access.role, "webhooks:manage") && <OrgWebhookAlerts orgId={access.org.id} orgSlug={access.org.slug} />}
           <ServiceCatalogProvider catalog={serviceCatalog}>{children}</ServiceCatalogProvider>
         </main>
         <KeyboardShortcuts canCreateToken={can(access.role, "tokens:manage")} />

@@ -17,6 +17,7 @@ const EXPECTED: Record<Permission, Record<OrgRole, boolean>> = {
   "services:manage": { ADMIN: true, MEMBER: false },
   "repos:view": { ADMIN: true, MEMBER: true },
   "repos:manage": { ADMIN: true, MEMBER: false },
+  "webhooks:manage": { ADMIN: true, MEMBER: false },
 };
 
 const permissions = Object.keys(PERMISSIONS) as Permission[];

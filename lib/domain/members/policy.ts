@@ -31,6 +31,8 @@ export const PERMISSIONS = {
   "incidents:manage": ["ADMIN"],
   /** Register the org's own APIs (services), their scopes, routes and verification keys; disable, delete. */
   "services:manage": ["ADMIN"],
+  /** Create, edit, pause, test and delete the org's webhooks, and read their delivery logs. */
+  "webhooks:manage": ["ADMIN"],
 } as const satisfies Record<string, readonly OrgRole[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -1,6 +1,6 @@
 import { scopesCovered, type Scope } from "../../tokens/scopes";
-import { serviceScopesCovered } from "../services/scopes";
 import { can } from "../members/policy";
+import { serviceScopesCovered } from "../services/scopes";
 import { networksWithin } from "./networks";
 
 // What a token may do to tokens (SECURITY.md, "Tokens acting on tokens"). A token that manages

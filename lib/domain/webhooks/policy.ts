@@ -1,0 +1,26 @@
+import { can, type OrgRole } from "../members/policy";
+import { seesAs, type Visibility } from "../tokens/authority";
+
+// Who may manage an org's webhooks. People: the `webhooks:manage` permission (admins). A webhook
+// sends the org's events (token names, member emails) to a URL of its creator's choosing, so a
+// token may manage webhooks only as far as its holders could in the dashboard: a token members
+// can use (organization-visible) acts as a member and may not; an admin-only token only while the
+// admin it acts for still holds the permission.
+
+export type WebhookTokenRefusal = { rule: "member-usable-token" | "former-admin"; message: string };
+
+export function webhookManagementRefusal(token: { visibility: Visibility; onBehalfOfRole: OrgRole | null }): WebhookTokenRefusal | null {
+  if (!can(seesAs(token), "webhooks:manage")) {
+    return {
+      rule: "member-usable-token",
+      message: "Organization members can use this token, and members cannot manage webhooks: use an admin-only token.",
+    };
+  }
+  if (token.onBehalfOfRole === null || !can(token.onBehalfOfRole, "webhooks:manage")) {
+    return {
+      rule: "former-admin",
+      message: "This token was created by someone who can no longer manage webhooks: its webhook scopes no longer work.",
+    };
+  }
+  return null;
+}
