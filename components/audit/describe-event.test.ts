@@ -164,4 +164,17 @@ describe("every action the code records", () => {
       "filters: action token.revealed, from 2026-01-01",
     ]);
   });
+
+  it("tells webhook events: who changed which webhook, and Keyward's automatic pause with its last error", () => {
+    const base = { actorLabel: "ada@acme.test", actorKind: "user" as const, targetType: "webhook", targetName: null };
+    expect(describeEvent({ ...base, action: "webhook.created", metadata: { name: "Pager", url: "https://hooks.example.com/k" } })).toBe(
+      "ada@acme.test created webhook “Pager”",
+    );
+    expect(describeEvent({ ...base, action: "webhook.paused", metadata: {} })).toBe("ada@acme.test paused a webhook");
+    const auto = { ...base, actorLabel: "Keyward webhooks", actorKind: "system" as const, action: "webhook.auto_paused" };
+    expect(describeEvent({ ...auto, metadata: { name: "Pager", consecutiveFailures: 10, lastError: "HTTP 500" } })).toBe(
+      "Keyward paused webhook “Pager” after 10 failed deliveries in a row",
+    );
+    expect(describeDetails("webhook.auto_paused", { lastError: "HTTP 500" })).toEqual(["last error: HTTP 500"]);
+  });
 });

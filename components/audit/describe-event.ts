@@ -26,6 +26,13 @@ export const ACTION_LABELS: Record<string, string> = {
   "incident.completed": "Bulk operation completed",
   "org.incident_settings_updated": "Incident settings changed",
   "audit.exported": "Audit log exported",
+  "webhook.created": "Webhook created",
+  "webhook.updated": "Webhook changed",
+  "webhook.deleted": "Webhook deleted",
+  "webhook.paused": "Webhook paused",
+  "webhook.resumed": "Webhook resumed",
+  "webhook.auto_paused": "Webhook paused after failures",
+  "webhook.test_sent": "Webhook test event sent",
   "repo.created": "Repository created",
   "repo.updated": "Repository updated",
   "repo.archived": "Repository archived",
@@ -73,6 +80,7 @@ const serviceName = (m: Record<string, unknown>): string => {
   const name = text(m.name) ?? text((m.after as { name?: unknown } | undefined)?.name);
   return name ? `“${name}”` : "(unnamed)";
 };
+const webhookName = (m: Record<string, unknown>) => (text(m.name) ? `webhook “${text(m.name)}”` : "a webhook");
 const plural = (n: number, word: string) => `${n.toLocaleString("en")} ${word}${n === 1 ? "" : "s"}`;
 
 /**
@@ -134,6 +142,22 @@ export function describeEvent(event: DescribableEvent): string {
         : `${actor} turned off joining through GitHub`;
     case "org.incident_settings_updated":
       return `${actor} changed the incident settings`;
+    case "webhook.created":
+      return `${actor} created ${webhookName(m)}`;
+    case "webhook.updated":
+      return `${actor} changed ${webhookName(m)}`;
+    case "webhook.deleted":
+      return `${actor} deleted ${webhookName(m)}`;
+    case "webhook.paused":
+      return `${actor} paused ${webhookName(m)}`;
+    case "webhook.resumed":
+      return `${actor} resumed ${webhookName(m)}`;
+    case "webhook.test_sent":
+      return `${actor} sent a test event to ${webhookName(m)}`;
+    case "webhook.auto_paused": {
+      const failures = typeof m.consecutiveFailures === "number" ? m.consecutiveFailures : 0;
+      return `Keyward paused ${webhookName(m)} after ${failures.toLocaleString("en")} failed deliver${failures === 1 ? "y" : "ies"} in a row`;
+    }
     case "audit.exported":
       return `${actor} exported the audit log as ${String(m.format ?? "a file").toUpperCase()}`;
     case "service.created":
@@ -273,6 +297,14 @@ export function describeDetails(action: string, metadata: Record<string, unknown
     case "token.leak_reported":
       if (typeof metadata.handling === "string") lines.push(`handled: ${metadata.handling}`);
       if (typeof metadata.url === "string") lines.push(`found at ${metadata.url}`);
+      break;
+    case "webhook.created":
+    case "webhook.deleted":
+      if (typeof metadata.url === "string") lines.push(`URL: ${metadata.url}`);
+      if (Array.isArray(metadata.events)) lines.push(`events: ${show(metadata.events)}`);
+      break;
+    case "webhook.auto_paused":
+      if (typeof metadata.lastError === "string") lines.push(`last error: ${metadata.lastError}`);
       break;
     case "audit.exported": {
       const filters = Object.entries((metadata.filters ?? {}) as Record<string, unknown>);
