@@ -999,6 +999,8 @@ export type RouteHandlerEntry =
       method: "GET";
       call: (w: World) => Promise<{ request: Request; params: Record<string, string> }>;
       expected: Record<Caller, number>;
+      /** The one change a 200 makes: this audit event in the caller's org (a read that is itself audited). */
+      auditsOnSuccess?: string;
     }
   | { rule: string; checkedOverHttp: string };
 
@@ -1010,6 +1012,7 @@ export const ROUTE_HANDLERS: Record<string, RouteHandlerEntry> = {
       request: new Request(`http://keyward.test/${w.a.org.slug}/audit/export?format=json&action=token.created`),
       params: { orgSlug: w.a.org.slug },
     }),
+    auditsOnSuccess: "audit.exported",
     expected: {
       admin: 200,
       member: 403,

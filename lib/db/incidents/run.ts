@@ -261,9 +261,19 @@ export async function resumeIncident(actor: UserActor, orgId: string, incidentId
  * page polls the progress). If this process dies midway, the lease lapses and it can be resumed.
  */
 export function startIncidentRun(incidentId: string, actor: UserActor): void {
-  void runIncident(incidentId, actor).catch((error: unknown) => {
-    logger.error({ err: error, incidentId }, "bulk operation stopped");
-  });
+  const run = runIncident(incidentId, actor)
+    .catch((error: unknown) => {
+      logger.error({ err: error, incidentId }, "bulk operation stopped");
+    })
+    .finally(() => runsInProgress.delete(run));
+  runsInProgress.add(run);
+}
+
+const runsInProgress = new Set<Promise<unknown>>();
+
+/** Resolves once the runs this process started in the background have stopped (tests wait on it). */
+export async function incidentRunsSettled(): Promise<void> {
+  while (runsInProgress.size > 0) await Promise.allSettled([...runsInProgress]);
 }
 
 /** Bulk operations still running and the tokens they have yet to change, for GET /metrics. */
