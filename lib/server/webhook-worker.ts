@@ -5,6 +5,9 @@ import { claimDueDeliveries, recordAttempt } from "../db/webhooks/deliveries";
 import { webhookSecretOf } from "../db/webhooks/mutations";
 import { enqueueTimedEvents } from "../db/webhooks/timed-events";
 import { allowPrivateFromEnv } from "../domain/webhooks/url";
+import { logger } from "../logger";
+import { mailConfigured } from "../mail/webhook-pause-mail";
+import { sendDuePauseAlerts } from "./webhook-pause-alerts";
 import { createWebhookSender, type SendWebhook } from "./webhook-sender";
 
 // The webhook delivery worker: runs in every server process, claims due deliveries from the
@@ -18,7 +21,10 @@ const BATCH = 20;
 
 export type DeliveryPass = { attempted: number; delivered: number; paused: string[] };
 
-/** One pass: everything due at `now` (the caller's clock: tests control it). */
+/**
+ * One pass: everything due at `now` (the caller's clock: tests control it), then the admins'
+ * mail about webhooks that paused themselves — after the pausing transaction has committed.
+ */
 export async function deliverDueWebhooks(
   db: Db,
   options: { now: Date; send: SendWebhook; owner: string; leaseMs?: number; limit?: number },
@@ -30,6 +36,7 @@ export async function deliverDueWebhooks(
     limit: options.limit ?? BATCH,
   });
   const pass: DeliveryPass = { attempted: 0, delivered: 0, paused: [] };
+  const mailAdmins = mailConfigured();
   await Promise.all(
     claimed.map(async (delivery) => {
       let result;
@@ -46,12 +53,18 @@ export async function deliverDueWebhooks(
       } catch (error) {
         result = { statusCode: null, error: String(error), durationMs: 0, delivered: false };
       }
-      const recorded = await recordAttempt(db, delivery, options.owner, result, options.now);
+      const recorded = await recordAttempt(db, delivery, options.owner, result, options.now, { mailAdmins });
       pass.attempted++;
       if (result.delivered) pass.delivered++;
       if (recorded.paused) pass.paused.push(delivery.webhookId);
     }),
   );
+  // Also retries alerts whose earlier send failed; a mail error never fails the delivery pass.
+  if (mailAdmins) {
+    await sendDuePauseAlerts(db, options.now).catch((error: unknown) =>
+      logger.error({ err: error }, "could not send webhook pause alerts"),
+    );
+  }
   return pass;
 }
 
