@@ -5,7 +5,6 @@ import { claimDueDeliveries, recordAttempt } from "../db/webhooks/deliveries";
 import { webhookSecretOf } from "../db/webhooks/mutations";
 import { enqueueTimedEvents } from "../db/webhooks/timed-events";
 import { allowPrivateFromEnv } from "../domain/webhooks/url";
-import { logger } from "../logger";
 import { mailConfigured } from "../mail/webhook-pause-mail";
 import { sendDuePauseAlerts } from "./webhook-pause-alerts";
 import { createWebhookSender, type SendWebhook } from "./webhook-sender";
@@ -22,8 +21,8 @@ const BATCH = 20;
 export type DeliveryPass = { attempted: number; delivered: number; paused: string[] };
 
 /**
- * One pass: everything due at `now` (the caller's clock: tests control it), then the admins'
- * mail about webhooks that paused themselves — after the pausing transaction has committed.
+ * One pass: everything due at `now` (the caller's clock: tests control it). A webhook that pauses
+ * itself queues its admins' alert mail (with SMTP_URL), which sendDuePauseAlerts sends afterwards.
  */
 export async function deliverDueWebhooks(
   db: Db,
@@ -59,12 +58,6 @@ export async function deliverDueWebhooks(
       if (recorded.paused) pass.paused.push(delivery.webhookId);
     }),
   );
-  // Also retries alerts whose earlier send failed; a mail error never fails the delivery pass.
-  if (mailAdmins) {
-    await sendDuePauseAlerts(db, options.now).catch((error: unknown) =>
-      logger.error({ err: error }, "could not send webhook pause alerts"),
-    );
-  }
   return pass;
 }
 
@@ -98,7 +91,23 @@ export function startWebhookWorker(
       busy = false;
     }
   };
-  const timer = setInterval(() => void tick(), options.intervalMs ?? POLL_INTERVAL_MS);
+  // Alert mail runs beside deliveries, not in their loop: a slow mail server delays only the mail.
+  let mailing = false;
+  const mailTick = async () => {
+    if (mailing) return;
+    mailing = true;
+    try {
+      await sendDuePauseAlerts(db, new Date());
+    } catch (error) {
+      log(`webhook pause alert mail failed: ${String(error)}`);
+    } finally {
+      mailing = false;
+    }
+  };
+  const timer = setInterval(() => {
+    void tick();
+    void mailTick();
+  }, options.intervalMs ?? POLL_INTERVAL_MS);
   timer.unref();
   void tick();
   return () => clearInterval(timer);

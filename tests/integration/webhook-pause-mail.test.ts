@@ -5,7 +5,8 @@ import { db } from "@/lib/db/client";
 import type { AttemptResult } from "@/lib/db/webhooks/deliveries";
 import { createWebhook, setWebhookPaused, type WebhookActor } from "@/lib/db/webhooks/mutations";
 import { PAUSE_AFTER_CONSECUTIVE_FAILURES } from "@/lib/domain/webhooks/delivery";
-import { deliverDueWebhooks } from "@/lib/server/webhook-worker";
+import { sendDuePauseAlerts } from "@/lib/server/webhook-pause-alerts";
+import { deliverDueWebhooks, startWebhookWorker } from "@/lib/server/webhook-worker";
 
 import { createTestOrg } from "../support/request-as";
 import { startTestSmtpServer, type TestSmtpServer } from "../support/smtp";
@@ -66,7 +67,7 @@ async function orgWithFailingWebhook(label: string) {
 }
 
 /** Queues events and fails them one attempt at a time at `now`, until the webhook pauses itself. */
-async function failUntilPaused(orgId: string, webhookId: string, now: Date) {
+async function failUntilPaused(orgId: string, webhookId: string, now: Date, { mail = true } = {}) {
   for (let i = 0; i < PAUSE_AFTER_CONSECUTIVE_FAILURES; i++) {
     await recordAudit(db, {
       orgId,
@@ -79,8 +80,15 @@ async function failUntilPaused(orgId: string, webhookId: string, now: Date) {
   for (let i = 0; i < PAUSE_AFTER_CONSECUTIVE_FAILURES; i++) {
     await deliverDueWebhooks(db, { now, send: failing, owner: "test", limit: 1 });
   }
+  if (mail) await sendDuePauseAlerts(db, now);
   const webhook = await db.webhook.findUniqueOrThrow({ where: { id: webhookId } });
   expect(webhook.pausedAt).not.toBeNull();
+}
+
+/** What the worker does each second: deliver what is due, then send the alert mail that is due. */
+async function workerPass(now: Date) {
+  await deliverDueWebhooks(db, { now, send: failing, owner: "test" });
+  await sendDuePauseAlerts(db, now);
 }
 
 const mailsTo = (email: string) => smtp.messages.filter((m) => m.to.includes(email.toLowerCase()));
@@ -110,7 +118,7 @@ describe("webhook pause alert mail", () => {
     expect(mailsTo(member.email)).toHaveLength(0);
 
     // Later passes, however late, do not send the same pause's alert again.
-    await deliverDueWebhooks(db, { now: later(t0, 86_400_000), send: failing, owner: "test" });
+    await workerPass(later(t0, 86_400_000));
     for (const admin of admins) expect(mailsTo(admin.email)).toHaveLength(1);
   });
 
@@ -123,14 +131,14 @@ describe("webhook pause alert mail", () => {
 
     // Nor later, once mail is configured, for a pause that happened without it.
     process.env.SMTP_URL = smtp.url;
-    await deliverDueWebhooks(db, { now: later(t0, 60_000), send: failing, owner: "test" });
+    await workerPass(later(t0, 60_000));
     for (const admin of admins) expect(mailsTo(admin.email)).toHaveLength(0);
   });
 
   it("sends nothing for a manual pause", async () => {
     const { org, admins, actor, webhook } = await orgWithFailingWebhook("pausemanual");
     expect(await setWebhookPaused(actor, org.id, webhook.id, true)).toBe(true);
-    await deliverDueWebhooks(db, { now: freshClock(), send: failing, owner: "test" });
+    await workerPass(freshClock());
     for (const admin of admins) expect(mailsTo(admin.email)).toHaveLength(0);
   });
 
@@ -153,8 +161,8 @@ describe("webhook pause alert mail", () => {
     for (const admin of admins) expect(mailsTo(admin.email)).toHaveLength(0);
 
     process.env.SMTP_URL = smtp.url;
-    await deliverDueWebhooks(db, { now: later(t0, 60_000), send: failing, owner: "test" });
-    await deliverDueWebhooks(db, { now: later(t0, 3_600_000), send: failing, owner: "test" });
+    await workerPass(later(t0, 60_000));
+    await workerPass(later(t0, 3_600_000));
     for (const admin of admins) expect(mailsTo(admin.email)).toHaveLength(1);
   });
 
@@ -167,7 +175,7 @@ describe("webhook pause alert mail", () => {
     await db.membership.update({ where: { userId_orgId: { userId: demoted!.id, orgId: org.id } }, data: { role: "MEMBER" } });
 
     process.env.SMTP_URL = smtp.url;
-    await deliverDueWebhooks(db, { now: later(t0, 60_000), send: failing, owner: "test" });
+    await workerPass(later(t0, 60_000));
     expect(mailsTo(stillAdmin!.email)).toHaveLength(1);
     expect(mailsTo(demoted!.email)).toHaveLength(0);
 
@@ -179,7 +187,17 @@ describe("webhook pause alert mail", () => {
     await db.webhookDelivery.deleteMany({ where: { webhookId: other.webhook.id } }); // so it cannot fail and pause anew
     expect(await setWebhookPaused(other.actor, other.org.id, other.webhook.id, false)).toBe(true);
     process.env.SMTP_URL = smtp.url;
-    await deliverDueWebhooks(db, { now: later(t1, 60_000), send: failing, owner: "test" });
+    await workerPass(later(t1, 60_000));
     for (const admin of other.admins) expect(mailsTo(admin.email)).toHaveLength(0);
+  });
+
+  it("is sent by the running worker", async () => {
+    const { org, admins, webhook } = await orgWithFailingWebhook("pauseworker");
+    // The worker runs on the wall clock: pause now, and leave the mail to it.
+    await failUntilPaused(org.id, webhook.id, new Date(), { mail: false });
+    expect(mailsTo(admins[0]!.email)).toHaveLength(0);
+    const stopWorker = startWebhookWorker(db, () => {}, { intervalMs: 50 });
+    cleanups.push(async () => stopWorker());
+    for (const admin of admins) await smtp.waitForMail(admin.email);
   });
 });
