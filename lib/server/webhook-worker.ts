@@ -5,6 +5,8 @@ import { claimDueDeliveries, recordAttempt } from "../db/webhooks/deliveries";
 import { webhookSecretOf } from "../db/webhooks/mutations";
 import { enqueueTimedEvents } from "../db/webhooks/timed-events";
 import { allowPrivateFromEnv } from "../domain/webhooks/url";
+import { mailConfigured } from "../mail/webhook-pause-mail";
+import { sendDuePauseAlerts } from "./webhook-pause-alerts";
 import { createWebhookSender, type SendWebhook } from "./webhook-sender";
 
 // The webhook delivery worker: runs in every server process, claims due deliveries from the
@@ -18,7 +20,10 @@ const BATCH = 20;
 
 export type DeliveryPass = { attempted: number; delivered: number; paused: string[] };
 
-/** One pass: everything due at `now` (the caller's clock: tests control it). */
+/**
+ * One pass: everything due at `now` (the caller's clock: tests control it). A webhook that pauses
+ * itself queues its admins' alert mail (with SMTP_URL), which sendDuePauseAlerts sends afterwards.
+ */
 export async function deliverDueWebhooks(
   db: Db,
   options: { now: Date; send: SendWebhook; owner: string; leaseMs?: number; limit?: number },
@@ -30,6 +35,7 @@ export async function deliverDueWebhooks(
     limit: options.limit ?? BATCH,
   });
   const pass: DeliveryPass = { attempted: 0, delivered: 0, paused: [] };
+  const mailAdmins = mailConfigured();
   await Promise.all(
     claimed.map(async (delivery) => {
       let result;
@@ -46,7 +52,7 @@ export async function deliverDueWebhooks(
       } catch (error) {
         result = { statusCode: null, error: String(error), durationMs: 0, delivered: false };
       }
-      const recorded = await recordAttempt(db, delivery, options.owner, result, options.now);
+      const recorded = await recordAttempt(db, delivery, options.owner, result, options.now, { mailAdmins });
       pass.attempted++;
       if (result.delivered) pass.delivered++;
       if (recorded.paused) pass.paused.push(delivery.webhookId);
@@ -85,7 +91,23 @@ export function startWebhookWorker(
       busy = false;
     }
   };
-  const timer = setInterval(() => void tick(), options.intervalMs ?? POLL_INTERVAL_MS);
+  // Alert mail runs beside deliveries, not in their loop: a slow mail server delays only the mail.
+  let mailing = false;
+  const mailTick = async () => {
+    if (mailing) return;
+    mailing = true;
+    try {
+      await sendDuePauseAlerts(db, new Date());
+    } catch (error) {
+      log(`webhook pause alert mail failed: ${String(error)}`);
+    } finally {
+      mailing = false;
+    }
+  };
+  const timer = setInterval(() => {
+    void tick();
+    void mailTick();
+  }, options.intervalMs ?? POLL_INTERVAL_MS);
   timer.unref();
   void tick();
   return () => clearInterval(timer);

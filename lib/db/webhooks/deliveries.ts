@@ -3,6 +3,7 @@ import { TEST_EVENT_TYPE } from "../../domain/webhooks/events";
 import { auditRow, createAuditEvent } from "../audit";
 import type { Db } from "../client";
 import { dialectOf, SqlParams } from "../dialect";
+import { enqueuePauseAlerts } from "./pause-alerts";
 
 // The outbox's consumer side. Any number of server processes run the worker: a delivery is
 // claimed by setting a lease (leaseUntil, leaseOwner) in one statement — on PostgreSQL with
@@ -78,7 +79,8 @@ export type AttemptResult = { statusCode: number | null; error: string | null; d
 
 /**
  * Records one attempt: the log row, the delivery's next state (delivered, retry at, or failed),
- * and the webhook's failure streak — pausing it, with an audit event admins see, at the limit.
+ * and the webhook's failure streak — pausing it, with an audit event admins see, at the limit,
+ * and (with `mailAdmins`, when SMTP is configured) the admins' alert mails queued to send after commit.
  * Nothing is written if the lease was lost meanwhile (another process owns the row now).
  */
 export async function recordAttempt(
@@ -87,6 +89,7 @@ export async function recordAttempt(
   owner: string,
   result: AttemptResult,
   now: Date,
+  options: { mailAdmins: boolean } = { mailAdmins: false },
 ): Promise<{ paused: boolean; status: string }> {
   const attempt = delivery.attempts + 1;
   const next = afterAttempt(attempt, { ok: result.delivered }, now);
@@ -135,6 +138,15 @@ export async function recordAttempt(
         metadata: { name: webhook.name, url: webhook.url, consecutiveFailures: webhook.consecutiveFailures, lastError: describe(result) },
       }),
     });
+    if (options.mailAdmins) {
+      await enqueuePauseAlerts(tx, {
+        webhookId: delivery.webhookId,
+        orgId: delivery.orgId,
+        pausedAt: now,
+        consecutiveFailures: webhook.consecutiveFailures,
+        lastError: describe(result),
+      });
+    }
     return { paused: true, status: next.status };
   });
 }

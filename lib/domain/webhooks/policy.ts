@@ -1,4 +1,4 @@
-import { can, type OrgRole } from "../members/policy";
+import { can, ORG_ROLES, type OrgRole } from "../members/policy";
 import { seesAs, type Visibility } from "../tokens/authority";
 
 // Who may manage an org's webhooks. People: the `webhooks:manage` permission (admins). A webhook
@@ -24,3 +24,16 @@ export function webhookManagementRefusal(token: { visibility: Visibility; onBeha
   }
   return null;
 }
+
+/**
+ * Who is mailed when a webhook pauses itself: those who can fix it (manage webhooks). Checked when
+ * the alert is written and again when it is sent, so someone demoted or removed meanwhile is not told.
+ */
+export function receivesPauseAlert(role: OrgRole): boolean {
+  return can(role, "webhooks:manage");
+}
+
+export const PAUSE_ALERT_ROLES: readonly OrgRole[] = ORG_ROLES.filter(receivesPauseAlert);
+
+/** Sends of one alert before it is given up on (the banner and the audit event remain). */
+export const PAUSE_ALERT_MAX_ATTEMPTS = 8;
