@@ -3,7 +3,6 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { queryCarriesToken, TOKEN_REFUSAL_MESSAGES, tokenFromAuthorization } from "../auth/api-token";
 import { DEFAULT_GATEWAY_MAX_BODY_BYTES, DEFAULT_GATEWAY_TIMEOUT_MS } from "../config/env";
 import { databaseUnavailableReason } from "../db/unavailable";
-import { nextQuotaReset, quotaAt, type QuotaWindow } from "../domain/tokens/quota";
 import type { RefusalReason } from "../domain/usage/refusals";
 import { createGatewayHandler, GATEWAY_PREFIX } from "../gateway/handler";
 import type { GatewayLimits } from "../gateway/proxy";
@@ -14,6 +13,7 @@ import { forwardedProtoOf } from "../server/trusted-proxy";
 import { hashTokenValue } from "../tokens/format";
 import { scopeGrants } from "../tokens/scopes";
 import { isStorableDeep } from "../validations/text";
+import { chargeCall, recordRefused, recordUsage, unchargedRefusal, whyUncharged, type Call, type UsageLog } from "./charging";
 import type { ApiContext, ApiResult, BodyOf, QueryOf } from "./context";
 import { ENDPOINTS, OPENAPI_PATH, OPENAPI_SOCKET_PATH, type EndpointId, type EndpointSpec } from "./endpoints";
 import {
@@ -27,7 +27,6 @@ import {
   missingScope,
   notFound,
   outsideAllowedNetworks,
-  quotaExceeded,
   unauthorized,
   unsupportedMediaType,
 } from "./errors";
@@ -58,7 +57,7 @@ import { createOrgWebhook, deleteOrgWebhook, getWebhook, listWebhooks, updateOrg
 import { reportUploadFiles } from "./schemas";
 import { ServiceCache } from "./service-cache";
 import { StoreBusyError, type ApiStore, type ChargeResult, type TokenRecord } from "./store";
-import { isUsable, TokenCache, unusableReason, type CachedToken } from "./token-cache";
+import { isUsable, TokenCache, type CachedToken } from "./token-cache";
 import { UsageRecorder } from "./usage-recorder";
 import { createVerifyHandler, VERIFY_PATH } from "./verify";
 
@@ -117,8 +116,6 @@ const READS_ORG = new Set<EndpointSpec>(
   Object.values(ENDPOINTS).filter((spec: EndpointSpec) => spec.path.includes("/{org}/") || spec === ENDPOINTS.getOrganizations),
 );
 
-/** A reload that finds a newer version retries the charge; a token changing this often is refused as busy. */
-const MAX_CHARGE_ATTEMPTS = 4;
 const MAX_USER_AGENT_LENGTH = 512;
 const UNKNOWN_ROUTE = "(unknown)";
 
@@ -154,7 +151,6 @@ export type ApiHandler = ((req: IncomingMessage, res: ServerResponse) => void) &
 };
 
 type Parsed = { query: unknown; body: unknown };
-type Call = { now: number; method: string; route: string; ip: string; userAgent: string | null };
 /** What the metrics need to know about a request once it is answered: its route template. */
 type Trace = { route: string };
 
@@ -180,7 +176,9 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
   const leakedTokens = createLeakedTokensHandler({ trustedProxyHops, clock, log });
   // Services verify tokens with their own key (verify.ts), sharing this handler's token cache and usage recorder.
   const services = new ServiceCache((keyHash) => store.findServiceByKeyHash(keyHash));
-  const verify = createVerifyHandler({ store, tokens: cache, services, recorder, clock, onRefused: (reason) => metrics?.refused(reason) });
+  const onRefused = (reason: RefusalReason) => metrics?.refused(reason);
+  const usage: UsageLog = { recorder, onRefused };
+  const verify = createVerifyHandler({ store, tokens: cache, services, recorder, clock, onRefused });
   // /gw/<service>/…: the organization's own APIs, behind this handler's token cache and usage recorder.
   const gateway = createGatewayHandler({
     store,
@@ -189,7 +187,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
     clock,
     trustedProxyHops,
     limits: options.gateway ?? { maxBodyBytes: DEFAULT_GATEWAY_MAX_BODY_BYTES, upstreamTimeoutMs: DEFAULT_GATEWAY_TIMEOUT_MS },
-    onRefused: (reason) => metrics?.refused(reason),
+    onRefused,
   });
   let openApiJson: string | undefined;
   let inFlight = 0;
@@ -252,8 +250,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
           token = await cache.reload(hash);
           continue;
         }
-        if (token) recordRefusal(call, token, unusableReason(token, now));
-        return sendError(res, unauthorized(TOKEN_REFUSAL_MESSAGES["bad-token"]));
+        return sendError(res, unchargedRefusal(usage, call, token, "unusable"));
       }
 
       let refusal: ApiError | null = refusalFor(match, token, ip, pathname);
@@ -268,22 +265,11 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
       // Refused and malformed calls cost nothing, but still go through the charge statement:
       // it confirms the cached token is current and records the token's last use.
       const cost = refusal || !spec ? 0 : spec.cost;
-      const quota = await store.charge({
-        tokenId: token.tokenId,
-        version: token.version,
-        cost,
-        now,
-        nextResetAt: nextResetAfter(token.quotaWindow, now),
-        ip,
-        userAgent,
-        route: `${method} ${route}`,
-        readOrg: spec !== null && READS_ORG.has(spec),
-      });
+      const quota = await chargeCall(store, call, token, cost, spec !== null && READS_ORG.has(spec));
 
       if (quota) {
         if (refusal) {
-          if (refusal.countedAs) recordRefusal(call, token, refusal.countedAs);
-          else recordUsage(call, token, refusal.status, 0);
+          recordRefused(usage, call, token, refusal);
           return sendError(res, refusal);
         }
         return await runEndpoint(req, res, match as Extract<RouteMatch, { kind: "found" }>, token, quota, parsed!, call, cost);
@@ -291,55 +277,11 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
 
       // The charge matched no row: the token changed, or the quota is spent. Decide on a fresh read.
       const fresh = await cache.reload(hash);
-      if (!fresh || !isUsable(fresh, now)) {
-        token = fresh;
-        if (token) recordRefusal(call, token, unusableReason(token, now));
-        return sendError(res, unauthorized(TOKEN_REFUSAL_MESSAGES["bad-token"]));
-      }
-      const changed = fresh.version !== token.version;
+      const why = whyUncharged(token, fresh, false, cost, attempt, now);
       token = fresh;
-      if (changed || cost === 0) {
-        if (attempt < MAX_CHARGE_ATTEMPTS) continue;
-        recordUsage(call, token, 503, 0);
-        return sendError(res, databaseBusy());
-      }
-      recordRefusal(call, token, "quota");
-      const quotaNow = quotaAt({ ...fresh, quotaResetAt: new Date(fresh.quotaResetAt) }, new Date(now));
-      return sendError(res, quotaExceeded({ remaining: quotaNow.remaining, max: quotaNow.max, resetAt: quotaNow.resetsAt.getTime() }, now));
+      if (why === "retry") continue;
+      return sendError(res, unchargedRefusal(usage, call, token, why));
     }
-  }
-
-  function recordUsage(call: Call, token: TokenRecord | null, status: number, cost: number, requestId?: string): void {
-    if (!token) return;
-    recorder.record({
-      requestId: requestId ?? nextRequestId(call.now),
-      tokenId: token.tokenId,
-      valueId: token.valueId,
-      orgId: token.orgId,
-      at: call.now,
-      method: call.method,
-      route: call.route,
-      status,
-      ip: call.ip,
-      userAgent: call.userAgent,
-      cost,
-    });
-  }
-
-  /** Refused before the endpoint ran: a counter, not a usage row (lib/domain/usage/refusals.ts). */
-  function recordRefusal(call: Call, token: TokenRecord, reason: RefusalReason): void {
-    metrics?.refused(reason);
-    recorder.recordRefusal({
-      tokenId: token.tokenId,
-      valueId: token.valueId,
-      orgId: token.orgId,
-      reason,
-      at: call.now,
-      method: call.method,
-      route: call.route,
-      ip: call.ip,
-      userAgent: call.userAgent,
-    });
   }
 
   async function runEndpoint(
@@ -370,12 +312,12 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
       const implementation = IMPLEMENTATIONS[match.id] as unknown as (context: ApiContext) => Promise<ApiResult> | ApiResult;
       const result = await implementation(context);
       const status = result.status ?? 200;
-      recordUsage(call, token, status, cost);
+      recordUsage(usage, call, token, status, cost);
       sendJson(res, status, result.body, result.headers);
     } catch (error) {
       const requestId = nextRequestId(call.now);
       const apiError = error instanceof ApiError ? error : toApiError(error, log, requestId);
-      recordUsage(call, token, apiError.status, cost, requestId);
+      recordUsage(usage, call, token, apiError.status, cost, requestId);
       sendError(res, apiError);
     }
   }
@@ -412,19 +354,6 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
   Object.defineProperty(handler, "recorder", { value: recorder });
   Object.defineProperty(handler, "inFlight", { get: () => inFlight });
   return handler;
-}
-
-// The end of the quota window a call at `now` falls in, for each kind of window: the same for every
-// call until that end, so computed (through the Date the server's Next.js wraps) once per window.
-const WINDOW_ENDS = new Map<QuotaWindow, { from: number; end: number }>();
-
-function nextResetAfter(window: QuotaWindow, now: number): number {
-  const known = WINDOW_ENDS.get(window);
-  // No window boundary lies in [from, end), so any `now` in there has the same next boundary.
-  if (known && known.from <= now && now < known.end) return known.end;
-  const end = nextQuotaReset(window, new Date(now)).getTime();
-  WINDOW_ENDS.set(window, { from: now, end });
-  return end;
 }
 
 /** Why this call is refused before it runs (outside the token's networks, unknown route, wrong method, missing scope), or null. */

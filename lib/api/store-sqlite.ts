@@ -129,6 +129,8 @@ export class SqliteApiStore implements ApiStore {
   readonly #chargeTogetherForService: Database.Statement<unknown[], ChargeRow>;
   readonly #orgById: Database.Statement<[string], OrgRecord>;
   readonly #chargeForService: Database.Statement<unknown[], ChargeRow>;
+  /** #charge's parameters (#chargeForService's first ones), filled per charge by #chargeOne. */
+  readonly #chargeArgs: unknown[] = new Array<unknown>(13).fill(null);
   readonly #serviceByKeyHash: Database.Statement<[string], ServiceRow>;
   readonly #serviceBySlug: Database.Statement<[string, string], ServiceRow>;
   readonly #serviceScopes: Database.Statement<[string], { name: string }>;
@@ -300,39 +302,23 @@ export class SqliteApiStore implements ApiStore {
 
   /** One charge, inside the batch's transaction; the organization read there too when asked for. */
   #chargeOne(r: ChargeRequest, orgs: Map<string, OrgRecord | null>): ChargeResult | null {
-    const row = r.service
-      ? this.#chargeForService.get(
-          r.now,
-          r.cost,
-          r.now,
-          r.nextResetAt,
-          r.now,
-          r.ip,
-          r.userAgent,
-          r.route,
-          r.tokenId,
-          r.version,
-          r.now,
-          r.now,
-          r.cost,
-          r.service.id,
-          r.service.version,
-        )
-      : this.#charge.get(
-          r.now,
-          r.cost,
-          r.now,
-          r.nextResetAt,
-          r.now,
-          r.ip,
-          r.userAgent,
-          r.route,
-          r.tokenId,
-          r.version,
-          r.now,
-          r.now,
-          r.cost,
-        );
+    // The arguments both statements share, in their order; a service charge appends the service's two.
+    // One array, reused: the statements run synchronously and better-sqlite3 binds an array's items in place.
+    const shared = this.#chargeArgs;
+    shared[0] = r.now;
+    shared[1] = r.cost;
+    shared[2] = r.now;
+    shared[3] = r.nextResetAt;
+    shared[4] = r.now;
+    shared[5] = r.ip;
+    shared[6] = r.userAgent;
+    shared[7] = r.route;
+    shared[8] = r.tokenId;
+    shared[9] = r.version;
+    shared[10] = r.now;
+    shared[11] = r.now;
+    shared[12] = r.cost;
+    const row = r.service ? this.#chargeForService.get(shared, r.service.id, r.service.version) : this.#charge.get(shared);
     if (!row) return null;
     const result: ChargeResult = { remaining: row.remaining, max: row.max, resetAt: row.resetAt };
     if (r.readOrg) result.org = this.#orgOf(row.orgId, orgs);

@@ -8,14 +8,13 @@ import {
   verifyUsageRoute,
   type VerifyRefusalCode,
 } from "../domain/services/verdict";
-import { nextQuotaReset, quotaAt } from "../domain/tokens/quota";
 import { checkServiceKeyFormat, checkTokenFormat, hashTokenValue } from "../tokens/format";
 import { VERIFY_BODY_MAX_BYTES, verifyRequestSchema, type VerifyRequest } from "../validations/service";
+import { chargeCall, MAX_CHARGE_ATTEMPTS, quotaNow, recordRefusal, recordUsage, whyUncharged, type Call } from "./charging";
 import { databaseBusy, fromZodError, methodNotAllowed, unauthorized, unsupportedMediaType } from "./errors";
 import { isJsonContentType, parseJsonBody, readBody, sendError, sendJson } from "./http";
-import { nextRequestId } from "./request-id";
 import type { CachedService, ServiceCache } from "./service-cache";
-import type { ApiStore, ChargeResult, TokenRecord } from "./store";
+import type { ApiStore, TokenRecord } from "./store";
 import { isUsable, unusableReason, type CachedToken, type TokenCache } from "./token-cache";
 import type { UsageRecorder } from "./usage-recorder";
 
@@ -25,7 +24,6 @@ import type { UsageRecorder } from "./usage-recorder";
 // verifies, for its own service and organization (it authenticates nothing under /v0/).
 
 export const VERIFY_PATH = "/v1/verify";
-const MAX_CHARGE_ATTEMPTS = 4;
 const MAX_USER_AGENT_LENGTH = 512;
 /** Usage rows of verified calls carry this method: the service's own route (or scope) is the route. */
 export const VERIFY_USAGE_METHOD = "VERIFY";
@@ -99,13 +97,17 @@ export async function verifyCall(
 ): Promise<VerifyAnswer | "busy" | "bad-key"> {
   const now = deps.clock();
   let service: Readonly<CachedService> | null = cachedService;
-  const route = verifyUsageRoute(service.slug, request.scope, request.route);
-
-  // A refusal not confirmed by a charge is re-read first: the service may have been re-enabled, or disabled, since it was cached.
-  const confirmService = async (): Promise<Readonly<CachedService> | null> => (service?.fromCache ? reloadService() : service);
+  // What the usage row or refusal count of this call says, besides the token, status and cost.
+  const call: Call = {
+    now,
+    method: VERIFY_USAGE_METHOD,
+    route: verifyUsageRoute(service.slug, request.scope, request.route),
+    ip: request.ip ?? caller.ip,
+    userAgent: caller.userAgent,
+  };
 
   if (service.disabledAt !== null) {
-    service = await confirmService();
+    if (service.fromCache) service = await reloadService();
     if (!service) return "bad-key";
     if (service.disabledAt !== null) return refusal("service_disabled");
   }
@@ -137,33 +139,11 @@ export async function verifyCall(
     else if (!service.scopeSet.has(request.scope) || !serviceScopeGrants(granted, service.slug, request.scope)) code = "missing_scope";
     // A refusal costs nothing but still goes through the charge: it confirms the cached token and service are current.
     const cost = code ? 0 : request.cost;
-    const charged: ChargeResult | null = await deps.store.charge({
-      tokenId: token.tokenId,
-      version: token.version,
-      cost,
-      now,
-      nextResetAt: nextQuotaReset(token.quotaWindow, new Date(now)).getTime(),
-      ip: request.ip ?? caller.ip,
-      userAgent: caller.userAgent,
-      route: `${VERIFY_USAGE_METHOD} ${route}`,
-      service: { id: service.id, version: service.version },
-    });
+    const charged = await chargeCall(deps.store, call, token, cost, false, { id: service.id, version: service.version });
 
     if (charged) {
       if (code) return refusal(code, token);
-      deps.recorder.record({
-        requestId: nextRequestId(now),
-        tokenId: token.tokenId,
-        valueId: token.valueId,
-        orgId: token.orgId,
-        at: now,
-        method: VERIFY_USAGE_METHOD,
-        route,
-        status: 200,
-        ip: request.ip ?? caller.ip,
-        userAgent: caller.userAgent,
-        cost,
-      });
+      recordUsage(deps, call, token, 200, cost);
       return {
         valid: true,
         token: { id: token.tokenId, name: token.name, org: service.orgSlug },
@@ -176,21 +156,20 @@ export async function verifyCall(
     // The charge matched no row: the token or the service changed, or the quota is spent. Decide on fresh reads.
     const [freshToken, freshService] = await Promise.all([deps.tokens.reload(tokenHash), reloadService()]);
     if (!freshService) return "bad-key";
-    const serviceChanged = freshService.version !== service.version;
+    const why = whyUncharged(token, freshToken, freshService.version !== service.version, cost, attempt, now);
     service = freshService;
     if (service.disabledAt !== null) return refusal("service_disabled");
-    const tokenChanged = !freshToken || freshToken.version !== token.version || !isUsable(freshToken, now);
     token = freshToken;
-    if (tokenChanged || serviceChanged || cost === 0) {
-      if (attempt < MAX_CHARGE_ATTEMPTS) continue;
-      return "busy";
-    }
-    const quota = quotaAt({ ...token!, quotaResetAt: new Date(token!.quotaResetAt) }, new Date(now));
+    // A token unusable now is refused with its reason at the loop's start (or busy once the attempts are spent).
+    if (why === "retry" || (why === "unusable" && attempt < MAX_CHARGE_ATTEMPTS)) continue;
+    if (why !== "quota") return "busy";
+    const quota = quotaNow(token!, now);
     return refusal("quota_exhausted", token!, { remaining: quota.remaining, max: quota.max, resetsAt: quota.resetsAt.toISOString() });
   }
 
   async function refusalAfterConfirming(code: VerifyRefusalCode, onToken?: TokenRecord): Promise<VerifyAnswer | "bad-key"> {
-    service = await confirmService();
+    // Not confirmed by a charge: re-read the service first, it may have been re-enabled, or disabled, since it was cached.
+    if (service?.fromCache) service = await reloadService();
     if (!service) return "bad-key";
     if (service.disabledAt !== null) return refusal("service_disabled");
     return refusal(code, onToken);
@@ -202,20 +181,7 @@ export async function verifyCall(
     quota?: { remaining: number; max: number; resetsAt: string },
   ): VerifyAnswer {
     const reason = REFUSAL_OF_CODE[code];
-    if (onToken && reason) {
-      deps.onRefused?.(reason);
-      deps.recorder.recordRefusal({
-        tokenId: onToken.tokenId,
-        valueId: onToken.valueId,
-        orgId: onToken.orgId,
-        reason,
-        at: now,
-        method: VERIFY_USAGE_METHOD,
-        route,
-        ip: request.ip ?? caller.ip,
-        userAgent: caller.userAgent,
-      });
-    }
+    if (onToken && reason) recordRefusal(deps, call, onToken, reason);
     return { valid: false, code, message: VERIFY_REFUSAL_MESSAGES[code], ...(quota ? { quota } : {}) };
   }
 }

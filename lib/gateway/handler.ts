@@ -1,17 +1,16 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 
-import { ApiError, databaseBusy, notFound, outsideAllowedNetworks, payloadTooLarge, quotaExceeded, unauthorized } from "../api/errors";
+import { chargeCall, recordRefused, recordUsage, unchargedRefusal, whyUncharged, type Call, type UsageLog } from "../api/charging";
+import { ApiError, notFound, outsideAllowedNetworks, payloadTooLarge, unauthorized } from "../api/errors";
 import { sendError } from "../api/http";
-import { nextRequestId } from "../api/request-id";
 import { ServiceCache, type CachedService } from "../api/service-cache";
-import type { ApiStore, TokenRecord } from "../api/store";
-import { isUsable, unusableReason, type CachedToken, type TokenCache } from "../api/token-cache";
+import type { ApiStore } from "../api/store";
+import { isUsable, type CachedToken, type TokenCache } from "../api/token-cache";
 import type { UsageRecorder } from "../api/usage-recorder";
 import { TOKEN_REFUSAL_MESSAGES, tokenFromAuthorization } from "../auth/api-token";
 import { resolveServiceCall } from "../domain/services/routes";
 import { deserializeServiceScopes, scopesForService, serviceScopeGrants } from "../domain/services/scopes";
 import { VERIFY_REFUSAL_MESSAGES } from "../domain/services/verdict";
-import { nextQuotaReset, quotaAt } from "../domain/tokens/quota";
 import type { RefusalReason } from "../domain/usage/refusals";
 import { clientIpOf } from "../server/client-ip";
 import { forwardedProtoOf } from "../server/trusted-proxy";
@@ -25,7 +24,6 @@ import { createGatewayProxy, upgradeNotSupported, type GatewayLimits } from "./p
 // still enabled and unchanged), then forwarded (proxy.ts) and recorded with the status the client saw.
 
 export const GATEWAY_PREFIX = "/gw/";
-const MAX_CHARGE_ATTEMPTS = 4;
 const MAX_USER_AGENT_LENGTH = 512;
 
 export type GatewayHandlerOptions = {
@@ -50,11 +48,10 @@ export const noServiceRoute = (message: string) => new ApiError(404, message, { 
 export const missingServiceScope = (scope: string) =>
   new ApiError(403, `This token lacks the scope this call needs: ${scope}.`, { code: "missing_scope", requiredScope: scope }, {}, "scope");
 
-type Call = { now: number; method: string; route: string; ip: string; userAgent: string | null };
-
 export function createGatewayHandler(options: GatewayHandlerOptions): GatewayHandler {
   const { store, tokens, recorder, clock, trustedProxyHops } = options;
   const proxy = createGatewayProxy(options.limits);
+  const usage: UsageLog = { recorder, onRefused: options.onRefused };
   // Services by "<org id>/<slug>" (the cache /v1/verify keys by key hash). Never trusted alone: the
   // charge matches only while the service is at the cached version and enabled, and a cached
   // "disabled" is re-read before refusing.
@@ -100,8 +97,7 @@ export function createGatewayHandler(options: GatewayHandlerOptions): GatewayHan
           token = await tokens.reload(hash);
           continue;
         }
-        if (token) recordRefusal(call, token, unusableReason(token, now));
-        return sendError(res, unauthorized(TOKEN_REFUSAL_MESSAGES["bad-token"]));
+        return sendError(res, unchargedRefusal(usage, call, token, "unusable"));
       }
 
       // Looked up in the token's own organization: another organization's service is not found.
@@ -134,22 +130,11 @@ export function createGatewayHandler(options: GatewayHandlerOptions): GatewayHan
 
       // Refused calls cost nothing, but still go through the charge: it confirms the cached token
       // and service are current (a revoked token is refused as such, not as a missing scope).
-      const charged = await store.charge({
-        tokenId: token.tokenId,
-        version: token.version,
-        cost,
-        now,
-        nextResetAt: nextQuotaReset(token.quotaWindow, new Date(now)).getTime(),
-        ip,
-        userAgent,
-        route: `${method} ${call.route}`,
-        service: { id: service.id, version: service.version },
-      });
+      const charged = await chargeCall(store, call, token, cost, false, { id: service.id, version: service.version });
 
       if (charged) {
         if (refusal) {
-          if (refusal.countedAs) recordRefusal(call, token, refusal.countedAs);
-          else recordUsage(call, token, refusal.status, 0);
+          recordRefused(usage, call, token, refusal);
           return sendError(res, refusal);
         }
         const outcome = await proxy.forward(req, res, {
@@ -161,7 +146,7 @@ export function createGatewayHandler(options: GatewayHandlerOptions): GatewayHan
           proto: forwardedProtoOf(req.headers["x-forwarded-proto"], trustedProxyHops) ?? "http",
         });
         // Charged when forwarded, whatever the upstream answered: 502 and 504 included.
-        recordUsage(call, token, outcome.status, cost);
+        recordUsage(usage, call, token, outcome.status, cost);
         return;
       }
 
@@ -170,56 +155,12 @@ export function createGatewayHandler(options: GatewayHandlerOptions): GatewayHan
         tokens.reload(hash),
         services.reload(serviceKey(token.orgId)),
       ]);
-      const serviceChanged = freshService?.version !== service.version;
-      service = freshService;
-      if (!freshToken || !isUsable(freshToken, now)) {
-        token = freshToken;
-        if (token) recordRefusal(call, token, unusableReason(token, now));
-        return sendError(res, unauthorized(TOKEN_REFUSAL_MESSAGES["bad-token"]));
-      }
-      const tokenChanged = freshToken.version !== token.version;
+      const why = whyUncharged(token, freshToken, freshService?.version !== service.version, cost, attempt, now);
       token = freshToken;
-      if (tokenChanged || serviceChanged || cost === 0) {
-        if (attempt < MAX_CHARGE_ATTEMPTS) continue;
-        recordUsage(call, token, 503, 0);
-        return sendError(res, databaseBusy());
-      }
-      recordRefusal(call, token, "quota");
-      const quota = quotaAt({ ...token, quotaResetAt: new Date(token.quotaResetAt) }, new Date(now));
-      return sendError(res, quotaExceeded({ remaining: quota.remaining, max: quota.max, resetAt: quota.resetsAt.getTime() }, now));
+      service = freshService;
+      if (why === "retry") continue;
+      return sendError(res, unchargedRefusal(usage, call, token, why));
     }
-  }
-
-  function recordUsage(call: Call, token: TokenRecord, status: number, cost: number): void {
-    recorder.record({
-      requestId: nextRequestId(call.now),
-      tokenId: token.tokenId,
-      valueId: token.valueId,
-      orgId: token.orgId,
-      at: call.now,
-      method: call.method,
-      route: call.route,
-      status,
-      ip: call.ip,
-      userAgent: call.userAgent,
-      cost,
-    });
-  }
-
-  /** Refused before forwarding: a counter, not a usage row (lib/domain/usage/refusals.ts), as on /v0/. */
-  function recordRefusal(call: Call, token: TokenRecord, reason: RefusalReason): void {
-    options.onRefused?.(reason);
-    recorder.recordRefusal({
-      tokenId: token.tokenId,
-      valueId: token.valueId,
-      orgId: token.orgId,
-      reason,
-      at: call.now,
-      method: call.method,
-      route: call.route,
-      ip: call.ip,
-      userAgent: call.userAgent,
-    });
   }
 
   const handler = handle as GatewayHandler;
