@@ -1,6 +1,7 @@
 import {
   deserializeServiceScopes,
   parseServiceScopeDefinitions,
+  removedServiceScopes,
   serializeServiceScopes,
   withinServiceScopes,
   withoutService,
@@ -42,6 +43,18 @@ export class ServiceInputError extends Error {
 
 export function isServiceInputError(error: unknown): error is ServiceInputError {
   return error instanceof ServiceInputError;
+}
+
+/** The service changed since the form was filled (its version moved on): nothing was saved. */
+export class ServiceConflictError extends Error {
+  override name = "ServiceConflictError";
+  constructor() {
+    super("This service was changed by someone else since you opened the form. Nothing was saved: reopen it to see the current settings.");
+  }
+}
+
+export function isServiceConflict(error: unknown): error is ServiceConflictError {
+  return error instanceof ServiceConflictError;
 }
 
 const SUMMARY = { id: true, slug: true, name: true, keyLastFour: true, disabledAt: true, version: true } as const;
@@ -96,16 +109,21 @@ export async function updateService(
   orgId: string,
   serviceId: string,
   input: ServiceDefinition,
+  options: { expectedVersion?: number } = {},
 ): Promise<ServiceSummary | null> {
   const { scopes, routes } = checkedDefinition(input);
   return inPermittedTransaction(actor, orgId, "services:manage", async (tx) => {
     const before = await tx.service.findFirst({
       where: { id: serviceId, orgId },
-      select: { slug: true, name: true, upstreamUrl: true, scopes: { select: { name: true } } },
+      select: { slug: true, name: true, upstreamUrl: true, version: true, scopes: { select: { name: true } } },
     });
     if (!before) return null;
+    if (options.expectedVersion !== undefined && before.version !== options.expectedVersion) throw new ServiceConflictError();
     const declared = scopes.map((scope) => scope.name);
-    const removed = before.scopes.map((scope) => scope.name).filter((name) => !declared.includes(name));
+    const removed = removedServiceScopes(
+      before.scopes.map((scope) => scope.name),
+      scopes,
+    );
     if (removed.length > 0)
       await rewriteTokenGrants(tx, orgId, before.slug, (granted) => withinServiceScopes(granted, before.slug, declared));
     await tx.serviceScope.deleteMany({ where: { serviceId } });

@@ -23,6 +23,8 @@ export type ServiceListItem = {
   createdAt: Date;
   defaultScope: string | null;
   defaultCost: number;
+  /** Sent back by the edit form: a save over a newer change is refused. */
+  version: number;
   scopes: ServiceScopeDefinition[];
   routes: { method: string; pathPattern: string; scope: string; cost: number }[];
   /** Tokens that hold any of its scopes. */
@@ -58,6 +60,7 @@ export async function listServices(orgId: string): Promise<ServiceListItem[]> {
       createdAt: true,
       defaultScope: true,
       defaultCost: true,
+      version: true,
       scopes: { orderBy: { name: "asc" }, select: { name: true, description: true } },
       routes: { orderBy: [{ position: "asc" }, { id: "asc" }], select: { method: true, pathPattern: true, scope: true, cost: true } },
     },
