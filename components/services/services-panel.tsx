@@ -93,6 +93,9 @@ export function ServicesList({ orgSlug, services }: { orgSlug: string; services:
                 </p>
               </div>
               <div className="flex flex-wrap items-center gap-2">
+                {service.keyLeak && (
+                  <Badge tone="red">{service.keyLeak.revoked ? "Key revoked: reported leaked" : "Key reported leaked"}</Badge>
+                )}
                 {service.disabledAt ? <Badge tone="red">Disabled</Badge> : <Badge tone="green">Active</Badge>}
                 <Button type="button" variant="secondary" onClick={() => setEditing(service)}>
                   Edit
@@ -112,6 +115,15 @@ export function ServicesList({ orgSlug, services }: { orgSlug: string; services:
                 </Button>
               </div>
             </div>
+            {service.keyLeak && (
+              <p className="mt-3 rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800" role="status">
+                A secret scanner reported this service&apos;s verification key
+                {service.keyLeak.source ? <> at {service.keyLeak.source}</> : null}.{" "}
+                {service.keyLeak.revoked
+                  ? "The key was revoked under your leak policy: POST /v1/verify refuses it. Rotate the key and give your service the new one."
+                  : "Your leak policy only flags it: the key still works. Rotate it to replace it."}
+              </p>
+            )}
             <dl className="mt-3 grid gap-x-6 gap-y-3 text-sm sm:grid-cols-3">
               <div>
                 <dt className="text-xs text-slate-500">Verification key</dt>

@@ -19,6 +19,8 @@ export type ServiceListItem = {
   upstreamUrl: string;
   maskedKey: string;
   keyRotatedAt: Date | null;
+  /** A secret scanner reported the current key; `revoked` when the org's policy revoked it (it verifies nothing until rotated). */
+  keyLeak: { reportedAt: Date; source: string | null; revoked: boolean } | null;
   disabledAt: Date | null;
   createdAt: Date;
   defaultScope: string | null;
@@ -56,6 +58,9 @@ export async function listServices(orgId: string): Promise<ServiceListItem[]> {
       upstreamUrl: true,
       keyLastFour: true,
       keyRotatedAt: true,
+      keyLeakReportedAt: true,
+      keyLeakReportSource: true,
+      keyRevokedAt: true,
       disabledAt: true,
       createdAt: true,
       defaultScope: true,
@@ -69,9 +74,10 @@ export async function listServices(orgId: string): Promise<ServiceListItem[]> {
     where: { orgId, status: { not: "REVOKED" }, serviceScopes: { not: "" } },
     select: { serviceScopes: true },
   });
-  return services.map(({ keyLastFour, scopes, ...service }) => ({
+  return services.map(({ keyLastFour, scopes, keyLeakReportedAt, keyLeakReportSource, keyRevokedAt, ...service }) => ({
     ...service,
     maskedKey: maskServiceKey(keyLastFour),
+    keyLeak: keyLeakReportedAt ? { reportedAt: keyLeakReportedAt, source: keyLeakReportSource, revoked: keyRevokedAt !== null } : null,
     scopes: scopes.map((scope) => ({ ...scope, parent: parentScopeName(scope.name) })),
     tokenCount: holders.filter((token) => token.serviceScopes.split(" ").some((ref) => ref.startsWith(`${service.slug}/`))).length,
   }));
