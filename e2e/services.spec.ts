@@ -69,3 +69,61 @@ test("admin: registers a service, grants its scope to a token, and the verified 
   }).toPass({ timeout: 15_000 });
   await expect(page.getByRole("table", { name: "Request log" }).locator("tbody tr").first()).toContainText(`${slug} GET /invoices/:id`);
 });
+
+test("admin: edits a registered service (name, upstream, a new route); removing a scope asks first and says what it does", async ({
+  page,
+}) => {
+  const slug = `e2e-edit-${Date.now().toString(36)}`;
+  await signInAndWait(page, "admin@acme.test");
+  await page.goto("/acme/services");
+  const form = page.getByRole("form", { name: "Register a service" });
+  await form.getByLabel("Name").fill("E2E Before");
+  await form.getByLabel("Slug").fill(slug);
+  await form.getByLabel("Upstream URL").fill("http://127.0.0.1:9/v1");
+  await form.getByLabel("Scopes").fill("invoices:read Read invoices\ninvoices:write");
+  await form.getByRole("button", { name: "Register service" }).click();
+  await page.getByTestId("new-service-key").getByRole("button", { name: "Done" }).click();
+
+  await page.getByRole("listitem", { name: "E2E Before" }).getByRole("button", { name: "Edit" }).click();
+  const dialog = page.getByRole("dialog", { name: "Edit E2E Before" });
+  // Prefilled with the current definition; the slug is shown, not editable.
+  await expect(dialog.getByLabel("Name")).toHaveValue("E2E Before");
+  await expect(dialog.getByLabel("Upstream URL")).toHaveValue("http://127.0.0.1:9/v1");
+  await expect(dialog.getByLabel("Scopes")).toHaveValue("invoices\ninvoices:read Read invoices\ninvoices:write");
+  await expect(dialog.getByLabel("Slug")).toHaveCount(0);
+  await expect(dialog).toContainText(`Fixed: tokens name its scopes as ${slug}/scope`);
+
+  await dialog.getByLabel("Name").fill("E2E After");
+  await dialog.getByLabel("Upstream URL").fill("http://127.0.0.1:9/v2");
+  // A route naming a scope the service does not declare is refused beside the routes.
+  await dialog.getByLabel("Routes (optional, for the gateway)").fill("GET /invoices/:id refunds:read 2");
+  await dialog.getByRole("button", { name: "Save changes" }).click();
+  await expect(dialog.getByLabel("Routes (optional, for the gateway)")).toHaveAttribute("aria-invalid", "true");
+  await expect(dialog).toContainText("Routes name scopes the service does not declare: refunds:read.");
+
+  await dialog.getByLabel("Routes (optional, for the gateway)").fill("GET /invoices/:id invoices:read 2");
+  await dialog.getByLabel("Scopes").fill("invoices:read Read invoices");
+  await dialog.getByRole("button", { name: "Save changes" }).click();
+  // Dropping invoices:write: nothing is saved until the admin confirms what it does to tokens.
+  await expect(dialog.getByTestId("removing-scopes")).toContainText("invoices:write");
+  await expect(dialog.getByTestId("removing-scopes")).toContainText("takes it off every token that holds it");
+  await dialog.getByRole("button", { name: "Remove scopes and save" }).click();
+  await expect(dialog).toBeHidden();
+
+  const card = page.getByRole("listitem", { name: "E2E After" });
+  await expect(card).toContainText("http://127.0.0.1:9/v2");
+  await expect(card.getByRole("list", { name: "Scopes of E2E After" }).getByRole("listitem")).toHaveText([
+    "invoices",
+    "invoices:readRead invoices",
+  ]);
+  await expect(card.getByRole("row")).toHaveText(["GET/invoices/:idinvoices:readcost 2"]);
+  await expect(page.getByRole("listitem", { name: "E2E Before" })).toHaveCount(0);
+});
+
+test("member: never sees the Services page or its Edit control", async ({ page }) => {
+  await signInAndWait(page, "member@acme.test");
+  const response = await page.goto("/acme/services");
+  expect(response?.status()).toBe(404);
+  await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Edit" })).toHaveCount(0);
+});

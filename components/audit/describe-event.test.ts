@@ -54,6 +54,10 @@ describe("audit event descriptions", () => {
       "scopes taken off 2 token(s)",
     ]);
     expect(actionLabel("service.key_rotated")).toBe("Service key rotated");
+    expect(describeDetails("service.key_leak_reported", { handling: "key-revoked", url: "https://github.com/x/y/blob/a/.env" })).toEqual([
+      "handled: key-revoked",
+      "found at https://github.com/x/y/blob/a/.env",
+    ]);
   });
 
   it("describes rotation grace and reveals", () => {

@@ -46,6 +46,7 @@ export const ACTION_LABELS: Record<string, string> = {
   "service.created": "Service registered",
   "service.updated": "Service changed",
   "service.key_rotated": "Service key rotated",
+  "service.key_leak_reported": "Service key reported leaked",
   "service.disabled": "Service disabled",
   "service.enabled": "Service enabled",
   "service.deleted": "Service deleted",
@@ -166,6 +167,8 @@ export function describeEvent(event: DescribableEvent): string {
       return `${actor} changed service ${serviceName(m)}`;
     case "service.key_rotated":
       return `${actor} rotated the verification key of service ${serviceName(m)}`;
+    case "service.key_leak_reported":
+      return `${actor} reported the verification key of service ${serviceName(m)} as leaked`;
     case "service.disabled":
       return `${actor} disabled service ${serviceName(m)}: its calls are refused`;
     case "service.enabled":
@@ -295,6 +298,7 @@ export function describeDetails(action: string, metadata: Record<string, unknown
       break;
     }
     case "token.leak_reported":
+    case "service.key_leak_reported":
       if (typeof metadata.handling === "string") lines.push(`handled: ${metadata.handling}`);
       if (typeof metadata.url === "string") lines.push(`found at ${metadata.url}`);
       break;

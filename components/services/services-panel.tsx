@@ -7,7 +7,7 @@ import { useFormAction } from "@/components/tokens/use-form-action";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
-import { Field, FieldErrors, FormMessage } from "@/components/ui/field";
+import { FormMessage } from "@/components/ui/field";
 import {
   createServiceAction,
   deleteServiceAction,
@@ -18,17 +18,8 @@ import {
 } from "@/lib/actions/services";
 import type { ServiceListItem } from "@/lib/db/queries/services";
 
-/** Errors of list fields ("scopes.2.name") gathered under the field, each naming its line. */
-function listErrors(errors: Record<string, string[]> | undefined, field: string): string[] | undefined {
-  if (!errors) return undefined;
-  const found = Object.entries(errors)
-    .filter(([key]) => key === field || key.startsWith(`${field}.`))
-    .flatMap(([key, messages]) => {
-      const line = /^\w+\.(\d+)/.exec(key)?.[1];
-      return messages.map((message) => (line === undefined ? message : `Line ${Number(line) + 1}: ${message}`));
-    });
-  return found.length > 0 ? found : undefined;
-}
+import { EditServiceDialog } from "./edit-service-dialog";
+import { NEW_SERVICE_DEFAULTS, ServiceFormFields } from "./service-form-fields";
 
 /** A verification key right after it was made: the only time it is shown. */
 function NewKey({ created, onDone }: { created: NewServiceKey; onDone: () => void }) {
@@ -44,46 +35,6 @@ function NewKey({ created, onDone }: { created: NewServiceKey; onDone: () => voi
       <Button type="button" variant="secondary" onClick={onDone}>
         Done
       </Button>
-    </div>
-  );
-}
-
-function TextArea({
-  name,
-  label,
-  hint,
-  rows,
-  errors,
-  placeholder,
-}: {
-  name: string;
-  label: string;
-  hint: string;
-  rows: number;
-  errors?: string[];
-  placeholder: string;
-}) {
-  return (
-    <div className="flex flex-col gap-1">
-      <label htmlFor={name} className="text-sm font-medium text-slate-700">
-        {label}
-      </label>
-      <textarea
-        id={name}
-        name={name}
-        rows={rows}
-        placeholder={placeholder}
-        spellCheck={false}
-        autoCapitalize="off"
-        autoComplete="off"
-        aria-invalid={errors?.length ? true : undefined}
-        aria-describedby={errors?.length ? `${name}-hint ${name}-error` : `${name}-hint`}
-        className="w-full rounded-md border border-slate-300 px-3 py-1.5 font-mono text-sm shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-1 focus:ring-indigo-500 aria-invalid:border-red-500"
-      />
-      <p id={`${name}-hint`} className="text-xs text-slate-500">
-        {hint}
-      </p>
-      <FieldErrors id={`${name}-error`} errors={errors} />
     </div>
   );
 }
@@ -104,50 +55,7 @@ export function RegisterServiceForm({ orgSlug }: { orgSlug: string }) {
     >
       <h2 className="text-base font-semibold">Register a service</h2>
       <input type="hidden" name="orgSlug" value={orgSlug} />
-      <div className="grid gap-3 sm:grid-cols-2">
-        <Field label="Name" name="name" required errors={errors?.name} hint="e.g. Billing API" />
-        <Field
-          label="Slug"
-          name="slug"
-          required
-          autoCapitalize="off"
-          errors={errors?.slug}
-          hint="Tokens name its scopes as slug/scope; the gateway serves it at /gw/slug/. Fixed once registered."
-        />
-      </div>
-      <Field
-        label="Upstream URL"
-        name="upstreamUrl"
-        type="url"
-        required
-        errors={errors?.upstreamUrl}
-        hint="Where the gateway forwards calls, e.g. https://billing.internal/api"
-      />
-      <TextArea
-        name="scopes"
-        label="Scopes"
-        rows={4}
-        placeholder={"invoices:read Read invoices\ninvoices:write Create and change invoices"}
-        hint='One per line: the name, then an optional description. "invoices:read" adds its parent "invoices", which grants all its children.'
-        errors={listErrors(errors, "scopes")}
-      />
-      <TextArea
-        name="routes"
-        label="Routes (optional, for the gateway)"
-        rows={3}
-        placeholder={"GET /invoices/:id invoices:read 1\nPOST /invoices invoices:write 5"}
-        hint="One per line: method (or *), path pattern (:param, a final *), scope, cost. The most specific route wins."
-        errors={listErrors(errors, "routes")}
-      />
-      <div className="grid gap-3 sm:grid-cols-2">
-        <Field
-          label="Default scope (optional)"
-          name="defaultScope"
-          errors={errors?.defaultScope}
-          hint="For gateway calls no route matches; empty refuses them."
-        />
-        <Field label="Default cost" name="defaultCost" type="number" min={0} defaultValue={1} errors={errors?.defaultCost} />
-      </div>
+      <ServiceFormFields defaults={NEW_SERVICE_DEFAULTS} errors={errors} idPrefix="register-service" />
       <FormMessage message={state?.ok ? undefined : state?.message} />
       <Button type="submit" disabled={pending}>
         {pending ? "Registering…" : "Register service"}
@@ -160,6 +68,7 @@ type Pending = { kind: "rotate" | "disable" | "enable" | "delete"; service: Serv
 
 export function ServicesList({ orgSlug, services }: { orgSlug: string; services: ServiceListItem[] }) {
   const [pending, setPending] = useState<Pending>(null);
+  const [editing, setEditing] = useState<ServiceListItem | null>(null);
   const [rotated, setRotated] = useState<NewServiceKey | null>(null);
   const [message, setMessage] = useState<string | undefined>(undefined);
   if (services.length === 0) {
@@ -184,7 +93,13 @@ export function ServicesList({ orgSlug, services }: { orgSlug: string; services:
                 </p>
               </div>
               <div className="flex flex-wrap items-center gap-2">
+                {service.keyLeak && (
+                  <Badge tone="red">{service.keyLeak.revoked ? "Key revoked: reported leaked" : "Key reported leaked"}</Badge>
+                )}
                 {service.disabledAt ? <Badge tone="red">Disabled</Badge> : <Badge tone="green">Active</Badge>}
+                <Button type="button" variant="secondary" onClick={() => setEditing(service)}>
+                  Edit
+                </Button>
                 <Button type="button" variant="secondary" onClick={() => setPending({ kind: "rotate", service })}>
                   Rotate key
                 </Button>
@@ -200,6 +115,15 @@ export function ServicesList({ orgSlug, services }: { orgSlug: string; services:
                 </Button>
               </div>
             </div>
+            {service.keyLeak && (
+              <p className="mt-3 rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800" role="status">
+                A secret scanner reported this service&apos;s verification key
+                {service.keyLeak.source ? <> at {service.keyLeak.source}</> : null}.{" "}
+                {service.keyLeak.revoked
+                  ? "The key was revoked under your leak policy: POST /v1/verify refuses it. Rotate the key and give your service the new one."
+                  : "Your leak policy only flags it: the key still works. Rotate it to replace it."}
+              </p>
+            )}
             <dl className="mt-3 grid gap-x-6 gap-y-3 text-sm sm:grid-cols-3">
               <div>
                 <dt className="text-xs text-slate-500">Verification key</dt>
@@ -251,6 +175,17 @@ export function ServicesList({ orgSlug, services }: { orgSlug: string; services:
           </li>
         ))}
       </ul>
+      {editing && (
+        <EditServiceDialog
+          orgSlug={orgSlug}
+          service={editing}
+          onClose={() => setEditing(null)}
+          onDone={(saved) => {
+            setEditing(null);
+            setMessage(saved);
+          }}
+        />
+      )}
       {pending && (
         <ServiceConfirm
           orgSlug={orgSlug}

@@ -4,6 +4,7 @@ import { actionActor, orgAction, type ActionState } from "@/lib/auth/action";
 import {
   createService,
   deleteService,
+  isServiceConflict,
   isServiceInputError,
   rotateServiceKey,
   setServiceEnabled,
@@ -28,6 +29,7 @@ async function guardedService<T>(run: () => Promise<ActionState<T>>): Promise<Ac
     if (isServiceInputError(error)) {
       return { ok: false, code: "INVALID", errors: { [error.field]: [error.message] }, message: "Please correct the highlighted fields." };
     }
+    if (isServiceConflict(error)) return { ok: false, code: "CONFLICT", message: error.message };
     throw error;
   }
 }
@@ -46,8 +48,8 @@ export const createServiceAction = orgAction("services:manage", createServiceSch
 
 export const updateServiceAction = orgAction("services:manage", updateServiceSchema, (input, ctx) =>
   guardedService(async () => {
-    const { serviceId, ...definition } = input;
-    const service = await updateService(actionActor(ctx), ctx.org.id, serviceId, definition);
+    const { serviceId, expectedVersion, ...definition } = input;
+    const service = await updateService(actionActor(ctx), ctx.org.id, serviceId, definition, { expectedVersion });
     if (!service) return SERVICE_NOT_FOUND;
     refreshOrgPages(ctx);
     return { ok: true, message: `Saved “${service.name}”.` };

@@ -3,10 +3,11 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { recordAudit } from "../db/audit";
 import { db } from "../db/client";
 import { takeRateLimit, type RateLimit } from "../db/rate-limit";
+import { reportLeakedServiceKey, type ServiceKeyLeak } from "../db/service-mutations";
 import { endGracePeriod, setTokenEnabled, type TokenActor, type Tx } from "../db/token-mutations";
 import { logger } from "../logger";
 import { clientIpOf } from "../server/client-ip";
-import { checkTokenFormat, hashTokenValue } from "../tokens/format";
+import { checkServiceKeyFormat, checkTokenFormat, hashTokenValue } from "../tokens/format";
 import { leakReportSchema, MAX_LEAK_CANDIDATES, type LeakCandidate } from "../validations/incident";
 import { truncateText } from "../validations/text";
 import { ApiError, badRequest, fromZodError, methodNotAllowed, unsupportedMediaType } from "./errors";
@@ -16,7 +17,8 @@ import { isJsonContentType, parseJsonBody, readBody, sendError, sendJson } from 
 // like) report strings they found in public places. No Keyward token is needed — a scanner has
 // none — so the endpoint is rate-limited per client address, and its answer never depends on
 // what matched: it is the same body and status for a real token, a dead one or junk, and it is
-// sent before any match is acted on. Matching live values are handled per their org's policy:
+// sent before any match is acted on. Matching live values (tokens, and services' verification
+// keys: lib/domain/services/key-leaks.ts) are handled per their org's policy:
 // DISABLE (the token is disabled; a replaced value still in its grace period just stops working)
 // or FLAG (marked for the admins' banner only). Either way the org's audit log records the report.
 
@@ -27,7 +29,10 @@ const BODY_LIMIT_BYTES = 1024 * 1024;
 const DEFAULT_LIMIT: RateLimit = { requests: 30, windowMs: 60_000 };
 const SOURCE_MAX_LENGTH = 500;
 
-export type LeakHandling = { tokenId: string; orgId: string; valueId: string; handling: "disabled" | "grace-ended" | "flagged" };
+export type LeakHandling =
+  | { tokenId: string; orgId: string; valueId: string; handling: "disabled" | "grace-ended" | "flagged" }
+  /** A service's verification key (kws_…): revoked or flagged by the same org policy (lib/domain/services/key-leaks.ts). */
+  | (ServiceKeyLeak & { tokenId?: never });
 
 export type LeakReporter = { ip: string; userAgent: string | null };
 
@@ -41,13 +46,16 @@ export async function processLeakReport(
   now = new Date(),
 ): Promise<LeakHandling[]> {
   const byHash = new Map<string, LeakCandidate>();
+  const serviceKeysByHash = new Map<string, LeakCandidate>();
   for (const candidate of candidates) {
     const value = candidate.token.trim();
-    if (!checkTokenFormat(value).ok) continue;
+    const found = checkTokenFormat(value).ok ? byHash : checkServiceKeyFormat(value).ok ? serviceKeysByHash : null;
+    if (!found) continue;
     const hash = hashTokenValue(value);
-    if (!byHash.has(hash)) byHash.set(hash, candidate);
+    if (!found.has(hash)) found.set(hash, candidate);
   }
-  if (byHash.size === 0) return [];
+  const handled: LeakHandling[] = await processLeakedServiceKeys(serviceKeysByHash, reporter, now);
+  if (byHash.size === 0) return handled;
 
   const values = await db.apiTokenValue.findMany({
     where: { hash: { in: [...byHash.keys()] } },
@@ -61,8 +69,7 @@ export async function processLeakReport(
       token: { select: { status: true, org: { select: { leakedTokenPolicy: true } } } },
     },
   });
-  const actor: TokenActor = { kind: "system", label: "Leaked-token report", ip: reporter.ip, userAgent: reporter.userAgent };
-  const handled: LeakHandling[] = [];
+  const actor: TokenActor = { kind: "system", label: LEAK_REPORT_ACTOR, ip: reporter.ip, userAgent: reporter.userAgent };
   for (const value of values) {
     // A revoked token or a value that has stopped working cannot be abused any more.
     if (value.token.status === "REVOKED" || (value.validUntil !== null && value.validUntil <= now)) continue;
@@ -104,6 +111,31 @@ export async function processLeakReport(
   return handled;
 }
 
+const LEAK_REPORT_ACTOR = "Leaked-token report";
+
+/** What the admins see as the report's source: its URL, else the scanner's source or type. */
+const shownSource = (candidate: { type?: string | null; url?: string | null; source?: string | null }) =>
+  truncateText(candidate.url ?? candidate.source ?? candidate.type ?? "", SOURCE_MAX_LENGTH) || null;
+
+async function processLeakedServiceKeys(byHash: Map<string, LeakCandidate>, reporter: LeakReporter, now: Date): Promise<LeakHandling[]> {
+  if (byHash.size === 0) return [];
+  // One read for the whole report, as for tokens: a report of 1,000 made-up keys costs one query.
+  const known = await db.service.findMany({ where: { keyHash: { in: [...byHash.keys()] } }, select: { keyHash: true } });
+  const handled: LeakHandling[] = [];
+  for (const { keyHash } of known) {
+    const candidate = byHash.get(keyHash)!;
+    const report = {
+      type: candidate.type ?? null,
+      url: candidate.url ?? null,
+      source: candidate.source ?? null,
+      shownSource: shownSource(candidate),
+    };
+    const leak = await reportLeakedServiceKey(keyHash, report, { label: LEAK_REPORT_ACTOR, ...reporter }, now);
+    if (leak) handled.push(leak);
+  }
+  return handled;
+}
+
 async function flagLeaked(
   tx: Tx,
   value: { tokenId: string; orgId: string },
@@ -112,7 +144,7 @@ async function flagLeaked(
   actor: TokenActor,
   now: Date,
 ): Promise<void> {
-  const source = truncateText(report.url ?? report.source ?? report.type ?? "", SOURCE_MAX_LENGTH) || null;
+  const source = shownSource(report);
   await tx.apiToken.updateMany({
     where: { id: value.tokenId, orgId: value.orgId },
     data: { leakReportedAt: now, leakReportSource: source },

@@ -1,12 +1,15 @@
+import { serviceKeyLeakResponse, type ServiceKeyLeakResponse } from "../domain/services/key-leaks";
 import {
   deserializeServiceScopes,
   parseServiceScopeDefinitions,
+  removedServiceScopes,
   serializeServiceScopes,
   withinServiceScopes,
   withoutService,
 } from "../domain/services/scopes";
 import { generateServiceKey, hashTokenValue, tokenLastFour } from "../tokens/format";
 import { auditRow, createAuditEvent } from "./audit";
+import { db } from "./client";
 import { inPermittedTransaction } from "./org-lock";
 import type { Tx } from "./token-mutations";
 
@@ -42,6 +45,18 @@ export class ServiceInputError extends Error {
 
 export function isServiceInputError(error: unknown): error is ServiceInputError {
   return error instanceof ServiceInputError;
+}
+
+/** The service changed since the form was filled (its version moved on): nothing was saved. */
+export class ServiceConflictError extends Error {
+  override name = "ServiceConflictError";
+  constructor() {
+    super("This service was changed by someone else since you opened the form. Nothing was saved: reopen it to see the current settings.");
+  }
+}
+
+export function isServiceConflict(error: unknown): error is ServiceConflictError {
+  return error instanceof ServiceConflictError;
 }
 
 const SUMMARY = { id: true, slug: true, name: true, keyLastFour: true, disabledAt: true, version: true } as const;
@@ -96,16 +111,21 @@ export async function updateService(
   orgId: string,
   serviceId: string,
   input: ServiceDefinition,
+  options: { expectedVersion?: number } = {},
 ): Promise<ServiceSummary | null> {
   const { scopes, routes } = checkedDefinition(input);
   return inPermittedTransaction(actor, orgId, "services:manage", async (tx) => {
     const before = await tx.service.findFirst({
       where: { id: serviceId, orgId },
-      select: { slug: true, name: true, upstreamUrl: true, scopes: { select: { name: true } } },
+      select: { slug: true, name: true, upstreamUrl: true, version: true, scopes: { select: { name: true } } },
     });
     if (!before) return null;
+    if (options.expectedVersion !== undefined && before.version !== options.expectedVersion) throw new ServiceConflictError();
     const declared = scopes.map((scope) => scope.name);
-    const removed = before.scopes.map((scope) => scope.name).filter((name) => !declared.includes(name));
+    const removed = removedServiceScopes(
+      before.scopes.map((scope) => scope.name),
+      scopes,
+    );
     if (removed.length > 0)
       await rewriteTokenGrants(tx, orgId, before.slug, (granted) => withinServiceScopes(granted, before.slug, declared));
     await tx.serviceScope.deleteMany({ where: { serviceId } });
@@ -145,7 +165,16 @@ export async function rotateServiceKey(
   const service = await inPermittedTransaction(actor, orgId, "services:manage", async (tx) => {
     const updated = await tx.service.updateMany({
       where: { id: serviceId, orgId },
-      data: { keyHash: hashTokenValue(key), keyLastFour: tokenLastFour(key), keyRotatedAt: new Date(), version: { increment: 1 } },
+      // A new key is not the reported one: the leak mark and any revocation go with the old key.
+      data: {
+        keyHash: hashTokenValue(key),
+        keyLastFour: tokenLastFour(key),
+        keyRotatedAt: new Date(),
+        keyLeakReportedAt: null,
+        keyLeakReportSource: null,
+        keyRevokedAt: null,
+        version: { increment: 1 },
+      },
     });
     if (updated.count === 0) return null;
     const rotated = await tx.service.findUniqueOrThrow({ where: { id: serviceId }, select: SUMMARY });
@@ -153,6 +182,58 @@ export async function rotateServiceKey(
     return rotated;
   });
   return service ? { service, key } : null;
+}
+
+export type ServiceKeyLeak = { serviceId: string; orgId: string; handling: ServiceKeyLeakResponse };
+
+/**
+ * A secret scanner reported a value whose hash is a service's current verification key: marked,
+ * audited and, under the org's DISABLE policy, revoked (lib/domain/services/key-leaks.ts). One
+ * guarded statement on the key hash, so a key rotated meanwhile is left alone. Null when no
+ * service has this key (unknown, or already rotated or revoked: it cannot be abused any more).
+ */
+export async function reportLeakedServiceKey(
+  keyHash: string,
+  report: { type: string | null; url: string | null; source: string | null; shownSource: string | null },
+  reporter: { label: string; ip: string | null; userAgent: string | null },
+  now: Date,
+): Promise<ServiceKeyLeak | null> {
+  return db.$transaction(async (tx) => {
+    const service = await tx.service.findUnique({
+      where: { keyHash },
+      select: { id: true, orgId: true, slug: true, name: true, keyLastFour: true, org: { select: { leakedTokenPolicy: true } } },
+    });
+    if (!service) return null;
+    const handling = serviceKeyLeakResponse(service.org.leakedTokenPolicy);
+    // Revoked: the hash of a key nobody is shown, so the reported key verifies nothing; rotating makes a usable one.
+    const revoke =
+      handling === "key-revoked" ? { keyHash: hashTokenValue(generateServiceKey()), keyRevokedAt: now, version: { increment: 1 } } : {};
+    const changed = await tx.service.updateMany({
+      where: { id: service.id, keyHash },
+      data: { keyLeakReportedAt: now, keyLeakReportSource: report.shownSource, ...revoke },
+    });
+    if (changed.count === 0) return null;
+    await createAuditEvent(tx, {
+      data: auditRow({
+        orgId: service.orgId,
+        actor: { type: "system", label: reporter.label },
+        action: "service.key_leak_reported",
+        target: { type: "service", id: service.id },
+        metadata: {
+          slug: service.slug,
+          name: service.name,
+          lastFour: service.keyLastFour,
+          handling,
+          type: report.type,
+          url: report.url,
+          source: report.source,
+        },
+        ip: reporter.ip,
+        userAgent: reporter.userAgent,
+      }),
+    });
+    return { serviceId: service.id, orgId: service.orgId, handling };
+  });
 }
 
 /** Disabled, every verify and gateway call for the service is refused (`service_disabled`). */

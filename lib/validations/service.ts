@@ -132,7 +132,12 @@ export const createServiceSchema = z.object({ slug: serviceSlugSchema, ...servic
 export type CreateServiceInput = z.infer<typeof createServiceSchema>;
 
 /** The slug is fixed at creation: tokens name the service's scopes by it. */
-export const updateServiceSchema = z.object({ serviceId: z.string().min(1).max(100), ...serviceFields });
+export const updateServiceSchema = z.object({
+  serviceId: z.string().min(1).max(100),
+  ...serviceFields,
+  /** The version the form was filled from: a save over someone else's newer change is refused, not merged. */
+  expectedVersion: z.coerce.number().int().min(1).optional(),
+});
 export type UpdateServiceInput = z.infer<typeof updateServiceSchema>;
 
 export const serviceIdSchema = z.object({ serviceId: z.string().min(1).max(100) });

@@ -125,7 +125,7 @@ describe("service scopes on tokens", () => {
   });
 
   it("refuses scopes of services the org does not have (another org's, an undeclared scope)", async () => {
-    await register(other, { slug: "theirs" });
+    await register(other, { slug: "not-yours" });
     for (const serviceScopes of [["theirs/invoices:read"], ["granted/refunds"]]) {
       const refused = await newToken(acme, serviceScopes);
       expect(refused, serviceScopes.join()).toMatchObject({
@@ -190,6 +190,44 @@ describe("service scopes on tokens", () => {
       ok: true,
     });
     expect((await verify(created.key, value, "invoices:write")).body.code).toBe("missing_scope");
+  });
+});
+
+describe("editing a service", () => {
+  it("refuses a save from a form filled before someone else's change, and changes nothing", async () => {
+    const created = await register(acme, { slug: "edited-twice" });
+    const { version } = await db.service.findUniqueOrThrow({ where: { id: created.serviceId } });
+    const { slug: _slug, ...definition } = SERVICE;
+    const edit = (name: string, scopes: string) =>
+      updateServiceAction(undefined, {
+        ...definition,
+        name,
+        scopes,
+        serviceId: created.serviceId,
+        expectedVersion: String(version),
+        orgSlug: acme.org.slug,
+      });
+    await actAs(acme.admin);
+    expect(await edit("First edit", SERVICE.scopes)).toMatchObject({ ok: true });
+    // The second form was opened at the same version: it would drop invoices:write from every token.
+    expect(await edit("Stale edit", "invoices:read")).toMatchObject({ ok: false, code: "CONFLICT" });
+    const row = await db.service.findUniqueOrThrow({ where: { id: created.serviceId }, include: { scopes: true } });
+    expect(row.name).toBe("First edit");
+    expect(row.scopes.map((scope) => scope.name).sort()).toEqual(["invoices", "invoices:read", "invoices:write"]);
+  });
+
+  it("cannot edit another org's service, even by its id", async () => {
+    const theirs = await register(other, { slug: "foreign-edit" });
+    await actAs(acme.admin);
+    const { slug: _slug, ...definition } = SERVICE;
+    const result = await updateServiceAction(undefined, {
+      ...definition,
+      name: "Hijacked",
+      serviceId: theirs.serviceId,
+      orgSlug: acme.org.slug,
+    });
+    expect(result).toMatchObject({ ok: false, code: "NOT_FOUND" });
+    expect((await db.service.findUniqueOrThrow({ where: { id: theirs.serviceId } })).name).toBe(SERVICE.name);
   });
 });
 

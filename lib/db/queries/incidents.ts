@@ -1,6 +1,7 @@
 import "server-only";
 
 import { isStalled } from "@/lib/domain/incidents/policy";
+import { keyReportedLeakedWhere } from "@/lib/domain/services/key-leaks";
 import { showInvisible } from "@/lib/format/visible-text";
 import { maskToken } from "@/lib/tokens";
 import type { IncidentAction } from "@/lib/validations/incident";
@@ -344,9 +345,16 @@ export async function listLeakReportedTokens(orgId: string, now = new Date()): P
 }
 
 /** What the admins' banner on every org page says. */
-export async function adminAlerts(orgId: string, now = new Date()): Promise<{ leaked: number; expiring: number }> {
-  const [leaked, expiring] = await Promise.all([openLeakReports(orgId), db.apiToken.count({ where: expiringWhere(orgId, now) })]);
-  return { leaked: leaked.length, expiring };
+export async function adminAlerts(
+  orgId: string,
+  now = new Date(),
+): Promise<{ leaked: number; expiring: number; leakedServiceKeys: number }> {
+  const [leaked, expiring, leakedServiceKeys] = await Promise.all([
+    openLeakReports(orgId),
+    db.apiToken.count({ where: expiringWhere(orgId, now) }),
+    db.service.count({ where: { orgId, ...keyReportedLeakedWhere } }),
+  ]);
+  return { leaked: leaked.length, expiring, leakedServiceKeys };
 }
 
 export async function getIncidentSettings(orgId: string) {

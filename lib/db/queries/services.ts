@@ -19,10 +19,14 @@ export type ServiceListItem = {
   upstreamUrl: string;
   maskedKey: string;
   keyRotatedAt: Date | null;
+  /** A secret scanner reported the current key; `revoked` when the org's policy revoked it (it verifies nothing until rotated). */
+  keyLeak: { reportedAt: Date; source: string | null; revoked: boolean } | null;
   disabledAt: Date | null;
   createdAt: Date;
   defaultScope: string | null;
   defaultCost: number;
+  /** Sent back by the edit form: a save over a newer change is refused. */
+  version: number;
   scopes: ServiceScopeDefinition[];
   routes: { method: string; pathPattern: string; scope: string; cost: number }[];
   /** Tokens that hold any of its scopes. */
@@ -54,10 +58,14 @@ export async function listServices(orgId: string): Promise<ServiceListItem[]> {
       upstreamUrl: true,
       keyLastFour: true,
       keyRotatedAt: true,
+      keyLeakReportedAt: true,
+      keyLeakReportSource: true,
+      keyRevokedAt: true,
       disabledAt: true,
       createdAt: true,
       defaultScope: true,
       defaultCost: true,
+      version: true,
       scopes: { orderBy: { name: "asc" }, select: { name: true, description: true } },
       routes: { orderBy: [{ position: "asc" }, { id: "asc" }], select: { method: true, pathPattern: true, scope: true, cost: true } },
     },
@@ -66,9 +74,10 @@ export async function listServices(orgId: string): Promise<ServiceListItem[]> {
     where: { orgId, status: { not: "REVOKED" }, serviceScopes: { not: "" } },
     select: { serviceScopes: true },
   });
-  return services.map(({ keyLastFour, scopes, ...service }) => ({
+  return services.map(({ keyLastFour, scopes, keyLeakReportedAt, keyLeakReportSource, keyRevokedAt, ...service }) => ({
     ...service,
     maskedKey: maskServiceKey(keyLastFour),
+    keyLeak: keyLeakReportedAt ? { reportedAt: keyLeakReportedAt, source: keyLeakReportSource, revoked: keyRevokedAt !== null } : null,
     scopes: scopes.map((scope) => ({ ...scope, parent: parentScopeName(scope.name) })),
     tokenCount: holders.filter((token) => token.serviceScopes.split(" ").some((ref) => ref.startsWith(`${service.slug}/`))).length,
   }));

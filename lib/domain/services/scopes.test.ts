@@ -6,6 +6,7 @@ import {
   parseServiceScopeDefinitions,
   parseServiceScopeList,
   parseServiceScopeRef,
+  removedServiceScopes,
   scopesForService,
   serviceScopeGrants,
   serviceScopesCovered,
@@ -99,5 +100,17 @@ describe("the grant rule (the same as Keyward's scopes)", () => {
     expect(scopesForService(granted, "billing")).toEqual(["invoices:read", "invoices:write"]);
     expect(withoutService(granted, "billing")).toEqual(["search/index"]);
     expect(withinServiceScopes(granted, "billing", ["invoices", "invoices:read"])).toEqual(["billing/invoices:read", "search/index"]);
+  });
+});
+
+describe("the scopes an edit removes", () => {
+  it("names the declared scopes the new list drops, keeping parents a remaining child implies", () => {
+    const current = ["invoices", "invoices:read", "invoices:write", "refunds"];
+    expect(removedServiceScopes(current, [{ name: "invoices:read" }])).toEqual(["invoices:write", "refunds"]);
+    expect(removedServiceScopes(current, [{ name: "invoices:read" }, { name: "invoices:write" }, { name: "refunds" }])).toEqual([]);
+  });
+
+  it("removes nothing when the new list is not valid, because that save is refused", () => {
+    expect(removedServiceScopes(["invoices"], [{ name: "Not A Scope" }])).toEqual([]);
   });
 });

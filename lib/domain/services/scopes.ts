@@ -126,3 +126,15 @@ export function withinServiceScopes(granted: readonly string[], slug: string, de
   const kept = new Set(declared);
   return granted.filter((ref) => !ref.startsWith(prefix) || kept.has(ref.slice(prefix.length)));
 }
+
+/**
+ * The scopes an edit takes away: those the service declares now that the new definition (with
+ * its implied parents) no longer does. The server takes them off every token; the edit form asks
+ * before saving. Empty when the new list is not valid (the save is refused anyway).
+ */
+export function removedServiceScopes(current: readonly string[], next: readonly { name: string }[]): string[] {
+  const parsed = parseServiceScopeDefinitions(next);
+  if (!parsed.ok) return [];
+  const declared = new Set(parsed.scopes.map((scope) => scope.name));
+  return current.filter((name) => !declared.has(name));
+}
