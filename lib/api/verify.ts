@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 
+import type { VerifyRefusalCode as ClientRefusalCode, VerifyResult } from "../client/verify";
 import { deserializeServiceScopes, scopesForService, serviceScopeGrants } from "../domain/services/scopes";
 import {
   CODE_OF_REFUSAL,
@@ -39,15 +40,13 @@ export type VerifyDeps = {
   onRefused?: (reason: NonNullable<(typeof REFUSAL_OF_CODE)[VerifyRefusalCode]>) => void;
 };
 
-export type VerifyAnswer =
-  | {
-      valid: true;
-      token: { id: string; name: string; org: string };
-      scopes: string[];
-      quota: { remaining: number; max: number; resetsAt: string };
-      expiresAt: string | null;
-    }
-  | { valid: false; code: VerifyRefusalCode; message: string; quota?: { remaining: number; max: number; resetsAt: string } };
+/**
+ * The answer is the shape the published client (lib/client/verify.ts, copied into services)
+ * declares, so the two cannot drift; and the client knows exactly the codes the domain has.
+ */
+export type VerifyAnswer = VerifyResult;
+type SameUnion<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export const CLIENT_KNOWS_EVERY_CODE: SameUnion<ClientRefusalCode, VerifyRefusalCode> = true;
 
 /** The service key from `Authorization: Bearer kws_…`, checked for format and checksum; null otherwise. */
 export function serviceKeyFromAuthorization(header: string | undefined): string | null {
