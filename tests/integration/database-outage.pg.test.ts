@@ -20,7 +20,8 @@ import { basicAuth } from "../support/api";
 const ROOT = join(import.meta.dirname, "../..");
 const SERVER_SCRIPT = join(ROOT, "tests/support/outage-server-process.ts");
 
-type Phase = "up" | "down" | "back";
+// "stopping": PostgreSQL is being stopped; a call then may still be answered from before: not asserted.
+type Phase = "up" | "stopping" | "down" | "back";
 type Answer = { phase: Phase; kind: "page" | "api"; status: number; retryAfter: string | null; body: string };
 
 async function waitFor(check: () => boolean | Promise<boolean>, what: string | (() => string), timeoutMs = 30_000): Promise<void> {
@@ -119,8 +120,9 @@ describe("PostgreSQL stopped and started under load", () => {
     const load = [...Array.from({ length: 4 }, () => worker("api")), ...Array.from({ length: 2 }, () => worker("page"))];
     await waitFor(() => seen("api", "up", 200) && seen("page", "up", 200), "answers before the outage");
 
-    phase = "down";
+    phase = "stopping";
     await postgres!.pause();
+    phase = "down";
     await waitFor(
       () => seen("api", "down", 503) && seen("page", "down", 503),
       () =>
