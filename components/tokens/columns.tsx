@@ -66,7 +66,7 @@ export function tokenColumns({
       id: "scopes",
       header: "Scopes",
       enableSorting: false,
-      cell: ({ row }) => <ScopeBadges scopes={row.original.scopes} />,
+      cell: ({ row }) => <ScopeBadges scopes={row.original.scopes} serviceScopes={row.original.serviceScopes} />,
     }),
     column.accessor("visibility", {
       id: "visibility",
