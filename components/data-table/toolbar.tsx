@@ -69,13 +69,15 @@ export function DataTableFilter({
 }) {
   const id = useId();
   return (
-    <div className="flex items-center gap-1.5 text-sm text-slate-600">
+    // min-w-0 / max-w-full: a select is as wide as its longest option (a long route); on a phone it
+    // shrinks to the row instead of widening the page.
+    <div className="flex min-w-0 max-w-full items-center gap-1.5 text-sm text-slate-600">
       <label htmlFor={id}>{label}</label>
       <select
         id={id}
         value={value}
         onChange={(e) => onChange(e.target.value)}
-        className="rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm text-slate-900 shadow-sm"
+        className="min-w-0 max-w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm text-slate-900 shadow-sm"
       >
         <option value="">{anyLabel}</option>
         {options.map((o) => (
