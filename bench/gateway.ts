@@ -75,7 +75,7 @@ async function main() {
       `${RATE_WORKERS * RATE_PER_WORKER} requests/s (hey -c ${RATE_WORKERS} -q ${RATE_PER_WORKER} -z ${SECONDS}s), direct then via the gateway:`,
     );
     console.log(
-      `  ${"round".padEnd(6)} ${"direct p50/p99 (ms)".padStart(20)} ${"gateway p50/p99 (ms)".padStart(21)} ${"added p50/p99 (ms)".padStart(19)}  ${"Keyward CPU µs/call".padStart(19)}  gateway ok/sent`,
+      `  ${"round".padEnd(6)} ${"direct p50/p99 (ms)".padStart(20)} ${"gateway p50/p99 (ms)".padStart(21)} ${"added p50/p99 (ms)".padStart(19)}  ${"Keyward CPU µs/call".padStart(19)}  ${"gateway ok/sent".padStart(15)}  ${"/v0/quota p50/p99 (ms)".padStart(22)}`,
     );
     let gatewayOk = 0;
     for (let round = 1; round <= Number(args.rounds); round++) {
