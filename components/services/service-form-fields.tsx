@@ -1,16 +1,10 @@
 "use client";
 
 import { Field, FieldErrors } from "@/components/ui/field";
+import type { ServiceDefinition } from "@/lib/db/service-mutations";
 
 /** What the form shows first: empty for a new service, the current definition when editing. */
-export type ServiceFormDefaults = {
-  name: string;
-  upstreamUrl: string;
-  scopes: readonly { name: string; description: string }[];
-  routes: readonly { method: string; pathPattern: string; scope: string; cost: number }[];
-  defaultScope: string | null;
-  defaultCost: number;
-};
+export type ServiceFormDefaults = ServiceDefinition;
 
 export const NEW_SERVICE_DEFAULTS: ServiceFormDefaults = {
   name: "",

@@ -40,3 +40,15 @@ export async function requireOwnOrg(context: ApiContext): Promise<OrgRecord> {
   if (!org || org.slug !== context.params.org) throw notFound("Organization not found.");
   return org;
 }
+
+/** The calling token as the actor of a change it makes (audited as the token, with its value and address). */
+export function tokenActorOf(context: ApiContext) {
+  return {
+    kind: "token" as const,
+    tokenId: context.token.tokenId,
+    valueId: context.token.valueId,
+    label: context.token.name,
+    ip: context.ip,
+    userAgent: context.userAgent,
+  };
+}

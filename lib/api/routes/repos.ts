@@ -1,7 +1,7 @@
 import { db } from "../../db/client";
 import { createRepo, deleteRepo, REPO_SELECT, updateRepo, type RepoActor, type RepoRow } from "../../db/repo-mutations";
 import { repoFieldsFromApi } from "../../validations/repo";
-import { requireOwnOrg, type ApiContext, type Implementation } from "../context";
+import { requireOwnOrg, tokenActorOf, type ApiContext, type Implementation } from "../context";
 import { ENDPOINTS } from "../endpoints";
 import { conflict, notFound } from "../errors";
 
@@ -60,7 +60,7 @@ function repoJson(repo: Omit<RepoRow, "createdAt" | "updatedAt"> & { createdAt: 
 }
 
 export function repoActorOf(context: ApiContext): RepoActor {
-  return { kind: "token", tokenId: context.token.tokenId, label: context.token.name, ip: context.ip, userAgent: context.userAgent };
+  return tokenActorOf(context);
 }
 
 const REPO_NOT_FOUND = "Repository not found.";

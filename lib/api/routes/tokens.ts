@@ -8,7 +8,6 @@ import {
   revokeToken,
   rotateToken,
   updateToken,
-  type TokenActor,
   type TokenCommitter,
   type TokenPatch,
 } from "../../db/token-mutations";
@@ -17,7 +16,7 @@ import { isTokenAuthorityError, refusalOf, seesAs } from "../../domain/tokens/au
 import { deserializeNetworks } from "../../domain/tokens/networks";
 import { visibleTokensWhere } from "../../domain/tokens/visibility";
 import { checkTokenFormat, deserializeScopes, hashTokenValue } from "../../tokens";
-import { requireOwnOrg, type ApiContext, type Implementation } from "../context";
+import { requireOwnOrg, tokenActorOf, type Implementation } from "../context";
 import { ENDPOINTS } from "../endpoints";
 import { badRequest, conflict, forbidden, invalidFields, notFound } from "../errors";
 import type { TokenIdentifiers } from "../schemas";
@@ -44,20 +43,9 @@ function hexHashFrom(hash: string): string | null {
   return match ? Buffer.from(match[1], "base64").toString("hex") : null;
 }
 
-function actorOf(context: ApiContext): Extract<TokenActor, { kind: "token" }> {
-  return {
-    kind: "token",
-    tokenId: context.token.tokenId,
-    valueId: context.token.valueId,
-    label: context.token.name,
-    ip: context.ip,
-    userAgent: context.userAgent,
-  };
-}
-
 export const listTokens: Implementation<E["getAPITokens"]> = async (context) => {
   const org = await requireOwnOrg(context);
-  const acting = await mapRefusals(() => assertTokenManagement(actorOf(context), org.id));
+  const acting = await mapRefusals(() => assertTokenManagement(tokenActorOf(context), org.id));
   const { direction, per_page: perPage, page, token_values: tokenValues } = context.query;
   const rows = await db.apiToken.findMany({
     // A token sees the tokens its holders may see: members see only organization-visible ones.
@@ -97,7 +85,7 @@ export const listTokens: Implementation<E["getAPITokens"]> = async (context) => 
     };
     // Values only of tokens no wider than the caller (the reveal checks again and is audited).
     if (tokenValues === "include" && current && refusalOf(acting, { kind: "reveal", target }) === null) {
-      value = await revealToken(actorOf(context), org.id, row.id, seesAs(acting)).catch((error: unknown) => {
+      value = await revealToken(tokenActorOf(context), org.id, row.id, seesAs(acting)).catch((error: unknown) => {
         if (isTokenConflict(error)) return null;
         throw error;
       });
@@ -125,7 +113,7 @@ export const createApiToken: Implementation<E["postAPIToken"]> = async (context)
   const input = context.body;
   const scopes = input.scopes ?? [];
   const { token, plaintext } = await mapRefusals(() =>
-    createToken(actorOf(context), org.id, {
+    createToken(tokenActorOf(context), org.id, {
       name: input.name,
       scopes,
       visibility: VISIBILITY_FROM_API[input.visibility],
@@ -159,7 +147,7 @@ export const updateApiToken: Implementation<E["postAPITokenUpdate"]> = async (co
     // Socket's update names one committer: it becomes the token's committer.
     ...(body.committer !== undefined ? { committers: [body.committer] } : {}),
   };
-  const updated = await mapRefusals(() => updateToken(actorOf(context), org.id, target.id, patch));
+  const updated = await mapRefusals(() => updateToken(tokenActorOf(context), org.id, target.id, patch));
   if (!updated) throw notFound("Token not found.");
   const current = await currentValue(target.id);
   return { body: { hash: sriHash(current.hash) } };
@@ -168,7 +156,9 @@ export const updateApiToken: Implementation<E["postAPITokenUpdate"]> = async (co
 export const rotateApiToken: Implementation<E["postAPITokensRotate"]> = async (context) => {
   const org = await requireOwnOrg(context);
   const target = await resolveTarget(org.id, context.params.id, context.body);
-  const rotated = await mapRefusals(() => rotateToken(actorOf(context), org.id, target.id, { graceSeconds: context.body.grace_seconds }));
+  const rotated = await mapRefusals(() =>
+    rotateToken(tokenActorOf(context), org.id, target.id, { graceSeconds: context.body.grace_seconds }),
+  );
   if (!rotated) throw notFound("Token not found.");
   const current = await currentValue(target.id);
   return {
@@ -180,7 +170,7 @@ export const rotateApiToken: Implementation<E["postAPITokensRotate"]> = async (c
 export const revokeApiToken: Implementation<E["postAPITokensRevoke"]> = async (context) => {
   const org = await requireOwnOrg(context);
   const target = await resolveTarget(org.id, context.params.id, context.body);
-  const revoked = await mapRefusals(() => revokeToken(actorOf(context), org.id, target.id));
+  const revoked = await mapRefusals(() => revokeToken(tokenActorOf(context), org.id, target.id));
   if (!revoked) throw notFound("Token not found.");
   return { body: { status: "revoked" as const } };
 };

@@ -7,10 +7,9 @@ import {
   WEBHOOK_SELECT,
   WebhookAuthorityError,
   webhookDto,
-  type WebhookActor,
   type WebhookDto,
 } from "../../db/webhooks/mutations";
-import { requireOwnOrg, type ApiContext, type Implementation } from "../context";
+import { requireOwnOrg, tokenActorOf, type Implementation } from "../context";
 import { ENDPOINTS } from "../endpoints";
 import { forbidden, notFound } from "../errors";
 
@@ -21,17 +20,6 @@ import { forbidden, notFound } from "../errors";
 type E = typeof ENDPOINTS;
 
 const SORT_COLUMNS = { created_at: "createdAt", updated_at: "updatedAt", name: "name" } as const;
-
-function actorOf(context: ApiContext): WebhookActor {
-  return {
-    kind: "token",
-    tokenId: context.token.tokenId,
-    valueId: context.token.valueId,
-    label: context.token.name,
-    ip: context.ip,
-    userAgent: context.userAgent,
-  };
-}
 
 function toApi(webhook: WebhookDto) {
   return {
@@ -61,7 +49,7 @@ const missing = () => notFound("Webhook not found.");
 
 export const listWebhooks: Implementation<E["getOrgWebhooksList"]> = async (context) => {
   const org = await requireOwnOrg(context);
-  await refusalsAs403(() => assertWebhookAccess(actorOf(context), org.id));
+  await refusalsAs403(() => assertWebhookAccess(tokenActorOf(context), org.id));
   const { sort, direction, per_page: perPage, page } = context.query;
   const rows = await db.webhook.findMany({
     where: { orgId: org.id },
@@ -77,7 +65,7 @@ export const listWebhooks: Implementation<E["getOrgWebhooksList"]> = async (cont
 
 export const getWebhook: Implementation<E["getOrgWebhook"]> = async (context) => {
   const org = await requireOwnOrg(context);
-  await refusalsAs403(() => assertWebhookAccess(actorOf(context), org.id));
+  await refusalsAs403(() => assertWebhookAccess(tokenActorOf(context), org.id));
   const row = await db.webhook.findFirst({ where: { id: context.params.id, orgId: org.id }, select: WEBHOOK_SELECT });
   if (!row) throw missing();
   return { body: toApi(webhookDto(row)) };
@@ -85,19 +73,19 @@ export const getWebhook: Implementation<E["getOrgWebhook"]> = async (context) =>
 
 export const createOrgWebhook: Implementation<E["createOrgWebhook"]> = async (context) => {
   const org = await requireOwnOrg(context);
-  const webhook = await refusalsAs403(() => createWebhook(actorOf(context), org.id, context.body));
+  const webhook = await refusalsAs403(() => createWebhook(tokenActorOf(context), org.id, context.body));
   return { status: 201, body: toApi(webhook) };
 };
 
 export const updateOrgWebhook: Implementation<E["updateOrgWebhook"]> = async (context) => {
   const org = await requireOwnOrg(context);
-  const webhook = await refusalsAs403(() => updateWebhook(actorOf(context), org.id, context.params.id, context.body));
+  const webhook = await refusalsAs403(() => updateWebhook(tokenActorOf(context), org.id, context.params.id, context.body));
   if (!webhook) throw missing();
   return { body: toApi(webhook) };
 };
 
 export const deleteOrgWebhook: Implementation<E["deleteOrgWebhook"]> = async (context) => {
   const org = await requireOwnOrg(context);
-  if (!(await refusalsAs403(() => deleteWebhook(actorOf(context), org.id, context.params.id)))) throw missing();
+  if (!(await refusalsAs403(() => deleteWebhook(tokenActorOf(context), org.id, context.params.id)))) throw missing();
   return { body: { status: "ok" as const } };
 };

@@ -1,5 +1,6 @@
 import { retryDelayMs } from "../../domain/webhooks/delivery";
 import { PAUSE_ALERT_MAX_ATTEMPTS, PAUSE_ALERT_ROLES, receivesPauseAlert } from "../../domain/webhooks/policy";
+import type { WebhookPauseMail } from "../../mail/webhook-pause-mail";
 import type { Db } from "../client";
 
 // The pause-alert outbox (WebhookPauseAlert): rows are written with the automatic pause, in its
@@ -28,15 +29,8 @@ export async function enqueuePauseAlerts(
   return created.count;
 }
 
-export type PauseAlertToSend = {
+export type PauseAlertToSend = WebhookPauseMail & {
   id: string;
-  to: string;
-  orgName: string;
-  orgSlug: string;
-  webhookName: string;
-  webhookUrl: string;
-  consecutiveFailures: number;
-  lastError: string;
   attempts: number;
 };
 
