@@ -26,13 +26,14 @@ export type DeliveryPass = { attempted: number; delivered: number; paused: strin
  */
 export async function deliverDueWebhooks(
   db: Db,
-  options: { now: Date; send: SendWebhook; owner: string; leaseMs?: number; limit?: number },
+  options: { now: Date; send: SendWebhook; owner: string; leaseMs?: number; limit?: number; webhookIds?: readonly string[] },
 ): Promise<DeliveryPass> {
   const claimed = await claimDueDeliveries(db, {
     owner: options.owner,
     now: options.now,
     leaseMs: options.leaseMs ?? LEASE_MS,
     limit: options.limit ?? BATCH,
+    webhookIds: options.webhookIds,
   });
   const pass: DeliveryPass = { attempted: 0, delivered: 0, paused: [] };
   const mailAdmins = mailConfigured();

@@ -12,6 +12,7 @@ import { deliverDueWebhooks, startWebhookWorker } from "@/lib/server/webhook-wor
 
 import { callApi, insertToken, startApiServer, type TestApiServer } from "../support/api";
 import { spawnApiProcess, type ApiProcess } from "../support/api-processes";
+import { holdExclusive } from "../support/exclusive";
 import { createTestOrg } from "../support/request-as";
 import { isSignedBy, startWebhookReceiver, type WebhookReceiver } from "../support/webhook-receiver";
 
@@ -25,7 +26,11 @@ let server: TestApiServer;
 const send = createWebhookSender({ allowPrivate: true });
 const cleanups: (() => Promise<unknown>)[] = [];
 
+let releaseOutbox: () => Promise<void>;
+
 beforeAll(async () => {
+  // Delivery passes claim every due row in the database: the webhook test files take turns.
+  releaseOutbox = await holdExclusive("webhook-outbox");
   // The receiver is on loopback, which webhooks may reach only when allowed.
   process.env.KEYWARD_WEBHOOK_ALLOW_PRIVATE = "1";
   receiver = await startWebhookReceiver();
@@ -40,6 +45,7 @@ afterEach(async () => {
 afterAll(async () => {
   await Promise.all([receiver?.close(), server?.close()]);
   delete process.env.KEYWARD_WEBHOOK_ALLOW_PRIVATE;
+  await releaseOutbox?.();
 });
 
 async function orgWithWebhook(label: string, events: WebhookEventType[] = ["token.revoked"]) {
@@ -54,8 +60,12 @@ async function orgWithWebhook(label: string, events: WebhookEventType[] = ["toke
   });
   // Its deliveries go with it, so no later pass of another test picks them up.
   cleanups.push(() => db.webhook.deleteMany({ where: { id: webhook.id } }));
+  ourWebhooks.push(webhook.id);
   return { org, admin, actor, webhook };
 }
+
+/** This file's webhooks: its delivery passes leave other files' rows alone. */
+const ourWebhooks: string[] = [];
 
 const revokedEvent = (orgId: string, tokenId: string) =>
   ({ orgId, actor: { type: "system", label: "test" }, action: "token.revoked", target: { type: "token", id: tokenId } }) as const;
@@ -128,10 +138,10 @@ describe("webhook delivery", () => {
     for (let attempt = 1; attempt <= MAX_DELIVERY_ATTEMPTS; attempt++) {
       // A moment before it is due, nothing is sent.
       if (attempt > 1) {
-        await deliverDueWebhooks(db, { now: new Date(now.getTime() - 1), send, owner: "test" });
+        await deliverDueWebhooks(db, { now: new Date(now.getTime() - 1), send, owner: "test", webhookIds: ourWebhooks });
         expect((await delivery()).attempts).toBe(attempt - 1);
       }
-      await deliverDueWebhooks(db, { now, send, owner: "test" });
+      await deliverDueWebhooks(db, { now, send, owner: "test", webhookIds: ourWebhooks });
       const row = await delivery();
       expect(row.attempts).toBe(attempt);
       if (attempt < MAX_DELIVERY_ATTEMPTS) {
@@ -148,7 +158,7 @@ describe("webhook delivery", () => {
       Array.from({ length: MAX_DELIVERY_ATTEMPTS }, (_, i) => [i + 1, 503]),
     );
     // A given-up delivery is never sent again.
-    await deliverDueWebhooks(db, { now: new Date(now.getTime() + 86_400_000), send, owner: "test" });
+    await deliverDueWebhooks(db, { now: new Date(now.getTime() + 86_400_000), send, owner: "test", webhookIds: ourWebhooks });
     expect((await delivery()).attempts).toBe(MAX_DELIVERY_ATTEMPTS);
   });
 
@@ -162,7 +172,7 @@ describe("webhook delivery", () => {
     // One at a time, so the count is exact: the webhook pauses on the Nth failure.
     for (let i = 0; i < PAUSE_AFTER_CONSECUTIVE_FAILURES; i++) {
       expect((await db.webhook.findUniqueOrThrow({ where: { id: webhook.id } })).pausedAt).toBeNull();
-      await deliverDueWebhooks(db, { now: t0, send, owner: "test", limit: 1 });
+      await deliverDueWebhooks(db, { now: t0, send, owner: "test", limit: 1, webhookIds: ourWebhooks });
     }
     const paused = await db.webhook.findUniqueOrThrow({ where: { id: webhook.id } });
     expect(paused.pausedAt).not.toBeNull();
@@ -172,18 +182,18 @@ describe("webhook delivery", () => {
 
     // Paused: nothing more is attempted, however late it gets.
     const attemptsWhenPaused = await db.webhookAttempt.count({ where: { webhookId: webhook.id } });
-    await deliverDueWebhooks(db, { now: new Date(t0.getTime() + 86_400_000), send, owner: "test" });
+    await deliverDueWebhooks(db, { now: new Date(t0.getTime() + 86_400_000), send, owner: "test", webhookIds: ourWebhooks });
     expect(await db.webhookAttempt.count({ where: { webhookId: webhook.id } })).toBe(attemptsWhenPaused);
 
     // A test event still goes out, so the receiver can be checked before resuming.
     receiver.respondWith(200);
     const testDelivery = await sendTestEvent(actor, org.id, webhook.id, t0);
-    await deliverDueWebhooks(db, { now: t0, send, owner: "test" });
+    await deliverDueWebhooks(db, { now: t0, send, owner: "test", webhookIds: ourWebhooks });
     expect((await db.webhookDelivery.findUniqueOrThrow({ where: { id: testDelivery! } })).status).toBe("DELIVERED");
 
     // Resumed: everything that waited is delivered.
     expect(await setWebhookPaused(actor, org.id, webhook.id, false)).toBe(true);
-    await deliverDueWebhooks(db, { now: new Date(t0.getTime() + 86_400_000), send, owner: "test" });
+    await deliverDueWebhooks(db, { now: new Date(t0.getTime() + 86_400_000), send, owner: "test", webhookIds: ourWebhooks });
     expect(await db.webhookDelivery.count({ where: { webhookId: webhook.id, status: { not: "DELIVERED" } } })).toBe(0);
     expect((await db.webhook.findUniqueOrThrow({ where: { id: webhook.id } })).consecutiveFailures).toBe(0);
   });

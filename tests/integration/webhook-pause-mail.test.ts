@@ -8,6 +8,7 @@ import { PAUSE_AFTER_CONSECUTIVE_FAILURES } from "@/lib/domain/webhooks/delivery
 import { sendDuePauseAlerts } from "@/lib/server/webhook-pause-alerts";
 import { deliverDueWebhooks, startWebhookWorker } from "@/lib/server/webhook-worker";
 
+import { holdExclusive } from "../support/exclusive";
 import { createTestOrg } from "../support/request-as";
 import { startTestSmtpServer, type TestSmtpServer } from "../support/smtp";
 
@@ -27,7 +28,11 @@ const cleanups: (() => Promise<unknown>)[] = [];
 // The receiver's answer, as the sender would report it: no network needed to fail.
 const failing = async (): Promise<AttemptResult> => ({ statusCode: 503, error: null, durationMs: 5, delivered: false });
 
+let releaseOutbox: () => Promise<void>;
+
 beforeAll(async () => {
+  // Delivery passes claim every due row in the database: the webhook test files take turns.
+  releaseOutbox = await holdExclusive("webhook-outbox");
   smtp = await startTestSmtpServer();
   process.env.SMTP_URL = smtp.url;
   process.env.KEYWARD_PUBLIC_URL = PUBLIC_URL;
@@ -47,7 +52,11 @@ afterAll(async () => {
     else process.env[name] = value;
   }
   await smtp?.close();
+  await releaseOutbox?.();
 });
+
+/** This file's webhooks: its delivery passes leave other files' rows alone. */
+const ourWebhooks: string[] = [];
 
 /** An org with two admins and a member, and a webhook whose receiver always fails. */
 async function orgWithFailingWebhook(label: string) {
@@ -63,6 +72,7 @@ async function orgWithFailingWebhook(label: string) {
     headers: { "X-Api-Key": HEADER_VALUE },
   });
   cleanups.push(() => db.webhook.deleteMany({ where: { id: webhook.id } }));
+  ourWebhooks.push(webhook.id);
   return { org, admins: [admin, secondAdmin], member, actor, webhook };
 }
 
@@ -78,7 +88,7 @@ async function failUntilPaused(orgId: string, webhookId: string, now: Date, { ma
   }
   await db.webhookDelivery.updateMany({ where: { webhookId, status: "PENDING" }, data: { nextAttemptAt: now } });
   for (let i = 0; i < PAUSE_AFTER_CONSECUTIVE_FAILURES; i++) {
-    await deliverDueWebhooks(db, { now, send: failing, owner: "test", limit: 1 });
+    await deliverDueWebhooks(db, { now, send: failing, owner: "test", limit: 1, webhookIds: ourWebhooks });
   }
   if (mail) await sendDuePauseAlerts(db, now);
   const webhook = await db.webhook.findUniqueOrThrow({ where: { id: webhookId } });
@@ -87,7 +97,7 @@ async function failUntilPaused(orgId: string, webhookId: string, now: Date, { ma
 
 /** What the worker does each second: deliver what is due, then send the alert mail that is due. */
 async function workerPass(now: Date) {
-  await deliverDueWebhooks(db, { now, send: failing, owner: "test" });
+  await deliverDueWebhooks(db, { now, send: failing, owner: "test", webhookIds: ourWebhooks });
   await sendDuePauseAlerts(db, now);
 }
 

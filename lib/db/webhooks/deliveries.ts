@@ -25,7 +25,7 @@ export type ClaimedDelivery = {
 
 export async function claimDueDeliveries(
   db: Db,
-  options: { owner: string; now: Date; leaseMs: number; limit: number },
+  options: { owner: string; now: Date; leaseMs: number; limit: number; webhookIds?: readonly string[] },
 ): Promise<ClaimedDelivery[]> {
   const dialect = dialectOf(db);
   const p = new SqlParams(dialect);
@@ -35,6 +35,8 @@ export async function claimDueDeliveries(
   const due = p.time(options.now);
   const leaseLapsed = p.time(options.now);
   const test = p.add(TEST_EVENT_TYPE);
+  // Only these webhooks' deliveries (a pass confined to one's own, as the tests that share a database run it).
+  const onlyWebhooks = options.webhookIds ? `AND d."webhookId" IN (${options.webhookIds.map((id) => p.add(id)).join(", ") || "NULL"})` : "";
   const limit = p.add(options.limit);
   const sql = `
     UPDATE "WebhookDelivery" SET "leaseUntil" = ${leaseUntil}, "leaseOwner" = ${owner}
@@ -43,6 +45,7 @@ export async function claimDueDeliveries(
       WHERE d."status" = 'PENDING' AND d."nextAttemptAt" <= ${due}
         AND (d."leaseUntil" IS NULL OR d."leaseUntil" < ${leaseLapsed})
         AND (w."pausedAt" IS NULL OR d."eventType" = ${test})
+        ${onlyWebhooks}
       ORDER BY d."nextAttemptAt" LIMIT ${limit}
       ${dialect === "postgresql" ? "FOR UPDATE OF d SKIP LOCKED" : ""}
     )
