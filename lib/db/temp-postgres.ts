@@ -62,7 +62,9 @@ export async function startTempPostgres(): Promise<TempPostgres | null> {
         const child = cluster.child;
         if (!child || !isRunning(child)) return;
         signal(postmasterPid(dataDir) ?? child.pid ?? null, "SIGINT");
-        await exitWithin(child, STOP_TIMEOUT_MS);
+        // Down means down: the postmaster removes its pid file last, after every backend has gone.
+        const stopped = (await exitWithin(child, STOP_TIMEOUT_MS)) && (await pidFileGone(dataDir, STOP_TIMEOUT_MS));
+        if (!stopped) throw new Error(`PostgreSQL did not stop within ${STOP_TIMEOUT_MS} ms`);
       },
       async resume() {
         if (cluster.child && isRunning(cluster.child)) return;
@@ -272,6 +274,15 @@ function exitWithin(child: ChildProcess, ms: number): Promise<boolean> {
     };
     child.once("exit", onChildExit);
   });
+}
+
+async function pidFileGone(dataDir: string, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (existsSync(join(dataDir, "postmaster.pid"))) {
+    if (Date.now() > deadline) return false;
+    await sleep(20);
+  }
+  return true;
 }
 
 function sleep(ms: number): Promise<void> {
