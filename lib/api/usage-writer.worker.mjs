@@ -19,6 +19,13 @@ const statement = (sql) => {
   }
   return found;
 };
+// Counted after every transaction, and waiters woken: a charge on the request thread that found the
+// lock taken retries the moment it is free (store-sqlite.ts, WriterReleases).
+const releases = workerData.releases;
+const released = () => {
+  Atomics.add(releases, 0, 1);
+  Atomics.notify(releases, 0);
+};
 const writeBatch = db.transaction((rows, statements) => {
   // Each row is an array of the INSERT's values, in column order.
   for (const row of rows) insertRow.run(row);
@@ -41,7 +48,11 @@ parentPort.on("message", (message) => {
       for (let index = 0; index < message.chunks.length; index++) {
         if (index > 0) await pause();
         const chunk = message.chunks[index];
-        writeBatch.immediate(chunk.rows, chunk.statements);
+        try {
+          writeBatch.immediate(chunk.rows, chunk.statements);
+        } finally {
+          released();
+        }
       }
       parentPort.postMessage({ id: message.id, ok: true });
     } catch (error) {
