@@ -174,6 +174,13 @@ export function createGatewayProxy(limits: GatewayLimits): GatewayProxy {
         finish({ status: res.headersSent ? res.statusCode : 499, kind: "client-gone" });
       });
 
+      req.on("error", () => upstreamRequest.destroy());
+      if (!hasBody(req)) {
+        // Most calls (GET, DELETE) have no body: sent at once, without a stream to pass nothing through.
+        req.resume();
+        upstreamRequest.end();
+        return;
+      }
       const limiter = new BodyLimit(limits.maxBodyBytes);
       limiter.on("error", () => {
         upstreamRequest.destroy();
@@ -181,7 +188,6 @@ export function createGatewayProxy(limits: GatewayLimits): GatewayProxy {
         req.resume();
         refuse(payloadTooLarge(limits.maxBodyBytes), "too-large");
       });
-      req.on("error", () => upstreamRequest.destroy());
       req.pipe(limiter).pipe(upstreamRequest);
     });
   }
@@ -198,6 +204,13 @@ export function createGatewayProxy(limits: GatewayLimits): GatewayProxy {
 }
 
 class ForbiddenUpstreamError extends Error {}
+
+/** Whether a request carries a body (RFC 9112 §6.3: a Transfer-Encoding, or a Content-Length above 0). */
+function hasBody(req: IncomingMessage): boolean {
+  if (req.headers["transfer-encoding"] !== undefined) return true;
+  const length = req.headers["content-length"];
+  return length !== undefined && length !== "0";
+}
 
 /** dns.lookup, failing when a name resolves to a forbidden (link-local) address. */
 function lookupRefusingForbidden(
