@@ -68,6 +68,16 @@ test("admin: registers a service, grants its scope to a token, and the verified 
     await expect(page.getByRole("table", { name: "Request log" }).locator("tbody tr")).toHaveCount(1, { timeout: 1_000 });
   }).toPass({ timeout: 15_000 });
   await expect(page.getByRole("table", { name: "Request log" }).locator("tbody tr").first()).toContainText(`${slug} GET /invoices/:id`);
+
+  // The key pasted into "Which token is this?" (found in a log, say): named as this service's key, with what to do.
+  await page.goto("/acme/incidents/lookup");
+  await page.getByLabel(/Text that contains a token/).fill(`BILLING_VERIFY_KEY=${key}`);
+  await page.getByRole("button", { name: "Look up" }).click();
+  const found = page.getByTestId("lookup-service-key");
+  await expect(found).toContainText("Verification key of service E2E Billing");
+  await expect(found).toContainText(`kws_…${key.slice(-4)}`);
+  await expect(found).not.toContainText(key);
+  await expect(found.getByRole("link", { name: "Services page" })).toHaveAttribute("href", "/acme/services");
 });
 
 test("admin: edits a registered service (name, upstream, a new route); removing a scope asks first and says what it does", async ({

@@ -117,6 +117,13 @@ describe("audit events as sentences", () => {
         metadata: { message: "It may not grant repo." },
       }),
     ).toBe("API token “automation” was refused an action on token “Deploy”: It may not grant repo.");
+    expect(actionLabel("service.key_lookup")).toBe("Service key looked up");
+    expect(said({ action: "service.key_lookup", targetType: "service", metadata: { found: true, slug: "billing", name: "Billing" } })).toBe(
+      "ada@acme.test looked up the verification key of service “Billing”",
+    );
+    expect(said({ action: "service.key_lookup", metadata: { found: false, lastFour: "Zz9A" } })).toBe(
+      "ada@acme.test looked up a verification key ending …Zz9A: no service of this organization",
+    );
     expect(said({ action: "incident.created", metadata: { action: "ROTATE", total: 3 } })).toBe(
       "ada@acme.test started a bulk rotation of 3 tokens",
     );

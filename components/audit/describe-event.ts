@@ -47,6 +47,7 @@ export const ACTION_LABELS: Record<string, string> = {
   "service.updated": "Service changed",
   "service.key_rotated": "Service key rotated",
   "service.key_leak_reported": "Service key reported leaked",
+  "service.key_lookup": "Service key looked up",
   "service.disabled": "Service disabled",
   "service.enabled": "Service enabled",
   "service.deleted": "Service deleted",
@@ -169,6 +170,10 @@ export function describeEvent(event: DescribableEvent): string {
       return `${actor} rotated the verification key of service ${serviceName(m)}`;
     case "service.key_leak_reported":
       return `${actor} reported the verification key of service ${serviceName(m)} as leaked`;
+    case "service.key_lookup":
+      return m.found === false
+        ? `${actor} looked up a verification key ending …${text(m.lastFour) ?? "????"}: no service of this organization`
+        : `${actor} looked up the verification key of service ${serviceName(m)}`;
     case "service.disabled":
       return `${actor} disabled service ${serviceName(m)}: its calls are refused`;
     case "service.enabled":

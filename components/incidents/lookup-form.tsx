@@ -11,7 +11,7 @@ import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { FieldErrors, FormMessage } from "@/components/ui/field";
 import { lookupTokenAction, quickDisableAction, quickRotateAction } from "@/lib/actions/incidents";
-import type { LookupMatch, LookupResult } from "@/lib/db/incidents";
+import type { LookupKind, LookupMatch, LookupResult, ServiceKeyMatch } from "@/lib/db/incidents";
 
 import { EndGraceButton } from "./incident-buttons";
 
@@ -19,6 +19,17 @@ const VALUE_STATES: Record<LookupMatch["value"]["state"], string> = {
   current: "This is the token's current value.",
   grace: "This is an old value, replaced by a rotation and still working until its grace period ends.",
   ended: "This is an old value that no longer works.",
+};
+
+const MISS_MESSAGES: Record<LookupKind, Record<"checksum" | "not-found", string>> = {
+  token: {
+    checksum: "not a valid Keyward token: the checksum does not match (a typo or a truncated copy).",
+    "not-found": "no token with this value in the organizations you administer.",
+  },
+  "service-key": {
+    checksum: "not a valid service verification key: the checksum does not match (a typo or a truncated copy).",
+    "not-found": "no service's current verification key in the organizations you administer (a rotated or revoked key is not kept).",
+  },
 };
 
 /** "Which token is this?": paste text, see each Keyward token in it and act on it at once. */
@@ -33,7 +44,7 @@ export function LookupForm({ orgSlug }: { orgSlug: string }) {
       <form ref={formRef} onSubmit={onSubmit} className="space-y-3 rounded-lg border border-slate-200 bg-white p-4">
         <input type="hidden" name="orgSlug" value={orgSlug} />
         <label htmlFor="lookup-text" className="text-sm font-medium text-slate-700">
-          Text that contains a token (a log line, a file, a commit)
+          Text that contains a token or a service key (a log line, a file, a commit)
         </label>
         <textarea
           id="lookup-text"
@@ -73,13 +84,11 @@ function ResultCard({ result, onChanged }: { result: LookupResult; onChanged: ()
   if (!result.found) {
     return (
       <div className="rounded-lg border border-slate-200 bg-white p-4 text-sm" data-testid="lookup-miss">
-        <span className="font-mono">{result.candidate}</span>:{" "}
-        {result.reason === "checksum"
-          ? "not a valid Keyward token: the checksum does not match (a typo or a truncated copy)."
-          : "no token with this value in the organizations you administer."}
+        <span className="font-mono">{result.candidate}</span>: {MISS_MESSAGES[result.kind][result.reason]}
       </div>
     );
   }
+  if (result.kind === "service-key") return <ServiceKeyCard result={result} />;
   const { token, org, value } = result;
   const status = STATUS_BADGES[token.status];
   return (
@@ -134,6 +143,32 @@ function ResultCard({ result, onChanged }: { result: LookupResult; onChanged: ()
       {token.status !== "REVOKED" && (
         <QuickActions orgSlug={org.slug} tokenId={token.id} disabled={token.status === "DISABLED"} onChanged={onChanged} />
       )}
+    </div>
+  );
+}
+
+/** A service's verification key: it only lets that service verify tokens (POST /v1/verify), so the remedy is rotating the key. */
+function ServiceKeyCard({ result }: { result: ServiceKeyMatch }) {
+  const { org, service } = result;
+  return (
+    <div className="space-y-2 rounded-lg border border-slate-200 bg-white p-4 text-sm" data-testid="lookup-service-key">
+      <div className="flex flex-wrap items-center gap-3">
+        <span className="font-mono">{result.candidate}</span>
+        <span className="text-base font-semibold">Verification key of service {service.name}</span>
+        <span className="text-slate-600">
+          ({service.slug}) in {org.name}
+        </span>
+        {service.disabledAt && <Badge tone="gray">Service disabled</Badge>}
+        {service.keyLeakReportedAt && <Badge tone="red">Reported leaked</Badge>}
+      </div>
+      <p className="text-slate-700">
+        This is not an API token: it is the service&apos;s current key for verifying tokens. Whoever holds it can ask Keyward to verify (and
+        charge) tokens of {org.name} for this service. Rotate it on the{" "}
+        <a href={`/${org.slug}/services`} className="text-indigo-700 hover:underline">
+          Services page
+        </a>{" "}
+        and give the service its new key.
+      </p>
     </div>
   );
 }

@@ -114,7 +114,7 @@ export const lookupTokenAction = orgAction(
       return {
         ok: false,
         code: "INVALID",
-        errors: { text: ["No Keyward token (kw_…) found in this text."] },
+        errors: { text: ["No Keyward token (kw_…) or service verification key (kws_…) found in this text."] },
         message: "Nothing to look up.",
       };
     }

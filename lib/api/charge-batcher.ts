@@ -1,3 +1,4 @@
+import { chargeStatementKey } from "./charge-key";
 import type { ChargeRequest, ChargeResult } from "./store";
 
 // Concurrent charges of one token, coalesced into one guarded statement (PostgreSQL's store).
@@ -17,21 +18,12 @@ type Waiting = { request: ChargeRequest; resolve: (result: ChargeResult | null) 
 type Lane = { waiting: Waiting[] };
 
 /**
- * Calls that can share a statement: same token, version, cost, and quota window (so a refusal of
- * one means a refusal of every later one: the quota only falls within a window, expiry and token
- * changes only take effect); same `readOrg` and same service at the same version, so one
- * statement, with the same guards, answers all of them (a /v0/ call never rides on a service's
- * charge, nor a service call on one that skips the service's check).
+ * Calls that can share a statement: those chargeStatementKey puts together (same token, version,
+ * window and service at its version), of the same cost (so a refusal of one means a refusal of
+ * every later one: the quota only falls within a window, expiry and token changes only take
+ * effect) and the same `readOrg`, so one statement answers all of them.
  */
-const laneKey = (request: ChargeRequest) =>
-  [
-    request.tokenId,
-    request.version,
-    request.cost,
-    request.nextResetAt,
-    request.readOrg ? 1 : 0,
-    request.service ? `${request.service.id}@${request.service.version}` : "",
-  ].join("\u0000");
+export const laneKey = (request: ChargeRequest) => `${chargeStatementKey(request)}\u0000${request.cost}\u0000${request.readOrg ? 1 : 0}`;
 
 export class ChargeBatcher {
   readonly #lanes = new Map<string, Lane>();

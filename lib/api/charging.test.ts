@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 
-import { MAX_CHARGE_ATTEMPTS, unchargedRefusal, whyUncharged, type Call, type UsageLog } from "./charging";
-import type { TokenRecord } from "./store";
+import { MAX_CHARGE_ATTEMPTS, reloadAfterMiss, unchargedRefusal, whyUncharged, type Call, type UsageLog } from "./charging";
+import type { ApiStore, TokenRecord } from "./store";
+import { TokenCache } from "./token-cache";
 import type { UsageRecorder } from "./usage-recorder";
 
 const NOW = Date.UTC(2026, 11, 6, 12);
@@ -55,6 +56,55 @@ describe("whyUncharged: why a charge matched no row, on a fresh read of the toke
 
   it("refuses for quota only when the same token, unchanged, was charged a cost", () => {
     expect(whyUncharged(token, { ...token }, false, 1, 1, NOW)).toBe("quota");
+  });
+});
+
+describe("reloadAfterMiss: the gateway's and POST /v1/verify's reload after a charge matched no row", () => {
+  // The database as the reload finds it: the token (or none) and the service (or none).
+  function reloads(stored: TokenRecord | null, service: { version: number } | null) {
+    const reads: string[] = [];
+    const tokens = new TokenCache({
+      findTokenByHash: async (hash: string) => {
+        reads.push(`token ${hash}`);
+        return stored;
+      },
+    } as unknown as ApiStore);
+    const reloadService = async () => {
+      reads.push("service");
+      return service;
+    };
+    return { tokens, reloadService, reads };
+  }
+  const missed = (attempt = 1, cost = 1) => ({ token, service: { version: 5 }, cost, attempt, now: NOW });
+
+  it("reads the token and the service afresh, re-caching the token, and hands back the fresh copies", async () => {
+    const { tokens, reloadService, reads } = reloads({ ...token, version: 4 }, { version: 5 });
+    const after = await reloadAfterMiss(tokens, "h1", reloadService, missed());
+    expect(reads.sort()).toEqual(["service", "token h1"]);
+    expect(after).toMatchObject({ why: "retry", token: { version: 4, fromCache: false }, service: { version: 5 } });
+    expect(tokens.peek("h1")).toMatchObject({ version: 4, fromCache: true });
+  });
+
+  it("retries when only the service changed or is gone (the caller then refuses it as missing)", async () => {
+    const changed = reloads(token, { version: 6 });
+    expect((await reloadAfterMiss(changed.tokens, "h", changed.reloadService, missed())).why).toBe("retry");
+    const gone = reloads(token, null);
+    expect(await reloadAfterMiss(gone.tokens, "h", gone.reloadService, missed())).toMatchObject({ why: "retry", service: null });
+  });
+
+  it("refuses a token revoked meanwhile on every attempt, the last included; busy only when still changing after the last", async () => {
+    const revoked = reloads({ ...token, status: "REVOKED", version: 4 }, { version: 5 });
+    for (const attempt of [1, MAX_CHARGE_ATTEMPTS]) {
+      expect((await reloadAfterMiss(revoked.tokens, "h", revoked.reloadService, missed(attempt))).why).toBe("unusable");
+    }
+    const changing = reloads({ ...token, version: 4 }, { version: 5 });
+    expect((await reloadAfterMiss(changing.tokens, "h", changing.reloadService, missed(MAX_CHARGE_ATTEMPTS))).why).toBe("busy");
+  });
+
+  it("is the quota when nothing changed and the call had a cost", async () => {
+    const same = reloads(token, { version: 5 });
+    expect((await reloadAfterMiss(same.tokens, "h", same.reloadService, missed())).why).toBe("quota");
+    expect((await reloadAfterMiss(same.tokens, "h", same.reloadService, missed(1, 0))).why).toBe("retry");
   });
 });
 

@@ -4,7 +4,7 @@ import type { RefusalReason } from "../domain/usage/refusals";
 import { databaseBusy, quotaExceeded, unauthorized, type ApiError } from "./errors";
 import { nextRequestId } from "./request-id";
 import type { ApiStore, ChargeResult, TokenRecord } from "./store";
-import { isUsable, unusableReason } from "./token-cache";
+import { isUsable, unusableReason, type CachedToken, type TokenCache } from "./token-cache";
 import type { UsageRecorder } from "./usage-recorder";
 
 // The charge rule of every token-authorized call (/v0/, the gateway /gw/, POST /v1/verify): one
@@ -67,6 +67,29 @@ export function whyUncharged(
   if (!fresh || !isUsable(fresh, now)) return "unusable";
   if (fresh.version !== charged.version || serviceChanged || cost === 0) return attempt < MAX_CHARGE_ATTEMPTS ? "retry" : "busy";
   return "quota";
+}
+
+/** What a service call's charge was made at, and how far its retries have gone (reloadAfterMiss). */
+export type MissedCharge = { token: TokenRecord; service: { version: number }; cost: number; attempt: number; now: number };
+
+/** The verdict on a missed charge, and the fresh copies of the token and the service (null: gone) to refuse or retry with. */
+export type AfterMiss<S> = { why: Uncharged; token: CachedToken | null; service: S | null };
+
+/**
+ * A service call's charge (the gateway's, POST /v1/verify's) matched no row: the token and the
+ * service are read afresh, together (and re-cached), and whyUncharged decides; a service gone or
+ * at another version counts as changed. One function, so the two callers retry, refuse and give
+ * up as busy alike; each shapes its own answer from the verdict.
+ */
+export async function reloadAfterMiss<S extends { version: number }>(
+  tokens: TokenCache,
+  tokenHash: string,
+  reloadService: () => Promise<S | null>,
+  missed: MissedCharge,
+): Promise<AfterMiss<S>> {
+  const [token, service] = await Promise.all([tokens.reload(tokenHash), reloadService()]);
+  const serviceChanged = service?.version !== missed.service.version;
+  return { why: whyUncharged(missed.token, token, serviceChanged, missed.cost, missed.attempt, missed.now), token, service };
 }
 
 /** The token's quota at `now` (for a "quota" refusal's details). */

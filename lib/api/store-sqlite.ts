@@ -5,6 +5,7 @@ import Database from "better-sqlite3";
 import type { SqlStatement } from "../db/dialect";
 import { usageBatchStatements } from "../db/usage-rollups";
 import type { RefusedCallGroup } from "../domain/usage/refusals";
+import { chargeStatementKey } from "./charge-key";
 import {
   REPO_SORT_COLUMNS,
   StoreBusyError,
@@ -107,6 +108,13 @@ const INSERT_USAGE = `
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 const usageValues = (row: UsageRow) =>
   [row.requestId, row.tokenId, row.valueId, row.orgId, row.at, row.method, row.route, row.status, row.ip, row.userAgent, row.cost] as const;
+
+/**
+ * Charges of one batch that go through one statement: exactly those chargeStatementKey puts
+ * together. Cost and readOrg need no part here: the statement charges the group's total (falling
+ * back to one statement each when it is refused), and each charge reads its org as it asks.
+ */
+export const sqliteChargeGroupKey: (request: ChargeRequest) => string = chargeStatementKey;
 
 // Rows as arrays (better-sqlite3's raw mode): measured a quarter faster than row objects here.
 type RepoRow = [string, string, string, string, string, string, number, string, string | null, string, number, number];
@@ -235,9 +243,7 @@ export class SqliteApiStore implements ApiStore {
     }
     const groups = new Map<string, number[]>();
     for (let index = 0; index < batch.length; index++) {
-      const r = batch[index].request;
-      // A service's calls share a statement only with calls of that service at that version: the statement checks it.
-      const key = `${r.tokenId}\u0000${r.version}\u0000${r.nextResetAt}\u0000${r.service ? `${r.service.id}@${r.service.version}` : ""}`;
+      const key = sqliteChargeGroupKey(batch[index].request);
       const group = groups.get(key);
       if (group) group.push(index);
       else groups.set(key, [index]);

@@ -1,3 +1,4 @@
+import type { RepoRow } from "../db/repo-mutations";
 import type { RefusedCallGroup } from "../domain/usage/refusals";
 import type { QuotaWindow } from "../tokens/quota";
 
@@ -87,20 +88,8 @@ export type RepoQuery = {
   workspace: string | undefined;
 };
 
-export type RepoRecord = {
-  id: string;
-  slug: string;
-  name: string;
-  description: string;
-  homepage: string;
-  visibility: string;
-  archived: boolean;
-  defaultBranch: string;
-  headFullScanId: string | null;
-  workspace: string;
-  createdAt: number;
-  updatedAt: number;
-};
+/** A repository as the stores read it: Prisma's RepoRow (lib/db/repo-mutations.ts) with its times in epoch milliseconds. */
+export type RepoRecord = Omit<RepoRow, "createdAt" | "updatedAt"> & { createdAt: number; updatedAt: number };
 
 export type UsageRow = {
   requestId: string;

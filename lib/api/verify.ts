@@ -11,7 +11,7 @@ import {
 } from "../domain/services/verdict";
 import { checkServiceKeyFormat, checkTokenFormat, hashTokenValue } from "../tokens/format";
 import { VERIFY_BODY_MAX_BYTES, verifyRequestSchema, type VerifyRequest } from "../validations/service";
-import { chargeCall, MAX_CHARGE_ATTEMPTS, quotaNow, recordRefusal, recordUsage, whyUncharged, type Call } from "./charging";
+import { chargeCall, quotaNow, recordRefusal, recordUsage, reloadAfterMiss, type AfterMiss, type Call } from "./charging";
 import { databaseBusy, fromZodError, methodNotAllowed, unauthorized, unsupportedMediaType } from "./errors";
 import { isJsonContentType, parseJsonBody, readBody, sendError, sendJson } from "./http";
 import type { CachedService, ServiceCache } from "./service-cache";
@@ -153,15 +153,21 @@ export async function verifyCall(
     }
 
     // The charge matched no row: the token or the service changed, or the quota is spent. Decide on fresh reads.
-    const [freshToken, freshService] = await Promise.all([deps.tokens.reload(tokenHash), reloadService()]);
-    if (!freshService) return "bad-key";
-    const why = whyUncharged(token, freshToken, freshService.version !== service.version, cost, attempt, now);
-    service = freshService;
+    const fresh: AfterMiss<CachedService> = await reloadAfterMiss(deps.tokens, tokenHash, reloadService, {
+      token,
+      service,
+      cost,
+      attempt,
+      now,
+    });
+    if (!fresh.service) return "bad-key";
+    service = fresh.service;
     if (service.disabledAt !== null) return refusal("service_disabled");
-    token = freshToken;
-    // A token unusable now is refused with its reason at the loop's start (or busy once the attempts are spent).
-    if (why === "retry" || (why === "unusable" && attempt < MAX_CHARGE_ATTEMPTS)) continue;
-    if (why !== "quota") return "busy";
+    token = fresh.token;
+    // A token unusable now is refused with its reason at the loop's start, on the last attempt too: a
+    // fresh read is not from the cache, so it is refused there without another charge.
+    if (fresh.why === "retry" || fresh.why === "unusable") continue;
+    if (fresh.why === "busy") return "busy";
     const quota = quotaNow(token!, now);
     return refusal("quota_exhausted", token!, { remaining: quota.remaining, max: quota.max, resetsAt: quota.resetsAt.toISOString() });
   }

@@ -13,6 +13,7 @@ export type RepoActor =
   | { kind: "user"; userId: string; label: string; ip: string | null; userAgent: string | null }
   | { kind: "token"; tokenId: string; label: string; ip: string | null; userAgent: string | null };
 
+/** A repository as Prisma reads it (REPO_SELECT); the API's stores read the same with epoch-ms times (RepoRecord, lib/api/store.ts). */
 export type RepoRow = {
   id: string;
   slug: string;
@@ -47,7 +48,7 @@ export const REPO_SELECT = {
   workspace: true,
   createdAt: true,
   updatedAt: true,
-} as const;
+} as const satisfies Record<keyof RepoRow, true>;
 
 export const LABEL_SELECT = { id: true, name: true, repos: { select: { repoId: true }, orderBy: { createdAt: "asc" } } } as const;
 

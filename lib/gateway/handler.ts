@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 
-import { chargeCall, recordRefused, recordUsage, unchargedRefusal, whyUncharged, type Call, type UsageLog } from "../api/charging";
+import { chargeCall, recordRefused, recordUsage, reloadAfterMiss, unchargedRefusal, type Call, type UsageLog } from "../api/charging";
 import { ApiError, notFound, outsideAllowedNetworks, payloadTooLarge, unauthorized } from "../api/errors";
 import { sendError } from "../api/http";
 import { ServiceCache, type CachedService } from "../api/service-cache";
@@ -151,15 +151,12 @@ export function createGatewayHandler(options: GatewayHandlerOptions): GatewayHan
       }
 
       // The charge matched no row: the token or the service changed, or the quota is spent. Decide on fresh reads.
-      const [freshToken, freshService]: [CachedToken | null, CachedService | null] = await Promise.all([
-        tokens.reload(hash),
-        services.reload(serviceKey(token.orgId)),
-      ]);
-      const why = whyUncharged(token, freshToken, freshService?.version !== service.version, cost, attempt, now);
-      token = freshToken;
-      service = freshService;
-      if (why === "retry") continue;
-      return sendError(res, unchargedRefusal(usage, call, token, why));
+      const key = serviceKey(token.orgId);
+      const fresh = await reloadAfterMiss(tokens, hash, () => services.reload(key), { token, service, cost, attempt, now });
+      token = fresh.token;
+      service = fresh.service;
+      if (fresh.why === "retry") continue;
+      return sendError(res, unchargedRefusal(usage, call, token, fresh.why));
     }
   }
 

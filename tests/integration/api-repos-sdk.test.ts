@@ -125,6 +125,23 @@ describe("repositories through the Socket SDK", () => {
     expect(new Set(all).size).toBe(all.length);
   });
 
+  it("answers a repository the same from the list (the store's record, epoch ms) as from a view (Prisma's row, Dates)", async () => {
+    const client = sdk(writer.value);
+    const created = await client.createRepository(org.slug, "same-both-ways", {
+      description: "d",
+      homepage: "https://example.com",
+      default_branch: "main",
+      workspace: "ws",
+    });
+    expect(created.success).toBe(true);
+    const viewed = await client.getRepository(org.slug, "same-both-ways");
+    const listed = await client.listRepositories(org.slug, { sort: "created_at", direction: "desc", per_page: 100, page: 1 });
+    const { slig, ...view } = viewed.data as Record<string, unknown>;
+    expect(slig).toBe("same-both-ways");
+    expect(listed.data!.results.find((repo) => repo.slug === "same-both-ways")).toEqual(view);
+    expect(view).toEqual(created.data);
+  });
+
   it("answers 400 for a bad body, and changes nothing", async () => {
     const client = sdk(writer.value);
     const before = await db.repo.count({ where: { orgId: org.id } });

@@ -1,8 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { MAX_CHARGE_ATTEMPTS } from "@/lib/api/charging";
+import { ServiceCache } from "@/lib/api/service-cache";
+import type { ApiStore } from "@/lib/api/store";
+import { TokenCache } from "@/lib/api/token-cache";
+import { UsageRecorder } from "@/lib/api/usage-recorder";
+import { verifyCall } from "@/lib/api/verify";
 import { db } from "@/lib/db/client";
 import { createService, deleteService, rotateServiceKey, setServiceEnabled, type ServiceActor } from "@/lib/db/service-mutations";
 import { revokeToken, rotateToken, setTokenEnabled, type TokenActor } from "@/lib/db/token-mutations";
+import { hashTokenValue } from "@/lib/tokens/format";
 
 import { callApi, insertToken, startApiServer, type TestApiServer } from "../support/api";
 import { spawnApiProcess, type ApiProcess } from "../support/api-processes";
@@ -149,6 +156,41 @@ describe("POST /v1/verify", () => {
       const next = await rotateToken(admin, org.id, rotated.tokenId, { graceSeconds: 0 });
       expect((await verify(billingKey, { token: rotated.value, scope: "invoices:read" })).body.code).toBe("replaced");
       expect((await verify(billingKey, { token: next!.plaintext, scope: "invoices:read" })).body.valid).toBe(true);
+    });
+
+    it("revoked, not busy, when the token is revoked while its last charge retry is under way", async () => {
+      const token = await insertToken(org.id, { serviceScopes: ["billing/invoices"] });
+      // Every charge misses as if the token changed meanwhile: the first ones because it did (its
+      // version bumped, so the call retries), the last because it was revoked.
+      let charges = 0;
+      const inner = server.store;
+      const store = {
+        provider: inner.provider,
+        findTokenByHash: (hash: string) => inner.findTokenByHash(hash),
+        charge: async () => {
+          charges++;
+          if (charges < MAX_CHARGE_ATTEMPTS)
+            await db.apiToken.update({ where: { id: token.tokenId }, data: { version: { increment: 1 } } });
+          else await revokeToken(admin, org.id, token.tokenId);
+          return null;
+        },
+      } as unknown as ApiStore;
+      const services = new ServiceCache((keyHash) => inner.findServiceByKeyHash(keyHash));
+      const keyHash = hashTokenValue(billingKey);
+      const service = (await services.reload(keyHash))!;
+      const deps = { store, tokens: new TokenCache(store), recorder: new UsageRecorder(inner), clock: Date.now };
+      const answer = await verifyCall(
+        deps,
+        () => services.reload(keyHash),
+        service,
+        { token: token.value, scope: "invoices:read", cost: 1 },
+        {
+          ip: "127.0.0.1",
+          userAgent: null,
+        },
+      );
+      expect(charges).toBe(MAX_CHARGE_ATTEMPTS);
+      expect(answer).toMatchObject({ valid: false, code: "revoked" });
     });
 
     it("quota_exhausted, with the quota and when it resets", async () => {

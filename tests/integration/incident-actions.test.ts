@@ -15,6 +15,7 @@ import {
 import type { ActionInput, ActionState } from "@/lib/auth/action";
 import { db } from "@/lib/db/client";
 import { createIncident, runIncident, selectIncidentTokens, type LookupResult } from "@/lib/db/incidents";
+import { createService, rotateServiceKey } from "@/lib/db/service-mutations";
 import {
   createToken,
   revokeToken,
@@ -402,7 +403,7 @@ describe("which token is this?", () => {
       token: { name: "globex ci", scopes: ["repo"] },
       value: { state: "current" },
     });
-    expect(third).toEqual({ candidate: expect.stringMatching(/^kw_…/), found: false, reason: "not-found" });
+    expect(third).toEqual({ candidate: expect.stringMatching(/^kw_…/), kind: "token", found: false, reason: "not-found" });
     expect(fourth).toMatchObject({ found: false, reason: "checksum" });
     expect(JSON.stringify(result)).not.toContain(a.plaintext);
     expect(JSON.stringify(result)).not.toContain("secret");
@@ -428,6 +429,69 @@ describe("which token is this?", () => {
     expect(await valueWorks(f.plaintext)).toBe(true);
     expect(await call(quickDisableAction, { orgSlug: acme.org.slug, tokenId: a.token.id })).toMatchObject({ ok: true });
     expect(await valueWorks(rotated!.plaintext)).toBe(false);
+  });
+});
+
+describe("which service key is this?", () => {
+  const SERVICE = {
+    upstreamUrl: "http://127.0.0.1:9/",
+    scopes: [{ name: "read", description: "" }],
+    routes: [],
+    defaultScope: null,
+    defaultCost: 1,
+  };
+
+  it("names the service of a pasted verification key (kws_) in an org the caller administers; another org's key reveals nothing", async () => {
+    const acme = await createTestOrg("keylookup");
+    const globex = await createTestOrg("keylookup2");
+    const foreign = await createTestOrg("keylookup3");
+    // acme's admin also administers globex, and is only a member of `foreign`.
+    await db.membership.create({ data: { orgId: globex.org.id, userId: acme.admin.id, role: "ADMIN" } });
+    await db.membership.create({ data: { orgId: foreign.org.id, userId: acme.admin.id, role: "MEMBER" } });
+    const billing = await createService(actorFor(acme), acme.org.id, { ...SERVICE, slug: "billing", name: "Billing" });
+    const search = await createService(actorFor(globex), globex.org.id, { ...SERVICE, slug: "search", name: "Search" });
+    const hidden = await createService(actorFor(foreign), foreign.org.id, { ...SERVICE, slug: "payroll", name: "Payroll secret" });
+    const rotatedOut = (await createService(actorFor(acme), acme.org.id, { ...SERVICE, slug: "old", name: "Old" })).key;
+    await rotateServiceKey(
+      actorFor(acme),
+      acme.org.id,
+      (await db.service.findFirstOrThrow({ where: { orgId: acme.org.id, slug: "old" } })).id,
+    );
+    const typo = billing.key.slice(0, -1) + (billing.key.endsWith("A") ? "B" : "A");
+
+    await actAs(acme.admin);
+    // Only keys in the text: before, "nothing to look up".
+    const text = `SERVICE_KEY=${billing.key}\nsearch: ${search.key} payroll: ${hidden.key} typo: ${typo} old: ${rotatedOut}`;
+    const result = await call<{ results: LookupResult[] }>(lookupTokenAction, { orgSlug: acme.org.slug, text });
+    expect(result.ok).toBe(true);
+    const [first, second, third, fourth, fifth] = result.data!.results;
+    expect(first).toMatchObject({
+      candidate: `kws_…${billing.key.slice(-4)}`,
+      found: true,
+      kind: "service-key",
+      org: { slug: acme.org.slug },
+      service: { slug: "billing", name: "Billing", disabledAt: null, keyLeakReportedAt: null },
+    });
+    expect(second).toMatchObject({ found: true, kind: "service-key", org: { slug: globex.org.slug }, service: { name: "Search" } });
+    expect(third).toEqual({ candidate: `kws_…${hidden.key.slice(-4)}`, kind: "service-key", found: false, reason: "not-found" });
+    expect(fourth).toMatchObject({ kind: "service-key", found: false, reason: "checksum" });
+    expect(fifth).toMatchObject({ kind: "service-key", found: false, reason: "not-found" });
+    const shown = JSON.stringify(result);
+    for (const secret of [billing.key, search.key, hidden.key, "Payroll", "payroll", foreign.org.slug]) expect(shown).not.toContain(secret);
+
+    const lookups = (orgId: string) => db.auditEvent.findMany({ where: { orgId, action: "service.key_lookup" } });
+    // In acme: the match, and the misses (the foreign key, the rotated-out one); the typo is caught before any lookup.
+    expect((await lookups(acme.org.id)).map((e) => JSON.parse(e.metadata).found).sort()).toEqual([false, false, true]);
+    expect(await lookups(globex.org.id)).toHaveLength(1);
+    expect(await lookups(foreign.org.id)).toHaveLength(0);
+
+    await actAs(acme.member);
+    expect(await call(lookupTokenAction, { orgSlug: acme.org.slug, text })).toMatchObject({ ok: false, code: "FORBIDDEN" });
+    await actAs(foreign.admin);
+    expect(await call(lookupTokenAction, { orgSlug: foreign.org.slug, text: billing.key })).toMatchObject({
+      ok: true,
+      data: { results: [{ kind: "service-key", found: false, reason: "not-found" }] },
+    });
   });
 });
 

@@ -7,6 +7,8 @@ import { db } from "@/lib/db/client";
 import { adminAlerts } from "@/lib/db/queries/incidents";
 import { listServices } from "@/lib/db/queries/services";
 import { createService, rotateServiceKey, type ServiceActor } from "@/lib/db/service-mutations";
+import { createWebhook } from "@/lib/db/webhooks/mutations";
+import type { WebhookEventType } from "@/lib/domain/webhooks/events";
 import { generateServiceKey } from "@/lib/tokens/format";
 
 import { callApi, startApiServer, type TestApiServer } from "../support/api";
@@ -142,6 +144,39 @@ describe("a leaked service verification key reported to POST /v0/leaked-tokens",
     expect(row.keyRevokedAt).toBeNull();
     expect(await db.auditEvent.count({ where: { targetId: service.id, action: "service.key_leak_reported" } })).toBe(1);
     expect(await adminAlerts(flagging.org.id)).toMatchObject({ leakedServiceKeys: 1 });
+  });
+
+  it("sends the org's webhooks subscribed to service.key_leak_reported the report, without the key; no other org's", async () => {
+    const webhookFor = (org: TestOrg, events: WebhookEventType[]) =>
+      createWebhook({ ...actorFor(org), kind: "user" }, org.org.id, {
+        name: events.join(" "),
+        url: "https://hooks.example.com/keyward",
+        secret: "a-webhook-secret-0123456789",
+        events,
+        headers: {},
+      });
+    const owner = await createTestOrg("skleakhook");
+    const bystander = await createTestOrg("skleakhook2");
+    const subscribed = await webhookFor(owner, ["service.key_leak_reported"]);
+    const tokensOnly = await webhookFor(owner, ["token.leak_reported"]);
+    const elsewhere = await webhookFor(bystander, ["service.key_leak_reported"]);
+    const { service, key } = await registerService(owner, "hooked");
+
+    await report([key]);
+    const deliveries = await db.webhookDelivery.findMany({ where: { webhookId: { in: [subscribed.id, tokensOnly.id, elsewhere.id] } } });
+    expect(deliveries.map((d) => [d.webhookId, d.eventType])).toEqual([[subscribed.id, "service.key_leak_reported"]]);
+    expect(JSON.parse(deliveries[0]!.payload)).toMatchObject({
+      type: "service.key_leak_reported",
+      org: { id: owner.org.id },
+      data: {
+        actor: { type: "system", label: "Leaked-token report" },
+        target: { type: "service", id: service.id },
+        details: { slug: "hooked", lastFour: key.slice(-4), handling: "key-revoked", url: "https://github.com/example/repo/blob/abc/.env" },
+      },
+    });
+    expect(deliveries[0]!.payload).not.toContain(key);
+    // Nothing is left for a delivery worker to try.
+    await db.webhook.deleteMany({ where: { id: { in: [subscribed.id, tokensOnly.id, elsewhere.id] } } });
   });
 
   it("leaves a key that was already rotated out alone: it cannot be abused any more", async () => {

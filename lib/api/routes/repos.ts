@@ -4,6 +4,7 @@ import { repoFieldsFromApi } from "../../validations/repo";
 import { requireOwnOrg, tokenActorOf, type ApiContext, type Implementation } from "../context";
 import { ENDPOINTS } from "../endpoints";
 import { conflict, notFound } from "../errors";
+import type { RepoRecord } from "../store";
 
 type E = typeof ENDPOINTS;
 
@@ -39,8 +40,8 @@ export const getOrgRepoList: Implementation<E["getOrgRepoList"]> = async (contex
   return { body: { results, nextPage: rows.length > perPage ? page + 1 : null } };
 };
 
-/** A repository as Socket answers it; times in epoch milliseconds (the store's) or Dates (Prisma's). */
-function repoJson(repo: Omit<RepoRow, "createdAt" | "updatedAt"> & { createdAt: number | Date; updatedAt: number | Date }) {
+/** A repository as Socket answers it, from the store's record (epoch ms) or Prisma's row (Dates): one mapping for both. */
+function repoJson(repo: RepoRecord | RepoRow) {
   return {
     id: repo.id,
     created_at: isoTime(+repo.createdAt),

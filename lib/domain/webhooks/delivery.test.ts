@@ -55,6 +55,7 @@ describe("events", () => {
     for (const event of Object.values(AUDIT_ACTION_EVENTS)) expect(isWebhookEventType(event)).toBe(true);
     expect(webhookEventForAudit("token.revoked")).toBe("token.revoked");
     expect(webhookEventForAudit("member.left")).toBe("member.removed");
+    expect(webhookEventForAudit("service.key_leak_reported")).toBe("service.key_leak_reported");
     expect(webhookEventForAudit("token.revealed")).toBeNull();
     expect(webhookEventForAudit("constructor")).toBeNull();
   });

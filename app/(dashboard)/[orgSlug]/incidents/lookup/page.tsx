@@ -21,7 +21,7 @@ export default async function LookupPage({ params }: { params: Promise<{ orgSlug
       </nav>
       <PageHeader
         title="Which token is this?"
-        description="Paste a string found in a log or a repository: see which token it is, in any organization you administer, who has copied it, and rotate or disable it on the spot."
+        description="Paste a string found in a log or a repository: see which token it is, in any organization you administer, who has copied it, and rotate or disable it on the spot. A service verification key (kws_…) is named with its service."
       />
       <LookupForm orgSlug={access.org.slug} />
     </>
