@@ -256,7 +256,8 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
       let refusal: ApiError | null = refusalFor(match, token, ip, pathname);
       if (!refusal && spec && !parsed) {
         try {
-          parsed = await parseInput(spec, search, req);
+          const input = parseInput(spec, search, req);
+          parsed = input instanceof Promise ? await input : input;
         } catch (error) {
           if (!(error instanceof ApiError)) throw error;
           refusal = error;
@@ -326,16 +327,20 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
     inFlight++;
     const started = metrics ? performance.now() : 0;
     const trace: Trace = { route: NO_TOKEN_LABEL };
-    serve(req, res, trace)
-      .catch((error: unknown) => {
+    // One then(), not catch() and finally(): each promise costs, more so under Next.js's async hooks.
+    const done = () => {
+      metrics?.observeRequest(trace.route, res.statusCode, (performance.now() - started) / 1000);
+      inFlight--;
+      if (inFlight === 0 && idle) idle();
+    };
+    serve(req, res, trace).then(done, (error: unknown) => {
+      try {
         if (!res.headersSent) sendError(res, toApiError(error, log, nextRequestId(Date.now())));
         else res.destroy();
-      })
-      .finally(() => {
-        metrics?.observeRequest(trace.route, res.statusCode, (performance.now() - started) / 1000);
-        inFlight--;
-        if (inFlight === 0 && idle) idle();
-      });
+      } finally {
+        done();
+      }
+    });
   }) as ApiHandler;
 
   handler.flush = async () => {
@@ -369,35 +374,36 @@ function refusalFor(match: RouteMatch, token: Readonly<CachedToken>, ip: string,
 // An endpoint's query without parameters always parses to the same defaults (zod ~1-2 µs).
 const DEFAULT_QUERIES = new WeakMap<EndpointSpec, unknown>();
 
-async function parseInput(spec: EndpointSpec, search: string, req: IncomingMessage): Promise<Parsed> {
-  let query: unknown;
-  if (spec.query && search === "" && DEFAULT_QUERIES.has(spec)) {
-    query = DEFAULT_QUERIES.get(spec);
-  } else if (spec.query) {
-    const raw = Object.fromEntries(new URLSearchParams(search));
-    if (!isStorableDeep(raw)) throw badRequest("The query string contains text that is not valid (NUL).");
-    const result = spec.query.safeParse(raw);
-    if (!result.success) throw fromZodError(result.error, "query");
-    query = result.data;
-    // Frozen: every call without parameters shares it.
-    if (search === "") DEFAULT_QUERIES.set(spec, Object.freeze(query));
+/** The query and body, parsed with the endpoint's schemas. Synchronous without a body: most calls are GETs, and a promise less is ~0.5 µs less per call once Next.js has turned async hooks on. */
+function parseInput(spec: EndpointSpec, search: string, req: IncomingMessage): Parsed | Promise<Parsed> {
+  const query = parseQuery(spec, search);
+  return spec.body ? parseBody(spec.body, req).then((body) => ({ query, body })) : { query, body: undefined };
+}
+
+function parseQuery(spec: EndpointSpec, search: string): unknown {
+  if (!spec.query) return undefined;
+  if (search === "" && DEFAULT_QUERIES.has(spec)) return DEFAULT_QUERIES.get(spec);
+  const raw = Object.fromEntries(new URLSearchParams(search));
+  if (!isStorableDeep(raw)) throw badRequest("The query string contains text that is not valid (NUL).");
+  const result = spec.query.safeParse(raw);
+  if (!result.success) throw fromZodError(result.error, "query");
+  // Frozen: every call without parameters shares it.
+  if (search === "") DEFAULT_QUERIES.set(spec, Object.freeze(result.data));
+  return result.data;
+}
+
+async function parseBody(spec: NonNullable<EndpointSpec["body"]>, req: IncomingMessage): Promise<unknown> {
+  const raw = await readBody(req, spec.maxBytes);
+  const contentType = req.headers["content-type"];
+  if (spec.kind === "multipart") {
+    const files = await parseMultipartFiles(raw, contentType);
+    const result = reportUploadFiles.safeParse(files);
+    if (!result.success) throw fromZodError(result.error, "body");
+    return result.data;
   }
-  let body: unknown;
-  if (spec.body) {
-    const raw = await readBody(req, spec.body.maxBytes);
-    const contentType = req.headers["content-type"];
-    if (spec.body.kind === "multipart") {
-      const files = await parseMultipartFiles(raw, contentType);
-      const result = reportUploadFiles.safeParse(files);
-      if (!result.success) throw fromZodError(result.error, "body");
-      body = result.data;
-    } else {
-      const result = spec.body.schema.safeParse(parseJsonRequestBody(raw, contentType));
-      if (!result.success) throw fromZodError(result.error, "body");
-      body = result.data;
-    }
-  }
-  return { query, body };
+  const result = spec.schema.safeParse(parseJsonRequestBody(raw, contentType));
+  if (!result.success) throw fromZodError(result.error, "body");
+  return result.data;
 }
 
 function parseJsonRequestBody(raw: Buffer, contentType: string | undefined): unknown {
