@@ -94,6 +94,29 @@ describe("the audit log through the SDK", () => {
     expect((await sdk(promoted.value).getAuditLogEvents(org.slug)).status).toBe(403);
   });
 
+  it("refuses a former admin's admin-only token (403 former-admin): reading the log ends with the person, at once", async () => {
+    const { org: ownOrg, admin: owner, member } = await createTestOrg("sdkorg-former");
+    const second = await db.user.create({ data: { email: `second-${ownOrg.id}@former.test`, name: "Second admin" } });
+    await db.membership.create({ data: { orgId: ownOrg.id, userId: second.id, role: "ADMIN" } });
+    const theirs = await insertToken(ownOrg.id, { name: "their copy", scopes: ["audit-log:list"], createdById: second.id });
+    expect((await sdk(theirs.value).getAuditLogEvents(ownOrg.slug)).status).toBe(200);
+
+    // Demoted to member: refused on the next call, though the token itself did not change.
+    await db.membership.update({ where: { userId_orgId: { userId: second.id, orgId: ownOrg.id } }, data: { role: "MEMBER" } });
+    const demoted = await callApi(server.url, `/v0/orgs/${ownOrg.slug}/audit-log`, { token: theirs.value });
+    expect(demoted.status).toBe(403);
+    expect(demoted.body.error.details).toEqual({ rule: "former-admin" });
+
+    // Removed from the org: still refused. The remaining admin's own token still reads the log.
+    await db.membership.delete({ where: { userId_orgId: { userId: second.id, orgId: ownOrg.id } } });
+    expect((await callApi(server.url, `/v0/orgs/${ownOrg.slug}/audit-log`, { token: theirs.value })).status).toBe(403);
+    const ownerToken = await insertToken(ownOrg.id, { name: "owner", scopes: ["audit-log:list"], createdById: owner.id });
+    expect((await sdk(ownerToken.value).getAuditLogEvents(ownOrg.slug)).status).toBe(200);
+    // A token made by someone who was never an admin is refused the same way.
+    const members = await insertToken(ownOrg.id, { name: "member made", scopes: ["audit-log:list"], createdById: member.id });
+    expect((await callApi(server.url, `/v0/orgs/${ownOrg.slug}/audit-log`, { token: members.value })).status).toBe(403);
+  });
+
   it("an organization-visible token cannot mint itself an admin-only token to read the log", async () => {
     const shared = await insertToken(org.id, { name: "shared minter", scopes: ["api-tokens", "audit-log"], visibility: "ORGANIZATION" });
     const client = sdk(shared.value);

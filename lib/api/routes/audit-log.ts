@@ -1,11 +1,13 @@
 import { db } from "../../db/client";
-import { mayReadAuditLog } from "../../domain/tokens/authority";
+import { roleInTransaction } from "../../db/org-lock";
+import { adminPowerRefusal } from "../../domain/tokens/authority";
 import { requireOwnOrg, type Implementation } from "../context";
 import { ENDPOINTS } from "../endpoints";
 import { forbidden } from "../errors";
 
 // GET /v0/orgs/{org}/audit-log: Keyward's audit log in Socket's event shape. Only tokens that
-// only admins can hold may read it (mayReadAuditLog): the log is an admin page in the dashboard.
+// only admins can hold, acting for someone who is still an admin, may read it (adminPowerRefusal
+// with `audit:view`): the log is an admin page in the dashboard.
 
 type E = typeof ENDPOINTS;
 
@@ -47,11 +49,22 @@ export const socketTypeOf = (action: string): string => SOCKET_TYPES[action] ?? 
 
 export const getAuditLogEvents: Implementation<E["getAuditLogEvents"]> = async (context) => {
   const org = await requireOwnOrg(context);
-  // Read now, not from the token cache: a token made organization-visible a moment ago is refused.
-  const caller = await db.apiToken.findFirst({ where: { id: context.token.tokenId, orgId: org.id }, select: { visibility: true } });
-  if (!caller || !mayReadAuditLog(caller)) {
+  // Read now, not from the token cache: a token made organization-visible, or whose admin was
+  // removed or demoted, a moment ago is refused.
+  const caller = await db.apiToken.findFirst({
+    where: { id: context.token.tokenId, orgId: org.id },
+    select: { visibility: true, onBehalfOfId: true },
+  });
+  const onBehalfOfRole = caller?.onBehalfOfId ? await roleInTransaction(db, org.id, caller.onBehalfOfId) : null;
+  const refusal = adminPowerRefusal({ visibility: caller?.visibility ?? "ORGANIZATION", onBehalfOfRole }, "audit:view");
+  if (refusal === "member-usable-token") {
     throw forbidden("Only admin-only tokens may read the audit log: members can copy an organization-visible token.", {
       rule: "audit-log-admin-only",
+    });
+  }
+  if (refusal === "former-admin") {
+    throw forbidden("This token was created by someone who is no longer an admin: it can no longer read the audit log.", {
+      rule: "former-admin",
     });
   }
   const { type, per_page: perPage, page } = context.query;

@@ -3,9 +3,9 @@ import { describe, expect, it } from "vitest";
 
 import { SCOPE_NAMES, scopesCovered, type Scope } from "../../tokens/scopes";
 import {
+  adminPowerRefusal,
   expiryWithin,
   managementRefusal,
-  mayReadAuditLog,
   refusalOf,
   visibilityWithin,
   type ActingToken,
@@ -179,9 +179,18 @@ describe("properties", () => {
   });
 });
 
-describe("mayReadAuditLog", () => {
-  it("lets an admin-only token read the audit log, never an organization-visible one (members may hold it)", () => {
-    expect(mayReadAuditLog({ visibility: "ADMIN_ONLY" })).toBe(true);
-    expect(mayReadAuditLog({ visibility: "ORGANIZATION" })).toBe(false);
+describe("adminPowerRefusal", () => {
+  it("lets an admin-only token acting for a current admin use an admin power", () => {
+    expect(adminPowerRefusal({ visibility: "ADMIN_ONLY", onBehalfOfRole: "ADMIN" }, "audit:view")).toBeNull();
+    expect(adminPowerRefusal({ visibility: "ADMIN_ONLY", onBehalfOfRole: "ADMIN" }, "webhooks:manage")).toBeNull();
+  });
+
+  it("never an organization-visible one (members may hold it), whoever it acts for", () => {
+    expect(adminPowerRefusal({ visibility: "ORGANIZATION", onBehalfOfRole: "ADMIN" }, "audit:view")).toBe("member-usable-token");
+  });
+
+  it("never one whose admin was demoted or removed", () => {
+    expect(adminPowerRefusal({ visibility: "ADMIN_ONLY", onBehalfOfRole: "MEMBER" }, "audit:view")).toBe("former-admin");
+    expect(adminPowerRefusal({ visibility: "ADMIN_ONLY", onBehalfOfRole: null }, "audit:view")).toBe("former-admin");
   });
 });

@@ -1,5 +1,5 @@
 import { scopesCovered, type Scope } from "../../tokens/scopes";
-import { can } from "../members/policy";
+import { can, type OrgRole, type Permission } from "../members/policy";
 import { serviceScopesCovered } from "../services/scopes";
 import { networksWithin } from "./networks";
 
@@ -67,13 +67,24 @@ const VISIBILITY_RANK: Record<Visibility, number> = { ADMIN_ONLY: 0, ORGANIZATIO
 /** Whom a token's holders are, for "who sees a token": members can use an organization-visible token. */
 export const seesAs = (actor: { visibility: Visibility }): "ADMIN" | "MEMBER" => (actor.visibility === "ORGANIZATION" ? "MEMBER" : "ADMIN");
 
+/** Why a token may not use one of an admin's powers (see adminPowerRefusal). */
+export type AdminPowerRefusal = "member-usable-token" | "former-admin";
+
 /**
- * Whether a token may read the organization's audit log: only if everyone who can hold its value
- * may (`audit:view`, admins). The log names admin-only tokens, copies, members' emails and
- * addresses, so an organization-visible token — any member can copy it — is refused even with
- * `audit-log:list`, or it would show members what the dashboard does not.
+ * Whether a token may use one of an admin's powers (`audit:view`, `webhooks:manage`): only as far
+ * as everyone who can hold its value could in the dashboard (an organization-visible token — any
+ * member can copy it — acts as a member), and only while the person it acts for still holds the
+ * permission (authority ends with the person: a removed or demoted admin's copy of an admin-only
+ * token loses it at once). `onBehalfOfRole` is that person's role now, null when not a member.
  */
-export const mayReadAuditLog = (actor: { visibility: Visibility }): boolean => can(seesAs(actor), "audit:view");
+export function adminPowerRefusal(
+  token: { visibility: Visibility; onBehalfOfRole: OrgRole | null },
+  permission: Permission,
+): AdminPowerRefusal | null {
+  if (!can(seesAs(token), permission)) return "member-usable-token";
+  if (token.onBehalfOfRole === null || !can(token.onBehalfOfRole, permission)) return "former-admin";
+  return null;
+}
 
 /** Organization-visible is broader than admin-only: every member can copy it. */
 export const visibilityWithin = (inner: Visibility, outer: Visibility): boolean => VISIBILITY_RANK[inner] <= VISIBILITY_RANK[outer];

@@ -1,5 +1,5 @@
 import { can, ORG_ROLES, type OrgRole } from "../members/policy";
-import { seesAs, type Visibility } from "../tokens/authority";
+import { adminPowerRefusal, type Visibility } from "../tokens/authority";
 
 // Who may manage an org's webhooks. People: the `webhooks:manage` permission (admins). A webhook
 // sends the org's events (token names, member emails) to a URL of its creator's choosing, so a
@@ -10,15 +10,16 @@ import { seesAs, type Visibility } from "../tokens/authority";
 export type WebhookTokenRefusal = { rule: "member-usable-token" | "former-admin"; message: string };
 
 export function webhookManagementRefusal(token: { visibility: Visibility; onBehalfOfRole: OrgRole | null }): WebhookTokenRefusal | null {
-  if (!can(seesAs(token), "webhooks:manage")) {
+  const refusal = adminPowerRefusal(token, "webhooks:manage");
+  if (refusal === "member-usable-token") {
     return {
-      rule: "member-usable-token",
+      rule: refusal,
       message: "Organization members can use this token, and members cannot manage webhooks: use an admin-only token.",
     };
   }
-  if (token.onBehalfOfRole === null || !can(token.onBehalfOfRole, "webhooks:manage")) {
+  if (refusal === "former-admin") {
     return {
-      rule: "former-admin",
+      rule: refusal,
       message: "This token was created by someone who can no longer manage webhooks: its webhook scopes no longer work.",
     };
   }
