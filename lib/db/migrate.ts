@@ -136,16 +136,18 @@ async function diffLiveAgainstSchema(engine: SchemaEngine, provider: Provider): 
 }
 
 /**
- * The one intended difference between the PostgreSQL database and the schema: UsageEvent is
+ * The intended differences between the PostgreSQL database and the schema: UsageEvent is
  * partitioned by month there (hand-written migration 20261206171546_usage_event_partitions), so
- * its primary key and unique constraint include the partition key "at". Prisma cannot express
- * that and would undo it; these exact steps are left out of the diff (so of new migrations and of
- * the drift check). Any other change to UsageEvent still shows.
+ * its primary key includes the partition key "at". And PostgreSQL keeps a unique ("requestId", "at")
+ * index the schema (for SQLite's writer thread) no longer has: a batch is one transaction whose
+ * COMMIT can be cut off with the connection (an outage), leaving the writer unsure it landed; its
+ * retry then fails on the index instead of counting the rows and their rollups twice. Prisma cannot
+ * express either and would undo them; these exact steps are left out of the diff (so of new
+ * migrations and of the drift check). Any other change to UsageEvent still shows.
  */
 const POSTGRES_PARTITIONING_DIFFERENCES = [
   `-- DropIndex\nDROP INDEX "UsageEvent_requestId_at_key";`,
   `-- AlterTable\nALTER TABLE "UsageEvent" DROP CONSTRAINT "UsageEvent_pkey",\nADD CONSTRAINT "UsageEvent_pkey" PRIMARY KEY ("id");`,
-  `-- CreateIndex\nCREATE UNIQUE INDEX "UsageEvent_requestId_key" ON "UsageEvent"("requestId");`,
 ];
 
 function withoutPartitioningDifferences(sql: string): string {

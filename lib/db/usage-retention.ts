@@ -52,8 +52,9 @@ export async function pruneUsage(db: Db, options: PruneOptions): Promise<PruneRe
 
   let usageEvents = 0;
   let refusedCallCounts = 0;
-  for (const orgId of await distinctOrgIds(db, "UsageEvent")) {
-    usageEvents += await batches.run("UsageEvent", ["id", "at"], `"orgId" = ? AND "at" < ?`, [orgId, usageCutoff]);
+  // Per token: (tokenId, at) is UsageEvent's only index for time (the writer keeps no per-org one).
+  for (const tokenId of await tokensWithUsageBefore(db, dialect, usageCutoff)) {
+    usageEvents += await batches.run("UsageEvent", ["id", "at"], `"tokenId" = ? AND "at" < ?`, [tokenId, usageCutoff]);
   }
   for (const orgId of await distinctOrgIds(db, "RefusedCallCount")) {
     refusedCallCounts += await batches.run("RefusedCallCount", ["tokenId", "valueId", "reason", "minute"], `"orgId" = ? AND "minute" < ?`, [
@@ -136,6 +137,26 @@ async function distinctOrgIds(db: Db, table: string): Promise<string[]> {
      SELECT "orgId" FROM orgs WHERE "orgId" IS NOT NULL`,
   );
   return rows.map((row) => row.orgId);
+}
+
+/**
+ * The tokens with UsageEvent rows before `cutoff`, by skipping through the (tokenId, at) index: a
+ * seek per token to find the next one and one to look at its oldest row, never a scan of the rows
+ * (so a run that finds nothing old reads a few pages per token). Deleted tokens' rows are found too.
+ */
+async function tokensWithUsageBefore(db: Db, dialect: SqlDialect, cutoff: Date): Promise<string[]> {
+  const rows = await db.$queryRawUnsafe<{ tokenId: string }[]>(
+    `WITH RECURSIVE tokens("tokenId") AS (
+       SELECT MIN("tokenId") FROM "UsageEvent"
+       UNION ALL
+       SELECT (SELECT MIN("tokenId") FROM "UsageEvent" WHERE "tokenId" > tokens."tokenId") FROM tokens WHERE tokens."tokenId" IS NOT NULL
+     )
+     SELECT "tokenId" FROM tokens
+     WHERE "tokenId" IS NOT NULL
+       AND EXISTS (SELECT 1 FROM "UsageEvent" u WHERE u."tokenId" = tokens."tokenId" AND u."at" < ${placeholder(dialect, 1, "time")})`,
+    timeParam(dialect, cutoff.getTime()),
+  );
+  return rows.map((row) => row.tokenId);
 }
 
 async function oldRollupTokens(db: Db, dialect: SqlDialect, orgId: string, cutoff: Date): Promise<string[]> {

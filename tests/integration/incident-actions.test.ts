@@ -15,6 +15,7 @@ import {
 import type { ActionInput, ActionState } from "@/lib/auth/action";
 import { db } from "@/lib/db/client";
 import { createIncident, runIncident, selectIncidentTokens, type LookupResult } from "@/lib/db/incidents";
+import { listGraceTraffic } from "@/lib/db/queries/incidents";
 import { createService, rotateServiceKey } from "@/lib/db/service-mutations";
 import {
   createToken,
@@ -30,6 +31,7 @@ import { hashTokenValue } from "@/lib/tokens";
 import { incidentFilterSchema } from "@/lib/validations/incident";
 
 import { actAs, createTestOrg } from "../support/request-as";
+import { usageRow } from "../support/usage";
 
 type TestOrg = Awaited<ReturnType<typeof createTestOrg>>;
 type Action = (prev: ActionState<never> | undefined, input: ActionInput) => Promise<ActionState<unknown>>;
@@ -279,6 +281,54 @@ describe("grace periods", () => {
     expect((await db.apiToken.findUniqueOrThrow({ where: { id: token.id } })).version).toBe(3);
     await call(endGraceAction, { orgSlug: org.org.slug, tokenId: token.id });
     expect(await db.auditEvent.count({ where: { orgId: org.org.id, action: "token.grace_ended" } })).toBe(1);
+  });
+});
+
+describe("traffic on replaced values", () => {
+  it("counts each old value's own calls since its rotation and finds its last use, before the rotation if none since", async () => {
+    const org = await createTestOrg("gracetraffic");
+    const now = new Date();
+    const base = new Date(now.getTime() - 3 * 3600_000);
+    const rotatedAt = new Date(base.getTime() + 2 * 3600_000);
+    const minutes = (from: Date, n: number) => new Date(from.getTime() + n * 60_000);
+    for (const name of ["busy", "quiet", "unused"]) {
+      const { token } = await createToken(actorFor(org), org.org.id, { ...BASE, name });
+      await rotateToken(actorFor(org), org.org.id, token.id, { graceSeconds: 3600 });
+      const values = await db.apiTokenValue.findMany({ where: { tokenId: token.id }, orderBy: { createdAt: "asc" } });
+      const old = values.find((value) => value.replacedAt !== null)!;
+      // The rotation happened two hours into the old value's life.
+      await db.apiTokenValue.update({ where: { id: old.id }, data: { createdAt: base, replacedAt: rotatedAt } });
+      const current = values.find((value) => value.id !== old.id)!;
+      const row = (valueId: string, at: Date, ip = "198.51.100.1") => usageRow({ id: token.id, orgId: org.org.id, valueId }, { at, ip });
+      const tokenRows = {
+        busy: [
+          row(old.id, minutes(base, 10)),
+          row(old.id, minutes(base, 60)),
+          row(old.id, minutes(rotatedAt, 1)),
+          row(old.id, minutes(rotatedAt, 3), "198.51.100.9"),
+          row(old.id, minutes(rotatedAt, 2)),
+          ...Array.from({ length: 5 }, (_, i) => row(current.id, minutes(rotatedAt, 5 + i), "198.51.100.50")),
+        ],
+        quiet: [row(old.id, minutes(base, 60), "198.51.100.7"), row(current.id, minutes(rotatedAt, 30), "198.51.100.50")],
+        unused: [row(current.id, minutes(rotatedAt, 30))],
+      }[name]!;
+      await insertUsageWithRollups(db, tokenRows);
+    }
+    const traffic = new Map((await listGraceTraffic(org.org.id, 1, now)).rows.map((row) => [row.tokenName, row]));
+
+    expect(traffic.get("busy")).toMatchObject({
+      requestsSinceRotation: 3,
+      lastUsedAt: minutes(rotatedAt, 3),
+      lastUsedIp: "198.51.100.9",
+      quietForAnHour: false,
+    });
+    expect(traffic.get("quiet")).toMatchObject({
+      requestsSinceRotation: 0,
+      lastUsedAt: minutes(base, 60),
+      lastUsedIp: "198.51.100.7",
+      quietForAnHour: true,
+    });
+    expect(traffic.get("unused")).toMatchObject({ requestsSinceRotation: 0, lastUsedAt: null, lastUsedIp: null, quietForAnHour: true });
   });
 });
 

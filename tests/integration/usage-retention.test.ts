@@ -8,7 +8,7 @@ import { DAY_MS, insertUsageWithRollups, type UsageEventRow } from "@/lib/db/usa
 import { runUsageRetention } from "@/lib/server/usage-retention-job";
 import { requestLogParamsSchema } from "@/lib/validations/usage";
 
-import { usageEventIds as eventIds, usageRow, retentionTestToken as usageToken } from "../support/usage";
+import { usageEventIds as eventIds, insertUsageTestToken, usageRow, retentionTestToken as usageToken } from "../support/usage";
 
 // Retention runs on the shared test database, whose other files write usage in the present and
 // future. Each test here lives in its own past (a different decade), so pruning "now" at that
@@ -19,6 +19,45 @@ const target = resolveDatabaseTarget(process.env.DATABASE_URL);
 const DEFAULTS = { usageDays: 30, rollupDays: 400, pauseMs: 0 };
 
 describe("usage retention", () => {
+  it("deletes exactly the old rows of every org and token, a deleted token's included, and nothing when nothing is old", async () => {
+    const now = new Date(Date.UTC(1985, 5, 15, 12));
+    const cutoff = retentionCutoff(now, 30);
+    const created = new Date(Date.UTC(1984, 9, 1));
+    const first = await usageToken("everyorg-a", created);
+    const second = await usageToken("everyorg-b", created);
+    const tokens = [
+      first,
+      await insertUsageTestToken(first.orgId, { createdAt: created }),
+      second,
+      await insertUsageTestToken(second.orgId, { createdAt: created }),
+    ];
+    const deleted = await insertUsageTestToken(second.orgId, { createdAt: created });
+    const recentOnly = await insertUsageTestToken(first.orgId, { createdAt: created });
+    const oldRows = [...tokens, deleted].flatMap((token, i) =>
+      [1, 2 + i, 3 * DAY_MS].map((age) => usageRow(token, { at: new Date(cutoff.getTime() - age) })),
+    );
+    const keptRows = [...tokens, deleted, recentOnly].flatMap((token, i) =>
+      [0, 1 + i, 2 * DAY_MS].map((age) => usageRow(token, { at: new Date(cutoff.getTime() + age) })),
+    );
+    await insertUsageWithRollups(db, [...oldRows, ...keptRows]);
+    await db.apiToken.delete({ where: { id: deleted.id } });
+
+    const result = await pruneUsage(db, { ...DEFAULTS, now, batchRows: 2 });
+
+    expect(result.usageEvents).toBe(oldRows.length);
+    for (const token of [...tokens, deleted, recentOnly]) {
+      expect(await eventIds(token.id)).toEqual(
+        keptRows
+          .filter((row) => row.tokenId === token.id)
+          .map((row) => row.requestId)
+          .sort(),
+      );
+    }
+    expect((await pruneUsage(db, { ...DEFAULTS, now })).usageEvents).toBe(0);
+    // The kept rows would be old to the later tests' runs.
+    await db.usageEvent.deleteMany({ where: { tokenId: { in: [...tokens, deleted, recentOnly].map((token) => token.id) } } });
+  });
+
   it("deletes raw usage and refused-call counters older than the retention, in batches, and keeps the rollups", async () => {
     const now = new Date(Date.UTC(1990, 5, 15, 12));
     const cutoff = retentionCutoff(now, 30);

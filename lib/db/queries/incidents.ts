@@ -242,6 +242,7 @@ export async function listGraceTraffic(orgId: string, page = 1, now = new Date()
       id: true,
       tokenId: true,
       lastFour: true,
+      createdAt: true,
       replacedAt: true,
       validUntil: true,
       token: { select: { name: true, lastFour: true } },
@@ -253,8 +254,14 @@ export async function listGraceTraffic(orgId: string, page = 1, now = new Date()
       // Refused calls are counters, not rows (lib/domain/usage/refusals.ts): a client refused for its
       // quota is still using the old value.
       const [logged, lastLogged, refused] = await Promise.all([
-        db.usageEvent.count({ where: { valueId: value.id, at: { gte: replacedAt } } }),
-        db.usageEvent.findFirst({ where: { valueId: value.id }, orderBy: { at: "desc" }, select: { at: true, ip: true } }),
+        // Through the token's (tokenId, at) index (UsageEvent has none by value): the rows since the
+        // rotation (a grace period is at most a week) and, for the last use, since the value was made.
+        db.usageEvent.count({ where: { tokenId: value.tokenId, valueId: value.id, at: { gte: replacedAt } } }),
+        db.usageEvent.findFirst({
+          where: { tokenId: value.tokenId, valueId: value.id, at: { gte: value.createdAt } },
+          orderBy: { at: "desc" },
+          select: { at: true, ip: true },
+        }),
         refusedCallsOfValue(value.id, replacedAt),
       ]);
       const requestsSinceRotation = logged + refused.count;
