@@ -9,6 +9,7 @@ import { chargeStatementKey } from "./charge-key";
 import {
   REPO_SORT_COLUMNS,
   StoreBusyError,
+  UsageWriteIncomplete,
   type ApiStore,
   type ChargeRequest,
   type ChargeResult,
@@ -421,21 +422,32 @@ export class SqliteApiStore implements ApiStore {
     // Each chunk is one transaction with the rollups of its own rows, or with refused-call
     // counters and their rollups (statements only: the writer thread runs them as they come).
     const chunks = [];
+    // What is written once each chunk has committed, for a retry of the rest after a failure.
+    const writtenAfter: { rows: number; refused: number }[] = [];
     const { min, max, share } = USAGE_ROWS_PER_TRANSACTION;
     const perTransaction = Math.min(max, Math.max(min, Math.ceil(rows.length / share)));
     for (let start = 0; start < rows.length; start += perTransaction) {
       const chunk = rows.slice(start, start + perTransaction);
       chunks.push({ rows: chunk.map(usageValues), statements: usageBatchStatements(chunk, [], "sqlite") });
+      writtenAfter.push({ rows: start + chunk.length, refused: 0 });
     }
     for (let start = 0; start < refused.length; start += REFUSED_GROUPS_PER_TRANSACTION) {
-      chunks.push({
-        rows: [],
-        statements: usageBatchStatements([], refused.slice(start, start + REFUSED_GROUPS_PER_TRANSACTION), "sqlite"),
-      });
+      const groups = refused.slice(start, start + REFUSED_GROUPS_PER_TRANSACTION);
+      chunks.push({ rows: [], statements: usageBatchStatements([], groups, "sqlite") });
+      writtenAfter.push({ rows: rows.length, refused: start + groups.length });
     }
-    // A writer thread that died is replaced; the recorder retries the batch it lost.
+    // A writer thread that died is replaced; the recorder retries what it did not write.
     if (!this.#writer || this.#writer.failed) this.#writer = new UsageWriter(this.#file, this.#synchronous, this.#writerReleases);
-    await this.#writer.write(chunks);
+    try {
+      await this.#writer.write(chunks);
+    } catch (error) {
+      const committed = (error as { committed?: unknown }).committed;
+      if (typeof committed === "number" && committed > 0) {
+        const written = writtenAfter[committed - 1];
+        throw new UsageWriteIncomplete(written.rows, written.refused, { cause: error });
+      }
+      throw error;
+    }
   }
 
   async close(): Promise<void> {
@@ -497,7 +509,7 @@ async function whenUnlocked<T>(run: () => T, releases?: WriterReleases): Promise
   }
 }
 
-type WriterReply = { id: number; ok: true } | { id: number; ok: false; message: string; code: string | null };
+type WriterReply = { id: number; ok: true } | { id: number; ok: false; message: string; code: string | null; committed: number };
 
 /** The usage writer thread (usage-writer.worker.mjs) and the batches waiting for its answer. */
 class UsageWriter {
@@ -525,7 +537,8 @@ class UsageWriter {
       this.#waiting.delete(reply.id);
       if (this.#waiting.size === 0) this.#worker.unref();
       if (reply.ok) waiter?.resolve();
-      else waiter?.reject(Object.assign(new Error(`usage write failed: ${reply.message}`), { code: reply.code }));
+      else
+        waiter?.reject(Object.assign(new Error(`usage write failed: ${reply.message}`), { code: reply.code, committed: reply.committed }));
     });
     const fail = (error: Error) => {
       this.#failed = error;

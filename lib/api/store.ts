@@ -122,12 +122,29 @@ export interface ApiStore {
   listRepos(query: RepoQuery): Promise<RepoRecord[]>;
   /**
    * Writes a batch of usage: the rows, the refused calls counted meanwhile (added to their
-   * RefusedCallCount rows), and the usage rollups of both.
+   * RefusedCallCount rows), and the usage rollups of both. A store that writes a batch in several
+   * transactions and fails after some committed rejects with UsageWriteIncomplete, saying how much
+   * is in, so a retry writes only the rest.
    */
   insertUsage(rows: readonly UsageRow[], refused?: readonly RefusedCallGroup[]): Promise<void>;
   /** The connection pool's state, where the store has one (PostgreSQL), for GET /metrics. */
   poolStats?(): { total: number; idle: number; waiting: number };
   close(): Promise<void>;
+}
+
+/**
+ * A usage batch failed after its first `rowsWritten` rows and `refusedWritten` refused-call groups
+ * were committed (in that order: rows first). Retrying the whole batch would count those twice.
+ */
+export class UsageWriteIncomplete extends Error {
+  override name = "UsageWriteIncomplete";
+  constructor(
+    readonly rowsWritten: number,
+    readonly refusedWritten: number,
+    options: { cause: unknown },
+  ) {
+    super(`usage write stopped after ${rowsWritten} rows and ${refusedWritten} refused-call groups`, options);
+  }
 }
 
 /** The database is locked by another writer for longer than we wait. */

@@ -1,6 +1,6 @@
 import { RefusalTally, type RefusedCall } from "../domain/usage/refusals";
 import { logger } from "../logger";
-import type { ApiStore, UsageRow } from "./store";
+import { UsageWriteIncomplete, type ApiStore, type UsageRow } from "./store";
 
 // Usage rows are buffered and written in one batch at most every 250 ms, so a request costs one
 // write (its quota charge) and not two. Quota stays exact regardless: it is charged by the
@@ -76,9 +76,11 @@ export class UsageRecorder {
       .catch((error: unknown) => {
         this.#lastFlushFailed = true;
         this.onFlushed?.((performance.now() - started) / 1000, false);
-        // Put the batch back so the next flush retries it.
-        this.#buffer = batch.concat(this.#buffer);
-        this.#refused.restore(refused);
+        // Put back what was not written so the next flush retries it (all of it, unless the
+        // store says part of the batch committed: that part must not be counted twice).
+        const partly = error instanceof UsageWriteIncomplete ? error : null;
+        this.#buffer = (partly ? batch.slice(partly.rowsWritten) : batch).concat(this.#buffer);
+        this.#refused.restore(partly ? refused.slice(partly.refusedWritten) : refused);
         this.#timer ??= setTimeout(() => void this.flush(), this.intervalMs).unref();
         this.onError(error);
       })

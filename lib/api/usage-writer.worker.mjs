@@ -44,6 +44,8 @@ parentPort.on("message", (message) => {
       parentPort.close();
       return;
     }
+    // Transactions committed so far: on a failure the request thread retries only the rest.
+    let committed = 0;
     try {
       for (let index = 0; index < message.chunks.length; index++) {
         if (index > 0) await pause();
@@ -53,6 +55,7 @@ parentPort.on("message", (message) => {
         } finally {
           released();
         }
+        committed++;
       }
       parentPort.postMessage({ id: message.id, ok: true });
     } catch (error) {
@@ -61,6 +64,7 @@ parentPort.on("message", (message) => {
         ok: false,
         message: error instanceof Error ? error.message : String(error),
         code: error?.code ?? null,
+        committed,
       });
     }
   });

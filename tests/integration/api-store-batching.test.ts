@@ -1,7 +1,8 @@
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { createApiStore } from "@/lib/api/create-store";
-import type { ApiStore, RepoQuery } from "@/lib/api/store";
+import { UsageWriteIncomplete, type ApiStore, type RepoQuery, type UsageRow } from "@/lib/api/store";
 import { db } from "@/lib/db/client";
 import { resolveDatabaseTarget } from "@/lib/db/database-url";
 
@@ -56,5 +57,37 @@ describe("repository pages read together", () => {
     expect(other.map((repo) => repo.slug)).toEqual(["secret"]);
     expect(filtered.map((repo) => repo.slug)).toEqual(["alpha"]);
     expect(sliced.map((repo) => repo.slug)).toEqual(["beta"]);
+  });
+});
+
+describe("a usage batch that fails part-way", () => {
+  it("says how much committed, so a retry writes only the rest (SQLite writes a batch in several transactions)", async ({ skip }) => {
+    if (store.provider !== "sqlite") skip("PostgreSQL writes a batch in one transaction: all or nothing");
+    const tokenId = `partial-${randomUUID()}`;
+    const rows: UsageRow[] = Array.from({ length: 60 }, () => ({
+      requestId: `partial-${randomUUID()}`,
+      tokenId,
+      valueId: null,
+      orgId: ours.org.id,
+      at: Date.now(),
+      method: "GET",
+      route: "/v0/quota",
+      status: 200,
+      ip: null,
+      userAgent: null,
+      cost: 0,
+    }));
+    // 60 rows go in transactions of 25: the third one holds a row the database refuses (route is NOT NULL).
+    rows[55] = { ...rows[55], route: null as unknown as string };
+
+    const failure = await store.insertUsage(rows).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(UsageWriteIncomplete);
+    expect(failure).toMatchObject({ rowsWritten: 50, refusedWritten: 0 });
+    expect(await db.usageEvent.count({ where: { tokenId } })).toBe(50);
+
+    // The retry of the rest, mended, completes the batch: each row once.
+    rows[55] = { ...rows[55], route: "/v0/quota" };
+    await store.insertUsage(rows.slice((failure as UsageWriteIncomplete).rowsWritten));
+    expect(await db.usageEvent.count({ where: { tokenId } })).toBe(60);
   });
 });
