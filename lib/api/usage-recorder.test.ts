@@ -1,22 +1,11 @@
 import { describe, expect, it } from "vitest";
 
+import { sampleUsageRow } from "../../tests/support/usage-rows";
 import type { RefusedCallGroup } from "../domain/usage/refusals";
 import { UsageWriteIncomplete, type ApiStore, type UsageRow } from "./store";
 import { UsageRecorder } from "./usage-recorder";
 
-const row = (n: number): UsageRow => ({
-  requestId: `r${n}`,
-  tokenId: "t",
-  valueId: null,
-  orgId: "o",
-  at: n,
-  method: "GET",
-  route: "/v0/quota",
-  status: 200,
-  ip: null,
-  userAgent: null,
-  cost: 0,
-});
+const row = (n: number): UsageRow => sampleUsageRow({ requestId: `r${n}`, at: n });
 
 /** A store whose first write commits part of the batch and fails; later writes succeed. */
 function partlyFailingStore(rowsWritten: number, refusedWritten: number) {

@@ -7,6 +7,7 @@ import { db } from "@/lib/db/client";
 import { resolveDatabaseTarget } from "@/lib/db/database-url";
 
 import { createTestOrg } from "../support/request-as";
+import { sampleUsageRow } from "../support/usage-rows";
 
 // The SQLite store answers the endpoint reads issued together from one read transaction and
 // reads an identical page once for all who asked. Calls issued together here are what a busy
@@ -64,19 +65,9 @@ describe("a usage batch that fails part-way", () => {
   it("says how much committed, so a retry writes only the rest (SQLite writes a batch in several transactions)", async ({ skip }) => {
     if (store.provider !== "sqlite") skip("PostgreSQL writes a batch in one transaction: all or nothing");
     const tokenId = `partial-${randomUUID()}`;
-    const rows: UsageRow[] = Array.from({ length: 60 }, () => ({
-      requestId: `partial-${randomUUID()}`,
-      tokenId,
-      valueId: null,
-      orgId: ours.org.id,
-      at: Date.now(),
-      method: "GET",
-      route: "/v0/quota",
-      status: 200,
-      ip: null,
-      userAgent: null,
-      cost: 0,
-    }));
+    const rows: UsageRow[] = Array.from({ length: 60 }, () =>
+      sampleUsageRow({ requestId: `partial-${randomUUID()}`, tokenId, orgId: ours.org.id }),
+    );
     // 60 rows go in transactions of 25: the third one holds a row the database refuses (route is NOT NULL).
     rows[55] = { ...rows[55], route: null as unknown as string };
 
