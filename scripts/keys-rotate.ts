@@ -130,7 +130,7 @@ async function reencryptWebhooks(db: Db, keyring: TokenKeyring, outcome: Outcome
   if (plain > 0) log(`encrypted the plain-text request headers of ${plain} webhook(s)`);
   const rows = await db.webhook.findMany({
     where: { OR: [{ secretKeyVersion: { not: keyring.current } }, { headersKeyVersion: { not: keyring.current } }] },
-    select: { ...STORED_HEADERS_SELECT, secretCiphertext: true, secretKeyVersion: true },
+    select: { ...STORED_HEADERS_SELECT, secretCiphertext: true, secretKeyVersion: true, updatedAt: true },
   });
   for (const row of rows) {
     let secret: string;
@@ -156,6 +156,8 @@ async function reencryptWebhooks(db: Db, keyring: TokenKeyring, outcome: Outcome
         secretCiphertext: encrypted.ciphertext,
         secretKeyVersion: encrypted.keyVersion,
         ...encryptWebhookHeaders(keyring, row.id, headers),
+        // Re-encryption is not a change to the webhook: its updated_at stays.
+        updatedAt: row.updatedAt,
       },
     });
     const values = row.headersCiphertext === null ? 1 : 2;

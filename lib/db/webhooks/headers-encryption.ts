@@ -44,13 +44,17 @@ export function decryptWebhookHeaders(keyring: TokenKeyring, stored: StoredWebho
  * the one read, and a rewritten row has none left. Returns how many rows it encrypted.
  */
 export async function encryptLegacyWebhookHeaders(db: Db, keyring: TokenKeyring): Promise<number> {
-  const rows = await db.webhook.findMany({ where: { legacyHeaders: { not: null } }, select: { id: true, legacyHeaders: true } });
+  const rows = await db.webhook.findMany({
+    where: { legacyHeaders: { not: null } },
+    select: { id: true, legacyHeaders: true, updatedAt: true },
+  });
   let encrypted = 0;
   for (const row of rows) {
     const headers = JSON.parse(row.legacyHeaders!) as WebhookHeaders | null;
     const updated = await db.webhook.updateMany({
       where: { id: row.id, legacyHeaders: row.legacyHeaders },
-      data: encryptWebhookHeaders(keyring, row.id, headers),
+      // A change of storage, not of the webhook: its updated_at stays.
+      data: { ...encryptWebhookHeaders(keyring, row.id, headers), updatedAt: row.updatedAt },
     });
     encrypted += updated.count;
   }
