@@ -199,6 +199,27 @@ describe("webhook delivery", () => {
     expect(await db.webhookDelivery.count({ where: { webhookId: webhook.id, status: { not: "DELIVERED" } } })).toBe(0);
     expect((await db.webhook.findUniqueOrThrow({ where: { id: webhook.id } })).consecutiveFailures).toBe(0);
   });
+
+  it("sends the headers stored encrypted, and those of a row stored in plain text before encryption, before and after it is encrypted", async () => {
+    const { org, actor, webhook } = await orgWithWebhook("hook-headers");
+    await updateWebhook(actor, org.id, webhook.id, { headers: { Authorization: "Bearer receiver-credential-0042" } });
+    expect(await storedRowText(webhook.id)).not.toContain("receiver-credential-0042");
+    const deliveredHeaders = async () => {
+      const deliveryId = await sendTestEvent(actor, org.id, webhook.id, new Date());
+      await deliverDueWebhooks(db, { now: new Date(), send, owner: "test", webhookIds: ourWebhooks });
+      return (await receiver.waitFor((request) => request.headers["x-keyward-delivery"] === deliveryId)).headers;
+    };
+    expect((await deliveredHeaders()).authorization).toBe("Bearer receiver-credential-0042");
+
+    // What the migration leaves of a row written before: the plain "headers" column, no ciphertext.
+    await db.$executeRaw`UPDATE "Webhook" SET "headers" = ${'{"X-Api-Key":"legacy-credential-0042"}'}, "headersCiphertext" = NULL, "headersKeyVersion" = NULL WHERE "id" = ${webhook.id}`;
+    expect((await deliveredHeaders())["x-api-key"]).toBe("legacy-credential-0042");
+    await encryptLegacyWebhookHeaders(db, getKeyring());
+    expect(await storedRowText(webhook.id)).not.toContain("legacy-credential-0042");
+    const afterwards = await deliveredHeaders();
+    expect(afterwards["x-api-key"]).toBe("legacy-credential-0042");
+    expect(afterwards.authorization).toBeUndefined();
+  });
 });
 
 describe("webhook delivery across a crash", () => {
@@ -290,27 +311,6 @@ describe("events found by looking (no audit row)", () => {
     await db.apiToken.update({ where: { id: token.tokenId }, data: { quotaResetAt: new Date(now.getTime() + 40 * 86_400_000) } });
     await enqueueTimedEvents(db, new Date(now.getTime() + 60_000));
     expect(await db.webhookDelivery.count({ where: { webhookId: webhook.id } })).toBe(2);
-  });
-
-  it("sends the headers stored encrypted, and those of a row stored in plain text before encryption, before and after it is encrypted", async () => {
-    const { org, actor, webhook } = await orgWithWebhook("hook-headers");
-    await updateWebhook(actor, org.id, webhook.id, { headers: { Authorization: "Bearer receiver-credential-0042" } });
-    expect(await storedRowText(webhook.id)).not.toContain("receiver-credential-0042");
-    const deliveredHeaders = async () => {
-      const deliveryId = await sendTestEvent(actor, org.id, webhook.id, new Date());
-      await deliverDueWebhooks(db, { now: new Date(), send, owner: "test", webhookIds: ourWebhooks });
-      return (await receiver.waitFor((request) => request.headers["x-keyward-delivery"] === deliveryId)).headers;
-    };
-    expect((await deliveredHeaders()).authorization).toBe("Bearer receiver-credential-0042");
-
-    // What the migration leaves of a row written before: the plain "headers" column, no ciphertext.
-    await db.$executeRaw`UPDATE "Webhook" SET "headers" = ${'{"X-Api-Key":"legacy-credential-0042"}'}, "headersCiphertext" = NULL, "headersKeyVersion" = NULL WHERE "id" = ${webhook.id}`;
-    expect((await deliveredHeaders())["x-api-key"]).toBe("legacy-credential-0042");
-    await encryptLegacyWebhookHeaders(db, getKeyring());
-    expect(await storedRowText(webhook.id)).not.toContain("legacy-credential-0042");
-    const afterwards = await deliveredHeaders();
-    expect(afterwards["x-api-key"]).toBe("legacy-credential-0042");
-    expect(afterwards.authorization).toBeUndefined();
   });
 });
 
