@@ -20,6 +20,13 @@ import { ConfigError } from "../lib/config/secrets";
 import { createDb, type Db } from "../lib/db/client";
 import { DatabaseUrlError, resolveDatabaseTarget } from "../lib/db/database-url";
 import {
+  decryptWebhookHeaders,
+  encryptLegacyWebhookHeaders,
+  encryptWebhookHeaders,
+  STORED_HEADERS_SELECT,
+  type WebhookHeaders,
+} from "../lib/db/webhooks/headers-encryption";
+import {
   decryptTokenValue,
   encryptTokenValue,
   formatKeyring,
@@ -113,16 +120,24 @@ async function reencryptAll(db: Db, keyring: TokenKeyring): Promise<Outcome> {
   }
 }
 
-/** Webhook signing secrets are encrypted with the same keyring (the webhook id as associated data): the same pass for them. */
-async function reencryptWebhookSecrets(db: Db, keyring: TokenKeyring, outcome: Outcome): Promise<void> {
+/**
+ * Webhook signing secrets and request headers are encrypted with the same keyring (the webhook id
+ * as associated data): the same pass for them, both columns of a row in one guarded update.
+ * Headers still in plain text (from before they were encrypted) are encrypted first.
+ */
+async function reencryptWebhooks(db: Db, keyring: TokenKeyring, outcome: Outcome): Promise<void> {
+  const plain = await encryptLegacyWebhookHeaders(db, keyring);
+  if (plain > 0) log(`encrypted the plain-text request headers of ${plain} webhook(s)`);
   const rows = await db.webhook.findMany({
-    where: { secretKeyVersion: { not: keyring.current } },
-    select: { id: true, secretCiphertext: true, secretKeyVersion: true },
+    where: { OR: [{ secretKeyVersion: { not: keyring.current } }, { headersKeyVersion: { not: keyring.current } }] },
+    select: { ...STORED_HEADERS_SELECT, secretCiphertext: true, secretKeyVersion: true, updatedAt: true },
   });
   for (const row of rows) {
     let secret: string;
+    let headers: WebhookHeaders | null;
     try {
       secret = decryptTokenValue(keyring, row.secretCiphertext, row.secretKeyVersion, row.id);
+      headers = decryptWebhookHeaders(keyring, row);
     } catch (error) {
       if (!(error instanceof TokenDecryptionError)) throw error;
       outcome.undecryptable.push(`webhook ${row.id}`);
@@ -130,13 +145,26 @@ async function reencryptWebhookSecrets(db: Db, keyring: TokenKeyring, outcome: O
     }
     const encrypted = encryptTokenValue(keyring, secret, row.id);
     const updated = await db.webhook.updateMany({
-      where: { id: row.id, secretCiphertext: row.secretCiphertext, secretKeyVersion: row.secretKeyVersion },
-      data: { secretCiphertext: encrypted.ciphertext, secretKeyVersion: encrypted.keyVersion },
+      where: {
+        id: row.id,
+        secretCiphertext: row.secretCiphertext,
+        secretKeyVersion: row.secretKeyVersion,
+        headersCiphertext: row.headersCiphertext,
+        legacyHeaders: row.legacyHeaders,
+      },
+      data: {
+        secretCiphertext: encrypted.ciphertext,
+        secretKeyVersion: encrypted.keyVersion,
+        ...encryptWebhookHeaders(keyring, row.id, headers),
+        // Re-encryption is not a change to the webhook: its updated_at stays.
+        updatedAt: row.updatedAt,
+      },
     });
-    if (updated.count === 1) outcome.reencrypted++;
-    else outcome.changedMeanwhile++;
+    const values = row.headersCiphertext === null ? 1 : 2;
+    if (updated.count === 1) outcome.reencrypted += values;
+    else outcome.changedMeanwhile += values;
   }
-  if (rows.length > 0) log(`${rows.length} webhook secret(s) looked at`);
+  if (rows.length > 0) log(`${rows.length} webhook(s) looked at`);
 }
 
 async function main() {
@@ -166,7 +194,7 @@ async function main() {
     }
 
     const outcome = await reencryptAll(db, keyring);
-    await reencryptWebhookSecrets(db, keyring, outcome);
+    await reencryptWebhooks(db, keyring, outcome);
     const remaining = await db.apiTokenValue.groupBy({
       by: ["keyVersion"],
       where: { ciphertext: { not: null }, keyVersion: { not: keyring.current } },
@@ -177,8 +205,15 @@ async function main() {
       where: { secretKeyVersion: { not: keyring.current } },
       _count: { _all: true },
     });
+    const webhookHeadersRemaining = await db.webhook.groupBy({
+      by: ["headersKeyVersion"],
+      where: { headersKeyVersion: { not: keyring.current } },
+      _count: { _all: true },
+    });
     for (const row of webhooksRemaining)
       remaining.push({ keyVersion: row.secretKeyVersion, _count: row._count } as (typeof remaining)[number]);
+    for (const row of webhookHeadersRemaining)
+      remaining.push({ keyVersion: row.headersKeyVersion, _count: row._count } as (typeof remaining)[number]);
     log(
       `done: ${outcome.reencrypted} value(s) re-encrypted under key version ${keyring.current}` +
         (outcome.changedMeanwhile ? `, ${outcome.changedMeanwhile} rotated or revoked meanwhile (left as they are)` : ""),

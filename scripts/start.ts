@@ -33,6 +33,7 @@ async function main() {
   await withAdvisoryLock(target, STARTUP_LOCK, { wait: true }, async () => {
     const applied = await applyMigrations(target);
     if (applied.length > 0) log(`applied ${applied.length} migration(s) to ${target.provider === "sqlite" ? target.file : "PostgreSQL"}`);
+    await encryptPlainWebhookHeaders(target);
     if (env.KEYWARD_DEMO) await seedDemo(target);
   });
 
@@ -69,6 +70,22 @@ async function main() {
   };
   process.once("SIGTERM", () => shutdown("SIGTERM"));
   process.once("SIGINT", () => shutdown("SIGINT"));
+}
+
+/** Webhook headers stored in plain text before they were encrypted: encrypted once, here (until then reads fall back to them). */
+async function encryptPlainWebhookHeaders(target: ReturnType<typeof resolveDatabaseTarget>) {
+  const [{ createDb }, { encryptLegacyWebhookHeaders }, { getKeyring }] = await Promise.all([
+    import("../lib/db/client"),
+    import("../lib/db/webhooks/headers-encryption"),
+    import("../lib/config/keyring"),
+  ]);
+  const db = createDb(target);
+  try {
+    const encrypted = await encryptLegacyWebhookHeaders(db, getKeyring());
+    if (encrypted > 0) log(`encrypted the request headers of ${encrypted} webhook(s) stored before headers were encrypted`);
+  } finally {
+    await db.$disconnect();
+  }
 }
 
 async function seedDemo(target: ReturnType<typeof resolveDatabaseTarget>) {

@@ -57,7 +57,11 @@ export function WebhookList({ orgSlug, webhooks }: { orgSlug: string; webhooks: 
           <details className="mt-3">
             <summary className="cursor-pointer text-sm font-medium text-indigo-700">Edit</summary>
             <div className="mt-3">
-              <EditWebhookForm orgSlug={orgSlug} webhook={webhook} />
+              {/* Only the fields the form edits: the whole item would put header values (credentials) in the page's payload. */}
+              <EditWebhookForm
+                orgSlug={orgSlug}
+                webhook={{ id: webhook.id, name: webhook.name, url: webhook.url, description: webhook.description, events: webhook.events }}
+              />
             </div>
           </details>
           <h3 className="mt-4 text-sm font-medium">Recent deliveries</h3>

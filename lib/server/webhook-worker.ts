@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 
 import type { Db } from "../db/client";
 import { claimDueDeliveries, recordAttempt } from "../db/webhooks/deliveries";
-import { webhookSecretOf } from "../db/webhooks/mutations";
+import { webhookHeadersOf, webhookSecretOf } from "../db/webhooks/mutations";
 import { enqueueTimedEvents } from "../db/webhooks/timed-events";
 import { allowPrivateFromEnv } from "../domain/webhooks/url";
 import { mailConfigured } from "../mail/webhook-pause-mail";
@@ -47,7 +47,7 @@ export async function deliverDueWebhooks(
           secret: webhookSecretOf(delivery.secret),
           eventType: delivery.eventType,
           deliveryId: delivery.id,
-          headers: delivery.headers,
+          headers: webhookHeadersOf(delivery.headers),
           timestampSeconds: Math.floor(options.now.getTime() / 1000),
         });
       } catch (error) {

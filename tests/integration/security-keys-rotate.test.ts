@@ -11,6 +11,7 @@ import { createApiStore } from "@/lib/api/create-store";
 import { createApiHandler } from "@/lib/api/handler";
 import type { Db } from "@/lib/db/client";
 import { newTokenRows } from "@/lib/db/token-store";
+import { decryptWebhookHeaders, encryptWebhookHeaders } from "@/lib/db/webhooks/headers-encryption";
 import { decryptTokenValue, encryptTokenValue, generateKeySpec, parseKeyring, TokenDecryptionError, type TokenKeyring } from "@/lib/tokens";
 
 import { privateDatabase } from "../security/private-db";
@@ -205,7 +206,7 @@ describe("npm run keys:rotate", () => {
     expect(() => decryptTokenValue(newKeyring, tamperedCiphertext, 3, tampered.valueId)).toThrow(TokenDecryptionError);
   });
 
-  it("re-encrypts webhook signing secrets too: each still decrypts to the same secret, under the new key", async () => {
+  it("re-encrypts webhook signing secrets and request headers too (plain-text headers included), each to the same value, under the new key", async () => {
     const oldSpec = generateKeySpec(5);
     const oldKeyring = parseKeyring(oldSpec);
     const org = await db.org.create({ data: { slug: `keys-hook-${randomUUID().slice(0, 8)}`, name: "Keys hooks" } });
@@ -221,6 +222,22 @@ describe("npm run keys:rotate", () => {
         events: "token.revoked",
         secretCiphertext: encrypted.ciphertext,
         secretKeyVersion: encrypted.keyVersion,
+        ...encryptWebhookHeaders(oldKeyring, id, { Authorization: "Bearer header-kept-through-rotation" }),
+      },
+    });
+    // Headers stored in plain text before they were encrypted (a server that has not restarted since the upgrade).
+    const legacyId = randomUUID();
+    const legacySecret = encryptTokenValue(oldKeyring, secret, legacyId);
+    await db.webhook.create({
+      data: {
+        id: legacyId,
+        orgId: org.id,
+        name: "legacy",
+        url: "https://hooks.example.com/",
+        events: "token.revoked",
+        secretCiphertext: legacySecret.ciphertext,
+        secretKeyVersion: legacySecret.keyVersion,
+        legacyHeaders: JSON.stringify({ "X-Api-Key": "plain-header-before-rotation" }),
       },
     });
 
@@ -230,7 +247,16 @@ describe("npm run keys:rotate", () => {
     const row = await db.webhook.findUniqueOrThrow({ where: { id } });
     expect(row.secretKeyVersion, run.output).toBe(newKeyring.current);
     expect(decryptTokenValue(newKeyring, row.secretCiphertext, row.secretKeyVersion, id)).toBe(secret);
+    expect(row.headersKeyVersion).toBe(newKeyring.current);
+    // Only the new keyring reads them now (the old one lacks the new key).
+    expect(decryptWebhookHeaders(newKeyring, row)).toEqual({ Authorization: "Bearer header-kept-through-rotation" });
+    expect(() => decryptWebhookHeaders(oldKeyring, row)).toThrow(TokenDecryptionError);
+    const legacy = await db.webhook.findUniqueOrThrow({ where: { id: legacyId } });
+    expect(legacy).toMatchObject({ legacyHeaders: null, headersKeyVersion: newKeyring.current });
+    expect(legacy.headersCiphertext).not.toContain("plain-header-before-rotation");
+    expect(decryptWebhookHeaders(newKeyring, legacy)).toEqual({ "X-Api-Key": "plain-header-before-rotation" });
     expect(run.output).not.toContain(secret);
+    expect(run.output).not.toMatch(/header-kept-through-rotation|plain-header-before-rotation/);
   });
 
   it("refuses to start without keys or with a broken database URL, changing nothing", async () => {

@@ -1,9 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
+import { getKeyring } from "@/lib/config/keyring";
 import { recordAudit } from "@/lib/db/audit";
 import { db } from "@/lib/db/client";
 import type { TokenActor } from "@/lib/db/token-mutations";
-import { createWebhook, sendTestEvent, setWebhookPaused } from "@/lib/db/webhooks/mutations";
+import { encryptLegacyWebhookHeaders } from "@/lib/db/webhooks/headers-encryption";
+import { createWebhook, sendTestEvent, setWebhookPaused, updateWebhook } from "@/lib/db/webhooks/mutations";
 import { enqueueTimedEvents } from "@/lib/db/webhooks/timed-events";
 import { MAX_DELIVERY_ATTEMPTS, PAUSE_AFTER_CONSECUTIVE_FAILURES } from "@/lib/domain/webhooks/delivery";
 import type { WebhookEventType } from "@/lib/domain/webhooks/events";
@@ -197,6 +199,27 @@ describe("webhook delivery", () => {
     expect(await db.webhookDelivery.count({ where: { webhookId: webhook.id, status: { not: "DELIVERED" } } })).toBe(0);
     expect((await db.webhook.findUniqueOrThrow({ where: { id: webhook.id } })).consecutiveFailures).toBe(0);
   });
+
+  it("sends the headers stored encrypted, and those of a row stored in plain text before encryption, before and after it is encrypted", async () => {
+    const { org, actor, webhook } = await orgWithWebhook("hook-headers");
+    await updateWebhook(actor, org.id, webhook.id, { headers: { Authorization: "Bearer receiver-credential-0042" } });
+    expect(await storedRowText(webhook.id)).not.toContain("receiver-credential-0042");
+    const deliveredHeaders = async () => {
+      const deliveryId = await sendTestEvent(actor, org.id, webhook.id, new Date());
+      await deliverDueWebhooks(db, { now: new Date(), send, owner: "test", webhookIds: ourWebhooks });
+      return (await receiver.waitFor((request) => request.headers["x-keyward-delivery"] === deliveryId)).headers;
+    };
+    expect((await deliveredHeaders()).authorization).toBe("Bearer receiver-credential-0042");
+
+    // What the migration leaves of a row written before: the plain "headers" column, no ciphertext.
+    await db.$executeRaw`UPDATE "Webhook" SET "headers" = ${'{"X-Api-Key":"legacy-credential-0042"}'}, "headersCiphertext" = NULL, "headersKeyVersion" = NULL WHERE "id" = ${webhook.id}`;
+    expect((await deliveredHeaders())["x-api-key"]).toBe("legacy-credential-0042");
+    await encryptLegacyWebhookHeaders(db, getKeyring());
+    expect(await storedRowText(webhook.id)).not.toContain("legacy-credential-0042");
+    const afterwards = await deliveredHeaders();
+    expect(afterwards["x-api-key"]).toBe("legacy-credential-0042");
+    expect(afterwards.authorization).toBeUndefined();
+  });
 });
 
 describe("webhook delivery across a crash", () => {
@@ -290,3 +313,10 @@ describe("events found by looking (no audit row)", () => {
     expect(await db.webhookDelivery.count({ where: { webhookId: webhook.id } })).toBe(2);
   });
 });
+
+/** Every column of the stored row, as the database holds it (raw SQL: no client-side mapping). */
+async function storedRowText(id: string): Promise<string> {
+  const rows = await db.$queryRaw<Record<string, unknown>[]>`SELECT * FROM "Webhook" WHERE "id" = ${id}`;
+  expect(rows).toHaveLength(1);
+  return JSON.stringify(rows[0], (_key, value: unknown) => (typeof value === "bigint" ? String(value) : value));
+}

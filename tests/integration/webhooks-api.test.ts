@@ -1,7 +1,9 @@
 import { SocketSdk } from "@socketsecurity/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { getKeyring } from "@/lib/config/keyring";
 import { db } from "@/lib/db/client";
+import { encryptLegacyWebhookHeaders } from "@/lib/db/webhooks/headers-encryption";
 
 import { callApi, insertToken, startApiServer, type TestApiServer, type TestToken } from "../support/api";
 import { createTestOrg } from "../support/request-as";
@@ -195,4 +197,58 @@ describe("org webhooks through the Socket SDK", () => {
     expect(stale.status).toBe(403);
     expect(stale.body.error.details).toEqual({ rule: "former-admin" });
   });
+
+  it("stores header values only encrypted, after create and after update, and answers with them as given", async () => {
+    const client = sdk(manager.value);
+    const created = await client.createOrgWebhook(org.slug, { ...body(), headers: { Authorization: "Bearer first-receiver-credential" } });
+    expect(created).toMatchObject({ success: true, data: { headers: { Authorization: "Bearer first-receiver-credential" } } });
+    const id = (created as { data: { id: string } }).data.id;
+    expect(await storedRowText(id)).not.toContain("first-receiver-credential");
+    expect(await client.getOrgWebhook(org.slug, id)).toMatchObject({
+      success: true,
+      data: { headers: { Authorization: "Bearer first-receiver-credential" } },
+    });
+
+    const updated = await client.updateOrgWebhook(org.slug, id, { headers: { Authorization: "Bearer second-receiver-credential" } });
+    expect(updated).toMatchObject({ success: true, data: { headers: { Authorization: "Bearer second-receiver-credential" } } });
+    const stored = await storedRowText(id);
+    expect(stored).not.toContain("receiver-credential");
+    expect(stored).not.toContain("Authorization");
+    const listed = (await client.getOrgWebhooksList(org.slug, { per_page: 100, page: 1 })) as {
+      data: { results: { id: string; headers: unknown }[] };
+    };
+    expect(listed.data.results.find((row) => row.id === id)?.headers).toEqual({ Authorization: "Bearer second-receiver-credential" });
+
+    // null removes them, as before.
+    const cleared = await callApi(server.url, `/v0/orgs/${org.slug}/webhooks/${id}`, {
+      token: manager.value,
+      method: "PUT",
+      json: { headers: null },
+    });
+    expect(cleared.body).toMatchObject({ headers: null });
+    expect(await db.webhook.findUniqueOrThrow({ where: { id } })).toMatchObject({ headersCiphertext: null, headersKeyVersion: null });
+  });
+
+  it("answers a webhook whose headers were stored in plain text before encryption with them, and after encrypting them the same", async () => {
+    const created = await sdk(manager.value).createOrgWebhook(org.slug, body());
+    const id = (created as { data: { id: string } }).data.id;
+    // What the migration leaves of a row written before: the plain "headers" column, no ciphertext.
+    await db.$executeRaw`UPDATE "Webhook" SET "headers" = ${'{"X-Api-Key":"legacy-plain-credential"}'} WHERE "id" = ${id}`;
+    const legacy = await callApi(server.url, `/v0/orgs/${org.slug}/webhooks/${id}`, { token: manager.value });
+    expect(legacy.body).toMatchObject({ headers: { "X-Api-Key": "legacy-plain-credential" } });
+
+    // At startup (scripts/start.ts); a second run finds nothing left to do.
+    expect(await encryptLegacyWebhookHeaders(db, getKeyring())).toBeGreaterThanOrEqual(1);
+    expect(await storedRowText(id)).not.toContain("legacy-plain-credential");
+    await encryptLegacyWebhookHeaders(db, getKeyring());
+    const encrypted = await callApi(server.url, `/v0/orgs/${org.slug}/webhooks/${id}`, { token: manager.value });
+    expect(encrypted.body).toEqual(legacy.body);
+  });
 });
+
+/** Every column of the stored row, as the database holds it (raw SQL: no client-side mapping). */
+async function storedRowText(id: string): Promise<string> {
+  const rows = await db.$queryRaw<Record<string, unknown>[]>`SELECT * FROM "Webhook" WHERE "id" = ${id}`;
+  expect(rows).toHaveLength(1);
+  return JSON.stringify(rows[0], (_key, value: unknown) => (typeof value === "bigint" ? String(value) : value));
+}

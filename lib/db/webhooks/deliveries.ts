@@ -3,6 +3,7 @@ import { TEST_EVENT_TYPE } from "../../domain/webhooks/events";
 import { auditRow, createAuditEvent } from "../audit";
 import type { Db } from "../client";
 import { dialectOf, SqlParams } from "../dialect";
+import { STORED_HEADERS_SELECT, type StoredWebhookHeaders } from "./headers-encryption";
 import { enqueuePauseAlerts } from "./pause-alerts";
 
 // The outbox's consumer side. Any number of server processes run the worker: a delivery is
@@ -19,7 +20,8 @@ export type ClaimedDelivery = {
   payload: string;
   attempts: number;
   url: string;
-  headers: Record<string, string> | null;
+  // Still encrypted, like the secret: decrypted at send time, where a failure counts as a failed attempt.
+  headers: StoredWebhookHeaders;
   secret: { id: string; secretCiphertext: string; secretKeyVersion: number };
 };
 
@@ -62,7 +64,7 @@ export async function claimDueDeliveries(
       eventType: true,
       payload: true,
       attempts: true,
-      webhook: { select: { id: true, url: true, headers: true, secretCiphertext: true, secretKeyVersion: true } },
+      webhook: { select: { ...STORED_HEADERS_SELECT, url: true, secretCiphertext: true, secretKeyVersion: true } },
     },
   });
   return rows.map((row) => ({
@@ -73,7 +75,7 @@ export async function claimDueDeliveries(
     payload: row.payload,
     attempts: row.attempts,
     url: row.webhook.url,
-    headers: row.webhook.headers === null ? null : (JSON.parse(row.webhook.headers) as Record<string, string>),
+    headers: row.webhook,
     secret: row.webhook,
   }));
 }

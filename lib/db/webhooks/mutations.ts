@@ -9,12 +9,14 @@ import { auditRow, createAuditEvent, type AuditActor } from "../audit";
 import { db, type Db } from "../client";
 import { inPermittedTransaction, lockOrgMemberships, roleInTransaction } from "../org-lock";
 import type { TokenActor } from "../token-mutations";
+import { decryptWebhookHeaders, encryptWebhookHeaders, type StoredWebhookHeaders } from "./headers-encryption";
 import { eventPayload } from "./outbox";
 
 // Webhook changes, for the dashboard's actions and the REST API alike: each one transaction, the
 // caller's permission re-checked inside it, its audit row in it. The secret is stored only
 // encrypted (the token-value keyring, the webhook id as associated data) and never read back
-// out of this module except by the delivery worker, to sign.
+// out of this module except by the delivery worker, to sign. The extra headers are stored
+// encrypted the same way (./headers-encryption.ts) and decrypted only into the DTO and for sending.
 
 type Tx = Omit<Db, "$connect" | "$disconnect" | "$on" | "$extends" | "$transaction">;
 export type WebhookActor = TokenActor;
@@ -47,7 +49,9 @@ export const WEBHOOK_SELECT = {
   description: true,
   url: true,
   events: true,
-  headers: true,
+  headersCiphertext: true,
+  headersKeyVersion: true,
+  legacyHeaders: true,
   filters: true,
   consecutiveFailures: true,
   pausedAt: true,
@@ -56,13 +60,12 @@ export const WEBHOOK_SELECT = {
   updatedAt: true,
 } as const;
 
-type WebhookRow = {
+type WebhookRow = StoredWebhookHeaders & {
   id: string;
   name: string;
   description: string | null;
   url: string;
   events: string;
-  headers: string | null;
   filters: string | null;
   consecutiveFailures: number;
   pausedAt: Date | null;
@@ -78,7 +81,7 @@ export function webhookDto(row: WebhookRow): WebhookDto {
     description: row.description,
     url: row.url,
     events: deserializeEvents(row.events),
-    headers: row.headers === null ? null : (JSON.parse(row.headers) as Record<string, string>),
+    headers: decryptWebhookHeaders(getKeyring(), row),
     filters: row.filters === null ? null : (JSON.parse(row.filters) as { repositoryIds: string[] | null }),
     consecutiveFailures: row.consecutiveFailures,
     pausedAt: row.pausedAt,
@@ -161,7 +164,7 @@ export async function createWebhook(actor: WebhookActor, orgId: string, input: W
         secretCiphertext: secret.ciphertext,
         secretKeyVersion: secret.keyVersion,
         events: serializeEvents(input.events),
-        headers: input.headers ? JSON.stringify(input.headers) : null,
+        ...encryptWebhookHeaders(getKeyring(), id, input.headers ?? null),
         filters: input.filters ? JSON.stringify(input.filters) : null,
       },
       select: WEBHOOK_SELECT,
@@ -184,7 +187,7 @@ export async function updateWebhook(
     if (patch.description !== undefined) data.description = patch.description;
     if (patch.url !== undefined) data.url = patch.url;
     if (patch.events !== undefined) data.events = serializeEvents(patch.events);
-    if (patch.headers !== undefined) data.headers = patch.headers ? JSON.stringify(patch.headers) : null;
+    if (patch.headers !== undefined) Object.assign(data, encryptWebhookHeaders(getKeyring(), webhookId, patch.headers));
     if (patch.filters !== undefined) data.filters = patch.filters ? JSON.stringify(patch.filters) : null;
     if (patch.secret) {
       const secret = encryptTokenValue(getKeyring(), patch.secret, webhookId);
@@ -258,6 +261,11 @@ export async function sendTestEvent(actor: WebhookActor, orgId: string, webhookI
     await audit(tx, actor, orgId, "webhook.test_sent", webhookId, { deliveryId: delivery.id });
     return delivery.id;
   });
+}
+
+/** For the delivery worker only: the extra request headers to send. */
+export function webhookHeadersOf(row: StoredWebhookHeaders): Record<string, string> | null {
+  return decryptWebhookHeaders(getKeyring(), row);
 }
 
 /** For the delivery worker only: the signing secret. */

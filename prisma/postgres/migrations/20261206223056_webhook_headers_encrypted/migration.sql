@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Webhook" ADD COLUMN     "headersCiphertext" TEXT,
+ADD COLUMN     "headersKeyVersion" INTEGER;
