@@ -405,6 +405,33 @@ describe("limits and failures", () => {
     expect(gw.outcomes).toEqual([{ status: 200, kind: "timeout" }]);
   });
 
+  // A client that starts a body and stops must not hold a connection to the upstream past the timeout.
+  it("answers 504 when the request body stops coming, and closes the upstream call", async () => {
+    let upstreamConnectionClosed!: () => void;
+    const closed = new Promise<void>((resolve) => (upstreamConnectionClosed = resolve));
+    const { url: upstreamUrl } = await listen((req) => {
+      req.socket.on("close", upstreamConnectionClosed);
+      req.resume();
+    });
+    const gw = await gateway(upstreamUrl, { upstreamTimeoutMs: 50 });
+
+    const response = await new Promise<RawResponse>((resolve, reject) => {
+      const req = http.request(`${gw.url}/upload`, { method: "POST" }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
+      });
+      req.on("error", reject);
+      req.write("the first part, and then nothing");
+      started.push({ close: () => req.destroy() });
+    });
+
+    expect(response.status).toBe(504);
+    expect(JSON.parse(response.body).error.details).toEqual({ reason: "upstream-timeout" });
+    await closed;
+    expect(gw.outcomes).toEqual([{ status: 504, kind: "timeout" }]);
+  });
+
   // A client that gives up must not leave Keyward's connection to the upstream waiting for nothing.
   it("stops the upstream call when the client hangs up, and records 499 client-gone", async () => {
     let upstreamConnectionClosed!: () => void;

@@ -162,13 +162,15 @@ export function createGatewayProxy(limits: GatewayLimits): GatewayProxy {
 
       let body: BodyLimit | null = null;
       if (hasBody(req)) {
-        body = new BodyLimit(limits.maxBodyBytes);
-        // Registered before undici's own listener (dispatch below): the 413 is decided first.
+        body = new BodyLimit(limits.maxBodyBytes, limits.upstreamTimeoutMs);
+        // Registered before undici's own listener (dispatch below): the 413 or 504 is decided first.
         body.on("error", (error) => {
           req.unpipe(body!);
           req.resume();
-          // Refused first: the abort reports to onResponseError at once, and the 413 must stand.
-          refuse(payloadTooLarge(limits.maxBodyBytes), "too-large");
+          // Refused first: the abort reports to onResponseError at once, and this refusal must stand.
+          // A stalled body is a 504 as before undici: the call stayed silent for the timeout.
+          if (error instanceof BodyStalledError) refuse(upstreamTimeout(), "timeout");
+          else refuse(payloadTooLarge(limits.maxBodyBytes), "too-large");
           stopUpstream(error);
         });
         req.pipe(body);
@@ -282,18 +284,36 @@ function lookupRefusingForbidden(
   });
 }
 
-/** Passes the body through, failing once more than `maxBytes` have gone by. */
+/** Passes the body through, failing once more than `maxBytes` have gone by, or when nothing came for `idleMs`. */
 class BodyLimit extends Transform {
   #seen = 0;
-  constructor(private readonly maxBytes: number) {
+  // undici does not time out a call whose request body stops coming: without this, a client could
+  // hold an upstream connection until Node's request timeout (5 minutes), not the gateway's.
+  readonly #idle: NodeJS.Timeout;
+  constructor(
+    private readonly maxBytes: number,
+    idleMs: number,
+  ) {
     super();
+    this.#idle = setTimeout(() => this.destroy(new BodyStalledError()), idleMs).unref();
   }
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.#idle.refresh();
     this.#seen += chunk.length;
-    if (this.#seen > this.maxBytes) return callback(new Error("request body over the gateway limit"));
+    if (this.#seen > this.maxBytes) return callback(new BodyTooLargeError());
     callback(null, chunk);
   }
+  override _flush(callback: TransformCallback): void {
+    clearTimeout(this.#idle);
+    callback();
+  }
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    clearTimeout(this.#idle);
+    callback(error);
+  }
 }
+class BodyTooLargeError extends Error {}
+class BodyStalledError extends Error {}
 
 /** The headers the upstream receives: the client's, minus credentials, hop-by-hop and forged Keyward or forwarding headers, plus Keyward's. */
 export function forwardedRequestHeaders(incoming: IncomingHttpHeaders, target: ForwardRequest, upstreamHost: string): ForwardedHeaders {
