@@ -1,6 +1,8 @@
+import { randomBytes } from "node:crypto";
+import dns from "node:dns";
 import http, { type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import net, { type AddressInfo } from "node:net";
+import { afterEach, describe, expect, it, vi } from "vitest";
 
 import { createGatewayProxy, type ForwardOutcome, type GatewayLimits, type GatewayProxy } from "./proxy";
 
@@ -14,6 +16,7 @@ const started: { close(): void }[] = [];
 
 afterEach(() => {
   for (const item of started.splice(0)) item.close();
+  vi.restoreAllMocks();
 });
 
 async function listen(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ server: Server; url: string }> {
@@ -63,6 +66,17 @@ async function gateway(upstreamUrl: string, limits: Partial<GatewayLimits> = {})
       .then((outcome) => outcomes.push(outcome));
   });
   return { url, outcomes };
+}
+
+type LookupCallback = (error: Error | null, addresses: dns.LookupAddress[]) => void;
+
+/** Makes dns.lookup answer `hostname` with `answer`; other names (the test servers' own) resolve as usual. */
+function lookupAnswers(hostname: string, answer: (callback: LookupCallback) => void) {
+  const lookup = dns.lookup;
+  vi.spyOn(dns, "lookup").mockImplementation(((name: string, ...rest: unknown[]) => {
+    if (name !== hostname) return (lookup as (...args: unknown[]) => void)(name, ...rest);
+    answer(rest.at(-1) as LookupCallback);
+  }) as typeof dns.lookup);
 }
 
 type RawResponse = { status: number; headers: http.IncomingHttpHeaders; body: string };
@@ -193,7 +207,7 @@ describe("forwarding", () => {
         body += chunk.toString("utf8");
         firstChunkArrived();
       });
-      req.on("end", () => res.end(`got:${body}`));
+      req.on("end", () => res.end(`got:${body}:${req.headers["transfer-encoding"]}`));
     });
     const gw = await gateway(upstreamUrl);
 
@@ -209,7 +223,82 @@ describe("forwarding", () => {
       void arrived.then(() => req.end("second"));
     });
 
-    expect(await answer).toBe("got:first,second");
+    // Its length unknown when it started, the body is sent chunked.
+    expect(await answer).toBe("got:first,second:chunked");
+  });
+
+  // curl sends `Expect: 100-continue` with any body over 1 KiB; Node's server answers it, the upstream never sees it.
+  it("forwards a body sent after Expect: 100-continue, and returns the upstream's answer", async () => {
+    const upstream = await toyUpstream();
+    const gw = await gateway(upstream.url);
+
+    const response = await new Promise<RawResponse>((resolve, reject) => {
+      const req = http.request(
+        `${gw.url}/upload`,
+        { method: "POST", headers: { Expect: "100-continue", "Content-Length": "5" } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (chunk: Buffer) => chunks.push(chunk));
+          res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
+        },
+      );
+      req.on("continue", () => req.end("hello"));
+      req.on("error", reject);
+    });
+
+    expect(response.status).toBe(201);
+    expect(response.body).toBe("echo:hello");
+    expect(upstream.received[0].headers.expect).toBeUndefined();
+    expect(gw.outcomes).toEqual([{ status: 201, kind: "answered" }]);
+  });
+
+  it("forwards a body sent without Content-Length whole", async () => {
+    const upstream = await toyUpstream();
+    const gw = await gateway(upstream.url);
+
+    const response = await request(`${gw.url}/upload`, { method: "POST", body: ["abc", "def"] });
+
+    expect(response.body).toBe("echo:abcdef");
+    // Chunked while it streams (below); a body that had fully arrived before the upstream connection was ready may be sent with its length.
+    expect(upstream.received[0].body).toBe("abcdef");
+  });
+
+  it("passes a large answer through whole to a client that reads slowly", async () => {
+    const payload = randomBytes(4 * 1024 * 1024);
+    const { url: upstreamUrl } = await listen((_req, res) => res.end(payload));
+    const gw = await gateway(upstreamUrl);
+
+    const received = await new Promise<Buffer>((resolve, reject) => {
+      http
+        .get(`${gw.url}/large`, (res) => {
+          const chunks: Buffer[] = [];
+          // One chunk per turn of the event loop: the gateway has to hold the upstream back meanwhile, and let it go again.
+          res.on("data", (chunk: Buffer) => {
+            chunks.push(chunk);
+            res.pause();
+            setImmediate(() => res.resume());
+          });
+          res.on("end", () => resolve(Buffer.concat(chunks)));
+        })
+        .on("error", reject);
+    });
+
+    expect(received.equals(payload)).toBe(true);
+    expect(gw.outcomes).toEqual([{ status: 200, kind: "answered" }]);
+  });
+
+  it("keeps the first of a repeated single-valued response header, and passes on the others' values", async () => {
+    const upstream = await toyUpstream((_req, res) => {
+      res.setHeader("Content-Type", ["text/plain", "text/html"]);
+      res.setHeader("X-Tag", ["a", "b"]);
+      res.end("ok");
+    });
+    const gw = await gateway(upstream.url);
+
+    const response = await request(`${gw.url}/x`);
+
+    expect(response.headers["content-type"]).toBe("text/plain");
+    expect(response.headers["x-tag"]).toBe("a, b");
   });
 });
 
@@ -236,6 +325,33 @@ describe("limits and failures", () => {
 
     expect(response.status).toBe(413);
     expect(upstream.received).toHaveLength(0);
+    expect(gw.outcomes).toEqual([{ status: 413, kind: "too-large" }]);
+  });
+
+  it("cuts a body at the limit with 413 after the upstream call has started, and the upstream never sees it whole", async () => {
+    let upstreamCalled!: () => void;
+    const called = new Promise<void>((resolve) => (upstreamCalled = resolve));
+    let bodyEnded = false;
+    const { url: upstreamUrl } = await listen((req) => {
+      req.on("end", () => (bodyEnded = true));
+      req.resume();
+      upstreamCalled();
+    });
+    const gw = await gateway(upstreamUrl, { maxBodyBytes: 10 });
+
+    const response = await new Promise<RawResponse>((resolve, reject) => {
+      const req = http.request(`${gw.url}/upload`, { method: "POST" }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
+      });
+      req.on("error", reject);
+      req.write("x".repeat(8));
+      void called.then(() => req.end("y".repeat(8)));
+    });
+
+    expect(response.status).toBe(413);
+    expect(bodyEnded).toBe(false);
     expect(gw.outcomes).toEqual([{ status: 413, kind: "too-large" }]);
   });
 
@@ -268,6 +384,109 @@ describe("limits and failures", () => {
     expect(gw.outcomes).toEqual([{ status: 502, kind: "unreachable" }]);
   });
 
+  it("cuts the response when the upstream stalls mid-body, and records a timeout", async () => {
+    const { url: upstreamUrl } = await listen((_req, res) => {
+      res.writeHead(200, { "Content-Type": "text/plain" });
+      res.write("partial");
+      // Then silence.
+    });
+    const gw = await gateway(upstreamUrl, { upstreamTimeoutMs: 50 });
+
+    const cut = await new Promise<{ status: number; body: string; complete: boolean }>((resolve) => {
+      http.get(`${gw.url}/stalls`, (res) => {
+        let body = "";
+        res.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
+        res.on("error", () => {});
+        res.on("close", () => resolve({ status: res.statusCode!, body, complete: res.complete }));
+      });
+    });
+
+    expect(cut).toEqual({ status: 200, body: "partial", complete: false });
+    expect(gw.outcomes).toEqual([{ status: 200, kind: "timeout" }]);
+  });
+
+  // A client that starts a body and stops must not hold a connection to the upstream past the timeout.
+  it("answers 504 when the request body stops coming, and closes the upstream call", async () => {
+    let upstreamConnectionClosed!: () => void;
+    const closed = new Promise<void>((resolve) => (upstreamConnectionClosed = resolve));
+    const { url: upstreamUrl } = await listen((req) => {
+      req.socket.on("close", upstreamConnectionClosed);
+      req.resume();
+    });
+    const gw = await gateway(upstreamUrl, { upstreamTimeoutMs: 50 });
+
+    const response = await new Promise<RawResponse>((resolve, reject) => {
+      const req = http.request(`${gw.url}/upload`, { method: "POST" }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
+      });
+      req.on("error", reject);
+      req.write("the first part, and then nothing");
+      started.push({ close: () => req.destroy() });
+    });
+
+    expect(response.status).toBe(504);
+    expect(JSON.parse(response.body).error.details).toEqual({ reason: "upstream-timeout" });
+    await closed;
+    expect(gw.outcomes).toEqual([{ status: 504, kind: "timeout" }]);
+  });
+
+  // A client that gives up must not leave Keyward's connection to the upstream waiting for nothing.
+  it("stops the upstream call when the client hangs up, and records 499 client-gone", async () => {
+    let upstreamConnectionClosed!: () => void;
+    const closed = new Promise<void>((resolve) => (upstreamConnectionClosed = resolve));
+    let requestArrived!: () => void;
+    const arrived = new Promise<void>((resolve) => (requestArrived = resolve));
+    const { url: upstreamUrl } = await listen((req) => {
+      req.socket.on("close", upstreamConnectionClosed);
+      requestArrived();
+      // Never answers; the timeout below is far beyond the test's own.
+    });
+    const gw = await gateway(upstreamUrl, { upstreamTimeoutMs: 600_000 });
+
+    const client = http.request(`${gw.url}/slow`);
+    client.on("error", () => {});
+    client.end();
+    await arrived;
+    client.destroy();
+
+    await closed;
+    await vi.waitFor(() => expect(gw.outcomes).toEqual([{ status: 499, kind: "client-gone" }]));
+  });
+
+  it("answers 504 when the upstream's name cannot be resolved within the timeout", async () => {
+    // Never answers.
+    lookupAnswers("stalled-dns.invalid", () => {});
+    const gw = await gateway("http://stalled-dns.invalid:8080/", { upstreamTimeoutMs: 50 });
+
+    const response = await request(`${gw.url}/x`);
+
+    expect(response.status).toBe(504);
+    expect(JSON.parse(response.body).error.details).toEqual({ reason: "upstream-timeout" });
+    expect(gw.outcomes).toEqual([{ status: 504, kind: "timeout" }]);
+  });
+
+  // An upstream that is not HTTP, or breaks it, must not crash or hang the gateway.
+  it.each([
+    ["not HTTP at all", "SSH-2.0-OpenSSH_9.6\r\n\r\n"],
+    ["a control character in a header", "HTTP/1.1 200 OK\r\nX-Bad: a\u0001b\r\nContent-Length: 2\r\n\r\nok"],
+    ["an unsolicited 101 Switching Protocols", "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"],
+  ])("answers 502 in Keyward's error shape for an upstream answer with %s", async (_case, answer) => {
+    const upstream = net.createServer((socket) => socket.once("data", () => socket.end(answer, "latin1")));
+    await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
+    started.push({ close: () => upstream.close() });
+    const gw = await gateway(`http://127.0.0.1:${(upstream.address() as AddressInfo).port}`);
+
+    const response = await request(`${gw.url}/x`);
+
+    expect(response.status).toBe(502);
+    expect(JSON.parse(response.body)).toEqual({
+      error: { message: "The service could not be reached.", details: { reason: "upstream-unreachable" } },
+    });
+    expect(gw.outcomes).toEqual([{ status: 502, kind: "unreachable" }]);
+  });
+
   // An org admin points a service at the cloud's metadata service to read the instance's credentials through Keyward.
   it.each(["http://169.254.169.254/latest/meta-data", "http://[fe80::1]/", "http://[::ffff:169.254.169.254]/"])(
     "refuses the link-local upstream %s with 502 before connecting",
@@ -280,6 +499,17 @@ describe("limits and failures", () => {
       expect(JSON.parse(response.body).error.details).toEqual({ reason: "upstream-forbidden" });
     },
   );
+
+  // The same through a host name: the address is checked after the lookup, before connecting.
+  it("refuses an upstream whose name resolves to a link-local address with 502", async () => {
+    lookupAnswers("metadata.invalid", (callback) => callback(null, [{ address: "169.254.169.254", family: 4 }]));
+    const gw = await gateway("http://metadata.invalid/latest/meta-data");
+
+    const response = await request(`${gw.url}/x`);
+
+    expect(response.status).toBe(502);
+    expect(JSON.parse(response.body).error.details).toEqual({ reason: "upstream-forbidden" });
+  });
 
   it("reaches an upstream named by host name (looked up, then checked)", async () => {
     const upstream = await toyUpstream();
