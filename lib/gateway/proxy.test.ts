@@ -82,7 +82,11 @@ function lookupAnswers(hostname: string, answer: (callback: LookupCallback) => v
 type RawResponse = { status: number; headers: http.IncomingHttpHeaders; body: string };
 
 /** A request with full control of headers and body (fetch would add and drop some). */
-function request(url: string, options: http.RequestOptions & { body?: string | string[] } = {}): Promise<RawResponse> {
+/** A request and its whole answer; `send` writes the body its own way (in parts, stalling…) instead of `body`. */
+function request(
+  url: string,
+  options: http.RequestOptions & { body?: string | string[]; send?: (req: http.ClientRequest) => void } = {},
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, options, (res) => {
       const chunks: Buffer[] = [];
@@ -91,6 +95,7 @@ function request(url: string, options: http.RequestOptions & { body?: string | s
       res.on("error", reject);
     });
     req.on("error", reject);
+    if (options.send) return options.send(req);
     for (const part of [options.body ?? []].flat()) req.write(part);
     req.end();
   });
@@ -339,15 +344,12 @@ describe("limits and failures", () => {
     });
     const gw = await gateway(upstreamUrl, { maxBodyBytes: 10 });
 
-    const response = await new Promise<RawResponse>((resolve, reject) => {
-      const req = http.request(`${gw.url}/upload`, { method: "POST" }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
-      });
-      req.on("error", reject);
-      req.write("x".repeat(8));
-      void called.then(() => req.end("y".repeat(8)));
+    const response = await request(`${gw.url}/upload`, {
+      method: "POST",
+      send: (req) => {
+        req.write("x".repeat(8));
+        void called.then(() => req.end("y".repeat(8)));
+      },
     });
 
     expect(response.status).toBe(413);
@@ -415,15 +417,12 @@ describe("limits and failures", () => {
     });
     const gw = await gateway(upstreamUrl, { upstreamTimeoutMs: 50 });
 
-    const response = await new Promise<RawResponse>((resolve, reject) => {
-      const req = http.request(`${gw.url}/upload`, { method: "POST" }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
-      });
-      req.on("error", reject);
-      req.write("the first part, and then nothing");
-      started.push({ close: () => req.destroy() });
+    const response = await request(`${gw.url}/upload`, {
+      method: "POST",
+      send: (req) => {
+        req.write("the first part, and then nothing");
+        started.push({ close: () => req.destroy() });
+      },
     });
 
     expect(response.status).toBe(504);
