@@ -122,6 +122,9 @@ async function seed(databaseUrl: string, keys: string) {
   });
   await db.apiToken.create({ data: rows.token });
   await db.apiTokenValue.create({ data: rows.value });
+  // HOT_PATH_EXPERIMENT_SQL: statements (separated by ";") run on the seeded database before the
+  // server starts, to measure a schema change before writing its migration (e.g. DROP INDEX …).
+  for (const sql of process.env.HOT_PATH_EXPERIMENT_SQL?.split(";").filter((part) => part.trim()) ?? []) await db.$executeRawUnsafe(sql);
   await db.$disconnect();
   return { token: rows.plaintext, orgSlug: org.slug };
 }
