@@ -51,3 +51,13 @@ export function auditRow(entry: AuditEntry) {
     userAgent: entry.userAgent ?? null,
   };
 }
+
+/** An audit event's metadata as written by createAuditEvent (a JSON object); anything else reads as none. */
+export function readAuditMetadata(text: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}

@@ -1,3 +1,4 @@
+import { readAuditMetadata } from "../../db/audit";
 import { db } from "../../db/client";
 import { roleInTransaction } from "../../db/org-lock";
 import { adminPowerRefusal } from "../../domain/tokens/authority";
@@ -91,7 +92,7 @@ export const getAuditLogEvents: Implementation<E["getAuditLogEvents"]> = async (
           tokenId: event.actorTokenId,
         },
         target: event.targetType ? { type: event.targetType, id: event.targetId } : null,
-        details: parseMetadata(event.metadata),
+        details: readAuditMetadata(event.metadata),
       },
       status_code: null,
       type: socketTypeOf(event.action),
@@ -105,12 +106,3 @@ export const getAuditLogEvents: Implementation<E["getAuditLogEvents"]> = async (
   });
   return { body: { results, nextPage: events.length > perPage ? String(page + 1) : null } };
 };
-
-function parseMetadata(text: string): Record<string, unknown> {
-  try {
-    const value: unknown = JSON.parse(text);
-    return value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-}

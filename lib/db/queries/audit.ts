@@ -3,7 +3,7 @@ import "server-only";
 import { showInvisible, showInvisibleDeep } from "@/lib/format/visible-text";
 import type { AuditFilter, AuditListParams } from "@/lib/validations/audit";
 
-import { recordAudit } from "../audit";
+import { readAuditMetadata, recordAudit } from "../audit";
 import { databaseProvider, db } from "../client";
 import { containsIgnoringCase } from "../dialect";
 import type { Prisma } from "../generated/sqlite/client";
@@ -116,7 +116,7 @@ async function toListItems(orgId: string, events: AuditRow[]): Promise<AuditList
     targetType: e.targetType,
     targetId: e.targetId,
     targetName: e.targetId ? showNullable(names.get(e.targetId)) : null,
-    metadata: showInvisibleDeep(parseMetadata(e.metadata)),
+    metadata: showInvisibleDeep(readAuditMetadata(e.metadata)),
     ip: e.ip,
     userAgent: showNullable(e.userAgent),
   }));
@@ -200,13 +200,4 @@ async function auditWhere(orgId: string, filter: AuditFilter): Promise<Prisma.Au
     });
   }
   return and.length ? { ...where, AND: and } : where;
-}
-
-function parseMetadata(text: string): Record<string, unknown> {
-  try {
-    const value: unknown = JSON.parse(text);
-    return value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
 }

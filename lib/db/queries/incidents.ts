@@ -6,6 +6,7 @@ import { showInvisible } from "@/lib/format/visible-text";
 import { maskToken } from "@/lib/tokens";
 import type { IncidentAction } from "@/lib/validations/incident";
 
+import { readAuditMetadata } from "../audit";
 import { db } from "../client";
 import { incidentProgress, type IncidentProgress } from "../incidents";
 import { displayStatus, type TokenDisplayStatus } from "../token-dto";
@@ -184,7 +185,7 @@ export async function incidentAuditTrail(orgId: string, incidentId: string, take
   const tokens = await db.apiToken.findMany({ where: { orgId, id: { in: tokenIds } }, select: { id: true, name: true } });
   const names = new Map(tokens.map((t) => [t.id, t.name]));
   return events.map((event) => {
-    const metadata = parseMetadata(event.metadata);
+    const metadata = readAuditMetadata(event.metadata);
     const lastFour = metadata.lastFour as { before?: string; after?: string } | undefined;
     const newValue = metadata.newValue as { hashPrefix?: string } | undefined;
     const tokenId = event.targetType === "token" ? event.targetId : null;
@@ -202,15 +203,6 @@ export async function incidentAuditTrail(orgId: string, incidentId: string, take
       previousValueValidUntil: typeof metadata.previousValueValidUntil === "string" ? metadata.previousValueValidUntil : null,
     };
   });
-}
-
-function parseMetadata(text: string): Record<string, unknown> {
-  try {
-    const value: unknown = JSON.parse(text);
-    return value && typeof value === "object" ? (value as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
 }
 
 export type GraceTrafficRow = {
