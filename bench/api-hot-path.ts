@@ -17,7 +17,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 
-import { generateKeySpec, parseKeyring } from "../lib/tokens/encryption";
+import { generateKeySpec } from "../lib/tokens/encryption";
+import { seedBenchToken } from "./bench-token";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const { values: args } = parseArgs({
@@ -97,36 +98,17 @@ async function main() {
 }
 
 async function seed(databaseUrl: string, keys: string) {
-  const [{ applyMigrations }, { createDb }, { resolveDatabaseTarget }, { seedDemoData }, { newTokenRows }] = await Promise.all([
+  const [{ applyMigrations }, { resolveDatabaseTarget }] = await Promise.all([
     import("../lib/db/migrate"),
-    import("../lib/db/client"),
     import("../lib/db/database-url"),
-    import("../lib/db/seed"),
-    import("../lib/db/token-store"),
   ]);
-  const target = resolveDatabaseTarget(databaseUrl);
-  await applyMigrations(target);
-  const db = createDb(target);
-  const keyring = parseKeyring(keys);
-  await seedDemoData(db, keyring);
-  const org = await db.org.findUniqueOrThrow({ where: { slug: "acme" }, select: { id: true, slug: true } });
-  const rows = newTokenRows(keyring, {
-    orgId: org.id,
-    name: "hot path",
-    scopes: ["repo"],
-    visibility: "ADMIN_ONLY",
-    quotaMax: 100_000_000,
-    quotaWindow: "MONTHLY",
-    expiresAt: null,
-    createdById: null,
-  });
-  await db.apiToken.create({ data: rows.token });
-  await db.apiTokenValue.create({ data: rows.value });
+  await applyMigrations(resolveDatabaseTarget(databaseUrl));
+  const { token, orgSlug, db } = await seedBenchToken(databaseUrl, keys, { seedDemo: true });
   // HOT_PATH_EXPERIMENT_SQL: statements (separated by ";") run on the seeded database before the
   // server starts, to measure a schema change before writing its migration (e.g. DROP INDEX …).
   for (const sql of process.env.HOT_PATH_EXPERIMENT_SQL?.split(";").filter((part) => part.trim()) ?? []) await db.$executeRawUnsafe(sql);
   await db.$disconnect();
-  return { token: rows.plaintext, orgSlug: org.slug };
+  return { token, orgSlug };
 }
 
 /** CPU time (all threads) a process has used, in microseconds. */
