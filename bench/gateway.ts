@@ -72,23 +72,29 @@ async function main() {
     const before = await quotaLeft();
 
     console.log(
-      `${RATE_WORKERS * RATE_PER_WORKER} requests/s (hey -c ${RATE_WORKERS} -q ${RATE_PER_WORKER} -z ${SECONDS}s), direct then via the gateway:`,
+      `${RATE_WORKERS * RATE_PER_WORKER} requests/s, direct then via the gateway, two ways of offering them: hey -c ${RATE_WORKERS} -q ${RATE_PER_WORKER} -z ${SECONDS}s (ten workers ticking together: bursts of ten every 10 ms), and open-loop Poisson arrivals (bench/open-loop.ts):`,
     );
     console.log(
-      `  ${"round".padEnd(6)} ${"direct p50/p99 (ms)".padStart(20)} ${"gateway p50/p99 (ms)".padStart(21)} ${"added p50/p99 (ms)".padStart(19)}  ${"Keyward CPU µs/call".padStart(19)}  ${"gateway ok/sent".padStart(15)}  ${"/v0/quota p50/p99 (ms)".padStart(22)}`,
+      `  ${"round".padEnd(6)} ${"load".padEnd(10)} ${"direct p50/p99 (ms)".padStart(20)} ${"gateway p50/p99 (ms)".padStart(21)} ${"added p50/p99 (ms)".padStart(19)}  ${"Keyward CPU µs/call".padStart(19)}  ${"gateway ok/sent".padStart(15)}`,
     );
     let gatewayOk = 0;
+    const pair = (a: number, b: number) => `${a.toFixed(2)} / ${b.toFixed(2)}`;
     for (let round = 1; round <= Number(args.rounds); round++) {
-      const bare = hey(direct, auth, SECONDS);
-      const cpuBefore = cpuMicros(keyward.child.pid!);
-      const through = hey(viaGateway, auth, SECONDS);
-      const cpuPerCall = (cpuMicros(keyward.child.pid!) - cpuBefore) / through.total;
-      gatewayOk += through.ok;
+      for (const [load, measure] of [
+        ["hey burst", hey],
+        ["poisson", openLoop],
+      ] as const) {
+        const bare = measure(direct, auth, SECONDS);
+        const cpuBefore = cpuMicros(keyward.child.pid!);
+        const through = measure(viaGateway, auth, SECONDS);
+        const cpuPerCall = (cpuMicros(keyward.child.pid!) - cpuBefore) / through.total;
+        gatewayOk += through.ok;
+        console.log(
+          `  ${String(round).padEnd(6)} ${load.padEnd(10)} ${pair(bare.p50, bare.p99).padStart(20)} ${pair(through.p50, through.p99).padStart(21)} ${pair(through.p50 - bare.p50, through.p99 - bare.p99).padStart(19)}  ${cpuPerCall.toFixed(0).padStart(19)}  ${`${through.ok}/${through.total}`.padStart(15)}`,
+        );
+      }
       const own = hey(v0, auth, SECONDS);
-      const pair = (a: number, b: number) => `${a.toFixed(2)} / ${b.toFixed(2)}`;
-      console.log(
-        `  ${String(round).padEnd(6)} ${pair(bare.p50, bare.p99).padStart(20)} ${pair(through.p50, through.p99).padStart(21)} ${pair(through.p50 - bare.p50, through.p99 - bare.p99).padStart(19)}  ${cpuPerCall.toFixed(0).padStart(19)}  ${`${through.ok}/${through.total}`.padStart(15)}  ${pair(own.p50, own.p99).padStart(22)}`,
-      );
+      console.log(`  ${String(round).padEnd(6)} /v0/quota on the same process, hey burst: p50/p99 ${pair(own.p50, own.p99)} ms`);
     }
 
     // A graceful stop writes the last usage rows and charges; then the database says what was charged.
@@ -163,6 +169,29 @@ function hey(url: string, auth: string, seconds: number): Latency {
   const total = [...out.matchAll(/\[\d+\]\s+(\d+) responses/g)].reduce((sum, m) => sum + Number(m[1]), 0);
   if (!Number.isFinite(percentile(50)) || !Number.isFinite(percentile(99))) throw new Error(`could not read hey's output:\n${out}`);
   return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]), p50: percentile(50), p99: percentile(99), ok, total };
+}
+
+/** The same offered rate as open-loop Poisson arrivals, from a process of its own (bench/open-loop.ts). */
+function openLoop(url: string, auth: string, seconds: number): Latency {
+  const out = run(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      "bench/open-loop.ts",
+      "--url",
+      url,
+      "--rate",
+      String(RATE_WORKERS * RATE_PER_WORKER),
+      "--seconds",
+      String(seconds),
+      "--header",
+      `Authorization: ${auth}`,
+    ],
+    seconds + 5,
+  );
+  const result = JSON.parse(out) as { sent: number; ok: number; p50: number; p99: number };
+  return { rps: RATE_WORKERS * RATE_PER_WORKER, p50: result.p50, p99: result.p99, ok: result.ok, total: result.sent };
 }
 
 /** CPU time (all threads) a process has used, in microseconds (from /proc, in clock ticks of 10 ms). */

@@ -1,10 +1,11 @@
 // What GET /metrics reports, in Prometheus's text format (prom-client). The REST API's request
-// path only increments counters and observes a histogram through children cached per route,
-// status and reason, so a request builds no label strings; everything that needs a query (pool
-// stats, bulk-run progress, the usage writer's queue) is read when Prometheus scrapes.
+// path only adds to plain tallies (hot-path-metrics.ts) and a refusal counter's cached child, so a
+// request builds no label strings and hashes no labels; everything that needs a query (pool stats,
+// bulk-run progress, the usage writer's queue) is read when Prometheus scrapes.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 
 import { REFUSAL_REASONS, type RefusalReason } from "../domain/usage/refusals";
+import { OneLabelHistogram, RequestTally } from "./hot-path-metrics";
 
 export type PoolStats = { total: number; idle: number; waiting: number };
 export type BulkRunProgress = { running: number; itemsPending: number };
@@ -30,19 +31,20 @@ const FLUSH_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 
 
 export class KeywardMetrics implements ApiMetrics {
   readonly registry = new Registry();
-  readonly #requests = new Counter({
+  readonly #requestTally = new RequestTally();
+  readonly #requests: Counter<"route" | "status"> = new Counter({
     name: "keyward_api_requests_total",
     help: "REST API requests answered, by route template and HTTP status.",
     labelNames: ["route", "status"] as const,
     registers: [this.registry],
+    collect: (): void => this.#requestTally.reportTo(this.#requests),
   });
-  readonly #latency = new Histogram({
-    name: "keyward_api_request_duration_seconds",
-    help: "Time from a REST API request's arrival to its answer, by route template.",
-    labelNames: ["route"] as const,
-    buckets: LATENCY_BUCKETS,
-    registers: [this.registry],
-  });
+  readonly #latency = new OneLabelHistogram(
+    "keyward_api_request_duration_seconds",
+    "Time from a REST API request's arrival to its answer, by route template.",
+    "route",
+    LATENCY_BUCKETS,
+  );
   readonly #refused = new Counter({
     name: "keyward_api_refused_calls_total",
     help: "REST API calls with a known token refused before the endpoint ran, by reason (quota: the token's quota was spent).",
@@ -60,12 +62,10 @@ export class KeywardMetrics implements ApiMetrics {
     help: "Batches of API usage rows the database refused (they are kept and retried).",
     registers: [this.registry],
   });
-  // Children looked up once per route/status/reason, then reused: no label hashing per request.
-  readonly #requestChildren = new Map<string, Map<number, Counter.Internal>>();
-  readonly #latencyChildren = new Map<string, Histogram.Internal<"route">>();
   readonly #refusedChildren = new Map<RefusalReason, Counter.Internal>();
 
   constructor(sources: MetricsSources = {}) {
+    this.registry.registerMetric(this.#latency.asRegistered());
     collectDefaultMetrics({ register: this.registry, prefix: "keyward_" });
     // Every reason from the start (at 0), so a rate over them works before the first refusal.
     for (const reason of REFUSAL_REASONS) {
@@ -125,14 +125,8 @@ export class KeywardMetrics implements ApiMetrics {
   }
 
   observeRequest = (route: string, status: number, seconds: number): void => {
-    let byStatus = this.#requestChildren.get(route);
-    if (!byStatus) this.#requestChildren.set(route, (byStatus = new Map()));
-    let counter = byStatus.get(status);
-    if (!counter) byStatus.set(status, (counter = this.#requests.labels(route, String(status))));
-    counter.inc();
-    let histogram = this.#latencyChildren.get(route);
-    if (!histogram) this.#latencyChildren.set(route, (histogram = this.#latency.labels(route)));
-    histogram.observe(seconds);
+    this.#requestTally.add(route, status);
+    this.#latency.observe(route, seconds);
   };
 
   refused = (reason: RefusalReason): void => {
