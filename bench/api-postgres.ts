@@ -22,19 +22,16 @@ import { resolve } from "node:path";
 import { generateKeySpec } from "../lib/tokens/encryption";
 import { findHaproxy, startHaproxy, type Haproxy } from "../tests/support/haproxy";
 import { quotaRemaining, seedBenchToken } from "./bench-token";
-import { fetchText, freePort, run, stop } from "./process-tools";
+import { fetchText, freePort, heyLatency, RATE_PER_WORKER, RATE_WORKERS, run, stop, type Latency } from "./process-tools";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const CONNECTIONS = 64;
 const SATURATION_SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
-const RATE_WORKERS = 10;
-const RATE_PER_WORKER = 100;
 const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 10);
 const CORES = cpus().length;
 
 type Cpu = { keyward: number; postgres: number; haproxy: number; loadGenerator: number; machineBusy: number; wallMicros: number };
 type Saturation = { rps: number; requests: number; non2xx: number; p99: number; cpu: Cpu };
-type Latency = { p50: number; p99: number; ok: number; total: number };
 type Row = { setup: string; saturation: Saturation; latency: Latency; keyward: boolean };
 
 const log = (line = "") => console.log(line);
@@ -94,7 +91,7 @@ export async function runPostgresBench(args: string[]): Promise<void> {
       if (keyward) await settle(keywardPids, postgresPort);
       const saturation = wrk(`${url}${path}`, auth, SATURATION_SECONDS, measure(pids, haproxyPid));
       if (keyward) await settle(keywardPids, postgresPort);
-      rows.push({ setup, saturation, latency: hey(`${url}${path}`, auth), keyward });
+      rows.push({ setup, saturation, latency: heyLatency({ url: `${url}${path}`, auth, seconds: RATE_SECONDS }), keyward });
     };
     await runSetup("bare node:http, direct", `http://127.0.0.1:${barePort}`, false, [bare.pid!]);
     await runSetup("Keyward ×1, direct", `http://127.0.0.1:${servers[0].port}`, true, keywardPids);
@@ -316,19 +313,6 @@ function wrk(url: string, auth: string, seconds: number, measured: Measured): Sa
     wallMicros,
   };
   return { rps, requests, non2xx, p99, cpu };
-}
-
-function hey(url: string, auth: string): Latency {
-  const out = run(
-    "hey",
-    ["-z", `${RATE_SECONDS}s`, "-c", String(RATE_WORKERS), "-q", String(RATE_PER_WORKER), "-H", `Authorization: ${auth}`, url],
-    RATE_SECONDS,
-  );
-  const percentile = (p: number) => Number(new RegExp(`${p}% in ([\\d.]+) secs`).exec(out)?.[1]) * 1000;
-  const ok = Number(/\[200\]\s+(\d+) responses/.exec(out)?.[1] ?? 0);
-  const total = [...out.matchAll(/\[\d+\]\s+(\d+) responses/g)].reduce((sum, m) => sum + Number(m[1]), 0);
-  if (!Number.isFinite(percentile(50)) || !Number.isFinite(percentile(99))) throw new Error(`could not read hey's output:\n${out}`);
-  return { p50: percentile(50), p99: percentile(99), ok, total };
 }
 
 // ---------------------------------------------------------------------------------------

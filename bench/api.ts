@@ -5,7 +5,8 @@
 // - throughput at saturation with wrk (64 connections, 15 s) on GET /v0/quota (costs nothing),
 //   GET /v0/orgs/{org}/repos (charged) and POST /v1/verify (a service verifying the bench token,
 //   charged), for both servers, and the ratio;
-// - latency at a fixed offered rate of 1,000 requests/s with hey (10 workers × 100/s, 10 s);
+// - latency at a fixed offered rate of 1,000 requests/s, 10 s, offered two ways: hey (10 workers
+//   × 100/s, ticking together: bursts of ten) and open-loop Poisson arrivals (bench/open-loop.ts);
 // - afterwards, that the quota charged equals the successful charged calls.
 // Loopback only; every load run is bounded in time. Needs `apt-get install wrk hey`.
 // With `--postgres [--servers 1,2,3]`: PostgreSQL and several servers behind HAProxy instead
@@ -19,17 +20,25 @@ import { join, resolve } from "node:path";
 import { generateKeySpec } from "../lib/tokens/encryption";
 import { runPostgresBench } from "./api-postgres";
 import { quotaRemaining, seedBenchService, seedBenchToken } from "./bench-token";
-import { fetchText, freePort, run, stop } from "./process-tools";
+import {
+  fetchText,
+  freePort,
+  heyLatency,
+  openLoopLatency,
+  RATE_PER_WORKER,
+  RATE_WORKERS,
+  run,
+  stop,
+  type Latency,
+  type LatencyRun,
+} from "./process-tools";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const CONNECTIONS = 64;
 const SATURATION_SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
-const RATE_WORKERS = 10;
-const RATE_PER_WORKER = 100;
 const RATE_SECONDS = 10;
 
 type Saturation = { rps: number; requests: number; non2xx: number; cpuMicrosPerRequest: number | null };
-type Latency = { rps: number; p50: number; p99: number; ok: number; total: number };
 /** A POST's JSON body, and the wrk script that sends it. */
 type Post = { body: string; script: string };
 
@@ -112,7 +121,8 @@ async function main() {
     const before = await quotaRemaining(db, tokenId);
     const measuredFrom = new Date();
 
-    const results: { endpoint: string; bare: Saturation; keyward: Saturation; bareLatency: Latency; keywardLatency: Latency }[] = [];
+    type Latencies = { hey: Latency; poisson: Latency };
+    const results: { endpoint: string; bare: Saturation; keyward: Saturation; bareLatency: Latencies; keywardLatency: Latencies }[] = [];
     let reposOk = 0;
     let verifyOk = 0;
     for (const [endpoint, path, callAuth, post] of [
@@ -124,12 +134,19 @@ async function main() {
       const bareRun = wrk(`${bareUrl}${path}`, callAuth, SATURATION_SECONDS, bare.pid, post);
       await settle(server.pid);
       const keywardRun = wrk(`${api}${path}`, callAuth, SATURATION_SECONDS, server.pid, post);
-      log(`${endpoint}: hey at ${RATE_WORKERS * RATE_PER_WORKER}/s × ${RATE_SECONDS} s, bare then Keyward…`);
-      const bareLatency = hey(`${bareUrl}${path}`, callAuth, post);
+      log(`${endpoint}: ${RATE_WORKERS * RATE_PER_WORKER}/s × ${RATE_SECONDS} s (hey, then open-loop Poisson), bare then Keyward…`);
+      const latencies = async (url: string, pid: number | undefined): Promise<Latencies> => {
+        const offered: LatencyRun = { url, auth: callAuth, seconds: RATE_SECONDS, post };
+        const hey = heyLatency(offered);
+        if (pid !== undefined) await settle(pid);
+        return { hey, poisson: openLoopLatency(offered) };
+      };
+      const bareLatency = await latencies(`${bareUrl}${path}`, undefined);
       await settle(server.pid);
-      const keywardLatency = hey(`${api}${path}`, callAuth, post);
-      if (path === reposPath) reposOk = keywardRun.requests - keywardRun.non2xx + keywardLatency.ok;
-      if (path === verifyPath) verifyOk = keywardRun.requests - keywardRun.non2xx + keywardLatency.ok;
+      const keywardLatency = await latencies(`${api}${path}`, server.pid);
+      const latencyOk = keywardLatency.hey.ok + keywardLatency.poisson.ok;
+      if (path === reposPath) reposOk = keywardRun.requests - keywardRun.non2xx + latencyOk;
+      if (path === verifyPath) verifyOk = keywardRun.requests - keywardRun.non2xx + latencyOk;
       results.push({ endpoint, bare: bareRun, keyward: keywardRun, bareLatency, keywardLatency });
     }
 
@@ -160,14 +177,19 @@ async function main() {
     }
     log();
     log(
-      `Latency at a fixed ${RATE_WORKERS * RATE_PER_WORKER} requests/s (hey -c ${RATE_WORKERS} -q ${RATE_PER_WORKER} -z ${RATE_SECONDS}s):`,
+      `Latency at a fixed ${RATE_WORKERS * RATE_PER_WORKER} requests/s for ${RATE_SECONDS} s: hey -c ${RATE_WORKERS} -q ${RATE_PER_WORKER} (bursts of ten), and open-loop Poisson arrivals:`,
     );
-    log(`  ${"endpoint".padEnd(26)} ${"bare p50/p99 (ms)".padStart(18)} ${"Keyward p50/p99 (ms)".padStart(21)}  Keyward ok/sent`);
+    log(
+      `  ${"endpoint".padEnd(26)} ${"load".padEnd(8)} ${"bare p50/p99 (ms)".padStart(18)} ${"Keyward p50/p99 (ms)".padStart(21)}  Keyward ok/sent`,
+    );
     for (const r of results) {
       const pair = (l: Latency) => `${l.p50.toFixed(2)} / ${l.p99.toFixed(2)}`;
-      log(
-        `  ${r.endpoint.padEnd(26)} ${pair(r.bareLatency).padStart(18)} ${pair(r.keywardLatency).padStart(21)}  ${r.keywardLatency.ok}/${r.keywardLatency.total}`,
-      );
+      for (const load of ["hey", "poisson"] as const) {
+        const keyward = r.keywardLatency[load];
+        log(
+          `  ${r.endpoint.padEnd(26)} ${load.padEnd(8)} ${pair(r.bareLatency[load]).padStart(18)} ${pair(keyward).padStart(21)}  ${keyward.ok}/${keyward.total}`,
+        );
+      }
     }
     log();
     log("Quota check (charged endpoints, 1 unit per call):");
@@ -227,21 +249,6 @@ function wrk(url: string, auth: string, seconds: number, pid?: number, post?: Po
   if (!Number.isFinite(rps) || !Number.isFinite(requests)) throw new Error(`could not read wrk's output:\n${out}`);
   const cpuMicrosPerRequest = cpuBefore !== null && cpuAfter !== null ? (cpuAfter - cpuBefore) / requests : null;
   return { rps, requests, non2xx, cpuMicrosPerRequest };
-}
-
-function hey(url: string, auth: string, post?: Post): Latency {
-  const body = post ? ["-m", "POST", "-T", "application/json", "-d", post.body] : [];
-  const out = run(
-    "hey",
-    ["-z", `${RATE_SECONDS}s`, "-c", String(RATE_WORKERS), "-q", String(RATE_PER_WORKER), ...body, "-H", `Authorization: ${auth}`, url],
-    RATE_SECONDS,
-  );
-  const percentile = (p: number) => Number(new RegExp(`${p}% in ([\\d.]+) secs`).exec(out)?.[1]) * 1000;
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
-  const ok = Number(/\[200\]\s+(\d+) responses/.exec(out)?.[1] ?? 0);
-  const total = [...out.matchAll(/\[\d+\]\s+(\d+) responses/g)].reduce((sum, m) => sum + Number(m[1]), 0);
-  if (!Number.isFinite(percentile(50)) || !Number.isFinite(percentile(99))) throw new Error(`could not read hey's output:\n${out}`);
-  return { rps, p50: percentile(50), p99: percentile(99), ok, total };
 }
 
 function startProcess(args: string[], env: Record<string, string>, ready: RegExp, timeoutMs: number): Promise<ChildProcess> {

@@ -19,11 +19,9 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 
 import { generateKeySpec, parseKeyring } from "../lib/tokens/encryption";
-import { freePort, run, stop } from "./process-tools";
+import { freePort, heyLatency, openLoopLatency, RATE_PER_WORKER, RATE_WORKERS, stop, type Latency } from "./process-tools";
 
 const ROOT = resolve(import.meta.dirname, "..");
-const RATE_WORKERS = 10;
-const RATE_PER_WORKER = 100;
 const SERVICE_SLUG = "bench";
 const { values: args } = parseArgs({
   options: {
@@ -34,8 +32,6 @@ const { values: args } = parseArgs({
   },
 });
 const SECONDS = Number(args.seconds);
-
-type Latency = { rps: number; p50: number; p99: number; ok: number; total: number };
 
 async function main() {
   if (spawnSync("which", ["hey"]).status !== 0) throw new Error("hey is not installed: apt-get install -y hey");
@@ -66,9 +62,7 @@ async function main() {
 
     console.log(`load average before the run: ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`);
     console.log("warming up…");
-    hey(direct, auth, 3);
-    hey(viaGateway, auth, 3);
-    hey(v0, auth, 3);
+    for (const url of [direct, viaGateway, v0]) heyLatency({ url, auth, seconds: 3 });
     const before = await quotaLeft();
 
     console.log(
@@ -81,19 +75,19 @@ async function main() {
     const pair = (a: number, b: number) => `${a.toFixed(2)} / ${b.toFixed(2)}`;
     for (let round = 1; round <= Number(args.rounds); round++) {
       for (const [load, measure] of [
-        ["hey burst", hey],
-        ["poisson", openLoop],
+        ["hey burst", heyLatency],
+        ["poisson", openLoopLatency],
       ] as const) {
-        const bare = measure(direct, auth, SECONDS);
+        const bare = measure({ url: direct, auth, seconds: SECONDS });
         const cpuBefore = cpuMicros(keyward.child.pid!);
-        const through = measure(viaGateway, auth, SECONDS);
+        const through: Latency = measure({ url: viaGateway, auth, seconds: SECONDS });
         const cpuPerCall = (cpuMicros(keyward.child.pid!) - cpuBefore) / through.total;
         gatewayOk += through.ok;
         console.log(
           `  ${String(round).padEnd(6)} ${load.padEnd(10)} ${pair(bare.p50, bare.p99).padStart(20)} ${pair(through.p50, through.p99).padStart(21)} ${pair(through.p50 - bare.p50, through.p99 - bare.p99).padStart(19)}  ${cpuPerCall.toFixed(0).padStart(19)}  ${`${through.ok}/${through.total}`.padStart(15)}`,
         );
       }
-      const own = hey(v0, auth, SECONDS);
+      const own = heyLatency({ url: v0, auth, seconds: SECONDS });
       console.log(`  ${String(round).padEnd(6)} /v0/quota on the same process, hey burst: p50/p99 ${pair(own.p50, own.p99)} ms`);
     }
 
@@ -156,42 +150,6 @@ async function seed(databaseUrl: string, keys: string, upstreamUrl: string) {
   const quotaLeft = async () =>
     (await db.apiToken.findUniqueOrThrow({ where: { id: rows.token.id }, select: { quotaRemaining: true } })).quotaRemaining;
   return { token: rows.plaintext, quotaLeft };
-}
-
-function hey(url: string, auth: string, seconds: number): Latency {
-  const out = run(
-    "hey",
-    ["-z", `${seconds}s`, "-c", String(RATE_WORKERS), "-q", String(RATE_PER_WORKER), "-H", `Authorization: ${auth}`, url],
-    seconds,
-  );
-  const percentile = (p: number) => Number(new RegExp(`${p}% in ([\\d.]+) secs`).exec(out)?.[1]) * 1000;
-  const ok = Number(/\[200\]\s+(\d+) responses/.exec(out)?.[1] ?? 0);
-  const total = [...out.matchAll(/\[\d+\]\s+(\d+) responses/g)].reduce((sum, m) => sum + Number(m[1]), 0);
-  if (!Number.isFinite(percentile(50)) || !Number.isFinite(percentile(99))) throw new Error(`could not read hey's output:\n${out}`);
-  return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]), p50: percentile(50), p99: percentile(99), ok, total };
-}
-
-/** The same offered rate as open-loop Poisson arrivals, from a process of its own (bench/open-loop.ts). */
-function openLoop(url: string, auth: string, seconds: number): Latency {
-  const out = run(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      "bench/open-loop.ts",
-      "--url",
-      url,
-      "--rate",
-      String(RATE_WORKERS * RATE_PER_WORKER),
-      "--seconds",
-      String(seconds),
-      "--header",
-      `Authorization: ${auth}`,
-    ],
-    seconds + 5,
-  );
-  const result = JSON.parse(out) as { sent: number; ok: number; p50: number; p99: number };
-  return { rps: RATE_WORKERS * RATE_PER_WORKER, p50: result.p50, p99: result.p99, ok: result.ok, total: result.sent };
 }
 
 /** CPU time (all threads) a process has used, in microseconds (from /proc, in clock ticks of 10 ms). */

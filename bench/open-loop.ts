@@ -1,4 +1,4 @@
-// `npx tsx bench/open-loop.ts --url URL --rate 1000 --seconds 10 [--header "Name: value"] [--arrivals poisson|even]`:
+// `npx tsx bench/open-loop.ts --url URL --rate 1000 --seconds 10 [--header "Name: value"] [--method POST --body JSON] [--arrivals poisson|even]`:
 // latency at a fixed offered rate, with requests sent when they are due whatever the answers do.
 //
 // hey (`-c 10 -q 100`) is closed-loop per worker and its ten workers tick together: calls arrive
@@ -21,6 +21,9 @@ const { values: args } = parseArgs({
     rate: { type: "string", default: "1000" },
     seconds: { type: "string", default: "10" },
     header: { type: "string", multiple: true, default: [] },
+    method: { type: "string", default: "GET" },
+    // Sent as application/json.
+    body: { type: "string" },
     arrivals: { type: "string", default: "poisson" },
     // Fixed, so two runs (direct and through the gateway) offer the same arrival pattern.
     seed: { type: "string", default: "1" },
@@ -40,6 +43,7 @@ async function main() {
     const colon = line.indexOf(":");
     headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
   }
+  if (args.body !== undefined) headers["content-type"] = "application/json";
   const pool = new Pool(url.origin, { connections: 256, pipelining: 1 });
   const path = `${url.pathname}${url.search}`;
   const due = plannedTimes(total, rate, args.arrivals === "even" ? "even" : "poisson", Number(args.seed));
@@ -52,7 +56,7 @@ async function main() {
   const send = (index: number) => {
     const sentAt = performance.now();
     pool
-      .request({ method: "GET", path, headers })
+      .request({ method: args.method as "GET" | "POST", path, headers, body: args.body })
       .then(async (response) => {
         await response.body.dump();
         return response.statusCode;

@@ -1,6 +1,7 @@
 import { spawnSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createServer } from "node:net";
+import { join } from "node:path";
 
 // What the API benchmarks (bench/api.ts, bench/api-postgres.ts) share to run load tools and servers.
 
@@ -39,4 +40,50 @@ export function freePort(): Promise<number> {
       probe.close(() => resolvePromise(port));
     });
   });
+}
+
+/** Latency at a fixed offered rate (milliseconds), and the calls answered 200 out of those sent. */
+export type Latency = { p50: number; p99: number; ok: number; total: number };
+
+/** A latency run: GET, or POST with a JSON body when `post` is given. */
+export type LatencyRun = { url: string; auth: string; seconds: number; post?: { body: string } };
+
+/** The offered rate of every latency run: 1,000 requests/s, as hey's 10 workers × 100/s. */
+export const RATE_WORKERS = 10;
+export const RATE_PER_WORKER = 100;
+export const OFFERED_RATE = RATE_WORKERS * RATE_PER_WORKER;
+
+/**
+ * hey at the offered rate. Its ten workers tick together, so calls come in bursts of ten every
+ * 10 ms: p99 is about the tenth call of a burst waiting for the nine before it.
+ */
+export function heyLatency({ url, auth, seconds, post }: LatencyRun): Latency {
+  const body = post ? ["-m", "POST", "-T", "application/json", "-d", post.body] : [];
+  const out = run(
+    "hey",
+    ["-z", `${seconds}s`, "-c", String(RATE_WORKERS), "-q", String(RATE_PER_WORKER), ...body, "-H", `Authorization: ${auth}`, url],
+    seconds,
+  );
+  const percentile = (p: number) => Number(new RegExp(`${p}% in ([\\d.]+) secs`).exec(out)?.[1]) * 1000;
+  const ok = Number(/\[200\]\s+(\d+) responses/.exec(out)?.[1] ?? 0);
+  const total = [...out.matchAll(/\[\d+\]\s+(\d+) responses/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+  if (!Number.isFinite(percentile(50)) || !Number.isFinite(percentile(99))) throw new Error(`could not read hey's output:\n${out}`);
+  return { p50: percentile(50), p99: percentile(99), ok, total };
+}
+
+/** The same offered rate as open-loop Poisson arrivals (bench/open-loop.ts, a process of its own). */
+export function openLoopLatency({ url, auth, seconds, post }: LatencyRun): Latency {
+  const body = post ? ["--method", "POST", "--body", post.body] : [];
+  const out = run(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      join(import.meta.dirname, "open-loop.ts"),
+      ...["--url", url, "--rate", String(OFFERED_RATE), "--seconds", String(seconds), "--header", `Authorization: ${auth}`, ...body],
+    ],
+    seconds + 5,
+  );
+  const result = JSON.parse(out) as { sent: number; ok: number; p50: number; p99: number };
+  return { p50: result.p50, p99: result.p99, ok: result.ok, total: result.sent };
 }
