@@ -61,7 +61,34 @@ export function normalizeRequestPath(path: string): string | null {
   const parts = splitPath(path);
   // "..;x" is ".." to servers that strip path parameters (Tomcat, Spring).
   if (parts.some((part) => isDotSegment(part.split(";", 1)[0]))) return null;
+  if (parts.some(mayReadAsSeparatorOrDots)) return null;
   return `/${parts.join("/")}`;
+}
+
+// How many times a segment is decoded looking for a disguised "." or "/": more is refused.
+const MAX_SEGMENT_DECODINGS = 3;
+
+/**
+ * Whether an upstream that decodes the segment (once or again) and normalizes Unicode (NFKC: a
+ * full-width "．" or a leader "‥" becomes dots, "／" a slash) could read it as a dot segment or as
+ * holding a separator. Percent-escapes that are not UTF-8 are refused too: an old decoder reads
+ * the overlong "%c0%ae" as ".". A "%" not followed by two hex digits stays a plain character.
+ */
+function mayReadAsSeparatorOrDots(segment: string): boolean {
+  let text = segment;
+  for (let decodings = 0; ; decodings++) {
+    const normalized = text.normalize("NFKC");
+    if (/[/\\\u0000-\u001f\u007f]/.test(normalized) || isDotSegment(normalized.split(";", 1)[0])) return true;
+    let decoded: string;
+    try {
+      decoded = text.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => decodeURIComponent(run));
+    } catch {
+      return true;
+    }
+    if (decoded === text) return false;
+    if (decodings === MAX_SEGMENT_DECODINGS) return true;
+    text = decoded;
+  }
 }
 
 /** The best route for the call, or null when none matches (or the path is unsafe: see normalizeRequestPath). */
