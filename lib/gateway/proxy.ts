@@ -14,8 +14,8 @@ import { NetworkList } from "../domain/tokens/networks";
 // - the upstream sees Keyward's identity headers and cannot be handed forged ones: every incoming
 //   X-Keyward-* is dropped, as are the caller's credentials (Authorization, Cookie: the token is
 //   Keyward's business, and a browser's cookies for this origin include the dashboard session);
-// - the browser never receives the upstream's cookies or site-clearing headers for Keyward's
-//   origin, and an upstream page is sandboxed (CSP) so it cannot script the dashboard's origin;
+// - the browser never receives the upstream's cookies, site-clearing or other origin-wide headers
+//   for Keyward's origin, and an upstream page is sandboxed (CSP) so it cannot script the dashboard's origin;
 // - an upstream that does not answer within `upstreamTimeoutMs` is a 504, one that cannot be
 //   reached a 502, both in Keyward's JSON error shape.
 
@@ -70,8 +70,19 @@ const HOP_BY_HOP = new Set([
 // The caller's credentials and forwarding claims: Keyward sets its own forwarding headers.
 // Expect too: Node's server has already answered `Expect: 100-continue`, and undici refuses to send the header.
 const DROPPED_REQUEST_HEADERS = new Set(["authorization", "cookie", "host", "forwarded", "x-real-ip", "expect"]);
-// What an upstream must not do to Keyward's origin: set or clear its cookies, widen a service worker's scope.
-const DROPPED_RESPONSE_HEADERS = new Set(["set-cookie", "set-cookie2", "clear-site-data", "service-worker-allowed"]);
+// What an upstream must not do to Keyward's origin: set or clear its cookies, widen a service worker's scope,
+// or set a policy the browser keeps for the whole origin (HSTS, which max-age=0 erases; Network Error
+// Logging, which reports later requests to Keyward, their URLs included, to a collector; alternative services).
+const DROPPED_RESPONSE_HEADERS = new Set([
+  "set-cookie",
+  "set-cookie2",
+  "clear-site-data",
+  "service-worker-allowed",
+  "strict-transport-security",
+  "nel",
+  "report-to",
+  "alt-svc",
+]);
 // A repeated header that may appear once keeps its first value, as node:http's client did (undici passes them all):
 // two Content-Types or Locations would leave the browser to choose.
 const SINGLE_VALUED_RESPONSE_HEADERS = new Set([
