@@ -13,7 +13,8 @@ import { NetworkList } from "../domain/tokens/networks";
 // - the body is streamed, never buffered, and cut at `maxBodyBytes` (413);
 // - the upstream sees Keyward's identity headers and cannot be handed forged ones: every incoming
 //   X-Keyward-* is dropped, as are the caller's credentials (Authorization, Cookie: the token is
-//   Keyward's business, and a browser's cookies for this origin include the dashboard session);
+//   Keyward's business, and a browser's cookies for this origin include the dashboard session)
+//   and headers that would make the upstream run another method or path than the route authorized;
 // - the browser never receives the upstream's cookies, site-clearing or other origin-wide headers
 //   for Keyward's origin, and an upstream page is sandboxed (CSP) so it cannot script the dashboard's origin;
 // - an upstream that does not answer within `upstreamTimeoutMs` is a 504, one that cannot be
@@ -69,7 +70,20 @@ const HOP_BY_HOP = new Set([
 ]);
 // The caller's credentials and forwarding claims: Keyward sets its own forwarding headers.
 // Expect too: Node's server has already answered `Expect: 100-continue`, and undici refuses to send the header.
-const DROPPED_REQUEST_HEADERS = new Set(["authorization", "cookie", "host", "forwarded", "x-real-ip", "expect"]);
+const DROPPED_REQUEST_HEADERS = new Set([
+  "authorization",
+  "cookie",
+  "host",
+  "forwarded",
+  "x-real-ip",
+  "expect",
+  // Method and path overrides that some frameworks honour: the upstream would run another call than the route authorized.
+  "x-http-method-override",
+  "x-http-method",
+  "x-method-override",
+  "x-original-url",
+  "x-rewrite-url",
+]);
 // What an upstream must not do to Keyward's origin: set or clear its cookies, widen a service worker's scope,
 // or set a policy the browser keeps for the whole origin (HSTS, which max-age=0 erases; Network Error
 // Logging, which reports later requests to Keyward, their URLs included, to a collector; alternative services).

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import http, { type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import net, { type AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { db } from "@/lib/db/client";
@@ -264,6 +264,9 @@ describe("refusals", () => {
     "/gw/billing/public/..;/invoices",
     "/gw/billing/public%2f..%2finvoices",
     "/gw/billing/public/%252e%252e/%252e%252e/admin",
+    "/gw/billing/public\\..\\invoices",
+    "/gw/billing/public/%c0%ae%c0%ae/invoices",
+    "/gw/billing/public/%ef%bc%8e%ef%bc%8e/invoices",
   ])("refuses the path escape %s (400) without calling the upstream", async (path) => {
     const token = await serviceToken(org.id, ["billing/api"]);
     received = [];
@@ -304,6 +307,92 @@ describe("refusals", () => {
     });
     expect(response.status).toBe(501);
     expect(JSON.parse(response.body).error.details).toEqual({ reason: "upgrade-not-supported" });
+  });
+});
+
+/** Writes `raw` on a fresh connection and reads until the server closes it (a refused request closes it). */
+function rawExchange(raw: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const { hostname, port } = new URL(server.url);
+    const socket = net.connect(Number(port), hostname, () => socket.end(raw));
+    const chunks: Buffer[] = [];
+    socket.on("data", (chunk: Buffer) => chunks.push(chunk));
+    socket.on("close", () => resolve(Buffer.concat(chunks).toString("latin1")));
+    socket.on("error", reject);
+  });
+}
+
+// A client tries to make the upstream see more than one authorized call, or what Keyward did not say.
+describe("smuggling and spoofing", () => {
+  it("refuses a request with both Transfer-Encoding and Content-Length (400): the call hidden in its body never reaches the upstream", async () => {
+    const token = await serviceToken(org.id, ["billing/invoices"]);
+    received = [];
+    const hidden = "GET /api/admin HTTP/1.1\r\nHost: upstream\r\n\r\n";
+    const body = `0\r\n\r\n${hidden}`;
+    const answer = await rawExchange(
+      "POST /gw/billing/invoices HTTP/1.1\r\nHost: keyward\r\n" +
+        `Authorization: ${basicAuth(token.value)}\r\n` +
+        `Content-Length: ${body.length}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${body}`,
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(received).toEqual([]);
+    expect(await usageOf(token.tokenId)).toEqual([]);
+  });
+
+  it("refuses request headers over Node's limit (431) without calling the upstream", async () => {
+    const token = await serviceToken(org.id, ["billing/invoices"]);
+    received = [];
+    const answer = await rawExchange(
+      "GET /gw/billing/invoices HTTP/1.1\r\nHost: keyward\r\n" +
+        `Authorization: ${basicAuth(token.value)}\r\nX-Padding: ${"a".repeat(64 * 1024)}\r\nConnection: close\r\n\r\n`,
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 431 /);
+    expect(received).toEqual([]);
+  });
+
+  it("tells the upstream its own Host and the caller's real address, whatever the client claims", async () => {
+    const token = await serviceToken(org.id, ["billing/invoices:read"]);
+    received = [];
+    const response = await rawRequest("/gw/billing/invoices", {
+      headers: {
+        authorization: basicAuth(token.value),
+        host: "internal-admin.example",
+        "x-forwarded-for": "10.0.0.1",
+        "x-forwarded-proto": "https",
+        connection: "keep-alive, x-keyward-token-id",
+      },
+    });
+    expect(response.status).toBe(200);
+    const [call] = received;
+    expect(call.headers.host).toBe(new URL(toyUrl).host);
+    expect(call.headers["x-forwarded-for"]).toBe("127.0.0.1");
+    expect(call.headers["x-forwarded-proto"]).toBe("http");
+    expect(call.headers["x-forwarded-host"]).toBe("internal-admin.example");
+    // Naming Keyward's header as hop-by-hop does not remove it: Keyward sets it after the client's are filtered.
+    expect(call.headers["x-keyward-token-id"]).toBe(token.tokenId);
+    expect(call.url).toBe("/api/invoices");
+  });
+  // Frameworks that trust these headers would run another method or path than the one Keyward checked the scope for.
+  it("never lets the client override, to the upstream, the method or path its route was authorized for", async () => {
+    const reader = await serviceToken(org.id, ["billing/invoices:read"]);
+    received = [];
+    const response = await rawRequest("/gw/billing/invoices/42", {
+      headers: {
+        authorization: basicAuth(reader.value),
+        "x-http-method-override": "DELETE",
+        "x-http-method": "DELETE",
+        "x-method-override": "DELETE",
+        "x-original-url": "/api/admin/export",
+        "x-rewrite-url": "/api/admin/export",
+      },
+    });
+    expect(response.status).toBe(200);
+    const [call] = received;
+    expect(call.method).toBe("GET");
+    expect(call.url).toBe("/api/invoices/42");
+    for (const name of ["x-http-method-override", "x-http-method", "x-method-override", "x-original-url", "x-rewrite-url"]) {
+      expect(call.headers[name], name).toBeUndefined();
+    }
   });
 });
 
