@@ -267,6 +267,9 @@ describe("refusals", () => {
     "/gw/billing/public\\..\\invoices",
     "/gw/billing/public/%c0%ae%c0%ae/invoices",
     "/gw/billing/public/%ef%bc%8e%ef%bc%8e/invoices",
+    // Routed without regard to case by Express (its default) or IIS: /invoices/* needs invoices:read.
+    "/gw/billing/Invoices/42",
+    "/gw/billing/INVOICES",
   ])("refuses the path escape %s (400) without calling the upstream", async (path) => {
     const token = await serviceToken(org.id, ["billing/api"]);
     received = [];
@@ -274,6 +277,19 @@ describe("refusals", () => {
     expect(response.status, response.body).toBe(400);
     expect(JSON.parse(response.body).error.details).toEqual({ code: "unsafe_path" });
     expect(received).toHaveLength(0);
+  });
+
+  it("reads an escaped letter as the letter: the route it spells decides the scope, and the upstream gets it plain", async () => {
+    const publicOnly = await serviceToken(org.id, ["billing/api"]);
+    const reader = await serviceToken(org.id, ["billing/invoices:read"]);
+    received = [];
+    const refused = await rawRequest("/gw/billing/%69nvoices/42", { headers: { authorization: basicAuth(publicOnly.value) } });
+    expect(refused.status).toBe(403);
+    expect(JSON.parse(refused.body).error.details).toEqual({ code: "missing_scope", requiredScope: "invoices:read" });
+    expect(received).toHaveLength(0);
+    const allowed = await rawRequest("/gw/billing/%69nvoices/42", { headers: { authorization: basicAuth(reader.value) } });
+    expect(allowed.status).toBe(200);
+    expect(received.map((call) => call.url)).toEqual(["/api/invoices/42"]);
   });
 
   it("refuses a body over the limit (413) without calling the upstream, declared or streamed", async () => {

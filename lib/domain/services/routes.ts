@@ -62,8 +62,15 @@ export function normalizeRequestPath(path: string): string | null {
   // "..;x" is ".." to servers that strip path parameters (Tomcat, Spring).
   if (parts.some((part) => isDotSegment(part.split(";", 1)[0]))) return null;
   if (parts.some(mayReadAsSeparatorOrDots)) return null;
-  return `/${parts.join("/")}`;
+  return `/${parts.map(decodeUnreserved).join("/")}`;
 }
+
+/** "%65xport" → "export": an escaped letter, digit, "-", "_" or "~" is that character (RFC 3986 §6.2.2.2), to the upstream too. */
+const decodeUnreserved = (segment: string): string =>
+  segment.replace(/%([0-9A-Fa-f]{2})/g, (escape, hex: string) => {
+    const character = String.fromCharCode(parseInt(hex, 16));
+    return /^[A-Za-z0-9_~-]$/.test(character) ? character : escape;
+  });
 
 // How many times a segment is decoded looking for a disguised "." or "/": more is refused.
 const MAX_SEGMENT_DECODINGS = 3;
@@ -92,7 +99,12 @@ function mayReadAsSeparatorOrDots(segment: string): boolean {
 }
 
 /** The best route for the call, or null when none matches (or the path is unsafe: see normalizeRequestPath). */
-export function matchRoute(routes: readonly ServiceRouteRule[], method: string, path: string): RouteMatch | null {
+export function matchRoute(
+  routes: readonly ServiceRouteRule[],
+  method: string,
+  path: string,
+  options: { ignoreCase?: boolean } = {},
+): RouteMatch | null {
   const normalized = normalizeRequestPath(path);
   if (normalized === null) return null;
   const requestParts = splitPath(normalized);
@@ -102,7 +114,7 @@ export function matchRoute(routes: readonly ServiceRouteRule[], method: string, 
     if (!methodMatches(rule.method, verb)) continue;
     const segments = parsePattern(rule.pathPattern);
     if (segments === null) continue;
-    const matched = matchSegments(segments, requestParts);
+    const matched = matchSegments(segments, requestParts, options.ignoreCase ?? false);
     if (matched === null) continue;
     const candidate = { rule, ranks: segments.map((segment) => RANK[segment.kind]), params: matched, index };
     if (best === null || moreSpecific(candidate, best)) best = candidate;
@@ -126,6 +138,17 @@ export function resolveServiceCall(
     return { ok: false, reason: "unsafe_path", message: "The path contains dot segments or encoded separators; send it normalized." };
   }
   const match = matchRoute(service.routes, method, path);
+  // A server that routes without regard to case (Express by default, IIS) serves "/Admin" as "/admin":
+  // a path whose case keeps it from the route (scope, cost) it would get there is refused, not let through laxer.
+  const caseless = matchRoute(service.routes, method, path, { ignoreCase: true });
+  const verdict = (found: RouteMatch | null) => (found ? `${found.scope} ${found.cost}` : `${service.defaultScope} ${service.defaultCost}`);
+  if (verdict(match) !== verdict(caseless)) {
+    return {
+      ok: false,
+      reason: "unsafe_path",
+      message: "The path's letter case would choose another route on a server that ignores case; spell it as the route does.",
+    };
+  }
   if (match) return { ok: true, ...match };
   if (service.defaultScope === null) {
     return { ok: false, reason: "no_route", message: `No route of this service matches ${method.toUpperCase()} ${path}.` };
@@ -165,7 +188,7 @@ function parsePattern(pattern: string): Segment[] | null {
   });
 }
 
-function matchSegments(segments: readonly Segment[], parts: readonly string[]): Record<string, string> | null {
+function matchSegments(segments: readonly Segment[], parts: readonly string[], ignoreCase: boolean): Record<string, string> | null {
   const params: Record<string, string> = {};
   for (const [index, segment] of segments.entries()) {
     if (segment.kind === "rest") {
@@ -174,7 +197,8 @@ function matchSegments(segments: readonly Segment[], parts: readonly string[]): 
     }
     const part = parts[index];
     if (part === undefined) return null;
-    if (segment.kind === "literal" && segment.value !== part) return null;
+    if (segment.kind === "literal" && (ignoreCase ? segment.value.toLowerCase() !== part.toLowerCase() : segment.value !== part))
+      return null;
     if (segment.kind === "param") params[segment.name] = part;
   }
   return parts.length === segments.length ? params : null;
