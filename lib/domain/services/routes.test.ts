@@ -80,6 +80,14 @@ describe("resolveServiceCall", () => {
     expect(resolveServiceCall(service, "GET", "/Health")).toMatchObject({ ok: true, scope: "api" });
   });
 
+  // Tomcat and Spring drop ";…" from each segment before routing: "/invoices/export;x" is the export to them.
+  it("refuses a path whose ;parameters would choose another scope or cost on a server that drops them", () => {
+    for (const path of ["/invoices/export;x", "/invoices;v=1/export", "/files;x", "/invoices;jsessionid=1"]) {
+      expect(resolveServiceCall(service, "GET", path), path).toMatchObject({ ok: false, reason: "unsafe_path" });
+    }
+    expect(resolveServiceCall(service, "GET", "/invoices/42;v=2")).toMatchObject({ ok: true, scope: "invoices:read" });
+  });
+
   it("falls back to the default scope when no route matches, and refuses without one", () => {
     expect(resolveServiceCall(service, "GET", "/health")).toEqual({ ok: true, scope: "api", cost: 1, route: "api", params: {} });
     expect(resolveServiceCall({ ...service, defaultScope: null }, "GET", "/health")).toMatchObject({ ok: false, reason: "no_route" });

@@ -4,8 +4,10 @@
 // Patterns: "/invoices", "/invoices/:id", "/files/*" ("*" last: any rest, including none).
 // The most specific route wins, segment by segment (literal > ":param" > "*"), then a named
 // method over "*", then the admin's order. A path that could mean something else to the
-// upstream (dot segments, encoded "/" "\" or ".") matches nothing and must be refused, never
-// given the default scope: "/public/../admin" must not pass as "/public/…".
+// upstream (dot segments, encoded "/" "\" or ".", also after another decoding or Unicode
+// normalization) matches nothing and must be refused, never given the default scope:
+// "/public/../admin" must not pass as "/public/…"; nor may one whose letter case or ";parameters"
+// would choose another route on servers that ignore them (resolveServiceCall).
 
 export const ROUTE_METHODS = ["*", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] as const;
 export type RouteMethod = (typeof ROUTE_METHODS)[number];
@@ -138,15 +140,19 @@ export function resolveServiceCall(
     return { ok: false, reason: "unsafe_path", message: "The path contains dot segments or encoded separators; send it normalized." };
   }
   const match = matchRoute(service.routes, method, path);
-  // A server that routes without regard to case (Express by default, IIS) serves "/Admin" as "/admin":
-  // a path whose case keeps it from the route (scope, cost) it would get there is refused, not let through laxer.
-  const caseless = matchRoute(service.routes, method, path, { ignoreCase: true });
+  // Servers differ in how they read a path: Express (by default) and IIS ignore letter case ("/Admin" is
+  // "/admin"), Tomcat and Spring drop ";…" from each segment ("/export;x" is "/export"). A path that
+  // would get another route's scope or cost read either way is refused, not let through on the laxer one.
+  const otherReadings = [
+    matchRoute(service.routes, method, path, { ignoreCase: true }),
+    matchRoute(service.routes, method, withoutPathParameters(path)),
+  ];
   const verdict = (found: RouteMatch | null) => (found ? `${found.scope} ${found.cost}` : `${service.defaultScope} ${service.defaultCost}`);
-  if (verdict(match) !== verdict(caseless)) {
+  if (otherReadings.some((reading) => verdict(reading) !== verdict(match))) {
     return {
       ok: false,
       reason: "unsafe_path",
-      message: "The path's letter case would choose another route on a server that ignores case; spell it as the route does.",
+      message: "The path would choose another route on a server that ignores letter case or ;parameters; spell it as the route does.",
     };
   }
   if (match) return { ok: true, ...match };
@@ -205,4 +211,9 @@ function matchSegments(segments: readonly Segment[], parts: readonly string[], i
 }
 
 const isDotSegment = (part: string): boolean => part === "." || part === "..";
+const withoutPathParameters = (path: string): string =>
+  path
+    .split("/")
+    .map((part) => part.split(";", 1)[0])
+    .join("/");
 const splitPath = (path: string): string[] => path.split("/").filter((part) => part !== "");
