@@ -75,9 +75,9 @@ export function createGatewayHandler(options: GatewayHandlerOptions): GatewayHan
     const target = splitGatewayPath(pathname);
     if (!target) return sendError(res, serviceNotFound());
     if (proxy.declaresTooLarge(req)) return sendError(res, payloadTooLarge(options.limits.maxBodyBytes));
-    // The query reaches the upstream as it is, so only a Keyward token in it is refused (a leak
-    // into logs), not parameter names such as `key` that the upstream may use for its own ends.
-    if (queryCarriesKeywardToken(search)) return sendError(res, unauthorized(TOKEN_REFUSAL_MESSAGES["in-query"]));
+    // The path and query reach the upstream as they are, so only a Keyward token in them is refused (a
+    // leak into logs), not parameter names such as `key` that the upstream may use for its own ends.
+    if (urlCarriesKeywardToken(target.rest, search)) return sendError(res, unauthorized(TOKEN_REFUSAL_MESSAGES["in-query"]));
     const presented = tokenFromAuthorization(req.headers.authorization);
     if (!presented.ok) return sendError(res, unauthorized(TOKEN_REFUSAL_MESSAGES[presented.reason]));
 
@@ -173,7 +173,8 @@ function usageRoute(slug: string, route: string, scope: string): string {
   return `${GATEWAY_PREFIX}${slug}${route.slice(space + 1)}`;
 }
 
-function queryCarriesKeywardToken(search: string): boolean {
+function urlCarriesKeywardToken(path: string, search: string): boolean {
+  if (path.includes("kw_") && findTokenCandidates(path).length > 0) return true;
   if (search === "" || !search.includes("kw_")) return false;
   for (const [, value] of new URLSearchParams(search)) if (findTokenCandidates(value).length > 0) return true;
   return false;

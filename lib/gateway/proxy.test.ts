@@ -226,6 +226,25 @@ describe("forwarding", () => {
     for (const name of ["strict-transport-security", "nel", "report-to", "alt-svc"]) expect(response.headers[name], name).toBeUndefined();
   });
 
+  // The client's credentials never reach the upstream, so its challenge cannot be answered; in a browser
+  // it would open a password prompt on Keyward's origin, worded by the upstream.
+  it("drops the upstream's WWW-Authenticate challenge, and passes its 401 on", async () => {
+    const upstream = await toyUpstream((_req, res) => {
+      res.writeHead(401, {
+        "Content-Type": "text/plain",
+        "WWW-Authenticate": 'Basic realm="Keyward: your session expired, sign in again"',
+      });
+      res.end("sign in");
+    });
+    const gw = await gateway(upstream.url);
+
+    const response = await request(`${gw.url}/login`);
+
+    expect(response.status).toBe(401);
+    expect(response.body).toBe("sign in");
+    expect(response.headers["www-authenticate"]).toBeUndefined();
+  });
+
   it("drops the upstream's hop-by-hop headers, those its Connection names included", async () => {
     const upstream = await toyUpstream((_req, res) => {
       res.writeHead(200, {

@@ -87,7 +87,10 @@ const DROPPED_REQUEST_HEADERS = new Set([
 // What an upstream must not do to Keyward's origin: set or clear its cookies, widen a service worker's scope,
 // or set a policy the browser keeps for the whole origin (HSTS, which max-age=0 erases; Network Error
 // Logging, which reports later requests to Keyward, their URLs included, to a collector; alternative services).
+// WWW-Authenticate too: the client's credentials never reach the upstream, so its challenge cannot be
+// answered, and a browser would show it as a password prompt on Keyward's origin.
 const DROPPED_RESPONSE_HEADERS = new Set([
+  "www-authenticate",
   "set-cookie",
   "set-cookie2",
   "clear-site-data",

@@ -194,7 +194,7 @@ describe("forwarding", () => {
 });
 
 describe("refusals", () => {
-  it("refuses a call without a token (401), and a token in the query (401), without calling the upstream", async () => {
+  it("refuses a call without a token (401), and a token in the query or the path (401), without calling the upstream", async () => {
     const token = await serviceToken(org.id, ["billing/invoices:read"]);
     received = [];
 
@@ -204,6 +204,8 @@ describe("refusals", () => {
     // A value one character off (never the value itself: it may already end in "x").
     const altered = `${token.value.slice(0, -1)}${token.value.endsWith("x") ? "y" : "x"}`;
     expect((await gw("/gw/billing/invoices", { token: altered })).status).toBe(401);
+    // In the path too: it would be in the upstream's access log.
+    expect((await gw(`/gw/billing/invoices/${token.value}`, { token: token.value })).status).toBe(401);
     expect(received).toHaveLength(0);
   });
 
