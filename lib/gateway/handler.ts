@@ -32,6 +32,8 @@ export type GatewayHandlerOptions = {
   recorder: UsageRecorder;
   clock: () => number;
   trustedProxyHops: number;
+  /** KEYWARD_PUBLIC_URL's host: what the upstream is told in X-Forwarded-Host, whatever Host the client sent. */
+  publicHost?: string;
   limits: GatewayLimits;
   onRefused?: (reason: RefusalReason) => void;
 };
@@ -144,6 +146,7 @@ export function createGatewayHandler(options: GatewayHandlerOptions): GatewayHan
           identity: { tokenId: token.tokenId, org: service.orgSlug, scopes: scopesForService(granted, service.slug) },
           clientIp: ip,
           proto: forwardedProtoOf(req.headers["x-forwarded-proto"], trustedProxyHops) ?? "http",
+          forwardedHost: options.publicHost ?? req.headers.host,
         });
         // Charged when forwarded, whatever the upstream answered: 502 and 504 included.
         recordUsage(usage, call, token, outcome.status, cost);

@@ -62,6 +62,7 @@ async function gateway(upstreamUrl: string, limits: Partial<GatewayLimits> = {})
         identity: IDENTITY,
         clientIp: "203.0.113.9",
         proto: "https",
+        forwardedHost: req.headers.host,
       })
       .then((outcome) => outcomes.push(outcome));
   });

@@ -41,6 +41,8 @@ export type ForwardRequest = {
   /** What Keyward believes the client's address and protocol are (TRUST_PROXY applied). */
   clientIp: string;
   proto: "http" | "https";
+  /** The host the client reached Keyward at, for X-Forwarded-Host (none: the header is not sent). */
+  forwardedHost: string | undefined;
 };
 
 /** How a forwarded call ended, for the usage row: the status the client saw. */
@@ -357,7 +359,7 @@ export function forwardedRequestHeaders(incoming: IncomingHttpHeaders, target: F
   headers.host = upstreamHost;
   headers["x-forwarded-for"] = target.clientIp;
   headers["x-forwarded-proto"] = target.proto;
-  if (incoming.host) headers["x-forwarded-host"] = incoming.host;
+  if (target.forwardedHost) headers["x-forwarded-host"] = target.forwardedHost;
   headers["x-keyward-token-id"] = target.identity.tokenId;
   headers["x-keyward-org"] = target.identity.org;
   headers["x-keyward-scopes"] = target.identity.scopes.join(" ");

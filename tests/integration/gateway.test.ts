@@ -390,6 +390,31 @@ describe("smuggling and spoofing", () => {
     expect(call.headers["x-keyward-token-id"]).toBe(token.tokenId);
     expect(call.url).toBe("/api/invoices");
   });
+  // An upstream that builds links (a password reset mailed to someone else) from X-Forwarded-Host would use the attacker's host.
+  it("with KEYWARD_PUBLIC_URL set, tells the upstream that host in X-Forwarded-Host, not the Host the client sent", async () => {
+    const pinned = await startApiServer({ publicUrl: "https://keyward.example.com/" });
+    try {
+      const token = await serviceToken(org.id, ["billing/invoices:read"]);
+      received = [];
+      const { hostname, port } = new URL(pinned.url);
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = http.request(
+          { hostname, port, path: "/gw/billing/invoices", headers: { host: "attacker.example", authorization: basicAuth(token.value) } },
+          (res) => {
+            res.resume();
+            res.on("end", () => resolve(res.statusCode!));
+          },
+        );
+        req.on("error", reject);
+        req.end();
+      });
+      expect(status).toBe(200);
+      expect(received[0].headers["x-forwarded-host"]).toBe("keyward.example.com");
+    } finally {
+      await pinned.close();
+    }
+  });
+
   // Frameworks that trust these headers would run another method or path than the one Keyward checked the scope for.
   it("never lets the client override, to the upstream, the method or path its route was authorized for", async () => {
     const reader = await serviceToken(org.id, ["billing/invoices:read"]);
