@@ -132,6 +132,8 @@ export type ApiHandlerOptions = {
   metrics?: ApiMetrics;
   /** The gateway's body limit and upstream timeout (KEYWARD_GATEWAY_*); the defaults otherwise. */
   gateway?: GatewayLimits;
+  /** KEYWARD_PUBLIC_URL: its host is the gateway's X-Forwarded-Host (else the request's Host, which the client chooses). */
+  publicUrl?: string;
 };
 
 export type ApiLog = (message: string, error?: unknown, fields?: { requestId?: string }) => void;
@@ -186,6 +188,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
     recorder,
     clock,
     trustedProxyHops,
+    publicHost: options.publicUrl ? new URL(options.publicUrl).host : undefined,
     limits: options.gateway ?? { maxBodyBytes: DEFAULT_GATEWAY_MAX_BODY_BYTES, upstreamTimeoutMs: DEFAULT_GATEWAY_TIMEOUT_MS },
     onRefused,
   });

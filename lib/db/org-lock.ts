@@ -19,7 +19,20 @@ export async function lockOrgMemberships(tx: Pick<Tx, "$executeRaw">, orgId: str
 
 /** The caller's role in the org as committed now (after lockOrgMemberships), or null if not a member. */
 export async function roleInTransaction(tx: Pick<Tx, "membership">, orgId: string, userId: string): Promise<OrgRole | null> {
-  const membership = await tx.membership.findUnique({ where: { userId_orgId: { userId, orgId } }, select: { role: true } });
+  return readRole(tx, orgId, userId);
+}
+
+/**
+ * A person's role in the org as committed when read, or null if not a member; outside any
+ * transaction, so only for deciding a read (the audit log, whether to resume an incident): a
+ * change re-checks the role in its own transaction (inPermittedTransaction).
+ */
+export async function currentRole(orgId: string, userId: string): Promise<OrgRole | null> {
+  return readRole(db, orgId, userId);
+}
+
+async function readRole(client: Pick<Tx, "membership">, orgId: string, userId: string): Promise<OrgRole | null> {
+  const membership = await client.membership.findUnique({ where: { userId_orgId: { userId, orgId } }, select: { role: true } });
   return membership?.role ?? null;
 }
 

@@ -32,6 +32,8 @@ export type GatewayHandlerOptions = {
   recorder: UsageRecorder;
   clock: () => number;
   trustedProxyHops: number;
+  /** KEYWARD_PUBLIC_URL's host: what the upstream is told in X-Forwarded-Host, whatever Host the client sent. */
+  publicHost?: string;
   limits: GatewayLimits;
   onRefused?: (reason: RefusalReason) => void;
 };
@@ -75,9 +77,9 @@ export function createGatewayHandler(options: GatewayHandlerOptions): GatewayHan
     const target = splitGatewayPath(pathname);
     if (!target) return sendError(res, serviceNotFound());
     if (proxy.declaresTooLarge(req)) return sendError(res, payloadTooLarge(options.limits.maxBodyBytes));
-    // The query reaches the upstream as it is, so only a Keyward token in it is refused (a leak
-    // into logs), not parameter names such as `key` that the upstream may use for its own ends.
-    if (queryCarriesKeywardToken(search)) return sendError(res, unauthorized(TOKEN_REFUSAL_MESSAGES["in-query"]));
+    // The path and query reach the upstream as they are, so only a Keyward token in them is refused (a
+    // leak into logs), not parameter names such as `key` that the upstream may use for its own ends.
+    if (urlCarriesKeywardToken(target.rest, search)) return sendError(res, unauthorized(TOKEN_REFUSAL_MESSAGES["in-query"]));
     const presented = tokenFromAuthorization(req.headers.authorization);
     if (!presented.ok) return sendError(res, unauthorized(TOKEN_REFUSAL_MESSAGES[presented.reason]));
 
@@ -144,6 +146,7 @@ export function createGatewayHandler(options: GatewayHandlerOptions): GatewayHan
           identity: { tokenId: token.tokenId, org: service.orgSlug, scopes: scopesForService(granted, service.slug) },
           clientIp: ip,
           proto: forwardedProtoOf(req.headers["x-forwarded-proto"], trustedProxyHops) ?? "http",
+          forwardedHost: options.publicHost ?? req.headers.host,
         });
         // Charged when forwarded, whatever the upstream answered: 502 and 504 included.
         recordUsage(usage, call, token, outcome.status, cost);
@@ -173,7 +176,8 @@ function usageRoute(slug: string, route: string, scope: string): string {
   return `${GATEWAY_PREFIX}${slug}${route.slice(space + 1)}`;
 }
 
-function queryCarriesKeywardToken(search: string): boolean {
+function urlCarriesKeywardToken(path: string, search: string): boolean {
+  if (path.includes("kw_") && findTokenCandidates(path).length > 0) return true;
   if (search === "" || !search.includes("kw_")) return false;
   for (const [, value] of new URLSearchParams(search)) if (findTokenCandidates(value).length > 0) return true;
   return false;

@@ -28,6 +28,13 @@ describe("upstreamPath", () => {
     expect(upstreamPath("/api", "/v1.2/file..name/.well-known")).toBe("/api/v1.2/file..name/.well-known");
   });
 
+  it("forwards text that only decodes to itself: UTF-8 escapes, a lone %, an encoded %", () => {
+    expect(upstreamPath("/api", "/caf%C3%A9/%E2%82%AC")).toBe("/api/caf%C3%A9/%E2%82%AC");
+    expect(upstreamPath("/api", "/100%")).toBe("/api/100%");
+    expect(upstreamPath("/api", "/100%25/off")).toBe("/api/100%25/off");
+    expect(upstreamPath("/api", "/a%3Bb/v1.2")).toBe("/api/a%3Bb/v1.2");
+  });
+
   it("forwards the path the route was matched on: empty segments dropped", () => {
     expect(upstreamPath("/api", "//evil.example/x")).toBe("/api/evil.example/x");
     expect(upstreamPath("/api", "/http://evil.example/x")).toBe("/api/http:/evil.example/x");
@@ -54,6 +61,18 @@ describe("upstreamPath", () => {
     "/a\\..\\admin",
     "/a%5c..%5cadmin",
     "/a%00b",
+    // Overlong UTF-8 for "." and "/" (old decoders read them so), also encoded twice.
+    "/%c0%ae%c0%ae/admin",
+    "/%e0%80%ae%e0%80%ae/admin",
+    "/a%c0%afadmin",
+    "/%25c0%25ae%25c0%25ae/admin",
+    // Characters that Unicode normalization (NFKC) turns into dots or separators: full-width, one- and two-dot leaders.
+    "/%ef%bc%8e%ef%bc%8e/admin",
+    "/\uff0e\uff0e/admin",
+    "/%e2%80%a5/admin",
+    "/%e2%80%a4%e2%80%a4/admin",
+    "/a%ef%bc%8f..%ef%bc%8fadmin",
+    "/a%ef%bc%bc..%ef%bc%bcadmin",
   ])("refuses %s, and no route or default scope matches it", (rest) => {
     expect(upstreamPath("/api", rest)).toBeNull();
     const service = {

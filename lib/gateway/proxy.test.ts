@@ -62,6 +62,7 @@ async function gateway(upstreamUrl: string, limits: Partial<GatewayLimits> = {})
         identity: IDENTITY,
         clientIp: "203.0.113.9",
         proto: "https",
+        forwardedHost: req.headers.host,
       })
       .then((outcome) => outcomes.push(outcome));
   });
@@ -201,6 +202,89 @@ describe("forwarding", () => {
     expect(response.headers["content-security-policy"]).toContain("sandbox");
     expect(response.headers["content-security-policy"]).toContain("default-src 'self'");
     expect(response.headers["x-content-type-options"]).toBe("nosniff");
+  });
+
+  // Headers a browser keeps for the whole origin, for months: an upstream must not set them for Keyward's.
+  it("keeps the upstream from setting origin-wide policies: HSTS, error reporting, alternative services", async () => {
+    const upstream = await toyUpstream((_req, res) => {
+      res.writeHead(200, {
+        "Content-Type": "text/plain",
+        // max-age=0 would erase Keyward's own HSTS in the caller's browser.
+        "Strict-Transport-Security": "max-age=0; includeSubDomains",
+        // Network Error Logging: the browser would report its later requests to Keyward (their URLs) to the upstream's collector.
+        NEL: '{"report_to":"collector","max_age":31536000,"include_subdomains":true,"success_fraction":1.0}',
+        "Report-To": '{"group":"collector","max_age":31536000,"endpoints":[{"url":"https://collector.example/r"}]}',
+        "Alt-Svc": 'h3=":4433"; ma=2592000',
+      });
+      res.end("ok");
+    });
+    const gw = await gateway(upstream.url);
+
+    const response = await request(`${gw.url}/page`);
+
+    expect(response.status).toBe(200);
+    expect(response.body).toBe("ok");
+    for (const name of ["strict-transport-security", "nel", "report-to", "alt-svc"]) expect(response.headers[name], name).toBeUndefined();
+  });
+
+  // The client's credentials never reach the upstream, so its challenge cannot be answered; in a browser
+  // it would open a password prompt on Keyward's origin, worded by the upstream.
+  it("drops the upstream's WWW-Authenticate challenge, and passes its 401 on", async () => {
+    const upstream = await toyUpstream((_req, res) => {
+      res.writeHead(401, {
+        "Content-Type": "text/plain",
+        "WWW-Authenticate": 'Basic realm="Keyward: your session expired, sign in again"',
+      });
+      res.end("sign in");
+    });
+    const gw = await gateway(upstream.url);
+
+    const response = await request(`${gw.url}/login`);
+
+    expect(response.status).toBe(401);
+    expect(response.body).toBe("sign in");
+    expect(response.headers["www-authenticate"]).toBeUndefined();
+  });
+
+  it("drops the upstream's hop-by-hop headers, those its Connection names included", async () => {
+    const upstream = await toyUpstream((_req, res) => {
+      res.writeHead(200, {
+        "Content-Type": "text/plain",
+        Connection: "keep-alive, X-Upstream-Hop",
+        "X-Upstream-Hop": "internal detail",
+        "Keep-Alive": "timeout=600, max=100000",
+        "Proxy-Authenticate": 'Basic realm="upstream proxy"',
+        Trailer: "X-Checksum",
+        "X-Kept": "yes",
+      });
+      res.end("ok");
+    });
+    const gw = await gateway(upstream.url);
+
+    const response = await request(`${gw.url}/page`);
+
+    expect(response.headers["x-kept"]).toBe("yes");
+    expect(response.headers["x-upstream-hop"]).toBeUndefined();
+    expect(response.headers["proxy-authenticate"]).toBeUndefined();
+    expect(response.headers.trailer).toBeUndefined();
+    // Node's server states its own keep-alive for the client's connection, never the upstream's.
+    expect(response.headers["keep-alive"]).not.toBe("timeout=600, max=100000");
+  });
+
+  it("passes a redirect on to the client and never follows it itself, to an internal address or anywhere", async () => {
+    const internal = await toyUpstream();
+    const upstream = await toyUpstream((_req, res) => {
+      res.writeHead(302, { Location: `${internal.url}/admin/secrets` });
+      res.end();
+    });
+    const gw = await gateway(upstream.url);
+
+    const response = await request(`${gw.url}/login`);
+
+    expect(response.status).toBe(302);
+    expect(response.headers.location).toBe(`${internal.url}/admin/secrets`);
+    expect(upstream.received).toHaveLength(1);
+    expect(internal.received).toEqual([]);
   });
 
   it("streams a request body to the upstream as it arrives", async () => {

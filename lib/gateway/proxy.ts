@@ -13,9 +13,10 @@ import { NetworkList } from "../domain/tokens/networks";
 // - the body is streamed, never buffered, and cut at `maxBodyBytes` (413);
 // - the upstream sees Keyward's identity headers and cannot be handed forged ones: every incoming
 //   X-Keyward-* is dropped, as are the caller's credentials (Authorization, Cookie: the token is
-//   Keyward's business, and a browser's cookies for this origin include the dashboard session);
-// - the browser never receives the upstream's cookies or site-clearing headers for Keyward's
-//   origin, and an upstream page is sandboxed (CSP) so it cannot script the dashboard's origin;
+//   Keyward's business, and a browser's cookies for this origin include the dashboard session)
+//   and headers that would make the upstream run another method or path than the route authorized;
+// - the browser never receives the upstream's cookies, site-clearing or other origin-wide headers
+//   for Keyward's origin, and an upstream page is sandboxed (CSP) so it cannot script the dashboard's origin;
 // - an upstream that does not answer within `upstreamTimeoutMs` is a 504, one that cannot be
 //   reached a 502, both in Keyward's JSON error shape.
 
@@ -40,6 +41,8 @@ export type ForwardRequest = {
   /** What Keyward believes the client's address and protocol are (TRUST_PROXY applied). */
   clientIp: string;
   proto: "http" | "https";
+  /** The host the client reached Keyward at, for X-Forwarded-Host (none: the header is not sent). */
+  forwardedHost: string | undefined;
 };
 
 /** How a forwarded call ended, for the usage row: the status the client saw. */
@@ -69,9 +72,36 @@ const HOP_BY_HOP = new Set([
 ]);
 // The caller's credentials and forwarding claims: Keyward sets its own forwarding headers.
 // Expect too: Node's server has already answered `Expect: 100-continue`, and undici refuses to send the header.
-const DROPPED_REQUEST_HEADERS = new Set(["authorization", "cookie", "host", "forwarded", "x-real-ip", "expect"]);
-// What an upstream must not do to Keyward's origin: set or clear its cookies, widen a service worker's scope.
-const DROPPED_RESPONSE_HEADERS = new Set(["set-cookie", "set-cookie2", "clear-site-data", "service-worker-allowed"]);
+const DROPPED_REQUEST_HEADERS = new Set([
+  "authorization",
+  "cookie",
+  "host",
+  "forwarded",
+  "x-real-ip",
+  "expect",
+  // Method and path overrides that some frameworks honour: the upstream would run another call than the route authorized.
+  "x-http-method-override",
+  "x-http-method",
+  "x-method-override",
+  "x-original-url",
+  "x-rewrite-url",
+]);
+// What an upstream must not do to Keyward's origin: set or clear its cookies, widen a service worker's scope,
+// or set a policy the browser keeps for the whole origin (HSTS, which max-age=0 erases; Network Error
+// Logging, which reports later requests to Keyward, their URLs included, to a collector; alternative services).
+// WWW-Authenticate too: the client's credentials never reach the upstream, so its challenge cannot be
+// answered, and a browser would show it as a password prompt on Keyward's origin.
+const DROPPED_RESPONSE_HEADERS = new Set([
+  "www-authenticate",
+  "set-cookie",
+  "set-cookie2",
+  "clear-site-data",
+  "service-worker-allowed",
+  "strict-transport-security",
+  "nel",
+  "report-to",
+  "alt-svc",
+]);
 // A repeated header that may appear once keeps its first value, as node:http's client did (undici passes them all):
 // two Content-Types or Locations would leave the browser to choose.
 const SINGLE_VALUED_RESPONSE_HEADERS = new Set([
@@ -329,7 +359,7 @@ export function forwardedRequestHeaders(incoming: IncomingHttpHeaders, target: F
   headers.host = upstreamHost;
   headers["x-forwarded-for"] = target.clientIp;
   headers["x-forwarded-proto"] = target.proto;
-  if (incoming.host) headers["x-forwarded-host"] = incoming.host;
+  if (target.forwardedHost) headers["x-forwarded-host"] = target.forwardedHost;
   headers["x-keyward-token-id"] = target.identity.tokenId;
   headers["x-keyward-org"] = target.identity.org;
   headers["x-keyward-scopes"] = target.identity.scopes.join(" ");

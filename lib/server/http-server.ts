@@ -61,6 +61,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Serve
     trustedProxyHops: options.trustedProxyHops,
     metrics,
     gateway: gatewaySettingsFromEnv(process.env),
+    publicUrl: process.env.KEYWARD_PUBLIC_URL?.trim() || undefined,
   });
   usage = api.recorder;
   const probe = new DatabaseProbe(target);

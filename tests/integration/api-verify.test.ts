@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { MAX_CHARGE_ATTEMPTS } from "@/lib/api/charging";
 import { ServiceCache } from "@/lib/api/service-cache";
-import type { ApiStore } from "@/lib/api/store";
 import { TokenCache } from "@/lib/api/token-cache";
 import { UsageRecorder } from "@/lib/api/usage-recorder";
 import { verifyCall } from "@/lib/api/verify";
@@ -10,9 +9,11 @@ import { db } from "@/lib/db/client";
 import { createService, deleteService, rotateServiceKey, setServiceEnabled, type ServiceActor } from "@/lib/db/service-mutations";
 import { revokeToken, rotateToken, setTokenEnabled, type TokenActor } from "@/lib/db/token-mutations";
 import { hashTokenValue } from "@/lib/tokens/format";
+import { MAX_VERIFY_COST } from "@/lib/validations/service";
 
 import { callApi, insertToken, startApiServer, type TestApiServer } from "../support/api";
 import { spawnApiProcess, type ApiProcess } from "../support/api-processes";
+import { storeWith } from "../support/fault-store";
 import { createTestOrg } from "../support/request-as";
 
 // POST /v1/verify: a service's key verifies tokens of its own organization for its own scopes,
@@ -163,10 +164,7 @@ describe("POST /v1/verify", () => {
       // Every charge misses as if the token changed meanwhile: the first ones because it did (its
       // version bumped, so the call retries), the last because it was revoked.
       let charges = 0;
-      const inner = server.store;
-      const store = {
-        provider: inner.provider,
-        findTokenByHash: (hash: string) => inner.findTokenByHash(hash),
+      const store = storeWith(server.store, {
         charge: async () => {
           charges++;
           if (charges < MAX_CHARGE_ATTEMPTS)
@@ -174,11 +172,11 @@ describe("POST /v1/verify", () => {
           else await revokeToken(admin, org.id, token.tokenId);
           return null;
         },
-      } as unknown as ApiStore;
-      const services = new ServiceCache((keyHash) => inner.findServiceByKeyHash(keyHash));
+      });
+      const services = new ServiceCache((keyHash) => store.findServiceByKeyHash(keyHash));
       const keyHash = hashTokenValue(billingKey);
       const service = (await services.reload(keyHash))!;
-      const deps = { store, tokens: new TokenCache(store), recorder: new UsageRecorder(inner), clock: Date.now };
+      const deps = { store, tokens: new TokenCache(store), recorder: new UsageRecorder(store), clock: Date.now };
       const answer = await verifyCall(
         deps,
         () => services.reload(keyHash),
@@ -249,6 +247,45 @@ describe("POST /v1/verify", () => {
     expect(answers.filter((answer) => answer.body.valid === true)).toHaveLength(quota);
     expect(answers.filter((answer) => answer.body.code === "quota_exhausted")).toHaveLength(quota * 9);
     expect(await quotaOf(token.tokenId)).toBe(0);
+  });
+
+  // A service (or whoever holds its key) tries to credit a token, or charge it in a way the quota cannot account for.
+  it("refuses a cost that is negative, fractional, above the limit or not a number (400), and charges nothing", async () => {
+    const token = await insertToken(org.id, { quotaMax: 10, serviceScopes: ["billing/invoices"] });
+    for (const cost of [-1, -0.5, 0.5, 1.5, MAX_VERIFY_COST + 1, 1e308, "3", null, true]) {
+      const response = await verify(billingKey, { token: token.value, scope: "invoices:read", cost });
+      expect(response.status, String(cost)).toBe(400);
+      expect(response.body.error.details.issues[0].field, String(cost)).toBe("body.cost");
+    }
+    expect(await quotaOf(token.tokenId)).toBe(10);
+  });
+
+  it("refuses a cost above what is left whole (quota_exhausted): no partial charge, and the rest stays usable", async () => {
+    const token = await insertToken(org.id, { quotaMax: 10, serviceScopes: ["billing/invoices"] });
+    expect((await verify(billingKey, { token: token.value, scope: "invoices:read", cost: MAX_VERIFY_COST })).body).toMatchObject({
+      valid: false,
+      code: "quota_exhausted",
+      quota: { remaining: 10, max: 10 },
+    });
+    expect((await verify(billingKey, { token: token.value, scope: "invoices:read", cost: 11 })).body.code).toBe("quota_exhausted");
+    expect(await quotaOf(token.tokenId)).toBe(10);
+    expect((await verify(billingKey, { token: token.value, scope: "invoices:read", cost: 10 })).body.valid).toBe(true);
+    expect(await quotaOf(token.tokenId)).toBe(0);
+  });
+
+  // The key's holder has a token value in hand (a customer sent it) and asks about it beyond its own service and org.
+  it("a key learns nothing of another organization's token, whatever its state, and charges it nothing", async () => {
+    const foreign = await insertToken(otherOrg.id, { quotaMax: 5, serviceScopes: ["billing/invoices"] });
+    const revoked = await insertToken(otherOrg.id, { serviceScopes: ["billing/invoices"] });
+    await db.apiToken.update({ where: { id: revoked.tokenId }, data: { status: "REVOKED", version: { increment: 1 } } });
+    const limited = await insertToken(otherOrg.id, { serviceScopes: ["billing/invoices"], allowedNetworks: ["10.0.0.0/8"] });
+    for (const value of [foreign.value, revoked.value, limited.value]) {
+      const answer = await verify(billingKey, { token: value, scope: "invoices:read", cost: 5, ip: "192.0.2.1" });
+      expect(answer.body).toEqual({ valid: false, code: "unknown", message: expect.any(String) });
+    }
+    expect(await quotaOf(foreign.tokenId)).toBe(5);
+    await server.handler.flush();
+    expect(await db.usageEvent.count({ where: { tokenId: { in: [foreign.tokenId, revoked.tokenId, limited.tokenId] } } })).toBe(0);
   });
 
   describe("the service key", () => {

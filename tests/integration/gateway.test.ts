@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import http, { type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import net, { type AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { db } from "@/lib/db/client";
@@ -194,7 +194,7 @@ describe("forwarding", () => {
 });
 
 describe("refusals", () => {
-  it("refuses a call without a token (401), and a token in the query (401), without calling the upstream", async () => {
+  it("refuses a call without a token (401), and a token in the query or the path (401), without calling the upstream", async () => {
     const token = await serviceToken(org.id, ["billing/invoices:read"]);
     received = [];
 
@@ -204,6 +204,8 @@ describe("refusals", () => {
     // A value one character off (never the value itself: it may already end in "x").
     const altered = `${token.value.slice(0, -1)}${token.value.endsWith("x") ? "y" : "x"}`;
     expect((await gw("/gw/billing/invoices", { token: altered })).status).toBe(401);
+    // In the path too: it would be in the upstream's access log.
+    expect((await gw(`/gw/billing/invoices/${token.value}`, { token: token.value })).status).toBe(401);
     expect(received).toHaveLength(0);
   });
 
@@ -264,6 +266,12 @@ describe("refusals", () => {
     "/gw/billing/public/..;/invoices",
     "/gw/billing/public%2f..%2finvoices",
     "/gw/billing/public/%252e%252e/%252e%252e/admin",
+    "/gw/billing/public\\..\\invoices",
+    "/gw/billing/public/%c0%ae%c0%ae/invoices",
+    "/gw/billing/public/%ef%bc%8e%ef%bc%8e/invoices",
+    // Routed without regard to case by Express (its default) or IIS: /invoices/* needs invoices:read.
+    "/gw/billing/Invoices/42",
+    "/gw/billing/INVOICES",
   ])("refuses the path escape %s (400) without calling the upstream", async (path) => {
     const token = await serviceToken(org.id, ["billing/api"]);
     received = [];
@@ -271,6 +279,19 @@ describe("refusals", () => {
     expect(response.status, response.body).toBe(400);
     expect(JSON.parse(response.body).error.details).toEqual({ code: "unsafe_path" });
     expect(received).toHaveLength(0);
+  });
+
+  it("reads an escaped letter as the letter: the route it spells decides the scope, and the upstream gets it plain", async () => {
+    const publicOnly = await serviceToken(org.id, ["billing/api"]);
+    const reader = await serviceToken(org.id, ["billing/invoices:read"]);
+    received = [];
+    const refused = await rawRequest("/gw/billing/%69nvoices/42", { headers: { authorization: basicAuth(publicOnly.value) } });
+    expect(refused.status).toBe(403);
+    expect(JSON.parse(refused.body).error.details).toEqual({ code: "missing_scope", requiredScope: "invoices:read" });
+    expect(received).toHaveLength(0);
+    const allowed = await rawRequest("/gw/billing/%69nvoices/42", { headers: { authorization: basicAuth(reader.value) } });
+    expect(allowed.status).toBe(200);
+    expect(received.map((call) => call.url)).toEqual(["/api/invoices/42"]);
   });
 
   it("refuses a body over the limit (413) without calling the upstream, declared or streamed", async () => {
@@ -304,6 +325,117 @@ describe("refusals", () => {
     });
     expect(response.status).toBe(501);
     expect(JSON.parse(response.body).error.details).toEqual({ reason: "upgrade-not-supported" });
+  });
+});
+
+/** Writes `raw` on a fresh connection and reads until the server closes it (a refused request closes it). */
+function rawExchange(raw: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const { hostname, port } = new URL(server.url);
+    const socket = net.connect(Number(port), hostname, () => socket.end(raw));
+    const chunks: Buffer[] = [];
+    socket.on("data", (chunk: Buffer) => chunks.push(chunk));
+    socket.on("close", () => resolve(Buffer.concat(chunks).toString("latin1")));
+    socket.on("error", reject);
+  });
+}
+
+// A client tries to make the upstream see more than one authorized call, or what Keyward did not say.
+describe("smuggling and spoofing", () => {
+  it("refuses a request with both Transfer-Encoding and Content-Length (400): the call hidden in its body never reaches the upstream", async () => {
+    const token = await serviceToken(org.id, ["billing/invoices"]);
+    received = [];
+    const hidden = "GET /api/admin HTTP/1.1\r\nHost: upstream\r\n\r\n";
+    const body = `0\r\n\r\n${hidden}`;
+    const answer = await rawExchange(
+      "POST /gw/billing/invoices HTTP/1.1\r\nHost: keyward\r\n" +
+        `Authorization: ${basicAuth(token.value)}\r\n` +
+        `Content-Length: ${body.length}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${body}`,
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(received).toEqual([]);
+    expect(await usageOf(token.tokenId)).toEqual([]);
+  });
+
+  it("refuses request headers over Node's limit (431) without calling the upstream", async () => {
+    const token = await serviceToken(org.id, ["billing/invoices"]);
+    received = [];
+    const answer = await rawExchange(
+      "GET /gw/billing/invoices HTTP/1.1\r\nHost: keyward\r\n" +
+        `Authorization: ${basicAuth(token.value)}\r\nX-Padding: ${"a".repeat(64 * 1024)}\r\nConnection: close\r\n\r\n`,
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 431 /);
+    expect(received).toEqual([]);
+  });
+
+  it("tells the upstream its own Host and the caller's real address, whatever the client claims", async () => {
+    const token = await serviceToken(org.id, ["billing/invoices:read"]);
+    received = [];
+    const response = await rawRequest("/gw/billing/invoices", {
+      headers: {
+        authorization: basicAuth(token.value),
+        host: "internal-admin.example",
+        "x-forwarded-for": "10.0.0.1",
+        "x-forwarded-proto": "https",
+        connection: "keep-alive, x-keyward-token-id",
+      },
+    });
+    expect(response.status).toBe(200);
+    const [call] = received;
+    expect(call.headers.host).toBe(new URL(toyUrl).host);
+    expect(call.headers["x-forwarded-for"]).toBe("127.0.0.1");
+    expect(call.headers["x-forwarded-proto"]).toBe("http");
+    expect(call.headers["x-forwarded-host"]).toBe("internal-admin.example");
+    // Naming Keyward's header as hop-by-hop does not remove it: Keyward sets it after the client's are filtered.
+    expect(call.headers["x-keyward-token-id"]).toBe(token.tokenId);
+    expect(call.url).toBe("/api/invoices");
+  });
+  // An upstream that builds links (a password reset mailed to someone else) from X-Forwarded-Host would use the attacker's host.
+  it("with KEYWARD_PUBLIC_URL set, tells the upstream that host in X-Forwarded-Host, not the Host the client sent", async () => {
+    const pinned = await startApiServer({ publicUrl: "https://keyward.example.com/" });
+    try {
+      const token = await serviceToken(org.id, ["billing/invoices:read"]);
+      received = [];
+      const { hostname, port } = new URL(pinned.url);
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = http.request(
+          { hostname, port, path: "/gw/billing/invoices", headers: { host: "attacker.example", authorization: basicAuth(token.value) } },
+          (res) => {
+            res.resume();
+            res.on("end", () => resolve(res.statusCode!));
+          },
+        );
+        req.on("error", reject);
+        req.end();
+      });
+      expect(status).toBe(200);
+      expect(received[0].headers["x-forwarded-host"]).toBe("keyward.example.com");
+    } finally {
+      await pinned.close();
+    }
+  });
+
+  // Frameworks that trust these headers would run another method or path than the one Keyward checked the scope for.
+  it("never lets the client override, to the upstream, the method or path its route was authorized for", async () => {
+    const reader = await serviceToken(org.id, ["billing/invoices:read"]);
+    received = [];
+    const response = await rawRequest("/gw/billing/invoices/42", {
+      headers: {
+        authorization: basicAuth(reader.value),
+        "x-http-method-override": "DELETE",
+        "x-http-method": "DELETE",
+        "x-method-override": "DELETE",
+        "x-original-url": "/api/admin/export",
+        "x-rewrite-url": "/api/admin/export",
+      },
+    });
+    expect(response.status).toBe(200);
+    const [call] = received;
+    expect(call.method).toBe("GET");
+    expect(call.url).toBe("/api/invoices/42");
+    for (const name of ["x-http-method-override", "x-http-method", "x-method-override", "x-original-url", "x-rewrite-url"]) {
+      expect(call.headers[name], name).toBeUndefined();
+    }
   });
 });
 

@@ -229,6 +229,49 @@ describe("org webhooks through the Socket SDK", () => {
     expect(await db.webhook.findUniqueOrThrow({ where: { id } })).toMatchObject({ headersCiphertext: null, headersKeyVersion: null });
   });
 
+  // Header values are the receiver's credentials: only someone who may manage webhooks now sees them.
+  it("shows header values to no token members can use, no removed admin's token, and never in the audit log", async () => {
+    const credential = "Bearer receiver-credential-for-admins-only";
+    const created = await sdk(manager.value).createOrgWebhook(org.slug, body({ headers: { Authorization: credential } }));
+    const id = (created as { data: { id: string } }).data.id;
+    await sdk(manager.value).updateOrgWebhook(org.slug, id, { headers: { Authorization: credential, "X-Extra": "second-value" } });
+
+    const memberUsable = await insertToken(org.id, { scopes: ["webhooks"], visibility: "ORGANIZATION" });
+    const removed = await db.user.create({ data: { email: `removed-${org.id}@hooks.test`, name: "Removed admin" } });
+    await db.membership.create({ data: { orgId: org.id, userId: removed.id, role: "ADMIN" } });
+    const removedAdmins = await insertToken(org.id, { scopes: ["webhooks"], createdById: removed.id });
+    expect((await callApi(server.url, `/v0/orgs/${org.slug}/webhooks/${id}`, { token: removedAdmins.value })).status).toBe(200);
+    await db.membership.delete({ where: { userId_orgId: { userId: removed.id, orgId: org.id } } });
+
+    for (const [token, rule] of [
+      [memberUsable, "member-usable-token"],
+      [removedAdmins, "former-admin"],
+    ] as const) {
+      const answers = [
+        await callApi(server.url, `/v0/orgs/${org.slug}/webhooks`, { token: token.value }),
+        await callApi(server.url, `/v0/orgs/${org.slug}/webhooks/${id}`, { token: token.value }),
+        await callApi(server.url, `/v0/orgs/${org.slug}/webhooks/${id}`, { token: token.value, method: "PUT", json: { name: "renamed" } }),
+        await callApi(server.url, `/v0/orgs/${org.slug}/webhooks/${id}`, { token: token.value, method: "DELETE" }),
+      ];
+      for (const answer of answers) {
+        expect(answer.status, rule).toBe(403);
+        expect(answer.body.error.details, rule).toEqual({ rule });
+        expect(JSON.stringify(answer.body)).not.toContain("receiver-credential");
+      }
+    }
+    expect(await db.webhook.findUniqueOrThrow({ where: { id } })).toMatchObject({ name: "Ops hook" });
+
+    // The audit log names the headers, never their values: as stored, and as an admin-only token reads it.
+    const events = await db.auditEvent.findMany({ where: { orgId: org.id, targetId: id } });
+    expect(events.map((event) => event.action).sort()).toEqual(["webhook.created", "webhook.updated"]);
+    expect(JSON.stringify(events)).not.toMatch(/receiver-credential|second-value/);
+    expect(JSON.stringify(events)).toContain("X-Extra");
+    const auditor = await insertToken(org.id, { scopes: ["audit-log:list"] });
+    const log = await callApi(server.url, `/v0/orgs/${org.slug}/audit-log?per_page=100`, { token: auditor.value });
+    expect(log.status).toBe(200);
+    expect(JSON.stringify(log.body)).not.toMatch(/receiver-credential|second-value/);
+  });
+
   it("answers a webhook whose headers were stored in plain text before encryption with them, and after encrypting them the same", async () => {
     const created = await sdk(manager.value).createOrgWebhook(org.slug, body());
     const id = (created as { data: { id: string } }).data.id;

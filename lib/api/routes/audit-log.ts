@@ -1,6 +1,6 @@
 import { readAuditMetadata } from "../../db/audit";
 import { db } from "../../db/client";
-import { roleInTransaction } from "../../db/org-lock";
+import { currentRole } from "../../db/org-lock";
 import { adminPowerRefusal } from "../../domain/tokens/authority";
 import { requireOwnOrg, type Implementation } from "../context";
 import { ENDPOINTS } from "../endpoints";
@@ -56,7 +56,7 @@ export const getAuditLogEvents: Implementation<E["getAuditLogEvents"]> = async (
     where: { id: context.token.tokenId, orgId: org.id },
     select: { visibility: true, onBehalfOfId: true },
   });
-  const onBehalfOfRole = caller?.onBehalfOfId ? await roleInTransaction(db, org.id, caller.onBehalfOfId) : null;
+  const onBehalfOfRole = caller?.onBehalfOfId ? await currentRole(org.id, caller.onBehalfOfId) : null;
   const refusal = adminPowerRefusal({ visibility: caller?.visibility ?? "ORGANIZATION", onBehalfOfRole }, "audit:view");
   if (refusal === "member-usable-token") {
     throw forbidden("Only admin-only tokens may read the audit log: members can copy an organization-visible token.", {

@@ -4,7 +4,7 @@ import { logger } from "../../logger";
 import type { IncidentAction } from "../../validations/incident";
 import { recordAudit } from "../audit";
 import { db } from "../client";
-import { roleInTransaction } from "../org-lock";
+import { currentRole } from "../org-lock";
 import {
   endGracePeriod,
   isTokenConflict,
@@ -205,7 +205,7 @@ export async function resumeStalledIncidents(
   const results: { incidentId: string; result: RunResult | { outcome: "failed"; error: unknown } }[] = [];
   for (const incident of stalled) {
     const userId = incident.createdById!;
-    const role = await roleInTransaction(db, incident.orgId, userId);
+    const role = await currentRole(incident.orgId, userId);
     if (role === null || !can(role, "incidents:manage")) continue;
     const actor: UserActor = { kind: "user", userId, label: incident.createdByLabel, ip: null, userAgent: null };
     const result = await runIncident(incident.id, actor, {

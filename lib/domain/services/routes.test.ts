@@ -58,6 +58,36 @@ describe("matchRoute", () => {
 describe("resolveServiceCall", () => {
   const service = { defaultScope: "api", defaultCost: 1, routes: ROUTES };
 
+  // Most upstreams decode the path before routing (Go, Flask, Django): "%65xport" is "export" to them.
+  it("reads percent-encoded letters, digits and - _ ~ as themselves, so they choose the route they spell", () => {
+    expect(normalizeRequestPath("/%69nvoices/%65xport")).toBe("/invoices/export");
+    expect(normalizeRequestPath("/files/a%2Db%5Fc%7Ed%20e")).toBe("/files/a-b_c~d%20e");
+    expect(resolveServiceCall(service, "GET", "/invoices/%65xport")).toMatchObject({ ok: true, scope: "invoices:export", cost: 50 });
+    expect(resolveServiceCall(service, "GET", "/%66iles")).toMatchObject({ ok: true, scope: "files:list" });
+  });
+
+  // Express (by default) and IIS route without regard to case: "/invoices/EXPORT" is the export to them.
+  it("refuses a path whose letter case would choose another scope or cost on a server that ignores case", () => {
+    for (const path of ["/invoices/EXPORT", "/Invoices/Export", "/FILES/report.pdf", "/Files"]) {
+      expect(resolveServiceCall(service, "GET", path), path).toMatchObject({ ok: false, reason: "unsafe_path" });
+    }
+    // Case that changes nothing is fine: a parameter's value, or a path no route knows either way.
+    expect(resolveServiceCall(service, "GET", "/invoices/AbC-42")).toMatchObject({
+      ok: true,
+      scope: "invoices:read",
+      params: { id: "AbC-42" },
+    });
+    expect(resolveServiceCall(service, "GET", "/Health")).toMatchObject({ ok: true, scope: "api" });
+  });
+
+  // Tomcat and Spring drop ";…" from each segment before routing: "/invoices/export;x" is the export to them.
+  it("refuses a path whose ;parameters would choose another scope or cost on a server that drops them", () => {
+    for (const path of ["/invoices/export;x", "/invoices;v=1/export", "/files;x", "/invoices;jsessionid=1"]) {
+      expect(resolveServiceCall(service, "GET", path), path).toMatchObject({ ok: false, reason: "unsafe_path" });
+    }
+    expect(resolveServiceCall(service, "GET", "/invoices/42;v=2")).toMatchObject({ ok: true, scope: "invoices:read" });
+  });
+
   it("falls back to the default scope when no route matches, and refuses without one", () => {
     expect(resolveServiceCall(service, "GET", "/health")).toEqual({ ok: true, scope: "api", cost: 1, route: "api", params: {} });
     expect(resolveServiceCall({ ...service, defaultScope: null }, "GET", "/health")).toMatchObject({ ok: false, reason: "no_route" });

@@ -4,8 +4,10 @@
 // Patterns: "/invoices", "/invoices/:id", "/files/*" ("*" last: any rest, including none).
 // The most specific route wins, segment by segment (literal > ":param" > "*"), then a named
 // method over "*", then the admin's order. A path that could mean something else to the
-// upstream (dot segments, encoded "/" "\" or ".") matches nothing and must be refused, never
-// given the default scope: "/public/../admin" must not pass as "/public/…".
+// upstream (dot segments, encoded "/" "\" or ".", also after another decoding or Unicode
+// normalization) matches nothing and must be refused, never given the default scope:
+// "/public/../admin" must not pass as "/public/…"; nor may one whose letter case or ";parameters"
+// would choose another route on servers that ignore them (resolveServiceCall).
 
 export const ROUTE_METHODS = ["*", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] as const;
 export type RouteMethod = (typeof ROUTE_METHODS)[number];
@@ -61,11 +63,50 @@ export function normalizeRequestPath(path: string): string | null {
   const parts = splitPath(path);
   // "..;x" is ".." to servers that strip path parameters (Tomcat, Spring).
   if (parts.some((part) => isDotSegment(part.split(";", 1)[0]))) return null;
-  return `/${parts.join("/")}`;
+  if (parts.some(mayReadAsSeparatorOrDots)) return null;
+  return `/${parts.map(decodeUnreserved).join("/")}`;
+}
+
+/** "%65xport" → "export": an escaped letter, digit, "-", "_" or "~" is that character (RFC 3986 §6.2.2.2), to the upstream too. */
+const decodeUnreserved = (segment: string): string =>
+  segment.replace(/%([0-9A-Fa-f]{2})/g, (escape, hex: string) => {
+    const character = String.fromCharCode(parseInt(hex, 16));
+    return /^[A-Za-z0-9_~-]$/.test(character) ? character : escape;
+  });
+
+// How many times a segment is decoded looking for a disguised "." or "/": more is refused.
+const MAX_SEGMENT_DECODINGS = 3;
+
+/**
+ * Whether an upstream that decodes the segment (once or again) and normalizes Unicode (NFKC: a
+ * full-width "．" or a leader "‥" becomes dots, "／" a slash) could read it as a dot segment or as
+ * holding a separator. Percent-escapes that are not UTF-8 are refused too: an old decoder reads
+ * the overlong "%c0%ae" as ".". A "%" not followed by two hex digits stays a plain character.
+ */
+function mayReadAsSeparatorOrDots(segment: string): boolean {
+  let text = segment;
+  for (let decodings = 0; ; decodings++) {
+    const normalized = text.normalize("NFKC");
+    if (/[/\\\u0000-\u001f\u007f]/.test(normalized) || isDotSegment(normalized.split(";", 1)[0])) return true;
+    let decoded: string;
+    try {
+      decoded = text.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => decodeURIComponent(run));
+    } catch {
+      return true;
+    }
+    if (decoded === text) return false;
+    if (decodings === MAX_SEGMENT_DECODINGS) return true;
+    text = decoded;
+  }
 }
 
 /** The best route for the call, or null when none matches (or the path is unsafe: see normalizeRequestPath). */
-export function matchRoute(routes: readonly ServiceRouteRule[], method: string, path: string): RouteMatch | null {
+export function matchRoute(
+  routes: readonly ServiceRouteRule[],
+  method: string,
+  path: string,
+  options: { ignoreCase?: boolean } = {},
+): RouteMatch | null {
   const normalized = normalizeRequestPath(path);
   if (normalized === null) return null;
   const requestParts = splitPath(normalized);
@@ -75,7 +116,7 @@ export function matchRoute(routes: readonly ServiceRouteRule[], method: string, 
     if (!methodMatches(rule.method, verb)) continue;
     const segments = parsePattern(rule.pathPattern);
     if (segments === null) continue;
-    const matched = matchSegments(segments, requestParts);
+    const matched = matchSegments(segments, requestParts, options.ignoreCase ?? false);
     if (matched === null) continue;
     const candidate = { rule, ranks: segments.map((segment) => RANK[segment.kind]), params: matched, index };
     if (best === null || moreSpecific(candidate, best)) best = candidate;
@@ -99,6 +140,21 @@ export function resolveServiceCall(
     return { ok: false, reason: "unsafe_path", message: "The path contains dot segments or encoded separators; send it normalized." };
   }
   const match = matchRoute(service.routes, method, path);
+  // Servers differ in how they read a path: Express (by default) and IIS ignore letter case ("/Admin" is
+  // "/admin"), Tomcat and Spring drop ";…" from each segment ("/export;x" is "/export"). A path that
+  // would get another route's scope or cost read either way is refused, not let through on the laxer one.
+  const otherReadings = [
+    matchRoute(service.routes, method, path, { ignoreCase: true }),
+    matchRoute(service.routes, method, withoutPathParameters(path)),
+  ];
+  const verdict = (found: RouteMatch | null) => (found ? `${found.scope} ${found.cost}` : `${service.defaultScope} ${service.defaultCost}`);
+  if (otherReadings.some((reading) => verdict(reading) !== verdict(match))) {
+    return {
+      ok: false,
+      reason: "unsafe_path",
+      message: "The path would choose another route on a server that ignores letter case or ;parameters; spell it as the route does.",
+    };
+  }
   if (match) return { ok: true, ...match };
   if (service.defaultScope === null) {
     return { ok: false, reason: "no_route", message: `No route of this service matches ${method.toUpperCase()} ${path}.` };
@@ -138,7 +194,7 @@ function parsePattern(pattern: string): Segment[] | null {
   });
 }
 
-function matchSegments(segments: readonly Segment[], parts: readonly string[]): Record<string, string> | null {
+function matchSegments(segments: readonly Segment[], parts: readonly string[], ignoreCase: boolean): Record<string, string> | null {
   const params: Record<string, string> = {};
   for (const [index, segment] of segments.entries()) {
     if (segment.kind === "rest") {
@@ -147,11 +203,17 @@ function matchSegments(segments: readonly Segment[], parts: readonly string[]): 
     }
     const part = parts[index];
     if (part === undefined) return null;
-    if (segment.kind === "literal" && segment.value !== part) return null;
+    if (segment.kind === "literal" && (ignoreCase ? segment.value.toLowerCase() !== part.toLowerCase() : segment.value !== part))
+      return null;
     if (segment.kind === "param") params[segment.name] = part;
   }
   return parts.length === segments.length ? params : null;
 }
 
 const isDotSegment = (part: string): boolean => part === "." || part === "..";
+const withoutPathParameters = (path: string): string =>
+  path
+    .split("/")
+    .map((part) => part.split(";", 1)[0])
+    .join("/");
 const splitPath = (path: string): string[] => path.split("/").filter((part) => part !== "");
