@@ -436,6 +436,17 @@ describe("smuggling and spoofing", () => {
     for (const name of ["x-http-method-override", "x-http-method", "x-method-override", "x-original-url", "x-rewrite-url"]) {
       expect(call.headers[name], name).toBeUndefined();
     }
+
+    // The same override as a query parameter (Express's method-override, Laravel, Rack) is refused, not forwarded.
+    received = [];
+    for (const query of ["_method=DELETE", "a=1&_METHOD=delete", "_method"]) {
+      const overridden = await gw(`/gw/billing/invoices/42?${query}`, { token: reader.value });
+      expect(overridden.status, query).toBe(400);
+      expect(overridden.body.error.details).toEqual({ code: "method_override" });
+    }
+    expect(received).toEqual([]);
+    // A parameter that only contains the word is the upstream's own business.
+    expect((await gw("/gw/billing/invoices/42?payment_method=card", { token: reader.value })).status).toBe(200);
   });
 });
 
