@@ -67,6 +67,9 @@ export function normalizeRequestPath(path: string): string | null {
   return `/${parts.map(decodeUnreserved).join("/")}`;
 }
 
+// Printable ASCII without "%": what NFKC leaves as it is and no decoding changes (most paths).
+const PLAIN_SEGMENT = /^[\x20-\x24\x26-\x7e]*$/;
+
 /** "%65xport" → "export": an escaped letter, digit, "-", "_" or "~" is that character (RFC 3986 §6.2.2.2), to the upstream too. */
 const decodeUnreserved = (segment: string): string =>
   segment.replace(/%([0-9A-Fa-f]{2})/g, (escape, hex: string) => {
@@ -84,6 +87,8 @@ const MAX_SEGMENT_DECODINGS = 3;
  * the overlong "%c0%ae" as ".". A "%" not followed by two hex digits stays a plain character.
  */
 function mayReadAsSeparatorOrDots(segment: string): boolean {
+  // Nothing to decode or normalize: its dot segments were checked by the caller, and "\\" refused before.
+  if (PLAIN_SEGMENT.test(segment)) return false;
   let text = segment;
   for (let decodings = 0; ; decodings++) {
     const normalized = text.normalize("NFKC");
@@ -109,14 +114,21 @@ export function matchRoute(
 ): RouteMatch | null {
   const normalized = normalizeRequestPath(path);
   if (normalized === null) return null;
-  const requestParts = splitPath(normalized);
-  const verb = method.toUpperCase();
+  return matchNormalized(routes, method.toUpperCase(), splitPath(normalized), options.ignoreCase ?? false);
+}
+
+function matchNormalized(
+  routes: readonly ServiceRouteRule[],
+  verb: string,
+  requestParts: readonly string[],
+  ignoreCase: boolean,
+): RouteMatch | null {
   let best: { rule: ServiceRouteRule; ranks: number[]; params: Record<string, string>; index: number } | null = null;
   for (const [index, rule] of routes.entries()) {
     if (!methodMatches(rule.method, verb)) continue;
-    const segments = parsePattern(rule.pathPattern);
+    const segments = parsedPattern(rule);
     if (segments === null) continue;
-    const matched = matchSegments(segments, requestParts, options.ignoreCase ?? false);
+    const matched = matchSegments(segments, requestParts, ignoreCase);
     if (matched === null) continue;
     const candidate = { rule, ranks: segments.map((segment) => RANK[segment.kind]), params: matched, index };
     if (best === null || moreSpecific(candidate, best)) best = candidate;
@@ -136,17 +148,22 @@ export function resolveServiceCall(
   method: string,
   path: string,
 ): ServiceCallResolution {
-  if (normalizeRequestPath(path) === null) {
+  const normalized = normalizeRequestPath(path);
+  if (normalized === null) {
     return { ok: false, reason: "unsafe_path", message: "The path contains dot segments or encoded separators; send it normalized." };
   }
-  const match = matchRoute(service.routes, method, path);
+  const verb = method.toUpperCase();
+  const parts = splitPath(normalized);
+  const match = matchNormalized(service.routes, verb, parts, false);
   // Servers differ in how they read a path: Express (by default) and IIS ignore letter case ("/Admin" is
   // "/admin"), Tomcat and Spring drop ";…" from each segment ("/export;x" is "/export"). A path that
   // would get another route's scope or cost read either way is refused, not let through on the laxer one.
-  const otherReadings = [
-    matchRoute(service.routes, method, path, { ignoreCase: true }),
-    matchRoute(service.routes, method, withoutPathParameters(path)),
-  ];
+  // Each other reading is taken only where it can differ: letters of two cases on either side, a ";".
+  const otherReadings: (RouteMatch | null)[] = [];
+  if (normalized !== normalized.toLowerCase() || service.routes.some((rule) => rule.pathPattern !== rule.pathPattern.toLowerCase())) {
+    otherReadings.push(matchNormalized(service.routes, verb, parts, true));
+  }
+  if (path.includes(";")) otherReadings.push(matchRoute(service.routes, method, withoutPathParameters(path)));
   const verdict = (found: RouteMatch | null) => (found ? `${found.scope} ${found.cost}` : `${service.defaultScope} ${service.defaultCost}`);
   if (otherReadings.some((reading) => verdict(reading) !== verdict(match))) {
     return {
@@ -183,6 +200,15 @@ function moreSpecific(
   const positionA = a.rule.position ?? a.index;
   const positionB = b.rule.position ?? b.index;
   return positionA < positionB;
+}
+
+// Each route's parsed pattern, kept with the route object (a cached service's routes live as long as the service record).
+const PARSED_PATTERNS = new WeakMap<ServiceRouteRule, Segment[] | null>();
+
+function parsedPattern(rule: ServiceRouteRule): Segment[] | null {
+  let segments = PARSED_PATTERNS.get(rule);
+  if (segments === undefined) PARSED_PATTERNS.set(rule, (segments = parsePattern(rule.pathPattern)));
+  return segments;
 }
 
 function parsePattern(pattern: string): Segment[] | null {
