@@ -5,7 +5,7 @@ import { Dialog } from "@/components/ui/dialog";
 import { createTokenAction } from "@/lib/actions/tokens";
 
 import { NameInUseAnyway, NameInUseMessage } from "./name-in-use-warning";
-import { NewTokenValue } from "./secret-value";
+import { NewTokenValue } from "./new-token-value";
 import { NEW_TOKEN_DEFAULTS, TokenFormFields } from "./token-form-fields";
 import { useFormAction } from "./use-form-action";
 

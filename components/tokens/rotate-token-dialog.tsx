@@ -9,7 +9,7 @@ import { SelectField } from "@/components/ui/select-field";
 import { rotateTokenAction } from "@/lib/actions/tokens";
 import { MAX_GRACE_HOURS } from "@/lib/validations/token";
 
-import { NewTokenValue } from "./secret-value";
+import { NewTokenValue } from "./new-token-value";
 import type { ManagedToken } from "./types";
 import { useFormAction } from "./use-form-action";
 
