@@ -6,7 +6,7 @@ import { useFormAction } from "@/components/tokens/use-form-action";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
-import { FormMessage } from "@/components/ui/field";
+import { FormError, FormMessage } from "@/components/ui/field";
 import { ShownOnceSecret } from "@/components/ui/secret-value";
 import {
   createServiceAction,
@@ -49,7 +49,7 @@ export function RegisterServiceForm({ orgSlug }: { orgSlug: string }) {
       <h2 className="text-base font-semibold">Register a service</h2>
       <input type="hidden" name="orgSlug" value={orgSlug} />
       <ServiceFormFields defaults={NEW_SERVICE_DEFAULTS} errors={errors} idPrefix="register-service" />
-      <FormMessage message={state?.ok ? undefined : state?.message} />
+      <FormError state={state} />
       <Button type="submit" disabled={pending}>
         {pending ? "Registering…" : "Register service"}
       </Button>
@@ -262,7 +262,7 @@ function ServiceConfirm({
     >
       <input type="hidden" name="orgSlug" value={orgSlug} />
       <input type="hidden" name="serviceId" value={service.id} />
-      <FormMessage message={state?.ok ? undefined : state?.message} />
+      <FormError state={state} />
     </ConfirmDialog>
   );
 }
