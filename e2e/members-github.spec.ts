@@ -38,6 +38,7 @@ test.describe("GitHub sign-in", () => {
     await page.getByRole("button", { name: "Send invitations" }).click();
     const linkField = page.getByLabel(`Invitation link for @${login}`, { exact: true });
     await expect(linkField).toHaveValue(/\/invite\/kwi_/);
+    await expect(linkField).toHaveAccessibleDescription(/never shown again/);
     const link = new URL(await linkField.inputValue());
 
     const invitee = await browser.newPage();

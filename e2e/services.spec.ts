@@ -28,6 +28,10 @@ test("admin: registers a service, grants its scope to a token, and the verified 
   await form.getByRole("button", { name: "Register service" }).click();
   const shown = page.getByTestId("new-service-key");
   await expect(shown).toContainText("never shown again");
+  // The key takes focus when it appears, and the warning is what a screen reader reads with it.
+  const keyField = shown.getByRole("textbox", { name: "Verification key of E2E Billing" });
+  await expect(keyField).toBeFocused();
+  await expect(keyField).toHaveAccessibleDescription(/never shown again/);
   const key = await secretValue(page, shown);
   expect(key).toMatch(/^kws_[0-9A-Za-z]{36}$/);
   await shown.getByRole("button", { name: "Done" }).click();
@@ -128,6 +132,30 @@ test("admin: edits a registered service (name, upstream, a new route); removing 
   ]);
   await expect(card.getByRole("row")).toHaveText(["GET/invoices/:idinvoices:readcost 2"]);
   await expect(page.getByRole("listitem", { name: "E2E Before" })).toHaveCount(0);
+});
+
+test("admin: a rotated verification key is shown once, focused, after the confirmation closes", async ({ page }) => {
+  const slug = `e2e-rotate-${Date.now().toString(36)}`;
+  await signInAndWait(page, "admin@acme.test");
+  await page.goto("/acme/services");
+  const form = page.getByRole("form", { name: "Register a service" });
+  await form.getByLabel("Name").fill("E2E Rotate");
+  await form.getByLabel("Slug").fill(slug);
+  await form.getByLabel("Upstream URL").fill("http://127.0.0.1:9/v1");
+  await form.getByLabel("Scopes").fill("invoices:read");
+  await form.getByRole("button", { name: "Register service" }).click();
+  const first = await secretValue(page, page.getByTestId("new-service-key"));
+  await page.getByTestId("new-service-key").getByRole("button", { name: "Done" }).click();
+
+  await page.getByRole("listitem", { name: "E2E Rotate" }).getByRole("button", { name: "Rotate key" }).click();
+  await page.getByRole("dialog", { name: "Rotate the verification key?" }).getByRole("button", { name: "Rotate key" }).click();
+  const shown = page.getByTestId("new-service-key");
+  const keyField = shown.getByRole("textbox", { name: "Verification key of E2E Rotate" });
+  await expect(keyField).toBeFocused();
+  await expect(keyField).toHaveAccessibleDescription(/never shown again/);
+  expect(await keyField.inputValue()).not.toBe(first);
+  await shown.getByRole("button", { name: "Done" }).click();
+  await expect(shown).toHaveCount(0);
 });
 
 test("member: never sees the Services page or its Edit control", async ({ page }) => {

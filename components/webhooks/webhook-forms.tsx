@@ -71,7 +71,7 @@ export function CreateWebhookForm({ orgSlug }: { orgSlug: string }) {
         </Button>
       </div>
       {shownSecret && (
-        <ShownOnceSecret label="Signing secret" value={shownSecret} testId="webhook-secret">
+        <ShownOnceSecret label="Generated signing secret" value={shownSecret} testId="webhook-secret">
           Your receiver checks each delivery&apos;s <code className="font-mono">X-Keyward-Signature</code> header with it.
         </ShownOnceSecret>
       )}
