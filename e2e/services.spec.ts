@@ -146,6 +146,9 @@ test("admin: a rotated verification key is shown once, focused, after the confir
   await form.getByRole("button", { name: "Register service" }).click();
   const first = await secretValue(page, page.getByTestId("new-service-key"));
   await page.getByTestId("new-service-key").getByRole("button", { name: "Done" }).click();
+  // Done hides the key for good and brings back an empty form.
+  await expect(page.getByTestId("new-service-key")).toHaveCount(0);
+  await expect(form.getByLabel("Name")).toHaveValue("");
 
   await page.getByRole("listitem", { name: "E2E Rotate" }).getByRole("button", { name: "Rotate key" }).click();
   await page.getByRole("dialog", { name: "Rotate the verification key?" }).getByRole("button", { name: "Rotate key" }).click();

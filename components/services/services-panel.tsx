@@ -33,14 +33,14 @@ function NewKey({ created, onDone }: { created: NewServiceKey; onDone: () => voi
 }
 
 export function RegisterServiceForm({ orgSlug }: { orgSlug: string }) {
-  const [formKey, setFormKey] = useState(0);
   const { state, pending, onSubmit } = useFormAction(createServiceAction);
-  const created = state?.ok ? state.data : undefined;
-  if (created) return <NewKey created={created} onDone={() => setFormKey((key) => key + 1)} key={`done-${formKey}`} />;
+  // Done hides this answer's key; the form comes back empty (it was unmounted while the key showed).
+  const [dismissed, setDismissed] = useState<typeof state>(undefined);
+  const created = state?.ok && state !== dismissed ? state.data : undefined;
+  if (created) return <NewKey created={created} onDone={() => setDismissed(state)} />;
   const errors = state?.errors;
   return (
     <form
-      key={formKey}
       onSubmit={onSubmit}
       noValidate
       className="space-y-4 rounded-lg border border-slate-200 bg-white p-5"
