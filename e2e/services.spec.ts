@@ -9,6 +9,18 @@ async function secretValue(page: Page, container: ReturnType<Page["getByTestId"]
   return container.getByTestId("secret-value").inputValue();
 }
 
+/** Registers a service from the Services page (its upstream never answers); returns the register form. */
+async function registerService(page: Page, name: string, slug: string, scopes: string) {
+  await page.goto("/acme/services");
+  const form = page.getByRole("form", { name: "Register a service" });
+  await form.getByLabel("Name").fill(name);
+  await form.getByLabel("Slug").fill(slug);
+  await form.getByLabel("Upstream URL").fill("http://127.0.0.1:9/v1");
+  await form.getByLabel("Scopes").fill(scopes);
+  await form.getByRole("button", { name: "Register service" }).click();
+  return form;
+}
+
 test("admin: registers a service, grants its scope to a token, and the verified call shows in the token's usage", async ({
   page,
   request,
@@ -89,13 +101,7 @@ test("admin: edits a registered service (name, upstream, a new route); removing 
 }) => {
   const slug = `e2e-edit-${Date.now().toString(36)}`;
   await signInAndWait(page, "admin@acme.test");
-  await page.goto("/acme/services");
-  const form = page.getByRole("form", { name: "Register a service" });
-  await form.getByLabel("Name").fill("E2E Before");
-  await form.getByLabel("Slug").fill(slug);
-  await form.getByLabel("Upstream URL").fill("http://127.0.0.1:9/v1");
-  await form.getByLabel("Scopes").fill("invoices:read Read invoices\ninvoices:write");
-  await form.getByRole("button", { name: "Register service" }).click();
+  await registerService(page, "E2E Before", slug, "invoices:read Read invoices\ninvoices:write");
   await page.getByTestId("new-service-key").getByRole("button", { name: "Done" }).click();
 
   await page.getByRole("listitem", { name: "E2E Before" }).getByRole("button", { name: "Edit" }).click();
@@ -137,13 +143,7 @@ test("admin: edits a registered service (name, upstream, a new route); removing 
 test("admin: a rotated verification key is shown once, focused, after the confirmation closes", async ({ page }) => {
   const slug = `e2e-rotate-${Date.now().toString(36)}`;
   await signInAndWait(page, "admin@acme.test");
-  await page.goto("/acme/services");
-  const form = page.getByRole("form", { name: "Register a service" });
-  await form.getByLabel("Name").fill("E2E Rotate");
-  await form.getByLabel("Slug").fill(slug);
-  await form.getByLabel("Upstream URL").fill("http://127.0.0.1:9/v1");
-  await form.getByLabel("Scopes").fill("invoices:read");
-  await form.getByRole("button", { name: "Register service" }).click();
+  const form = await registerService(page, "E2E Rotate", slug, "invoices:read");
   const first = await secretValue(page, page.getByTestId("new-service-key"));
   await page.getByTestId("new-service-key").getByRole("button", { name: "Done" }).click();
   // Done hides the key for good and brings back an empty form.
