@@ -1,11 +1,15 @@
 import { parseKeyring } from "../lib/tokens/encryption";
 
-// The token the API benchmarks call with: scope `repo` in the demo org, a quota no run can spend.
+// The token the API benchmarks call with: scope `repo` in the demo org (or, for the gateway, only a
+// service's scopes), a quota no run can spend.
 
 const BENCH_QUOTA = 100_000_000;
 
-/** Writes the bench token into the database at `databaseUrl` (after seeding the demo org first when asked). */
-export async function seedBenchToken(databaseUrl: string, keys: string, options: { seedDemo?: boolean } = {}) {
+/**
+ * Writes the bench token into the database at `databaseUrl` (after seeding the demo org first when asked).
+ * `serviceScopes` ("slug/scope", as the token column stores them) gives it those and no API scope.
+ */
+export async function seedBenchToken(databaseUrl: string, keys: string, options: { seedDemo?: boolean; serviceScopes?: string } = {}) {
   const [{ createDb }, { resolveDatabaseTarget }, { newTokenRows }, { seedDemoData }] = await Promise.all([
     import("../lib/db/client"),
     import("../lib/db/database-url"),
@@ -18,16 +22,16 @@ export async function seedBenchToken(databaseUrl: string, keys: string, options:
   const rows = newTokenRows(parseKeyring(keys), {
     orgId: org.id,
     name: "bench",
-    scopes: ["repo"],
+    scopes: options.serviceScopes ? [] : ["repo"],
     visibility: "ADMIN_ONLY",
     quotaMax: BENCH_QUOTA,
     quotaWindow: "MONTHLY",
     expiresAt: null,
     createdById: null,
   });
-  await db.apiToken.create({ data: rows.token });
+  await db.apiToken.create({ data: options.serviceScopes ? { ...rows.token, serviceScopes: options.serviceScopes } : rows.token });
   await db.apiTokenValue.create({ data: rows.value });
-  return { token: rows.plaintext, tokenId: rows.token.id, orgSlug: org.slug, db };
+  return { token: rows.plaintext, tokenId: rows.token.id, orgId: org.id, orgSlug: org.slug, db };
 }
 
 /** The bench token's quota left: what a run charged is the difference before and after. */

@@ -18,7 +18,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 
-import { generateKeySpec, parseKeyring } from "../lib/tokens/encryption";
+import { generateKeySpec } from "../lib/tokens/encryption";
+import { quotaRemaining, seedBenchToken } from "./bench-token";
 import { freePort, heyLatency, openLoopLatency, RATE_PER_WORKER, RATE_WORKERS, stop, type Latency } from "./process-tools";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -109,22 +110,18 @@ async function main() {
 }
 
 async function seed(databaseUrl: string, keys: string, upstreamUrl: string) {
-  const [{ applyMigrations }, { createDb }, { resolveDatabaseTarget }, { seedDemoData }, { newTokenRows }] = await Promise.all([
+  const [{ applyMigrations }, { resolveDatabaseTarget }] = await Promise.all([
     import("../lib/db/migrate"),
-    import("../lib/db/client"),
     import("../lib/db/database-url"),
-    import("../lib/db/seed"),
-    import("../lib/db/token-store"),
   ]);
-  const target = resolveDatabaseTarget(databaseUrl);
-  await applyMigrations(target);
-  const db = createDb(target);
-  const keyring = parseKeyring(keys);
-  await seedDemoData(db, keyring);
-  const org = await db.org.findUniqueOrThrow({ where: { slug: "acme" }, select: { id: true } });
+  await applyMigrations(resolveDatabaseTarget(databaseUrl));
+  const { token, tokenId, orgId, db } = await seedBenchToken(databaseUrl, keys, {
+    seedDemo: true,
+    serviceScopes: `${SERVICE_SLUG}/invoices`,
+  });
   await db.service.create({
     data: {
-      orgId: org.id,
+      orgId,
       name: "Bench",
       slug: SERVICE_SLUG,
       upstreamUrl,
@@ -135,21 +132,7 @@ async function seed(databaseUrl: string, keys: string, upstreamUrl: string) {
       routes: { create: [{ method: "GET", pathPattern: "/invoices/:id", scope: "invoices:read", cost: 1 }] },
     },
   });
-  const rows = newTokenRows(keyring, {
-    orgId: org.id,
-    name: "gateway bench",
-    scopes: [],
-    visibility: "ADMIN_ONLY",
-    quotaMax: 100_000_000,
-    quotaWindow: "MONTHLY",
-    expiresAt: null,
-    createdById: null,
-  });
-  await db.apiToken.create({ data: { ...rows.token, serviceScopes: `${SERVICE_SLUG}/invoices` } });
-  await db.apiTokenValue.create({ data: rows.value });
-  const quotaLeft = async () =>
-    (await db.apiToken.findUniqueOrThrow({ where: { id: rows.token.id }, select: { quotaRemaining: true } })).quotaRemaining;
-  return { token: rows.plaintext, quotaLeft };
+  return { token, quotaLeft: () => quotaRemaining(db, tokenId) };
 }
 
 /** CPU time (all threads) a process has used, in microseconds (from /proc, in clock ticks of 10 ms). */

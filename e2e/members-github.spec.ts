@@ -36,8 +36,9 @@ test.describe("GitHub sign-in", () => {
     await page.getByLabel("By GitHub login").check();
     await page.getByLabel("GitHub logins").fill(`@${login}`);
     await page.getByRole("button", { name: "Send invitations" }).click();
-    const linkField = page.getByLabel(`Invitation link for @${login} (send it to them yourself; it is shown only now)`);
+    const linkField = page.getByLabel(`Invitation link for @${login}`, { exact: true });
     await expect(linkField).toHaveValue(/\/invite\/kwi_/);
+    await expect(linkField).toHaveAccessibleDescription(/never shown again/);
     const link = new URL(await linkField.inputValue());
 
     const invitee = await browser.newPage();

@@ -9,6 +9,18 @@ async function secretValue(page: Page, container: ReturnType<Page["getByTestId"]
   return container.getByTestId("secret-value").inputValue();
 }
 
+/** Registers a service from the Services page (its upstream never answers); returns the register form. */
+async function registerService(page: Page, name: string, slug: string, scopes: string) {
+  await page.goto("/acme/services");
+  const form = page.getByRole("form", { name: "Register a service" });
+  await form.getByLabel("Name").fill(name);
+  await form.getByLabel("Slug").fill(slug);
+  await form.getByLabel("Upstream URL").fill("http://127.0.0.1:9/v1");
+  await form.getByLabel("Scopes").fill(scopes);
+  await form.getByRole("button", { name: "Register service" }).click();
+  return form;
+}
+
 test("admin: registers a service, grants its scope to a token, and the verified call shows in the token's usage", async ({
   page,
   request,
@@ -28,6 +40,10 @@ test("admin: registers a service, grants its scope to a token, and the verified 
   await form.getByRole("button", { name: "Register service" }).click();
   const shown = page.getByTestId("new-service-key");
   await expect(shown).toContainText("never shown again");
+  // The key takes focus when it appears, and the warning is what a screen reader reads with it.
+  const keyField = shown.getByRole("textbox", { name: "Verification key of E2E Billing" });
+  await expect(keyField).toBeFocused();
+  await expect(keyField).toHaveAccessibleDescription(/never shown again/);
   const key = await secretValue(page, shown);
   expect(key).toMatch(/^kws_[0-9A-Za-z]{36}$/);
   await shown.getByRole("button", { name: "Done" }).click();
@@ -85,13 +101,7 @@ test("admin: edits a registered service (name, upstream, a new route); removing 
 }) => {
   const slug = `e2e-edit-${Date.now().toString(36)}`;
   await signInAndWait(page, "admin@acme.test");
-  await page.goto("/acme/services");
-  const form = page.getByRole("form", { name: "Register a service" });
-  await form.getByLabel("Name").fill("E2E Before");
-  await form.getByLabel("Slug").fill(slug);
-  await form.getByLabel("Upstream URL").fill("http://127.0.0.1:9/v1");
-  await form.getByLabel("Scopes").fill("invoices:read Read invoices\ninvoices:write");
-  await form.getByRole("button", { name: "Register service" }).click();
+  await registerService(page, "E2E Before", slug, "invoices:read Read invoices\ninvoices:write");
   await page.getByTestId("new-service-key").getByRole("button", { name: "Done" }).click();
 
   await page.getByRole("listitem", { name: "E2E Before" }).getByRole("button", { name: "Edit" }).click();
@@ -128,6 +138,27 @@ test("admin: edits a registered service (name, upstream, a new route); removing 
   ]);
   await expect(card.getByRole("row")).toHaveText(["GET/invoices/:idinvoices:readcost 2"]);
   await expect(page.getByRole("listitem", { name: "E2E Before" })).toHaveCount(0);
+});
+
+test("admin: a rotated verification key is shown once, focused, after the confirmation closes", async ({ page }) => {
+  const slug = `e2e-rotate-${Date.now().toString(36)}`;
+  await signInAndWait(page, "admin@acme.test");
+  const form = await registerService(page, "E2E Rotate", slug, "invoices:read");
+  const first = await secretValue(page, page.getByTestId("new-service-key"));
+  await page.getByTestId("new-service-key").getByRole("button", { name: "Done" }).click();
+  // Done hides the key for good and brings back an empty form.
+  await expect(page.getByTestId("new-service-key")).toHaveCount(0);
+  await expect(form.getByLabel("Name")).toHaveValue("");
+
+  await page.getByRole("listitem", { name: "E2E Rotate" }).getByRole("button", { name: "Rotate key" }).click();
+  await page.getByRole("dialog", { name: "Rotate the verification key?" }).getByRole("button", { name: "Rotate key" }).click();
+  const shown = page.getByTestId("new-service-key");
+  const keyField = shown.getByRole("textbox", { name: "Verification key of E2E Rotate" });
+  await expect(keyField).toBeFocused();
+  await expect(keyField).toHaveAccessibleDescription(/never shown again/);
+  expect(await keyField.inputValue()).not.toBe(first);
+  await shown.getByRole("button", { name: "Done" }).click();
+  await expect(shown).toHaveCount(0);
 });
 
 test("member: never sees the Services page or its Edit control", async ({ page }) => {

@@ -54,7 +54,12 @@ test("an admin creates a webhook, sends a test event the receiver verifies, and 
   await form.getByRole("checkbox", { name: "token.created" }).check();
   await form.getByRole("button", { name: "Create webhook" }).click();
   await expect(form.getByTestId("webhook-secret")).toBeVisible();
-  secret = (await form.getByTestId("webhook-secret").locator("code").textContent()) ?? "";
+  // Shown once like every secret: focused, with the warning as its description and a copy button.
+  const secretField = form.getByTestId("webhook-secret").getByRole("textbox", { name: "Generated signing secret" });
+  await expect(secretField).toBeFocused();
+  await expect(secretField).toHaveAccessibleDescription(/never shown again/);
+  await expect(form.getByTestId("webhook-secret").getByRole("button", { name: "Copy" })).toBeVisible();
+  secret = await secretField.inputValue();
   expect(secret).toMatch(/^whsec_/);
 
   const card = page.getByRole("listitem", { name: "Webhook E2E receiver" });

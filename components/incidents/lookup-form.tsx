@@ -4,8 +4,8 @@ import { useRef, useState } from "react";
 
 import { RelativeTime } from "@/components/format/relative-time";
 import { STATUS_BADGES, VISIBILITY_LABELS } from "@/components/tokens/labels";
+import { NewTokenValue } from "@/components/tokens/new-token-value";
 import { ScopeBadges } from "@/components/tokens/scope-badges";
-import { NewTokenValue } from "@/components/tokens/secret-value";
 import { useFormAction } from "@/components/tokens/use-form-action";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";

@@ -5,9 +5,8 @@ import { useActionState, useState } from "react";
 import { Button } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { FormMessage } from "@/components/ui/field";
+import { ShownOnceSecret } from "@/components/ui/secret-value";
 import { resendInvitation, revokeInvitation } from "@/lib/actions/invitations";
-
-import { CopyLink } from "./copy-link";
 
 export function InvitationActions({ orgSlug, invitationId, invitee }: { orgSlug: string; invitationId: string; invitee: string }) {
   const [resent, resendAction, resending] = useActionState(resendInvitation, undefined);
@@ -50,7 +49,11 @@ export function InvitationActions({ orgSlug, invitationId, invitee }: { orgSlug:
           <input type="hidden" name="invitationId" value={invitationId} />
         </ConfirmDialog>
       )}
-      {link && <CopyLink label={`New link for ${invitee} (shown only now)`} link={link} />}
+      {link && (
+        <ShownOnceSecret label={`New invitation link for ${invitee}`} value={link}>
+          Send it to them yourself.
+        </ShownOnceSecret>
+      )}
       <FormMessage message={(resent ?? revoked)?.message} ok={(resent ?? revoked)?.ok} />
     </div>
   );

@@ -4,9 +4,8 @@ import { useActionState, useState } from "react";
 
 import { Button } from "@/components/ui/button";
 import { FieldErrors, FormMessage } from "@/components/ui/field";
+import { ShownOnceSecret } from "@/components/ui/secret-value";
 import { inviteMembers } from "@/lib/actions/invitations";
-
-import { CopyLink } from "./copy-link";
 
 export function InviteForm({ orgSlug, githubEnabled }: { orgSlug: string; githubEnabled: boolean }) {
   const [kind, setKind] = useState<"email" | "github">("email");
@@ -23,6 +22,7 @@ export function InviteForm({ orgSlug, githubEnabled }: { orgSlug: string; github
   );
   const outcomes = state?.data?.outcomes ?? [];
   const skipped = state?.data?.skipped ?? [];
+  const firstLink = outcomes.find((o) => o.delivery !== "emailed");
   return (
     <section aria-labelledby="invite-heading" className="rounded-lg border border-slate-200 bg-white p-4">
       <h2 id="invite-heading" className="mb-3 text-base font-semibold">
@@ -97,7 +97,10 @@ export function InviteForm({ orgSlug, githubEnabled }: { orgSlug: string; github
               </li>
             ) : (
               <li key={o.invitee}>
-                <CopyLink label={`Invitation link for ${o.invitee} (send it to them yourself; it is shown only now)`} link={o.link ?? ""} />
+                {/* Only the first link takes focus: moving it down a list would skip the others. */}
+                <ShownOnceSecret label={`Invitation link for ${o.invitee}`} value={o.link ?? ""} focusOnShow={o === firstLink}>
+                  Send it to them yourself.
+                </ShownOnceSecret>
               </li>
             ),
           )}

@@ -3,8 +3,8 @@
 import { useActionState, useState } from "react";
 
 import { Button } from "@/components/ui/button";
-import { Dialog } from "@/components/ui/dialog";
-import { Field, FormMessage } from "@/components/ui/field";
+import { Dialog, DialogActions } from "@/components/ui/dialog";
+import { Field, FormError, FormMessage } from "@/components/ui/field";
 import { SelectField } from "@/components/ui/select-field";
 import { createRepoAction, updateRepoAction } from "@/lib/actions/repos";
 import type { ActionState } from "@/lib/auth/action";
@@ -112,15 +112,8 @@ export function EditRepoDialog({ orgSlug, repo, onClose }: { orgSlug: string; re
         <label className="flex items-center gap-2 text-sm">
           <input type="checkbox" name="archived" defaultChecked={repo.archived} /> Archived
         </label>
-        <div className="flex gap-2">
-          <Button type="submit" disabled={isPending}>
-            {isPending ? "Saving…" : "Save changes"}
-          </Button>
-          <Button type="button" variant="secondary" onClick={onClose}>
-            Cancel
-          </Button>
-        </div>
-        <FormMessage message={state?.ok ? undefined : state?.message} />
+        <FormError state={state} />
+        <DialogActions submitLabel="Save changes" pendingLabel="Saving…" pending={isPending} onCancel={onClose} />
       </form>
     </Dialog>
   );

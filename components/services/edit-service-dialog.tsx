@@ -4,8 +4,8 @@ import { useState, type FormEvent } from "react";
 
 import { useFormAction } from "@/components/tokens/use-form-action";
 import { Button } from "@/components/ui/button";
-import { Dialog } from "@/components/ui/dialog";
-import { FormMessage } from "@/components/ui/field";
+import { Dialog, DialogActions } from "@/components/ui/dialog";
+import { FormError } from "@/components/ui/field";
 import { updateServiceAction } from "@/lib/actions/services";
 import type { ServiceListItem } from "@/lib/db/queries/services";
 import { removedServiceScopes } from "@/lib/domain/services/scopes";
@@ -85,21 +85,15 @@ export function EditServiceDialog({
             </p>
           </div>
         )}
-        <FormMessage message={state?.ok ? undefined : state?.message} />
-        <div className="flex flex-row-reverse flex-wrap justify-start gap-2">
-          {/* Primary first in the DOM: Enter submits the plain save, which asks before removing scopes. */}
-          <Button type="submit" disabled={pending}>
-            {pending ? "Saving…" : "Save changes"}
-          </Button>
+        <FormError state={state} />
+        {/* Enter submits the plain save, which asks before removing scopes. */}
+        <DialogActions submitLabel="Save changes" pendingLabel="Saving…" pending={pending} onCancel={onClose}>
           {removing.length > 0 && (
             <Button type="submit" data-confirms-removal variant="danger" disabled={pending}>
               Remove scopes and save
             </Button>
           )}
-          <Button type="button" variant="secondary" onClick={onClose}>
-            Cancel
-          </Button>
-        </div>
+        </DialogActions>
       </form>
     </Dialog>
   );

@@ -2,12 +2,12 @@
 
 import { useState } from "react";
 
-import { SecretValue } from "@/components/tokens/secret-value";
 import { useFormAction } from "@/components/tokens/use-form-action";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
-import { FormMessage } from "@/components/ui/field";
+import { FormError, FormMessage } from "@/components/ui/field";
+import { ShownOnceSecret } from "@/components/ui/secret-value";
 import {
   createServiceAction,
   deleteServiceAction,
@@ -21,33 +21,26 @@ import type { ServiceListItem } from "@/lib/db/queries/services";
 import { EditServiceDialog } from "./edit-service-dialog";
 import { NEW_SERVICE_DEFAULTS, ServiceFormFields } from "./service-form-fields";
 
-/** A verification key right after it was made: the only time it is shown. */
+/** A verification key right after it was made: the only time it is shown (Keyward keeps its hash). */
 function NewKey({ created, onDone }: { created: NewServiceKey; onDone: () => void }) {
   return (
-    <div className="space-y-3 rounded-lg border border-green-200 bg-green-50 p-4" data-testid="new-service-key">
-      <p className="text-sm font-medium">Verification key of {created.name}</p>
-      <SecretValue value={created.key} label={`Verification key of ${created.name}`} />
-      <p className="text-sm text-slate-700">
-        Copy it now: it is stored only as a hash and is never shown again. Your service sends it as{" "}
-        <code className="font-mono">Authorization: Bearer kws_…</code> to <code className="font-mono">POST /v1/verify</code>; it can verify
-        tokens for <code className="font-mono">{created.slug}</code> and nothing else.
-      </p>
-      <Button type="button" variant="secondary" onClick={onDone}>
-        Done
-      </Button>
-    </div>
+    <ShownOnceSecret label={`Verification key of ${created.name}`} value={created.key} onDone={onDone} testId="new-service-key">
+      Keyward keeps only its hash. Your service sends it as <code className="font-mono">Authorization: Bearer kws_…</code> to{" "}
+      <code className="font-mono">POST /v1/verify</code>; it can verify tokens for <code className="font-mono">{created.slug}</code> and
+      nothing else.
+    </ShownOnceSecret>
   );
 }
 
 export function RegisterServiceForm({ orgSlug }: { orgSlug: string }) {
-  const [formKey, setFormKey] = useState(0);
   const { state, pending, onSubmit } = useFormAction(createServiceAction);
-  const created = state?.ok ? state.data : undefined;
-  if (created) return <NewKey created={created} onDone={() => setFormKey((key) => key + 1)} key={`done-${formKey}`} />;
+  // Done hides this answer's key; the form comes back empty (it was unmounted while the key showed).
+  const [dismissed, setDismissed] = useState<typeof state>(undefined);
+  const created = state?.ok && state !== dismissed ? state.data : undefined;
+  if (created) return <NewKey created={created} onDone={() => setDismissed(state)} />;
   const errors = state?.errors;
   return (
     <form
-      key={formKey}
       onSubmit={onSubmit}
       noValidate
       className="space-y-4 rounded-lg border border-slate-200 bg-white p-5"
@@ -56,7 +49,7 @@ export function RegisterServiceForm({ orgSlug }: { orgSlug: string }) {
       <h2 className="text-base font-semibold">Register a service</h2>
       <input type="hidden" name="orgSlug" value={orgSlug} />
       <ServiceFormFields defaults={NEW_SERVICE_DEFAULTS} errors={errors} idPrefix="register-service" />
-      <FormMessage message={state?.ok ? undefined : state?.message} />
+      <FormError state={state} />
       <Button type="submit" disabled={pending}>
         {pending ? "Registering…" : "Register service"}
       </Button>
@@ -269,7 +262,7 @@ function ServiceConfirm({
     >
       <input type="hidden" name="orgSlug" value={orgSlug} />
       <input type="hidden" name="serviceId" value={service.id} />
-      <FormMessage message={state?.ok ? undefined : state?.message} />
+      <FormError state={state} />
     </ConfirmDialog>
   );
 }

@@ -1,8 +1,7 @@
 "use client";
 
-import { Button } from "@/components/ui/button";
-import { Dialog } from "@/components/ui/dialog";
-import { FormMessage } from "@/components/ui/field";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
+import { FormError } from "@/components/ui/field";
 import { disableTokenAction, enableTokenAction, revokeTokenAction } from "@/lib/actions/tokens";
 
 import type { ManagedToken } from "./types";
@@ -53,21 +52,20 @@ export function ConfirmTokenDialog({
   const copy = KINDS[kind];
   const { state, pending, onSubmit } = useFormAction(copy.action, (result) => onDone(result.message ?? "Done."));
   return (
-    <Dialog title={`${copy.title} ${token.name}?`} description={<span className="font-mono">{token.maskedValue}</span>} onClose={onClose}>
-      <form onSubmit={onSubmit} className="space-y-4">
-        <input type="hidden" name="orgSlug" value={orgSlug} />
-        <input type="hidden" name="tokenId" value={token.id} />
-        <p className="text-sm text-slate-700">{copy.body}</p>
-        <FormMessage message={state?.ok ? undefined : state?.message} />
-        <div className="flex justify-end gap-2">
-          <Button type="button" variant="secondary" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button type="submit" variant={copy.variant} disabled={pending}>
-            {pending ? copy.pending : copy.confirm}
-          </Button>
-        </div>
-      </form>
-    </Dialog>
+    <ConfirmDialog
+      title={`${copy.title} ${token.name}?`}
+      description={<span className="font-mono">{token.maskedValue}</span>}
+      body={copy.body}
+      confirmLabel={copy.confirm}
+      pendingLabel={copy.pending}
+      pending={pending}
+      variant={copy.variant}
+      form={{ onSubmit }}
+      onCancel={onClose}
+    >
+      <input type="hidden" name="orgSlug" value={orgSlug} />
+      <input type="hidden" name="tokenId" value={token.id} />
+      <FormError state={state} />
+    </ConfirmDialog>
   );
 }

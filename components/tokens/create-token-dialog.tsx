@@ -1,11 +1,10 @@
 "use client";
 
-import { Button } from "@/components/ui/button";
-import { Dialog } from "@/components/ui/dialog";
+import { Dialog, DialogActions } from "@/components/ui/dialog";
 import { createTokenAction } from "@/lib/actions/tokens";
 
 import { NameInUseAnyway, NameInUseMessage } from "./name-in-use-warning";
-import { NewTokenValue } from "./secret-value";
+import { NewTokenValue } from "./new-token-value";
 import { NEW_TOKEN_DEFAULTS, TokenFormFields } from "./token-form-fields";
 import { useFormAction } from "./use-form-action";
 
@@ -21,18 +20,11 @@ export function CreateTokenDialog({ orgSlug, onClose }: { orgSlug: string; onClo
           <input type="hidden" name="orgSlug" value={orgSlug} />
           <TokenFormFields defaults={NEW_TOKEN_DEFAULTS} errors={state?.errors} />
           <NameInUseMessage state={state} />
-          <div className="flex flex-row-reverse flex-wrap justify-start gap-2">
-            {/* Primary first in the DOM: Enter submits the plain create, never "create anyway". */}
-            <Button type="submit" disabled={pending}>
-              {pending ? "Creating…" : "Create token"}
-            </Button>
+          <DialogActions submitLabel="Create token" pendingLabel="Creating…" pending={pending} onCancel={onClose}>
             <NameInUseAnyway state={state} field="createAnyway" pending={pending}>
               Create anyway
             </NameInUseAnyway>
-            <Button type="button" variant="secondary" onClick={onClose}>
-              Cancel
-            </Button>
-          </div>
+          </DialogActions>
         </form>
       )}
     </Dialog>

@@ -1,7 +1,6 @@
 "use client";
 
-import { Button } from "@/components/ui/button";
-import { Dialog } from "@/components/ui/dialog";
+import { Dialog, DialogActions } from "@/components/ui/dialog";
 import { updateTokenAction } from "@/lib/actions/tokens";
 
 import { NameInUseAnyway, NameInUseMessage } from "./name-in-use-warning";
@@ -29,18 +28,11 @@ export function EditTokenDialog({
         <input type="hidden" name="expectedVersion" value={token.version} />
         <TokenFormFields defaults={token} errors={state?.errors} isEdit />
         <NameInUseMessage state={state} />
-        <div className="flex flex-row-reverse flex-wrap justify-start gap-2">
-          {/* Primary first in the DOM: Enter submits the plain save, never "save anyway". */}
-          <Button type="submit" disabled={pending}>
-            {pending ? "Saving…" : "Save changes"}
-          </Button>
+        <DialogActions submitLabel="Save changes" pendingLabel="Saving…" pending={pending} onCancel={onClose}>
           <NameInUseAnyway state={state} field="saveAnyway" pending={pending}>
             Save anyway
           </NameInUseAnyway>
-          <Button type="button" variant="secondary" onClick={onClose}>
-            Cancel
-          </Button>
-        </div>
+        </DialogActions>
       </form>
     </Dialog>
   );

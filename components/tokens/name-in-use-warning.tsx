@@ -1,12 +1,12 @@
 import type { ReactNode } from "react";
 
 import { Button } from "@/components/ui/button";
-import { FormMessage } from "@/components/ui/field";
+import { FormError } from "@/components/ui/field";
 import type { ActionState } from "@/lib/auth/action";
 
 /** The form's message, or — when the name is taken — the warning that asks before a second token gets it. */
 export function NameInUseMessage({ state }: { state: ActionState<unknown> | undefined }) {
-  if (state?.code !== "NEEDS_CONFIRMATION") return <FormMessage message={state?.ok ? undefined : state?.message} />;
+  if (state?.code !== "NEEDS_CONFIRMATION") return <FormError state={state} />;
   return (
     <div
       role="alert"

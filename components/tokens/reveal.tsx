@@ -3,10 +3,8 @@
 import { useState } from "react";
 
 import { Dialog } from "@/components/ui/dialog";
+import { copyText, SecretValue } from "@/components/ui/secret-value";
 import { revealTokenAction } from "@/lib/actions/tokens";
-
-import { copyText } from "./clipboard";
-import { SecretValue } from "./secret-value";
 
 type RevealResult = { ok: true; value: string } | { ok: false; message: string };
 

@@ -3,13 +3,13 @@
 import { useState } from "react";
 
 import { Button } from "@/components/ui/button";
-import { Dialog } from "@/components/ui/dialog";
-import { Field, FormMessage } from "@/components/ui/field";
+import { Dialog, DialogActions } from "@/components/ui/dialog";
+import { Field, FormError } from "@/components/ui/field";
 import { SelectField } from "@/components/ui/select-field";
 import { rotateTokenAction } from "@/lib/actions/tokens";
 import { MAX_GRACE_HOURS } from "@/lib/validations/token";
 
-import { NewTokenValue } from "./secret-value";
+import { NewTokenValue } from "./new-token-value";
 import type { ManagedToken } from "./types";
 import { useFormAction } from "./use-form-action";
 
@@ -85,21 +85,14 @@ export function RotateTokenDialog({ orgSlug, token, onClose }: { orgSlug: string
               </p>
             </div>
           )}
-          <FormMessage message={state?.ok ? undefined : state?.message} />
-          {/* Primary button first in the DOM: Enter submits the plain rotation. */}
-          <div className="flex flex-row-reverse flex-wrap justify-start gap-2">
-            <Button type="submit" disabled={pending}>
-              {pending ? "Rotating…" : "Rotate token"}
-            </Button>
+          <FormError state={state} />
+          <DialogActions submitLabel="Rotate token" pendingLabel="Rotating…" pending={pending} onCancel={onClose}>
             {visibleToMembers && (
               <Button type="submit" name="makeAdminOnly" value="true" variant="secondary" disabled={pending}>
                 Make admin-only, then rotate
               </Button>
             )}
-            <Button type="button" variant="secondary" onClick={onClose}>
-              Cancel
-            </Button>
-          </div>
+          </DialogActions>
         </form>
       )}
     </Dialog>

@@ -2,8 +2,8 @@
 
 import type { ComponentProps, ReactNode } from "react";
 
-import { Button, type ButtonVariant } from "./button";
-import { Dialog } from "./dialog";
+import { type ButtonVariant } from "./button";
+import { Dialog, DialogActions } from "./dialog";
 
 /**
  * The product's confirmation, never the browser's `confirm()`: a labelled, focus-trapped dialog
@@ -12,6 +12,7 @@ import { Dialog } from "./dialog";
  */
 export function ConfirmDialog({
   title,
+  description,
   body,
   confirmLabel,
   pendingLabel,
@@ -22,6 +23,7 @@ export function ConfirmDialog({
   children,
 }: {
   title: string;
+  description?: ReactNode;
   body: ReactNode;
   confirmLabel: string;
   pendingLabel: string;
@@ -32,18 +34,11 @@ export function ConfirmDialog({
   children?: ReactNode;
 }) {
   return (
-    <Dialog title={title} onClose={onCancel}>
+    <Dialog title={title} description={description} onClose={onCancel}>
       <form {...form} className="space-y-4">
         {children}
         <p className="text-sm text-slate-700">{body}</p>
-        <div className="flex flex-row-reverse flex-wrap justify-start gap-2">
-          <Button type="submit" variant={variant} disabled={pending}>
-            {pending ? pendingLabel : confirmLabel}
-          </Button>
-          <Button type="button" variant="secondary" onClick={onCancel}>
-            Cancel
-          </Button>
-        </div>
+        <DialogActions submitLabel={confirmLabel} pendingLabel={pendingLabel} pending={pending} variant={variant} onCancel={onCancel} />
       </form>
     </Dialog>
   );

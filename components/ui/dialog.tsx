@@ -2,6 +2,8 @@
 
 import { useEffect, useId, useRef, type ReactNode } from "react";
 
+import { Button, type ButtonVariant } from "./button";
+
 const FIELD_SELECTOR = "input:not([type=hidden]):not([disabled]), select:not([disabled]), textarea:not([disabled]), [autofocus]";
 
 /**
@@ -76,5 +78,37 @@ export function Dialog({
         {children}
       </div>
     </dialog>
+  );
+}
+
+/**
+ * A dialog form's buttons. The primary submit comes first in the DOM, so Enter submits it and never
+ * a second submit ("Create anyway", passed as `children`); it shows rightmost, Cancel leftmost.
+ */
+export function DialogActions({
+  submitLabel,
+  pendingLabel,
+  pending,
+  variant = "primary",
+  onCancel,
+  children,
+}: {
+  submitLabel: string;
+  pendingLabel: string;
+  pending: boolean;
+  variant?: ButtonVariant;
+  onCancel: () => void;
+  children?: ReactNode;
+}) {
+  return (
+    <div className="flex flex-row-reverse flex-wrap justify-start gap-2">
+      <Button type="submit" variant={variant} disabled={pending}>
+        {pending ? pendingLabel : submitLabel}
+      </Button>
+      {children}
+      <Button type="button" variant="secondary" onClick={onCancel}>
+        Cancel
+      </Button>
+    </div>
   );
 }

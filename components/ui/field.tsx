@@ -1,5 +1,7 @@
 import type { InputHTMLAttributes, ReactNode } from "react";
 
+import type { ActionState } from "@/lib/auth/action";
+
 /** A labelled input with its field errors, announced to screen readers. */
 export function Field({
   label,
@@ -44,4 +46,9 @@ export function FormMessage({ message, ok }: { message?: string; ok?: boolean })
       {message}
     </div>
   );
+}
+
+/** An action's refusal, announced; its success message is for the page the form returns to, so nothing shows here. */
+export function FormError({ state }: { state: Pick<ActionState<unknown>, "ok" | "message"> | undefined }) {
+  return <FormMessage message={state?.ok ? undefined : state?.message} />;
 }

@@ -7,6 +7,7 @@ import { ActionButton } from "@/components/incidents/incident-buttons";
 import { useFormAction } from "@/components/tokens/use-form-action";
 import { Button } from "@/components/ui/button";
 import { Field, FieldErrors, FormMessage } from "@/components/ui/field";
+import { ShownOnceSecret } from "@/components/ui/secret-value";
 import {
   createWebhookAction,
   deleteWebhookAction,
@@ -70,9 +71,9 @@ export function CreateWebhookForm({ orgSlug }: { orgSlug: string }) {
         </Button>
       </div>
       {shownSecret && (
-        <p className="rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm" data-testid="webhook-secret">
-          Signing secret (shown once): <code className="select-all break-all">{shownSecret}</code>
-        </p>
+        <ShownOnceSecret label="Generated signing secret" value={shownSecret} testId="webhook-secret">
+          Your receiver checks each delivery&apos;s <code className="font-mono">X-Keyward-Signature</code> header with it.
+        </ShownOnceSecret>
       )}
     </form>
   );

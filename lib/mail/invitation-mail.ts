@@ -1,5 +1,4 @@
-import { logger } from "../logger";
-import { mailFrom, mailTransport } from "./transport";
+import { sendMail, type Delivery } from "./transport";
 
 export type InvitationMail = {
   to: string;
@@ -10,33 +9,15 @@ export type InvitationMail = {
   expiresAt: Date;
 };
 
-export type Delivery = "sent" | "not_configured" | "failed";
-
 /**
  * Sends an invitation by SMTP. Without SMTP_URL (or when the send fails) the caller shows the
  * link to the admin instead. The link is never logged: whoever holds it can join the org as the
  * invitee, and logs travel further than the admin's screen.
  */
-export async function deliverInvitation(mail: InvitationMail): Promise<Delivery> {
-  let transport;
-  try {
-    transport = mailTransport();
-  } catch (error) {
-    logger.error({ err: error }, "SMTP_URL cannot be used");
-    return "failed";
-  }
-  if (!transport) {
-    console.log(`keyward: SMTP_URL is not set; the invitation for ${mail.to} to ${mail.orgName} is shown to the admin who sent it`);
-    return "not_configured";
-  }
-  const { subject, text, html } = composeInvitation(mail);
-  try {
-    await transport.sendMail({ from: mailFrom(), to: mail.to, subject, text, html });
-    return "sent";
-  } catch (error) {
-    logger.error({ err: error, to: mail.to }, "could not send the invitation");
-    return "failed";
-  }
+export function deliverInvitation(mail: InvitationMail): Promise<Delivery> {
+  return sendMail({ to: mail.to, ...composeInvitation(mail) }, "the invitation", () =>
+    console.log(`keyward: SMTP_URL is not set; the invitation for ${mail.to} to ${mail.orgName} is shown to the admin who sent it`),
+  );
 }
 
 export function composeInvitation(mail: InvitationMail) {

@@ -1,6 +1,5 @@
-import { logger } from "../logger";
 import { escapeHtml } from "./invitation-mail";
-import { mailFrom, mailTransport } from "./transport";
+import { sendMail, type Delivery } from "./transport";
 
 // The mail admins get when a webhook pauses itself. It names the webhook, the host it points at
 // (not the whole URL: paths and query strings often carry a receiver's own secret), the last
@@ -59,20 +58,6 @@ export function composeWebhookPauseMail(mail: WebhookPauseMail) {
 }
 
 /** "not_configured": SMTP_URL is unset (the alert waits); "failed": try again later. */
-export async function deliverWebhookPauseMail(mail: WebhookPauseMail): Promise<"sent" | "not_configured" | "failed"> {
-  let transport;
-  try {
-    transport = mailTransport();
-  } catch (error) {
-    logger.error({ err: error }, "SMTP_URL cannot be used");
-    return "failed";
-  }
-  if (!transport) return "not_configured";
-  try {
-    await transport.sendMail({ from: mailFrom(), to: mail.to, ...composeWebhookPauseMail(mail) });
-    return "sent";
-  } catch (error) {
-    logger.error({ err: error, to: mail.to }, "could not send the webhook pause alert");
-    return "failed";
-  }
+export function deliverWebhookPauseMail(mail: WebhookPauseMail): Promise<Delivery> {
+  return sendMail({ to: mail.to, ...composeWebhookPauseMail(mail) }, "the webhook pause alert");
 }

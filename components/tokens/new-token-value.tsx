@@ -1,45 +1,8 @@
 "use client";
 
-import { useState } from "react";
-
 import { Button } from "@/components/ui/button";
+import { SecretValue } from "@/components/ui/secret-value";
 import type { TokenVisibility } from "@/lib/db/token-dto";
-
-import { copyText } from "./clipboard";
-
-/** A token value on screen, with a copy button; when the clipboard is refused, the text is selected for copying by hand. */
-export function SecretValue({ value, label }: { value: string; label: string }) {
-  const [copied, setCopied] = useState<boolean | null>(null);
-  return (
-    <div className="space-y-1">
-      <div className="flex gap-2">
-        <input
-          readOnly
-          aria-label={label}
-          value={value}
-          onFocus={(e) => e.currentTarget.select()}
-          className="min-w-0 flex-1 rounded-md border border-slate-300 bg-slate-50 px-3 py-1.5 font-mono text-sm"
-          data-testid="secret-value"
-        />
-        <Button
-          type="button"
-          variant="secondary"
-          onClick={async (e) => {
-            const ok = await copyText(value);
-            setCopied(ok);
-            if (!ok) (e.currentTarget.previousElementSibling as HTMLInputElement | null)?.select();
-          }}
-        >
-          {copied ? "Copied" : "Copy"}
-        </Button>
-      </div>
-      <p aria-live="polite" className="text-xs text-slate-500">
-        {copied === true && "Copied to the clipboard."}
-        {copied === false && "The browser did not allow copying: the value is selected, copy it with Ctrl+C / ⌘C."}
-      </p>
-    </div>
-  );
-}
 
 /**
  * A new or rotated value, shown right after the change. It stays retrievable: admins (and, for an
