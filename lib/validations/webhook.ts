@@ -57,6 +57,8 @@ export const webhookEvents = z
   })
   .transform((events) => [...new Set(events)] as WebhookEventType[]);
 
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
 export const webhookHeaders = z
   .record(z.string(), z.string().max(HEADER_VALUE_MAX_LENGTH))
   .nullable()
@@ -72,6 +74,10 @@ export const webhookHeaders = z
     for (const value of Object.values(headers)) {
       if (/[\r\n\0]/.test(value) || !isStorableText(value))
         context.addIssue({ code: "custom", message: "header values must be one line of text" });
+      // What an HTTP header can carry, and so what Node will send (else every delivery would fail):
+      // tab, printable ASCII and Latin-1's upper half; no emoji, no other scripts.
+      else if (!HEADER_VALUE.test(value))
+        context.addIssue({ code: "custom", message: "header values can hold only Latin-1 text (no emoji or other scripts)" });
     }
   });
 

@@ -150,6 +150,14 @@ describe("org webhooks through the Socket SDK", () => {
     expect(await client.createOrgWebhook(org.slug, { ...body(), headers: { "X-Keyward-Signature": "forged" } })).toMatchObject({
       success: false,
     });
+    // A value HTTP cannot carry would be accepted and then fail every delivery: refused up front, by name.
+    const unsendable = await callApi(server.url, `/v0/orgs/${org.slug}/webhooks`, {
+      token: manager.value,
+      method: "POST",
+      json: { ...body(), headers: { "X-Team": "ops 🚀" } },
+    });
+    expect(unsendable.status).toBe(400);
+    expect(JSON.stringify(unsendable.body.error.details)).toContain("Latin-1");
     expect(await client.createOrgWebhook(org.slug, { ...body(), events: ["package.alert"] })).toMatchObject({ success: false });
     expect(await client.createOrgWebhook(org.slug, { ...body(), url: "ftp://example.com/" })).toMatchObject({ success: false });
     expect(await client.createOrgWebhook(org.slug, { ...body(), secret: "short" })).toMatchObject({ success: false });
