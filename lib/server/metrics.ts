@@ -1,7 +1,8 @@
 // What GET /metrics reports, in Prometheus's text format (prom-client). The REST API's request
-// path only adds to plain tallies (hot-path-metrics.ts) and a refusal counter's cached child, so a
-// request builds no label strings and hashes no labels; everything that needs a query (pool stats,
-// bulk-run progress, the usage writer's queue) is read when Prometheus scrapes.
+// path adds to plain tallies (hot-path-metrics.ts), so an answered request builds no label strings
+// and hashes no labels (a refused call also bumps the refusal counter's cached child, which does);
+// everything that needs a query (pool stats, bulk-run progress, the usage writer's queue) is read
+// when Prometheus scrapes.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 
 import { REFUSAL_REASONS, type RefusalReason } from "../domain/usage/refusals";
