@@ -42,6 +42,7 @@ test("create and rotate dialogs say the value can be revealed again, audited, an
 
   dialog = page.getByRole("dialog", { name: "Token created" });
   await expect(dialog.getByTestId("secret-value")).toHaveValue(/^kw_/);
+  await expect(dialog.getByTestId("secret-value")).toBeFocused();
   await expect(dialog).not.toContainText("shown once");
   const note = dialog.getByTestId("reveal-again-note");
   await expect(note).toContainText("reveal or copy it again later");
@@ -55,6 +56,7 @@ test("create and rotate dialogs say the value can be revealed again, audited, an
   dialog = page.getByRole("dialog", { name: "Rotate CI pipeline" });
   await dialog.getByRole("button", { name: "Rotate token" }).click();
   dialog = page.getByRole("dialog", { name: "Token rotated" });
+  await expect(dialog.getByTestId("secret-value")).toBeFocused();
   await expect(dialog).not.toContainText("shown once");
   await expect(dialog.getByTestId("reveal-again-note")).toContainText("members can reveal it too");
   await dialog.getByRole("button", { name: "Done" }).click();

@@ -37,7 +37,8 @@ export function NewTokenValue({
           ? "This token is visible to organization members, so members can reveal it too."
           : "This token is admin-only: only admins can reveal it."}
       </p>
-      <SecretValue value={value} label={`Value of ${name}`} />
+      {/* Focused as it appears, like every secret panel: keyboard and screen-reader users land on the value. */}
+      <SecretValue value={value} label={`Value of ${name}`} focusOnShow />
       {rotated && (
         <p className="rounded-md bg-slate-50 p-2 text-sm text-slate-700" data-testid="previous-value-status">
           {previousValueValidUntil && new Date(previousValueValidUntil) > new Date()
