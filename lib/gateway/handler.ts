@@ -144,6 +144,7 @@ export function createGatewayHandler(options: GatewayHandlerOptions): GatewayHan
         }
         const outcome = await proxy.forward(req, res, {
           upstream: upstreamOf(service),
+          serviceSlug: service.slug,
           path: path!,
           search,
           identity: { tokenId: token.tokenId, org: service.orgSlug, scopes: scopesForService(granted, service.slug) },

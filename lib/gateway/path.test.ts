@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import { resolveServiceCall } from "../domain/services/routes";
-import { splitGatewayPath, upstreamPath } from "./path";
+import { gatewayLocation, splitGatewayPath, upstreamPath } from "./path";
 
 describe("splitGatewayPath", () => {
   it("names the service and keeps the rest as sent", () => {
@@ -81,5 +81,21 @@ describe("upstreamPath", () => {
       routes: [{ method: "*", pathPattern: "/public/*", scope: "public", cost: 1 }],
     };
     expect(resolveServiceCall(service, "GET", rest)).toMatchObject({ ok: false, reason: "unsafe_path" });
+  });
+});
+
+describe("gatewayLocation", () => {
+  const upstream = new URL("http://10.0.0.5:8080/api/");
+  it("maps a place under the upstream's base path to the gateway path that reaches it", () => {
+    expect(gatewayLocation("http://10.0.0.5:8080/api/invoices/43?x=1", upstream, "billing")).toBe("/gw/billing/invoices/43?x=1");
+    expect(gatewayLocation("/api/invoices", upstream, "billing")).toBe("/gw/billing/invoices");
+    expect(gatewayLocation("/x", new URL("http://10.0.0.5:8080"), "billing")).toBe("/gw/billing/x");
+  });
+  it("leaves alone what the gateway cannot reach, or the client resolves right already", () => {
+    expect(gatewayLocation("/apix/invoices", upstream, "billing")).toBeNull();
+    expect(gatewayLocation("http://10.0.0.5:8081/api/invoices", upstream, "billing")).toBeNull();
+    expect(gatewayLocation("https://10.0.0.5:8080/api/invoices", upstream, "billing")).toBeNull();
+    expect(gatewayLocation("invoices/43", upstream, "billing")).toBeNull();
+    expect(gatewayLocation("//evil.example/api/x", upstream, "billing")).toBeNull();
   });
 });

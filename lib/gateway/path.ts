@@ -30,3 +30,28 @@ export function upstreamPath(basePath: string, rest: string): string | null {
   const trailingSlash = normalized !== "/" && rest.endsWith("/") ? "/" : "";
   return `${base}${normalized}${trailingSlash}`;
 }
+
+/**
+ * Where an upstream's redirect should send the client. A `Location` that points into the upstream
+ * (its origin, under its base path), written as an absolute URL or an absolute path, becomes the
+ * gateway path that reaches the same place: `http://10.0.0.5:8080/api/invoices/43` or
+ * `/api/invoices/43` → `/gw/billing/invoices/43`, as nginx's proxy_redirect and Apache's
+ * ProxyPassReverse rewrite. Without it the client would be sent to an address it cannot reach
+ * (and learn it), or to a path of Keyward's own. Null: leave it as it is (another site, a
+ * relative path the client already resolves against its gateway URL, or a place outside the base path).
+ */
+export function gatewayLocation(location: string, upstream: URL, serviceSlug: string): string | null {
+  // "43" or "../x": relative to the request the client made, /gw/<service>/…, so already right.
+  if (!location.startsWith("/") && !/^[A-Za-z][A-Za-z0-9+.-]*:/.test(location)) return null;
+  let resolved: URL;
+  try {
+    resolved = new URL(location, upstream);
+  } catch {
+    return null;
+  }
+  if (resolved.origin !== upstream.origin) return null;
+  const base = upstream.pathname.endsWith("/") ? upstream.pathname.slice(0, -1) : upstream.pathname;
+  if (resolved.pathname !== base && !resolved.pathname.startsWith(`${base}/`)) return null;
+  const rest = resolved.pathname.slice(base.length) || "/";
+  return `${GATEWAY_PREFIX}${serviceSlug}${rest}${resolved.search}${resolved.hash}`;
+}

@@ -57,6 +57,7 @@ async function gateway(upstreamUrl: string, limits: Partial<GatewayLimits> = {})
     void proxy
       .forward(req, res, {
         upstream,
+        serviceSlug: "billing",
         path: `${upstream.pathname.replace(/\/$/, "")}${path}`,
         search,
         identity: IDENTITY,
@@ -285,6 +286,30 @@ describe("forwarding", () => {
     expect(response.headers.location).toBe(`${internal.url}/admin/secrets`);
     expect(upstream.received).toHaveLength(1);
     expect(internal.received).toEqual([]);
+  });
+
+  it("points a redirect into the upstream at the gateway, so the client never learns or needs the upstream's address", async () => {
+    const locations = [
+      ["/api/invoices/43?expand=lines", "/gw/billing/invoices/43?expand=lines"],
+      ["UPSTREAM/api/invoices/43#top", "/gw/billing/invoices/43#top"],
+      ["UPSTREAM/api", "/gw/billing/"],
+      // Relative to the client's own /gw/ URL, so already right; another site, or outside the base path: as sent.
+      ["44", "44"],
+      ["https://example.com/elsewhere", "https://example.com/elsewhere"],
+      ["/admin", "/admin"],
+    ];
+    let answer = "";
+    const upstream = await toyUpstream((_req, res) => {
+      res.writeHead(303, { Location: answer });
+      res.end();
+    });
+    const gw = await gateway(`${upstream.url}/api`);
+    for (const [sent, expected] of locations) {
+      answer = sent.replace("UPSTREAM", upstream.url);
+      const response = await request(`${gw.url}/invoices/42`);
+      expect(response.status).toBe(303);
+      expect(response.headers.location, sent).toBe(expected);
+    }
   });
 
   it("streams a request body to the upstream as it arrives", async () => {

@@ -6,6 +6,7 @@ import { Agent, errors, type Dispatcher } from "undici";
 import { ApiError, payloadTooLarge } from "../api/errors";
 import { sendError } from "../api/http";
 import { NetworkList } from "../domain/tokens/networks";
+import { gatewayLocation } from "./path";
 
 // The gateway's forwarding, framework-free: one authorized request in, one upstream call out, the
 // upstream's answer streamed back. Who may call and what it costs is decided before (handler.ts);
@@ -33,6 +34,8 @@ export type GatewayIdentity = { tokenId: string; org: string; scopes: readonly s
 export type ForwardRequest = {
   /** The service's upstream base URL (its path is the base path). */
   upstream: URL;
+  /** The service's slug: redirects into the upstream are rewritten to /gw/<slug>/… (gatewayLocation). */
+  serviceSlug: string;
   /** The upstream path, already checked by upstreamPath(). */
   path: string;
   /** The query string without `?`, forwarded as it came. */
@@ -230,7 +233,7 @@ export function createGatewayProxy(limits: GatewayLimits): GatewayProxy {
           if (settled) return call.abort(new ClientGoneError());
           status = statusCode;
           try {
-            res.writeHead(statusCode, forwardedResponseHeaders(headers));
+            res.writeHead(statusCode, forwardedResponseHeaders(headers, target));
           } catch {
             // A header undici read but Node will not send (an invalid character): the answer cannot be passed on.
             call.abort(new UnsendableAnswerError());
@@ -366,8 +369,14 @@ export function forwardedRequestHeaders(incoming: IncomingHttpHeaders, target: F
   return headers;
 }
 
-/** The headers the client receives: the upstream's, minus hop-by-hop and origin-changing ones, with pages sandboxed. */
-export function forwardedResponseHeaders(incoming: IncomingHttpHeaders): ForwardedHeaders {
+/**
+ * The headers the client receives: the upstream's, minus hop-by-hop and origin-changing ones, with
+ * pages sandboxed and a redirect into the upstream pointed at the gateway instead (gatewayLocation).
+ */
+export function forwardedResponseHeaders(
+  incoming: IncomingHttpHeaders,
+  target: Pick<ForwardRequest, "upstream" | "serviceSlug">,
+): ForwardedHeaders {
   const named = connectionNamed(incoming.connection);
   const headers: ForwardedHeaders = {};
   for (const [name, value] of Object.entries(incoming)) {
@@ -375,6 +384,8 @@ export function forwardedResponseHeaders(incoming: IncomingHttpHeaders): Forward
     if (HOP_BY_HOP.has(name) || DROPPED_RESPONSE_HEADERS.has(name) || named.has(name)) continue;
     headers[name] = Array.isArray(value) && SINGLE_VALUED_RESPONSE_HEADERS.has(name) ? value[0] : value;
   }
+  const location = headers.location;
+  if (typeof location === "string") headers.location = gatewayLocation(location, target.upstream, target.serviceSlug) ?? location;
   const policy = headers["content-security-policy"];
   // Several policies all apply: the upstream's own stay, the sandbox is added.
   headers["content-security-policy"] = policy === undefined ? SANDBOX_POLICY : [policy, SANDBOX_POLICY].flat();
