@@ -9,7 +9,7 @@ import { ScopeBadges } from "@/components/tokens/scope-badges";
 import { useFormAction } from "@/components/tokens/use-form-action";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
-import { Field, FieldErrors, FormMessage } from "@/components/ui/field";
+import { Field, FieldErrors, FormError } from "@/components/ui/field";
 import { SelectField } from "@/components/ui/select-field";
 import { createIncidentAction } from "@/lib/actions/incidents";
 import type { IncidentCandidate } from "@/lib/db/incidents";
@@ -186,7 +186,7 @@ export function ApplyForm({
             ["action", "graceHours", "confirmSlug"].includes(field) ? [] : messages,
           )}
         />
-        <FormMessage message={state?.ok ? undefined : state?.message} />
+        <FormError state={state} />
         <div className="flex justify-end">
           <Button
             type="submit"

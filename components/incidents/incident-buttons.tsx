@@ -6,7 +6,7 @@ import { useEffect, useState, useTransition } from "react";
 import { useFormAction } from "@/components/tokens/use-form-action";
 import { Button, type ButtonVariant } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
-import { FormMessage } from "@/components/ui/field";
+import { FormError, FormMessage } from "@/components/ui/field";
 import { dismissLeakReportAction, endGraceAction, endIncidentGraceAction, resumeIncidentAction } from "@/lib/actions/incidents";
 import type { ActionState } from "@/lib/auth/action";
 
@@ -70,7 +70,7 @@ export function ActionButton<T>({
           onCancel={() => setConfirming(false)}
         >
           {hiddenFields}
-          <FormMessage message={state?.ok ? undefined : state?.message} />
+          <FormError state={state} />
         </ConfirmDialog>
       )}
     </div>
