@@ -106,15 +106,10 @@ function mayReadAsSeparatorOrDots(segment: string): boolean {
 }
 
 /** The best route for the call, or null when none matches (or the path is unsafe: see normalizeRequestPath). */
-export function matchRoute(
-  routes: readonly ServiceRouteRule[],
-  method: string,
-  path: string,
-  options: { ignoreCase?: boolean } = {},
-): RouteMatch | null {
+export function matchRoute(routes: readonly ServiceRouteRule[], method: string, path: string): RouteMatch | null {
   const normalized = normalizeRequestPath(path);
   if (normalized === null) return null;
-  return matchNormalized(routes, method.toUpperCase(), splitPath(normalized), options.ignoreCase ?? false);
+  return matchNormalized(routes, method.toUpperCase(), splitPath(normalized), false);
 }
 
 function matchNormalized(
