@@ -4,7 +4,8 @@ import { queryCarriesToken, TOKEN_REFUSAL_MESSAGES, tokenFromAuthorization } fro
 import { DEFAULT_GATEWAY_MAX_BODY_BYTES, DEFAULT_GATEWAY_TIMEOUT_MS } from "../config/env";
 import { databaseUnavailableReason } from "../db/unavailable";
 import type { RefusalReason } from "../domain/usage/refusals";
-import { createGatewayHandler, GATEWAY_PREFIX } from "../gateway/handler";
+import { createGatewayHandler } from "../gateway/handler";
+import { GATEWAY_PREFIX } from "../gateway/path";
 import type { GatewayLimits } from "../gateway/proxy";
 import { logger } from "../logger";
 import { clientIpOf } from "../server/client-ip";

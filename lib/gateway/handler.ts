@@ -15,7 +15,7 @@ import type { RefusalReason } from "../domain/usage/refusals";
 import { clientIpOf } from "../server/client-ip";
 import { forwardedProtoOf } from "../server/trusted-proxy";
 import { findTokenCandidates, hashTokenValue } from "../tokens/format";
-import { splitGatewayPath, upstreamPath } from "./path";
+import { GATEWAY_PREFIX, splitGatewayPath, upstreamPath } from "./path";
 import { createGatewayProxy, upgradeNotSupported, type GatewayLimits } from "./proxy";
 
 // /gw/<service>/<path>: a call to one of the organization's own APIs, authorized like a /v0/ call
@@ -23,7 +23,6 @@ import { createGatewayProxy, upgradeNotSupported, type GatewayLimits } from "./p
 // service's routes, the same grant rule, one charge statement that also confirms the service is
 // still enabled and unchanged), then forwarded (proxy.ts) and recorded with the status the client saw.
 
-export const GATEWAY_PREFIX = "/gw/";
 const MAX_USER_AGENT_LENGTH = 512;
 
 export type GatewayHandlerOptions = {

@@ -5,7 +5,8 @@ import { normalizeRequestPath } from "../domain/services/routes";
 // base path on a server that normalizes paths) is the domain's one rule, normalizeRequestPath
 // (lib/domain/services/routes.ts): the path the route was matched on is the path forwarded.
 
-const GATEWAY_PREFIX = "/gw/";
+/** Where gateway calls are served: /gw/<service>/<path>. */
+export const GATEWAY_PREFIX = "/gw/";
 
 export type GatewayTarget = { serviceSlug: string; rest: string };
 
@@ -26,7 +27,7 @@ export function splitGatewayPath(pathname: string): GatewayTarget | null {
 export function upstreamPath(basePath: string, rest: string): string | null {
   const normalized = normalizeRequestPath(rest);
   if (normalized === null) return null;
-  const base = basePath.endsWith("/") ? basePath.slice(0, -1) : basePath;
+  const base = withoutTrailingSlash(basePath);
   const trailingSlash = normalized !== "/" && rest.endsWith("/") ? "/" : "";
   return `${base}${normalized}${trailingSlash}`;
 }
@@ -50,8 +51,11 @@ export function gatewayLocation(location: string, upstream: URL, serviceSlug: st
     return null;
   }
   if (resolved.origin !== upstream.origin) return null;
-  const base = upstream.pathname.endsWith("/") ? upstream.pathname.slice(0, -1) : upstream.pathname;
+  const base = withoutTrailingSlash(upstream.pathname);
   if (resolved.pathname !== base && !resolved.pathname.startsWith(`${base}/`)) return null;
   const rest = resolved.pathname.slice(base.length) || "/";
   return `${GATEWAY_PREFIX}${serviceSlug}${rest}${resolved.search}${resolved.hash}`;
 }
+
+/** A base path as both directions join it with a path of their own ("/api/" and "/api" are one base). */
+const withoutTrailingSlash = (path: string): string => (path.endsWith("/") ? path.slice(0, -1) : path);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENDPOINTS, OPENAPI_PATH, OPENAPI_SOCKET_PATH, type EndpointSpec } from "@/lib/api/endpoints";
 import { LEAKED_TOKENS_PATH } from "@/lib/api/leaked-tokens";
 import { VERIFY_PATH } from "@/lib/api/verify";
-import { GATEWAY_PREFIX } from "@/lib/gateway/handler";
+import { GATEWAY_PREFIX } from "@/lib/gateway/path";
 
 import {
   API_CALLERS,
