@@ -19,6 +19,7 @@ import { parseArgs } from "node:util";
 
 import { generateKeySpec } from "../lib/tokens/encryption";
 import { seedBenchToken } from "./bench-token";
+import { processCpuMicros } from "./process-tools";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const { values: args } = parseArgs({
@@ -111,18 +112,12 @@ async function seed(databaseUrl: string, keys: string) {
   return { token, orgSlug };
 }
 
-/** CPU time (all threads) a process has used, in microseconds. */
-function cpuMicros(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
-}
-
 /** Waits until the usage writer has written the previous round's rows (under 10% of a core). */
 async function settle(pid: number): Promise<void> {
   for (let quiet = 0, started = Date.now(); quiet < 2 && Date.now() - started < 60_000;) {
-    const before = cpuMicros(pid);
+    const before = processCpuMicros(pid);
     await new Promise((r) => setTimeout(r, 250));
-    quiet = cpuMicros(pid) - before < 25_000 ? quiet + 1 : 0;
+    quiet = processCpuMicros(pid) - before < 25_000 ? quiet + 1 : 0;
   }
 }
 
@@ -144,9 +139,9 @@ function threadMicros(pid: number): Map<string, number> {
 
 function wrk(url: string, auth: string, seconds: number, pid: number) {
   const threadsBefore = threadMicros(pid);
-  const cpuBefore = cpuMicros(pid);
+  const cpuBefore = processCpuMicros(pid);
   const result = spawnSync("wrk", ["-t2", "-c64", `-d${seconds}s`, "-H", `Authorization: ${auth}`, url], { encoding: "utf8" });
-  const cpuAfter = cpuMicros(pid);
+  const cpuAfter = processCpuMicros(pid);
   const threadsAfter = threadMicros(pid);
   if (result.status !== 0) throw new Error(`wrk failed: ${result.stderr}`);
   const requests = Number(/(\d+) requests in/.exec(result.stdout)?.[1]);

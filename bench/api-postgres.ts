@@ -22,7 +22,7 @@ import { resolve } from "node:path";
 import { generateKeySpec } from "../lib/tokens/encryption";
 import { findHaproxy, startHaproxy, type Haproxy } from "../tests/support/haproxy";
 import { quotaRemaining, seedBenchToken } from "./bench-token";
-import { fetchText, freePort, heyLatency, RATE_PER_WORKER, RATE_WORKERS, run, stop, type Latency } from "./process-tools";
+import { fetchText, freePort, heyLatency, OFFERED_RATE, run, stop, type Latency } from "./process-tools";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const CONNECTIONS = 64;
@@ -85,9 +85,7 @@ export async function runPostgresBench(args: string[]): Promise<void> {
 
     const rows: Row[] = [];
     const runSetup = async (setup: string, url: string, keyward: boolean, pids: number[], haproxyPid?: number) => {
-      log(
-        `${setup}: wrk ${CONNECTIONS} connections × ${SATURATION_SECONDS} s, then hey at ${RATE_WORKERS * RATE_PER_WORKER}/s × ${RATE_SECONDS} s…`,
-      );
+      log(`${setup}: wrk ${CONNECTIONS} connections × ${SATURATION_SECONDS} s, then hey at ${OFFERED_RATE}/s × ${RATE_SECONDS} s…`);
       if (keyward) await settle(keywardPids, postgresPort);
       const saturation = wrk(`${url}${path}`, auth, SATURATION_SECONDS, measure(pids, haproxyPid));
       if (keyward) await settle(keywardPids, postgresPort);

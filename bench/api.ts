@@ -13,7 +13,7 @@
 // (bench/api-postgres.ts).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -24,7 +24,9 @@ import {
   fetchText,
   freePort,
   heyLatency,
+  OFFERED_RATE,
   openLoopLatency,
+  processCpuMicros,
   RATE_PER_WORKER,
   RATE_WORKERS,
   run,
@@ -134,7 +136,7 @@ async function main() {
       const bareRun = wrk(`${bareUrl}${path}`, callAuth, SATURATION_SECONDS, bare.pid, post);
       await settle(server.pid);
       const keywardRun = wrk(`${api}${path}`, callAuth, SATURATION_SECONDS, server.pid, post);
-      log(`${endpoint}: ${RATE_WORKERS * RATE_PER_WORKER}/s × ${RATE_SECONDS} s (hey, then open-loop Poisson), bare then Keyward…`);
+      log(`${endpoint}: ${OFFERED_RATE}/s × ${RATE_SECONDS} s (hey, then open-loop Poisson), bare then Keyward…`);
       const latencies = async (url: string, pid: number | undefined): Promise<Latencies> => {
         const offered: LatencyRun = { url, auth: callAuth, seconds: RATE_SECONDS, post };
         const hey = heyLatency(offered);
@@ -177,7 +179,7 @@ async function main() {
     }
     log();
     log(
-      `Latency at a fixed ${RATE_WORKERS * RATE_PER_WORKER} requests/s for ${RATE_SECONDS} s: hey -c ${RATE_WORKERS} -q ${RATE_PER_WORKER} (bursts of ten), and open-loop Poisson arrivals:`,
+      `Latency at a fixed ${OFFERED_RATE} requests/s for ${RATE_SECONDS} s: hey -c ${RATE_WORKERS} -q ${RATE_PER_WORKER} (bursts of ten), and open-loop Poisson arrivals:`,
     );
     log(
       `  ${"endpoint".padEnd(26)} ${"load".padEnd(8)} ${"bare p50/p99 (ms)".padStart(18)} ${"Keyward p50/p99 (ms)".padStart(21)}  Keyward ok/sent`,
@@ -230,9 +232,7 @@ async function settle(pid: number | undefined): Promise<void> {
 /** CPU time (all threads) a process has used, in microseconds; null where /proc is not there. */
 function cpuMicros(pid: number | undefined): number | null {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-    // utime and stime, in clock ticks (100 per second on Linux).
-    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+    return pid === undefined ? null : processCpuMicros(pid);
   } catch {
     return null;
   }

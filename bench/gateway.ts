@@ -20,7 +20,17 @@ import { parseArgs } from "node:util";
 
 import { generateKeySpec } from "../lib/tokens/encryption";
 import { quotaRemaining, seedBenchToken } from "./bench-token";
-import { freePort, heyLatency, openLoopLatency, RATE_PER_WORKER, RATE_WORKERS, stop, type Latency } from "./process-tools";
+import {
+  freePort,
+  heyLatency,
+  OFFERED_RATE,
+  openLoopLatency,
+  processCpuMicros,
+  RATE_PER_WORKER,
+  RATE_WORKERS,
+  stop,
+  type Latency,
+} from "./process-tools";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const SERVICE_SLUG = "bench";
@@ -67,7 +77,7 @@ async function main() {
     const before = await quotaLeft();
 
     console.log(
-      `${RATE_WORKERS * RATE_PER_WORKER} requests/s, direct then via the gateway, two ways of offering them: hey -c ${RATE_WORKERS} -q ${RATE_PER_WORKER} -z ${SECONDS}s (ten workers ticking together: bursts of ten every 10 ms), and open-loop Poisson arrivals (bench/open-loop.ts):`,
+      `${OFFERED_RATE} requests/s, direct then via the gateway, two ways of offering them: hey -c ${RATE_WORKERS} -q ${RATE_PER_WORKER} -z ${SECONDS}s (ten workers ticking together: bursts of ten every 10 ms), and open-loop Poisson arrivals (bench/open-loop.ts):`,
     );
     console.log(
       `  ${"round".padEnd(6)} ${"load".padEnd(10)} ${"direct p50/p99 (ms)".padStart(20)} ${"gateway p50/p99 (ms)".padStart(21)} ${"added p50/p99 (ms)".padStart(19)}  ${"Keyward CPU µs/call".padStart(19)}  ${"gateway ok/sent".padStart(15)}`,
@@ -80,9 +90,9 @@ async function main() {
         ["poisson", openLoopLatency],
       ] as const) {
         const bare = measure({ url: direct, auth, seconds: SECONDS });
-        const cpuBefore = cpuMicros(keyward.child.pid!);
+        const cpuBefore = processCpuMicros(keyward.child.pid!);
         const through: Latency = measure({ url: viaGateway, auth, seconds: SECONDS });
-        const cpuPerCall = (cpuMicros(keyward.child.pid!) - cpuBefore) / through.total;
+        const cpuPerCall = (processCpuMicros(keyward.child.pid!) - cpuBefore) / through.total;
         gatewayOk += through.ok;
         console.log(
           `  ${String(round).padEnd(6)} ${load.padEnd(10)} ${pair(bare.p50, bare.p99).padStart(20)} ${pair(through.p50, through.p99).padStart(21)} ${pair(through.p50 - bare.p50, through.p99 - bare.p99).padStart(19)}  ${cpuPerCall.toFixed(0).padStart(19)}  ${`${through.ok}/${through.total}`.padStart(15)}`,
@@ -133,12 +143,6 @@ async function seed(databaseUrl: string, keys: string, upstreamUrl: string) {
     },
   });
   return { token, quotaLeft: () => quotaRemaining(db, tokenId) };
-}
-
-/** CPU time (all threads) a process has used, in microseconds (from /proc, in clock ticks of 10 ms). */
-function cpuMicros(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
 /** Starts a bench server process and waits for its "listening <port>" line (a minute at most). */

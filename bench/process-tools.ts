@@ -1,5 +1,6 @@
 import { spawnSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 
@@ -40,6 +41,12 @@ export function freePort(): Promise<number> {
       probe.close(() => resolvePromise(port));
     });
   });
+}
+
+/** CPU time (all threads) a process has used, in microseconds: utime + stime from /proc/<pid>/stat, in clock ticks of 10 ms. */
+export function processCpuMicros(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
 /** Latency at a fixed offered rate (milliseconds), and the calls answered 200 out of those sent. */
