@@ -101,7 +101,7 @@ async function main() {
 }
 
 /** When each call is due, in ms from the start: exponential gaps (a Poisson process) or even ones, `rate` a second on average. */
-export function plannedTimes(count: number, rate: number, arrivals: "poisson" | "even", seed: number): Float64Array {
+function plannedTimes(count: number, rate: number, arrivals: "poisson" | "even", seed: number): Float64Array {
   const times = new Float64Array(count);
   const mean = 1000 / rate;
   const random = seededRandom(seed);
