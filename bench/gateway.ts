@@ -6,9 +6,12 @@
 // handler as production wires it, the gateway included, without Next.js) and, for each round, at
 // a fixed offered rate of 1,000 requests/s (hey -c 10 -q 100), calls the upstream directly, then
 // the same path through /gw/<service>/…, printing p50/p99 of both, the difference, and the
-// Keyward process's CPU time per gateway call (all threads, the usage writer included). Then
-// checks that the quota charged equals the successful gateway calls. Each round also measures
-// GET /v0/quota on the same process, for scale: a call through the same charge, not forwarded.
+// Keyward process's CPU time per gateway call (all threads, the usage writer included). Each round
+// also calls the same path through bench/bare-proxy.ts (a do-nothing node:http + undici proxy in its
+// own process): what forwarding alone adds on this machine at that moment, the floor the gateway's
+// number is read against. Then checks that the quota charged equals the successful gateway calls.
+// Each round also measures GET /v0/quota on the same process, for scale: a call through the same
+// charge, not forwarded.
 // Loopback only; every load run is bounded in time. Needs `apt-get install hey`.
 // Goal (issue 17): the gateway adds ≤ 2 ms at p99.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -63,8 +66,11 @@ async function main() {
       NODE_ENV: "production",
     });
     children.push(keyward.child);
+    const bareProxy = await startProcess(["--import", "tsx", "bench/bare-proxy.ts"], { UPSTREAM: upstream });
+    children.push(bareProxy.child);
     const direct = `${upstream}/invoices/42?expand=lines`;
     const viaGateway = `http://127.0.0.1:${keyward.port}/gw/${SERVICE_SLUG}/invoices/42?expand=lines`;
+    const viaBareProxy = `http://127.0.0.1:${bareProxy.port}/invoices/42?expand=lines`;
     // For scale: a /v0/ call of the same token on the same process, charged by the same statement but not forwarded.
     const v0 = `http://127.0.0.1:${keyward.port}/v0/quota`;
     const auth = `Basic ${Buffer.from(`${token}:`).toString("base64")}`;
@@ -73,34 +79,46 @@ async function main() {
 
     console.log(`load average before the run: ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`);
     console.log("warming up…");
-    for (const url of [direct, viaGateway, v0]) heyLatency({ url, auth, seconds: 3 });
+    for (const url of [direct, viaBareProxy, viaGateway, v0]) heyLatency({ url, auth, seconds: 3 });
     const before = await quotaLeft();
 
     console.log(
-      `${OFFERED_RATE} requests/s, direct then via the gateway, two ways of offering them: hey -c ${RATE_WORKERS} -q ${RATE_PER_WORKER} -z ${SECONDS}s (ten workers ticking together: bursts of ten every 10 ms), and open-loop Poisson arrivals (bench/open-loop.ts):`,
+      `${OFFERED_RATE} requests/s, direct, through the bare proxy, then through the gateway, offered two ways: hey -c ${RATE_WORKERS} -q ${RATE_PER_WORKER} -z ${SECONDS}s (ten workers ticking together: bursts of ten every 10 ms), and open-loop Poisson arrivals (bench/open-loop.ts). "added" is over the direct call of the same round:`,
     );
     console.log(
-      `  ${"round".padEnd(6)} ${"load".padEnd(10)} ${"direct p50/p99 (ms)".padStart(20)} ${"gateway p50/p99 (ms)".padStart(21)} ${"added p50/p99 (ms)".padStart(19)}  ${"Keyward CPU µs/call".padStart(19)}  ${"gateway ok/sent".padStart(15)}`,
+      `  ${"round".padEnd(6)} ${"load".padEnd(10)} ${"direct p50/p99 (ms)".padStart(20)} ${"bare proxy added".padStart(17)} ${"gateway added".padStart(14)}  ${"CPU µs/call: Keyward".padStart(20)} ${"bare proxy".padStart(10)}  ${"gateway ok/sent".padStart(15)}`,
     );
     let gatewayOk = 0;
     const pair = (a: number, b: number) => `${a.toFixed(2)} / ${b.toFixed(2)}`;
+    const poissonP99 = { gateway: [] as number[], bareProxy: [] as number[] };
     for (let round = 1; round <= Number(args.rounds); round++) {
       for (const [load, measure] of [
         ["hey burst", heyLatency],
         ["poisson", openLoopLatency],
       ] as const) {
         const bare = measure({ url: direct, auth, seconds: SECONDS });
-        const cpuBefore = processCpuMicros(keyward.child.pid!);
-        const through: Latency = measure({ url: viaGateway, auth, seconds: SECONDS });
-        const cpuPerCall = (processCpuMicros(keyward.child.pid!) - cpuBefore) / through.total;
+        const proxied = measured(bareProxy.child, () => measure({ url: viaBareProxy, auth, seconds: SECONDS }));
+        const through = measured(keyward.child, () => measure({ url: viaGateway, auth, seconds: SECONDS }));
         gatewayOk += through.ok;
+        if (load === "poisson") {
+          poissonP99.gateway.push(through.p99 - bare.p99);
+          poissonP99.bareProxy.push(proxied.p99 - bare.p99);
+        }
         console.log(
-          `  ${String(round).padEnd(6)} ${load.padEnd(10)} ${pair(bare.p50, bare.p99).padStart(20)} ${pair(through.p50, through.p99).padStart(21)} ${pair(through.p50 - bare.p50, through.p99 - bare.p99).padStart(19)}  ${cpuPerCall.toFixed(0).padStart(19)}  ${`${through.ok}/${through.total}`.padStart(15)}`,
+          `  ${String(round).padEnd(6)} ${load.padEnd(10)} ${pair(bare.p50, bare.p99).padStart(20)} ${pair(proxied.p50 - bare.p50, proxied.p99 - bare.p99).padStart(17)} ${pair(through.p50 - bare.p50, through.p99 - bare.p99).padStart(14)}  ${through.cpuPerCall.toFixed(0).padStart(20)} ${proxied.cpuPerCall.toFixed(0).padStart(10)}  ${`${through.ok}/${through.total}`.padStart(15)}`,
         );
       }
       const own = heyLatency({ url: v0, auth, seconds: SECONDS });
       console.log(`  ${String(round).padEnd(6)} /v0/quota on the same process, hey burst: p50/p99 ${pair(own.p50, own.p99)} ms`);
     }
+    const list = (values: number[]) => values.map((value) => value.toFixed(2)).join(", ");
+    console.log();
+    console.log(
+      `added p99 under Poisson arrivals, per round (ms): gateway ${list(poissonP99.gateway)}; bare proxy ${list(poissonP99.bareProxy)}`,
+    );
+    console.log(
+      `the gateway's own share (gateway − bare proxy): ${list(poissonP99.gateway.map((value, index) => value - poissonP99.bareProxy[index]))}`,
+    );
 
     // A graceful stop writes the last usage rows and charges; then the database says what was charged.
     await stop(keyward.child);
@@ -143,6 +161,13 @@ async function seed(databaseUrl: string, keys: string, upstreamUrl: string) {
     },
   });
   return { token, quotaLeft: () => quotaRemaining(db, tokenId) };
+}
+
+/** A latency run, with the CPU time `child` spent per call sent during it (all its threads). */
+function measured(child: ChildProcess, run: () => Latency): Latency & { cpuPerCall: number } {
+  const before = processCpuMicros(child.pid!);
+  const latency = run();
+  return { ...latency, cpuPerCall: (processCpuMicros(child.pid!) - before) / latency.total };
 }
 
 /** Starts a bench server process and waits for its "listening <port>" line (a minute at most). */
