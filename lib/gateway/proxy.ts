@@ -398,6 +398,8 @@ type ForwardedHeaders = Record<string, string | string[]>;
 /** Headers the Connection header names are hop-by-hop too (undici gives a repeated header as a list). */
 function connectionNamed(connection: string | string[] | undefined): Set<string> {
   if (!connection) return EMPTY;
+  // What nearly every call carries: options that name no header beyond the hop-by-hop ones already dropped.
+  if (typeof connection === "string" && HOP_BY_HOP.has(connection.toLowerCase())) return EMPTY;
   return new Set([connection].flat().flatMap((value) => value.split(",").map((name) => name.trim().toLowerCase())));
 }
 const EMPTY = new Set<string>();
