@@ -19,7 +19,7 @@ import { parseArgs } from "node:util";
 
 import { generateKeySpec } from "../lib/tokens/encryption";
 import { seedBenchToken } from "./bench-token";
-import { processCpuMicros } from "./process-tools";
+import { processCpuMicros, settle } from "./process-tools";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const { values: args } = parseArgs({
@@ -81,8 +81,9 @@ async function main() {
     console.log(
       `${url}, wrk -t2 -c64 -d${args.seconds}s per round; load average ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`,
     );
+    const serverPid = server.pid!;
     for (let round = 1; round <= Number(args.rounds); round++) {
-      await settle(server.pid!);
+      await settle(() => processCpuMicros(serverPid));
       const r = wrk(url, auth, Number(args.seconds), server.pid!);
       console.log(
         `round ${round}: ${Math.round(r.rps).toLocaleString("en")} req/s, ${r.cpuMicrosPerRequest.toFixed(1)} µs CPU/req, non-2xx ${r.non2xx} (by thread: ${r.threads})`,
@@ -113,14 +114,6 @@ async function seed(databaseUrl: string, keys: string) {
 }
 
 /** Waits until the usage writer has written the previous round's rows (under 10% of a core). */
-async function settle(pid: number): Promise<void> {
-  for (let quiet = 0, started = Date.now(); quiet < 2 && Date.now() - started < 60_000;) {
-    const before = processCpuMicros(pid);
-    await new Promise((r) => setTimeout(r, 250));
-    quiet = processCpuMicros(pid) - before < 25_000 ? quiet + 1 : 0;
-  }
-}
-
 /** CPU time per thread, by thread name (main thread: the process's own name). */
 function threadMicros(pid: number): Map<string, number> {
   const byName = new Map<string, number>();

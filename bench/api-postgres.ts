@@ -15,14 +15,26 @@
 // Afterwards the quota charged must equal the successful calls recorded.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { resolve } from "node:path";
 
 import { generateKeySpec } from "../lib/tokens/encryption";
 import { findHaproxy, startHaproxy, type Haproxy } from "../tests/support/haproxy";
 import { quotaRemaining, seedBenchToken } from "./bench-token";
-import { fetchText, freePort, heyLatency, OFFERED_RATE, run, stop, type Latency } from "./process-tools";
+import {
+  fetchText,
+  freePort,
+  heyLatency,
+  machineBusyMicros,
+  OFFERED_RATE,
+  postgresMicros,
+  processCpuMicros,
+  reapedChildrenMicros,
+  run,
+  settle,
+  stop,
+  type Latency,
+} from "./process-tools";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const CONNECTIONS = 64;
@@ -79,16 +91,16 @@ export async function runPostgresBench(args: string[]): Promise<void> {
 
     log("warming up each server…");
     for (const server of servers) wrk(`http://127.0.0.1:${server.port}${path}`, auth, 3, measure([]));
-    await settle(keywardPids, postgresPort);
+    await settleServers(keywardPids, postgresPort);
     const before = await quotaRemaining(db, tokenId);
     const measuredFrom = new Date();
 
     const rows: Row[] = [];
     const runSetup = async (setup: string, url: string, keyward: boolean, pids: number[], haproxyPid?: number) => {
       log(`${setup}: wrk ${CONNECTIONS} connections × ${SATURATION_SECONDS} s, then hey at ${OFFERED_RATE}/s × ${RATE_SECONDS} s…`);
-      if (keyward) await settle(keywardPids, postgresPort);
+      if (keyward) await settleServers(keywardPids, postgresPort);
       const saturation = wrk(`${url}${path}`, auth, SATURATION_SECONDS, measure(pids, haproxyPid));
-      if (keyward) await settle(keywardPids, postgresPort);
+      if (keyward) await settleServers(keywardPids, postgresPort);
       rows.push({ setup, saturation, latency: heyLatency({ url: `${url}${path}`, auth, seconds: RATE_SECONDS }), keyward });
     };
     await runSetup("bare node:http, direct", `http://127.0.0.1:${barePort}`, false, [bare.pid!]);
@@ -196,75 +208,13 @@ async function waitUntilUp(haproxy: Haproxy, count: number): Promise<void> {
   }
 }
 
-// ---------------------------------------------------------------------------------------
-// CPU accounting from /proc (Linux): utime + stime in clock ticks, 100 per second.
-
-const TICK_MICROS = 10_000;
-
-function statFields(pid: number | "self"): string[] | null {
-  try {
-    // After "(comm) ": state is field 0, ppid 1, utime 11, stime 12, cutime 13, cstime 14.
-    return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  } catch {
-    return null;
-  }
-}
-
-function processMicros(pid: number): number {
-  const fields = statFields(pid);
-  return fields ? (Number(fields[11]) + Number(fields[12])) * TICK_MICROS : 0;
-}
-
-/** Reaped children's CPU: wrk and hey, once spawnSync has waited for them. */
-function reapedChildrenMicros(): number {
-  const fields = statFields("self");
-  return fields ? (Number(fields[13]) + Number(fields[14])) * TICK_MICROS : 0;
-}
-
-const pids = () =>
-  readdirSync("/proc")
-    .filter((name) => /^\d+$/.test(name))
-    .map(Number);
-
-/**
- * The postmaster listening on `port` (its command line has `-p <port>`; other clusters on the box
- * are not ours), its live backends and helpers, and the backends it has already reaped.
- */
-function postgresMicros(port: number): number {
-  let postmaster: number | null = null;
-  for (const pid of pids()) {
-    try {
-      const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
-      if (argv[0]?.endsWith("/postgres") && argv[argv.indexOf("-p") + 1] === String(port)) postmaster = pid;
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  if (postmaster === null) return 0;
-  const own = statFields(postmaster);
-  let total = own ? (Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14])) * TICK_MICROS : 0;
-  for (const pid of pids()) {
-    const fields = statFields(pid);
-    if (fields && Number(fields[1]) === postmaster) total += (Number(fields[11]) + Number(fields[12])) * TICK_MICROS;
-  }
-  return total;
-}
-
-/** Busy time of the whole machine (every core), from /proc/stat. */
-function machineBusyMicros(): number {
-  const [, ...values] = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/);
-  // user nice system idle iowait irq softirq steal: all but idle and iowait are busy.
-  const [user, nice, system, , , irq, softirq, steal] = values.map(Number);
-  return (user + nice + system + irq + softirq + steal) * TICK_MICROS;
-}
-
 type Measured = { keywardPids: number[]; postgresPort: number; haproxyPid?: number };
 
 function cpuSnapshot(m: Measured): Omit<Cpu, "wallMicros"> {
   return {
-    keyward: m.keywardPids.reduce((sum, pid) => sum + processMicros(pid), 0),
+    keyward: m.keywardPids.reduce((sum, pid) => sum + processCpuMicros(pid), 0),
     postgres: postgresMicros(m.postgresPort),
-    haproxy: m.haproxyPid ? processMicros(m.haproxyPid) : 0,
+    haproxy: m.haproxyPid ? processCpuMicros(m.haproxyPid) : 0,
     loadGenerator: reapedChildrenMicros(),
     machineBusy: machineBusyMicros(),
   };
@@ -274,16 +224,8 @@ function cpuSnapshot(m: Measured): Omit<Cpu, "wallMicros"> {
  * Waits until the servers and PostgreSQL are idle: after a saturation run the usage writers are
  * still writing the backlog, and that CPU must not be billed to the next run.
  */
-async function settle(keywardPids: number[], postgresPort: number): Promise<void> {
-  const started = Date.now();
-  const busy = () => keywardPids.reduce((sum, pid) => sum + processMicros(pid), 0) + postgresMicros(postgresPort);
-  let quiet = 0;
-  while (quiet < 2 && Date.now() - started < 60_000) {
-    const before = busy();
-    await new Promise((r) => setTimeout(r, 250));
-    quiet = busy() - before < 25_000 ? quiet + 1 : 0; // under 10% of a core
-  }
-  const waited = Date.now() - started;
+async function settleServers(keywardPids: number[], postgresPort: number): Promise<void> {
+  const waited = await settle(() => keywardPids.reduce((sum, pid) => sum + processCpuMicros(pid), 0) + postgresMicros(postgresPort));
   if (waited > 1_000) log(`  (waited ${(waited / 1000).toFixed(1)} s for the previous run's usage to be written)`);
 }
 

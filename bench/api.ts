@@ -30,6 +30,7 @@ import {
   RATE_PER_WORKER,
   RATE_WORKERS,
   run,
+  settle,
   stop,
   type Latency,
   type LatencyRun,
@@ -134,17 +135,17 @@ async function main() {
     ] as const) {
       log(`${endpoint}: wrk ${CONNECTIONS} connections × ${SATURATION_SECONDS} s, bare then Keyward…`);
       const bareRun = wrk(`${bareUrl}${path}`, callAuth, SATURATION_SECONDS, bare.pid, post);
-      await settle(server.pid);
+      await settleServer(server.pid);
       const keywardRun = wrk(`${api}${path}`, callAuth, SATURATION_SECONDS, server.pid, post);
       log(`${endpoint}: ${OFFERED_RATE}/s × ${RATE_SECONDS} s (hey, then open-loop Poisson), bare then Keyward…`);
       const latencies = async (url: string, pid: number | undefined): Promise<Latencies> => {
         const offered: LatencyRun = { url, auth: callAuth, seconds: RATE_SECONDS, post };
         const hey = heyLatency(offered);
-        if (pid !== undefined) await settle(pid);
+        if (pid !== undefined) await settleServer(pid);
         return { hey, poisson: openLoopLatency(offered) };
       };
       const bareLatency = await latencies(`${bareUrl}${path}`, undefined);
-      await settle(server.pid);
+      await settleServer(server.pid);
       const keywardLatency = await latencies(`${api}${path}`, server.pid);
       const latencyOk = keywardLatency.hey.ok + keywardLatency.poisson.ok;
       if (path === reposPath) reposOk = keywardRun.requests - keywardRun.non2xx + latencyOk;
@@ -215,27 +216,15 @@ async function main() {
  * Waits until the server is idle: after a saturation run its usage writer is still writing the
  * backlog of usage rows for a while, and that CPU must not be billed to the next endpoint's run.
  */
-async function settle(pid: number | undefined): Promise<void> {
-  const started = Date.now();
-  let quiet = 0;
-  while (quiet < 2 && Date.now() - started < 60_000) {
-    const before = cpuMicros(pid);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    const after = cpuMicros(pid);
-    if (before === null || after === null) return;
-    quiet = after - before < 25_000 ? quiet + 1 : 0; // under 10% of a core
-  }
-  const waited = Date.now() - started;
+async function settleServer(pid: number | undefined): Promise<void> {
+  if (pid === undefined) return;
+  const waited = await settle(() => processCpuMicros(pid));
   if (waited > 1_000) log(`  (waited ${(waited / 1000).toFixed(1)} s for the server to finish writing the previous run's usage)`);
 }
 
-/** CPU time (all threads) a process has used, in microseconds; null where /proc is not there. */
+/** CPU time (all threads) a process has used, in microseconds; null for a process this run did not start. */
 function cpuMicros(pid: number | undefined): number | null {
-  try {
-    return pid === undefined ? null : processCpuMicros(pid);
-  } catch {
-    return null;
-  }
+  return pid === undefined ? null : processCpuMicros(pid);
 }
 
 function wrk(url: string, auth: string, seconds: number, pid?: number, post?: Post): Saturation {

@@ -9,7 +9,6 @@
 // $TMPDIR/keyward-profiles/ (read them with bench/cpu-profile-summary.ts).
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -17,46 +16,10 @@ import pg from "pg";
 import { startTempPostgres } from "../lib/db/temp-postgres";
 import { generateKeySpec } from "../lib/tokens/encryption";
 import { seedBenchToken } from "./bench-token";
+import { postgresMicros, processCpuMicros } from "./process-tools";
 
 const SECONDS = Number(process.env.SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 32);
-const TICK_MICROS = 10_000;
-
-const statFields = (pid: number) => {
-  try {
-    return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  } catch {
-    return null;
-  }
-};
-const processMicros = (pid: number) => {
-  const fields = statFields(pid);
-  return fields ? (Number(fields[11]) + Number(fields[12])) * TICK_MICROS : 0;
-};
-const pids = () =>
-  readdirSync("/proc")
-    .filter((name) => /^\d+$/.test(name))
-    .map(Number);
-
-/** The postmaster on `port`, with its reaped children, plus its live backends (as bench/api-postgres.ts counts them). */
-function postgresMicros(port: number): number {
-  const postmaster = pids().find((pid) => {
-    try {
-      const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
-      return argv[0]?.endsWith("/postgres") && argv[argv.indexOf("-p") + 1] === String(port);
-    } catch {
-      return false;
-    }
-  });
-  if (postmaster === undefined) return 0;
-  const own = statFields(postmaster)!;
-  let total = (Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14])) * TICK_MICROS;
-  for (const pid of pids()) {
-    const fields = statFields(pid);
-    if (fields && Number(fields[1]) === postmaster) total += (Number(fields[11]) + Number(fields[12])) * TICK_MICROS;
-  }
-  return total;
-}
 
 async function main() {
   const cluster = await startTempPostgres();
@@ -96,9 +59,9 @@ async function main() {
     await stats.connect();
     await stats.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
     await stats.query("SELECT pg_stat_statements_reset(), pg_stat_reset()");
-    const before = { postgres: postgresMicros(port), server: processMicros(server.pid!) };
+    const before = { postgres: postgresMicros(port), server: processCpuMicros(server.pid!) };
     const out = spawnSync("wrk", [...wrkArgs, `-d${SECONDS}s`, target], { encoding: "utf8" }).stdout;
-    const during = { postgres: postgresMicros(port), server: processMicros(server.pid!) };
+    const during = { postgres: postgresMicros(port), server: processCpuMicros(server.pid!) };
     server.kill("SIGTERM"); // writes the last usage rows
     await new Promise((resolve) => server.once("exit", resolve));
     const after = postgresMicros(port);

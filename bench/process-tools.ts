@@ -1,6 +1,6 @@
 import { spawnSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 
@@ -43,10 +43,81 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** CPU time (all threads) a process has used, in microseconds: utime + stime from /proc/<pid>/stat, in clock ticks of 10 ms. */
-export function processCpuMicros(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+// CPU accounting from /proc (Linux): utime + stime in clock ticks, 100 per second.
+const TICK_MICROS = 10_000;
+
+/** A process's /proc/<pid>/stat fields after "(comm) ": state is 0, ppid 1, utime 11, stime 12, cutime 13, cstime 14. Null once it is gone. */
+export function statFields(pid: number | "self"): string[] | null {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  } catch {
+    return null;
+  }
+}
+
+/** CPU time (all threads) a process has used, in microseconds; 0 once it is gone. */
+export function processCpuMicros(pid: number | "self"): number {
+  const fields = statFields(pid);
+  return fields ? (Number(fields[11]) + Number(fields[12])) * TICK_MICROS : 0;
+}
+
+/** CPU time of reaped children (wrk and hey, once spawnSync has waited for them), in microseconds. */
+export function reapedChildrenMicros(): number {
+  const fields = statFields("self");
+  return fields ? (Number(fields[13]) + Number(fields[14])) * TICK_MICROS : 0;
+}
+
+const pids = () =>
+  readdirSync("/proc")
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number);
+
+/**
+ * CPU time of the PostgreSQL cluster on `port`: the postmaster listening there (its command line has
+ * `-p <port>`; other clusters on the box are not ours), the backends it has already reaped, and its
+ * live backends and helpers.
+ */
+export function postgresMicros(port: number): number {
+  let postmaster: number | null = null;
+  for (const pid of pids()) {
+    try {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+      if (argv[0]?.endsWith("/postgres") && argv[argv.indexOf("-p") + 1] === String(port)) postmaster = pid;
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  if (postmaster === null) return 0;
+  const own = statFields(postmaster);
+  let total = own ? (Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14])) * TICK_MICROS : 0;
+  for (const pid of pids()) {
+    const fields = statFields(pid);
+    if (fields && Number(fields[1]) === postmaster) total += (Number(fields[11]) + Number(fields[12])) * TICK_MICROS;
+  }
+  return total;
+}
+
+/** Busy time of the whole machine (every core), from /proc/stat. */
+export function machineBusyMicros(): number {
+  const [, ...values] = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/);
+  // user nice system idle iowait irq softirq steal: all but idle and iowait are busy.
+  const [user, nice, system, , , irq, softirq, steal] = values.map(Number);
+  return (user + nice + system + irq + softirq + steal) * TICK_MICROS;
+}
+
+/**
+ * Waits until servers have gone quiet (`cpuMicros`: the CPU time they have used so far): under 10% of a core for two quarter-seconds in a row (a
+ * minute at most), so one run's leftover work (the usage writer finishing its rows) is not
+ * counted in the next. Returns how long it waited, in milliseconds.
+ */
+export async function settle(cpuMicros: () => number): Promise<number> {
+  const started = Date.now();
+  for (let quiet = 0; quiet < 2 && Date.now() - started < 60_000;) {
+    const before = cpuMicros();
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    quiet = cpuMicros() - before < 25_000 ? quiet + 1 : 0;
+  }
+  return Date.now() - started;
 }
 
 /** Latency at a fixed offered rate (milliseconds), and the calls answered 200 out of those sent. */
