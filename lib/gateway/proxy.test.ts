@@ -4,7 +4,7 @@ import http, { type IncomingMessage, type Server, type ServerResponse } from "no
 import net, { type AddressInfo } from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
-import { createGatewayProxy, type ForwardOutcome, type GatewayLimits, type GatewayProxy } from "./proxy";
+import { createGatewayProxy, forwardedResponseHeaders, type ForwardOutcome, type GatewayLimits, type GatewayProxy } from "./proxy";
 
 // The proxy core against a toy upstream: a gateway server that forwards everything to it with a
 // fixed identity, as the gateway handler does once a call is authorized and charged.
@@ -270,6 +270,23 @@ describe("forwarding", () => {
     expect(response.headers.trailer).toBeUndefined();
     // Node's server states its own keep-alive for the client's connection, never the upstream's.
     expect(response.headers["keep-alive"]).not.toBe("timeout=600, max=100000");
+  });
+
+  it.each([
+    ["a hop-by-hop option alone", "Keep-Alive", []],
+    ["one header name", "X-Upstream-Hop", ["x-upstream-hop"]],
+    ["an option and a header name", "close, X-Upstream-Hop", ["x-upstream-hop"]],
+  ])("drops what the upstream's Connection names: %s", (_case, connection, dropped) => {
+    const upstream = new URL("http://10.0.0.5:8080/api");
+    const headers = forwardedResponseHeaders(
+      { connection, "keep-alive": "timeout=5", "x-upstream-hop": "internal detail", "x-kept": "yes" },
+      { upstream, serviceSlug: "billing" },
+    );
+
+    expect(headers["x-kept"]).toBe("yes");
+    expect(headers.connection).toBeUndefined();
+    expect(headers["keep-alive"]).toBeUndefined();
+    expect(headers["x-upstream-hop"] === undefined).toBe(dropped.includes("x-upstream-hop"));
   });
 
   it("passes a redirect on to the client and never follows it itself, to an internal address or anywhere", async () => {
