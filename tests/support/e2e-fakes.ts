@@ -9,11 +9,16 @@ import { startTestSmtpServer } from "./smtp";
 
 export const E2E_GITHUB_CLIENT = { clientId: "keyward-e2e-client", clientSecret: "keyward-e2e-secret" };
 
-/** Fixed offsets from the e2e server's port (so parallel runs on other ports do not collide), or explicit ports. */
+/**
+ * Fixed offsets from the e2e server's port (so parallel runs on other ports do not collide), or
+ * explicit ports. Both stay below 32768, where Linux's ephemeral ports begin: a port in that range
+ * may already be the local end of any outgoing connection (the browser's, the build's), and then
+ * listening on it fails (CI once failed so, with the SMTP server at 3100 + 30,000).
+ */
 export function e2eFakePorts(env: NodeJS.ProcessEnv = process.env) {
   const appPort = Number(env.E2E_PORT ?? 3100);
   const github = Number(env.E2E_FAKE_GITHUB_PORT ?? appPort + 20_000);
-  const smtp = Number(env.E2E_SMTP_PORT ?? appPort + 30_000);
+  const smtp = Number(env.E2E_SMTP_PORT ?? appPort + 21_000);
   return { github, smtp, githubUrl: `http://127.0.0.1:${github}`, smtpUrl: `smtp://127.0.0.1:${smtp}` };
 }
 
