@@ -12,14 +12,14 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 
 import { generateKeySpec } from "../lib/tokens/encryption";
 import { seedBenchToken } from "./bench-token";
-import { processCpuMicros, settle } from "./process-tools";
+import { processCpuMicros, settle, threadCpuMicros } from "./process-tools";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const { values: args } = parseArgs({
@@ -83,8 +83,9 @@ async function main() {
     );
     const serverPid = server.pid!;
     for (let round = 1; round <= Number(args.rounds); round++) {
+      // The usage writer finishes the previous round's rows before this round is measured.
       await settle(() => processCpuMicros(serverPid));
-      const r = wrk(url, auth, Number(args.seconds), server.pid!);
+      const r = wrk(url, auth, Number(args.seconds), serverPid);
       console.log(
         `round ${round}: ${Math.round(r.rps).toLocaleString("en")} req/s, ${r.cpuMicrosPerRequest.toFixed(1)} µs CPU/req, non-2xx ${r.non2xx} (by thread: ${r.threads})`,
       );
@@ -113,29 +114,12 @@ async function seed(databaseUrl: string, keys: string) {
   return { token, orgSlug };
 }
 
-/** Waits until the usage writer has written the previous round's rows (under 10% of a core). */
-/** CPU time per thread, by thread name (main thread: the process's own name). */
-function threadMicros(pid: number): Map<string, number> {
-  const byName = new Map<string, number>();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
-      const name = tid === String(pid) ? "main" : stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-      const fields = stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
-      byName.set(name, (byName.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) * 10_000);
-    } catch {
-      // the thread ended meanwhile
-    }
-  }
-  return byName;
-}
-
 function wrk(url: string, auth: string, seconds: number, pid: number) {
-  const threadsBefore = threadMicros(pid);
+  const threadsBefore = threadCpuMicros(pid);
   const cpuBefore = processCpuMicros(pid);
   const result = spawnSync("wrk", ["-t2", "-c64", `-d${seconds}s`, "-H", `Authorization: ${auth}`, url], { encoding: "utf8" });
   const cpuAfter = processCpuMicros(pid);
-  const threadsAfter = threadMicros(pid);
+  const threadsAfter = threadCpuMicros(pid);
   if (result.status !== 0) throw new Error(`wrk failed: ${result.stderr}`);
   const requests = Number(/(\d+) requests in/.exec(result.stdout)?.[1]);
   return {

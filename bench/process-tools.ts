@@ -46,19 +46,47 @@ export function freePort(): Promise<number> {
 // CPU accounting from /proc (Linux): utime + stime in clock ticks, 100 per second.
 const TICK_MICROS = 10_000;
 
-/** A process's /proc/<pid>/stat fields after "(comm) ": state is 0, ppid 1, utime 11, stime 12, cutime 13, cstime 14. Null once it is gone. */
-export function statFields(pid: number | "self"): string[] | null {
+/**
+ * The fields of a /proc stat file (a process's, or one thread's under /proc/<pid>/task) after
+ * "(comm) ": state is 0, ppid 1, utime 11, stime 12, cutime 13, cstime 14. Null once it is gone.
+ */
+function statFields(pid: number | "self", tid?: string): string[] | null {
   try {
-    return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    const stat = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, "utf8");
+    // The name in parentheses may itself hold ") ": the fields start after the last one.
+    return stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
   } catch {
     return null;
   }
 }
 
+function threadName(pid: number, tid: string): string | null {
+  try {
+    return readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim();
+  } catch {
+    return null;
+  }
+}
+
+const cpuMicrosOf = (fields: string[]) => (Number(fields[11]) + Number(fields[12])) * TICK_MICROS;
+
 /** CPU time (all threads) a process has used, in microseconds; 0 once it is gone. */
 export function processCpuMicros(pid: number | "self"): number {
   const fields = statFields(pid);
-  return fields ? (Number(fields[11]) + Number(fields[12])) * TICK_MICROS : 0;
+  return fields ? cpuMicrosOf(fields) : 0;
+}
+
+/** CPU time per thread of a process, in microseconds, by thread name ("main" for the main thread; threads of one name summed). */
+export function threadCpuMicros(pid: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    const fields = statFields(pid, tid);
+    // The thread ended meanwhile.
+    if (!fields) continue;
+    const name = tid === String(pid) ? "main" : threadName(pid, tid);
+    if (name !== null) byName.set(name, (byName.get(name) ?? 0) + cpuMicrosOf(fields));
+  }
+  return byName;
 }
 
 /** CPU time of reaped children (wrk and hey, once spawnSync has waited for them), in microseconds. */
@@ -92,7 +120,7 @@ export function postgresMicros(port: number): number {
   let total = own ? (Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14])) * TICK_MICROS : 0;
   for (const pid of pids()) {
     const fields = statFields(pid);
-    if (fields && Number(fields[1]) === postmaster) total += (Number(fields[11]) + Number(fields[12])) * TICK_MICROS;
+    if (fields && Number(fields[1]) === postmaster) total += cpuMicrosOf(fields);
   }
   return total;
 }
@@ -106,9 +134,10 @@ export function machineBusyMicros(): number {
 }
 
 /**
- * Waits until servers have gone quiet (`cpuMicros`: the CPU time they have used so far): under 10% of a core for two quarter-seconds in a row (a
- * minute at most), so one run's leftover work (the usage writer finishing its rows) is not
- * counted in the next. Returns how long it waited, in milliseconds.
+ * Waits until servers have gone quiet (`cpuMicros`: the CPU time they have used so far): under
+ * 10% of a core for two quarter-seconds in a row (a minute at most), so one run's leftover work
+ * (the usage writer finishing its rows) is not counted in the next. Returns how long it waited,
+ * in milliseconds.
  */
 export async function settle(cpuMicros: () => number): Promise<number> {
   const started = Date.now();
