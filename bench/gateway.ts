@@ -43,6 +43,12 @@ const { values: args } = parseArgs({
     seconds: { type: "string", default: "10" },
     // Writes a V8 profile of the Keyward process's main thread into DIR (bench/cpu-profile-summary.ts reads it).
     "cpu-prof": { type: "string" },
+    // A/B in one run: also starts a second Keyward process with this extra environment (NAME=VALUE)
+    // and/or these extra node options (space-separated; --variant-node-options=--flag), on the same
+    // database, and measures its gateway in every round beside the first one's. Minute-to-minute
+    // noise on a shared machine is larger than most effects, so variants are compared this way.
+    "variant-env": { type: "string" },
+    "variant-node-options": { type: "string" },
   },
 });
 const SECONDS = Number(args.seconds);
@@ -59,13 +65,27 @@ async function main() {
     const { token, quotaLeft } = await seed(databaseUrl, keys, upstream);
     children.push((await startProcess(["--import", "tsx", "bench/bare-server.ts"], { PORT: String(barePort) })).child);
     const profile = args["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${resolve(args["cpu-prof"])}`] : [];
-    const keyward = await startProcess(["--max-semi-space-size=64", ...profile, "--import", "tsx", "bench/api-handler-server.ts"], {
+    const keywardEnv = {
       DATABASE_URL: databaseUrl,
       TOKEN_ENCRYPTION_KEYS: keys,
       AUTH_SECRET: randomBytes(32).toString("base64url"),
       NODE_ENV: "production",
-    });
+    };
+    const keywardArgs = ["--max-semi-space-size=64", ...profile, "--import", "tsx", "bench/api-handler-server.ts"];
+    const keyward = await startProcess(keywardArgs, keywardEnv);
     children.push(keyward.child);
+    const [variantName, variantValue] = args["variant-env"]?.split("=") ?? [];
+    const variantOptions = args["variant-node-options"]?.split(" ").filter(Boolean) ?? [];
+    const variant =
+      variantName || variantOptions.length > 0
+        ? await startProcess(
+            [...variantOptions, ...keywardArgs],
+            variantName ? { ...keywardEnv, [variantName]: variantValue ?? "" } : keywardEnv,
+          )
+        : null;
+    const variantLabel = [args["variant-env"], args["variant-node-options"]].filter(Boolean).join(" ");
+    if (variant) children.push(variant.child);
+    const viaVariant = variant && `http://127.0.0.1:${variant.port}/gw/${SERVICE_SLUG}/invoices/42?expand=lines`;
     const bareProxy = await startProcess(["--import", "tsx", "bench/bare-proxy.ts"], { UPSTREAM: upstream });
     children.push(bareProxy.child);
     const direct = `${upstream}/invoices/42?expand=lines`;
@@ -79,7 +99,7 @@ async function main() {
 
     console.log(`load average before the run: ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`);
     console.log("warming up…");
-    for (const url of [direct, viaBareProxy, viaGateway, v0]) heyLatency({ url, auth, seconds: 3 });
+    for (const url of [direct, viaBareProxy, viaGateway, v0, ...(viaVariant ? [viaVariant] : [])]) heyLatency({ url, auth, seconds: 3 });
     const before = await quotaLeft();
 
     console.log(
@@ -90,7 +110,7 @@ async function main() {
     );
     let gatewayOk = 0;
     const pair = (a: number, b: number) => `${a.toFixed(2)} / ${b.toFixed(2)}`;
-    const poissonP99 = { gateway: [] as number[], bareProxy: [] as number[] };
+    const poissonP99 = { gateway: [] as number[], bareProxy: [] as number[], variant: [] as number[] };
     for (let round = 1; round <= Number(args.rounds); round++) {
       for (const [load, measure] of [
         ["hey burst", heyLatency],
@@ -98,15 +118,25 @@ async function main() {
       ] as const) {
         const bare = measure({ url: direct, auth, seconds: SECONDS });
         const proxied = measured(bareProxy.child, () => measure({ url: viaBareProxy, auth, seconds: SECONDS }));
+        // With a variant, which of the two goes first alternates from round to round.
+        const variantFirst = variant !== null && round % 2 === 0;
+        const measureVariant = () => variant && measured(variant.child, () => measure({ url: viaVariant!, auth, seconds: SECONDS }));
+        const early = variantFirst ? measureVariant() : null;
         const through = measured(keyward.child, () => measure({ url: viaGateway, auth, seconds: SECONDS }));
-        gatewayOk += through.ok;
+        const other = variantFirst ? early : measureVariant();
+        gatewayOk += through.ok + (other?.ok ?? 0);
         if (load === "poisson") {
           poissonP99.gateway.push(through.p99 - bare.p99);
           poissonP99.bareProxy.push(proxied.p99 - bare.p99);
+          if (other) poissonP99.variant.push(other.p99 - bare.p99);
         }
         console.log(
           `  ${String(round).padEnd(6)} ${load.padEnd(10)} ${pair(bare.p50, bare.p99).padStart(20)} ${pair(proxied.p50 - bare.p50, proxied.p99 - bare.p99).padStart(17)} ${pair(through.p50 - bare.p50, through.p99 - bare.p99).padStart(14)}  ${through.cpuPerCall.toFixed(0).padStart(20)} ${proxied.cpuPerCall.toFixed(0).padStart(10)}  ${`${through.ok}/${through.total}`.padStart(15)}`,
         );
+        if (other)
+          console.log(
+            `  ${String(round).padEnd(6)} ${load.padEnd(10)} ${"variant:".padStart(20)} ${"".padStart(17)} ${pair(other.p50 - bare.p50, other.p99 - bare.p99).padStart(14)}  ${other.cpuPerCall.toFixed(0).padStart(20)} ${"".padStart(10)}  ${`${other.ok}/${other.total}`.padStart(15)}`,
+          );
       }
       const own = heyLatency({ url: v0, auth, seconds: SECONDS });
       console.log(`  ${String(round).padEnd(6)} /v0/quota on the same process, hey burst: p50/p99 ${pair(own.p50, own.p99)} ms`);
@@ -116,12 +146,14 @@ async function main() {
     console.log(
       `added p99 under Poisson arrivals, per round (ms): gateway ${list(poissonP99.gateway)}; bare proxy ${list(poissonP99.bareProxy)}`,
     );
+    if (variant) console.log(`added p99 under Poisson arrivals with ${variantLabel}: ${list(poissonP99.variant)}`);
     console.log(
       `the gateway's own share (gateway − bare proxy): ${list(poissonP99.gateway.map((value, index) => value - poissonP99.bareProxy[index]))}`,
     );
 
     // A graceful stop writes the last usage rows and charges; then the database says what was charged.
     await stop(keyward.child);
+    if (variant) await stop(variant.child);
     const charged = before - (await quotaLeft());
     console.log();
     console.log(`quota charged for the measured gateway calls: ${charged}; successful calls: ${gatewayOk}`);
