@@ -26,9 +26,6 @@ const call = (cost: number, overrides: Partial<ChargeRequest> = {}): ChargeReque
   cost,
   now: 1_000,
   nextResetAt: 2_000,
-  ip: "127.0.0.1",
-  userAgent: null,
-  route: "GET /v0/orgs/{org}/repos",
   ...overrides,
 });
 

@@ -59,7 +59,7 @@ export class ChargeBatcher {
 
   async #chargeBatch(batch: Waiting[]): Promise<void> {
     if (batch.length > 1) {
-      // The latest call's time, address and route: the last use the token records.
+      // The latest call's time: the window and expiry are checked at it.
       const last = batch[batch.length - 1].request;
       const cost = last.cost;
       let together: ChargeResult | null;

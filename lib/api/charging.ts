@@ -43,9 +43,6 @@ export function chargeCall(
     cost,
     now: call.now,
     nextResetAt: nextResetAfter(token.quotaWindow, call.now),
-    ip: call.ip,
-    userAgent: call.userAgent,
-    route: `${call.method} ${call.route}`,
     readOrg,
     service,
   });

@@ -268,7 +268,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
         }
       }
       // Refused and malformed calls cost nothing, but still go through the charge statement:
-      // it confirms the cached token is current and records the token's last use.
+      // it confirms the cached token is current.
       const cost = refusal || !spec ? 0 : spec.cost;
       const quota = await chargeCall(store, call, token, cost, spec !== null && READS_ORG.has(spec));
 

@@ -28,21 +28,20 @@ const TOKEN_BY_HASH = `
   FROM "ApiTokenValue" v JOIN "ApiToken" t ON t."id" = v."tokenId"
   WHERE v."hash" = $1`;
 
-// $1 id, $2 version, $3 cost, $4 now, $5 next reset, $6 ip, $7 user agent, $8 route
+// $1 id, $2 version, $3 cost, $4 now, $5 next reset. The token's last use is written with its usage rows (lastUseStatements).
 const CHARGE = `
   UPDATE "ApiToken" SET
     "quotaRemaining" = (CASE WHEN "quotaResetAt" <= ${ts("$4")} THEN "quotaMax" ELSE "quotaRemaining" END) - $3::int,
-    "quotaResetAt" = CASE WHEN "quotaResetAt" <= ${ts("$4")} THEN ${ts("$5")} ELSE "quotaResetAt" END,
-    "lastUsedAt" = ${ts("$4")}, "lastUsedIp" = $6, "lastUsedUserAgent" = $7, "lastUsedRoute" = $8
+    "quotaResetAt" = CASE WHEN "quotaResetAt" <= ${ts("$4")} THEN ${ts("$5")} ELSE "quotaResetAt" END
   WHERE "id" = $1 AND "version" = $2 AND "status" = 'ACTIVE'
     AND ("expiresAt" IS NULL OR "expiresAt" > ${ts("$4")})
     AND (CASE WHEN "quotaResetAt" <= ${ts("$4")} THEN "quotaMax" ELSE "quotaRemaining" END) >= $3::int
   RETURNING "quotaRemaining" AS "remaining", "quotaMax" AS "max", ${ms('"quotaResetAt"')} AS "resetAt"`;
 
-// The same charge for a call to one of the org's services ($9 id, $10 version): only while the service is unchanged and enabled.
+// The same charge for a call to one of the org's services ($6 id, $7 version): only while the service is unchanged and enabled.
 const CHARGE_FOR_SERVICE = CHARGE.replace(
   "RETURNING",
-  `AND EXISTS (SELECT 1 FROM "Service" s WHERE s."id" = $9 AND s."version" = $10 AND s."disabledAt" IS NULL AND s."orgId" = "ApiToken"."orgId")
+  `AND EXISTS (SELECT 1 FROM "Service" s WHERE s."id" = $6 AND s."version" = $7 AND s."disabledAt" IS NULL AND s."orgId" = "ApiToken"."orgId")
   RETURNING`,
 );
 
@@ -116,9 +115,6 @@ export class PostgresApiStore implements ApiStore {
         request.cost,
         new Date(request.now).toISOString(),
         new Date(request.nextResetAt).toISOString(),
-        request.ip,
-        request.userAgent,
-        request.route,
         ...(request.service ? [request.service.id, request.service.version] : []),
       ],
     });

@@ -59,8 +59,7 @@ const TOKEN_BY_HASH = `
 const CHARGE = `
   UPDATE "ApiToken" SET
     "quotaRemaining" = (CASE WHEN "quotaResetAt" <= ? /* now */ THEN "quotaMax" ELSE "quotaRemaining" END) - ? /* cost */,
-    "quotaResetAt" = CASE WHEN "quotaResetAt" <= ? /* now */ THEN ? /* nextResetAt */ ELSE "quotaResetAt" END,
-    "lastUsedAt" = ? /* now */, "lastUsedIp" = ? /* ip */, "lastUsedUserAgent" = ? /* userAgent */, "lastUsedRoute" = ? /* route */
+    "quotaResetAt" = CASE WHEN "quotaResetAt" <= ? /* now */ THEN ? /* nextResetAt */ ELSE "quotaResetAt" END
   WHERE "id" = ? /* tokenId */ AND "version" = ? /* version */ AND "status" = 'ACTIVE'
     AND ("expiresAt" IS NULL OR "expiresAt" > ? /* now */)
     AND (CASE WHEN "quotaResetAt" <= ? /* now */ THEN "quotaMax" ELSE "quotaRemaining" END) >= ? /* cost */
@@ -81,8 +80,7 @@ const CHARGE_FOR_SERVICE = CHARGE.replace(
 const CHARGE_TOGETHER = `
   UPDATE "ApiToken" SET
     "quotaRemaining" = (CASE WHEN "quotaResetAt" <= ? /* earliest now */ THEN "quotaMax" ELSE "quotaRemaining" END) - ? /* total cost */,
-    "quotaResetAt" = CASE WHEN "quotaResetAt" <= ? /* earliest now */ THEN ? /* nextResetAt */ ELSE "quotaResetAt" END,
-    "lastUsedAt" = ? /* last call's now */, "lastUsedIp" = ?, "lastUsedUserAgent" = ?, "lastUsedRoute" = ?
+    "quotaResetAt" = CASE WHEN "quotaResetAt" <= ? /* earliest now */ THEN ? /* nextResetAt */ ELSE "quotaResetAt" END
   WHERE "id" = ? /* tokenId */ AND "version" = ? /* version */ AND "status" = 'ACTIVE'
     AND ("expiresAt" IS NULL OR "expiresAt" > ? /* latest now */)
     AND ("quotaResetAt" <= ? /* earliest now */ OR "quotaResetAt" > ? /* latest now */)
@@ -144,7 +142,7 @@ export class SqliteApiStore implements ApiStore {
   readonly #orgById: Database.Statement<[string], OrgRecord>;
   readonly #chargeForService: Database.Statement<unknown[], ChargeRow>;
   /** #charge's parameters (#chargeForService's first ones), filled per charge by #chargeOne. */
-  readonly #chargeArgs: unknown[] = new Array<unknown>(13).fill(null);
+  readonly #chargeArgs: unknown[] = new Array<unknown>(9).fill(null);
   readonly #serviceByKeyHash: Database.Statement<[string], ServiceRow>;
   readonly #serviceBySlug: Database.Statement<[string, string], ServiceRow>;
   readonly #serviceScopes: Database.Statement<[string], { name: string }>;
@@ -260,9 +258,8 @@ export class SqliteApiStore implements ApiStore {
    * Charges of one token, version and window (in batch order) as one statement; false (and no
    * change) when the statement does not apply to all of them. Run one after the other, each would
    * succeed when the quota covers their total (costs are never negative); the first would refill
-   * an ended window and the rest find it refilled, since they share its end (nextResetAt); the last
-   * would leave its own last-use fields. So each gets what it would have seen: the remaining
-   * quota after its own charge and those before it.
+   * an ended window and the rest find it refilled, since they share its end (nextResetAt). So each
+   * gets what it would have seen: the remaining quota after its own charge and those before it.
    */
   #chargeGroup(
     batch: readonly PendingCharge[],
@@ -281,17 +278,12 @@ export class SqliteApiStore implements ApiStore {
       if (r.now > latest) latest = r.now;
     }
     const first = batch[indices[0]].request;
-    const last = batch[indices[indices.length - 1]].request;
     const statement = first.service ? this.#chargeTogetherForService : this.#chargeTogether;
     const row = statement.get(
       earliest,
       total,
       earliest,
       first.nextResetAt,
-      last.now,
-      last.ip,
-      last.userAgent,
-      last.route,
       first.tokenId,
       first.version,
       latest,
@@ -322,15 +314,11 @@ export class SqliteApiStore implements ApiStore {
     shared[1] = r.cost;
     shared[2] = r.now;
     shared[3] = r.nextResetAt;
-    shared[4] = r.now;
-    shared[5] = r.ip;
-    shared[6] = r.userAgent;
-    shared[7] = r.route;
-    shared[8] = r.tokenId;
-    shared[9] = r.version;
-    shared[10] = r.now;
-    shared[11] = r.now;
-    shared[12] = r.cost;
+    shared[4] = r.tokenId;
+    shared[5] = r.version;
+    shared[6] = r.now;
+    shared[7] = r.now;
+    shared[8] = r.cost;
     const row = r.service ? this.#chargeForService.get(shared, r.service.id, r.service.version) : this.#charge.get(shared);
     if (!row) return null;
     const result: ChargeResult = { remaining: row.remaining, max: row.max, resetAt: row.resetAt };

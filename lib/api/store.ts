@@ -60,9 +60,6 @@ export type ChargeRequest = {
   now: number;
   /** Where the window ends if this charge opens a new one. */
   nextResetAt: number;
-  ip: string;
-  userAgent: string | null;
-  route: string;
   /** Also read the token's organization, in the same transaction (endpoints that need it): saves a query. */
   readOrg?: boolean;
   /**
@@ -109,9 +106,10 @@ export interface ApiStore {
   readonly provider: "sqlite" | "postgresql";
   findTokenByHash(hash: string): Promise<TokenRecord | null>;
   /**
-   * The one write of a request: charges `cost` (opening a new window first when the current one
-   * has ended) and records last use — only if the token is still active, unexpired, at the
-   * caller's version and has the quota. Null when any of that fails.
+   * The one write on a request's path: charges `cost` (opening a new window first when the current
+   * one has ended) — only if the token is still active, unexpired, at the caller's version and has
+   * the quota. Null when any of that fails. Last use is not written here but with the usage rows
+   * (insertUsage; lastUseStatements in lib/db/usage-rollups.ts).
    */
   charge(request: ChargeRequest): Promise<ChargeResult | null>;
   findOrg(orgId: string): Promise<OrgRecord | null>;
@@ -122,7 +120,8 @@ export interface ApiStore {
   listRepos(query: RepoQuery): Promise<RepoRecord[]>;
   /**
    * Writes a batch of usage: the rows, the refused calls counted meanwhile (added to their
-   * RefusedCallCount rows), and the usage rollups of both. A store that writes a batch in several
+   * RefusedCallCount rows), the usage rollups of both, and each token's last use (its latest row).
+   * A store that writes a batch in several
    * transactions and fails after some committed rejects with UsageWriteIncomplete, saying how much
    * is in, so a retry writes only the rest.
    */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { buildUsageRollups, usageRollupStatements, type RollupEvent } from "./usage-rollups";
+import { buildUsageRollups, lastUseStatements, latestUses, usageRollupStatements, type RollupEvent } from "./usage-rollups";
 
 const at = (iso: string) => Date.parse(iso);
 const event = (overrides: Partial<RollupEvent>): RollupEvent => ({
@@ -103,5 +103,32 @@ describe("usageRollupStatements", () => {
       .filter((s) => s.sql.startsWith(`INSERT INTO "UsageHourly"`))
       .reduce((n, s) => n + s.params.length / 10, 0);
     expect(hourlyRows).toBe(3_000);
+  });
+});
+
+describe("a token's last use", () => {
+  it("is each token's latest call in the batch (the later of two at one time), sorted by token", () => {
+    const uses = latestUses([
+      event({ tokenId: "t2", at: at("2030-01-02T10:00:00Z"), ip: "a" }),
+      event({ tokenId: "t1", at: at("2030-01-02T11:00:00Z"), ip: "b", method: "POST", route: "/v0/report/list" }),
+      event({ tokenId: "t1", at: at("2030-01-02T09:00:00Z"), ip: "c" }),
+      event({ tokenId: "t2", at: at("2030-01-02T10:00:00Z"), ip: "d", userAgent: null }),
+    ]);
+    expect(uses).toEqual([
+      { tokenId: "t1", at: at("2030-01-02T11:00:00Z"), ip: "b", userAgent: "cli/1", route: "POST /v0/report/list" },
+      { tokenId: "t2", at: at("2030-01-02T10:00:00Z"), ip: "d", userAgent: null, route: "GET /v0/quota" },
+    ]);
+  });
+
+  it("is written only forward in time, and on PostgreSQL after locking the tokens in order (no deadlock between servers)", () => {
+    expect(lastUseStatements([], "sqlite")).toEqual([]);
+    const [sqlite] = lastUseStatements([event({})], "sqlite");
+    expect(sqlite.sql).toContain(`"lastUsedAt" IS NULL OR "ApiToken"."lastUsedAt" <= v.column2`);
+    const [lock, update] = lastUseStatements([event({ tokenId: "t2" }), event({ tokenId: "t1" })], "postgresql");
+    expect(lock).toEqual({
+      sql: `SELECT 1 FROM "ApiToken" WHERE "id" IN ($1::text, $2::text) ORDER BY "id" FOR UPDATE`,
+      params: ["t1", "t2"],
+    });
+    expect(update.params.slice(0, 2)).toEqual(["t1", "2030-01-02T10:15:00.000Z"]);
   });
 });

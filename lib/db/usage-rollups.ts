@@ -48,7 +48,7 @@ export type RollupEvent = {
 export const BREAKDOWN_DIMENSIONS = ["route", "ip", "userAgent"] as const;
 export type BreakdownDimension = (typeof BREAKDOWN_DIMENSIONS)[number];
 
-/** A route as the breakdowns and `lastUsedRoute` name it: method and path template. */
+/** A route as the breakdowns and a token's last use (`lastUsedRoute`) name it: method and path template. */
 export const routeKey = (method: string, route: string) => `${method} ${route}`;
 
 type Counters = Record<Outcome, number> & { requests: number; cost: number };
@@ -311,7 +311,8 @@ export function refusedCallEvent(group: RefusedCallGroup): RollupEvent {
 /**
  * Every statement a batch of usage writes besides the UsageEvent rows themselves: the rollups of
  * the rows and of the refused calls together (one sorted set, so concurrent writers lock rollup
- * rows in one order), then the refused-call counters.
+ * rows in one order), the refused-call counters, then each token's last use (last: on PostgreSQL
+ * it locks token rows that charges wait for, so it holds them only until the commit).
  */
 export function usageBatchStatements(
   rows: readonly RollupEvent[],
@@ -322,7 +323,66 @@ export function usageBatchStatements(
   return [
     ...usageRollupStatements(buildUsageRollups(events), dialect),
     ...upserts(REFUSED_CALL_COUNTS, refusedCallCounters(refused), dialect),
+    ...lastUseStatements(rows, dialect),
   ];
+}
+
+/** A token's last use: its latest recorded call (a usage row; refused calls counted apart are no use). */
+export type LastUse = { tokenId: string; at: number; ip: string | null; userAgent: string | null; route: string };
+
+/** Each token's latest call in a batch (of two at the same time, the later in the batch), sorted by token. */
+export function latestUses(rows: readonly RollupEvent[]): LastUse[] {
+  const latest = new Map<string, RollupEvent>();
+  for (const row of rows) {
+    const known = latest.get(row.tokenId);
+    if (!known || row.at >= known.at) latest.set(row.tokenId, row);
+  }
+  return [...latest.values()]
+    .sort((a, b) => (a.tokenId < b.tokenId ? -1 : a.tokenId > b.tokenId ? 1 : 0))
+    .map((row) => ({ tokenId: row.tokenId, at: row.at, ip: row.ip, userAgent: row.userAgent, route: routeKey(row.method, row.route) }));
+}
+
+/**
+ * Records each token's last use (ApiToken.lastUsed*) from a batch of usage rows, in the batch's
+ * transaction: the dashboard's "last used" always names a call the usage log holds. It only moves
+ * forward, so a batch that another server writes late does not undo a newer one. The charge
+ * statement leaves these columns alone: it then changes no indexed column (lastUsedAt is indexed),
+ * so it writes one page fewer on SQLite and can be a heap-only update on PostgreSQL.
+ * PostgreSQL locks the rows first in token order, as the rollups do, so concurrent writers cannot
+ * deadlock.
+ */
+export function lastUseStatements(rows: readonly RollupEvent[], dialect: SqlDialect): SqlStatement[] {
+  const uses = latestUses(rows);
+  const statements: SqlStatement[] = [];
+  const usesPerStatement = Math.floor(MAX_PARAMS_PER_STATEMENT / 5);
+  for (let start = 0; start < uses.length; start += usesPerStatement) {
+    const chunk = uses.slice(start, start + usesPerStatement);
+    const params: unknown[] = [];
+    const tuples = chunk.map((use) => {
+      params.push(use.tokenId, timeParam(dialect, use.at), use.ip, use.userAgent, use.route);
+      const n = params.length;
+      const kinds: SqlParamKind[] = ["text", "time", "text", "text", "text"];
+      return `(${kinds.map((kind, index) => placeholder(dialect, n - 4 + index, kind)).join(", ")})`;
+    });
+    if (dialect === "postgresql") {
+      statements.push({
+        sql: `SELECT 1 FROM "ApiToken" WHERE "id" IN (${chunk.map((_, index) => placeholder(dialect, index + 1, "text")).join(", ")}) ORDER BY "id" FOR UPDATE`,
+        params: chunk.map((use) => use.tokenId),
+      });
+    }
+    // SQLite names VALUES columns column1…column5; PostgreSQL takes an alias list.
+    const [id, at, ip, userAgent, route] =
+      dialect === "sqlite" ? ["column1", "column2", "column3", "column4", "column5"] : ["id", "at", "ip", "user_agent", "route"];
+    const source =
+      dialect === "sqlite" ? `(VALUES ${tuples.join(", ")}) AS v` : `(VALUES ${tuples.join(", ")}) AS v(id, at, ip, user_agent, route)`;
+    statements.push({
+      sql:
+        `UPDATE "ApiToken" SET "lastUsedAt" = v.${at}, "lastUsedIp" = v.${ip}, "lastUsedUserAgent" = v.${userAgent}, "lastUsedRoute" = v.${route} ` +
+        `FROM ${source} WHERE "ApiToken"."id" = v.${id} AND ("ApiToken"."lastUsedAt" IS NULL OR "ApiToken"."lastUsedAt" <= v.${at})`,
+      params,
+    });
+  }
+  return statements;
 }
 
 // Well under SQLite's 32,766 and PostgreSQL's 65,535 parameters per statement.
@@ -445,7 +505,8 @@ export type UsageEventRow = Omit<RollupEvent, "at"> & { requestId: string; value
  */
 export async function insertUsageWithRollups(db: Db, rows: readonly UsageEventRow[]): Promise<void> {
   if (rows.length === 0) return;
-  const statements = usageRollupStatements(buildUsageRollups(rows.map((row) => ({ ...row, at: row.at.getTime() }))), dialectOf(db));
+  const events = rows.map((row) => ({ ...row, at: row.at.getTime() }));
+  const statements = [...usageRollupStatements(buildUsageRollups(events), dialectOf(db)), ...lastUseStatements(events, dialectOf(db))];
   await db.$transaction(
     async (tx) => {
       await tx.usageEvent.createMany({ data: [...rows] });

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 
 import { createApiStore } from "@/lib/api/create-store";
@@ -183,5 +184,95 @@ describe("usage rollups", () => {
     });
     await backfillUsageRollups(db);
     await expectRollupsMatchRecount();
+  });
+});
+
+describe("a token's last use", () => {
+  it("is its latest recorded call, whatever order and writer its batches come in; refused calls are no use", async () => {
+    const { org } = await createTestOrg("last-use");
+    const owned = [await insertUsageTestToken(org.id), await insertUsageTestToken(org.id), await insertUsageTestToken(org.id)];
+    const store = createApiStore(resolveDatabaseTarget(process.env.DATABASE_URL));
+    const call = fc.record({
+      token: fc.nat(owned.length - 1),
+      minute: fc.nat(5_000),
+      method: fc.constantFrom("GET", "POST"),
+      route: fc.constantFrom("/v0/quota", "/gw/billing/invoices/:id"),
+      status: fc.constantFrom(200, 403, 503),
+      ip: fc.constantFrom(null, "198.51.100.1", "2001:db8::1"),
+      userAgent: fc.constantFrom(null, "cli/1"),
+    });
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          // Distinct times, so "latest" names one call; in any order, cut into batches of any size.
+          fc.uniqueArray(call, { selector: (c) => c.minute, minLength: 1, maxLength: 30 }),
+          fc.integer({ min: 1, max: 8 }),
+          fc.boolean(),
+          async (calls, batchSize, apiWriterFirst) => {
+            await db.apiToken.updateMany({
+              where: { orgId: org.id },
+              data: { lastUsedAt: null, lastUsedIp: null, lastUsedUserAgent: null, lastUsedRoute: null },
+            });
+            const rows = calls.map((c) =>
+              usageRow(owned[c.token], {
+                at: new Date(BASE + c.minute * 60_000),
+                method: c.method,
+                route: c.route,
+                status: c.status,
+                ip: c.ip,
+                userAgent: c.userAgent,
+              }),
+            );
+            for (let start = 0, batch = 0; start < rows.length; start += batchSize, batch++) {
+              const chunk = rows.slice(start, start + batchSize);
+              // The REST API's usage writer and the Prisma writer (seed, tests) record last use alike.
+              if ((batch % 2 === 0) === apiWriterFirst) await store.insertUsage(chunk.map((row) => ({ ...row, at: row.at.getTime() })));
+              else await insertUsageWithRollups(db, chunk);
+            }
+            // A refused call later than all of them is counted, not used.
+            const [first] = owned;
+            const refusedAt = BASE + 6_000 * 60_000;
+            await store.insertUsage(
+              [],
+              [
+                {
+                  tokenId: first.id,
+                  valueId: first.valueId,
+                  orgId: org.id,
+                  reason: "scope",
+                  minute: Math.floor(refusedAt / 60_000) * 60_000,
+                  method: "GET",
+                  route: "/v0/refused",
+                  ip: "192.0.2.66",
+                  userAgent: "refused/1",
+                  count: 1,
+                  lastAt: refusedAt,
+                },
+              ],
+            );
+            for (const [index, token] of owned.entries()) {
+              const latest = calls.filter((c) => c.token === index).sort((a, b) => b.minute - a.minute)[0];
+              const stored = await db.apiToken.findUniqueOrThrow({
+                where: { id: token.id },
+                select: { lastUsedAt: true, lastUsedIp: true, lastUsedUserAgent: true, lastUsedRoute: true },
+              });
+              expect(stored).toEqual(
+                latest
+                  ? {
+                      lastUsedAt: new Date(BASE + latest.minute * 60_000),
+                      lastUsedIp: latest.ip,
+                      lastUsedUserAgent: latest.userAgent,
+                      lastUsedRoute: `${latest.method} ${latest.route}`,
+                    }
+                  : { lastUsedAt: null, lastUsedIp: null, lastUsedUserAgent: null, lastUsedRoute: null },
+              );
+            }
+          },
+        ),
+        { numRuns: 25 },
+      );
+    } finally {
+      await store.close();
+    }
   });
 });
