@@ -44,11 +44,14 @@ const { values: args } = parseArgs({
     // Writes a V8 profile of the Keyward process's main thread into DIR (bench/cpu-profile-summary.ts reads it).
     "cpu-prof": { type: "string" },
     // A/B in one run: also starts a second Keyward process with this extra environment (NAME=VALUE)
-    // and/or these extra node options (space-separated; --variant-node-options=--flag), on the same
-    // database, and measures its gateway in every round beside the first one's. Minute-to-minute
-    // noise on a shared machine is larger than most effects, so variants are compared this way.
+    // and/or these extra node options (space-separated; --variant-node-options=--flag), and/or from
+    // another checkout (--variant-root DIR: another commit's code, e.g. a `git worktree`, with the same
+    // schema), on the same database, and measures its gateway in every round beside the first one's.
+    // Minute-to-minute noise on a shared machine is larger than most effects, so variants are
+    // compared this way.
     "variant-env": { type: "string" },
     "variant-node-options": { type: "string" },
+    "variant-root": { type: "string" },
   },
 });
 const SECONDS = Number(args.seconds);
@@ -76,14 +79,16 @@ async function main() {
     children.push(keyward.child);
     const [variantName, variantValue] = args["variant-env"]?.split("=") ?? [];
     const variantOptions = args["variant-node-options"]?.split(" ").filter(Boolean) ?? [];
+    const variantRoot = args["variant-root"] ? resolve(args["variant-root"]) : undefined;
     const variant =
-      variantName || variantOptions.length > 0
+      variantName || variantOptions.length > 0 || variantRoot
         ? await startProcess(
             [...variantOptions, ...keywardArgs],
             variantName ? { ...keywardEnv, [variantName]: variantValue ?? "" } : keywardEnv,
+            variantRoot,
           )
         : null;
-    const variantLabel = [args["variant-env"], args["variant-node-options"]].filter(Boolean).join(" ");
+    const variantLabel = [args["variant-env"], args["variant-node-options"], variantRoot].filter(Boolean).join(" ");
     if (variant) children.push(variant.child);
     const viaVariant = variant && `http://127.0.0.1:${variant.port}/gw/${SERVICE_SLUG}/invoices/42?expand=lines`;
     const bareProxy = await startProcess(["--import", "tsx", "bench/bare-proxy.ts"], { UPSTREAM: upstream });
@@ -203,8 +208,8 @@ function measured(child: ChildProcess, run: () => Latency): Latency & { cpuPerCa
 }
 
 /** Starts a bench server process and waits for its "listening <port>" line (a minute at most). */
-function startProcess(nodeArgs: string[], env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, nodeArgs, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+function startProcess(nodeArgs: string[], env: Record<string, string>, cwd = ROOT): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, nodeArgs, { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   return new Promise((resolvePromise, reject) => {
     const timer = setTimeout(() => reject(new Error(`${nodeArgs.join(" ")} did not start in time:\n${output}`)), 60_000);
