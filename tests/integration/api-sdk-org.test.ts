@@ -225,6 +225,8 @@ describe("token shapes through the SDK", () => {
       last_used_at: null,
     });
     await sdk(created.data.token).getQuota();
+    // Last use is written with the call's usage row (batched, ≤ 250 ms later).
+    await server.handler.flush();
     expect(new Date((await listed()).last_used_at!).getTime()).toBeGreaterThan(Date.now() - 60_000);
 
     const updated = await client.postAPITokenUpdate(org.slug, created.data.group_uuid, { committer: { email: "new@example.test" } });

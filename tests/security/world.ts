@@ -119,7 +119,7 @@ export async function addToken(
 
 /**
  * Everything of one org that a request could change, to prove a refused request changed
- * nothing. "Last used" columns are left out: every authenticated API call records them, by design.
+ * nothing. "Last used" columns are left out: every recorded API call sets them, by design.
  */
 export async function orgSnapshot(orgId: string) {
   const [org, memberships, invitations, tokens, values, audit, incidents, sessions, reports, repos, repoLabels, services] =
@@ -165,6 +165,18 @@ export function withoutQuotaOf(snapshot: WorldSnapshot, tokenId: string | null):
   const strip = (tokens: WorldSnapshot["a"]["tokens"]) =>
     tokens.map((t) => (t.id === tokenId ? { ...t, quotaRemaining: 0, quotaResetAt: new Date(0) } : t));
   return { a: { ...snapshot.a, tokens: strip(snapshot.a.tokens) }, b: { ...snapshot.b, tokens: strip(snapshot.b.tokens) } };
+}
+
+/**
+ * `after` without the audit records of refusals made since `before`: a token's refused attempt to
+ * manage tokens is itself recorded (token.action_refused), by design; nothing else may be added.
+ */
+export function withoutNewRefusalRecords(after: WorldSnapshot, before: WorldSnapshot): WorldSnapshot {
+  const strip = (org: "a" | "b") => {
+    const known = new Set(before[org].audit.map((event) => event.id));
+    return { ...after[org], audit: after[org].audit.filter((event) => known.has(event.id) || event.action !== "token.action_refused") };
+  };
+  return { a: strip("a"), b: strip("b") };
 }
 
 /** Matches a token value anywhere in a response: `kw_` and 36 base62 characters. */
