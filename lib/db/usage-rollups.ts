@@ -352,41 +352,65 @@ export function latestUses(rows: readonly RollupEvent[]): LastUse[] {
  * deadlock.
  */
 export function lastUseStatements(rows: readonly RollupEvent[], dialect: SqlDialect): SqlStatement[] {
-  const uses = latestUses(rows);
-  const statements: SqlStatement[] = [];
-  const usesPerStatement = Math.floor(MAX_PARAMS_PER_STATEMENT / 5);
-  for (let start = 0; start < uses.length; start += usesPerStatement) {
-    const chunk = uses.slice(start, start + usesPerStatement);
-    const params: unknown[] = [];
-    const tuples = chunk.map((use) => {
-      params.push(use.tokenId, timeParam(dialect, use.at), use.ip, use.userAgent, use.route);
-      const n = params.length;
-      const kinds: SqlParamKind[] = ["text", "time", "text", "text", "text"];
-      return `(${kinds.map((kind, index) => placeholder(dialect, n - 4 + index, kind)).join(", ")})`;
-    });
-    if (dialect === "postgresql") {
-      statements.push({
-        sql: `SELECT 1 FROM "ApiToken" WHERE "id" IN (${chunk.map((_, index) => placeholder(dialect, index + 1, "text")).join(", ")}) ORDER BY "id" FOR UPDATE`,
+  const columns = [
+    { name: "id", kind: "text" },
+    { name: "at", kind: "time" },
+    { name: "ip", kind: "text" },
+    { name: "user_agent", kind: "text" },
+    { name: "route", kind: "text" },
+  ] as const;
+  return valuesChunks(latestUses(rows), dialect, columns, (use) => [use.tokenId, use.at, use.ip, use.userAgent, use.route]).flatMap(
+    ({ chunk, source, column: [id, at, ip, userAgent, route], params }) => {
+      const update = {
+        sql:
+          `UPDATE "ApiToken" SET "lastUsedAt" = v.${at}, "lastUsedIp" = v.${ip}, "lastUsedUserAgent" = v.${userAgent}, "lastUsedRoute" = v.${route} ` +
+          `FROM ${source} WHERE "ApiToken"."id" = v.${id} AND ("ApiToken"."lastUsedAt" IS NULL OR "ApiToken"."lastUsedAt" <= v.${at})`,
+        params,
+      };
+      if (dialect === "sqlite") return [update];
+      const ids = chunk.map((_, index) => placeholder(dialect, index + 1, "text"));
+      const lock = {
+        sql: `SELECT 1 FROM "ApiToken" WHERE "id" IN (${ids.join(", ")}) ORDER BY "id" FOR UPDATE`,
         params: chunk.map((use) => use.tokenId),
-      });
-    }
-    // SQLite names VALUES columns column1…column5; PostgreSQL takes an alias list.
-    const [id, at, ip, userAgent, route] =
-      dialect === "sqlite" ? ["column1", "column2", "column3", "column4", "column5"] : ["id", "at", "ip", "user_agent", "route"];
-    const source =
-      dialect === "sqlite" ? `(VALUES ${tuples.join(", ")}) AS v` : `(VALUES ${tuples.join(", ")}) AS v(id, at, ip, user_agent, route)`;
-    statements.push({
-      sql:
-        `UPDATE "ApiToken" SET "lastUsedAt" = v.${at}, "lastUsedIp" = v.${ip}, "lastUsedUserAgent" = v.${userAgent}, "lastUsedRoute" = v.${route} ` +
-        `FROM ${source} WHERE "ApiToken"."id" = v.${id} AND ("ApiToken"."lastUsedAt" IS NULL OR "ApiToken"."lastUsedAt" <= v.${at})`,
-      params,
-    });
-  }
-  return statements;
+      };
+      return [lock, update];
+    },
+  );
 }
 
 // Well under SQLite's 32,766 and PostgreSQL's 65,535 parameters per statement.
 const MAX_PARAMS_PER_STATEMENT = 4_000;
+
+/**
+ * Rows as a `VALUES` list named `v`, in chunks of at most MAX_PARAMS_PER_STATEMENT parameters:
+ * for each chunk, the FROM source, its column names by position (SQLite names them column1…N,
+ * PostgreSQL takes the alias list `names`) and the parameters, in order.
+ */
+function valuesChunks<Row>(
+  rows: readonly Row[],
+  dialect: SqlDialect,
+  columns: readonly { name: string; kind: SqlParamKind }[],
+  values: (row: Row) => unknown[],
+): { chunk: Row[]; source: string; column: string[]; params: unknown[] }[] {
+  const perStatement = Math.floor(MAX_PARAMS_PER_STATEMENT / columns.length);
+  const column = columns.map((c, index) => (dialect === "sqlite" ? `column${index + 1}` : c.name));
+  const chunks = [];
+  for (let start = 0; start < rows.length; start += perStatement) {
+    const chunk = rows.slice(start, start + perStatement);
+    const params: unknown[] = [];
+    const tuples = chunk.map((row) => {
+      const rowValues = values(row);
+      const placeholders = columns.map((c, index) => {
+        params.push(c.kind === "time" ? timeParam(dialect, rowValues[index] as number) : rowValues[index]);
+        return placeholder(dialect, params.length, c.kind);
+      });
+      return `(${placeholders.join(", ")})`;
+    });
+    const alias = dialect === "sqlite" ? "" : `(${column.join(", ")})`;
+    chunks.push({ chunk, source: `(VALUES ${tuples.join(", ")}) AS v${alias}`, column, params });
+  }
+  return chunks;
+}
 
 /**
  * `INSERT … ON CONFLICT DO UPDATE` statements that add the rollups to what is stored. Times are
@@ -410,22 +434,14 @@ export function usageRollupStatements(rollups: UsageRollups, dialect: SqlDialect
  * computed are skipped: computing it reads UsageDaily, which has these calls.
  */
 function recentTotalUpserts(days: readonly TokenDayRollup[], dialect: SqlDialect): SqlStatement[] {
-  const statements: SqlStatement[] = [];
-  const rowsPerStatement = Math.floor(MAX_PARAMS_PER_STATEMENT / 4);
-  for (let start = 0; start < days.length; start += rowsPerStatement) {
-    const chunk = days.slice(start, start + rowsPerStatement);
-    const params: unknown[] = [];
-    const tuples = chunk.map((row) => {
-      params.push(row.tokenId, row.orgId, timeParam(dialect, row.day), row.requests);
-      const n = params.length;
-      return `(${placeholder(dialect, n - 3, "text")}, ${placeholder(dialect, n - 2, "text")}, ${placeholder(dialect, n - 1, "time")}, ${placeholder(dialect, n, "int")})`;
-    });
-    // SQLite names VALUES columns column1…column4; PostgreSQL takes an alias list.
-    const [token, org, day, requests] =
-      dialect === "sqlite" ? ["column1", "column2", "column3", "column4"] : ["token_id", "org_id", "day", "requests"];
-    const source =
-      dialect === "sqlite" ? `(VALUES ${tuples.join(", ")}) AS v` : `(VALUES ${tuples.join(", ")}) AS v(token_id, org_id, day, requests)`;
-    statements.push({
+  const columns = [
+    { name: "token_id", kind: "text" },
+    { name: "org_id", kind: "text" },
+    { name: "day", kind: "time" },
+    { name: "requests", kind: "int" },
+  ] as const;
+  return valuesChunks(days, dialect, columns, (row) => [row.tokenId, row.orgId, row.day, row.requests]).map(
+    ({ source, column: [token, org, day, requests], params }) => ({
       sql:
         `INSERT INTO "UsageRecentTotal" ("tokenId", "orgId", "requests") ` +
         `SELECT v.${token}, v.${org}, SUM(v.${requests}) FROM ${source} ` +
@@ -434,9 +450,8 @@ function recentTotalUpserts(days: readonly TokenDayRollup[], dialect: SqlDialect
         `WHERE true GROUP BY v.${token}, v.${org} ORDER BY v.${token} ` +
         `ON CONFLICT ("tokenId") DO UPDATE SET "requests" = "UsageRecentTotal"."requests" + excluded."requests"`,
       params,
-    });
-  }
-  return statements;
+    }),
+  );
 }
 
 function upserts<Row>(spec: TableSpec<Row>, rows: readonly Row[], dialect: SqlDialect): SqlStatement[] {
