@@ -121,9 +121,8 @@ export interface ApiStore {
   /**
    * Writes a batch of usage: the rows, the refused calls counted meanwhile (added to their
    * RefusedCallCount rows), the usage rollups of both, and each token's last use (its latest row).
-   * A store that writes a batch in several
-   * transactions and fails after some committed rejects with UsageWriteIncomplete, saying how much
-   * is in, so a retry writes only the rest.
+   * A store that writes a batch in several transactions and fails after some committed rejects
+   * with UsageWriteIncomplete, saying how much is in, so a retry writes only the rest.
    */
   insertUsage(rows: readonly UsageRow[], refused?: readonly RefusedCallGroup[]): Promise<void>;
   /** The connection pool's state, where the store has one (PostgreSQL), for GET /metrics. */

@@ -382,16 +382,17 @@ export function lastUseStatements(rows: readonly RollupEvent[], dialect: SqlDial
 const MAX_PARAMS_PER_STATEMENT = 4_000;
 
 /**
- * Rows as a `VALUES` list named `v`, in chunks of at most MAX_PARAMS_PER_STATEMENT parameters:
- * for each chunk, the FROM source, its column names by position (SQLite names them column1…N,
- * PostgreSQL takes the alias list `names`) and the parameters, in order.
+ * Rows as `VALUES` lists, in chunks of at most MAX_PARAMS_PER_STATEMENT parameters: for each
+ * chunk, the list itself (`VALUES (…), (…)`), the same as a FROM source named `v`, that source's
+ * column names by position (SQLite names them column1…N, PostgreSQL takes the columns' names as
+ * an alias list) and the parameters, in order.
  */
 function valuesChunks<Row>(
   rows: readonly Row[],
   dialect: SqlDialect,
   columns: readonly { name: string; kind: SqlParamKind }[],
   values: (row: Row) => unknown[],
-): { chunk: Row[]; source: string; column: string[]; params: unknown[] }[] {
+): { chunk: Row[]; list: string; source: string; column: string[]; params: unknown[] }[] {
   const perStatement = Math.floor(MAX_PARAMS_PER_STATEMENT / columns.length);
   const column = columns.map((c, index) => (dialect === "sqlite" ? `column${index + 1}` : c.name));
   const chunks = [];
@@ -406,8 +407,9 @@ function valuesChunks<Row>(
       });
       return `(${placeholders.join(", ")})`;
     });
+    const list = `VALUES ${tuples.join(", ")}`;
     const alias = dialect === "sqlite" ? "" : `(${column.join(", ")})`;
-    chunks.push({ chunk, source: `(VALUES ${tuples.join(", ")}) AS v${alias}`, column, params });
+    chunks.push({ chunk, list, source: `(${list}) AS v${alias}`, column, params });
   }
   return chunks;
 }
@@ -455,25 +457,14 @@ function recentTotalUpserts(days: readonly TokenDayRollup[], dialect: SqlDialect
 }
 
 function upserts<Row>(spec: TableSpec<Row>, rows: readonly Row[], dialect: SqlDialect): SqlStatement[] {
-  const statements: SqlStatement[] = [];
-  const rowsPerStatement = Math.floor(MAX_PARAMS_PER_STATEMENT / spec.columns.length);
-  for (let start = 0; start < rows.length; start += rowsPerStatement) {
-    const chunk = rows.slice(start, start + rowsPerStatement);
-    const params: unknown[] = [];
-    const tuples = chunk.map((row) => {
-      const values = spec.values(row);
-      const placeholders = spec.columns.map((column, index) => {
-        params.push(column.kind === "time" ? timeParam(dialect, values[index] as number) : values[index]);
-        return placeholder(dialect, params.length, column.kind);
-      });
-      return `(${placeholders.join(", ")})`;
-    });
-    statements.push({ sql: upsertSql(spec, dialect, tuples), params });
-  }
-  return statements;
+  return valuesChunks(rows, dialect, spec.columns, spec.values).map(({ list, params }) => ({
+    sql: upsertSql(spec, dialect, list),
+    params,
+  }));
 }
 
-function upsertSql(spec: { table: string; columns: readonly Column[] }, dialect: SqlDialect, tuples: string[]): string {
+/** `values`: the rows' `VALUES (…), (…)` list. */
+function upsertSql(spec: { table: string; columns: readonly Column[] }, dialect: SqlDialect, values: string): string {
   const quoted = (name: string) => `"${name}"`;
   const keys = spec.columns.filter((c) => c.merge === "key").map((c) => quoted(c.name));
   const current = (name: string) => `${quoted(spec.table)}.${quoted(name)}`;
@@ -487,7 +478,7 @@ function upsertSql(spec: { table: string; columns: readonly Column[] }, dialect:
     return [];
   });
   return (
-    `INSERT INTO ${quoted(spec.table)} (${spec.columns.map((c) => quoted(c.name)).join(", ")}) VALUES ${tuples.join(", ")} ` +
+    `INSERT INTO ${quoted(spec.table)} (${spec.columns.map((c) => quoted(c.name)).join(", ")}) ${values} ` +
     `ON CONFLICT (${keys.join(", ")}) DO UPDATE SET ${sets.join(", ")}`
   );
 }
