@@ -135,13 +135,13 @@ async function main() {
           poissonP99.bareProxy.push(proxied.p99 - bare.p99);
           if (other) poissonP99.variant.push(other.p99 - bare.p99);
         }
-        console.log(
-          `  ${String(round).padEnd(6)} ${load.padEnd(10)} ${pair(bare.p50, bare.p99).padStart(20)} ${pair(proxied.p50 - bare.p50, proxied.p99 - bare.p99).padStart(17)} ${pair(through.p50 - bare.p50, through.p99 - bare.p99).padStart(14)}  ${through.cpuPerCall.toFixed(0).padStart(20)} ${proxied.cpuPerCall.toFixed(0).padStart(10)}  ${`${through.ok}/${through.total}`.padStart(15)}`,
-        );
-        if (other)
+        // One line per gateway measured; the variant's leaves the direct and bare-proxy columns to the line above.
+        const line = (gateway: Latency & { cpuPerCall: number }, direct: string, bareProxy: string, bareProxyCpu: string) =>
           console.log(
-            `  ${String(round).padEnd(6)} ${load.padEnd(10)} ${"variant:".padStart(20)} ${"".padStart(17)} ${pair(other.p50 - bare.p50, other.p99 - bare.p99).padStart(14)}  ${other.cpuPerCall.toFixed(0).padStart(20)} ${"".padStart(10)}  ${`${other.ok}/${other.total}`.padStart(15)}`,
+            `  ${String(round).padEnd(6)} ${load.padEnd(10)} ${direct.padStart(20)} ${bareProxy.padStart(17)} ${pair(gateway.p50 - bare.p50, gateway.p99 - bare.p99).padStart(14)}  ${gateway.cpuPerCall.toFixed(0).padStart(20)} ${bareProxyCpu.padStart(10)}  ${`${gateway.ok}/${gateway.total}`.padStart(15)}`,
           );
+        line(through, pair(bare.p50, bare.p99), pair(proxied.p50 - bare.p50, proxied.p99 - bare.p99), proxied.cpuPerCall.toFixed(0));
+        if (other) line(other, "variant:", "", "");
       }
       const own = heyLatency({ url: v0, auth, seconds: SECONDS });
       console.log(`  ${String(round).padEnd(6)} /v0/quota on the same process, hey burst: p50/p99 ${pair(own.p50, own.p99)} ms`);
